@@ -1,0 +1,59 @@
+/**
+ * The whole Pulse platform: `createPlatform(config, secrets)` composes one ComponentResource per concern. This is the
+ * program; `index.ts` only loads config and exports the outputs, so tests and the offline render build it directly.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { PlatformSecrets, PulseConfig } from "../config";
+import { PART_OF } from "../lib/labels";
+
+/** Kubernetes minor version whose Pod Security Standards the namespace pins. */
+export const POD_SECURITY_VERSION = "v1.33";
+
+export interface PlatformArgs {
+    readonly config: PulseConfig;
+    readonly secrets: PlatformSecrets;
+}
+
+/** Stack outputs; index.ts exports exactly this object. */
+export interface PlatformOutputs {
+    readonly namespace: pulumi.Output<string>;
+}
+
+export class Platform extends pulumi.ComponentResource {
+    readonly namespace: k8s.core.v1.Namespace;
+    readonly outputs: PlatformOutputs;
+
+    constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pulse:platform:Platform", name, {}, opts);
+        const { config } = args;
+
+        this.namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            {
+                metadata: {
+                    name: config.namespace,
+                    labels: {
+                        "app.kubernetes.io/part-of": PART_OF,
+                        "app.kubernetes.io/managed-by": "pulumi",
+                        // Every Pulse pod meets the "restricted" Pod Security Standard; the namespace enforces it.
+                        "pod-security.kubernetes.io/enforce": "restricted",
+                        "pod-security.kubernetes.io/enforce-version": POD_SECURITY_VERSION,
+                        "pod-security.kubernetes.io/warn": "restricted",
+                        "pod-security.kubernetes.io/warn-version": POD_SECURITY_VERSION,
+                        "pod-security.kubernetes.io/audit": "restricted",
+                        "pod-security.kubernetes.io/audit-version": POD_SECURITY_VERSION,
+                    },
+                },
+            },
+            { parent: this },
+        );
+
+        this.outputs = { namespace: this.namespace.metadata.name };
+        this.registerOutputs({ ...this.outputs });
+    }
+}
+
+export function createPlatform(config: PulseConfig, secrets: PlatformSecrets = {}): Platform {
+    return new Platform("pulse", { config, secrets });
+}

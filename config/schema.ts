@@ -1,0 +1,526 @@
+/**
+ * The stack configuration schema: the replacement for the Helm chart's values.yaml.
+ *
+ * Every top-level key here is one `pulse:<key>` stack config key holding one object (or a scalar for `namespace` /
+ * `appVersion`). Defaults are the spec's values.yaml, corrected where the pinned upstream charts differ
+ * (see README "Migrating from values.yaml"). Secrets are never fields here: they are the separate keys in SECRET_KEYS.
+ *
+ * The README's config reference is generated from this schema (`npm run docs:config`) and a test keeps it in sync,
+ * so every `.describe()` text here is user-facing documentation.
+ */
+import { z } from "zod";
+
+// ─── Formats ────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** A Kubernetes resource.Quantity in its canonical string forms: 250m, 1, 0.5, 512Mi, 2Gi, 1e3. */
+export const QUANTITY_RE = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$/;
+/** An RFC 1123 label (Namespace names): lower case alphanumerics and '-', at most 63 characters. */
+const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** An RFC 1123 host name: dot-separated labels, at most 253 characters. */
+const HOSTNAME_RE = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+/** An Ingress host: a host name, optionally with a leading '*.' wildcard label. */
+const INGRESS_HOST_RE = /^(\*\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
+/** Docker image tag grammar. */
+const IMAGE_TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
+/** Image repository path: lower-case path components separated by '/'. */
+const REPOSITORY_RE = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+/** Registry host with optional port, e.g. registry.example.com:5000. */
+const REGISTRY_RE = /^[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?(:\d{1,5})?$/;
+/** Environment variable names Kubernetes accepts. */
+const ENV_NAME_RE = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+// ─── Building blocks ────────────────────────────────────────────────────────────────────────────────────────
+
+/** An integer >= min; one message for wrong type, fraction and range so errors read the same everywhere. */
+export function intAtLeast(min: number, max?: number) {
+    const msg = max === undefined ? `must be an integer >= ${min}` : `must be an integer from ${min} to ${max}`;
+    const base = z.int({ error: msg }).min(min, { error: msg });
+    return max === undefined ? base : base.max(max, { error: msg });
+}
+
+const bool = () => z.boolean({ error: "must be true or false" });
+
+const nonEmpty = (what: string) => z.string({ error: `must be ${what}` }).min(1, { error: `must be ${what}` });
+
+export function quantity() {
+    const msg = 'must be a Kubernetes quantity string such as "512Mi", "2Gi" or "250m"';
+    return z.string({ error: msg }).regex(QUANTITY_RE, { error: msg });
+}
+
+const dnsLabel = () =>
+    z
+        .string({ error: "must be a DNS label (RFC 1123)" })
+        .regex(DNS_LABEL_RE, { error: "must be a DNS label: lower-case letters, digits and '-', at most 63 characters" });
+
+export function hostname() {
+    const msg = "must be a DNS host name (RFC 1123): lower-case labels of letters, digits and '-', separated by dots";
+    return z.string({ error: msg }).regex(HOSTNAME_RE, { error: msg });
+}
+
+const k8sName = (what: string) =>
+    z
+        .string({ error: `must be ${what}` })
+        .regex(HOSTNAME_RE, { error: `must be ${what}: a DNS subdomain name (lower-case letters, digits, '-' and '.')` });
+
+const port = (def: number) => intAtLeast(1, 65535).default(def);
+
+const stringMap = (what: string) =>
+    z.record(z.string(), z.string({ error: `${what} values must be strings (quote numbers and booleans)` }));
+
+const envMap = (def: Record<string, string>) =>
+    z
+        .record(
+            z.string().regex(ENV_NAME_RE, { error: "must be a valid environment variable name" }),
+            z.string({ error: "environment values must be strings (quote numbers and booleans)" }),
+        )
+        .default(def);
+
+const PULL_POLICIES = ["IfNotPresent", "Always", "Never"] as const;
+
+const registry = () =>
+    z
+        .string({ error: "must be a registry host" })
+        .regex(REGISTRY_RE, { error: "must be a registry host such as registry.example.com[:port]" });
+
+interface ImageDefaults {
+    readonly registry?: string;
+    readonly repository: string;
+    /** Absent for Pulse's own images: their tag defaults to `pulse:appVersion`. */
+    readonly tag?: string;
+}
+
+/** A container image: `[registry/]repository:tag[@digest]`. */
+export function image(d: ImageDefaults) {
+    const tag = z
+        .string({ error: "must be a non-empty image tag" })
+        .min(1, { error: "must be a non-empty image tag", abort: true })
+        .regex(IMAGE_TAG_RE, { error: "must be a valid image tag (letters, digits, '_', '.', '-'; at most 128)" })
+        .refine((t) => t !== "latest", { error: "must be a pinned version, not 'latest'" });
+    return z
+        .strictObject({
+            registry: (d.registry === undefined ? registry().optional() : registry().default(d.registry)).describe(
+                "Registry of this image (Docker Hub when unset); `global.imageRegistry`, when set, takes precedence",
+            ),
+            repository: z
+                .string({ error: "must be an image repository" })
+                .regex(REPOSITORY_RE, { error: "must be an image repository such as pulse/ingest-iot" })
+                .default(d.repository)
+                .describe("Image repository"),
+            tag: (d.tag === undefined ? tag.optional() : tag.default(d.tag)).describe(
+                d.tag === undefined ? "Image tag; defaults to `pulse:appVersion`" : "Image tag (pinned; never 'latest')",
+            ),
+            digest: z
+                .string()
+                .regex(DIGEST_RE, { error: "must be an image digest sha256:<64 hex>" })
+                .optional()
+                .describe("Image digest (sha256:...); pins the image exactly when set"),
+            pullPolicy: z
+                .enum(PULL_POLICIES, { error: `must be one of ${PULL_POLICIES.join(", ")}` })
+                .default("IfNotPresent")
+                .describe("imagePullPolicy"),
+        })
+        .prefault({});
+}
+
+export interface ResourceDefaults {
+    readonly requests: { readonly cpu: string; readonly memory: string };
+    readonly limits: { readonly cpu?: string; readonly memory: string };
+}
+
+/** Container resources. Memory request and limit and the CPU request are always set. */
+export function resources(d: ResourceDefaults) {
+    const cpuLimit = d.limits.cpu === undefined ? quantity().optional() : quantity().default(d.limits.cpu);
+    return z
+        .strictObject({
+            requests: z
+                .strictObject({
+                    cpu: quantity().default(d.requests.cpu).describe("CPU request"),
+                    memory: quantity().default(d.requests.memory).describe("Memory request"),
+                })
+                .prefault({}),
+            limits: z
+                .strictObject({
+                    cpu: cpuLimit.describe("CPU limit (optional)"),
+                    memory: quantity().default(d.limits.memory).describe("Memory limit"),
+                })
+                .prefault({}),
+        })
+        .prefault({})
+        .superRefine((r, ctx) => {
+            for (const res of ["cpu", "memory"] as const) {
+                const req = parseQuantity(r.requests[res]);
+                const lim = r.limits[res] === undefined ? undefined : parseQuantity(r.limits[res]);
+                if (req !== undefined && lim !== undefined && lim < req) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["limits", res],
+                        input: r.limits[res],
+                        message: `must be >= requests.${res} (${r.requests[res]})`,
+                    });
+                }
+            }
+        });
+}
+
+const SMALL: ResourceDefaults = { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } };
+const MEDIUM: ResourceDefaults = { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } };
+
+interface AutoscalingDefaults {
+    readonly enabled: boolean;
+    readonly minReplicas: number;
+    readonly maxReplicas: number;
+    readonly targetCPUUtilizationPercentage: number;
+}
+
+function autoscaling(d: AutoscalingDefaults) {
+    return z
+        .strictObject({
+            enabled: bool().default(d.enabled).describe("Create a HorizontalPodAutoscaler (the Deployment then sets no replicas)"),
+            minReplicas: intAtLeast(1).default(d.minReplicas).describe("HPA minimum replicas"),
+            maxReplicas: intAtLeast(1).default(d.maxReplicas).describe("HPA maximum replicas"),
+            targetCPUUtilizationPercentage: intAtLeast(1, 100)
+                .default(d.targetCPUUtilizationPercentage)
+                .describe("Average CPU utilization (% of request) the HPA aims for"),
+        })
+        .prefault({})
+        .superRefine((a, ctx) => {
+            if (a.minReplicas > a.maxReplicas) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["minReplicas"],
+                    input: a.minReplicas,
+                    message: `must be <= maxReplicas (${a.maxReplicas})`,
+                });
+            }
+        });
+}
+
+interface ServiceDefaults {
+    readonly repository: string;
+    readonly replicaCount: number;
+    readonly resources: ResourceDefaults;
+    readonly env?: Record<string, string>;
+    readonly autoscaling?: AutoscalingDefaults;
+    readonly port?: number;
+    readonly healthPath?: string;
+}
+
+const NO_AUTOSCALING: AutoscalingDefaults = {
+    enabled: false,
+    minReplicas: 2,
+    maxReplicas: 5,
+    targetCPUUtilizationPercentage: 70,
+};
+
+const httpPath = (def: string) =>
+    z
+        .string({ error: "must be an absolute HTTP path" })
+        .startsWith("/", { error: "must be an absolute HTTP path starting with '/'" })
+        .default(def);
+
+/** One Pulse service (ingest, ui, evaluator, ...): the spec's per-service values block. */
+function pulseService(d: ServiceDefaults) {
+    return z
+        .strictObject({
+            replicaCount: intAtLeast(0).default(d.replicaCount).describe("Pod replicas (ignored while autoscaling is on)"),
+            image: image({ repository: d.repository }),
+            resources: resources(d.resources),
+            env: envMap(d.env ?? {}).describe("Extra environment variables (plain, non-secret values)"),
+            autoscaling: autoscaling(d.autoscaling ?? NO_AUTOSCALING),
+            port: port(d.port ?? 8080).describe("Container HTTP port (health endpoint and Service target)"),
+            probes: z
+                .strictObject({
+                    livenessPath: httpPath(d.healthPath ?? "/health").describe("HTTP path of the liveness probe"),
+                    readinessPath: httpPath(d.healthPath ?? "/health").describe("HTTP path of the readiness probe"),
+                })
+                .prefault({}),
+        })
+        .prefault({});
+}
+
+function persistence(size: string, storageClassKey: "storageClass" | "storageClassName") {
+    return z
+        .strictObject({
+            enabled: bool().default(true).describe("Keep data on a PersistentVolumeClaim"),
+            size: quantity().default(size).describe("Volume size"),
+            [storageClassKey]: z.string().optional().describe("StorageClass (cluster default when unset)"),
+        })
+        .prefault({});
+}
+
+// ─── Sections ───────────────────────────────────────────────────────────────────────────────────────────────
+
+const global = z
+    .strictObject({
+        imageRegistry: z
+            .union([z.literal(""), registry()], {
+                error: "must be empty or a registry host such as registry.example.com[:port]",
+            })
+            .default("")
+            .describe("Registry prefixed to every image (private mirror); empty keeps each image's own registry"),
+        imagePullSecrets: z
+            .array(k8sName("a Secret name"))
+            .default([])
+            .describe("Names of docker-registry Secrets in the namespace, used by every pod"),
+    })
+    .prefault({});
+
+const postgresql = z
+    .strictObject({
+        enabled: bool().default(true).describe("Install PostgreSQL in-cluster (Bitnami chart); false for a managed database"),
+        auth: z
+            .strictObject({
+                database: nonEmpty("a database name").default("iotcloud").describe("Database Pulse uses"),
+                username: nonEmpty("a user name").default("iot").describe("Database user Pulse connects as"),
+                existingSecret: k8sName("a Secret name")
+                    .default("pulse-db-secret")
+                    .describe("Secret with keys url, password, postgres-password (and username)"),
+            })
+            .prefault({}),
+        image: image({ registry: "docker.io", repository: "bitnamilegacy/postgresql", tag: "16.4.0-debian-12-r14" }),
+        persistence: persistence("8Gi", "storageClass"),
+        resources: resources({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } }),
+    })
+    .prefault({});
+
+const externalDatabase = z
+    .strictObject({
+        enabled: bool().default(false).describe("Use a managed PostgreSQL (RDS, Cloud SQL) instead of the in-cluster one"),
+        host: z
+            .union([z.literal(""), hostname()], { error: "must be a DNS host name (RFC 1123)" })
+            .default("")
+            .describe("Database host (required when enabled)"),
+        port: port(5432).describe("Database port"),
+        database: nonEmpty("a database name").default("iotcloud").describe("Database name"),
+        username: nonEmpty("a user name").default("iot").describe("Database user"),
+        existingSecret: k8sName("a Secret name").default("pulse-db-secret").describe("Secret with the connection (key url)"),
+    })
+    .prefault({});
+
+const emqx = z
+    .strictObject({
+        enabled: bool().default(true).describe("Install the EMQX MQTT broker in-cluster"),
+        replicaCount: intAtLeast(1).default(1).describe("EMQX nodes (3 for HA)"),
+        persistence: persistence("1Gi", "storageClassName"),
+        resources: resources({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } }),
+    })
+    .prefault({});
+
+const nats = z
+    .strictObject({
+        enabled: bool().default(true).describe("Install NATS JetStream in-cluster"),
+        jetstream: z
+            .strictObject({
+                memoryStore: z
+                    .strictObject({
+                        enabled: bool().default(true).describe("JetStream memory store"),
+                        maxSize: quantity().default("256Mi").describe("Memory store size (container memory limit must exceed it)"),
+                    })
+                    .prefault({}),
+                fileStore: z
+                    .strictObject({
+                        enabled: bool().default(true).describe("JetStream file store on a PVC"),
+                        size: quantity().default("2Gi").describe("File store volume size"),
+                        storageClassName: z.string().optional().describe("StorageClass (cluster default when unset)"),
+                    })
+                    .prefault({}),
+            })
+            .prefault({}),
+        resources: resources({ requests: { cpu: "100m", memory: "512Mi" }, limits: { memory: "512Mi" } }),
+    })
+    .prefault({});
+
+const keycloak = z
+    .strictObject({
+        replicaCount: intAtLeast(0).default(1).describe("Keycloak replicas"),
+        image: image({ registry: "quay.io", repository: "keycloak/keycloak", tag: "26.0" }),
+        resources: resources({ requests: { cpu: "500m", memory: "1700Mi" }, limits: { memory: "1700Mi" } }),
+    })
+    .prefault({});
+
+const caddy = z
+    .strictObject({
+        enabled: bool().default(false).describe("Deploy Caddy as reverse proxy (alternative to an Ingress controller)"),
+        image: image({ registry: "docker.io", repository: "library/caddy", tag: "2.10.2" }),
+        resources: resources(SMALL),
+    })
+    .prefault({});
+
+const PATH_TYPES = ["Prefix", "Exact", "ImplementationSpecific"] as const;
+/** Services an Ingress path may route to. */
+export const INGRESS_BACKENDS = ["ui", "provisionApi", "keycloak", "caddy"] as const;
+
+const ingressPath = z.strictObject({
+    path: httpPath("/").describe("URL path"),
+    pathType: z.enum(PATH_TYPES, { error: `must be one of ${PATH_TYPES.join(", ")}` }).default("Prefix"),
+    service: z
+        .enum(INGRESS_BACKENDS, { error: `must be one of ${INGRESS_BACKENDS.join(", ")}` })
+        .default("ui")
+        .describe("Pulse service the path routes to"),
+});
+
+const ingressHostRule = z.strictObject({
+    host: z
+        .string({ error: "must be a DNS host name" })
+        .regex(INGRESS_HOST_RE, { error: "must be a DNS host name (RFC 1123), optionally starting with '*.'" }),
+    paths: z.array(ingressPath).min(1, { error: "must list at least one path" }),
+});
+
+const ingress = z
+    .strictObject({
+        enabled: bool().default(true).describe("Create an Ingress for the HTTP entry points"),
+        className: z.string().min(1).default("nginx").describe("ingressClassName"),
+        annotations: stringMap("annotation").default({}).describe("Ingress annotations"),
+        hosts: z
+            .array(ingressHostRule)
+            .default([{ host: "pulse.example.com", paths: [{ path: "/", pathType: "Prefix", service: "ui" }] }])
+            .describe("Hosts and paths; each path names the Pulse service it routes to"),
+        tls: z
+            .array(
+                z.strictObject({
+                    secretName: k8sName("a Secret name"),
+                    hosts: z.array(
+                        z.string().regex(INGRESS_HOST_RE, { error: "must be a DNS host name (RFC 1123)" }),
+                    ),
+                }),
+            )
+            .default([])
+            .describe("TLS: kubernetes.io/tls Secret names and the hosts they cover"),
+    })
+    .prefault({});
+
+const migrator = z
+    .strictObject({
+        image: image({ repository: "pulse/db-migrator" }),
+        resources: resources(SMALL),
+    })
+    .prefault({});
+
+const natsInit = z
+    .strictObject({
+        image: image({ registry: "docker.io", repository: "natsio/nats-box", tag: "0.16.0" }),
+        resources: resources(SMALL),
+    })
+    .prefault({});
+
+// ─── The whole configuration ────────────────────────────────────────────────────────────────────────────────
+
+/** The Pulse services: the spec's per-service sections, all built from the same block. */
+const services = {
+    ingest: pulseService({
+        repository: "pulse/ingest-iot",
+        replicaCount: 2,
+        resources: MEDIUM,
+        env: { BATCH_SIZE: "1000", FLUSH_INTERVAL_MS: "500", INGEST_WORKER_COUNT: "4", PG_POOL_MAX: "10" },
+        autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 10, targetCPUUtilizationPercentage: 70 },
+    }),
+    ui: pulseService({ repository: "pulse/ui-iot", replicaCount: 2, resources: MEDIUM }),
+    routeDelivery: pulseService({ repository: "pulse/route-delivery", replicaCount: 1, resources: SMALL }),
+    evaluator: pulseService({ repository: "pulse/evaluator-iot", replicaCount: 1, resources: SMALL }),
+    opsWorker: pulseService({ repository: "pulse/ops-worker", replicaCount: 1, resources: SMALL }),
+    subscriptionWorker: pulseService({ repository: "pulse/subscription-worker", replicaCount: 1, resources: SMALL }),
+    provisionApi: pulseService({ repository: "pulse/provision-api", replicaCount: 1, resources: SMALL }),
+};
+
+/** Names of the Pulse services, as config keys. */
+export const SERVICE_NAMES = Object.keys(services) as (keyof typeof services)[];
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** Cross-section checks run even when the root has other problems (e.g. unknown keys), so one run lists them all. */
+const ALWAYS = { when: () => true };
+
+export const pulseConfigSchema = z
+    .strictObject({
+        namespace: dnsLabel().default("pulse").describe("Namespace all Pulse objects and Helm releases go into"),
+        appVersion: z
+            .string({ error: "must be a non-empty image tag" })
+            .regex(IMAGE_TAG_RE, { error: "must be a valid image tag" })
+            .refine((t) => t !== "latest", { error: "must be a pinned version, not 'latest'" })
+            .default("1.0.0")
+            .describe("Pulse release; the default tag of every Pulse image"),
+        global,
+        postgresql,
+        externalDatabase,
+        emqx,
+        nats,
+        ...services,
+        keycloak,
+        caddy,
+        ingress,
+        migrator,
+        natsInit,
+    })
+    .superRefine((c, ctx) => {
+        // The root check runs even when sections have errors: read defensively.
+        const pgOn = c.postgresql?.enabled === true;
+        const extOn = c.externalDatabase?.enabled === true;
+        if (pgOn === extOn) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["externalDatabase", "enabled"],
+                input: extOn,
+                message: pgOn
+                    ? "cannot be true while postgresql.enabled is true: choose the in-cluster PostgreSQL or an external database"
+                    : "must be true when postgresql.enabled is false: Pulse needs a database",
+            });
+        }
+        if (extOn && !c.externalDatabase.host) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["externalDatabase", "host"],
+                input: c.externalDatabase.host,
+                message: "is required when externalDatabase.enabled is true",
+            });
+        }
+    }, ALWAYS);
+
+export type PulseConfig = z.output<typeof pulseConfigSchema>;
+export type PulseConfigInput = z.input<typeof pulseConfigSchema>;
+export type PulseServiceConfig = PulseConfig[ServiceName];
+export type ImageConfig = PulseServiceConfig["image"];
+export type ResourcesConfig = PulseServiceConfig["resources"];
+
+/** Top-level keys that hold a scalar string; every other key holds an object (JSON in Pulumi config). */
+export const SCALAR_KEYS: ReadonlySet<string> = new Set(["namespace", "appVersion"]);
+
+/**
+ * Secret stack config keys (`pulumi config set --secret pulse:<key> ...`). Each is optional: when unset, the program
+ * generates the value (RandomPassword) and keeps it in state as a secret.
+ */
+export const SECRET_KEYS = {
+    dbPassword: "Password of the Pulse database user (required with externalDatabase.enabled)",
+    postgresPassword: "Password of the in-cluster PostgreSQL admin user 'postgres'",
+    keycloakAdminPassword: "Password of Keycloak's bootstrap admin",
+    emqxDashboardPassword: "Password of the EMQX dashboard admin (never the chart's 'public')",
+} as const;
+export type SecretKey = keyof typeof SECRET_KEYS;
+
+// ─── Quantities ─────────────────────────────────────────────────────────────────────────────────────────────
+
+const SUFFIX: Record<string, number> = {
+    "": 1,
+    n: 1e-9,
+    u: 1e-6,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
+};
+
+/** The numeric value of a Kubernetes quantity ("512Mi" -> 536870912), or undefined when it is not one. */
+export function parseQuantity(q: unknown): number | undefined {
+    if (typeof q !== "string" || !QUANTITY_RE.test(q)) return undefined;
+    const m = /^[+]?((?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)([KMGTPE]i|[numkMGTPE])?$/.exec(q);
+    if (!m) return undefined;
+    return Number(m[1]) * SUFFIX[m[2] ?? ""];
+}

@@ -1,0 +1,174 @@
+/**
+ * Turns raw stack config (Pulumi's `pulse:*` key/value strings) into a validated PulseConfig, or into one error that
+ * lists every problem with its full key path. Pure: no Pulumi runtime here, so the render, the tests and the program
+ * share it.
+ */
+import { z } from "zod";
+import { pulseConfigSchema, PulseConfig, SCALAR_KEYS, SECRET_KEYS, SecretKey } from "./schema";
+
+export const NAMESPACE = "pulse";
+
+/** Bad stack config: every problem, one `pulse:<path>: <reason>` line each. */
+export class ConfigError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(
+            `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+/** Raw stack config as Pulumi hands it to a program: full keys ("pulse:ingest") to strings, and which are secret. */
+export interface RawStackConfig {
+    readonly values: Readonly<Record<string, string>>;
+    readonly secretKeys: ReadonlySet<string>;
+}
+
+export interface ParsedStackConfig {
+    readonly config: PulseConfig;
+    /** Plain-text values of the secret keys that are set; the caller wraps them as Pulumi secrets at once. */
+    readonly secretValues: Partial<Record<SecretKey, string>>;
+}
+
+const isSecretKey = (k: string): k is SecretKey => Object.prototype.hasOwnProperty.call(SECRET_KEYS, k);
+
+/** Parses and validates; throws ConfigError listing every problem. Keys of other namespaces are ignored. */
+export function parseStackConfig(raw: RawStackConfig): ParsedStackConfig {
+    const problems: string[] = [];
+    const sections: Record<string, unknown> = {};
+    const secretValues: Partial<Record<SecretKey, string>> = {};
+
+    for (const [fullKey, value] of Object.entries(raw.values)) {
+        if (!fullKey.startsWith(`${NAMESPACE}:`)) continue;
+        const key = fullKey.slice(NAMESPACE.length + 1);
+        const secret = raw.secretKeys.has(fullKey);
+        if (isSecretKey(key)) {
+            if (!secret) problems.push(`${fullKey}: is a secret; set it with \`pulumi config set --secret ${fullKey}\``);
+            else if (value === "") problems.push(`${fullKey}: must not be empty`);
+            else secretValues[key] = value;
+            continue;
+        }
+        if (secret) {
+            problems.push(
+                `${fullKey}: holds a secret value; secrets are separate keys (${Object.keys(SECRET_KEYS)
+                    .map((k) => `${NAMESPACE}:${k}`)
+                    .join(", ")}), never fields of a section`,
+            );
+            continue;
+        }
+        if (SCALAR_KEYS.has(key)) {
+            sections[key] = value;
+            continue;
+        }
+        try {
+            sections[key] = JSON.parse(value);
+        } catch {
+            // Pulumi stores a YAML map as JSON; anything else here is a plain string where an object belongs.
+            sections[key] = value;
+        }
+    }
+
+    const result = pulseConfigSchema.safeParse(sections, { reportInput: true });
+    if (!result.success) problems.push(...result.error.issues.flatMap(formatIssue));
+    if (problems.length > 0) throw new ConfigError(problems);
+    return { config: result.data as PulseConfig, secretValues };
+}
+
+/** Validates an already-structured config object (tests, tools). */
+export function parseConfig(input: unknown): PulseConfig {
+    const result = pulseConfigSchema.safeParse(input, { reportInput: true });
+    if (!result.success) throw new ConfigError(result.error.issues.flatMap(formatIssue));
+    return result.data;
+}
+
+// ─── Messages ───────────────────────────────────────────────────────────────────────────────────────────────
+
+/** `pulse:ingest.hosts[0].host` */
+export function keyPath(path: readonly PropertyKey[]): string {
+    let out = NAMESPACE + ":";
+    path.forEach((p, i) => {
+        if (typeof p === "number") out += `[${p}]`;
+        else out += (i === 0 ? "" : ".") + String(p);
+    });
+    return out;
+}
+
+function shown(v: unknown): string {
+    if (v === undefined) return "nothing";
+    const s = JSON.stringify(v);
+    return s.length > 60 ? s.slice(0, 57) + "..." : s;
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string[] {
+    const where = keyPath(issue.path);
+    switch (issue.code) {
+        case "unrecognized_keys":
+            return issue.keys.map((k) => {
+                const where = keyPath([...issue.path, k]);
+                if (issue.path.length === 0 && k.includes(".")) {
+                    return `${where}: unknown key; to set a field of a section use \`pulumi config set --path '${NAMESPACE}:${k}' <value>\``;
+                }
+                const hint = suggestKey(issue.path, k);
+                return `${where}: unknown key${hint ? ` (did you mean "${hint}"?)` : ""}`;
+            });
+        case "invalid_type":
+            if (issue.input === undefined) return [`${where}: is required`];
+            if (issue.message.startsWith("Invalid input")) {
+                return [`${where}: must be ${issue.expected === "object" ? "an object" : `a ${issue.expected}`}, got ${shown(issue.input)}`];
+            }
+            return [`${where}: ${issue.message}, got ${shown(issue.input)}`];
+        default:
+            return [`${where}: ${issue.message}, got ${shown(issue.input)}`];
+    }
+}
+
+/** The known key closest to a misspelt one, if it is close enough to be the likely intent. */
+function suggestKey(path: readonly PropertyKey[], unknown: string): string | undefined {
+    const known = keysAt(pulseConfigSchema, path);
+    let best: string | undefined;
+    let bestDistance = Infinity;
+    for (const k of known) {
+        const d = levenshtein(unknown.toLowerCase(), k.toLowerCase());
+        if (d < bestDistance) [best, bestDistance] = [k, d];
+    }
+    return bestDistance <= Math.max(2, Math.floor(unknown.length / 3)) ? best : undefined;
+}
+
+/** The keys an object schema accepts at `path`, looking through defaults, optionals, arrays and records. */
+function keysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
+    let s: z.core.$ZodType | undefined = schema;
+    for (const segment of [...path, undefined]) {
+        // Unwrap wrappers until an object or array.
+        for (;;) {
+            const def: z.core.$ZodTypeDef & { innerType?: z.core.$ZodType; in?: z.core.$ZodType } = s!._zod.def;
+            if (def.innerType) s = def.innerType;
+            else if (def.type === "pipe" && def.in) s = def.in;
+            else break;
+        }
+        if (segment === undefined) break;
+        const def = s!._zod.def as z.core.$ZodTypeDef & {
+            shape?: Record<string, z.core.$ZodType>;
+            element?: z.core.$ZodType;
+            valueType?: z.core.$ZodType;
+        };
+        s = typeof segment === "number" ? def.element : (def.shape?.[String(segment)] ?? def.valueType);
+        if (!s) return [];
+    }
+    const shape = (s!._zod.def as { shape?: Record<string, unknown> }).shape;
+    return shape ? Object.keys(shape) : [];
+}
+
+function levenshtein(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const tmp = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+            prev = tmp;
+        }
+    }
+    return row[b.length];
+}

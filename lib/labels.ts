@@ -1,0 +1,27 @@
+/** The `app.kubernetes.io/*` labels every Pulse object carries, and the selector subset that never changes. */
+export const PART_OF = "pulse";
+
+export interface LabelArgs {
+    /** Stable component key, e.g. "ingest", "keycloak". */
+    readonly component: string;
+    /** Image tag or release the object runs; omitted from selectors. */
+    readonly version?: string;
+}
+
+/** Selector labels: immutable for the life of a Deployment, so they never include the version. */
+export function selectorLabels(component: string): Record<string, string> {
+    return {
+        "app.kubernetes.io/name": `${PART_OF}-${component}`,
+        "app.kubernetes.io/instance": PART_OF,
+    };
+}
+
+export function standardLabels(args: LabelArgs): Record<string, string> {
+    return {
+        ...selectorLabels(args.component),
+        "app.kubernetes.io/component": args.component,
+        "app.kubernetes.io/part-of": PART_OF,
+        "app.kubernetes.io/managed-by": "pulumi",
+        ...(args.version === undefined ? {} : { "app.kubernetes.io/version": args.version }),
+    };
+}

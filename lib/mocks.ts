@@ -1,0 +1,135 @@
+/**
+ * Runs the program under Pulumi mocks and records every registration as the engine would receive it: type, name,
+ * inputs, parent and dependencies. One implementation for the tests (test/setup.ts), the offline render and the
+ * benchmark.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export const PROJECT = "pulse";
+
+export interface RecordedResource {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    readonly custom: boolean;
+    /** Inputs as the SDK serialized them; a secret anywhere inside a top-level input wraps that input (see isSecretValue). */
+    readonly inputs: Record<string, unknown>;
+    readonly parent: string;
+    /** URNs this resource waits on: explicit dependsOn plus every resource whose outputs feed its inputs. */
+    readonly dependencies: readonly string[];
+}
+
+/** Marker keys of a serialized secret: `{[SIG_KEY]: SECRET_SIG, value}`. */
+const SIG_KEY = pulumi.runtime.specialSigKey;
+const SECRET_SIG = pulumi.runtime.specialSecretSig;
+
+export function isSecretValue(v: unknown): v is { value: unknown } {
+    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** The value with every secret marker removed (for assertions on content, not on secretness). */
+export function unwrapSecrets(v: unknown): unknown {
+    if (isSecretValue(v)) return unwrapSecrets(v.value);
+    if (Array.isArray(v)) return v.map(unwrapSecrets);
+    if (typeof v === "object" && v !== null) {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+    }
+    return v;
+}
+
+/** Fake provider outputs for the custom resources whose outputs the program reads. */
+function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+    if (type === "random:index/randomPassword:RandomPassword") {
+        return { ...inputs, result: `mock-${name}` };
+    }
+    return inputs;
+}
+
+/** The pieces of the gRPC RegisterResourceRequest the recorder reads. */
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getCustom(): boolean;
+    getParent(): string;
+    getDependenciesList(): string[];
+    getObject(): unknown;
+}
+interface RegisterResponse {
+    getUrn(): string;
+}
+interface MonitorLike {
+    registerResource(req: RegisterRequest, cb: (err: unknown, res?: RegisterResponse) => void): void;
+}
+
+/** `waitForRPCs` drains the SDK's queue of pending registrations; exported by the runtime, left out of its typings. */
+const runtimeInternals = pulumi.runtime as unknown as { waitForRPCs(): Promise<void> };
+
+class Recorder {
+    resources: RecordedResource[] = [];
+}
+
+const recorder = new Recorder();
+let installedFor: string | undefined;
+
+/**
+ * Installs the mocks once per process (Mocha loads every spec before running: one setup, not one per file).
+ * Calling it again with the same stack is a no-op.
+ */
+export function installMocks(stack = "test"): void {
+    if (installedFor !== undefined) {
+        if (installedFor !== stack) throw new Error(`mocks already installed for stack ${installedFor}`);
+        return;
+    }
+    pulumi.runtime.setMocks(
+        {
+            newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) }),
+            call: (args) => args.inputs,
+        },
+        PROJECT,
+        stack,
+        false,
+    );
+    const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        register(req, (err, res) => {
+            if (!err && res) {
+                recorder.resources.push({
+                    type: req.getType(),
+                    name: req.getName(),
+                    urn: res.getUrn(),
+                    custom: req.getCustom(),
+                    inputs: pulumi.runtime.deserializeProperties(req.getObject() as never),
+                    parent: req.getParent(),
+                    dependencies: [...req.getDependenciesList()].sort(),
+                });
+            }
+            cb(err, res);
+        });
+    };
+    installedFor = stack;
+}
+
+/** Sets the stack config the program's loadConfig() will read (full keys, e.g. "pulse:ingest"). */
+export function setStackConfig(values: Record<string, string>, secretKeys: readonly string[] = []): void {
+    pulumi.runtime.setAllConfig(values, [...secretKeys]);
+}
+
+/**
+ * Runs `build` on an empty record, waits until the SDK has registered everything, and returns the registrations in
+ * order. `build` throwing (e.g. bad config) rejects before anything is registered.
+ */
+export async function record<T>(build: () => T): Promise<{ result: T; resources: RecordedResource[] }> {
+    if (installedFor === undefined) throw new Error("installMocks() first");
+    recorder.resources = [];
+    const result = build();
+    await runtimeInternals.waitForRPCs();
+    const resources = recorder.resources;
+    recorder.resources = [];
+    return { result, resources };
+}
+
+/** Resolves an Output under mocks (values only; use pulumi.isSecret for secretness). */
+export function resolve<T>(o: pulumi.Output<T>): Promise<T> {
+    return new Promise((done) => o.apply((v) => done(v)));
+}

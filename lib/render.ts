@@ -1,0 +1,102 @@
+/**
+ * The offline render: runs the program under mocks and turns what it registered into the files reviewers diff and
+ * linters read: one YAML file per Kubernetes object, one per Helm release. Secret values are redacted.
+ */
+import * as YAML from "yaml";
+import { createPlatform } from "../components/platform";
+import { LoadedConfig, loadConfig } from "../config";
+import { isSecretValue, record, RecordedResource, resolve } from "./mocks";
+
+export const REDACTED = "<redacted>";
+export const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+
+export interface RenderedFile {
+    /** Relative to the output directory: k8s/<...>.yaml, helm/<release>.yaml, outputs.yaml. */
+    readonly path: string;
+    readonly content: string;
+}
+
+export interface Render {
+    readonly resources: readonly RecordedResource[];
+    readonly outputs: Record<string, unknown>;
+}
+
+/** Loads the stack config set in the Pulumi runtime (throws RunError on bad config) and records the program. */
+export async function renderProgram(loaded: () => LoadedConfig = loadConfig): Promise<Render> {
+    const { result: platform, resources } = await record(() => {
+        const { config, secrets } = loaded();
+        return createPlatform(config, secrets);
+    });
+    const outputs: Record<string, unknown> = {};
+    for (const [k, o] of Object.entries(platform.outputs)) outputs[k] = await resolve(o);
+    return { resources, outputs };
+}
+
+/** Secret markers become REDACTED, at the level the SDK marked them. */
+function redact(v: unknown): unknown {
+    if (isSecretValue(v)) return REDACTED;
+    if (Array.isArray(v)) return v.map(redact);
+    if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redact(x)]));
+    return v;
+}
+
+const isKubernetesObject = (r: RecordedResource) =>
+    r.custom && r.type.startsWith("kubernetes:") && r.type !== HELM_RELEASE_TYPE;
+
+interface K8sObject {
+    apiVersion: string;
+    kind: string;
+    metadata: { name?: string; namespace?: string; [k: string]: unknown };
+    [k: string]: unknown;
+}
+
+/** The Kubernetes manifest of a recorded resource, redacted. Auto-named objects get their Pulumi name. */
+export function manifestOf(r: RecordedResource): K8sObject {
+    const obj = redact(r.inputs) as K8sObject;
+    obj.metadata = { ...(obj.metadata ?? {}) };
+    obj.metadata.name ??= r.name;
+    if (obj.kind === "Secret") {
+        // Every value of a Secret is redacted, marked secret or not (RandomPassword results are plain under mocks).
+        for (const field of ["data", "stringData"] as const) {
+            const m = obj[field] as Record<string, unknown> | string | undefined;
+            if (m === undefined) continue;
+            obj[field] = typeof m === "string" ? REDACTED : Object.fromEntries(Object.keys(m).map((k) => [k, REDACTED]));
+        }
+    }
+    return obj;
+}
+
+export function kubernetesManifests(resources: readonly RecordedResource[]): K8sObject[] {
+    return resources.filter(isKubernetesObject).map(manifestOf);
+}
+
+const yaml = (v: unknown) => YAML.stringify(v, { lineWidth: 0, aliasDuplicateObjects: false });
+const fileName = (o: K8sObject) =>
+    `k8s/${o.metadata.namespace ?? "_cluster"}.${o.kind.toLowerCase()}.${o.metadata.name}.yaml`;
+
+export function renderFiles(render: Render): RenderedFile[] {
+    const files: RenderedFile[] = kubernetesManifests(render.resources).map((o) => ({ path: fileName(o), content: yaml(o) }));
+    for (const r of render.resources.filter((x) => x.type === HELM_RELEASE_TYPE)) {
+        const { name, namespace, chart, version, repositoryOpts, values, ...rest } = redact(r.inputs) as Record<string, unknown>;
+        const repository = (repositoryOpts as { repo?: string } | undefined)?.repo;
+        files.push({
+            path: `helm/${name ?? r.name}.yaml`,
+            content: yaml({ name, namespace, chart, version, ...(repository ? { repository } : {}), ...rest, values: values ?? {} }),
+        });
+    }
+    files.push({ path: "outputs.yaml", content: yaml(render.outputs) });
+    const paths = new Set<string>();
+    for (const f of files) {
+        if (paths.has(f.path)) throw new Error(`two rendered objects map to ${f.path}`);
+        paths.add(f.path);
+    }
+    return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** All Kubernetes objects as one multi-document YAML stream, in file order. */
+export function renderStream(render: Render): string {
+    return renderFiles(render)
+        .filter((f) => f.path.startsWith("k8s/"))
+        .map((f) => `---\n${f.content}`)
+        .join("");
+}
