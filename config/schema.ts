@@ -45,23 +45,25 @@ const nonEmpty = (what: string) => z.string({ error: `must be ${what}` }).min(1,
 
 export function quantity() {
     const msg = 'must be a Kubernetes quantity string such as "512Mi", "2Gi" or "250m"';
-    return z.string({ error: msg }).regex(QUANTITY_RE, { error: msg });
+    return z.string({ error: msg }).regex(QUANTITY_RE, { error: msg }).meta({ kind: "quantity" });
 }
 
 const dnsLabel = () =>
     z
         .string({ error: "must be a DNS label (RFC 1123)" })
-        .regex(DNS_LABEL_RE, { error: "must be a DNS label: lower-case letters, digits and '-', at most 63 characters" });
+        .regex(DNS_LABEL_RE, { error: "must be a DNS label: lower-case letters, digits and '-', at most 63 characters" })
+        .meta({ kind: "DNS label" });
 
 export function hostname() {
     const msg = "must be a DNS host name (RFC 1123): lower-case labels of letters, digits and '-', separated by dots";
-    return z.string({ error: msg }).regex(HOSTNAME_RE, { error: msg });
+    return z.string({ error: msg }).regex(HOSTNAME_RE, { error: msg }).meta({ kind: "host name" });
 }
 
 const k8sName = (what: string) =>
     z
         .string({ error: `must be ${what}` })
-        .regex(HOSTNAME_RE, { error: `must be ${what}: a DNS subdomain name (lower-case letters, digits, '-' and '.')` });
+        .regex(HOSTNAME_RE, { error: `must be ${what}: a DNS subdomain name (lower-case letters, digits, '-' and '.')` })
+        .meta({ kind: "object name" });
 
 const port = (def: number) => intAtLeast(1, 65535).default(def);
 
@@ -239,15 +241,15 @@ function pulseService(d: ServiceDefaults) {
         .prefault({});
 }
 
-function persistence(size: string, storageClassKey: "storageClass" | "storageClassName") {
-    return z
-        .strictObject({
-            enabled: bool().default(true).describe("Keep data on a PersistentVolumeClaim"),
-            size: quantity().default(size).describe("Volume size"),
-            [storageClassKey]: z.string().optional().describe("StorageClass (cluster default when unset)"),
-        })
-        .prefault({});
+/** A data volume. The charts disagree on the StorageClass key's name, so each caller adds its own. */
+function persistence(size: string) {
+    return z.strictObject({
+        enabled: bool().default(true).describe("Keep data on a PersistentVolumeClaim"),
+        size: quantity().default(size).describe("Volume size"),
+    });
 }
+
+const storageClass = () => z.string().optional().describe("StorageClass (cluster default when unset)");
 
 // ─── Sections ───────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -279,7 +281,7 @@ const postgresql = z
             })
             .prefault({}),
         image: image({ registry: "docker.io", repository: "bitnamilegacy/postgresql", tag: "16.4.0-debian-12-r14" }),
-        persistence: persistence("8Gi", "storageClass"),
+        persistence: persistence("8Gi").extend({ storageClass: storageClass() }).prefault({}),
         resources: resources({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } }),
     })
     .prefault({});
@@ -302,7 +304,7 @@ const emqx = z
     .strictObject({
         enabled: bool().default(true).describe("Install the EMQX MQTT broker in-cluster"),
         replicaCount: intAtLeast(1).default(1).describe("EMQX nodes (3 for HA)"),
-        persistence: persistence("1Gi", "storageClassName"),
+        persistence: persistence("1Gi").extend({ storageClassName: storageClass() }).prefault({}),
         resources: resources({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } }),
     })
     .prefault({});
@@ -322,14 +324,28 @@ const nats = z
                     .strictObject({
                         enabled: bool().default(true).describe("JetStream file store on a PVC"),
                         size: quantity().default("2Gi").describe("File store volume size"),
-                        storageClassName: z.string().optional().describe("StorageClass (cluster default when unset)"),
+                        storageClassName: storageClass(),
                     })
                     .prefault({}),
             })
             .prefault({}),
         resources: resources({ requests: { cpu: "100m", memory: "512Mi" }, limits: { memory: "512Mi" } }),
     })
-    .prefault({});
+    .prefault({})
+    .superRefine((n, ctx) => {
+        // JetStream's memory store lives in the container's memory: the limit must leave room beyond it.
+        const store = n.jetstream.memoryStore;
+        const limit = parseQuantity(n.resources.limits.memory);
+        const size = parseQuantity(store.maxSize);
+        if (store.enabled && limit !== undefined && size !== undefined && limit <= size) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["resources", "limits", "memory"],
+                input: n.resources.limits.memory,
+                message: `must exceed jetstream.memoryStore.maxSize (${store.maxSize})`,
+            });
+        }
+    });
 
 const keycloak = z
     .strictObject({
@@ -439,17 +455,23 @@ export const pulseConfigSchema = z
             .refine((t) => t !== "latest", { error: "must be a pinned version, not 'latest'" })
             .default("1.0.0")
             .describe("Pulse release; the default tag of every Pulse image"),
-        global,
-        postgresql,
-        externalDatabase,
-        emqx,
-        nats,
-        ...services,
-        keycloak,
-        caddy,
-        ingress,
-        migrator,
-        natsInit,
+        global: global.describe("Settings every workload shares"),
+        postgresql: postgresql.describe("In-cluster PostgreSQL (Bitnami chart 15.5.38, PostgreSQL 16.4)"),
+        externalDatabase: externalDatabase.describe("Managed PostgreSQL instead of the in-cluster one"),
+        emqx: emqx.describe("EMQX MQTT broker (chart 5.8.9)"),
+        nats: nats.describe("NATS with JetStream (chart 1.2.11; the spec's 0.x `nats.nats.jetstream` keys moved here)"),
+        ingest: services.ingest.describe("Ingest workers: MQTT -> NATS -> PostgreSQL"),
+        ui: services.ui.describe("UI and HTTP API"),
+        routeDelivery: services.routeDelivery.describe("Route delivery worker"),
+        evaluator: services.evaluator.describe("Rule evaluator"),
+        opsWorker: services.opsWorker.describe("Operations worker"),
+        subscriptionWorker: services.subscriptionWorker.describe("Subscription worker"),
+        provisionApi: services.provisionApi.describe("Device provisioning API"),
+        keycloak: keycloak.describe("Keycloak 26 identity provider"),
+        caddy: caddy.describe("Optional Caddy reverse proxy (alternative to an Ingress controller)"),
+        ingress: ingress.describe("Kubernetes Ingress for the HTTP entry points"),
+        migrator: migrator.describe("Database migrator Job, run before every rollout"),
+        natsInit: natsInit.describe("JetStream stream setup Job"),
     })
     .superRefine((c, ctx) => {
         // The root check runs even when sections have errors: read defensively.

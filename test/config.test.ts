@@ -1,0 +1,252 @@
+import { expect } from "chai";
+import {
+    ConfigError,
+    parseConfig,
+    parseQuantity,
+    parseStackConfig,
+    PulseConfigInput,
+    SECRET_KEYS,
+    SERVICE_NAMES,
+} from "../config";
+
+/** The problems a stack config produces, as the `pulse:<path>: reason` lines the user sees. */
+function problems(values: Record<string, unknown>, secretKeys: string[] = []): string[] {
+    const raw: Record<string, string> = {};
+    for (const [k, v] of Object.entries(values)) raw[`pulse:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+    try {
+        parseStackConfig({ values: raw, secretKeys: new Set(secretKeys.map((k) => `pulse:${k}`)) });
+    } catch (e) {
+        expect(e).to.be.instanceOf(ConfigError);
+        return [...(e as ConfigError).problems];
+    }
+    return [];
+}
+
+/** Asserts exactly one problem, at `key`, whose reason matches. */
+function expectProblem(values: Record<string, unknown>, key: string, reason: RegExp): void {
+    const found = problems(values);
+    expect(found, found.join("\n")).to.have.length(1);
+    expect(found[0]).to.satisfy((p: string) => p.startsWith(`pulse:${key}: `), found[0]);
+    expect(found[0]).to.match(reason);
+}
+
+describe("config schema", () => {
+    describe("defaults are the spec's values.yaml, corrected for the pinned charts", () => {
+        const c = parseConfig({});
+
+        it("takes the spec's ingest block", () => {
+            expect(c.ingest.replicaCount).to.equal(2);
+            expect(c.ingest.image.repository).to.equal("pulse/ingest-iot");
+            expect(c.ingest.resources).to.deep.equal({
+                requests: { cpu: "250m", memory: "256Mi" },
+                limits: { cpu: "1", memory: "512Mi" },
+            });
+            expect(c.ingest.env).to.deep.equal({
+                BATCH_SIZE: "1000",
+                FLUSH_INTERVAL_MS: "500",
+                INGEST_WORKER_COUNT: "4",
+                PG_POOL_MAX: "10",
+            });
+            expect(c.ingest.autoscaling).to.deep.equal({
+                enabled: true,
+                minReplicas: 2,
+                maxReplicas: 10,
+                targetCPUUtilizationPercentage: 70,
+            });
+        });
+
+        it("takes the spec's database, broker and ingress sections", () => {
+            expect(c.postgresql.enabled).to.equal(true);
+            expect(c.postgresql.auth).to.deep.equal({ database: "iotcloud", username: "iot", existingSecret: "pulse-db-secret" });
+            expect(c.externalDatabase).to.include({ enabled: false, port: 5432, database: "iotcloud", username: "iot" });
+            expect(c.emqx).to.deep.include({ enabled: true, replicaCount: 1 });
+            expect(c.emqx.persistence).to.deep.include({ enabled: true, size: "1Gi" });
+            expect(c.keycloak.image).to.include({ registry: "quay.io", repository: "keycloak/keycloak", tag: "26.0" });
+            expect(c.caddy.enabled).to.equal(false);
+            expect(c.ingress).to.deep.include({ enabled: true, className: "nginx", annotations: {}, tls: [] });
+            expect(c.ingress.hosts).to.deep.equal([
+                { host: "pulse.example.com", paths: [{ path: "/", pathType: "Prefix", service: "ui" }] },
+            ]);
+        });
+
+        it("moves the spec's NATS 0.x keys to the chart 1.x layout with the spec's sizes", () => {
+            expect(c.nats.jetstream).to.deep.equal({
+                memoryStore: { enabled: true, maxSize: "256Mi" },
+                fileStore: { enabled: true, size: "2Gi" },
+            });
+        });
+
+        it("pulls PostgreSQL from bitnamilegacy, since versioned docker.io/bitnami tags no longer pull", () => {
+            expect(c.postgresql.image).to.include({ repository: "bitnamilegacy/postgresql", tag: "16.4.0-debian-12-r14" });
+        });
+
+        it("never defaults a Pulse image to 'latest': the tag follows appVersion", () => {
+            for (const s of SERVICE_NAMES) expect(c[s].image.tag, s).to.equal(undefined);
+            expect(c.migrator.image.tag).to.equal(undefined);
+            expect(c.appVersion).to.equal("1.0.0");
+        });
+
+        it("sets CPU and memory requests and a memory limit on every container it configures", () => {
+            const withResources = [...SERVICE_NAMES, "postgresql", "emqx", "nats", "keycloak", "caddy", "migrator", "natsInit"] as const;
+            for (const s of withResources) {
+                const r = c[s].resources;
+                expect(parseQuantity(r.requests.cpu), s).to.be.greaterThan(0);
+                expect(parseQuantity(r.requests.memory), s).to.be.greaterThan(0);
+                expect(parseQuantity(r.limits.memory), s).to.be.at.least(parseQuantity(r.requests.memory)!);
+            }
+        });
+    });
+
+    describe("rejects bad config naming the key and the reason", () => {
+        it("wrong types", () => {
+            expectProblem({ ingest: { replicaCount: "two" } }, "ingest.replicaCount", /must be an integer >= 0, got "two"/);
+            expectProblem({ caddy: { enabled: "yes" } }, "caddy.enabled", /must be true or false, got "yes"/);
+            expectProblem({ ingest: { env: { BATCH_SIZE: 10 } } }, "ingest.env.BATCH_SIZE", /must be strings.*got 10/);
+            expectProblem({ emqx: "true" }, "emqx", /must be an object, got true/);
+        });
+
+        it("negative or fractional replica counts", () => {
+            expectProblem({ ingest: { replicaCount: -1 } }, "ingest.replicaCount", /must be an integer >= 0, got -1$/);
+            expectProblem({ ui: { replicaCount: 1.5 } }, "ui.replicaCount", /must be an integer >= 0, got 1.5$/);
+        });
+
+        it("invalid Kubernetes quantities", () => {
+            expectProblem(
+                { ingest: { resources: { requests: { memory: "512Mx" } } } },
+                "ingest.resources.requests.memory",
+                /must be a Kubernetes quantity.*got "512Mx"/,
+            );
+            expectProblem({ nats: { jetstream: { fileStore: { size: "2 GB" } } } }, "nats.jetstream.fileStore.size", /quantity/);
+        });
+
+        it("limits below requests", () => {
+            expectProblem(
+                { ui: { resources: { requests: { memory: "1Gi" }, limits: { memory: "512Mi" } } } },
+                "ui.resources.limits.memory",
+                /must be >= requests.memory \(1Gi\), got "512Mi"/,
+            );
+        });
+
+        it("a NATS memory limit that does not exceed the JetStream memory store", () => {
+            expectProblem(
+                { nats: { jetstream: { memoryStore: { maxSize: "1Gi" } } } },
+                "nats.resources.limits.memory",
+                /must exceed jetstream.memoryStore.maxSize \(1Gi\)/,
+            );
+        });
+
+        it("invalid DNS host names", () => {
+            expectProblem(
+                { ingress: { hosts: [{ host: "Pulse_Host.example.com", paths: [{ path: "/" }] }] } },
+                "ingress.hosts[0].host",
+                /must be a DNS host name.*got "Pulse_Host.example.com"/,
+            );
+            expectProblem(
+                { postgresql: { enabled: false }, externalDatabase: { enabled: true, host: "db..example.com" } },
+                "externalDatabase.host",
+                /DNS host name/,
+            );
+            expectProblem({ namespace: "Pulse" }, "namespace", /must be a DNS label/);
+        });
+
+        it("unknown keys, with the likely intended key", () => {
+            expectProblem({ ingest: { replicaCout: 3 } }, "ingest.replicaCout", /unknown key \(did you mean "replicaCount"\?\)/);
+            expectProblem({ ingst: {} }, "ingst", /unknown key \(did you mean "ingest"\?\)/);
+            expectProblem({ "ingest.replicaCount": "3" }, "ingest.replicaCount", /pulumi config set --path/);
+            expectProblem({ ingress: { hosts: [{ host: "a.example.com", paths: [{ path: "/", servce: "ui" }] }] } },
+                "ingress.hosts[0].paths[0].servce", /did you mean "service"/);
+        });
+
+        it("autoscaling min > max", () => {
+            expectProblem(
+                { ingest: { autoscaling: { minReplicas: 12, maxReplicas: 10 } } },
+                "ingest.autoscaling.minReplicas",
+                /must be <= maxReplicas \(10\), got 12$/,
+            );
+        });
+
+        it("in-cluster PostgreSQL and an external database both enabled, or neither", () => {
+            expectProblem(
+                { externalDatabase: { enabled: true, host: "db.example.com" } },
+                "externalDatabase.enabled",
+                /cannot be true while postgresql.enabled is true/,
+            );
+            expectProblem({ postgresql: { enabled: false } }, "externalDatabase.enabled", /must be true when postgresql.enabled is false/);
+        });
+
+        it("an external database without a host", () => {
+            expectProblem(
+                { postgresql: { enabled: false }, externalDatabase: { enabled: true } },
+                "externalDatabase.host",
+                /is required when externalDatabase.enabled is true/,
+            );
+        });
+
+        it("empty or floating image tags", () => {
+            expectProblem({ ingest: { image: { tag: "" } } }, "ingest.image.tag", /must be a non-empty image tag, got ""$/);
+            expectProblem({ keycloak: { image: { tag: "latest" } } }, "keycloak.image.tag", /pinned version, not 'latest'/);
+            expectProblem({ appVersion: "latest" }, "appVersion", /pinned version/);
+        });
+
+        it("lists every problem at once, not only the first", () => {
+            const found = problems({
+                ingest: { replicaCount: -1, replicaCout: 1 },
+                ui: { resources: { limits: { memory: "512Mx" } } },
+                postgresql: { enabled: false },
+                nosuchsection: {},
+            });
+            expect(found.map((p) => p.split(": ")[0])).to.have.members([
+                "pulse:ingest.replicaCount",
+                "pulse:ingest.replicaCout",
+                "pulse:ui.resources.limits.memory",
+                "pulse:externalDatabase.enabled",
+                "pulse:nosuchsection",
+            ]);
+        });
+
+        it("accepts a valid config (the checks are not rejecting everything)", () => {
+            expect(problems({ ingest: { replicaCount: 0 }, postgresql: { enabled: false }, externalDatabase: { enabled: true, host: "db.example.com" } })).to.deep.equal([]);
+        });
+    });
+
+    describe("secrets", () => {
+        it("reads the secret keys as secret values", () => {
+            const parsed = parseStackConfig({
+                values: { "pulse:dbPassword": "s3cret" },
+                secretKeys: new Set(["pulse:dbPassword"]),
+            });
+            expect(parsed.secretValues).to.deep.equal({ dbPassword: "s3cret" });
+        });
+
+        it("rejects a secret key stored in plain text, without echoing the value", () => {
+            for (const key of Object.keys(SECRET_KEYS)) {
+                const found = problems({ [key]: "hunter2" });
+                expect(found).to.have.length(1);
+                expect(found[0]).to.match(new RegExp(`^pulse:${key}: is a secret; set it with \`pulumi config set --secret`));
+                expect(found[0]).not.to.include("hunter2");
+            }
+        });
+
+        it("rejects a secret value inside a section: secrets are separate keys", () => {
+            const found = problems({ keycloak: { replicaCount: 1 } }, ["keycloak"]);
+            expect(found).to.have.length(1);
+            expect(found[0]).to.match(/^pulse:keycloak: holds a secret value; secrets are separate keys/);
+        });
+
+        it("ignores other namespaces' keys", () => {
+            const parsed = parseStackConfig({ values: { "kubernetes:context": "kind-pulse" }, secretKeys: new Set() });
+            expect(parsed.config.namespace).to.equal("pulse");
+        });
+    });
+
+    it("parseQuantity reads the Kubernetes suffixes", () => {
+        const cases: [string, number][] = [["250m", 0.25], ["1", 1], ["512Mi", 512 * 2 ** 20], ["2Gi", 2 * 2 ** 30], ["1k", 1000], ["1e3", 1000]];
+        for (const [q, v] of cases) expect(parseQuantity(q), q).to.equal(v);
+        expect(parseQuantity("512Mx")).to.equal(undefined);
+    });
+
+    it("a typed override compiles against the schema's input type", () => {
+        const input: PulseConfigInput = { ingest: { replicaCount: 3 } };
+        expect(parseConfig(input).ingest.replicaCount).to.equal(3);
+    });
+});

@@ -1,0 +1,50 @@
+/** Shared test helpers: build the platform from a config object under the mocks and query what it registered. */
+import * as path from "path";
+import { createPlatform, Platform } from "../components/platform";
+import { parseConfig, PlatformSecrets, PulseConfig, PulseConfigInput } from "../config";
+import { record, RecordedResource, unwrapSecrets } from "../lib/mocks";
+import { readStackFile, PROJECT_DIR } from "../lib/stackfile";
+import { parseStackConfig } from "../config";
+
+export const CI_STACK_FILE = path.join(__dirname, "fixtures", "Pulumi.ci.yaml");
+
+/** A validated config: schema defaults overlaid with `overrides` (the way a stack file overlays values.yaml). */
+export function config(overrides: PulseConfigInput = {}): PulseConfig {
+    return parseConfig(overrides);
+}
+
+/** The validated config of a stack file: "dev", "prod" or a path. */
+export function stackConfig(stack: string): PulseConfig {
+    const file = stack.includes("/") ? stack : path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
+    return parseStackConfig(readStackFile(file)).config;
+}
+
+export interface Built {
+    readonly platform: Platform;
+    readonly resources: RecordedResource[];
+}
+
+export async function build(cfg: PulseConfig, secrets: PlatformSecrets = {}): Promise<Built> {
+    const { result, resources } = await record(() => createPlatform(cfg, secrets));
+    return { platform: result, resources };
+}
+
+/** Resources of a type token, e.g. "kubernetes:core/v1:Namespace". */
+export function ofType(resources: readonly RecordedResource[], type: string): RecordedResource[] {
+    return resources.filter((r) => r.type === type);
+}
+
+/** The single resource of a type (and name, when given); fails loudly when there is not exactly one. */
+export function one(resources: readonly RecordedResource[], type: string, name?: string): RecordedResource {
+    const found = ofType(resources, type).filter((r) => name === undefined || r.name === name);
+    if (found.length !== 1) {
+        throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name)}`);
+    }
+    return found[0];
+}
+
+/** A resource's inputs with secret markers removed, typed loosely for deep property assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function inputs(r: RecordedResource): any {
+    return unwrapSecrets(r.inputs);
+}

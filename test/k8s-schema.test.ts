@@ -1,0 +1,52 @@
+import { expect } from "chai";
+import { kubernetesManifests, renderProgram } from "../lib/render";
+import { setStackConfig } from "../lib/mocks";
+import { PROJECT_DIR, readStackFile } from "../lib/stackfile";
+import { CI_STACK_FILE } from "./helpers";
+import * as path from "path";
+
+interface Model {
+    validate(): void;
+}
+type ModelClass = new (data: unknown) => Model;
+
+/** The kubernetes-models class of an object: apiVersion "apps/v1" + kind "Deployment" -> kubernetes-models/apps/v1/Deployment. */
+function modelOf(apiVersion: string, kind: string): ModelClass {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(`kubernetes-models/${apiVersion}/${kind}`) as Record<string, ModelClass>;
+    const cls = mod[kind];
+    if (!cls) throw new Error(`kubernetes-models has no ${apiVersion} ${kind}`);
+    return cls;
+}
+
+/** Validates an object against the official OpenAPI schema (Kubernetes 1.33); throws with the failing paths. */
+function validateObject(obj: { apiVersion: string; kind: string }): void {
+    const Model = modelOf(obj.apiVersion, obj.kind);
+    new Model(obj).validate();
+}
+
+describe("rendered objects pass the Kubernetes OpenAPI schema (kubernetes-models)", () => {
+    const stacks: Record<string, string> = {
+        dev: path.join(PROJECT_DIR, "Pulumi.dev.yaml"),
+        prod: path.join(PROJECT_DIR, "Pulumi.prod.yaml"),
+        ci: CI_STACK_FILE,
+    };
+    for (const [stack, file] of Object.entries(stacks)) {
+        it(stack, async () => {
+            const raw = readStackFile(file);
+            setStackConfig(raw.values, [...raw.secretKeys]);
+            const objects = kubernetesManifests((await renderProgram()).resources);
+            expect(objects).not.to.be.empty;
+            for (const o of objects) {
+                expect(() => validateObject(o), `${o.kind} ${o.metadata.name}`).not.to.throw();
+            }
+        });
+    }
+
+    it("rejects an invalid object (the check can fail)", () => {
+        expect(() => validateObject({ apiVersion: "v1", kind: "Namespace", metadata: { name: 42 } } as never)).to.throw();
+        expect(() =>
+            validateObject({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" }, spec: { template: {} } } as never),
+        ).to.throw(/selector/);
+    });
+});

@@ -1,0 +1,74 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { expect } from "chai";
+import { createPlatform, POD_SECURITY_VERSION } from "../components/platform";
+import { loadConfig } from "../config";
+import { record, resolve, setStackConfig } from "../lib/mocks";
+import { PROJECT_DIR } from "../lib/stackfile";
+import { build, config, inputs, one } from "./helpers";
+
+const NAMESPACE = "kubernetes:core/v1:Namespace";
+
+describe("platform", () => {
+    it("creates the Pulse namespace named from config, enforcing Pod Security 'restricted'", async () => {
+        const { resources, platform } = await build(config({ namespace: "pulse-staging" }));
+        const ns = inputs(one(resources, NAMESPACE));
+        expect(ns.metadata.name).to.equal("pulse-staging");
+        expect(ns.metadata.labels).to.include({
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/enforce-version": POD_SECURITY_VERSION,
+            "pod-security.kubernetes.io/warn": "restricted",
+            "pod-security.kubernetes.io/audit": "restricted",
+        });
+        expect(await resolve(platform.outputs.namespace)).to.equal("pulse-staging");
+    });
+
+    it("parents every resource to a pulse:<module>:<Class> component defined in components/<module>.ts", async () => {
+        const { resources } = await build(config());
+        const components = resources.filter((r) => !r.custom);
+        expect(components.map((c) => c.type)).to.include("pulse:platform:Platform");
+        for (const c of components) {
+            const m = /^pulse:([a-z][A-Za-z]*):([A-Z][A-Za-z]*)$/.exec(c.type);
+            expect(m, c.type).not.to.equal(null);
+            const file = path.join(PROJECT_DIR, "components", `${m![1]}.ts`);
+            expect(fs.existsSync(file), file).to.equal(true);
+            expect(fs.readFileSync(file, "utf8")).to.match(new RegExp(`class ${m![2]} extends pulumi.ComponentResource`));
+        }
+        const componentUrns = new Set(components.map((c) => c.urn));
+        for (const r of resources.filter((x) => x.custom)) expect(componentUrns.has(r.parent), r.name).to.equal(true);
+    });
+
+    it("rejects bad config with one RunError before registering any resource", async () => {
+        setStackConfig({ "pulse:ingest": JSON.stringify({ replicaCount: -1 }), "pulse:ui": JSON.stringify({ replicaCout: 1 }) });
+        let error: unknown;
+        const { resources } = await record(() => {
+            try {
+                const { config: c, secrets } = loadConfig();
+                return createPlatform(c, secrets);
+            } catch (e) {
+                error = e;
+                return undefined;
+            }
+        });
+        expect(pulumi.RunError.isInstance(error)).to.equal(true);
+        expect((error as Error).message).to.include("pulse:ingest.replicaCount: must be an integer >= 0, got -1");
+        expect((error as Error).message).to.include('pulse:ui.replicaCout: unknown key (did you mean "replicaCount"?)');
+        expect(resources).to.deep.equal([]);
+    });
+
+    it("loadConfig turns the secret keys into Pulumi secrets", async () => {
+        setStackConfig({ "pulse:dbPassword": "s3cret" }, ["pulse:dbPassword"]);
+        const { secrets } = loadConfig();
+        expect(await pulumi.isSecret(secrets.dbPassword!)).to.equal(true);
+        expect(await resolve(secrets.dbPassword!)).to.equal("s3cret");
+    });
+
+    it("components never read pulumi.Config: config is read in one place", () => {
+        const dir = path.join(PROJECT_DIR, "components");
+        for (const f of fs.readdirSync(dir)) {
+            const src = fs.readFileSync(path.join(dir, f), "utf8");
+            expect(src, f).not.to.match(/pulumi\.Config|new Config\(|allConfig\(|getConfig\(|loadConfig\(/);
+        }
+    });
+});

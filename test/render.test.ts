@@ -1,0 +1,129 @@
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+import { expect } from "chai";
+import { loadConfig, LoadedConfig } from "../config";
+import { RecordedResource } from "../lib/mocks";
+import { manifestOf, REDACTED, renderFiles, renderProgram } from "../lib/render";
+import { PROJECT_DIR, readStackFile, SECRET_PLACEHOLDER } from "../lib/stackfile";
+import { setStackConfig } from "../lib/mocks";
+import { CI_STACK_FILE } from "./helpers";
+
+const run = promisify(execFile);
+const TSX = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
+const SCRIPT = path.join(PROJECT_DIR, "scripts", "manifests.ts");
+
+async function manifestsCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+        const { stdout, stderr } = await run(TSX, [SCRIPT, ...args], { cwd: PROJECT_DIR });
+        return { code: 0, stdout, stderr };
+    } catch (e) {
+        const err = e as { code: number; stdout: string; stderr: string };
+        return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+    }
+}
+
+function readTree(dir: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    const walk = (d: string) => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+            const p = path.join(d, e.name);
+            if (e.isDirectory()) walk(p);
+            else out[path.relative(dir, p)] = fs.readFileSync(p, "utf8");
+        }
+    };
+    walk(dir);
+    return out;
+}
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "pulse-render-"));
+
+/** Renders a stack file in-process through the same loadConfig path as the program. */
+async function renderStack(file: string, loaded: () => LoadedConfig = loadConfig) {
+    const raw = readStackFile(file);
+    setStackConfig(raw.values, [...raw.secretKeys]);
+    return renderProgram(loaded);
+}
+
+describe("offline render", () => {
+    it("is deterministic: the same stack renders byte-identical files", async () => {
+        const a = renderFiles(await renderStack(CI_STACK_FILE));
+        const b = renderFiles(await renderStack(CI_STACK_FILE));
+        expect(a.length).to.be.greaterThan(1);
+        expect(a).to.deep.equal(b);
+    });
+
+    it("never writes a secret value: marked secrets and every Secret's data are redacted", () => {
+        const secretMarker = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "hunter2" };
+        const secret: RecordedResource = {
+            type: "kubernetes:core/v1:Secret",
+            name: "db",
+            urn: "urn:db",
+            custom: true,
+            parent: "",
+            dependencies: [],
+            inputs: {
+                apiVersion: "v1",
+                kind: "Secret",
+                metadata: { name: "pulse-db-secret", namespace: "pulse" },
+                stringData: { password: "plain-under-mocks", url: "postgresql://iot:plain@h/db" },
+            },
+        };
+        const cm: RecordedResource = {
+            ...secret,
+            type: "kubernetes:core/v1:ConfigMap",
+            inputs: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" }, data: secretMarker },
+        };
+        const s = manifestOf(secret);
+        expect(s.stringData).to.deep.equal({ password: REDACTED, url: REDACTED });
+        expect(manifestOf(cm).data).to.equal(REDACTED);
+        const files = renderFiles({ resources: [secret, cm], outputs: {} });
+        const all = files.map((f) => f.content).join("\n");
+        expect(all).not.to.match(/hunter2|plain-under-mocks|iot:plain/);
+    });
+
+    describe("npm run manifests", function () {
+        this.timeout(60000);
+
+        for (const stack of ["dev", "prod"]) {
+            it(`-- ${stack} --out DIR writes the objects, twice byte-identically`, async () => {
+                const [one, two] = [tmp(), tmp()];
+                const first = await manifestsCli(stack, "--out", one);
+                expect(first.code, first.stderr).to.equal(0);
+                const second = await manifestsCli(stack, "--out", two);
+                expect(second.code, second.stderr).to.equal(0);
+                const tree = readTree(one);
+                expect(Object.keys(tree)).to.include("k8s/_cluster.namespace.pulse.yaml");
+                expect(tree).to.deep.equal(readTree(two));
+            });
+        }
+
+        it("-- <stack> prints the objects as one multi-document stream", async () => {
+            const r = await manifestsCli("dev");
+            expect(r.code, r.stderr).to.equal(0);
+            expect(r.stdout).to.match(/^---\napiVersion: v1\nkind: Namespace\n/);
+        });
+
+        it("--config <file> exits 2 on bad config, naming every bad key on stderr", async () => {
+            const dir = tmp();
+            const bad = path.join(dir, "Pulumi.bad.yaml");
+            fs.writeFileSync(bad, "config:\n  pulse:ingest:\n    replicaCount: -1\n  pulse:keycloak:\n    replicaCout: 1\n");
+            const r = await manifestsCli("--config", bad, "--out", path.join(dir, "out"));
+            expect(r.code).to.equal(2);
+            expect(r.stderr).to.include("pulse:ingest.replicaCount: must be an integer >= 0, got -1");
+            expect(r.stderr).to.include('pulse:keycloak.replicaCout: unknown key (did you mean "replicaCount"?)');
+            expect(fs.existsSync(path.join(dir, "out"))).to.equal(false);
+        });
+
+        it("renders encrypted stack values without their ciphertext or placeholder leaking", async () => {
+            const out = tmp();
+            const r = await manifestsCli("--config", CI_STACK_FILE, "--out", out);
+            expect(r.code, r.stderr).to.equal(0);
+            const all = Object.values(readTree(out)).join("\n");
+            expect(all).not.to.include("offline-test-ciphertext");
+            expect(all).not.to.include(SECRET_PLACEHOLDER);
+        });
+    });
+});

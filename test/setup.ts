@@ -1,0 +1,4 @@
+// The one mocks setup for every spec file (Mocha loads all specs before running any).
+import { installMocks } from "../lib/mocks";
+
+installMocks("test");

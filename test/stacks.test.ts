@@ -1,0 +1,100 @@
+import * as fs from "fs";
+import * as path from "path";
+import { expect } from "chai";
+import { parseConfig, parseQuantity, parseStackConfig, PulseConfig, pulseConfigSchema, SERVICE_NAMES } from "../config";
+import { projectConfigDeclarations, PROJECT_DIR, readStackFile } from "../lib/stackfile";
+import { CI_STACK_FILE, stackConfig } from "./helpers";
+
+const stackFiles = fs.readdirSync(PROJECT_DIR).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f));
+
+/** Replica count a service really runs with: the HPA minimum when autoscaling, else replicaCount. */
+const minReplicas = (c: PulseConfig, s: (typeof SERVICE_NAMES)[number]) =>
+    c[s].autoscaling.enabled ? c[s].autoscaling.minReplicas : c[s].replicaCount;
+
+describe("stack files", () => {
+    it("has the dev and prod stacks", () => {
+        expect(stackFiles).to.include.members(["Pulumi.dev.yaml", "Pulumi.prod.yaml"]);
+    });
+
+    for (const file of [...stackFiles, path.relative(PROJECT_DIR, CI_STACK_FILE)]) {
+        it(`${file} passes the schema`, () => {
+            expect(() => parseStackConfig(readStackFile(path.join(PROJECT_DIR, file)))).not.to.throw();
+        });
+    }
+
+    it("a broken stack file fails the same check (the check can fail)", () => {
+        const tmp = fs.mkdtempSync(path.join(require("os").tmpdir(), "pulse-stack-"));
+        const bad = path.join(tmp, "Pulumi.bad.yaml");
+        fs.writeFileSync(bad, "config:\n  pulse:ingest:\n    replicaCout: 2\n");
+        expect(() => parseStackConfig(readStackFile(bad))).to.throw(/pulse:ingest.replicaCout: unknown key/);
+    });
+
+    describe("dev starts simple", () => {
+        const dev = stackConfig("dev");
+        it("runs one replica of every Pulse service, Keycloak and EMQX, with no autoscaling", () => {
+            for (const s of SERVICE_NAMES) {
+                expect(dev[s].replicaCount, s).to.equal(1);
+                expect(dev[s].autoscaling.enabled, s).to.equal(false);
+            }
+            expect(dev.keycloak.replicaCount).to.equal(1);
+            expect(dev.emqx.replicaCount).to.equal(1);
+        });
+        it("keeps every dependency in-cluster", () => {
+            expect(dev.postgresql.enabled).to.equal(true);
+            expect(dev.externalDatabase.enabled).to.equal(false);
+            expect(dev.emqx.enabled).to.equal(true);
+            expect(dev.nats.enabled).to.equal(true);
+        });
+        it("uses small volumes (at most 1Gi each)", () => {
+            const sizes = [dev.postgresql.persistence.size, dev.emqx.persistence.size, dev.nats.jetstream.fileStore.size];
+            for (const s of sizes) expect(parseQuantity(s), s).to.be.at.most(2 ** 30);
+        });
+    });
+
+    describe("prod is highly available and safe", () => {
+        const prod = stackConfig("prod");
+        const defaults = parseConfig({});
+        it("runs at least two replicas of every Pulse service and of Keycloak", () => {
+            for (const s of SERVICE_NAMES) expect(minReplicas(prod, s), s).to.be.at.least(2);
+            expect(prod.keycloak.replicaCount).to.be.at.least(2);
+        });
+        it("keeps the spec's ingest autoscaling", () => {
+            expect(prod.ingest.autoscaling).to.deep.equal(defaults.ingest.autoscaling);
+        });
+        it("clusters EMQX", () => {
+            expect(prod.emqx.replicaCount).to.be.at.least(3);
+        });
+        it("sizes persistence for production (larger than the chart defaults)", () => {
+            expect(parseQuantity(prod.postgresql.persistence.size)).to.be.greaterThan(parseQuantity(defaults.postgresql.persistence.size)!);
+            expect(parseQuantity(prod.nats.jetstream.fileStore.size)).to.be.greaterThan(
+                parseQuantity(defaults.nats.jetstream.fileStore.size)!,
+            );
+            expect(prod.postgresql.persistence.enabled && prod.emqx.persistence.enabled && prod.nats.jetstream.fileStore.enabled).to.equal(true);
+        });
+        it("terminates TLS on the ingress for every host", () => {
+            expect(prod.ingress.enabled).to.equal(true);
+            const tlsHosts = prod.ingress.tls.flatMap((t) => t.hosts);
+            for (const h of prod.ingress.hosts) expect(tlsHosts, h.host).to.include(h.host);
+        });
+        it("pins the Pulse release explicitly", () => {
+            const raw = readStackFile(path.join(PROJECT_DIR, "Pulumi.prod.yaml")).values;
+            expect(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8")).to.match(/pulse:appVersion:/);
+            expect(raw["pulse:appVersion"]).to.equal(prod.appVersion);
+        });
+    });
+
+    describe("Pulumi.yaml project config declarations", () => {
+        const decls = projectConfigDeclarations();
+        const shape = pulseConfigSchema.shape;
+        const defaults = parseConfig({});
+        it("declares only keys of the schema, with the schema's default and description", () => {
+            expect(Object.keys(decls)).not.to.be.empty;
+            for (const [full, decl] of Object.entries(decls)) {
+                const key = full.replace(/^pulse:/, "") as keyof typeof shape;
+                expect(shape, full).to.have.property(key);
+                expect(decl.default, full).to.equal(defaults[key]);
+                expect(decl.description, full).to.equal(shape[key].description);
+            }
+        });
+    });
+});
