@@ -6,6 +6,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformSecrets, PulseConfig } from "../config";
 import { PART_OF } from "../lib/labels";
+import { Database } from "./database";
+import { Emqx } from "./emqx";
+import { Nats } from "./nats";
 
 /** Kubernetes minor version whose Pod Security Standards the namespace pins. */
 export const POD_SECURITY_VERSION = "v1.33";
@@ -18,15 +21,23 @@ export interface PlatformArgs {
 /** Stack outputs; index.ts exports exactly this object. */
 export interface PlatformOutputs {
     readonly namespace: pulumi.Output<string>;
+    readonly natsUrl: pulumi.Output<string>;
+    readonly mqttHost: pulumi.Output<string>;
+    readonly mqttPort: pulumi.Output<number>;
+    readonly databaseHost: pulumi.Output<string>;
+    readonly databaseSecretName: pulumi.Output<string>;
 }
 
 export class Platform extends pulumi.ComponentResource {
     readonly namespace: k8s.core.v1.Namespace;
+    readonly database: Database;
+    readonly emqx: Emqx;
+    readonly nats: Nats;
     readonly outputs: PlatformOutputs;
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulse:platform:Platform", name, {}, opts);
-        const { config } = args;
+        const { config, secrets } = args;
 
         this.namespace = new k8s.core.v1.Namespace(
             `${name}-namespace`,
@@ -49,7 +60,45 @@ export class Platform extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        this.outputs = { namespace: this.namespace.metadata.name };
+        const namespace = this.namespace.metadata.name;
+        const secretsExternal = config.secrets.external;
+
+        // Platform services: the three Helm releases (or external endpoints) and their credentials.
+        this.database = new Database(
+            `${name}-database`,
+            {
+                namespace,
+                postgresql: config.postgresql,
+                externalDatabase: config.externalDatabase,
+                global: config.global,
+                secretsExternal,
+                password: secrets.dbPassword,
+                adminPassword: secrets.postgresPassword,
+            },
+            { parent: this },
+        );
+        this.emqx = new Emqx(
+            `${name}-emqx`,
+            {
+                namespace,
+                emqx: config.emqx,
+                global: config.global,
+                dashboardSecretName: config.secrets.emqxDashboard,
+                secretsExternal,
+                dashboardPassword: secrets.emqxDashboardPassword,
+            },
+            { parent: this },
+        );
+        this.nats = new Nats(`${name}-nats`, { namespace, nats: config.nats, global: config.global }, { parent: this });
+
+        this.outputs = {
+            namespace,
+            natsUrl: pulumi.output(this.nats.url),
+            mqttHost: pulumi.output(this.emqx.mqttHost),
+            mqttPort: pulumi.output(this.emqx.mqttPort),
+            databaseHost: pulumi.output(this.database.connection.host),
+            databaseSecretName: this.database.secretName,
+        };
         this.registerOutputs({ ...this.outputs });
     }
 }

@@ -251,6 +251,54 @@ function persistence(size: string) {
 
 const storageClass = () => z.string().optional().describe("StorageClass (cluster default when unset)");
 
+const CHART_VERSION_RE = /^\d+\.\d+\.\d+$/;
+const CHART_REPO_RE = /^(https?|oci):\/\/[^\s]+$/;
+
+interface ChartDefaults {
+    readonly repository: string;
+    readonly version: string;
+    readonly timeoutSeconds: number;
+}
+
+/** Where a Helm chart comes from, pinned to an exact version. */
+function chart(d: ChartDefaults) {
+    return z
+        .strictObject({
+            repository: z
+                .string({ error: "must be a chart repository URL" })
+                .regex(CHART_REPO_RE, { error: "must be an https:// chart repository or an oci:// registry path" })
+                .default(d.repository)
+                .describe("Chart repository (https:// index) or OCI registry path (oci://)"),
+            version: z
+                .string({ error: "must be an exact chart version" })
+                .regex(CHART_VERSION_RE, { error: "must be an exact chart version such as 1.2.11 (no ranges or wildcards)" })
+                .default(d.version)
+                .describe("Chart version, exact"),
+            timeoutSeconds: intAtLeast(60)
+                .default(d.timeoutSeconds)
+                .describe("How long Helm waits for the release's resources and jobs to be ready"),
+        })
+        .prefault({});
+}
+
+/** nats://host[:port] or tls://host[:port]. */
+function natsUrl() {
+    const msg = "must be a NATS URL such as nats://nats.example.com:4222 (or tls://...)";
+    return z.string({ error: msg }).refine(
+        (v) => {
+            const m = /^(nats|tls):\/\/([^/:\s]+)(:(\d{1,5}))?$/.exec(v);
+            return m !== null && HOSTNAME_RE.test(m[2]) && (m[4] === undefined || (Number(m[4]) >= 1 && Number(m[4]) <= 65535));
+        },
+        { error: msg },
+    );
+}
+
+const optionalHost = (what: string) =>
+    z
+        .union([z.literal(""), hostname()], { error: "must be a DNS host name (RFC 1123)" })
+        .default("")
+        .describe(what);
+
 // ─── Sections ───────────────────────────────────────────────────────────────────────────────────────────────
 
 const global = z
@@ -283,20 +331,31 @@ const postgresql = z
         image: image({ registry: "docker.io", repository: "bitnamilegacy/postgresql", tag: "16.4.0-debian-12-r14" }),
         persistence: persistence("8Gi").extend({ storageClass: storageClass() }).prefault({}),
         resources: resources({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } }),
+        protect: bool()
+            .default(true)
+            .describe(
+                "Keep the database (release, volume, generated passwords) on `pulumi destroy` and refuse to replace it; see README, Data safety",
+            ),
+        chart: chart({ repository: "oci://registry-1.docker.io/bitnamicharts", version: "15.5.38", timeoutSeconds: 600 }),
     })
     .prefault({});
+
+const SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] as const;
 
 const externalDatabase = z
     .strictObject({
         enabled: bool().default(false).describe("Use a managed PostgreSQL (RDS, Cloud SQL) instead of the in-cluster one"),
-        host: z
-            .union([z.literal(""), hostname()], { error: "must be a DNS host name (RFC 1123)" })
-            .default("")
-            .describe("Database host (required when enabled)"),
+        host: optionalHost("Database host (required when enabled)"),
         port: port(5432).describe("Database port"),
         database: nonEmpty("a database name").default("iotcloud").describe("Database name"),
         username: nonEmpty("a user name").default("iot").describe("Database user"),
-        existingSecret: k8sName("a Secret name").default("pulse-db-secret").describe("Secret with the connection (key url)"),
+        sslmode: z
+            .enum(SSL_MODES, { error: `must be one of ${SSL_MODES.join(", ")}` })
+            .default("require")
+            .describe("libpq sslmode appended to the connection URL"),
+        existingSecret: k8sName("a Secret name")
+            .default("pulse-db-secret")
+            .describe("Secret with keys url, password and username"),
     })
     .prefault({});
 
@@ -304,14 +363,28 @@ const emqx = z
     .strictObject({
         enabled: bool().default(true).describe("Install the EMQX MQTT broker in-cluster"),
         replicaCount: intAtLeast(1).default(1).describe("EMQX nodes (3 for HA)"),
+        image: image({ registry: "docker.io", repository: "emqx/emqx", tag: "5.8.9" }),
         persistence: persistence("1Gi").extend({ storageClassName: storageClass() }).prefault({}),
         resources: resources({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } }),
+        dashboard: z
+            .strictObject({
+                username: nonEmpty("a user name")
+                    .default("pulse-admin")
+                    .describe("Dashboard admin user (password: secret pulse:emqxDashboardPassword, generated when unset)"),
+            })
+            .prefault({}),
+        externalHost: optionalHost("MQTT broker host when emqx.enabled is false (required then)"),
+        externalPort: port(1883).describe("MQTT broker port when emqx.enabled is false"),
+        chart: chart({ repository: "https://repos.emqx.io/charts", version: "5.8.9", timeoutSeconds: 600 }),
     })
     .prefault({});
 
 const nats = z
     .strictObject({
         enabled: bool().default(true).describe("Install NATS JetStream in-cluster"),
+        replicaCount: intAtLeast(1)
+            .default(1)
+            .describe("NATS servers; more than one forms a cluster (3 for JetStream replicated streams)"),
         jetstream: z
             .strictObject({
                 memoryStore: z
@@ -330,9 +403,25 @@ const nats = z
             })
             .prefault({}),
         resources: resources({ requests: { cpu: "100m", memory: "512Mi" }, limits: { memory: "512Mi" } }),
+        natsBox: z
+            .strictObject({ enabled: bool().default(false).describe("Deploy the nats-box toolbox Deployment") })
+            .prefault({}),
+        externalUrl: z
+            .union([z.literal(""), natsUrl()], { error: "must be a NATS URL such as nats://nats.example.com:4222 (or tls://...)" })
+            .default("")
+            .describe("NATS URL when nats.enabled is false (required then)"),
+        chart: chart({ repository: "https://nats-io.github.io/k8s/helm/charts/", version: "1.2.11", timeoutSeconds: 600 }),
     })
     .prefault({})
     .superRefine((n, ctx) => {
+        if (n.enabled && !n.jetstream.memoryStore.enabled && !n.jetstream.fileStore.enabled) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["jetstream", "fileStore", "enabled"],
+                input: false,
+                message: "JetStream needs a store: enable fileStore or memoryStore",
+            });
+        }
         // JetStream's memory store lives in the container's memory: the limit must leave room beyond it.
         const store = n.jetstream.memoryStore;
         const limit = parseQuantity(n.resources.limits.memory);
@@ -346,6 +435,19 @@ const nats = z
             });
         }
     });
+
+const secrets = z
+    .strictObject({
+        external: bool()
+            .default(false)
+            .describe(
+                "Secrets are managed outside Pulumi (External Secrets, Sealed Secrets, a cloud secret manager): create none and reference them by name",
+            ),
+        emqxDashboard: k8sName("a Secret name")
+            .default("pulse-emqx-dashboard")
+            .describe("Secret with EMQX_DASHBOARD__DEFAULT_USERNAME and EMQX_DASHBOARD__DEFAULT_PASSWORD"),
+    })
+    .prefault({});
 
 const keycloak = z
     .strictObject({
@@ -456,6 +558,7 @@ export const pulseConfigSchema = z
             .default("1.0.0")
             .describe("Pulse release; the default tag of every Pulse image"),
         global: global.describe("Settings every workload shares"),
+        secrets: secrets.describe("Where the platform's Kubernetes Secrets come from (see README, Secrets)"),
         postgresql: postgresql.describe("In-cluster PostgreSQL (Bitnami chart 15.5.38, PostgreSQL 16.4)"),
         externalDatabase: externalDatabase.describe("Managed PostgreSQL instead of the in-cluster one"),
         emqx: emqx.describe("EMQX MQTT broker (chart 5.8.9)"),
@@ -485,6 +588,22 @@ export const pulseConfigSchema = z
                 message: pgOn
                     ? "cannot be true while postgresql.enabled is true: choose the in-cluster PostgreSQL or an external database"
                     : "must be true when postgresql.enabled is false: Pulse needs a database",
+            });
+        }
+        if (c.emqx?.enabled === false && !c.emqx.externalHost) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["emqx", "externalHost"],
+                input: c.emqx.externalHost,
+                message: "is required when emqx.enabled is false: Pulse needs an MQTT broker",
+            });
+        }
+        if (c.nats?.enabled === false && !c.nats.externalUrl) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["nats", "externalUrl"],
+                input: c.nats.externalUrl,
+                message: "is required when nats.enabled is false: Pulse needs NATS",
             });
         }
         if (extOn && !c.externalDatabase.host) {

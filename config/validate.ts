@@ -71,8 +71,36 @@ export function parseStackConfig(raw: RawStackConfig): ParsedStackConfig {
 
     const result = pulseConfigSchema.safeParse(sections, { reportInput: true });
     if (!result.success) problems.push(...result.error.issues.flatMap(formatIssue));
+    else problems.push(...secretProblems(result.data, secretValues));
     if (problems.length > 0) throw new ConfigError(problems);
     return { config: result.data as PulseConfig, secretValues };
+}
+
+/** Secret keys that the rest of the config makes required, pointless or unsafe. Values are never echoed. */
+function secretProblems(c: PulseConfig, set: Partial<Record<SecretKey, string>>): string[] {
+    const problems: string[] = [];
+    const key = (k: SecretKey) => `${NAMESPACE}:${k}`;
+    if (c.secrets.external) {
+        for (const k of Object.keys(set) as SecretKey[]) {
+            problems.push(`${key(k)}: is not used when ${NAMESPACE}:secrets.external is true (the Secrets are managed outside Pulumi); remove it`);
+        }
+        return problems;
+    }
+    if (c.externalDatabase.enabled && set.dbPassword === undefined) {
+        problems.push(
+            `${key("dbPassword")}: is required with externalDatabase.enabled (the program cannot generate a managed database's password); set it with \`pulumi config set --secret ${key("dbPassword")}\``,
+        );
+    }
+    if (c.externalDatabase.enabled && set.postgresPassword !== undefined) {
+        problems.push(`${key("postgresPassword")}: is not used with an external database; remove it`);
+    }
+    if (!c.emqx.enabled && set.emqxDashboardPassword !== undefined) {
+        problems.push(`${key("emqxDashboardPassword")}: is not used when emqx.enabled is false; remove it`);
+    }
+    if (set.emqxDashboardPassword === "public") {
+        problems.push(`${key("emqxDashboardPassword")}: must not be EMQX's well-known default password`);
+    }
+    return problems;
 }
 
 /** Validates an already-structured config object (tests, tools). */

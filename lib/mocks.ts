@@ -17,6 +17,9 @@ export interface RecordedResource {
     readonly parent: string;
     /** URNs this resource waits on: explicit dependsOn plus every resource whose outputs feed its inputs. */
     readonly dependencies: readonly string[];
+    /** Resource options the engine would enforce. */
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
 }
 
 /** Marker keys of a serialized secret: `{[SIG_KEY]: SECRET_SIG, value}`. */
@@ -53,6 +56,8 @@ interface RegisterRequest {
     getParent(): string;
     getDependenciesList(): string[];
     getObject(): unknown;
+    getProtect(): boolean | undefined;
+    getRetainondelete(): boolean | undefined;
 }
 interface RegisterResponse {
     getUrn(): string;
@@ -102,6 +107,8 @@ export function installMocks(stack = "test"): void {
                     inputs: pulumi.runtime.deserializeProperties(req.getObject() as never),
                     parent: req.getParent(),
                     dependencies: [...req.getDependenciesList()].sort(),
+                    protect: req.getProtect() === true,
+                    retainOnDelete: req.getRetainondelete() === true,
                 });
             }
             cb(err, res);

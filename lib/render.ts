@@ -5,7 +5,7 @@
 import * as YAML from "yaml";
 import { createPlatform } from "../components/platform";
 import { LoadedConfig, loadConfig } from "../config";
-import { isSecretValue, record, RecordedResource, resolve } from "./mocks";
+import { isSecretValue, record, RecordedResource, resolve, unwrapSecrets } from "./mocks";
 
 export const REDACTED = "<redacted>";
 export const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
@@ -56,11 +56,11 @@ export function manifestOf(r: RecordedResource): K8sObject {
     obj.metadata = { ...(obj.metadata ?? {}) };
     obj.metadata.name ??= r.name;
     if (obj.kind === "Secret") {
-        // Every value of a Secret is redacted, marked secret or not (RandomPassword results are plain under mocks).
+        // Every value of a Secret is redacted, marked secret or not; its keys stay visible for review.
         for (const field of ["data", "stringData"] as const) {
-            const m = obj[field] as Record<string, unknown> | string | undefined;
+            const m = unwrapSecrets(r.inputs[field]);
             if (m === undefined) continue;
-            obj[field] = typeof m === "string" ? REDACTED : Object.fromEntries(Object.keys(m).map((k) => [k, REDACTED]));
+            obj[field] = typeof m === "object" && m !== null ? Object.fromEntries(Object.keys(m).map((k) => [k, REDACTED])) : REDACTED;
         }
     }
     return obj;

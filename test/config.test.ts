@@ -188,6 +188,27 @@ describe("config schema", () => {
             expectProblem({ appVersion: "latest" }, "appVersion", /pinned version/);
         });
 
+        it("chart versions that are not exact", () => {
+            expectProblem({ emqx: { chart: { version: "5.8.*" } } }, "emqx.chart.version", /exact chart version.*got "5.8.\*"/);
+            expectProblem({ nats: { chart: { repository: "nats-io.github.io/k8s" } } }, "nats.chart.repository", /https:\/\/ chart repository or an oci:\/\//);
+        });
+
+        it("an external broker or NATS without its endpoint, or a malformed one", () => {
+            expectProblem({ emqx: { enabled: false } }, "emqx.externalHost", /is required when emqx.enabled is false/);
+            expectProblem({ nats: { enabled: false } }, "nats.externalUrl", /is required when nats.enabled is false/);
+            expectProblem({ nats: { enabled: false, externalUrl: "http://nats:4222" } }, "nats.externalUrl", /must be a NATS URL/);
+            expectProblem({ nats: { enabled: false, externalUrl: "nats://nats:99999" } }, "nats.externalUrl", /must be a NATS URL/);
+            expect(problems({ nats: { enabled: false, externalUrl: "tls://nats.example.com:4222" }, emqx: { enabled: false, externalHost: "mqtt.example.com" } })).to.deep.equal([]);
+        });
+
+        it("JetStream without any store", () => {
+            expectProblem(
+                { nats: { jetstream: { memoryStore: { enabled: false }, fileStore: { enabled: false } } } },
+                "nats.jetstream.fileStore.enabled",
+                /JetStream needs a store/,
+            );
+        });
+
         it("lists every problem at once, not only the first", () => {
             const found = problems({
                 ingest: { replicaCount: -1, replicaCout: 1 },
@@ -205,7 +226,8 @@ describe("config schema", () => {
         });
 
         it("accepts a valid config (the checks are not rejecting everything)", () => {
-            expect(problems({ ingest: { replicaCount: 0 }, postgresql: { enabled: false }, externalDatabase: { enabled: true, host: "db.example.com" } })).to.deep.equal([]);
+            const valid = { ingest: { replicaCount: 0 }, postgresql: { enabled: false }, externalDatabase: { enabled: true, host: "db.example.com" }, dbPassword: "pw" };
+            expect(problems(valid, ["dbPassword"])).to.deep.equal([]);
         });
     });
 
@@ -231,6 +253,21 @@ describe("config schema", () => {
             const found = problems({ keycloak: { replicaCount: 1 } }, ["keycloak"]);
             expect(found).to.have.length(1);
             expect(found[0]).to.match(/^pulse:keycloak: holds a secret value; secrets are separate keys/);
+        });
+
+        it("requires pulse:dbPassword for an external database: it cannot be generated", () => {
+            const found = problems({ postgresql: { enabled: false }, externalDatabase: { enabled: true, host: "db.example.com" } });
+            expect(found).to.have.length(1);
+            expect(found[0]).to.match(/^pulse:dbPassword: is required with externalDatabase.enabled/);
+        });
+
+        it("rejects secret keys that secrets.external makes unused, and EMQX's default password", () => {
+            const unused = problems({ secrets: { external: true }, dbPassword: "x" }, ["dbPassword"]);
+            expect(unused).to.have.length(1);
+            expect(unused[0]).to.match(/^pulse:dbPassword: is not used when pulse:secrets.external is true/);
+            const weak = problems({ emqxDashboardPassword: "public" }, ["emqxDashboardPassword"]);
+            expect(weak).to.have.length(1);
+            expect(weak[0]).to.match(/^pulse:emqxDashboardPassword: must not be EMQX's well-known default/);
         });
 
         it("ignores other namespaces' keys", () => {

@@ -39,6 +39,23 @@ describe("platform", () => {
         for (const r of resources.filter((x) => x.custom)) expect(componentUrns.has(r.parent), r.name).to.equal(true);
     });
 
+    it("with every dependency switched off, installs no Helm release and wires the external endpoints", async () => {
+        const c = config({
+            postgresql: { enabled: false },
+            externalDatabase: { enabled: true, host: "db.example.com" },
+            emqx: { enabled: false, externalHost: "mqtt.example.com" },
+            nats: { enabled: false, externalUrl: "nats://nats.example.com:4222" },
+        });
+        const { resources, platform } = await build(c, { dbPassword: pulumi.secret("pw") });
+        expect(resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release")).to.deep.equal([]);
+        const out = platform.outputs;
+        expect(await resolve(out.natsUrl)).to.equal("nats://nats.example.com:4222");
+        expect(await resolve(out.mqttHost)).to.equal("mqtt.example.com");
+        expect(await resolve(out.mqttPort)).to.equal(1883);
+        expect(await resolve(out.databaseHost)).to.equal("db.example.com");
+        expect(await resolve(out.databaseSecretName)).to.equal("pulse-db-secret");
+    });
+
     it("rejects bad config with one RunError before registering any resource", async () => {
         setStackConfig({ "pulse:ingest": JSON.stringify({ replicaCount: -1 }), "pulse:ui": JSON.stringify({ replicaCout: 1 }) });
         let error: unknown;

@@ -64,6 +64,8 @@ describe("offline render", () => {
             custom: true,
             parent: "",
             dependencies: [],
+            protect: false,
+            retainOnDelete: false,
             inputs: {
                 apiVersion: "v1",
                 kind: "Secret",

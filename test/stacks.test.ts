@@ -45,6 +45,9 @@ describe("stack files", () => {
             expect(dev.emqx.enabled).to.equal(true);
             expect(dev.nats.enabled).to.equal(true);
         });
+        it("lets `pulumi destroy` remove the disposable dev database", () => {
+            expect(dev.postgresql.protect).to.equal(false);
+        });
         it("uses small volumes (at most 1Gi each)", () => {
             const sizes = [dev.postgresql.persistence.size, dev.emqx.persistence.size, dev.nats.jetstream.fileStore.size];
             for (const s of sizes) expect(parseQuantity(s), s).to.be.at.most(2 ** 30);
@@ -70,6 +73,10 @@ describe("stack files", () => {
                 parseQuantity(defaults.nats.jetstream.fileStore.size)!,
             );
             expect(prod.postgresql.persistence.enabled && prod.emqx.persistence.enabled && prod.nats.jetstream.fileStore.enabled).to.equal(true);
+        });
+        it("keeps the database on destroy and replacement, and runs NATS as a 3-node JetStream cluster", () => {
+            expect(prod.postgresql.protect).to.equal(true);
+            expect(prod.nats.replicaCount).to.equal(3);
         });
         it("terminates TLS on the ingress for every host", () => {
             expect(prod.ingress.enabled).to.equal(true);

@@ -1,0 +1,169 @@
+/**
+ * Pulse's PostgreSQL: the in-cluster Bitnami release or a managed database, behind one contract for everything
+ * downstream: the Secret `pulse-db-secret` (name from config) with keys `url`, `username`, `password` and, in-cluster,
+ * `postgres-password`, plus the connection facts as plain outputs.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { PulseConfig } from "../config";
+import { chartRelease } from "../lib/helm";
+import { standardLabels } from "../lib/labels";
+import { generatedPassword } from "../lib/secrets";
+
+/** Release name; the chart's fullname (and Service) is the release name because it contains "postgresql". */
+export const POSTGRESQL_RELEASE = "pulse-postgresql";
+
+export interface DatabaseArgs {
+    readonly namespace: pulumi.Input<string>;
+    readonly postgresql: PulseConfig["postgresql"];
+    readonly externalDatabase: PulseConfig["externalDatabase"];
+    readonly global: PulseConfig["global"];
+    /** True: the Secret is managed outside Pulumi and only referenced. */
+    readonly secretsExternal: boolean;
+    /** `pulse:dbPassword`; generated when absent (in-cluster only: validation requires it for a managed database). */
+    readonly password?: pulumi.Output<string>;
+    /** `pulse:postgresPassword`, the in-cluster admin's; generated when absent. */
+    readonly adminPassword?: pulumi.Output<string>;
+}
+
+/** Where Pulse connects: pure, so the ConfigMap, Keycloak and the tests derive the same facts. */
+export interface DatabaseConnection {
+    readonly host: string;
+    readonly port: number;
+    readonly database: string;
+    readonly username: string;
+    readonly sslmode?: string;
+    /** Secret holding url/username/password. */
+    readonly secretName: string;
+    readonly inCluster: boolean;
+}
+
+export function databaseConnection(postgresql: PulseConfig["postgresql"], external: PulseConfig["externalDatabase"]): DatabaseConnection {
+    return postgresql.enabled
+        ? {
+              host: POSTGRESQL_RELEASE,
+              port: 5432,
+              database: postgresql.auth.database,
+              username: postgresql.auth.username,
+              secretName: postgresql.auth.existingSecret,
+              inCluster: true,
+          }
+        : {
+              host: external.host,
+              port: external.port,
+              database: external.database,
+              username: external.username,
+              sslmode: external.sslmode,
+              secretName: external.existingSecret,
+              inCluster: false,
+          };
+}
+
+/** postgresql://user:password@host:port/database[?sslmode=...], every part URL-encoded. */
+export function databaseUrl(c: DatabaseConnection, password: string): string {
+    const e = encodeURIComponent;
+    return `postgresql://${e(c.username)}:${e(password)}@${c.host}:${c.port}/${e(c.database)}${c.sslmode ? `?sslmode=${c.sslmode}` : ""}`;
+}
+
+/** Values for bitnami/postgresql 15.5.38. Credentials come from the existing Secret, never from values. */
+export function postgresqlValues(pg: PulseConfig["postgresql"], global: PulseConfig["global"]): Record<string, unknown> {
+    const image = pg.image;
+    return {
+        global: {
+            ...(global.imageRegistry ? { imageRegistry: global.imageRegistry } : {}),
+            imagePullSecrets: global.imagePullSecrets,
+        },
+        image: {
+            ...(image.registry ? { registry: image.registry } : {}),
+            repository: image.repository,
+            tag: image.tag ?? "",
+            ...(image.digest ? { digest: image.digest } : {}),
+            pullPolicy: image.pullPolicy,
+        },
+        architecture: "standalone",
+        auth: {
+            enablePostgresUser: true,
+            database: pg.auth.database,
+            username: pg.auth.username,
+            existingSecret: pg.auth.existingSecret,
+        },
+        primary: {
+            resources: pg.resources,
+            persistence: {
+                enabled: pg.persistence.enabled,
+                size: pg.persistence.size,
+                ...(pg.persistence.storageClass ? { storageClass: pg.persistence.storageClass } : {}),
+            },
+            // The volume outlives the StatefulSet: deleting or scaling the release never deletes data.
+            persistentVolumeClaimRetentionPolicy: { enabled: true, whenDeleted: "Retain", whenScaled: "Retain" },
+        },
+        // Its init container runs as root: never under Pod Security "restricted".
+        volumePermissions: { enabled: false },
+    };
+}
+
+export class Database extends pulumi.ComponentResource {
+    readonly connection: DatabaseConnection;
+    /** The Secret Pulse's workloads read (`url`): created here, or managed outside Pulumi. */
+    readonly secretName: pulumi.Output<string>;
+    readonly secret?: k8s.core.v1.Secret;
+    readonly release?: k8s.helm.v3.Release;
+
+    constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pulse:database:Database", name, {}, opts);
+        const connection = databaseConnection(args.postgresql, args.externalDatabase);
+        this.connection = connection;
+
+        // With in-cluster data, losing a generated password locks Pulse out of its own database: the passwords and
+        // the Secret share the release's protection.
+        const keep = connection.inCluster && args.postgresql.protect;
+        const keepOpts: pulumi.CustomResourceOptions = { parent: this, protect: keep, retainOnDelete: keep };
+
+        let secret: k8s.core.v1.Secret | undefined;
+        if (!args.secretsExternal) {
+            const password = args.password ?? generatedPassword(`${name}-password`, keepOpts);
+            const stringData: Record<string, pulumi.Input<string>> = {
+                username: connection.username,
+                password: pulumi.secret(password),
+                url: pulumi.secret(password.apply((p) => databaseUrl(connection, p))),
+            };
+            if (connection.inCluster) {
+                stringData["postgres-password"] = pulumi.secret(
+                    args.adminPassword ?? generatedPassword(`${name}-admin-password`, keepOpts),
+                );
+            }
+            secret = new k8s.core.v1.Secret(
+                `${name}-secret`,
+                {
+                    metadata: {
+                        name: connection.secretName,
+                        namespace: args.namespace,
+                        labels: standardLabels({ component: "database" }),
+                    },
+                    type: "Opaque",
+                    stringData,
+                },
+                keepOpts,
+            );
+        }
+        this.secret = secret;
+        this.secretName = secret ? secret.metadata.name : pulumi.output(connection.secretName);
+
+        if (connection.inCluster) {
+            this.release = chartRelease(
+                `${name}-postgresql`,
+                {
+                    releaseName: POSTGRESQL_RELEASE,
+                    chartName: "postgresql",
+                    source: args.postgresql.chart,
+                    namespace: args.namespace,
+                    values: postgresqlValues(args.postgresql, args.global),
+                },
+                // The chart's pods read the Secret at start: it must exist before the release installs.
+                { ...keepOpts, dependsOn: secret ? [secret] : [] },
+            );
+        }
+
+        this.registerOutputs({ secretName: this.secretName, host: connection.host, port: connection.port });
+    }
+}

@@ -1,0 +1,90 @@
+/**
+ * NATS with JetStream (chart nats 1.2.11) or an external NATS. Values use the chart's 1.x layout
+ * (`config.jetstream.*`): the spec's 0.x keys are silently ignored by this chart. The chart has no securityContext
+ * values; the restricted settings go in through its `merge` hooks.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { PulseConfig } from "../config";
+import { chartRelease } from "../lib/helm";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
+
+/** Release name; the chart's fullname and client Service are the release name because it contains "nats". */
+export const NATS_RELEASE = "pulse-nats";
+export const NATS_PORT = 4222;
+/** nats-server runs as this uid under the injected securityContext; fsGroup makes /data writable. */
+const NATS_UID = 1000;
+
+/** The config reloader (and nats-box, when on) are tiny and not configurable. */
+export const SIDECAR_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } };
+
+export interface NatsArgs {
+    readonly namespace: pulumi.Input<string>;
+    readonly nats: PulseConfig["nats"];
+    readonly global: PulseConfig["global"];
+}
+
+export function natsValues(nats: PulseConfig["nats"], global: PulseConfig["global"]): Record<string, unknown> {
+    const podSecurity = { spec: { securityContext: restrictedPodSecurityContext(NATS_UID) } };
+    const containerSecurity = restrictedContainerSecurityContext();
+    const { memoryStore, fileStore } = nats.jetstream;
+    return {
+        global: {
+            image: {
+                ...(global.imageRegistry ? { registry: global.imageRegistry } : {}),
+                pullSecretNames: global.imagePullSecrets,
+            },
+        },
+        config: {
+            cluster: nats.replicaCount > 1 ? { enabled: true, replicas: nats.replicaCount } : { enabled: false },
+            jetstream: {
+                enabled: true,
+                memoryStore: { enabled: memoryStore.enabled, maxSize: memoryStore.maxSize },
+                fileStore: {
+                    enabled: fileStore.enabled,
+                    pvc: {
+                        enabled: fileStore.enabled,
+                        size: fileStore.size,
+                        ...(fileStore.storageClassName ? { storageClassName: fileStore.storageClassName } : {}),
+                    },
+                },
+            },
+        },
+        container: { merge: { resources: nats.resources, securityContext: containerSecurity } },
+        reloader: { merge: { resources: SIDECAR_RESOURCES, securityContext: containerSecurity } },
+        podTemplate: { merge: podSecurity },
+        natsBox: nats.natsBox.enabled
+            ? {
+                  enabled: true,
+                  container: { merge: { resources: SIDECAR_RESOURCES, securityContext: containerSecurity } },
+                  podTemplate: { merge: podSecurity },
+              }
+            : { enabled: false },
+    };
+}
+
+export class Nats extends pulumi.ComponentResource {
+    /** The URL Pulse's workloads connect to. */
+    readonly url: string;
+    readonly release?: k8s.helm.v3.Release;
+
+    constructor(name: string, args: NatsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pulse:nats:Nats", name, {}, opts);
+        const { nats } = args;
+        this.url = nats.enabled ? `nats://${NATS_RELEASE}:${NATS_PORT}` : nats.externalUrl;
+        if (nats.enabled) {
+            this.release = chartRelease(
+                `${name}-release`,
+                {
+                    releaseName: NATS_RELEASE,
+                    chartName: "nats",
+                    source: nats.chart,
+                    namespace: args.namespace,
+                    values: natsValues(nats, args.global),
+                },
+                { parent: this },
+            );
+        }
+        this.registerOutputs({ url: this.url });
+    }
+}

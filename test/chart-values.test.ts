@@ -1,0 +1,120 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { expect } from "chai";
+import { postgresqlValues } from "../components/database";
+import { emqxValues } from "../components/emqx";
+import { natsValues } from "../components/nats";
+import { PulseConfig } from "../config";
+import { config, stackConfig, CI_STACK_FILE } from "./helpers";
+
+const CHARTS = path.join(__dirname, "fixtures", "charts");
+
+type Values = Record<string, unknown>;
+
+/**
+ * Chart keys the program may set although the default values do not spell them out, each with its reason. Everything
+ * else must exist in the chart's default values (or sit under an empty map/list there, which the chart renders verbatim,
+ * such as `resources: {}` or NATS's `merge: {}` hooks).
+ */
+const FREE_FORM: Record<string, { prefix: string; why: string; commentedIn?: string }[]> = {
+    emqx: [
+        { prefix: "podSecurityContext.", why: "rendered verbatim minus `enabled` (upstream-charts.md)" },
+        { prefix: "containerSecurityContext.", why: "rendered verbatim minus `enabled` (upstream-charts.md)" },
+        { prefix: "envFromSecret", why: "documented in a comment of values.yaml", commentedIn: "# envFromSecret:" },
+        { prefix: "image.pullSecrets", why: "documented in a comment of values.yaml", commentedIn: "# pullSecrets:" },
+    ],
+    nats: [],
+    postgresql: [],
+};
+
+function chartDefaults(chart: string, version: string): { values: Values; text: string } {
+    const file = path.join(CHARTS, `${chart}-${version}`, "values.yaml");
+    expect(fs.existsSync(file), `no default values for ${chart} ${version}: vendor them into test/fixtures/charts`).to.equal(true);
+    const text = fs.readFileSync(file, "utf8");
+    return { values: YAML.parse(text), text };
+}
+
+/** Leaf paths of a values tree; lists are leaves (the charts take them whole). */
+function leafPaths(v: unknown, prefix: string[] = []): string[][] {
+    if (typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length > 0) {
+        return Object.entries(v).flatMap(([k, x]) => leafPaths(x, [...prefix, k]));
+    }
+    return [prefix];
+}
+
+function existsIn(defaults: unknown, segments: string[]): boolean {
+    let node = defaults;
+    for (const seg of segments) {
+        if (Array.isArray(node)) return true;
+        if (typeof node !== "object" || node === null) return false;
+        if (Object.keys(node).length === 0) return true;
+        if (!(seg in node)) return false;
+        node = (node as Values)[seg];
+    }
+    return true;
+}
+
+/** The values paths of `values` that the chart does not know. */
+function unknownPaths(chart: string, values: Values, defaults: { values: Values; text: string }): string[] {
+    return leafPaths(values)
+        .map((p) => p.join("."))
+        .filter((p) => !existsIn(defaults.values, p.split(".")))
+        .filter((p) => !FREE_FORM[chart].some((f) => p.startsWith(f.prefix)));
+}
+
+/** Configs that between them switch on every branch of the values builders. */
+const everything = config({
+    global: { imageRegistry: "mirror.example.com", imagePullSecrets: ["regcred"] },
+    postgresql: { persistence: { storageClass: "fast" }, image: { digest: `sha256:${"a".repeat(64)}` } },
+    emqx: { replicaCount: 3, persistence: { storageClassName: "fast" } },
+    nats: { replicaCount: 3, natsBox: { enabled: true }, jetstream: { fileStore: { storageClassName: "fast" } } },
+});
+const configs: Record<string, PulseConfig> = {
+    defaults: config(),
+    dev: stackConfig("dev"),
+    prod: stackConfig("prod"),
+    ci: stackConfig(CI_STACK_FILE),
+    everything,
+};
+
+const builders: Record<string, (c: PulseConfig) => Values> = {
+    postgresql: (c) => postgresqlValues(c.postgresql, c.global),
+    emqx: (c) => emqxValues(c.emqx, c.global, c.secrets.emqxDashboard),
+    nats: (c) => natsValues(c.nats, c.global),
+};
+
+describe("Helm values exist in the pinned charts' default values", () => {
+    for (const [chart, build] of Object.entries(builders)) {
+        describe(chart, () => {
+            const version = config()[chart as "nats"].chart.version;
+            const defaults = chartDefaults(chart, version);
+            for (const [name, c] of Object.entries(configs)) {
+                it(`every path set for ${name} is a key of ${chart} ${version}`, () => {
+                    expect(unknownPaths(chart, build(c), defaults)).to.deep.equal([]);
+                });
+            }
+            it("documented free-form keys are really documented where the exception says", () => {
+                for (const f of FREE_FORM[chart].filter((x) => x.commentedIn)) {
+                    expect(defaults.text, f.prefix).to.include(f.commentedIn!);
+                }
+            });
+        });
+    }
+
+    it("catches a misspelled or 0.x-layout path (the check can fail)", () => {
+        const nats = chartDefaults("nats", "1.2.11");
+        const spec0x = { nats: { jetstream: { enabled: true, memStorage: { enabled: true, size: "256Mi" } } } };
+        expect(unknownPaths("nats", spec0x, nats)).to.deep.equal([
+            "nats.jetstream.enabled",
+            "nats.jetstream.memStorage.enabled",
+            "nats.jetstream.memStorage.size",
+        ]);
+        const typo = { config: { jetstream: { memoryStore: { maxSise: "1Gi" } } } };
+        expect(unknownPaths("nats", typo, nats)).to.deep.equal(["config.jetstream.memoryStore.maxSise"]);
+        const pg = chartDefaults("postgresql", "15.5.38");
+        expect(unknownPaths("postgresql", { primary: { persistance: { size: "1Gi" } } }, pg)).to.have.length(1);
+        const emqx = chartDefaults("emqx", "5.8.9");
+        expect(unknownPaths("emqx", { persistence: { storageClass: "x" } }, emqx)).to.deep.equal(["persistence.storageClass"]);
+    });
+});

@@ -1,0 +1,144 @@
+import * as pulumi from "@pulumi/pulumi";
+import { expect } from "chai";
+import { databaseUrl, POSTGRESQL_RELEASE } from "../components/database";
+import { isSecretValue, RecordedResource } from "../lib/mocks";
+import { build, config, inputs, ofType, one } from "./helpers";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const SECRET = "kubernetes:core/v1:Secret";
+const PASSWORD = "random:index/randomPassword:RandomPassword";
+
+const external = { postgresql: { enabled: false }, externalDatabase: { enabled: true, host: "pulse.abc.eu-west-1.rds.amazonaws.com" } };
+/** The database's generated passwords (EMQX generates its own). */
+const dbPasswords = (rs: RecordedResource[]) => ofType(rs, PASSWORD).filter((r) => r.name.startsWith("pulse-database-"));
+const dbSecret = (rs: RecordedResource[]) => one(rs, SECRET, "pulse-database-secret");
+const pgRelease = (rs: RecordedResource[]) => ofType(rs, RELEASE).filter((r) => inputs(r).name === POSTGRESQL_RELEASE);
+
+describe("database", () => {
+    describe("in-cluster PostgreSQL", () => {
+        it("installs bitnami/postgresql 15.5.38 from the OCI registry as release pulse-postgresql", async () => {
+            const { resources } = await build(config({ namespace: "pulse-x" }));
+            const [release] = pgRelease(resources);
+            const r = inputs(release);
+            expect(r).to.include({
+                name: "pulse-postgresql",
+                chart: "oci://registry-1.docker.io/bitnamicharts/postgresql",
+                version: "15.5.38",
+                namespace: "pulse-x",
+                maxHistory: 10,
+                timeout: 600,
+                waitForJobs: true,
+            });
+            expect(r.repositoryOpts).to.equal(undefined);
+        });
+
+        it("points the chart at pulse-db-secret and sets database, user, volume, resources and the legacy image", async () => {
+            const c = config({ postgresql: { persistence: { size: "20Gi", storageClass: "ssd" } } });
+            const { values } = inputs(pgRelease((await build(c)).resources)[0]);
+            expect(values.auth).to.deep.include({ database: "iotcloud", username: "iot", existingSecret: "pulse-db-secret" });
+            expect(values.primary.persistence).to.deep.equal({ enabled: true, size: "20Gi", storageClass: "ssd" });
+            expect(values.primary.resources).to.deep.equal(c.postgresql.resources);
+            expect(values.image).to.deep.include({ registry: "docker.io", repository: "bitnamilegacy/postgresql", tag: "16.4.0-debian-12-r14" });
+            expect(values.volumePermissions).to.deep.equal({ enabled: false });
+            expect(JSON.stringify(values)).not.to.match(/password"\s*:\s*"[^"]/i);
+        });
+
+        it("takes the PostgreSQL image and the registry mirror from config", async () => {
+            const c = config({
+                global: { imageRegistry: "mirror.example.com", imagePullSecrets: ["regcred"] },
+                postgresql: { image: { registry: "quay.io", repository: "acme/postgresql", tag: "16.4.1" } },
+            });
+            const { values } = inputs(pgRelease((await build(c)).resources)[0]);
+            expect(values.image).to.deep.include({ registry: "quay.io", repository: "acme/postgresql", tag: "16.4.1" });
+            expect(values.global).to.deep.equal({ imageRegistry: "mirror.example.com", imagePullSecrets: ["regcred"] });
+        });
+
+        it("creates pulse-db-secret with url, username, password and postgres-password, all secret", async () => {
+            const { resources } = await build(config());
+            const secret = dbSecret(resources);
+            expect(isSecretValue(secret.inputs.stringData)).to.equal(true);
+            const s = inputs(secret);
+            expect(s.metadata.name).to.equal("pulse-db-secret");
+            expect(Object.keys(s.stringData).sort()).to.deep.equal(["password", "postgres-password", "url", "username"]);
+            expect(s.stringData.username).to.equal("iot");
+        });
+
+        it("keeps url consistent with the generated password, the user, the database and the Service", async () => {
+            const { resources } = await build(config());
+            const s = inputs(dbSecret(resources)).stringData;
+            expect(s.password).to.match(/^mock-/);
+            expect(s.url).to.equal(`postgresql://iot:${s.password}@pulse-postgresql:5432/iotcloud`);
+            expect(s["postgres-password"]).not.to.equal(s.password);
+            const generated = dbPasswords(resources).map((r) => inputs(r));
+            expect(generated).to.have.length(2);
+            for (const g of generated) expect(g).to.include({ length: 32, special: false });
+        });
+
+        it("uses the configured secrets instead of generating them, URL-encoding the password", async () => {
+            const { resources } = await build(config(), {
+                dbPassword: pulumi.secret("p@ss/w:rd"),
+                postgresPassword: pulumi.secret("admin-pw"),
+            });
+            expect(dbPasswords(resources)).to.have.length(0);
+            const s = inputs(dbSecret(resources)).stringData;
+            expect(s.password).to.equal("p@ss/w:rd");
+            expect(s["postgres-password"]).to.equal("admin-pw");
+            expect(s.url).to.equal("postgresql://iot:p%40ss%2Fw%3Ard@pulse-postgresql:5432/iotcloud");
+        });
+
+        it("installs the release only after the Secret it reads exists", async () => {
+            const { resources } = await build(config());
+            expect(pgRelease(resources)[0].dependencies).to.include(dbSecret(resources).urn);
+        });
+
+        it("protects the release, its Secret and generated passwords unless postgresql.protect is false", async () => {
+            const kept = (await build(config())).resources;
+            for (const r of [pgRelease(kept)[0], dbSecret(kept), ...dbPasswords(kept)]) {
+                expect(r.protect && r.retainOnDelete, r.name).to.equal(true);
+            }
+            const loose = (await build(config({ postgresql: { protect: false } }))).resources;
+            for (const r of [pgRelease(loose)[0], dbSecret(loose), ...dbPasswords(loose)]) {
+                expect(r.protect || r.retainOnDelete, r.name).to.equal(false);
+            }
+        });
+    });
+
+    describe("external database", () => {
+        it("installs no PostgreSQL and keeps the pulse-db-secret contract with the configured password", async () => {
+            const { resources, platform } = await build(config(external), { dbPassword: pulumi.secret("managed-pw") });
+            expect(pgRelease(resources)).to.have.length(0);
+            expect(dbPasswords(resources)).to.have.length(0);
+            const secret = dbSecret(resources);
+            const s = inputs(secret).stringData;
+            expect(Object.keys(s).sort()).to.deep.equal(["password", "url", "username"]);
+            expect(s.url).to.equal("postgresql://iot:managed-pw@pulse.abc.eu-west-1.rds.amazonaws.com:5432/iotcloud?sslmode=require");
+            expect(secret.protect).to.equal(false);
+            expect(platform.database.connection).to.include({ host: "pulse.abc.eu-west-1.rds.amazonaws.com", port: 5432, inCluster: false });
+        });
+
+        it("honours port, database, user and sslmode", async () => {
+            const c = config({
+                postgresql: { enabled: false },
+                externalDatabase: { enabled: true, host: "db.example.com", port: 6432, database: "pulse", username: "svc", sslmode: "verify-full" },
+            });
+            const { resources } = await build(c, { dbPassword: pulumi.secret("x") });
+            expect(inputs(dbSecret(resources)).stringData.url).to.equal("postgresql://svc:x@db.example.com:6432/pulse?sslmode=verify-full");
+        });
+    });
+
+    describe("secrets managed outside Pulumi", () => {
+        it("creates no Secret and no password, and the chart still reads the Secret by name", async () => {
+            const { resources, platform } = await build(config({ secrets: { external: true }, postgresql: { auth: { existingSecret: "vault-db" } } }));
+            expect(ofType(resources, SECRET)).to.have.length(0);
+            expect(dbPasswords(resources)).to.have.length(0);
+            const [release] = pgRelease(resources);
+            expect(inputs(release).values.auth.existingSecret).to.equal("vault-db");
+            expect(platform.database.connection.secretName).to.equal("vault-db");
+        });
+    });
+
+    it("databaseUrl encodes user, password and database", () => {
+        const url = databaseUrl({ host: "h", port: 5432, database: "d b", username: "u@x", secretName: "s", inCluster: true }, "p w");
+        expect(url).to.equal("postgresql://u%40x:p%20w@h:5432/d%20b");
+    });
+});
