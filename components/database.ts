@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
 import { chartRelease } from "../lib/helm";
 import { standardLabels } from "../lib/labels";
+import { resourceRequirements } from "../lib/resources";
 import { generatedPassword } from "../lib/secrets";
 
 /** Release name; the chart's fullname (and Service) is the release name because it contains "postgresql". */
@@ -88,7 +89,7 @@ export function postgresqlValues(pg: PulseConfig["postgresql"], global: PulseCon
             existingSecret: pg.auth.existingSecret,
         },
         primary: {
-            resources: pg.resources,
+            resources: resourceRequirements(pg.resources),
             persistence: {
                 enabled: pg.persistence.enabled,
                 size: pg.persistence.size,

@@ -8,6 +8,7 @@ import { PulseConfig } from "../config";
 import { chartRelease } from "../lib/helm";
 import { resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
+import { resourceRequirements } from "../lib/resources";
 import { generatedPassword } from "../lib/secrets";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
@@ -48,7 +49,7 @@ export function emqxValues(emqx: PulseConfig["emqx"], global: PulseConfig["globa
             size: emqx.persistence.size,
             ...(emqx.persistence.storageClassName ? { storageClassName: emqx.persistence.storageClassName } : {}),
         },
-        resources: emqx.resources,
+        resources: resourceRequirements(emqx.resources),
         // Empty values drop the chart's admin/public from its env ConfigMap; the Secret below supplies the login
         // (and, loaded after the ConfigMap, wins either way).
         emqxConfig: { [DASHBOARD_USERNAME_KEY]: "", [DASHBOARD_PASSWORD_KEY]: "" },

@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
 import { chartRelease } from "../lib/helm";
+import { resourceRequirements } from "../lib/resources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
 /** Release name; the chart's fullname and client Service are the release name because it contains "nats". */
@@ -50,7 +51,7 @@ export function natsValues(nats: PulseConfig["nats"], global: PulseConfig["globa
                 },
             },
         },
-        container: { merge: { resources: nats.resources, securityContext: containerSecurity } },
+        container: { merge: { resources: resourceRequirements(nats.resources), securityContext: containerSecurity } },
         reloader: { merge: { resources: SIDECAR_RESOURCES, securityContext: containerSecurity } },
         podTemplate: { merge: podSecurity },
         natsBox: nats.natsBox.enabled

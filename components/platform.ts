@@ -6,9 +6,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformSecrets, PulseConfig } from "../config";
 import { PART_OF } from "../lib/labels";
+import { publicUrl } from "../lib/routes";
+import { Caddy } from "./caddy";
 import { Database } from "./database";
 import { Emqx } from "./emqx";
+import { Ingress } from "./ingress";
+import { Keycloak } from "./keycloak";
 import { Nats } from "./nats";
+import { PulseServices } from "./pulseServices";
 
 /** Kubernetes minor version whose Pod Security Standards the namespace pins. */
 export const POD_SECURITY_VERSION = "v1.33";
@@ -26,6 +31,11 @@ export interface PlatformOutputs {
     readonly mqttPort: pulumi.Output<number>;
     readonly databaseHost: pulumi.Output<string>;
     readonly databaseSecretName: pulumi.Output<string>;
+    /** Public URL of the UI and of Keycloak ("" when no Ingress routes to them). */
+    readonly publicUrl: pulumi.Output<string>;
+    readonly keycloakUrl: pulumi.Output<string>;
+    /** In-cluster Service (or Deployment, for workers) name of each workload, by config key. */
+    readonly serviceNames: Readonly<Record<string, string>>;
 }
 
 export class Platform extends pulumi.ComponentResource {
@@ -33,6 +43,10 @@ export class Platform extends pulumi.ComponentResource {
     readonly database: Database;
     readonly emqx: Emqx;
     readonly nats: Nats;
+    readonly keycloak: Keycloak;
+    readonly services: PulseServices;
+    readonly caddy?: Caddy;
+    readonly ingress?: Ingress;
     readonly outputs: PlatformOutputs;
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -91,6 +105,45 @@ export class Platform extends pulumi.ComponentResource {
         );
         this.nats = new Nats(`${name}-nats`, { namespace, nats: config.nats, global: config.global }, { parent: this });
 
+        // Pulse's workloads.
+        const uiUrl = publicUrl(config, "ui");
+        const keycloakUrl = publicUrl(config, "keycloak");
+        const db = this.database.connection;
+        this.keycloak = new Keycloak(
+            `${name}-keycloak`,
+            {
+                namespace,
+                config,
+                database: db,
+                databaseSecretName: this.database.secretName,
+                publicUrl: keycloakUrl,
+                adminPassword: secrets.keycloakAdminPassword,
+            },
+            { parent: this },
+        );
+        this.services = new PulseServices(
+            `${name}-services`,
+            {
+                namespace,
+                config,
+                databaseSecretName: this.database.secretName,
+                endpoints: {
+                    natsUrl: this.nats.url,
+                    mqttHost: this.emqx.mqttHost,
+                    mqttPort: this.emqx.mqttPort,
+                    databaseHost: db.host,
+                    databasePort: db.port,
+                    databaseName: db.database,
+                    publicUrl: uiUrl,
+                    keycloakUrl,
+                    keycloakInternalUrl: this.keycloak.internalUrl,
+                },
+            },
+            { parent: this },
+        );
+        if (config.caddy.enabled) this.caddy = new Caddy(`${name}-caddy`, { namespace, config }, { parent: this });
+        if (config.ingress.enabled) this.ingress = new Ingress(`${name}-ingress`, { namespace, ingress: config.ingress }, { parent: this });
+
         this.outputs = {
             namespace,
             natsUrl: pulumi.output(this.nats.url),
@@ -98,6 +151,13 @@ export class Platform extends pulumi.ComponentResource {
             mqttPort: pulumi.output(this.emqx.mqttPort),
             databaseHost: pulumi.output(this.database.connection.host),
             databaseSecretName: this.database.secretName,
+            publicUrl: pulumi.output(uiUrl ?? ""),
+            keycloakUrl: pulumi.output(keycloakUrl ?? ""),
+            serviceNames: {
+                ...Object.fromEntries(Object.entries(this.services.workloads).map(([key, w]) => [key, w.name])),
+                keycloak: this.keycloak.workload.name,
+                ...(this.caddy ? { caddy: this.caddy.workload.name } : {}),
+            },
         };
         this.registerOutputs({ ...this.outputs });
     }

@@ -231,6 +231,9 @@ function pulseService(d: ServiceDefaults) {
             env: envMap(d.env ?? {}).describe("Extra environment variables (plain, non-secret values)"),
             autoscaling: autoscaling(d.autoscaling ?? NO_AUTOSCALING),
             port: port(d.port ?? 8080).describe("Container HTTP port (health endpoint and Service target)"),
+            runAsUser: intAtLeast(1)
+                .default(10001)
+                .describe("Non-root uid the container runs as (the image must not need root)"),
             probes: z
                 .strictObject({
                     livenessPath: httpPath(d.healthPath ?? "/health").describe("HTTP path of the liveness probe"),
@@ -309,6 +312,11 @@ const global = z
             })
             .default("")
             .describe("Registry prefixed to every image (private mirror); empty keeps each image's own registry"),
+        clusterDomain: z
+            .string()
+            .regex(HOSTNAME_RE, { error: "must be a DNS domain such as cluster.local" })
+            .default("cluster.local")
+            .describe("The cluster's DNS domain (for fully qualified in-cluster names)"),
         imagePullSecrets: z
             .array(k8sName("a Secret name"))
             .default([])
@@ -446,22 +454,45 @@ const secrets = z
         emqxDashboard: k8sName("a Secret name")
             .default("pulse-emqx-dashboard")
             .describe("Secret with EMQX_DASHBOARD__DEFAULT_USERNAME and EMQX_DASHBOARD__DEFAULT_PASSWORD"),
+        keycloakAdmin: k8sName("a Secret name")
+            .default("pulse-keycloak-admin")
+            .describe("Secret with Keycloak's bootstrap admin: username, password"),
     })
     .prefault({});
 
 const keycloak = z
     .strictObject({
-        replicaCount: intAtLeast(0).default(1).describe("Keycloak replicas"),
+        replicaCount: intAtLeast(0).default(1).describe("Keycloak replicas; more than one forms an Infinispan cluster (DNS discovery)"),
         image: image({ registry: "quay.io", repository: "keycloak/keycloak", tag: "26.0" }),
         resources: resources({ requests: { cpu: "500m", memory: "1700Mi" }, limits: { memory: "1700Mi" } }),
+        startMode: z
+            .enum(["start", "start-dev"], { error: "must be start or start-dev" })
+            .default("start")
+            .describe("`start` (production) or `start-dev` (development only)"),
+        httpRelativePath: httpPath("/auth").describe("Path Keycloak serves under; route the same path to `keycloak` in ingress.hosts"),
+        adminUsername: nonEmpty("a user name")
+            .default("pulse-admin")
+            .describe("Bootstrap admin (password: secret pulse:keycloakAdminPassword, generated when unset)"),
+        databaseSchema: z
+            .string()
+            .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a PostgreSQL schema name (lower case, digits, '_')" })
+            .default("keycloak")
+            .describe("Schema Keycloak uses in the Pulse database (created at start if missing)"),
     })
     .prefault({});
+
+const SERVICE_TYPES = ["ClusterIP", "LoadBalancer", "NodePort"] as const;
 
 const caddy = z
     .strictObject({
         enabled: bool().default(false).describe("Deploy Caddy as reverse proxy (alternative to an Ingress controller)"),
+        replicaCount: intAtLeast(0).default(1).describe("Caddy replicas"),
         image: image({ registry: "docker.io", repository: "library/caddy", tag: "2.10.2" }),
         resources: resources(SMALL),
+        serviceType: z
+            .enum(SERVICE_TYPES, { error: `must be one of ${SERVICE_TYPES.join(", ")}` })
+            .default("ClusterIP")
+            .describe("Service type; LoadBalancer or NodePort exposes Caddy outside the cluster"),
     })
     .prefault({});
 
@@ -606,6 +637,27 @@ export const pulseConfigSchema = z
                 message: "is required when nats.enabled is false: Pulse needs NATS",
             });
         }
+        c.ingress?.hosts?.forEach((h, i) =>
+            h?.paths?.forEach((p, j) => {
+                const kcPath = c.keycloak?.httpRelativePath;
+                if (p?.service === "keycloak" && typeof kcPath === "string" && typeof p.path === "string" && !p.path.startsWith(kcPath)) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["ingress", "hosts", i, "paths", j, "path"],
+                        input: p.path,
+                        message: `routes to keycloak, which serves under keycloak.httpRelativePath (${kcPath}): use that path`,
+                    });
+                }
+                if (p?.service === "caddy" && c.caddy?.enabled !== true) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["ingress", "hosts", i, "paths", j, "service"],
+                        input: p.service,
+                        message: "routes to caddy, which is disabled (caddy.enabled is false)",
+                    });
+                }
+            }),
+        );
         if (extOn && !c.externalDatabase.host) {
             ctx.addIssue({
                 code: "custom",

@@ -2,6 +2,7 @@
  * The offline render: runs the program under mocks and turns what it registered into the files reviewers diff and
  * linters read: one YAML file per Kubernetes object, one per Helm release. Secret values are redacted.
  */
+import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { createPlatform } from "../components/platform";
 import { LoadedConfig, loadConfig } from "../config";
@@ -28,7 +29,7 @@ export async function renderProgram(loaded: () => LoadedConfig = loadConfig): Pr
         return createPlatform(config, secrets);
     });
     const outputs: Record<string, unknown> = {};
-    for (const [k, o] of Object.entries(platform.outputs)) outputs[k] = await resolve(o);
+    for (const [k, o] of Object.entries(platform.outputs)) outputs[k] = await resolve(pulumi.output(o));
     return { resources, outputs };
 }
 

@@ -209,6 +209,19 @@ describe("config schema", () => {
             );
         });
 
+        it("an ingress path to a disabled service, or to Keycloak outside its relative path", () => {
+            expectProblem(
+                { ingress: { hosts: [{ host: "a.example.com", paths: [{ path: "/", service: "caddy" }] }] } },
+                "ingress.hosts[0].paths[0].service",
+                /routes to caddy, which is disabled/,
+            );
+            expectProblem(
+                { ingress: { hosts: [{ host: "a.example.com", paths: [{ path: "/sso", service: "keycloak" }] }] } },
+                "ingress.hosts[0].paths[0].path",
+                /keycloak.httpRelativePath \(\/auth\)/,
+            );
+        });
+
         it("lists every problem at once, not only the first", () => {
             const found = problems({
                 ingest: { replicaCount: -1, replicaCout: 1 },

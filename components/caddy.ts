@@ -1,0 +1,99 @@
+/**
+ * Optional Caddy reverse proxy (the spec's Ingress alternative): one Deployment serving the routing table of
+ * `ingress.hosts` on port 8080 behind TLS termination, from a generated Caddyfile that rolls the pods when it changes.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { PulseConfig } from "../config";
+import { checksum } from "../lib/checksum";
+import { resolveImage } from "../lib/images";
+import { standardLabels } from "../lib/labels";
+import { BACKEND_SERVICES, Route, routes } from "../lib/routes";
+import { httpProbe, Workload } from "./workload";
+
+export const CADDY_PORT = 8080;
+/** The official image runs as root by default; any non-root uid works with writable /data, /config and /tmp. */
+const CADDY_UID = 1000;
+
+/** The Caddyfile for a routing table: most specific path first, then the catch-all. */
+export function caddyfile(table: readonly Route[]): string {
+    const byPath = new Map<string, Route>();
+    for (const r of table) if (r.backend !== "caddy" && !byPath.has(r.path)) byPath.set(r.path, r);
+    const ordered = [...byPath.values()].sort((a, b) => b.path.length - a.path.length || (a.path < b.path ? -1 : 1));
+    const upstream = (r: Route) => {
+        const svc = BACKEND_SERVICES[r.backend];
+        return `pulse-${svc.component}:${svc.port}`;
+    };
+    const blocks = ordered.map((r) => {
+        const matcher = r.path === "/" ? "" : r.pathType === "Exact" ? ` ${r.path}` : ` ${r.path.replace(/\/$/, "")}*`;
+        return `\thandle${matcher} {\n\t\treverse_proxy ${upstream(r)}\n\t}`;
+    });
+    return [
+        "{",
+        "\tadmin off",
+        "\tauto_https off",
+        "\tpersist_config off",
+        "}",
+        "",
+        `:${CADDY_PORT} {`,
+        "\thandle /healthz {",
+        "\t\trespond 200",
+        "\t}",
+        ...blocks,
+        "}",
+        "",
+    ].join("\n");
+}
+
+export interface CaddyArgs {
+    readonly namespace: pulumi.Input<string>;
+    readonly config: PulseConfig;
+}
+
+export class Caddy extends pulumi.ComponentResource {
+    readonly configMap: k8s.core.v1.ConfigMap;
+    readonly workload: Workload;
+
+    constructor(name: string, args: CaddyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pulse:caddy:Caddy", name, {}, opts);
+        const { config } = args;
+        const content = caddyfile(routes(config.ingress));
+
+        this.configMap = new k8s.core.v1.ConfigMap(
+            `${name}-caddyfile`,
+            {
+                metadata: { name: "pulse-caddy", namespace: args.namespace, labels: standardLabels({ component: "caddy" }) },
+                data: { Caddyfile: content },
+            },
+            { parent: this },
+        );
+
+        this.workload = new Workload(
+            `${name}-workload`,
+            {
+                namespace: args.namespace,
+                component: "caddy",
+                image: resolveImage(config.caddy.image, config.global, config.appVersion),
+                imagePullSecrets: config.global.imagePullSecrets,
+                replicas: config.caddy.replicaCount,
+                resources: config.caddy.resources,
+                command: ["caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"],
+                ports: { http: CADDY_PORT },
+                servicePorts: ["http"],
+                serviceType: config.caddy.serviceType,
+                probes: {
+                    readiness: httpProbe("http", "/healthz", { periodSeconds: 10 }),
+                    liveness: httpProbe("http", "/healthz", { periodSeconds: 30, failureThreshold: 3 }),
+                },
+                configMounts: { caddyfile: { configMapName: this.configMap.metadata.name, mountPath: "/etc/caddy" } },
+                scratch: { data: "/data", config: "/config" },
+                podAnnotations: { "checksum/caddyfile": checksum(content) },
+                runAsUser: CADDY_UID,
+                // The caddy binary carries a file capability (cap_net_bind_service): exec fails unless it is in the bounding set.
+                addCapabilities: ["NET_BIND_SERVICE"],
+            },
+            { parent: this },
+        );
+        this.registerOutputs({ service: "pulse-caddy" });
+    }
+}

@@ -1,0 +1,51 @@
+/** The Kubernetes Ingress for the HTTP entry points: hosts and paths from config, each routed to its service. */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { PulseConfig } from "../config";
+import { standardLabels } from "../lib/labels";
+import { BACKEND_SERVICES } from "../lib/routes";
+
+export interface IngressArgs {
+    readonly namespace: pulumi.Input<string>;
+    readonly ingress: PulseConfig["ingress"];
+}
+
+/** The Ingress spec: every path to its backend's Service on the named port `http` (never Keycloak's management port). */
+export function ingressSpec(ingress: PulseConfig["ingress"]) {
+    return {
+        ingressClassName: ingress.className,
+        rules: ingress.hosts.map((h) => ({
+            host: h.host,
+            http: {
+                paths: h.paths.map((p) => ({
+                    path: p.path,
+                    pathType: p.pathType,
+                    backend: { service: { name: `pulse-${BACKEND_SERVICES[p.service].component}`, port: { name: "http" } } },
+                })),
+            },
+        })),
+        ...(ingress.tls.length > 0 ? { tls: ingress.tls.map((t) => ({ secretName: t.secretName, hosts: [...t.hosts] })) } : {}),
+    };
+}
+
+export class Ingress extends pulumi.ComponentResource {
+    readonly ingress: k8s.networking.v1.Ingress;
+
+    constructor(name: string, args: IngressArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pulse:ingress:Ingress", name, {}, opts);
+        this.ingress = new k8s.networking.v1.Ingress(
+            `${name}-ingress`,
+            {
+                metadata: {
+                    name: "pulse",
+                    namespace: args.namespace,
+                    labels: standardLabels({ component: "ingress" }),
+                    ...(Object.keys(args.ingress.annotations).length > 0 ? { annotations: args.ingress.annotations } : {}),
+                },
+                spec: ingressSpec(args.ingress),
+            },
+            { parent: this },
+        );
+        this.registerOutputs({ name: "pulse" });
+    }
+}

@@ -1,0 +1,266 @@
+/**
+ * One generic workload: ServiceAccount + Deployment (+ Service, + HorizontalPodAutoscaler, + PodDisruptionBudget),
+ * driven by a typed spec. Every Pulse service, Keycloak and Caddy is one of these; the production bar's defaults live
+ * here once: restricted security context, read-only root with writable emptyDirs, no service-account token, resources,
+ * zero-downtime rolling updates, and spreading when there is more than one replica.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ResourcesConfig } from "../config";
+import { ResolvedImage } from "../lib/images";
+import { selectorLabels, standardLabels } from "../lib/labels";
+import { resourceRequirements } from "../lib/resources";
+import { restrictedContainerSecurityContext } from "../lib/security";
+
+type Probe = k8s.types.input.core.v1.Probe;
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+type EnvFromSource = k8s.types.input.core.v1.EnvFromSource;
+type Container = k8s.types.input.core.v1.Container;
+
+export interface AutoscalingSpec {
+    readonly minReplicas: number;
+    readonly maxReplicas: number;
+    readonly targetCPUUtilizationPercentage: number;
+}
+
+/** A ConfigMap mounted as a directory. */
+export interface ConfigMount {
+    readonly configMapName: pulumi.Input<string>;
+    readonly mountPath: string;
+}
+
+export interface WorkloadArgs {
+    readonly namespace: pulumi.Input<string>;
+    /** Stable key: objects are named `pulse-<component>`. */
+    readonly component: string;
+    readonly image: ResolvedImage;
+    readonly imagePullSecrets: readonly string[];
+    /** Replicas when not autoscaling. */
+    readonly replicas: number;
+    /** When set, an HPA owns the replica count and the Deployment sets none. */
+    readonly autoscaling?: AutoscalingSpec;
+    readonly resources: ResourcesConfig;
+    readonly command?: readonly string[];
+    readonly args?: readonly string[];
+    readonly env?: readonly EnvVar[];
+    readonly envFrom?: readonly EnvFromSource[];
+    /** Named container ports. */
+    readonly ports: Readonly<Record<string, number>>;
+    /** Port names the ClusterIP Service exposes (same port number as the container); none: no Service. */
+    readonly servicePorts?: readonly string[];
+    /** Service type when not ClusterIP. Default ClusterIP. */
+    readonly serviceType?: "ClusterIP" | "LoadBalancer" | "NodePort";
+    readonly probes: { readonly liveness?: Probe; readonly readiness?: Probe; readonly startup?: Probe };
+    /** Writable emptyDirs: volume name -> mount path. `/tmp` is always there. */
+    readonly scratch?: Readonly<Record<string, string>>;
+    readonly configMounts?: Readonly<Record<string, ConfigMount>>;
+    /** Pod template annotations, e.g. content checksums that roll the pods on config change. */
+    readonly podAnnotations?: Readonly<Record<string, string>>;
+    /** Object annotations (e.g. linter waivers with their reason). */
+    readonly annotations?: Readonly<Record<string, string>>;
+    /** Non-root identity. */
+    readonly runAsUser: number;
+    /** Defaults to runAsUser. */
+    readonly runAsGroup?: number;
+    /** Default true; false only with a documented reason in `annotations`. */
+    readonly readOnlyRootFilesystem?: boolean;
+    /** Capabilities added back after dropping ALL (restricted allows only NET_BIND_SERVICE). */
+    readonly addCapabilities?: readonly "NET_BIND_SERVICE"[];
+    readonly initContainers?: readonly Container[];
+}
+
+/** Probe helper: HTTP GET on a named container port. */
+export function httpProbe(port: string, path: string, timing: Omit<Probe, "httpGet"> = {}): Probe {
+    return { httpGet: { path, port }, ...timing };
+}
+
+/** Effective minimum replicas: the HPA's minimum when autoscaling. */
+export function minReplicas(args: Pick<WorkloadArgs, "replicas" | "autoscaling">): number {
+    return args.autoscaling ? args.autoscaling.minReplicas : args.replicas;
+}
+
+export class Workload extends pulumi.ComponentResource {
+    readonly name: string;
+    readonly serviceAccount: k8s.core.v1.ServiceAccount;
+    readonly deployment: k8s.apps.v1.Deployment;
+    readonly service?: k8s.core.v1.Service;
+    readonly autoscaler?: k8s.autoscaling.v2.HorizontalPodAutoscaler;
+    readonly disruptionBudget?: k8s.policy.v1.PodDisruptionBudget;
+
+    constructor(name: string, args: WorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pulse:workload:Workload", name, {}, opts);
+        const objectName = `pulse-${args.component}`;
+        this.name = objectName;
+        const labels = standardLabels({ component: args.component, version: args.image.tag });
+        const selector = selectorLabels(args.component);
+        const metadata = (extra: Record<string, string> = {}) => ({
+            name: objectName,
+            namespace: args.namespace,
+            labels,
+            ...(Object.keys(extra).length > 0 ? { annotations: extra } : {}),
+        });
+        const highlyAvailable = minReplicas(args) >= 2;
+
+        this.serviceAccount = new k8s.core.v1.ServiceAccount(
+            `${name}-sa`,
+            { metadata: metadata(), automountServiceAccountToken: false },
+            { parent: this },
+        );
+
+        const uid = args.runAsUser;
+        const gid = args.runAsGroup ?? uid;
+        const scratch = { tmp: "/tmp", ...(args.scratch ?? {}) };
+        const configMounts = args.configMounts ?? {};
+        const containerSecurity = {
+            ...restrictedContainerSecurityContext(),
+            runAsUser: uid,
+            runAsGroup: gid,
+            readOnlyRootFilesystem: args.readOnlyRootFilesystem ?? true,
+            capabilities: { drop: ["ALL"], ...(args.addCapabilities?.length ? { add: [...args.addCapabilities] } : {}) },
+        };
+
+        const container: Container = {
+            name: args.component,
+            image: args.image.ref,
+            imagePullPolicy: args.image.pullPolicy,
+            ...(args.command ? { command: [...args.command] } : {}),
+            ...(args.args ? { args: [...args.args] } : {}),
+            ...(args.envFrom?.length ? { envFrom: [...args.envFrom] } : {}),
+            ...(args.env?.length ? { env: [...args.env] } : {}),
+            ports: Object.entries(args.ports).map(([portName, containerPort]) => ({ name: portName, containerPort, protocol: "TCP" })),
+            resources: resourceRequirements(args.resources),
+            ...(args.probes.startup ? { startupProbe: args.probes.startup } : {}),
+            ...(args.probes.readiness ? { readinessProbe: args.probes.readiness } : {}),
+            ...(args.probes.liveness ? { livenessProbe: args.probes.liveness } : {}),
+            securityContext: containerSecurity,
+            volumeMounts: [
+                ...Object.entries(scratch).map(([volume, mountPath]) => ({ name: volume, mountPath })),
+                ...Object.entries(configMounts).map(([volume, m]) => ({ name: volume, mountPath: m.mountPath, readOnly: true })),
+            ],
+        };
+
+        this.deployment = new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            {
+                metadata: metadata(args.annotations),
+                spec: {
+                    // With an HPA the Deployment must not set replicas, or every update resets the HPA's choice.
+                    ...(args.autoscaling ? {} : { replicas: args.replicas }),
+                    revisionHistoryLimit: 5,
+                    selector: { matchLabels: selector },
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                    template: {
+                        metadata: {
+                            labels,
+                            ...(args.podAnnotations ? { annotations: { ...args.podAnnotations } } : {}),
+                        },
+                        spec: {
+                            serviceAccountName: this.serviceAccount.metadata.name,
+                            automountServiceAccountToken: false,
+                            ...(args.imagePullSecrets.length > 0
+                                ? { imagePullSecrets: args.imagePullSecrets.map((s) => ({ name: s })) }
+                                : {}),
+                            securityContext: {
+                                runAsNonRoot: true,
+                                runAsUser: uid,
+                                runAsGroup: gid,
+                                fsGroup: gid,
+                                seccompProfile: { type: "RuntimeDefault" },
+                            },
+                            ...(highlyAvailable ? { affinity: antiAffinity(selector), topologySpreadConstraints: zoneSpread(selector) } : {}),
+                            ...(args.initContainers?.length ? { initContainers: [...args.initContainers] } : {}),
+                            containers: [container],
+                            volumes: [
+                                ...Object.keys(scratch).map((volume) => ({ name: volume, emptyDir: {} })),
+                                ...Object.entries(configMounts).map(([volume, m]) => ({ name: volume, configMap: { name: m.configMapName } })),
+                            ],
+                        },
+                    },
+                },
+            },
+            { parent: this },
+        );
+
+        if (args.servicePorts?.length) {
+            this.service = new k8s.core.v1.Service(
+                `${name}-service`,
+                {
+                    metadata: metadata(),
+                    spec: {
+                        type: args.serviceType ?? "ClusterIP",
+                        selector,
+                        ports: args.servicePorts.map((portName) => {
+                            const port = args.ports[portName];
+                            if (port === undefined) throw new pulumi.ResourceError(`service port ${portName} is not a container port`, this);
+                            return { name: portName, port, targetPort: portName, protocol: "TCP" };
+                        }),
+                    },
+                },
+                { parent: this },
+            );
+        }
+
+        if (args.autoscaling) {
+            const a = args.autoscaling;
+            this.autoscaler = new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                `${name}-hpa`,
+                {
+                    metadata: metadata(),
+                    spec: {
+                        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: this.deployment.metadata.name },
+                        minReplicas: a.minReplicas,
+                        maxReplicas: a.maxReplicas,
+                        metrics: [
+                            {
+                                type: "Resource",
+                                resource: { name: "cpu", target: { type: "Utilization", averageUtilization: a.targetCPUUtilizationPercentage } },
+                            },
+                        ],
+                    },
+                },
+                { parent: this },
+            );
+        }
+
+        if (highlyAvailable) {
+            this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(
+                `${name}-pdb`,
+                {
+                    metadata: metadata(),
+                    spec: {
+                        maxUnavailable: 1,
+                        // Pods that never became ready may be evicted: a broken rollout cannot block node drains.
+                        unhealthyPodEvictionPolicy: "AlwaysAllow",
+                        selector: { matchLabels: selector },
+                    },
+                },
+                { parent: this },
+            );
+        }
+
+        this.registerOutputs({ name: objectName });
+    }
+}
+
+/** Prefer one replica per node. */
+function antiAffinity(selector: Record<string, string>) {
+    return {
+        podAntiAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selector } } },
+            ],
+        },
+    };
+}
+
+/** Spread replicas over zones where the cluster has them. */
+function zoneSpread(selector: Record<string, string>) {
+    return [
+        {
+            maxSkew: 1,
+            topologyKey: "topology.kubernetes.io/zone",
+            whenUnsatisfiable: "ScheduleAnyway",
+            labelSelector: { matchLabels: selector },
+        },
+    ];
+}

@@ -1,0 +1,106 @@
+import * as pulumi from "@pulumi/pulumi";
+import { expect } from "chai";
+import { isSecretValue, RecordedResource } from "../lib/mocks";
+import { build, config, inputs, one, ofType } from "./helpers";
+
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const kcDeployment = (rs: RecordedResource[]) => inputs(one(rs, DEPLOYMENT, "pulse-keycloak-workload-deployment"));
+interface Env {
+    name: string;
+    value?: string;
+    valueFrom?: unknown;
+}
+const envOf = (c: { env: Env[] }): Record<string, Env> => Object.fromEntries(c.env.map((e) => [e.name, e]));
+const withKeycloakRoute = { ingress: { hosts: [{ host: "pulse.example.com", paths: [{ path: "/" }, { path: "/auth", service: "keycloak" as const }] }], tls: [{ secretName: "t", hosts: ["pulse.example.com"] }] } };
+
+describe("keycloak", () => {
+    it("runs quay.io/keycloak/keycloak:26.0 with `start` in production", async () => {
+        const c = inputs(one((await build(config())).resources, DEPLOYMENT, "pulse-keycloak-workload-deployment")).spec.template.spec.containers[0];
+        expect(c.image).to.equal("quay.io/keycloak/keycloak:26.0");
+        expect(c.args).to.deep.equal(["start"]);
+        const dev = kcDeployment((await build(config({ keycloak: { startMode: "start-dev" } }))).resources);
+        expect(dev.spec.template.spec.containers[0].args).to.deep.equal(["start-dev"]);
+    });
+
+    it("uses PostgreSQL through pulse-db-secret, in its own schema, and the bootstrap admin from its Secret", async () => {
+        const env = envOf(kcDeployment((await build(config())).resources).spec.template.spec.containers[0]);
+        expect(env.KC_DB.value).to.equal("postgres");
+        expect(env.KC_DB_URL.value).to.equal("jdbc:postgresql://pulse-postgresql:5432/iotcloud");
+        expect(env.KC_DB_SCHEMA.value).to.equal("keycloak");
+        expect(env.KC_DB_USERNAME.valueFrom).to.deep.equal({ secretKeyRef: { name: "pulse-db-secret", key: "username" } });
+        expect(env.KC_DB_PASSWORD.valueFrom).to.deep.equal({ secretKeyRef: { name: "pulse-db-secret", key: "password" } });
+        expect(env.KC_BOOTSTRAP_ADMIN_USERNAME.valueFrom).to.deep.equal({ secretKeyRef: { name: "pulse-keycloak-admin", key: "username" } });
+        expect(env.KC_BOOTSTRAP_ADMIN_PASSWORD.valueFrom).to.deep.equal({ secretKeyRef: { name: "pulse-keycloak-admin", key: "password" } });
+        expect(env).not.to.have.property("KEYCLOAK_ADMIN");
+        for (const e of Object.values(env)) {
+            if (/PASSWORD/.test(e.name)) expect(e.value, e.name).to.equal(undefined);
+        }
+    });
+
+    it("creates the admin Secret with a generated or configured password, as a secret", async () => {
+        const gen = (await build(config())).resources;
+        const secret = one(gen, "kubernetes:core/v1:Secret", "pulse-keycloak-admin");
+        expect(isSecretValue(secret.inputs.stringData)).to.equal(true);
+        expect(inputs(secret).stringData).to.deep.include({ username: "pulse-admin" });
+        expect(inputs(secret).stringData.password).to.match(/^mock-/);
+        const set = (await build(config(), { keycloakAdminPassword: pulumi.secret("kc-pw") })).resources;
+        expect(inputs(one(set, "kubernetes:core/v1:Secret", "pulse-keycloak-admin")).stringData.password).to.equal("kc-pw");
+        const ext = (await build(config({ secrets: { external: true } }))).resources;
+        expect(ofType(ext, "kubernetes:core/v1:Secret")).to.have.length(0);
+    });
+
+    it("runs behind the ingress: public hostname URL, X-Forwarded headers, HTTP inside, relative path", async () => {
+        const env = envOf(kcDeployment((await build(config(withKeycloakRoute))).resources).spec.template.spec.containers[0]);
+        expect(env.KC_HOSTNAME.value).to.equal("https://pulse.example.com/auth");
+        expect(env.KC_PROXY_HEADERS.value).to.equal("xforwarded");
+        expect(env.KC_HTTP_ENABLED.value).to.equal("true");
+        expect(env.KC_HTTP_RELATIVE_PATH.value).to.equal("/auth");
+        expect(env.KC_HEALTH_ENABLED.value).to.equal("true");
+        expect(env.KC_METRICS_ENABLED.value).to.equal("true");
+        const noRoute = envOf(kcDeployment((await build(config())).resources).spec.template.spec.containers[0]);
+        expect(noRoute).not.to.have.property("KC_HOSTNAME");
+        expect(noRoute.KC_HOSTNAME_STRICT.value).to.equal("false");
+    });
+
+    it("probes started/ready/live on management port 9000, which its Service does not expose", async () => {
+        const { resources } = await build(config());
+        const c = kcDeployment(resources).spec.template.spec.containers[0];
+        expect(c.ports).to.deep.include({ name: "management", containerPort: 9000, protocol: "TCP" });
+        expect(c.startupProbe.httpGet).to.deep.equal({ path: "/health/started", port: "management" });
+        expect(c.readinessProbe.httpGet).to.deep.equal({ path: "/health/ready", port: "management" });
+        expect(c.livenessProbe.httpGet).to.deep.equal({ path: "/health/live", port: "management" });
+        expect(envOf(c).KC_HTTP_MANAGEMENT_RELATIVE_PATH.value).to.equal("/");
+        const svc = inputs(one(resources, "kubernetes:core/v1:Service", "pulse-keycloak-workload-service"));
+        expect(svc.spec.ports.map((p: { port: number }) => p.port)).to.deep.equal([8080]);
+    });
+
+    it("runs as uid/gid 1000, not root group 0, and creates its schema with psql before starting", async () => {
+        const pod = kcDeployment((await build(config())).resources).spec.template.spec;
+        expect(pod.securityContext).to.deep.include({ runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true });
+        const init = pod.initContainers[0];
+        expect(init.command.join(" ")).to.include("CREATE SCHEMA IF NOT EXISTS keycloak");
+        expect(init.image).to.equal("docker.io/bitnamilegacy/postgresql:16.4.0-debian-12-r14");
+        expect(envOf(init).PGPASSWORD.valueFrom).to.deep.equal({ secretKeyRef: { name: "pulse-db-secret", key: "password" } });
+        expect(init.securityContext).to.deep.include({ allowPrivilegeEscalation: false, runAsNonRoot: true });
+        expect(init.resources.limits.memory).to.be.a("string");
+    });
+
+    it("with more than one replica: an Infinispan cluster over a headless discovery Service", async () => {
+        const { resources } = await build(config({ keycloak: { replicaCount: 2 } }));
+        const env = envOf(kcDeployment(resources).spec.template.spec.containers[0]);
+        expect(env.KC_CACHE.value).to.equal("ispn");
+        expect(env.KC_CACHE_STACK.value).to.equal("kubernetes");
+        expect(env.JAVA_OPTS_APPEND.value).to.equal("-Djgroups.dns.query=pulse-keycloak-discovery.pulse.svc.cluster.local");
+        const headless = inputs(one(resources, "kubernetes:core/v1:Service", "pulse-keycloak-discovery"));
+        expect(headless.spec).to.deep.include({ clusterIP: "None", publishNotReadyAddresses: true });
+        const single = envOf(kcDeployment((await build(config())).resources).spec.template.spec.containers[0]);
+        expect(single.KC_CACHE.value).to.equal("local");
+    });
+
+    it("connects to an external database with its sslmode", async () => {
+        const c = config({ postgresql: { enabled: false }, externalDatabase: { enabled: true, host: "db.example.com", sslmode: "verify-full" } });
+        const pod = kcDeployment((await build(c, { dbPassword: pulumi.secret("x") })).resources).spec.template.spec;
+        expect(envOf(pod.containers[0]).KC_DB_URL.value).to.equal("jdbc:postgresql://db.example.com:5432/iotcloud?sslmode=verify-full");
+        expect(envOf(pod.initContainers[0]).PGSSLMODE.value).to.equal("verify-full");
+    });
+});
