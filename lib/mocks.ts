@@ -75,6 +75,7 @@ class Recorder {
 
 const recorder = new Recorder();
 let installedFor: string | undefined;
+let recording = false;
 
 /**
  * Installs the mocks once per process (Mocha loads every spec before running: one setup, not one per file).
@@ -85,6 +86,9 @@ export function installMocks(stack = "test"): void {
         if (installedFor !== stack) throw new Error(`mocks already installed for stack ${installedFor}`);
         return;
     }
+    // The SDK captures a stack trace for every resource and promise; mapping each through TypeScript source maps
+    // costs about a third of an evaluation. PULSE_SOURCE_MAPS=1 keeps them (readable stacks when debugging).
+    if (process.env.PULSE_SOURCE_MAPS !== "1") process.setSourceMapsEnabled(false);
     pulumi.runtime.setMocks(
         {
             newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) }),
@@ -128,12 +132,17 @@ export function setStackConfig(values: Record<string, string>, secretKeys: reado
  */
 export async function record<T>(build: () => T): Promise<{ result: T; resources: RecordedResource[] }> {
     if (installedFor === undefined) throw new Error("installMocks() first");
+    if (recording) throw new Error("record() is not re-entrant: await one recording before starting the next");
+    recording = true;
     recorder.resources = [];
-    const result = build();
-    await runtimeInternals.waitForRPCs();
-    const resources = recorder.resources;
-    recorder.resources = [];
-    return { result, resources };
+    try {
+        const result = build();
+        await runtimeInternals.waitForRPCs();
+        return { result, resources: recorder.resources };
+    } finally {
+        recorder.resources = [];
+        recording = false;
+    }
 }
 
 /** Resolves an Output under mocks (values only; use pulumi.isSecret for secretness). */

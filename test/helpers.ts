@@ -24,9 +24,21 @@ export interface Built {
     readonly resources: RecordedResource[];
 }
 
-export async function build(cfg: PulseConfig, secrets: PlatformSecrets = {}): Promise<Built> {
-    const { result, resources } = await record(() => createPlatform(cfg, secrets));
-    return { platform: result, resources };
+const builds = new Map<string, Promise<Built>>();
+
+/**
+ * Builds the platform under the mocks. Builds without secrets are memoized by config: tests only read the result,
+ * and many share the defaults.
+ */
+export function build(cfg: PulseConfig, secrets?: PlatformSecrets): Promise<Built> {
+    const run = async () => {
+        const { result, resources } = await record(() => createPlatform(cfg, secrets ?? {}));
+        return { platform: result, resources };
+    };
+    if (secrets !== undefined) return run();
+    const key = JSON.stringify(cfg);
+    if (!builds.has(key)) builds.set(key, run());
+    return builds.get(key)!;
 }
 
 /** Resources of a type token, e.g. "kubernetes:core/v1:Namespace". */
