@@ -35,6 +35,8 @@ export interface KeycloakArgs {
     readonly publicUrl?: string;
     /** `pulse:keycloakAdminPassword`; generated when absent. */
     readonly adminPassword?: pulumi.Output<string>;
+    /** The database: Keycloak starts once it is up. */
+    readonly rolloutAfter: readonly pulumi.Resource[];
 }
 
 /** jdbc:postgresql://host:port/db[?sslmode=...] */
@@ -188,6 +190,7 @@ export class Keycloak extends pulumi.ComponentResource {
                         "Keycloak's `start` re-augments the server at boot and writes under /opt/keycloak; an optimized image (start --optimized) would lift this",
                 },
                 readOnlyRootFilesystem: false,
+                rolloutAfter: args.rolloutAfter,
                 runAsUser: KEYCLOAK_UID,
                 runAsGroup: KEYCLOAK_UID,
                 initContainers: [

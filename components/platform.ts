@@ -12,7 +12,9 @@ import { Database } from "./database";
 import { Emqx } from "./emqx";
 import { Ingress } from "./ingress";
 import { Keycloak } from "./keycloak";
+import { Migrator } from "./migrator";
 import { Nats } from "./nats";
+import { NatsInit } from "./natsInit";
 import { PulseServices } from "./pulseServices";
 
 /** Kubernetes minor version whose Pod Security Standards the namespace pins. */
@@ -43,6 +45,8 @@ export class Platform extends pulumi.ComponentResource {
     readonly database: Database;
     readonly emqx: Emqx;
     readonly nats: Nats;
+    readonly migrator: Migrator;
+    readonly natsInit: NatsInit;
     readonly keycloak: Keycloak;
     readonly services: PulseServices;
     readonly caddy?: Caddy;
@@ -105,7 +109,15 @@ export class Platform extends pulumi.ComponentResource {
         );
         this.nats = new Nats(`${name}-nats`, { namespace, nats: config.nats, global: config.global }, { parent: this });
 
-        // Pulse's workloads.
+        // The hooks: migrations and JetStream streams, once their dependencies are up; in parallel.
+        this.migrator = new Migrator(
+            `${name}-migrator`,
+            { namespace, config, databaseSecretName: this.database.secretName, after: [this.database] },
+            { parent: this },
+        );
+        this.natsInit = new NatsInit(`${name}-nats-init`, { namespace, config, natsUrl: this.nats.url, after: [this.nats] }, { parent: this });
+
+        // Pulse's workloads: nothing rolls before the hooks succeeded.
         const uiUrl = publicUrl(config, "ui");
         const keycloakUrl = publicUrl(config, "keycloak");
         const db = this.database.connection;
@@ -118,6 +130,8 @@ export class Platform extends pulumi.ComponentResource {
                 databaseSecretName: this.database.secretName,
                 publicUrl: keycloakUrl,
                 adminPassword: secrets.keycloakAdminPassword,
+                // Keycloak's own schema needs only the database, not Pulse's migrations.
+                rolloutAfter: [this.database],
             },
             { parent: this },
         );
@@ -127,6 +141,7 @@ export class Platform extends pulumi.ComponentResource {
                 namespace,
                 config,
                 databaseSecretName: this.database.secretName,
+                rolloutAfter: [this.migrator.job.job, this.natsInit.job.job, this.emqx],
                 endpoints: {
                     natsUrl: this.nats.url,
                     mqttHost: this.emqx.mqttHost,

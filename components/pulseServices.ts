@@ -56,6 +56,8 @@ export interface PulseServicesArgs {
     readonly endpoints: PlatformEndpoints;
     /** Secret with key `url` (pulse-db-secret). */
     readonly databaseSecretName: pulumi.Input<string>;
+    /** Every Deployment waits for these: the migrator and the JetStream init Jobs. */
+    readonly rolloutAfter: readonly pulumi.Resource[];
 }
 
 export class PulseServices extends pulumi.ComponentResource {
@@ -109,6 +111,7 @@ export class PulseServices extends pulumi.ComponentResource {
                     },
                     podAnnotations: { "checksum/pulse-config": checksum(data) },
                     runAsUser: svc.runAsUser,
+                    rolloutAfter: args.rolloutAfter,
                 },
                 { parent: this },
             );

@@ -67,6 +67,8 @@ export interface WorkloadArgs {
     /** Capabilities added back after dropping ALL (restricted allows only NET_BIND_SERVICE). */
     readonly addCapabilities?: readonly "NET_BIND_SERVICE"[];
     readonly initContainers?: readonly Container[];
+    /** What must finish before the Deployment is created or rolled (e.g. the migrator Job). */
+    readonly rolloutAfter?: readonly pulumi.Resource[];
 }
 
 /** Probe helper: HTTP GET on a named container port. */
@@ -178,7 +180,7 @@ export class Workload extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this },
+            { parent: this, dependsOn: [...(args.rolloutAfter ?? [])] },
         );
 
         if (args.servicePorts?.length) {
@@ -207,7 +209,8 @@ export class Workload extends pulumi.ComponentResource {
                 {
                     metadata: metadata(),
                     spec: {
-                        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: this.deployment.metadata.name },
+                        // By name, not by output: the HPA need not wait for the rollout.
+                        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: objectName },
                         minReplicas: a.minReplicas,
                         maxReplicas: a.maxReplicas,
                         metrics: [

@@ -539,19 +539,86 @@ const ingress = z
     })
     .prefault({});
 
+/** Settings of a Job that `pulumi up` waits for. */
+function jobSettings(d: { backoffLimit: number; activeDeadlineSeconds: number; timeoutSeconds: number }) {
+    return {
+        backoffLimit: intAtLeast(0).default(d.backoffLimit).describe("Retries of a failed pod before the Job fails"),
+        activeDeadlineSeconds: intAtLeast(30)
+            .default(d.activeDeadlineSeconds)
+            .describe("Hard limit on the Job's run time, retries included"),
+        timeoutSeconds: intAtLeast(60)
+            .default(d.timeoutSeconds)
+            .describe("How long `pulumi up` waits for the Job; must exceed activeDeadlineSeconds"),
+    };
+}
+
+function deadlineBelowTimeout(j: { activeDeadlineSeconds: number; timeoutSeconds: number }, ctx: z.RefinementCtx) {
+    if (j.timeoutSeconds <= j.activeDeadlineSeconds) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["timeoutSeconds"],
+            input: j.timeoutSeconds,
+            message: `must exceed activeDeadlineSeconds (${j.activeDeadlineSeconds}), or pulumi gives up on a Job that is still running`,
+        });
+    }
+}
+
 const migrator = z
     .strictObject({
         image: image({ repository: "pulse/db-migrator" }),
         resources: resources(SMALL),
+        ...jobSettings({ backoffLimit: 2, activeDeadlineSeconds: 900, timeoutSeconds: 1200 }),
     })
-    .prefault({});
+    .prefault({})
+    .superRefine(deadlineBelowTimeout);
+
+/** A JetStream stream name: no whitespace, '.', '*', '>' or path separators. */
+const STREAM_NAME_RE = /^[A-Za-z0-9_-]{1,255}$/;
+/** A subject: dot-separated tokens, '*' for one token, a final '>' for the rest. */
+const SUBJECT_RE = /^(?:[^.\s*>]+|\*)(?:\.(?:[^.\s*>]+|\*))*(?:\.>)?$|^>$/;
+/** A duration for max age: 0 (unlimited) or a number with s, m, h or d. */
+export const DURATION_RE = /^(0|\d+(s|m|h|d))$/;
+
+const stream = z.strictObject({
+    name: z.string({ error: "must be a stream name" }).regex(STREAM_NAME_RE, {
+        error: "must be a stream name: letters, digits, '_' and '-' (no spaces, '.', '*' or '>')",
+    }),
+    subjects: z
+        .array(z.string().regex(SUBJECT_RE, { error: "must be a NATS subject such as telemetry.> or devices.*.status" }))
+        .min(1, { error: "must list at least one subject" }),
+    storage: z.enum(["file", "memory"], { error: "must be file or memory" }).default("file"),
+    retention: z.enum(["limits", "interest", "workqueue"], { error: "must be limits, interest or workqueue" }).default("limits"),
+    maxAge: z
+        .string()
+        .regex(DURATION_RE, { error: "must be 0 (unlimited) or a duration such as 90s, 30m, 72h or 7d" })
+        .default("0"),
+    maxBytes: z.union([z.literal(-1), quantity()], { error: "must be -1 (unlimited) or a quantity such as 10Gi" }).default(-1),
+    replicas: intAtLeast(1, 5).default(1),
+    discard: z.enum(["old", "new"], { error: "must be old or new" }).default("old"),
+});
 
 const natsInit = z
     .strictObject({
         image: image({ registry: "docker.io", repository: "natsio/nats-box", tag: "0.16.0" }),
         resources: resources(SMALL),
+        streams: z
+            .array(stream)
+            .default([{ name: "TELEMETRY", subjects: ["telemetry.>"], storage: "file", retention: "limits", maxAge: "72h", maxBytes: -1, replicas: 1, discard: "old" }])
+            .describe("JetStream streams to create or update (name, subjects, storage, retention, maxAge, maxBytes, replicas, discard)"),
+        waitSeconds: intAtLeast(10).default(120).describe("How long the Job waits for NATS to answer"),
+        ...jobSettings({ backoffLimit: 2, activeDeadlineSeconds: 300, timeoutSeconds: 600 }),
     })
-    .prefault({});
+    .prefault({})
+    .superRefine((n, ctx) => {
+        deadlineBelowTimeout(n, ctx);
+        const seen = new Set<string>();
+        n.streams.forEach((s, i) => {
+            if (seen.has(s.name)) {
+                ctx.addIssue({ code: "custom", path: ["streams", i, "name"], input: s.name, message: "is declared twice" });
+            }
+            seen.add(s.name);
+        });
+    });
 
 // ─── The whole configuration ────────────────────────────────────────────────────────────────────────────────
 
@@ -658,6 +725,27 @@ export const pulseConfigSchema = z
                 }
             }),
         );
+        c.natsInit?.streams?.forEach((s, i) => {
+            const n = c.nats;
+            if (!n?.enabled || !s) return;
+            if (typeof s.replicas === "number" && typeof n.replicaCount === "number" && s.replicas > n.replicaCount) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["natsInit", "streams", i, "replicas"],
+                    input: s.replicas,
+                    message: `must be <= nats.replicaCount (${n.replicaCount}): a stream cannot have more replicas than servers`,
+                });
+            }
+            const store = s.storage === "memory" ? n.jetstream?.memoryStore : n.jetstream?.fileStore;
+            if (store?.enabled === false) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["natsInit", "streams", i, "storage"],
+                    input: s.storage,
+                    message: `needs nats.jetstream.${s.storage === "memory" ? "memoryStore" : "fileStore"}.enabled`,
+                });
+            }
+        });
         if (extOn && !c.externalDatabase.host) {
             ctx.addIssue({
                 code: "custom",

@@ -20,6 +20,10 @@ export interface RecordedResource {
     /** Resource options the engine would enforce. */
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
+    /** The `replacementTrigger` option's value, if set. */
+    readonly replacementTrigger?: unknown;
+    /** `customTimeouts` the engine would apply. */
+    readonly customTimeouts?: { create: string; update: string; delete: string };
 }
 
 /** Marker keys of a serialized secret: `{[SIG_KEY]: SECRET_SIG, value}`. */
@@ -58,6 +62,8 @@ interface RegisterRequest {
     getObject(): unknown;
     getProtect(): boolean | undefined;
     getRetainondelete(): boolean | undefined;
+    getReplacementTrigger(): { toJavaScript(): unknown } | undefined;
+    getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 }
 interface RegisterResponse {
     getUrn(): string;
@@ -113,12 +119,19 @@ export function installMocks(stack = "test"): void {
                     dependencies: [...req.getDependenciesList()].sort(),
                     protect: req.getProtect() === true,
                     retainOnDelete: req.getRetainondelete() === true,
+                    replacementTrigger: req.getReplacementTrigger()?.toJavaScript(),
+                    customTimeouts: timeoutsOf(req),
                 });
             }
             cb(err, res);
         });
     };
     installedFor = stack;
+}
+
+function timeoutsOf(req: RegisterRequest): RecordedResource["customTimeouts"] {
+    const t = req.getCustomtimeouts();
+    return t ? { create: t.getCreate(), update: t.getUpdate(), delete: t.getDelete() } : undefined;
 }
 
 /** Sets the stack config the program's loadConfig() will read (full keys, e.g. "pulse:ingest"). */

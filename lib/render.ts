@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { createPlatform } from "../components/platform";
 import { LoadedConfig, loadConfig } from "../config";
+import { deployGraph } from "./graph";
 import { isSecretValue, record, RecordedResource, resolve, unwrapSecrets } from "./mocks";
 
 export const REDACTED = "<redacted>";
@@ -86,6 +87,7 @@ export function renderFiles(render: Render): RenderedFile[] {
         });
     }
     files.push({ path: "outputs.yaml", content: yaml(render.outputs) });
+    files.push({ path: "graph.yaml", content: yaml(deployGraph(render.resources)) });
     const paths = new Set<string>();
     for (const f of files) {
         if (paths.has(f.path)) throw new Error(`two rendered objects map to ${f.path}`);

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
         return;
     }
     // The render owns these paths: clear them so a removed object leaves no stale file behind.
-    for (const owned of ["k8s", "helm", "outputs.yaml"]) fs.rmSync(path.join(out, owned), { recursive: true, force: true });
+    for (const owned of ["k8s", "helm", "outputs.yaml", "graph.yaml"]) fs.rmSync(path.join(out, owned), { recursive: true, force: true });
     const files = renderFiles(render);
     for (const f of files) {
         const target = path.join(out, f.path);

@@ -203,7 +203,7 @@ describe("config schema", () => {
 
         it("JetStream without any store", () => {
             expectProblem(
-                { nats: { jetstream: { memoryStore: { enabled: false }, fileStore: { enabled: false } } } },
+                { nats: { jetstream: { memoryStore: { enabled: false }, fileStore: { enabled: false } } }, natsInit: { streams: [] } },
                 "nats.jetstream.fileStore.enabled",
                 /JetStream needs a store/,
             );
@@ -219,6 +219,29 @@ describe("config schema", () => {
                 { ingress: { hosts: [{ host: "a.example.com", paths: [{ path: "/sso", service: "keycloak" }] }] } },
                 "ingress.hosts[0].paths[0].path",
                 /keycloak.httpRelativePath \(\/auth\)/,
+            );
+        });
+
+        it("bad JetStream stream definitions", () => {
+            const streams = (s: object) => ({ natsInit: { streams: [{ name: "TELEMETRY", subjects: ["telemetry.>"], ...s }] } });
+            expectProblem(streams({ name: "bad.name" }), "natsInit.streams[0].name", /must be a stream name/);
+            expectProblem(streams({ subjects: [] }), "natsInit.streams[0].subjects", /at least one subject/);
+            expectProblem(streams({ subjects: ["a.>.b"] }), "natsInit.streams[0].subjects[0]", /NATS subject/);
+            expectProblem(streams({ maxAge: "3 days" }), "natsInit.streams[0].maxAge", /duration such as/);
+            expectProblem(streams({ replicas: 3 }), "natsInit.streams[0].replicas", /must be <= nats.replicaCount \(1\)/);
+            expectProblem(
+                { natsInit: { streams: [{ name: "A", subjects: ["a"] }, { name: "A", subjects: ["b"] }] } },
+                "natsInit.streams[1].name",
+                /is declared twice/,
+            );
+            expect(problems({ nats: { replicaCount: 3 }, ...streams({ replicas: 3, subjects: ["devices.*.status", "telemetry.>"] }) })).to.deep.equal([]);
+        });
+
+        it("a Job timeout that does not exceed its deadline", () => {
+            expectProblem(
+                { migrator: { activeDeadlineSeconds: 1800, timeoutSeconds: 1200 } },
+                "migrator.timeoutSeconds",
+                /must exceed activeDeadlineSeconds \(1800\)/,
             );
         });
 

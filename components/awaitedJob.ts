@@ -1,0 +1,123 @@
+/**
+ * A Job that `pulumi up` waits for, replacing a Helm hook: auto-named so each replacement gets a fresh name,
+ * re-run only when its trigger changes, retried on the next `up` after a failure (`pulumi.com/replaceUnready`), bounded
+ * by backoffLimit / activeDeadlineSeconds, with a Pulumi timeout above the deadline. Pods run under Pod Security
+ * "restricted" with their own token-less ServiceAccount.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ResolvedImage } from "../lib/images";
+import { standardLabels } from "../lib/labels";
+import { resourceRequirements } from "../lib/resources";
+import { restrictedContainerSecurityContext } from "../lib/security";
+import { ResourcesConfig } from "../config";
+import { ConfigMount } from "./workload";
+
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+
+export const REPLACE_UNREADY = "pulumi.com/replaceUnready";
+
+export interface AwaitedJobArgs {
+    readonly namespace: pulumi.Input<string>;
+    /** Stable key; the Job is auto-named `pulse-<component>-<suffix>`, its ServiceAccount `pulse-<component>`. */
+    readonly component: string;
+    readonly image: ResolvedImage;
+    readonly imagePullSecrets: readonly string[];
+    readonly resources: ResourcesConfig;
+    readonly command?: readonly string[];
+    readonly env: readonly EnvVar[];
+    readonly configMounts?: Readonly<Record<string, ConfigMount>>;
+    readonly backoffLimit: number;
+    readonly activeDeadlineSeconds: number;
+    readonly timeoutSeconds: number;
+    /** The Job is replaced (re-run) when, and only when, this value (or its pod template) changes. */
+    readonly trigger: pulumi.Input<string>;
+    readonly runAsUser: number;
+    /** What must be ready before the Job starts (a component stands for all its resources). */
+    readonly after?: readonly pulumi.Resource[];
+}
+
+export class AwaitedJob extends pulumi.ComponentResource {
+    readonly job: k8s.batch.v1.Job;
+    readonly serviceAccount: k8s.core.v1.ServiceAccount;
+
+    constructor(name: string, args: AwaitedJobArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pulse:awaitedJob:AwaitedJob", name, {}, opts);
+        const objectName = `pulse-${args.component}`;
+        const labels = standardLabels({ component: args.component, version: args.image.tag });
+        const configMounts = args.configMounts ?? {};
+
+        this.serviceAccount = new k8s.core.v1.ServiceAccount(
+            `${name}-sa`,
+            { metadata: { name: objectName, namespace: args.namespace, labels }, automountServiceAccountToken: false },
+            { parent: this },
+        );
+
+        const timeout = `${args.timeoutSeconds}s`;
+        this.job = new k8s.batch.v1.Job(
+            objectName,
+            {
+                metadata: {
+                    // No name: Pulumi auto-names the Job, so a replacement never collides with the old one.
+                    namespace: args.namespace,
+                    labels,
+                    annotations: {
+                        [REPLACE_UNREADY]: "true",
+                        "ignore-check.kube-linter.io/job-ttl-seconds-after-finished":
+                            "Pulumi awaits this Job and keeps it in state; a Job deleted by the TTL controller would show as drift and be re-run",
+                    },
+                },
+                spec: {
+                    backoffLimit: args.backoffLimit,
+                    activeDeadlineSeconds: args.activeDeadlineSeconds,
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            restartPolicy: "Never",
+                            serviceAccountName: this.serviceAccount.metadata.name,
+                            automountServiceAccountToken: false,
+                            ...(args.imagePullSecrets.length > 0 ? { imagePullSecrets: args.imagePullSecrets.map((s) => ({ name: s })) } : {}),
+                            securityContext: {
+                                runAsNonRoot: true,
+                                runAsUser: args.runAsUser,
+                                runAsGroup: args.runAsUser,
+                                seccompProfile: { type: "RuntimeDefault" },
+                            },
+                            containers: [
+                                {
+                                    name: args.component,
+                                    image: args.image.ref,
+                                    imagePullPolicy: args.image.pullPolicy,
+                                    ...(args.command ? { command: [...args.command] } : {}),
+                                    env: [...args.env],
+                                    resources: resourceRequirements(args.resources),
+                                    securityContext: {
+                                        ...restrictedContainerSecurityContext(),
+                                        runAsUser: args.runAsUser,
+                                        runAsGroup: args.runAsUser,
+                                        readOnlyRootFilesystem: true,
+                                    },
+                                    volumeMounts: [
+                                        { name: "tmp", mountPath: "/tmp" },
+                                        ...Object.entries(configMounts).map(([v, m]) => ({ name: v, mountPath: m.mountPath, readOnly: true })),
+                                    ],
+                                },
+                            ],
+                            volumes: [
+                                { name: "tmp", emptyDir: {} },
+                                ...Object.entries(configMounts).map(([v, m]) => ({ name: v, configMap: { name: m.configMapName } })),
+                            ],
+                        },
+                    },
+                },
+            },
+            {
+                parent: this,
+                dependsOn: [...(args.after ?? [])],
+                replacementTrigger: args.trigger,
+                customTimeouts: { create: timeout, update: timeout },
+            },
+        );
+        this.registerOutputs({ job: this.job.metadata.name });
+    }
+}

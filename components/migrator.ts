@@ -1,0 +1,52 @@
+/**
+ * The database migrator, in place of the spec's pre-install/pre-upgrade hook: a Job that runs after the database and
+ * its Secret exist, before any Pulse Deployment (they depend on it), again on every change of the migrator image or
+ * of `pulse:appVersion`, and only then.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { PulseConfig } from "../config";
+import { resolveImage } from "../lib/images";
+import { AwaitedJob } from "./awaitedJob";
+
+export interface MigratorArgs {
+    readonly namespace: pulumi.Input<string>;
+    readonly config: PulseConfig;
+    /** Secret with key `url` (pulse-db-secret). */
+    readonly databaseSecretName: pulumi.Input<string>;
+    /** The database (release and Secret): migrations start once it is up. */
+    readonly after: readonly pulumi.Resource[];
+}
+
+/** What makes the migrations run again: the image they ship in and the release they belong to. */
+export function migratorTrigger(config: PulseConfig): string {
+    return `${resolveImage(config.migrator.image, config.global, config.appVersion).ref} appVersion=${config.appVersion}`;
+}
+
+export class Migrator extends pulumi.ComponentResource {
+    readonly job: AwaitedJob;
+
+    constructor(name: string, args: MigratorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pulse:migrator:Migrator", name, {}, opts);
+        const { config } = args;
+        const m = config.migrator;
+        this.job = new AwaitedJob(
+            `${name}-job`,
+            {
+                namespace: args.namespace,
+                component: "migrator",
+                image: resolveImage(m.image, config.global, config.appVersion),
+                imagePullSecrets: config.global.imagePullSecrets,
+                resources: m.resources,
+                env: [{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: args.databaseSecretName, key: "url" } } }],
+                backoffLimit: m.backoffLimit,
+                activeDeadlineSeconds: m.activeDeadlineSeconds,
+                timeoutSeconds: m.timeoutSeconds,
+                trigger: migratorTrigger(config),
+                runAsUser: 10001,
+                after: args.after,
+            },
+            { parent: this },
+        );
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,97 @@
+import { expect } from "chai";
+import { migratorTrigger } from "../components/migrator";
+import { natsInitFiles, streamConfig } from "../components/natsInit";
+import { RecordedResource } from "../lib/mocks";
+import { build, config, inputs, ofType } from "./helpers";
+
+const JOB = "kubernetes:batch/v1:Job";
+const job = (rs: RecordedResource[], name: string) => ofType(rs, JOB).find((r) => r.name === name)!;
+
+describe("hook Jobs", () => {
+    describe("migrator", () => {
+        it("runs the migrator image with DATABASE_URL from pulse-db-secret, restricted, bounded, token-less", async () => {
+            const { resources } = await build(config({ appVersion: "1.4.0" }));
+            const j = inputs(job(resources, "pulse-migrator"));
+            expect(j.metadata).not.to.have.property("name");
+            expect(j.spec).to.deep.include({ backoffLimit: 2, activeDeadlineSeconds: 900 });
+            const pod = j.spec.template.spec;
+            expect(pod).to.deep.include({ restartPolicy: "Never", automountServiceAccountToken: false, serviceAccountName: "pulse-migrator" });
+            const c = pod.containers[0];
+            expect(c.image).to.equal("pulse/db-migrator:1.4.0");
+            expect(c.env).to.deep.equal([{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "pulse-db-secret", key: "url" } } }]);
+            expect(c.securityContext).to.deep.include({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true });
+            expect(c.resources.requests).to.have.keys("cpu", "memory");
+            expect(pod.securityContext.seccompProfile).to.deep.equal({ type: "RuntimeDefault" });
+        });
+
+        it("is retried on the next up after a failure, and awaited longer than its deadline", async () => {
+            const { resources } = await build(config({ migrator: { activeDeadlineSeconds: 1800, timeoutSeconds: 2400, backoffLimit: 1 } }));
+            const r = job(resources, "pulse-migrator");
+            expect(inputs(r).metadata.annotations).to.include({ "pulumi.com/replaceUnready": "true" });
+            expect(inputs(r).spec).to.deep.include({ backoffLimit: 1, activeDeadlineSeconds: 1800 });
+            expect(r.customTimeouts).to.deep.include({ create: "2400s", update: "2400s" });
+        });
+
+        it("re-runs when the migrator image or the app version changes, and only then", async () => {
+            const trigger = async (c: ReturnType<typeof config>) => job((await build(c)).resources, "pulse-migrator").replacementTrigger;
+            const base = await trigger(config());
+            expect(base).to.equal(migratorTrigger(config()));
+            expect(await trigger(config({ appVersion: "1.0.1" }))).not.to.equal(base);
+            expect(await trigger(config({ migrator: { image: { tag: "1.0.0-hotfix" } } }))).not.to.equal(base);
+            // Unrelated changes leave the trigger alone.
+            expect(await trigger(config({ ui: { replicaCount: 5 }, ingest: { env: { BATCH_SIZE: "5" } } }))).to.equal(base);
+            expect(await trigger(config({ migrator: { backoffLimit: 4 } }))).to.equal(base);
+        });
+
+        it("starts only after the database release and its Secret", async () => {
+            const { resources } = await build(config());
+            const deps = job(resources, "pulse-migrator").dependencies;
+            const release = ofType(resources, "kubernetes:helm.sh/v3:Release").find((r) => inputs(r).name === "pulse-postgresql")!;
+            const secret = ofType(resources, "kubernetes:core/v1:Secret").find((r) => inputs(r).metadata.name === "pulse-db-secret")!;
+            expect(deps).to.include.members([release.urn, secret.urn]);
+        });
+    });
+
+    describe("nats-init", () => {
+        it("runs nats-box over the streams ConfigMap against the platform's NATS URL", async () => {
+            const { resources } = await build(config());
+            const j = inputs(job(resources, "pulse-nats-init"));
+            const c = j.spec.template.spec.containers[0];
+            expect(c.image).to.equal("docker.io/natsio/nats-box:0.16.0");
+            expect(c.command).to.deep.equal(["sh", "/etc/nats-init/init.sh"]);
+            expect(c.env).to.deep.include({ name: "NATS_URL", value: "nats://pulse-nats:4222" });
+            expect(j.spec.activeDeadlineSeconds).to.equal(300);
+            expect(j.metadata.annotations["pulumi.com/replaceUnready"]).to.equal("true");
+            const cm = inputs(ofType(resources, "kubernetes:core/v1:ConfigMap").find((r) => inputs(r).metadata.name === "pulse-nats-init")!);
+            expect(Object.keys(cm.data).sort()).to.deep.equal(["TELEMETRY.json", "init.sh"]);
+        });
+
+        it("writes each stream as a JetStream StreamConfig", () => {
+            const s = config({ natsInit: { streams: [{ name: "EVENTS", subjects: ["events.>", "alerts.*"], storage: "memory", maxAge: "7d", maxBytes: "1Gi", replicas: 1 }] } }).natsInit.streams[0];
+            expect(streamConfig(s)).to.deep.include({
+                name: "EVENTS",
+                subjects: ["events.>", "alerts.*"],
+                storage: "memory",
+                retention: "limits",
+                max_age: 7 * 86400 * 1e9,
+                max_bytes: 2 ** 30,
+                num_replicas: 1,
+            });
+        });
+
+        it("re-runs when a stream changes, and not otherwise", async () => {
+            const trigger = async (c: ReturnType<typeof config>) => job((await build(c)).resources, "pulse-nats-init").replacementTrigger;
+            const base = await trigger(config());
+            const changed = config({ natsInit: { streams: [{ name: "TELEMETRY", subjects: ["telemetry.>"], maxAge: "24h" }] } });
+            expect(natsInitFiles(changed.natsInit.streams)).not.to.deep.equal(natsInitFiles(config().natsInit.streams));
+            expect(await trigger(changed)).not.to.equal(base);
+            expect(await trigger(config({ ui: { replicaCount: 3 } }))).to.equal(base);
+        });
+
+        it("starts only after the NATS release", async () => {
+            const { resources } = await build(config());
+            const release = ofType(resources, "kubernetes:helm.sh/v3:Release").find((r) => inputs(r).name === "pulse-nats")!;
+            expect(job(resources, "pulse-nats-init").dependencies).to.include(release.urn);
+        });
+    });
+});
