@@ -9,7 +9,7 @@ import { checksum } from "../lib/checksum";
 import { resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
 import { BACKEND_SERVICES, Route, routes } from "../lib/routes";
-import { httpProbe, Workload } from "./workload";
+import { httpProbe, tcpProbe, Workload } from "./workload";
 
 export const CADDY_PORT = 8080;
 /** The official image runs as root by default; any non-root uid works with writable /data, /config and /tmp. */
@@ -83,7 +83,7 @@ export class Caddy extends pulumi.ComponentResource {
                 serviceType: config.caddy.serviceType,
                 probes: {
                     readiness: httpProbe("http", "/healthz", { periodSeconds: 10 }),
-                    liveness: httpProbe("http", "/healthz", { periodSeconds: 30, failureThreshold: 3 }),
+                    liveness: tcpProbe("http", { periodSeconds: 30, failureThreshold: 3 }),
                 },
                 configMounts: { caddyfile: { configMapName: this.configMap.metadata.name, mountPath: "/etc/caddy" } },
                 scratch: { data: "/data", config: "/config" },

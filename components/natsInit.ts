@@ -15,7 +15,7 @@ import { AwaitedJob } from "./awaitedJob";
 export const NATS_INIT_SCRIPT = fs.readFileSync(path.join(__dirname, "..", "assets", "nats-init.sh"), "utf8");
 const MOUNT = "/etc/nats-init";
 /** nats-box runs as root by default; any uid works with HOME on the writable /tmp. */
-const NATS_BOX_UID = 1000;
+const NATS_BOX_UID = 10001;
 
 type Stream = PulseConfig["natsInit"]["streams"][number];
 

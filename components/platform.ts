@@ -14,6 +14,7 @@ import { Ingress } from "./ingress";
 import { Keycloak } from "./keycloak";
 import { Migrator } from "./migrator";
 import { Nats } from "./nats";
+import { NetworkPolicies } from "./networkPolicies";
 import { NatsInit } from "./natsInit";
 import { PulseServices } from "./pulseServices";
 
@@ -51,6 +52,7 @@ export class Platform extends pulumi.ComponentResource {
     readonly services: PulseServices;
     readonly caddy?: Caddy;
     readonly ingress?: Ingress;
+    readonly networkPolicies?: NetworkPolicies;
     readonly outputs: PlatformOutputs;
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -80,6 +82,9 @@ export class Platform extends pulumi.ComponentResource {
 
         const namespace = this.namespace.metadata.name;
         const secretsExternal = config.secrets.external;
+        if (config.networkPolicy.enabled) {
+            this.networkPolicies = new NetworkPolicies(`${name}-network`, { namespace, config }, { parent: this });
+        }
 
         // Platform services: the three Helm releases (or external endpoints) and their credentials.
         this.database = new Database(

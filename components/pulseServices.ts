@@ -8,7 +8,7 @@ import { PulseConfig, SERVICE_NAMES, ServiceName } from "../config";
 import { checksum } from "../lib/checksum";
 import { resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
-import { httpProbe, Workload } from "./workload";
+import { httpProbe, tcpProbe, Workload } from "./workload";
 
 /** Object name of each service (`pulse-<component>`) and whether it gets a Service, as the spec's templates had. */
 export const SERVICE_TRAITS: Record<ServiceName, { readonly component: string; readonly service: boolean }> = {
@@ -103,11 +103,11 @@ export class PulseServices extends pulumi.ComponentResource {
                     servicePorts: traits.service ? ["http"] : undefined,
                     probes: {
                         readiness: httpProbe("http", svc.probes.readinessPath, { initialDelaySeconds: 5, periodSeconds: 10 }),
-                        liveness: httpProbe("http", svc.probes.livenessPath, {
-                            initialDelaySeconds: 10,
-                            periodSeconds: 30,
-                            failureThreshold: 3,
-                        }),
+                        liveness: (() => {
+                            const timing = { initialDelaySeconds: 10, periodSeconds: 30, failureThreshold: 3 };
+                            const path = svc.probes.livenessPath;
+                            return path ? httpProbe("http", path, timing) : tcpProbe("http", timing);
+                        })(),
                     },
                     podAnnotations: { "checksum/pulse-config": checksum(data) },
                     runAsUser: svc.runAsUser,

@@ -76,6 +76,11 @@ export function httpProbe(port: string, path: string, timing: Omit<Probe, "httpG
     return { httpGet: { path, port }, ...timing };
 }
 
+/** Probe helper: TCP connect to a named container port (alive and listening, whatever the dependencies say). */
+export function tcpProbe(port: string, timing: Omit<Probe, "tcpSocket"> = {}): Probe {
+    return { tcpSocket: { port }, ...timing };
+}
+
 /** Effective minimum replicas: the HPA's minimum when autoscaling. */
 export function minReplicas(args: Pick<WorkloadArgs, "replicas" | "autoscaling">): number {
     return args.autoscaling ? args.autoscaling.minReplicas : args.replicas;

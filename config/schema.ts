@@ -126,9 +126,12 @@ export function image(d: ImageDefaults) {
 }
 
 export interface ResourceDefaults {
-    readonly requests: { readonly cpu: string; readonly memory: string };
-    readonly limits: { readonly cpu?: string; readonly memory: string };
+    readonly requests: { readonly cpu: string; readonly memory: string; readonly ephemeralStorage?: string };
+    readonly limits: { readonly cpu?: string; readonly memory: string; readonly ephemeralStorage?: string };
 }
+
+/** Scratch space (emptyDirs, logs) a container may use before it is evicted; generous, but bounded. */
+const EPHEMERAL = { request: "64Mi", limit: "1Gi" };
 
 /** Container resources. Memory request and limit and the CPU request are always set. */
 export function resources(d: ResourceDefaults) {
@@ -139,18 +142,24 @@ export function resources(d: ResourceDefaults) {
                 .strictObject({
                     cpu: quantity().default(d.requests.cpu).describe("CPU request"),
                     memory: quantity().default(d.requests.memory).describe("Memory request"),
+                    ephemeralStorage: quantity()
+                        .default(d.requests.ephemeralStorage ?? EPHEMERAL.request)
+                        .describe("Ephemeral storage request (emptyDirs, logs)"),
                 })
                 .prefault({}),
             limits: z
                 .strictObject({
                     cpu: cpuLimit.describe("CPU limit (optional)"),
                     memory: quantity().default(d.limits.memory).describe("Memory limit"),
+                    ephemeralStorage: quantity()
+                        .default(d.limits.ephemeralStorage ?? EPHEMERAL.limit)
+                        .describe("Ephemeral storage limit; the pod is evicted beyond it"),
                 })
                 .prefault({}),
         })
         .prefault({})
         .superRefine((r, ctx) => {
-            for (const res of ["cpu", "memory"] as const) {
+            for (const res of ["cpu", "memory", "ephemeralStorage"] as const) {
                 const req = parseQuantity(r.requests[res]);
                 const lim = r.limits[res] === undefined ? undefined : parseQuantity(r.limits[res]);
                 if (req !== undefined && lim !== undefined && lim < req) {
@@ -236,7 +245,13 @@ function pulseService(d: ServiceDefaults) {
                 .describe("Non-root uid the container runs as (the image must not need root)"),
             probes: z
                 .strictObject({
-                    livenessPath: httpPath(d.healthPath ?? "/health").describe("HTTP path of the liveness probe"),
+                    livenessPath: z
+                        .string()
+                        .startsWith("/", { error: "must be an absolute HTTP path starting with '/'" })
+                        .optional()
+                        .describe(
+                            "HTTP path of the liveness probe; unset: a TCP check of the port, so liveness never depends on downstream services",
+                        ),
                     readinessPath: httpPath(d.healthPath ?? "/health").describe("HTTP path of the readiness probe"),
                 })
                 .prefault({}),
@@ -464,7 +479,10 @@ const keycloak = z
     .strictObject({
         replicaCount: intAtLeast(0).default(1).describe("Keycloak replicas; more than one forms an Infinispan cluster (DNS discovery)"),
         image: image({ registry: "quay.io", repository: "keycloak/keycloak", tag: "26.0" }),
-        resources: resources({ requests: { cpu: "500m", memory: "1700Mi" }, limits: { memory: "1700Mi" } }),
+        resources: resources({
+            requests: { cpu: "500m", memory: "1700Mi", ephemeralStorage: "256Mi" },
+            limits: { memory: "1700Mi", ephemeralStorage: "2Gi" },
+        }),
         startMode: z
             .enum(["start", "start-dev"], { error: "must be start or start-dev" })
             .default("start")
@@ -493,6 +511,30 @@ const caddy = z
             .enum(SERVICE_TYPES, { error: `must be one of ${SERVICE_TYPES.join(", ")}` })
             .default("ClusterIP")
             .describe("Service type; LoadBalancer or NodePort exposes Caddy outside the cluster"),
+    })
+    .prefault({});
+
+const CIDR_RE = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/;
+
+const networkPolicy = z
+    .strictObject({
+        enabled: bool()
+            .default(true)
+            .describe("Default-deny NetworkPolicies for the namespace plus the flows the platform needs"),
+        ingressController: z
+            .strictObject({
+                namespace: dnsLabel().default("ingress-nginx").describe("Namespace of the Ingress controller allowed to reach the HTTP entry points"),
+                podLabels: stringMap("label").default({}).describe("Labels of the controller's pods (empty: any pod of that namespace)"),
+            })
+            .prefault({}),
+        mqttClientCidrs: z
+            .array(z.string().regex(CIDR_RE, { error: "must be a CIDR such as 10.0.0.0/8" }))
+            .default([])
+            .describe("Address ranges outside the namespace allowed to reach EMQX's MQTT ports (devices, load balancer)"),
+        apiServerCidrs: z
+            .array(z.string().regex(CIDR_RE, { error: "must be a CIDR such as 10.96.0.1/32" }))
+            .default(["0.0.0.0/0"])
+            .describe("Where EMQX may reach the Kubernetes API (its k8s cluster discovery), on 443/6443"),
     })
     .prefault({});
 
@@ -671,6 +713,7 @@ export const pulseConfigSchema = z
         keycloak: keycloak.describe("Keycloak 26 identity provider"),
         caddy: caddy.describe("Optional Caddy reverse proxy (alternative to an Ingress controller)"),
         ingress: ingress.describe("Kubernetes Ingress for the HTTP entry points"),
+        networkPolicy: networkPolicy.describe("NetworkPolicies: default deny, then the platform's flows"),
         migrator: migrator.describe("Database migrator Job, run before every rollout"),
         natsInit: natsInit.describe("JetStream stream setup Job"),
     })

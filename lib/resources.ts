@@ -6,8 +6,15 @@ export interface ResourceRequirements {
     readonly limits: Record<string, string>;
 }
 
+/** Config key -> Kubernetes resource name. */
+const NAMES: Record<string, string> = { cpu: "cpu", memory: "memory", ephemeralStorage: "ephemeral-storage" };
+
 const defined = (m: Record<string, string | undefined>) =>
-    Object.fromEntries(Object.entries(m).filter((e): e is [string, string] => e[1] !== undefined));
+    Object.fromEntries(
+        Object.entries(m)
+            .filter((e): e is [string, string] => e[1] !== undefined)
+            .map(([k, v]) => [NAMES[k] ?? k, v]),
+    );
 
 export function resourceRequirements(r: ResourcesConfig): ResourceRequirements {
     return { requests: defined(r.requests), limits: defined(r.limits) };

@@ -1,3 +1,4 @@
+import { resourceRequirements } from "../lib/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { databaseUrl, POSTGRESQL_RELEASE } from "../components/database";
@@ -37,7 +38,7 @@ describe("database", () => {
             const { values } = inputs(pgRelease((await build(c)).resources)[0]);
             expect(values.auth).to.deep.include({ database: "iotcloud", username: "iot", existingSecret: "pulse-db-secret" });
             expect(values.primary.persistence).to.deep.equal({ enabled: true, size: "20Gi", storageClass: "ssd" });
-            expect(values.primary.resources).to.deep.equal(c.postgresql.resources);
+            expect(values.primary.resources).to.deep.equal(resourceRequirements(c.postgresql.resources));
             expect(values.image).to.deep.include({ registry: "docker.io", repository: "bitnamilegacy/postgresql", tag: "16.4.0-debian-12-r14" });
             expect(values.volumePermissions).to.deep.equal({ enabled: false });
             expect(JSON.stringify(values)).not.to.match(/password"\s*:\s*"[^"]/i);

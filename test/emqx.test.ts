@@ -1,3 +1,4 @@
+import { resourceRequirements } from "../lib/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { DASHBOARD_PASSWORD_KEY, DASHBOARD_USERNAME_KEY, EMQX_RELEASE } from "../components/emqx";
@@ -22,7 +23,7 @@ describe("emqx", () => {
         const { values } = inputs(emqxRelease((await build(c)).resources)[0]);
         expect(values.replicaCount).to.equal(3);
         expect(values.persistence).to.deep.equal({ enabled: true, size: "5Gi", storageClassName: "ssd" });
-        expect(values.resources).to.deep.equal(c.emqx.resources);
+        expect(values.resources).to.deep.equal(resourceRequirements(c.emqx.resources));
         expect(values.image).to.deep.include({ repository: "docker.io/emqx/emqx", tag: "5.8.9" });
         expect(values.pdb).to.deep.equal({ enabled: true, maxUnavailable: 1 });
     });

@@ -20,7 +20,7 @@ describe("hook Jobs", () => {
             expect(c.image).to.equal("pulse/db-migrator:1.4.0");
             expect(c.env).to.deep.equal([{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "pulse-db-secret", key: "url" } } }]);
             expect(c.securityContext).to.deep.include({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true });
-            expect(c.resources.requests).to.have.keys("cpu", "memory");
+            expect(c.resources.requests).to.have.keys("cpu", "memory", "ephemeral-storage");
             expect(pod.securityContext.seccompProfile).to.deep.equal({ type: "RuntimeDefault" });
         });
 

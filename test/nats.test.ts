@@ -1,3 +1,4 @@
+import { resourceRequirements } from "../lib/resources";
 import { expect } from "chai";
 import { NATS_RELEASE } from "../components/nats";
 import { RecordedResource, resolve } from "../lib/mocks";
@@ -27,7 +28,7 @@ describe("nats", () => {
     it("sets resources and the restricted security context through the merge hooks", async () => {
         const c = config();
         const { values } = inputs(natsRelease((await build(c)).resources)[0]);
-        expect(values.container.merge.resources).to.deep.equal(c.nats.resources);
+        expect(values.container.merge.resources).to.deep.equal(resourceRequirements(c.nats.resources));
         expect(values.reloader.merge.resources.requests).to.have.keys("cpu", "memory");
         for (const sc of [values.container.merge.securityContext, values.reloader.merge.securityContext]) {
             expect(sc).to.deep.include({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true });

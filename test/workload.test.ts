@@ -69,7 +69,7 @@ describe("workload (generic component)", () => {
     it("sets resources, named ports, probes and zero-downtime rolling updates", async () => {
         const d = inputs(one(await workload(args()), DEPLOYMENT));
         const c = d.spec.template.spec.containers[0];
-        expect(c.resources.requests).to.have.keys("cpu", "memory");
+        expect(c.resources.requests).to.have.keys("cpu", "memory", "ephemeral-storage");
         expect(c.resources.limits.memory).to.be.a("string");
         expect(c.readinessProbe.httpGet).to.deep.equal({ path: "/ready", port: "http" });
         expect(c.livenessProbe.httpGet).to.deep.equal({ path: "/live", port: "http" });

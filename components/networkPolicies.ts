@@ -1,0 +1,192 @@
+/**
+ * NetworkPolicies: deny everything in the namespace, then allow exactly the platform's flows: DNS; the Ingress
+ * controller (and Caddy) to the HTTP entry points; Pulse's pods to PostgreSQL, NATS, EMQX and to each other's HTTP
+ * port; each Helm release's pods among themselves; MQTT clients to EMQX as configured.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { PulseConfig } from "../config";
+import { PART_OF, standardLabels } from "../lib/labels";
+import { EMQX_RELEASE, MQTT_PORT } from "./emqx";
+import { NATS_PORT, NATS_RELEASE } from "./nats";
+import { POSTGRESQL_RELEASE } from "./database";
+import { KEYCLOAK_JGROUPS_PORT } from "./keycloak";
+
+type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
+type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
+type Port = k8s.types.input.networking.v1.NetworkPolicyPort;
+
+/** Every Pulse workload and Job (not the charts' pods). */
+const PULSE_PODS = { matchLabels: { "app.kubernetes.io/instance": PART_OF } };
+const releasePods = (release: string) => ({ matchLabels: { "app.kubernetes.io/instance": release } });
+const tcp = (...ports: number[]): Port[] => ports.map((port) => ({ protocol: "TCP", port }));
+/** The HTTP port every Pulse workload, Keycloak and Caddy serves on. */
+const HTTP_PORT = 8080;
+const HTTP_ENTRY_POINTS = ["pulse-ui", "pulse-provision-api", "pulse-keycloak", "pulse-caddy"];
+
+const DANGLING_WAIVER = {
+    "ignore-check.kube-linter.io/dangling-networkpolicy":
+        "selects the pods of a Helm release, which the offline render does not expand into objects",
+    "kube-score/ignore": "networkpolicy-targets-pod",
+};
+
+export interface NetworkPolicyRule {
+    readonly name: string;
+    readonly spec: NetworkPolicySpec;
+    readonly annotations?: Record<string, string>;
+}
+
+/** The rules for a config; pure, so tests read them without the mocks. */
+export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
+    const np = config.networkPolicy;
+    const controller: Peer = {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": np.ingressController.namespace } },
+        ...(Object.keys(np.ingressController.podLabels).length > 0 ? { podSelector: { matchLabels: np.ingressController.podLabels } } : {}),
+    };
+    const everywhere = (cidrs: readonly string[]): Peer[] => cidrs.map((cidr) => ({ ipBlock: { cidr } }));
+    const externalPort = (inCluster: boolean, release: string, port: number): k8s.types.input.networking.v1.NetworkPolicyEgressRule =>
+        inCluster ? { to: [{ podSelector: releasePods(release) }], ports: tcp(port) } : { to: everywhere(["0.0.0.0/0"]), ports: tcp(port) };
+
+    const db = config.postgresql.enabled ? 5432 : config.externalDatabase.port;
+    const mqttPort = config.emqx.enabled ? MQTT_PORT : config.emqx.externalPort;
+    const natsPort = config.nats.enabled ? NATS_PORT : Number(/:(\d+)$/.exec(config.nats.externalUrl)?.[1] ?? NATS_PORT);
+    const exposedCaddy = config.caddy.enabled && config.caddy.serviceType !== "ClusterIP";
+
+    const rules: NetworkPolicyRule[] = [
+        { name: "pulse-default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+        {
+            name: "pulse-allow-dns",
+            spec: {
+                podSelector: {},
+                policyTypes: ["Egress"],
+                egress: [
+                    {
+                        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }],
+                        ports: [
+                            { protocol: "UDP", port: 53 },
+                            { protocol: "TCP", port: 53 },
+                        ],
+                    },
+                ],
+            },
+        },
+        {
+            name: "pulse-allow-http-entry",
+            spec: {
+                podSelector: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: HTTP_ENTRY_POINTS }] },
+                policyTypes: ["Ingress"],
+                ingress: [{ from: [controller], ports: tcp(HTTP_PORT) }],
+            },
+        },
+        {
+            name: "pulse-apps",
+            spec: {
+                podSelector: PULSE_PODS,
+                policyTypes: ["Ingress", "Egress"],
+                // Pulse's pods call each other over HTTP (ui -> provision-api, apps -> Keycloak, Caddy -> backends).
+                ingress: [{ from: [{ podSelector: PULSE_PODS }], ports: tcp(HTTP_PORT) }],
+                egress: [
+                    { to: [{ podSelector: PULSE_PODS }], ports: tcp(HTTP_PORT) },
+                    externalPort(config.postgresql.enabled, POSTGRESQL_RELEASE, db),
+                    externalPort(config.nats.enabled, NATS_RELEASE, natsPort),
+                    externalPort(config.emqx.enabled, EMQX_RELEASE, mqttPort),
+                ],
+            },
+        },
+    ];
+    if (config.keycloak.replicaCount > 1) {
+        const keycloak = { matchLabels: { "app.kubernetes.io/name": "pulse-keycloak" } };
+        rules.push({
+            name: "pulse-keycloak-cluster",
+            spec: {
+                podSelector: keycloak,
+                policyTypes: ["Ingress", "Egress"],
+                ingress: [{ from: [{ podSelector: keycloak }], ports: tcp(KEYCLOAK_JGROUPS_PORT) }],
+                egress: [{ to: [{ podSelector: keycloak }], ports: tcp(KEYCLOAK_JGROUPS_PORT) }],
+            },
+        });
+    }
+    if (exposedCaddy) {
+        rules.push({
+            name: "pulse-caddy-public",
+            spec: {
+                podSelector: { matchLabels: { "app.kubernetes.io/name": "pulse-caddy" } },
+                policyTypes: ["Ingress"],
+                ingress: [{ ports: tcp(HTTP_PORT) }],
+            },
+        });
+    }
+    if (config.postgresql.enabled) {
+        rules.push({
+            name: "pulse-postgresql",
+            annotations: DANGLING_WAIVER,
+            spec: {
+                podSelector: releasePods(POSTGRESQL_RELEASE),
+                policyTypes: ["Ingress"],
+                ingress: [{ from: [{ podSelector: PULSE_PODS }], ports: tcp(5432) }],
+            },
+        });
+    }
+    if (config.nats.enabled) {
+        const own = { podSelector: releasePods(NATS_RELEASE) };
+        rules.push({
+            name: "pulse-nats",
+            annotations: DANGLING_WAIVER,
+            spec: {
+                podSelector: releasePods(NATS_RELEASE),
+                policyTypes: ["Ingress", "Egress"],
+                ingress: [{ from: [{ podSelector: PULSE_PODS }], ports: tcp(NATS_PORT) }, { from: [own] }],
+                egress: [{ to: [own] }],
+            },
+        });
+    }
+    if (config.emqx.enabled) {
+        const own = { podSelector: releasePods(EMQX_RELEASE) };
+        rules.push({
+            name: "pulse-emqx",
+            annotations: DANGLING_WAIVER,
+            spec: {
+                podSelector: releasePods(EMQX_RELEASE),
+                policyTypes: ["Ingress", "Egress"],
+                ingress: [
+                    { from: [{ podSelector: PULSE_PODS }], ports: tcp(MQTT_PORT) },
+                    { from: [own] },
+                    ...(np.mqttClientCidrs.length > 0 ? [{ from: everywhere(np.mqttClientCidrs), ports: tcp(MQTT_PORT, 8883) }] : []),
+                ],
+                // Cluster traffic among the nodes, and the Kubernetes API for the chart's k8s discovery.
+                egress: [{ to: [own] }, { to: everywhere(np.apiServerCidrs), ports: tcp(443, 6443) }],
+            },
+        });
+    }
+    return rules;
+}
+
+export interface NetworkPoliciesArgs {
+    readonly namespace: pulumi.Input<string>;
+    readonly config: PulseConfig;
+}
+
+export class NetworkPolicies extends pulumi.ComponentResource {
+    readonly policies: k8s.networking.v1.NetworkPolicy[];
+
+    constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pulse:networkPolicies:NetworkPolicies", name, {}, opts);
+        this.policies = networkPolicyRules(args.config).map(
+            (rule) =>
+                new k8s.networking.v1.NetworkPolicy(
+                    rule.name,
+                    {
+                        metadata: {
+                            name: rule.name,
+                            namespace: args.namespace,
+                            labels: standardLabels({ component: "network-policy" }),
+                            ...(rule.annotations ? { annotations: rule.annotations } : {}),
+                        },
+                        spec: rule.spec,
+                    },
+                    { parent: this },
+                ),
+        );
+        this.registerOutputs({ count: this.policies.length });
+    }
+}
