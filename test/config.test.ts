@@ -235,6 +235,10 @@ describe("config schema", () => {
             expect(problems({ nats: { replicaCount: 3 }, ...streams({ replicas: 3, subjects: ["devices.*.status", "telemetry.>"] }) })).to.deep.equal([]);
         });
 
+        it("malformed network policy ranges", () => {
+            expectProblem({ networkPolicy: { mqttClientCidrs: ["10.0.0.0"] } }, "networkPolicy.mqttClientCidrs[0]", /must be a CIDR/);
+        });
+
         it("a Job timeout that does not exceed its deadline", () => {
             expectProblem(
                 { migrator: { activeDeadlineSeconds: 1800, timeoutSeconds: 1200 } },

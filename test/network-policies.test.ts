@@ -1,0 +1,85 @@
+import * as pulumi from "@pulumi/pulumi";
+import { expect } from "chai";
+import { networkPolicyRules, NetworkPolicyRule } from "../components/networkPolicies";
+import { build, config, inputs, ofType } from "./helpers";
+
+const rule = (rules: NetworkPolicyRule[], name: string) => {
+    const r = rules.find((x) => x.name === name);
+    if (!r) throw new Error(`no NetworkPolicy ${name}: ${rules.map((x) => x.name)}`);
+    return JSON.parse(JSON.stringify(r.spec));
+};
+
+describe("network policies", () => {
+    it("deny all ingress and egress in the namespace by default, selecting every pod", () => {
+        const deny = rule(networkPolicyRules(config()), "pulse-default-deny");
+        expect(deny).to.deep.equal({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    });
+
+    it("allow DNS to kube-system on 53/UDP and 53/TCP for every pod", () => {
+        const dns = rule(networkPolicyRules(config()), "pulse-allow-dns");
+        expect(dns.podSelector).to.deep.equal({});
+        expect(dns.egress[0].to[0].namespaceSelector.matchLabels).to.deep.equal({ "kubernetes.io/metadata.name": "kube-system" });
+        expect(dns.egress[0].ports).to.deep.equal([{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }]);
+    });
+
+    it("let the configured Ingress controller reach only the HTTP entry points on 8080", () => {
+        const c = config({ networkPolicy: { ingressController: { namespace: "traefik", podLabels: { "app.kubernetes.io/name": "traefik" } } } });
+        const entry = rule(networkPolicyRules(c), "pulse-allow-http-entry");
+        expect(entry.podSelector.matchExpressions[0].values).to.have.members(["pulse-ui", "pulse-provision-api", "pulse-keycloak", "pulse-caddy"]);
+        expect(entry.ingress).to.deep.equal([
+            {
+                from: [
+                    { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "traefik" } } },
+                ],
+                ports: [{ protocol: "TCP", port: 8080 }],
+            },
+        ]);
+    });
+
+    it("let Pulse's pods reach PostgreSQL, NATS and EMQX in-cluster, and those accept only Pulse's pods (and their own)", () => {
+        const rules = networkPolicyRules(config());
+        const apps = rule(rules, "pulse-apps");
+        const targets = apps.egress.map((e: { to: { podSelector?: { matchLabels: Record<string, string> } }[]; ports: { port: number }[] }) => [
+            e.to[0].podSelector?.matchLabels["app.kubernetes.io/instance"],
+            e.ports[0].port,
+        ]);
+        expect(targets).to.deep.include.members([["pulse-postgresql", 5432], ["pulse-nats", 4222], ["pulse-emqx", 1883], ["pulse", 8080]]);
+        const pg = rule(rules, "pulse-postgresql");
+        expect(pg.ingress).to.deep.equal([{ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "pulse" } } }], ports: [{ protocol: "TCP", port: 5432 }] }]);
+        expect(rule(rules, "pulse-nats").ingress[1]).to.deep.equal({ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "pulse-nats" } } }] });
+    });
+
+    it("open MQTT to the configured client ranges only", () => {
+        const closed = rule(networkPolicyRules(config()), "pulse-emqx");
+        expect(JSON.stringify(closed.ingress)).not.to.include("ipBlock");
+        const open = rule(networkPolicyRules(config({ networkPolicy: { mqttClientCidrs: ["10.20.0.0/16"] } })), "pulse-emqx");
+        expect(open.ingress).to.deep.include({ from: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ protocol: "TCP", port: 1883 }, { protocol: "TCP", port: 8883 }] });
+    });
+
+    it("with external services: egress to their ports anywhere, no release policies", () => {
+        const c = config({
+            postgresql: { enabled: false },
+            externalDatabase: { enabled: true, host: "db.example.com", port: 6432 },
+            nats: { enabled: false, externalUrl: "tls://nats.example.com:7422" },
+            emqx: { enabled: false, externalHost: "mqtt.example.com", externalPort: 8883 },
+        });
+        const rules = networkPolicyRules(c);
+        expect(rules.map((r) => r.name)).not.to.include.members(["pulse-postgresql", "pulse-nats", "pulse-emqx"]);
+        const ports = rule(rules, "pulse-apps").egress.map((e: { ports: { port: number }[] }) => e.ports[0].port);
+        expect(ports).to.include.members([6432, 7422, 8883]);
+    });
+
+    it("keycloak replicas talk JGroups to each other when clustered", () => {
+        expect(networkPolicyRules(config()).map((r) => r.name)).not.to.include("pulse-keycloak-cluster");
+        const kc = rule(networkPolicyRules(config({ keycloak: { replicaCount: 2 } })), "pulse-keycloak-cluster");
+        expect(kc.ingress[0].ports).to.deep.equal([{ protocol: "TCP", port: 7800 }]);
+    });
+
+    it("are created in the namespace, and not at all with networkPolicy.enabled false", async () => {
+        const on = ofType((await build(config())).resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
+        expect(on.map((r) => inputs(r).metadata.name)).to.include("pulse-default-deny");
+        for (const r of on) expect(inputs(r).metadata.namespace).to.equal("pulse");
+        const off = (await build(config({ networkPolicy: { enabled: false } }), { dbPassword: pulumi.secret("x") })).resources;
+        expect(ofType(off, "kubernetes:networking.k8s.io/v1:NetworkPolicy")).to.have.length(0);
+    });
+});
