@@ -80,7 +80,8 @@ export class Caddy extends pulumi.ComponentResource {
                 command: ["caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"],
                 ports: { http: CADDY_PORT },
                 servicePorts: ["http"],
-                serviceType: config.caddy.serviceType,
+                exposure:
+                    config.caddy.serviceType === "ClusterIP" ? undefined : { type: config.caddy.serviceType, configuredBy: "pulse:caddy.serviceType" },
                 probes: {
                     readiness: httpProbe("http", "/healthz", { periodSeconds: 10 }),
                     liveness: tcpProbe("http", { periodSeconds: 30, failureThreshold: 3 }),

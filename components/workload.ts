@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ResourcesConfig } from "../config";
 import { ResolvedImage } from "../lib/images";
-import { selectorLabels, standardLabels } from "../lib/labels";
+import { EXPOSURE_ANNOTATION, selectorLabels, standardLabels } from "../lib/labels";
 import { resourceRequirements } from "../lib/resources";
 import { restrictedContainerSecurityContext } from "../lib/security";
 
@@ -48,8 +48,8 @@ export interface WorkloadArgs {
     readonly ports: Readonly<Record<string, number>>;
     /** Port names the ClusterIP Service exposes (same port number as the container); none: no Service. */
     readonly servicePorts?: readonly string[];
-    /** Service type when not ClusterIP. Default ClusterIP. */
-    readonly serviceType?: "ClusterIP" | "LoadBalancer" | "NodePort";
+    /** Service type when not ClusterIP, and the config key that asks for it (recorded on the Service). */
+    readonly exposure?: { readonly type: "LoadBalancer" | "NodePort"; readonly configuredBy: string };
     readonly probes: { readonly liveness?: Probe; readonly readiness?: Probe; readonly startup?: Probe };
     /** Writable emptyDirs: volume name -> mount path. `/tmp` is always there. */
     readonly scratch?: Readonly<Record<string, string>>;
@@ -192,9 +192,9 @@ export class Workload extends pulumi.ComponentResource {
             this.service = new k8s.core.v1.Service(
                 `${name}-service`,
                 {
-                    metadata: metadata(),
+                    metadata: metadata(args.exposure ? { [EXPOSURE_ANNOTATION]: args.exposure.configuredBy } : {}),
                     spec: {
-                        type: args.serviceType ?? "ClusterIP",
+                        type: args.exposure?.type ?? "ClusterIP",
                         selector,
                         ports: args.servicePorts.map((portName) => {
                             const port = args.ports[portName];

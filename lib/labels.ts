@@ -1,6 +1,9 @@
 /** The `app.kubernetes.io/*` labels every Pulse object carries, and the selector subset that never changes. */
 export const PART_OF = "pulse";
 
+/** Marks a Service exposed outside the cluster on purpose, with the config key that asked for it (policy pack). */
+export const EXPOSURE_ANNOTATION = "pulse.opsconductor.io/exposed";
+
 export interface LabelArgs {
     /** Stable component key, e.g. "ingest", "keycloak". */
     readonly component: string;
