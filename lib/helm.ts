@@ -1,15 +1,13 @@
 /** The one way Pulse installs a Helm chart: fixed release name, pinned version, bounded history, awaited. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { PulseConfig } from "../config";
 
 /** Revisions Helm keeps per release (the Helm CLI's default; the provider's default is unlimited). */
 export const MAX_HISTORY = 10;
 
-export interface ChartSource {
-    readonly repository: string;
-    readonly version: string;
-    readonly timeoutSeconds: number;
-}
+/** Repository, exact version and Helm timeout of a chart, as each chart's config section declares them. */
+export type ChartSource = PulseConfig["nats"]["chart"];
 
 export interface ChartReleaseArgs {
     /** Helm release name: fixed, so Service DNS names are stable (`pulse-nats`, not `pulse-nats-1a2b3c4d`). */
