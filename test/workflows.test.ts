@@ -1,0 +1,111 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { expect } from "chai";
+import { PROJECT_DIR } from "../lib/stackfile";
+
+const WORKFLOWS = path.join(PROJECT_DIR, ".github", "workflows");
+const scripts = Object.keys(JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).scripts);
+
+interface Step {
+    uses?: string;
+    run?: string;
+    with?: Record<string, unknown>;
+}
+interface Job {
+    uses?: string;
+    with?: Record<string, unknown>;
+    steps?: Step[];
+    strategy?: { matrix?: Record<string, unknown[]> };
+}
+
+/** Every file and npm script a workflow refers to, with where. */
+function references(file: string): { kind: "npm" | "path" | "pack" | "stack" | "workdir"; value: string; where: string }[] {
+    const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { jobs: Record<string, Job> };
+    const out: ReturnType<typeof references> = [];
+    for (const [jobName, job] of Object.entries(doc.jobs)) {
+        const where = `${path.basename(file)}:${jobName}`;
+        if (job.uses?.startsWith("./")) out.push({ kind: "path", value: job.uses, where });
+        const stacks = [job.with?.stack, ...(job.strategy?.matrix?.stack ?? [])].filter((s): s is string => typeof s === "string");
+        for (const s of stacks) out.push({ kind: "stack", value: s, where });
+        for (const step of job.steps ?? []) {
+            for (const m of (step.run ?? "").matchAll(/npm run ([\w:-]+)/g)) out.push({ kind: "npm", value: m[1], where });
+            if (/(^|\s)npm test\b/.test(step.run ?? "")) out.push({ kind: "npm", value: "test", where });
+            for (const m of (step.run ?? "").matchAll(/bash (\S+\.sh)/g)) out.push({ kind: "path", value: m[1], where });
+            if (typeof step.with?.policyPacks === "string") out.push({ kind: "pack", value: step.with.policyPacks, where });
+            if (typeof step.with?.["work-dir"] === "string") out.push({ kind: "workdir", value: step.with["work-dir"] as string, where });
+            const stack = step.with?.["stack-name"];
+            if (typeof stack === "string" && !stack.includes("${{")) out.push({ kind: "stack", value: stack, where });
+        }
+    }
+    return out;
+}
+
+function missing(refs: ReturnType<typeof references>): string[] {
+    return refs
+        .filter((r) => {
+            switch (r.kind) {
+                case "npm":
+                    return !scripts.includes(r.value);
+                case "path":
+                    return !fs.existsSync(path.join(PROJECT_DIR, r.value));
+                case "pack":
+                    return !fs.existsSync(path.join(PROJECT_DIR, r.value, "PulumiPolicy.yaml"));
+                case "workdir":
+                    return !fs.existsSync(path.join(PROJECT_DIR, r.value, "Pulumi.yaml"));
+                case "stack":
+                    return !fs.existsSync(path.join(PROJECT_DIR, `Pulumi.${r.value}.yaml`));
+            }
+        })
+        .map((r) => `${r.where}: ${r.kind} ${r.value}`);
+}
+
+describe("GitHub workflows", () => {
+    const files = fs.readdirSync(WORKFLOWS).filter((f) => f.endsWith(".yml"));
+
+    it("exist for pull requests and deployments", () => {
+        expect(files).to.include.members(["pull-request.yml", "deploy.yml", "pulumi-up.yml"]);
+    });
+
+    for (const f of files) {
+        it(`${f} refers only to scripts, files, stacks and the policy pack that exist`, () => {
+            const refs = references(path.join(WORKFLOWS, f));
+            expect(refs).not.to.be.empty;
+            expect(missing(refs)).to.deep.equal([]);
+        });
+    }
+
+    it("a reference to something missing is caught (the check can fail)", () => {
+        const bad = missing([
+            { kind: "npm", value: "no-such-script", where: "x" },
+            { kind: "path", value: "scripts/nope.sh", where: "x" },
+            { kind: "stack", value: "staging", where: "x" },
+        ]);
+        expect(bad).to.have.length(3);
+    });
+
+    it("previews both stacks with the policy pack and deploys prod only after dev", () => {
+        const pr = fs.readFileSync(path.join(WORKFLOWS, "pull-request.yml"), "utf8");
+        expect(pr).to.match(/command: preview/).and.match(/policyPacks: policy/).and.match(/comment-on-pr: true/);
+        const deploy = YAML.parse(fs.readFileSync(path.join(WORKFLOWS, "deploy.yml"), "utf8"));
+        expect(deploy.jobs["up-prod"].needs).to.equal("up-dev");
+        const up = YAML.parse(fs.readFileSync(path.join(WORKFLOWS, "pulumi-up.yml"), "utf8"));
+        expect(up.jobs.up.environment).to.equal("${{ inputs.stack }}");
+        expect(up.jobs.up.concurrency).to.deep.equal({ group: "pulumi-up-${{ inputs.stack }}", "cancel-in-progress": false });
+    });
+
+    it("pin every action to a version (no branches)", () => {
+        for (const f of files) {
+            for (const m of fs.readFileSync(path.join(WORKFLOWS, f), "utf8").matchAll(/uses: ([^\s#]+)/g)) {
+                if (m[1].startsWith("./")) continue;
+                expect(m[1], `${f}: ${m[1]}`).to.match(/@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/);
+            }
+        }
+    });
+
+    it(".ci/run runs the README's test command and the linters", () => {
+        const ci = fs.readFileSync(path.join(PROJECT_DIR, ".ci", "run"), "utf8");
+        expect(ci).to.match(/^npm ci\b/m).and.match(/^npm test$/m).and.match(/^npm run lint:k8s$/m).and.match(/^npm run lint:workflows$/m);
+        expect(fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8")).to.include("npm ci && npm test");
+    });
+});
