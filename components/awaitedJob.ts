@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ResolvedImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
 import { resourceRequirements } from "../lib/resources";
-import { restrictedContainerSecurityContext } from "../lib/security";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 import { ResourcesConfig } from "../config";
 import { ConfigMount } from "./workload";
 
@@ -77,12 +77,7 @@ export class AwaitedJob extends pulumi.ComponentResource {
                             serviceAccountName: this.serviceAccount.metadata.name,
                             automountServiceAccountToken: false,
                             ...(args.imagePullSecrets.length > 0 ? { imagePullSecrets: args.imagePullSecrets.map((s) => ({ name: s })) } : {}),
-                            securityContext: {
-                                runAsNonRoot: true,
-                                runAsUser: args.runAsUser,
-                                runAsGroup: args.runAsUser,
-                                seccompProfile: { type: "RuntimeDefault" },
-                            },
+                            securityContext: restrictedPodSecurityContext(args.runAsUser),
                             containers: [
                                 {
                                     name: args.component,

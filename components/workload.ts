@@ -10,7 +10,7 @@ import { ResourcesConfig } from "../config";
 import { ResolvedImage } from "../lib/images";
 import { EXPOSURE_ANNOTATION, selectorLabels, standardLabels } from "../lib/labels";
 import { resourceRequirements } from "../lib/resources";
-import { restrictedContainerSecurityContext } from "../lib/security";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
 type Probe = k8s.types.input.core.v1.Probe;
 type EnvVar = k8s.types.input.core.v1.EnvVar;
@@ -167,13 +167,7 @@ export class Workload extends pulumi.ComponentResource {
                             ...(args.imagePullSecrets.length > 0
                                 ? { imagePullSecrets: args.imagePullSecrets.map((s) => ({ name: s })) }
                                 : {}),
-                            securityContext: {
-                                runAsNonRoot: true,
-                                runAsUser: uid,
-                                runAsGroup: gid,
-                                fsGroup: gid,
-                                seccompProfile: { type: "RuntimeDefault" },
-                            },
+                            securityContext: restrictedPodSecurityContext(uid, gid),
                             ...(highlyAvailable ? { affinity: antiAffinity(selector), topologySpreadConstraints: zoneSpread(selector) } : {}),
                             ...(args.initContainers?.length ? { initContainers: [...args.initContainers] } : {}),
                             containers: [container],

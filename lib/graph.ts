@@ -2,8 +2,9 @@
  * The deploy graph: which resources wait on which, from the dependencies the SDK registers with each resource (what
  * the engine orders `pulumi up` by). Rendered as `graph.yaml` next to the manifests.
  */
-import { HELM_RELEASE_TYPE } from "./render";
 import { RecordedResource, unwrapSecrets } from "./mocks";
+
+export const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 
 /** `Kind/name` of a resource: the Kubernetes kind and object name, or the Pulumi type's last part and name. */
 export function labelOf(r: RecordedResource): string {

@@ -6,11 +6,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { createPlatform } from "../components/platform";
 import { LoadedConfig, loadConfig } from "../config";
-import { deployGraph } from "./graph";
+import { deployGraph, HELM_RELEASE_TYPE } from "./graph";
 import { isSecretValue, record, RecordedResource, resolve, unwrapSecrets } from "./mocks";
 
 export const REDACTED = "<redacted>";
-export const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 
 export interface RenderedFile {
     /** Relative to the output directory: k8s/<...>.yaml, helm/<release>.yaml, outputs.yaml. */

@@ -1,12 +1,12 @@
 /** Pod Security "restricted" settings, one definition for every pod the platform shapes. */
 
-/** A non-root identity; charts and images fix their own uid (EMQX and NATS run as 1000). */
-export function restrictedPodSecurityContext(uid: number) {
+/** A non-root identity (images fix their own uid: EMQX and NATS run as 1000, Pulse as 10001); volumes owned by gid. */
+export function restrictedPodSecurityContext(uid: number, gid: number = uid) {
     return {
         runAsNonRoot: true,
         runAsUser: uid,
-        runAsGroup: uid,
-        fsGroup: uid,
+        runAsGroup: gid,
+        fsGroup: gid,
         seccompProfile: { type: "RuntimeDefault" },
     };
 }
