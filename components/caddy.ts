@@ -8,10 +8,9 @@ import { PulseConfig } from "../config";
 import { checksum } from "../lib/checksum";
 import { resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
-import { BACKEND_SERVICES, Route, routes } from "../lib/routes";
+import { CADDY_PORT, Route, routes } from "../lib/routes";
 import { httpProbe, tcpProbe, Workload } from "./workload";
 
-export const CADDY_PORT = 8080;
 /** The official image runs as root by default; any non-root uid works with writable /data, /config and /tmp. */
 const CADDY_UID = 1000;
 
@@ -20,13 +19,9 @@ export function caddyfile(table: readonly Route[]): string {
     const byPath = new Map<string, Route>();
     for (const r of table) if (r.backend !== "caddy" && !byPath.has(r.path)) byPath.set(r.path, r);
     const ordered = [...byPath.values()].sort((a, b) => b.path.length - a.path.length || (a.path < b.path ? -1 : 1));
-    const upstream = (r: Route) => {
-        const svc = BACKEND_SERVICES[r.backend];
-        return `pulse-${svc.component}:${svc.port}`;
-    };
     const blocks = ordered.map((r) => {
         const matcher = r.path === "/" ? "" : r.pathType === "Exact" ? ` ${r.path}` : ` ${r.path.replace(/\/$/, "")}*`;
-        return `\thandle${matcher} {\n\t\treverse_proxy ${upstream(r)}\n\t}`;
+        return `\thandle${matcher} {\n\t\treverse_proxy ${r.target.service}:${r.target.port}\n\t}`;
     });
     return [
         "{",
@@ -57,7 +52,7 @@ export class Caddy extends pulumi.ComponentResource {
     constructor(name: string, args: CaddyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulse:caddy:Caddy", name, {}, opts);
         const { config } = args;
-        const content = caddyfile(routes(config.ingress));
+        const content = caddyfile(routes(config));
 
         this.configMap = new k8s.core.v1.ConfigMap(
             `${name}-caddyfile`,

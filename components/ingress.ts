@@ -3,15 +3,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
 import { standardLabels } from "../lib/labels";
-import { BACKEND_SERVICES } from "../lib/routes";
+import { backendTarget } from "../lib/routes";
 
 export interface IngressArgs {
     readonly namespace: pulumi.Input<string>;
-    readonly ingress: PulseConfig["ingress"];
+    readonly config: PulseConfig;
 }
 
 /** The Ingress spec: every path to its backend's Service on the named port `http` (never Keycloak's management port). */
-export function ingressSpec(ingress: PulseConfig["ingress"]) {
+export function ingressSpec(config: PulseConfig) {
+    const { ingress } = config;
     return {
         ingressClassName: ingress.className,
         rules: ingress.hosts.map((h) => ({
@@ -20,7 +21,7 @@ export function ingressSpec(ingress: PulseConfig["ingress"]) {
                 paths: h.paths.map((p) => ({
                     path: p.path,
                     pathType: p.pathType,
-                    backend: { service: { name: `pulse-${BACKEND_SERVICES[p.service].component}`, port: { name: "http" } } },
+                    backend: { service: { name: backendTarget(config, p.service).service, port: { name: "http" } } },
                 })),
             },
         })),
@@ -40,9 +41,9 @@ export class Ingress extends pulumi.ComponentResource {
                     name: "pulse",
                     namespace: args.namespace,
                     labels: standardLabels({ component: "ingress" }),
-                    ...(Object.keys(args.ingress.annotations).length > 0 ? { annotations: args.ingress.annotations } : {}),
+                    ...(Object.keys(args.config.ingress.annotations).length > 0 ? { annotations: args.config.ingress.annotations } : {}),
                 },
-                spec: ingressSpec(args.ingress),
+                spec: ingressSpec(args.config),
             },
             { parent: this },
         );

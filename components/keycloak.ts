@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
 import { resolveImage } from "../lib/images";
+import { KEYCLOAK_HTTP_PORT } from "../lib/routes";
 import { selectorLabels, standardLabels } from "../lib/labels";
 import { generatedPassword } from "../lib/secrets";
 import { restrictedContainerSecurityContext } from "../lib/security";
@@ -14,7 +15,6 @@ import { DatabaseConnection } from "./database";
 import { httpProbe, Workload } from "./workload";
 
 export const KEYCLOAK_COMPONENT = "keycloak";
-export const KEYCLOAK_HTTP_PORT = 8080;
 export const KEYCLOAK_MANAGEMENT_PORT = 9000;
 /** JGroups transport between Keycloak replicas (Infinispan cluster). */
 export const KEYCLOAK_JGROUPS_PORT = 7800;

@@ -5,7 +5,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PulseConfig } from "../config";
+import { INGRESS_BACKENDS, PulseConfig, SERVICE_NAMES } from "../config";
+import { backendTarget, CADDY_PORT, KEYCLOAK_HTTP_PORT } from "../lib/routes";
 import { PART_OF, standardLabels } from "../lib/labels";
 import { EMQX_RELEASE, MQTT_PORT } from "./emqx";
 import { NATS_PORT, NATS_RELEASE } from "./nats";
@@ -20,9 +21,7 @@ type Port = k8s.types.input.networking.v1.NetworkPolicyPort;
 const PULSE_PODS = { matchLabels: { "app.kubernetes.io/instance": PART_OF } };
 const releasePods = (release: string) => ({ matchLabels: { "app.kubernetes.io/instance": release } });
 const tcp = (...ports: number[]): Port[] => ports.map((port) => ({ protocol: "TCP", port }));
-/** The HTTP port every Pulse workload, Keycloak and Caddy serves on. */
-const HTTP_PORT = 8080;
-const HTTP_ENTRY_POINTS = ["pulse-ui", "pulse-provision-api", "pulse-keycloak", "pulse-caddy"];
+const unique = (ports: number[]) => [...new Set(ports)].sort((a, b) => a - b);
 
 const DANGLING_WAIVER = {
     "ignore-check.kube-linter.io/dangling-networkpolicy":
@@ -51,6 +50,10 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
     const mqttPort = config.emqx.enabled ? MQTT_PORT : config.emqx.externalPort;
     const natsPort = config.nats.enabled ? NATS_PORT : Number(/:(\d+)$/.exec(config.nats.externalUrl)?.[1] ?? NATS_PORT);
     const exposedCaddy = config.caddy.enabled && config.caddy.serviceType !== "ClusterIP";
+    // The HTTP entry points, and every HTTP port Pulse's pods serve on, as configured.
+    const entryPoints = INGRESS_BACKENDS.map((b) => backendTarget(config, b));
+    const entryPorts = unique(entryPoints.map((t) => t.port));
+    const podPorts = unique([...SERVICE_NAMES.map((s) => config[s].port), KEYCLOAK_HTTP_PORT, CADDY_PORT]);
 
     const rules: NetworkPolicyRule[] = [
         { name: "pulse-default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
@@ -73,9 +76,9 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
         {
             name: "pulse-allow-http-entry",
             spec: {
-                podSelector: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: HTTP_ENTRY_POINTS }] },
+                podSelector: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: entryPoints.map((t) => t.service) }] },
                 policyTypes: ["Ingress"],
-                ingress: [{ from: [controller], ports: tcp(HTTP_PORT) }],
+                ingress: [{ from: [controller], ports: tcp(...entryPorts) }],
             },
         },
         {
@@ -84,9 +87,9 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
                 podSelector: PULSE_PODS,
                 policyTypes: ["Ingress", "Egress"],
                 // Pulse's pods call each other over HTTP (ui -> provision-api, apps -> Keycloak, Caddy -> backends).
-                ingress: [{ from: [{ podSelector: PULSE_PODS }], ports: tcp(HTTP_PORT) }],
+                ingress: [{ from: [{ podSelector: PULSE_PODS }], ports: tcp(...podPorts) }],
                 egress: [
-                    { to: [{ podSelector: PULSE_PODS }], ports: tcp(HTTP_PORT) },
+                    { to: [{ podSelector: PULSE_PODS }], ports: tcp(...podPorts) },
                     externalPort(config.postgresql.enabled, POSTGRESQL_RELEASE, db),
                     externalPort(config.nats.enabled, NATS_RELEASE, natsPort),
                     externalPort(config.emqx.enabled, EMQX_RELEASE, mqttPort),
@@ -112,7 +115,7 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
             spec: {
                 podSelector: { matchLabels: { "app.kubernetes.io/name": "pulse-caddy" } },
                 policyTypes: ["Ingress"],
-                ingress: [{ ports: tcp(HTTP_PORT) }],
+                ingress: [{ ports: tcp(CADDY_PORT) }],
             },
         });
     }

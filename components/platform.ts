@@ -162,7 +162,7 @@ export class Platform extends pulumi.ComponentResource {
             { parent: this },
         );
         if (config.caddy.enabled) this.caddy = new Caddy(`${name}-caddy`, { namespace, config }, { parent: this });
-        if (config.ingress.enabled) this.ingress = new Ingress(`${name}-ingress`, { namespace, ingress: config.ingress }, { parent: this });
+        if (config.ingress.enabled) this.ingress = new Ingress(`${name}-ingress`, { namespace, config }, { parent: this });
 
         this.outputs = {
             namespace,

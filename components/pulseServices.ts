@@ -7,19 +7,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig, SERVICE_NAMES, ServiceName } from "../config";
 import { checksum } from "../lib/checksum";
 import { resolveImage } from "../lib/images";
-import { standardLabels } from "../lib/labels";
+import { componentOf, standardLabels } from "../lib/labels";
 import { httpProbe, tcpProbe, Workload } from "./workload";
 
-/** Object name of each service (`pulse-<component>`) and whether it gets a Service, as the spec's templates had. */
-export const SERVICE_TRAITS: Record<ServiceName, { readonly component: string; readonly service: boolean }> = {
-    ingest: { component: "ingest", service: true },
-    ui: { component: "ui", service: true },
-    routeDelivery: { component: "route-delivery", service: false },
-    evaluator: { component: "evaluator", service: false },
-    opsWorker: { component: "ops-worker", service: false },
-    subscriptionWorker: { component: "subscription-worker", service: false },
-    provisionApi: { component: "provision-api", service: true },
-};
+/** The services that get a Kubernetes Service, as the spec's templates had; the others are workers. */
+const WITH_SERVICE: ReadonlySet<ServiceName> = new Set(["ingest", "ui", "provisionApi"]);
+
+/** Component key (objects are `pulse-<component>`) and whether it gets a Service, per Pulse service. */
+export const SERVICE_TRAITS = Object.fromEntries(
+    SERVICE_NAMES.map((key) => [key, { component: componentOf(key), service: WITH_SERVICE.has(key) }]),
+) as Record<ServiceName, { readonly component: string; readonly service: boolean }>;
 
 export const PLATFORM_CONFIGMAP = "pulse-config";
 

@@ -11,6 +11,11 @@ export interface LabelArgs {
     readonly version?: string;
 }
 
+/** Component key of a config section: `provisionApi` -> `provision-api`. Objects are named `pulse-<component>`. */
+export function componentOf(configKey: string): string {
+    return configKey.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
 /** Selector labels: immutable for the life of a Deployment, so they never include the version. */
 export function selectorLabels(component: string): Record<string, string> {
     return {

@@ -3,22 +3,32 @@
  * Ingress, the Caddyfile, Keycloak's hostname and the stack outputs.
  */
 import { INGRESS_BACKENDS, PulseConfig } from "../config";
+import { componentOf } from "./labels";
 
 export type Backend = (typeof INGRESS_BACKENDS)[number];
 
-/** The in-cluster Service (name and port) behind each backend. */
-export const BACKEND_SERVICES: Record<Backend, { readonly component: string; readonly port: number }> = {
-    ui: { component: "ui", port: 8080 },
-    provisionApi: { component: "provision-api", port: 8080 },
-    keycloak: { component: "keycloak", port: 8080 },
-    caddy: { component: "caddy", port: 8080 },
-};
+/** Keycloak's and Caddy's HTTP ports (fixed); Pulse's services take theirs from `pulse:<service>.port`. */
+export const KEYCLOAK_HTTP_PORT = 8080;
+export const CADDY_PORT = 8080;
+
+export interface BackendTarget {
+    /** Service (and workload) name, `pulse-<component>`. */
+    readonly service: string;
+    readonly port: number;
+}
+
+/** The in-cluster Service behind a backend, with the port it really listens on. */
+export function backendTarget(config: PulseConfig, backend: Backend): BackendTarget {
+    const port = backend === "keycloak" ? KEYCLOAK_HTTP_PORT : backend === "caddy" ? CADDY_PORT : config[backend].port;
+    return { service: `pulse-${componentOf(backend)}`, port };
+}
 
 export interface Route {
     readonly host: string;
     readonly path: string;
     readonly pathType: "Prefix" | "Exact" | "ImplementationSpecific";
     readonly backend: Backend;
+    readonly target: BackendTarget;
     /** Public URL of the route: https when a TLS entry covers the host. */
     readonly url: string;
 }
@@ -27,12 +37,20 @@ function hostMatches(pattern: string, host: string): boolean {
     return pattern === host || (pattern.startsWith("*.") && host.endsWith(pattern.slice(1)) && !host.slice(0, -pattern.length + 1).includes("."));
 }
 
-export function routes(ingress: PulseConfig["ingress"]): Route[] {
+export function routes(config: PulseConfig): Route[] {
+    const { ingress } = config;
     const tlsHosts = ingress.tls.flatMap((t) => t.hosts);
     return ingress.hosts.flatMap((h) =>
         h.paths.map((p) => {
             const scheme = tlsHosts.some((t) => hostMatches(t, h.host)) ? "https" : "http";
-            return { host: h.host, path: p.path, pathType: p.pathType, backend: p.service, url: `${scheme}://${h.host}${p.path === "/" ? "" : p.path}` };
+            return {
+                host: h.host,
+                path: p.path,
+                pathType: p.pathType,
+                backend: p.service,
+                target: backendTarget(config, p.service),
+                url: `${scheme}://${h.host}${p.path === "/" ? "" : p.path}`,
+            };
         }),
     );
 }
@@ -40,5 +58,5 @@ export function routes(ingress: PulseConfig["ingress"]): Route[] {
 /** Public URL of the first route to a backend, when the Ingress is on and routes to it. */
 export function publicUrl(config: PulseConfig, backend: Backend): string | undefined {
     if (!config.ingress.enabled) return undefined;
-    return routes(config.ingress).find((r) => r.backend === backend && !r.host.startsWith("*."))?.url;
+    return routes(config).find((r) => r.backend === backend && !r.host.startsWith("*."))?.url;
 }

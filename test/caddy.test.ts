@@ -19,7 +19,7 @@ describe("caddy", () => {
     });
 
     it("routes to Keycloak, provision-api and ui, most specific path first, and answers /healthz", () => {
-        const file = caddyfile(routes(withCaddy().ingress));
+        const file = caddyfile(routes(withCaddy()));
         expect(file).to.include("admin off").and.include("auto_https off").and.include("persist_config off");
         expect(file).to.include(":8080 {");
         const order = ["handle /healthz", "handle /provision* {\n\t\treverse_proxy pulse-provision-api:8080", "handle /auth* {\n\t\treverse_proxy pulse-keycloak:8080", "handle {\n\t\treverse_proxy pulse-ui:8080"].map((s) => file.indexOf(s));
@@ -28,10 +28,16 @@ describe("caddy", () => {
         expect(file).not.to.include("9000");
     });
 
+    it("proxies to each service's configured port", () => {
+        const file = caddyfile(routes(withCaddy({ ui: { port: 9090 }, provisionApi: { port: 8181 } })));
+        expect(file).to.include("reverse_proxy pulse-ui:9090").and.include("reverse_proxy pulse-provision-api:8181");
+        expect(file).not.to.include("pulse-ui:8080");
+    });
+
     it("mounts the generated Caddyfile, rolls on change, runs non-root on 8080 with NET_BIND_SERVICE only", async () => {
         const { resources } = await build(withCaddy());
         const cm = inputs(one(resources, "kubernetes:core/v1:ConfigMap", "pulse-caddy-caddyfile"));
-        expect(cm.data.Caddyfile).to.equal(caddyfile(routes(withCaddy().ingress)));
+        expect(cm.data.Caddyfile).to.equal(caddyfile(routes(withCaddy())));
         const d = inputs(one(resources, "kubernetes:apps/v1:Deployment", "pulse-caddy-workload-deployment"));
         const pod = d.spec.template.spec;
         const c = pod.containers[0];

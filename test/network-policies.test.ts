@@ -36,6 +36,15 @@ describe("network policies", () => {
         ]);
     });
 
+    it("open the HTTP ports the services are configured with, not a fixed 8080", () => {
+        const rules = networkPolicyRules(config({ ui: { port: 9090 }, evaluator: { port: 7070 } }));
+        const entry = rule(rules, "pulse-allow-http-entry");
+        expect(entry.ingress[0].ports).to.deep.equal([{ protocol: "TCP", port: 8080 }, { protocol: "TCP", port: 9090 }]);
+        const apps = rule(rules, "pulse-apps");
+        expect(apps.ingress[0].ports.map((p: { port: number }) => p.port)).to.deep.equal([7070, 8080, 9090]);
+        expect(apps.egress[0].ports.map((p: { port: number }) => p.port)).to.deep.equal([7070, 8080, 9090]);
+    });
+
     it("let Pulse's pods reach PostgreSQL, NATS and EMQX in-cluster, and those accept only Pulse's pods (and their own)", () => {
         const rules = networkPolicyRules(config());
         const apps = rule(rules, "pulse-apps");
