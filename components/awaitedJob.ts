@@ -7,11 +7,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ResolvedImage } from "../lib/images";
+import { ConfigMount, podStorage } from "../lib/pod";
 import { standardLabels } from "../lib/labels";
 import { resourceRequirements } from "../lib/resources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 import { ResourcesConfig } from "../config";
-import { ConfigMount } from "./workload";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
@@ -45,7 +45,7 @@ export class AwaitedJob extends pulumi.ComponentResource {
         super("pulse:awaitedJob:AwaitedJob", name, {}, opts);
         const objectName = `pulse-${args.component}`;
         const labels = standardLabels({ component: args.component, version: args.image.tag });
-        const configMounts = args.configMounts ?? {};
+        const storage = podStorage({}, args.configMounts);
 
         this.serviceAccount = new k8s.core.v1.ServiceAccount(
             `${name}-sa`,
@@ -86,22 +86,11 @@ export class AwaitedJob extends pulumi.ComponentResource {
                                     ...(args.command ? { command: [...args.command] } : {}),
                                     env: [...args.env],
                                     resources: resourceRequirements(args.resources),
-                                    securityContext: {
-                                        ...restrictedContainerSecurityContext(),
-                                        runAsUser: args.runAsUser,
-                                        runAsGroup: args.runAsUser,
-                                        readOnlyRootFilesystem: true,
-                                    },
-                                    volumeMounts: [
-                                        { name: "tmp", mountPath: "/tmp" },
-                                        ...Object.entries(configMounts).map(([v, m]) => ({ name: v, mountPath: m.mountPath, readOnly: true })),
-                                    ],
+                                    securityContext: restrictedContainerSecurityContext({ uid: args.runAsUser, readOnlyRootFilesystem: true }),
+                                    volumeMounts: storage.volumeMounts,
                                 },
                             ],
-                            volumes: [
-                                { name: "tmp", emptyDir: {} },
-                                ...Object.entries(configMounts).map(([v, m]) => ({ name: v, configMap: { name: m.configMapName } })),
-                            ],
+                            volumes: storage.volumes,
                         },
                     },
                 },

@@ -55,7 +55,7 @@ export function emqxValues(emqx: PulseConfig["emqx"], global: PulseConfig["globa
         emqxConfig: { [DASHBOARD_USERNAME_KEY]: "", [DASHBOARD_PASSWORD_KEY]: "" },
         envFromSecret: dashboardSecretName,
         podSecurityContext: { enabled: true, ...restrictedPodSecurityContext(EMQX_UID), fsGroupChangePolicy: "OnRootMismatch" },
-        containerSecurityContext: { enabled: true, ...restrictedContainerSecurityContext(), runAsUser: EMQX_UID, runAsGroup: EMQX_UID },
+        containerSecurityContext: { enabled: true, ...restrictedContainerSecurityContext({ uid: EMQX_UID }) },
         pdb: { enabled: emqx.replicaCount > 1, maxUnavailable: 1 },
     };
 }

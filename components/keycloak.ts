@@ -209,12 +209,7 @@ export class Keycloak extends pulumi.ComponentResource {
                             requests: { cpu: "50m", memory: "32Mi", "ephemeral-storage": "16Mi" },
                             limits: { memory: "64Mi", "ephemeral-storage": "64Mi" },
                         },
-                        securityContext: {
-                            ...restrictedContainerSecurityContext(),
-                            runAsUser: PSQL_UID,
-                            runAsGroup: PSQL_UID,
-                            readOnlyRootFilesystem: true,
-                        },
+                        securityContext: restrictedContainerSecurityContext({ uid: PSQL_UID, readOnlyRootFilesystem: true }),
                     },
                 ],
             },

@@ -8,6 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ResourcesConfig } from "../config";
 import { ResolvedImage } from "../lib/images";
+import { ConfigMount, podStorage } from "../lib/pod";
 import { EXPOSURE_ANNOTATION, selectorLabels, standardLabels } from "../lib/labels";
 import { resourceRequirements } from "../lib/resources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
@@ -21,12 +22,6 @@ export interface AutoscalingSpec {
     readonly minReplicas: number;
     readonly maxReplicas: number;
     readonly targetCPUUtilizationPercentage: number;
-}
-
-/** A ConfigMap mounted as a directory. */
-export interface ConfigMount {
-    readonly configMapName: pulumi.Input<string>;
-    readonly mountPath: string;
 }
 
 export interface WorkloadArgs {
@@ -116,15 +111,13 @@ export class Workload extends pulumi.ComponentResource {
 
         const uid = args.runAsUser;
         const gid = args.runAsGroup ?? uid;
-        const scratch = { tmp: "/tmp", ...(args.scratch ?? {}) };
-        const configMounts = args.configMounts ?? {};
-        const containerSecurity = {
-            ...restrictedContainerSecurityContext(),
-            runAsUser: uid,
-            runAsGroup: gid,
+        const storage = podStorage(args.scratch, args.configMounts);
+        const containerSecurity = restrictedContainerSecurityContext({
+            uid,
+            gid,
             readOnlyRootFilesystem: args.readOnlyRootFilesystem ?? true,
-            capabilities: { drop: ["ALL"], ...(args.addCapabilities?.length ? { add: [...args.addCapabilities] } : {}) },
-        };
+            addCapabilities: args.addCapabilities,
+        });
 
         const container: Container = {
             name: args.component,
@@ -140,10 +133,7 @@ export class Workload extends pulumi.ComponentResource {
             ...(args.probes.readiness ? { readinessProbe: args.probes.readiness } : {}),
             ...(args.probes.liveness ? { livenessProbe: args.probes.liveness } : {}),
             securityContext: containerSecurity,
-            volumeMounts: [
-                ...Object.entries(scratch).map(([volume, mountPath]) => ({ name: volume, mountPath })),
-                ...Object.entries(configMounts).map(([volume, m]) => ({ name: volume, mountPath: m.mountPath, readOnly: true })),
-            ],
+            volumeMounts: storage.volumeMounts,
         };
 
         this.deployment = new k8s.apps.v1.Deployment(
@@ -171,10 +161,7 @@ export class Workload extends pulumi.ComponentResource {
                             ...(highlyAvailable ? { affinity: antiAffinity(selector), topologySpreadConstraints: zoneSpread(selector) } : {}),
                             ...(args.initContainers?.length ? { initContainers: [...args.initContainers] } : {}),
                             containers: [container],
-                            volumes: [
-                                ...Object.keys(scratch).map((volume) => ({ name: volume, emptyDir: {} })),
-                                ...Object.entries(configMounts).map(([volume, m]) => ({ name: volume, configMap: { name: m.configMapName } })),
-                            ],
+                            volumes: storage.volumes,
                         },
                     },
                 },

@@ -11,11 +11,22 @@ export function restrictedPodSecurityContext(uid: number, gid: number = uid) {
     };
 }
 
-export function restrictedContainerSecurityContext() {
+export interface ContainerIdentity {
+    /** Non-root uid; gid defaults to it. */
+    readonly uid?: number;
+    readonly gid?: number;
+    readonly readOnlyRootFilesystem?: boolean;
+    /** Added back after dropping ALL; "restricted" allows only NET_BIND_SERVICE. */
+    readonly addCapabilities?: readonly "NET_BIND_SERVICE"[];
+}
+
+export function restrictedContainerSecurityContext(id: ContainerIdentity = {}) {
     return {
         allowPrivilegeEscalation: false,
-        capabilities: { drop: ["ALL"] },
+        capabilities: { drop: ["ALL"], ...(id.addCapabilities?.length ? { add: [...id.addCapabilities] } : {}) },
         runAsNonRoot: true,
+        ...(id.uid !== undefined ? { runAsUser: id.uid, runAsGroup: id.gid ?? id.uid } : {}),
+        ...(id.readOnlyRootFilesystem !== undefined ? { readOnlyRootFilesystem: id.readOnlyRootFilesystem } : {}),
         seccompProfile: { type: "RuntimeDefault" },
     };
 }

@@ -1,0 +1,26 @@
+/** Pod storage every Pulse pod shares: a writable /tmp, extra scratch emptyDirs, and ConfigMaps mounted read-only. */
+import * as pulumi from "@pulumi/pulumi";
+
+/** A ConfigMap mounted as a directory. */
+export interface ConfigMount {
+    readonly configMapName: pulumi.Input<string>;
+    readonly mountPath: string;
+}
+
+/**
+ * Volumes and the matching container mounts. `scratch` maps volume name -> mount path (emptyDirs, so the root file
+ * system can stay read-only); `/tmp` is always there.
+ */
+export function podStorage(scratch: Readonly<Record<string, string>> = {}, configMounts: Readonly<Record<string, ConfigMount>> = {}) {
+    const emptyDirs = { tmp: "/tmp", ...scratch };
+    return {
+        volumes: [
+            ...Object.keys(emptyDirs).map((name) => ({ name, emptyDir: {} })),
+            ...Object.entries(configMounts).map(([name, m]) => ({ name, configMap: { name: m.configMapName } })),
+        ],
+        volumeMounts: [
+            ...Object.entries(emptyDirs).map(([name, mountPath]) => ({ name, mountPath })),
+            ...Object.entries(configMounts).map(([name, m]) => ({ name, mountPath: m.mountPath, readOnly: true })),
+        ],
+    };
+}
