@@ -7,9 +7,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
 import { chartRelease } from "../lib/helm";
-import { standardLabels } from "../lib/labels";
 import { resourceRequirements } from "../lib/resources";
-import { generatedPassword } from "../lib/secrets";
+import { credentialsSecret, passwordOr } from "../lib/secrets";
 
 /** Release name; the chart's fullname (and Service) is the release name because it contains "postgresql". */
 export const POSTGRESQL_RELEASE = "pulse-postgresql";
@@ -122,27 +121,19 @@ export class Database extends pulumi.ComponentResource {
 
         let secret: k8s.core.v1.Secret | undefined;
         if (!args.secretsExternal) {
-            const password = args.password ?? generatedPassword(`${name}-password`, keepOpts);
-            const stringData: Record<string, pulumi.Input<string>> = {
-                username: connection.username,
-                password: pulumi.secret(password),
-                url: pulumi.secret(password.apply((p) => databaseUrl(connection, p))),
-            };
-            if (connection.inCluster) {
-                stringData["postgres-password"] = pulumi.secret(
-                    args.adminPassword ?? generatedPassword(`${name}-admin-password`, keepOpts),
-                );
-            }
-            secret = new k8s.core.v1.Secret(
+            const password = passwordOr(args.password, `${name}-password`, keepOpts);
+            secret = credentialsSecret(
                 `${name}-secret`,
                 {
-                    metadata: {
-                        name: connection.secretName,
-                        namespace: args.namespace,
-                        labels: standardLabels({ component: "database" }),
+                    objectName: connection.secretName,
+                    namespace: args.namespace,
+                    component: "database",
+                    stringData: {
+                        username: connection.username,
+                        password,
+                        url: password.apply((p) => databaseUrl(connection, p)),
+                        ...(connection.inCluster ? { "postgres-password": passwordOr(args.adminPassword, `${name}-admin-password`, keepOpts) } : {}),
                     },
-                    type: "Opaque",
-                    stringData,
                 },
                 keepOpts,
             );

@@ -7,9 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
 import { chartRelease } from "../lib/helm";
 import { resolveImage } from "../lib/images";
-import { standardLabels } from "../lib/labels";
 import { resourceRequirements } from "../lib/resources";
-import { generatedPassword } from "../lib/secrets";
+import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
 /** Release name; the chart's fullname and client Service are the release name because it contains "emqx". */
@@ -75,19 +74,15 @@ export class Emqx extends pulumi.ComponentResource {
 
         if (emqx.enabled) {
             if (!args.secretsExternal) {
-                const password = args.dashboardPassword ?? generatedPassword(`${name}-dashboard-password`, { parent: this });
-                this.dashboardSecret = new k8s.core.v1.Secret(
+                this.dashboardSecret = credentialsSecret(
                     `${name}-dashboard`,
                     {
-                        metadata: {
-                            name: args.dashboardSecretName,
-                            namespace: args.namespace,
-                            labels: standardLabels({ component: "emqx" }),
-                        },
-                        type: "Opaque",
+                        objectName: args.dashboardSecretName,
+                        namespace: args.namespace,
+                        component: "emqx",
                         stringData: {
                             [DASHBOARD_USERNAME_KEY]: emqx.dashboard.username,
-                            [DASHBOARD_PASSWORD_KEY]: pulumi.secret(password),
+                            [DASHBOARD_PASSWORD_KEY]: passwordOr(args.dashboardPassword, `${name}-dashboard-password`, { parent: this }),
                         },
                     },
                     { parent: this },

@@ -9,7 +9,7 @@ import { PulseConfig } from "../config";
 import { resolveImage } from "../lib/images";
 import { KEYCLOAK_HTTP_PORT } from "../lib/routes";
 import { selectorLabels, standardLabels } from "../lib/labels";
-import { generatedPassword } from "../lib/secrets";
+import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { restrictedContainerSecurityContext } from "../lib/security";
 import { DatabaseConnection } from "./database";
 import { httpProbe, Workload } from "./workload";
@@ -119,14 +119,15 @@ export class Keycloak extends pulumi.ComponentResource {
         const adminSecretName = config.secrets.keycloakAdmin;
 
         if (!config.secrets.external) {
-            this.adminSecret = new k8s.core.v1.Secret(
+            this.adminSecret = credentialsSecret(
                 `${name}-admin`,
                 {
-                    metadata: { name: adminSecretName, namespace: args.namespace, labels: standardLabels({ component: KEYCLOAK_COMPONENT }) },
-                    type: "Opaque",
+                    objectName: adminSecretName,
+                    namespace: args.namespace,
+                    component: KEYCLOAK_COMPONENT,
                     stringData: {
                         username: kc.adminUsername,
-                        password: pulumi.secret(args.adminPassword ?? generatedPassword(`${name}-admin-password`, { parent: this })),
+                        password: passwordOr(args.adminPassword, `${name}-admin-password`, { parent: this }),
                     },
                 },
                 { parent: this },
