@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { createPlatform } from "../components/platform";
-import { LoadedConfig, loadConfig } from "../config";
+import { loadConfig } from "../config";
 import { deployGraph, HELM_RELEASE_TYPE } from "./graph";
 import { isSecretValue, record, RecordedResource, resolve, unwrapSecrets } from "./mocks";
 
@@ -23,9 +23,9 @@ export interface Render {
 }
 
 /** Loads the stack config set in the Pulumi runtime (throws RunError on bad config) and records the program. */
-export async function renderProgram(loaded: () => LoadedConfig = loadConfig): Promise<Render> {
+export async function renderProgram(): Promise<Render> {
     const { result: platform, resources } = await record(() => {
-        const { config, secrets } = loaded();
+        const { config, secrets } = loadConfig();
         return createPlatform(config, secrets);
     });
     const outputs: Record<string, unknown> = {};

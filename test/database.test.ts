@@ -3,9 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { databaseUrl, POSTGRESQL_RELEASE } from "../components/database";
 import { isSecretValue, RecordedResource } from "../lib/mocks";
-import { build, config, inputs, ofType, one } from "./helpers";
+import { build, config, inputs, ofType, one, releases } from "./helpers";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
 
@@ -13,7 +12,7 @@ const external = { postgresql: { enabled: false }, externalDatabase: { enabled: 
 /** The database's generated passwords (EMQX generates its own). */
 const dbPasswords = (rs: RecordedResource[]) => ofType(rs, PASSWORD).filter((r) => r.name.startsWith("pulse-database-"));
 const dbSecret = (rs: RecordedResource[]) => one(rs, SECRET, "pulse-database-secret");
-const pgRelease = (rs: RecordedResource[]) => ofType(rs, RELEASE).filter((r) => inputs(r).name === POSTGRESQL_RELEASE);
+const pgRelease = (rs: RecordedResource[]) => releases(rs, POSTGRESQL_RELEASE);
 
 describe("database", () => {
     describe("in-cluster PostgreSQL", () => {

@@ -3,11 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { DASHBOARD_PASSWORD_KEY, DASHBOARD_USERNAME_KEY, EMQX_RELEASE } from "../components/emqx";
 import { isSecretValue, RecordedResource } from "../lib/mocks";
-import { build, config, inputs, ofType, one } from "./helpers";
+import { build, config, inputs, ofType, one, releases } from "./helpers";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";
-const emqxRelease = (rs: RecordedResource[]) => ofType(rs, RELEASE).filter((r) => inputs(r).name === EMQX_RELEASE);
+const emqxRelease = (rs: RecordedResource[]) => releases(rs, EMQX_RELEASE);
 const dashboardSecret = (rs: RecordedResource[]) => one(rs, SECRET, "pulse-emqx-dashboard");
 
 describe("emqx", () => {

@@ -1,10 +1,11 @@
 /** Shared test helpers: build the platform from a config object under the mocks and query what it registered. */
 import * as path from "path";
 import { createPlatform, Platform } from "../components/platform";
-import { parseConfig, PlatformSecrets, PulseConfig, PulseConfigInput } from "../config";
-import { record, RecordedResource, unwrapSecrets } from "../lib/mocks";
-import { readStackFile, PROJECT_DIR } from "../lib/stackfile";
-import { parseStackConfig } from "../config";
+import { parseConfig, parseStackConfig, PlatformSecrets, PulseConfig, PulseConfigInput } from "../config";
+import { HELM_RELEASE_TYPE } from "../lib/graph";
+import { record, RecordedResource, setStackConfig, unwrapSecrets } from "../lib/mocks";
+import { Render, renderProgram } from "../lib/render";
+import { readStackFile, stackFilePath } from "../lib/stackfile";
 
 export const CI_STACK_FILE = path.join(__dirname, "fixtures", "Pulumi.ci.yaml");
 
@@ -15,8 +16,14 @@ export function config(overrides: PulseConfigInput = {}): PulseConfig {
 
 /** The validated config of a stack file: "dev", "prod" or a path. */
 export function stackConfig(stack: string): PulseConfig {
-    const file = stack.includes("/") ? stack : path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
-    return parseStackConfig(readStackFile(file)).config;
+    return parseStackConfig(readStackFile(stackFilePath(stack))).config;
+}
+
+/** Renders a stack file ("dev", "prod" or a path) in-process, through the program's own loadConfig path. */
+export async function renderStack(stack: string): Promise<Render> {
+    const raw = readStackFile(stackFilePath(stack));
+    setStackConfig(raw.values, [...raw.secretKeys]);
+    return renderProgram();
 }
 
 export interface Built {
@@ -53,6 +60,11 @@ export function one(resources: readonly RecordedResource[], type: string, name?:
         throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name)}`);
     }
     return found[0];
+}
+
+/** The Helm releases named `releaseName` (none when the chart is switched off). */
+export function releases(resources: readonly RecordedResource[], releaseName: string): RecordedResource[] {
+    return ofType(resources, HELM_RELEASE_TYPE).filter((r) => inputs(r).name === releaseName);
 }
 
 /** A resource's inputs with secret markers removed, typed loosely for deep property assertions. */

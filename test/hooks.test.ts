@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { migratorTrigger } from "../components/migrator";
 import { natsInitFiles, streamConfig } from "../components/natsInit";
 import { RecordedResource } from "../lib/mocks";
-import { build, config, inputs, ofType } from "./helpers";
+import { build, config, inputs, ofType, releases } from "./helpers";
 
 const JOB = "kubernetes:batch/v1:Job";
 const job = (rs: RecordedResource[], name: string) => ofType(rs, JOB).find((r) => r.name === name)!;
@@ -46,7 +46,7 @@ describe("hook Jobs", () => {
         it("starts only after the database release and its Secret", async () => {
             const { resources } = await build(config());
             const deps = job(resources, "pulse-migrator").dependencies;
-            const release = ofType(resources, "kubernetes:helm.sh/v3:Release").find((r) => inputs(r).name === "pulse-postgresql")!;
+            const release = releases(resources, "pulse-postgresql")[0];
             const secret = ofType(resources, "kubernetes:core/v1:Secret").find((r) => inputs(r).metadata.name === "pulse-db-secret")!;
             expect(deps).to.include.members([release.urn, secret.urn]);
         });
@@ -90,7 +90,7 @@ describe("hook Jobs", () => {
 
         it("starts only after the NATS release", async () => {
             const { resources } = await build(config());
-            const release = ofType(resources, "kubernetes:helm.sh/v3:Release").find((r) => inputs(r).name === "pulse-nats")!;
+            const release = releases(resources, "pulse-nats")[0];
             expect(job(resources, "pulse-nats-init").dependencies).to.include(release.urn);
         });
     });

@@ -2,10 +2,9 @@ import { resourceRequirements } from "../lib/resources";
 import { expect } from "chai";
 import { NATS_RELEASE } from "../components/nats";
 import { RecordedResource, resolve } from "../lib/mocks";
-import { build, config, inputs, ofType } from "./helpers";
+import { build, config, inputs, releases } from "./helpers";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const natsRelease = (rs: RecordedResource[]) => ofType(rs, RELEASE).filter((r) => inputs(r).name === NATS_RELEASE);
+const natsRelease = (rs: RecordedResource[]) => releases(rs, NATS_RELEASE);
 
 describe("nats", () => {
     it("installs nats 1.2.11 from the nats-io chart repository as release pulse-nats", async () => {

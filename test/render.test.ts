@@ -4,12 +4,10 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { expect } from "chai";
-import { loadConfig, LoadedConfig } from "../config";
 import { RecordedResource } from "../lib/mocks";
-import { manifestOf, REDACTED, renderFiles, renderProgram } from "../lib/render";
-import { PROJECT_DIR, readStackFile, SECRET_PLACEHOLDER } from "../lib/stackfile";
-import { setStackConfig } from "../lib/mocks";
-import { CI_STACK_FILE } from "./helpers";
+import { manifestOf, REDACTED, renderFiles } from "../lib/render";
+import { PROJECT_DIR, SECRET_PLACEHOLDER } from "../lib/stackfile";
+import { CI_STACK_FILE, renderStack } from "./helpers";
 
 const run = promisify(execFile);
 const TSX = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
@@ -39,13 +37,6 @@ function readTree(dir: string): Record<string, string> {
 }
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "pulse-render-"));
-
-/** Renders a stack file in-process through the same loadConfig path as the program. */
-async function renderStack(file: string, loaded: () => LoadedConfig = loadConfig) {
-    const raw = readStackFile(file);
-    setStackConfig(raw.values, [...raw.secretKeys]);
-    return renderProgram(loaded);
-}
 
 describe("offline render", () => {
     it("is deterministic: the same stack renders byte-identical files", async () => {
