@@ -5,6 +5,7 @@ import { expect } from "chai";
 import { PROJECT_DIR } from "../lib/stackfile";
 
 const WORKFLOWS = path.join(PROJECT_DIR, ".github", "workflows");
+const ACTIONS = path.join(PROJECT_DIR, ".github", "actions");
 const scripts = Object.keys(JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).scripts);
 
 interface Step {
@@ -20,7 +21,7 @@ interface Job {
 }
 
 /** Every file and npm script a workflow refers to, with where. */
-function references(file: string): { kind: "npm" | "path" | "pack" | "stack" | "workdir"; value: string; where: string }[] {
+function references(file: string): { kind: "npm" | "path" | "action" | "pack" | "stack" | "workdir"; value: string; where: string }[] {
     const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { jobs: Record<string, Job> };
     const out: ReturnType<typeof references> = [];
     for (const [jobName, job] of Object.entries(doc.jobs)) {
@@ -29,6 +30,7 @@ function references(file: string): { kind: "npm" | "path" | "pack" | "stack" | "
         const stacks = [job.with?.stack, ...(job.strategy?.matrix?.stack ?? [])].filter((s): s is string => typeof s === "string");
         for (const s of stacks) out.push({ kind: "stack", value: s, where });
         for (const step of job.steps ?? []) {
+            if (step.uses?.startsWith("./")) out.push({ kind: "action", value: step.uses, where });
             for (const m of (step.run ?? "").matchAll(/npm run ([\w:-]+)/g)) out.push({ kind: "npm", value: m[1], where });
             if (/(^|\s)npm test\b/.test(step.run ?? "")) out.push({ kind: "npm", value: "test", where });
             for (const m of (step.run ?? "").matchAll(/bash (\S+\.sh)/g)) out.push({ kind: "path", value: m[1], where });
@@ -49,6 +51,8 @@ function missing(refs: ReturnType<typeof references>): string[] {
                     return !scripts.includes(r.value);
                 case "path":
                     return !fs.existsSync(path.join(PROJECT_DIR, r.value));
+                case "action":
+                    return !fs.existsSync(path.join(PROJECT_DIR, r.value, "action.yml"));
                 case "pack":
                     return !fs.existsSync(path.join(PROJECT_DIR, r.value, "PulumiPolicy.yaml"));
                 case "workdir":
@@ -64,7 +68,7 @@ describe("GitHub workflows", () => {
     const files = fs.readdirSync(WORKFLOWS).filter((f) => f.endsWith(".yml"));
 
     it("exist for pull requests and deployments", () => {
-        expect(files).to.include.members(["pull-request.yml", "deploy.yml", "pulumi-up.yml"]);
+        expect(files).to.include.members(["checks.yml", "pull-request.yml", "deploy.yml", "pulumi-up.yml"]);
     });
 
     for (const f of files) {
@@ -80,8 +84,9 @@ describe("GitHub workflows", () => {
             { kind: "npm", value: "no-such-script", where: "x" },
             { kind: "path", value: "scripts/nope.sh", where: "x" },
             { kind: "stack", value: "staging", where: "x" },
+            { kind: "action", value: "./.github/actions/nope", where: "x" },
         ]);
-        expect(bad).to.have.length(3);
+        expect(bad).to.have.length(4);
     });
 
     it("previews both stacks with the policy pack and deploys prod only after dev", () => {
@@ -94,9 +99,10 @@ describe("GitHub workflows", () => {
         expect(up.jobs.up.concurrency).to.deep.equal({ group: "pulumi-up-${{ inputs.stack }}", "cancel-in-progress": false });
     });
 
-    it("pin every action to a version (no branches)", () => {
-        for (const f of files) {
-            for (const m of fs.readFileSync(path.join(WORKFLOWS, f), "utf8").matchAll(/uses: ([^\s#]+)/g)) {
+    it("pin every action to a version (no branches), in workflows and local actions", () => {
+        const actionFiles = fs.readdirSync(ACTIONS).map((a) => path.join(ACTIONS, a, "action.yml"));
+        for (const f of [...files.map((w) => path.join(WORKFLOWS, w)), ...actionFiles]) {
+            for (const m of fs.readFileSync(f, "utf8").matchAll(/uses: ([^\s#]+)/g)) {
                 if (m[1].startsWith("./")) continue;
                 expect(m[1], `${f}: ${m[1]}`).to.match(/@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/);
             }
