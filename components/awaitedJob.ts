@@ -6,33 +6,21 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ResolvedImage } from "../lib/images";
-import { ConfigMount, podStorage } from "../lib/pod";
+import { podStorage, PodArgs } from "../lib/pod";
 import { standardLabels } from "../lib/labels";
 import { resourceRequirements } from "../lib/resources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
-import { ResourcesConfig } from "../config";
 
-type EnvVar = k8s.types.input.core.v1.EnvVar;
 
 export const REPLACE_UNREADY = "pulumi.com/replaceUnready";
 
-export interface AwaitedJobArgs {
-    readonly namespace: pulumi.Input<string>;
-    /** Stable key; the Job is auto-named `pulse-<component>-<suffix>`, its ServiceAccount `pulse-<component>`. */
-    readonly component: string;
-    readonly image: ResolvedImage;
-    readonly imagePullSecrets: readonly string[];
-    readonly resources: ResourcesConfig;
-    readonly command?: readonly string[];
-    readonly env: readonly EnvVar[];
-    readonly configMounts?: Readonly<Record<string, ConfigMount>>;
+/** The Job is auto-named `pulse-<component>-<suffix>`, its ServiceAccount `pulse-<component>`. */
+export interface AwaitedJobArgs extends PodArgs {
     readonly backoffLimit: number;
     readonly activeDeadlineSeconds: number;
     readonly timeoutSeconds: number;
     /** The Job is replaced (re-run) when, and only when, this value (or its pod template) changes. */
     readonly trigger: pulumi.Input<string>;
-    readonly runAsUser: number;
     /** What must be ready before the Job starts (a component stands for all its resources). */
     readonly after?: readonly pulumi.Resource[];
 }
@@ -84,7 +72,7 @@ export class AwaitedJob extends pulumi.ComponentResource {
                                     image: args.image.ref,
                                     imagePullPolicy: args.image.pullPolicy,
                                     ...(args.command ? { command: [...args.command] } : {}),
-                                    env: [...args.env],
+                                    env: [...(args.env ?? [])],
                                     resources: resourceRequirements(args.resources),
                                     securityContext: restrictedContainerSecurityContext({ uid: args.runAsUser, readOnlyRootFilesystem: true }),
                                     volumeMounts: storage.volumeMounts,

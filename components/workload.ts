@@ -6,15 +6,12 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ResourcesConfig } from "../config";
-import { ResolvedImage } from "../lib/images";
-import { ConfigMount, podStorage } from "../lib/pod";
+import { podStorage, PodArgs } from "../lib/pod";
 import { EXPOSURE_ANNOTATION, selectorLabels, standardLabels } from "../lib/labels";
 import { resourceRequirements } from "../lib/resources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
 type Probe = k8s.types.input.core.v1.Probe;
-type EnvVar = k8s.types.input.core.v1.EnvVar;
 type EnvFromSource = k8s.types.input.core.v1.EnvFromSource;
 type Container = k8s.types.input.core.v1.Container;
 
@@ -24,20 +21,12 @@ export interface AutoscalingSpec {
     readonly targetCPUUtilizationPercentage: number;
 }
 
-export interface WorkloadArgs {
-    readonly namespace: pulumi.Input<string>;
-    /** Stable key: objects are named `pulse-<component>`. */
-    readonly component: string;
-    readonly image: ResolvedImage;
-    readonly imagePullSecrets: readonly string[];
+export interface WorkloadArgs extends PodArgs {
     /** Replicas when not autoscaling. */
     readonly replicas: number;
     /** When set, an HPA owns the replica count and the Deployment sets none. */
     readonly autoscaling?: AutoscalingSpec;
-    readonly resources: ResourcesConfig;
-    readonly command?: readonly string[];
     readonly args?: readonly string[];
-    readonly env?: readonly EnvVar[];
     readonly envFrom?: readonly EnvFromSource[];
     /** Named container ports. */
     readonly ports: Readonly<Record<string, number>>;
@@ -48,13 +37,10 @@ export interface WorkloadArgs {
     readonly probes: { readonly liveness?: Probe; readonly readiness?: Probe; readonly startup?: Probe };
     /** Writable emptyDirs: volume name -> mount path. `/tmp` is always there. */
     readonly scratch?: Readonly<Record<string, string>>;
-    readonly configMounts?: Readonly<Record<string, ConfigMount>>;
     /** Pod template annotations, e.g. content checksums that roll the pods on config change. */
     readonly podAnnotations?: Readonly<Record<string, string>>;
     /** Object annotations (e.g. linter waivers with their reason). */
     readonly annotations?: Readonly<Record<string, string>>;
-    /** Non-root identity. */
-    readonly runAsUser: number;
     /** Defaults to runAsUser. */
     readonly runAsGroup?: number;
     /** Default true; false only with a documented reason in `annotations`. */

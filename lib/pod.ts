@@ -1,5 +1,23 @@
 /** Pod storage every Pulse pod shares: a writable /tmp, extra scratch emptyDirs, and ConfigMaps mounted read-only. */
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ResourcesConfig } from "../config";
+import { ResolvedImage } from "./images";
+
+/** What every Pulse pod (Deployment or Job) is made of: one container, its identity and its storage. */
+export interface PodArgs {
+    readonly namespace: pulumi.Input<string>;
+    /** Stable key: objects are named `pulse-<component>` (a Job: `pulse-<component>-<suffix>`). */
+    readonly component: string;
+    readonly image: ResolvedImage;
+    readonly imagePullSecrets: readonly string[];
+    readonly resources: ResourcesConfig;
+    readonly command?: readonly string[];
+    readonly env?: readonly k8s.types.input.core.v1.EnvVar[];
+    readonly configMounts?: Readonly<Record<string, ConfigMount>>;
+    /** Non-root identity. */
+    readonly runAsUser: number;
+}
 
 /** A ConfigMap mounted as a directory. */
 export interface ConfigMount {
