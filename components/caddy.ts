@@ -70,6 +70,7 @@ export class Caddy extends pulumi.ComponentResource {
                 component: "caddy",
                 image: resolveImage(config.caddy.image, config.global, config.appVersion),
                 imagePullSecrets: config.global.imagePullSecrets,
+                awaitReadiness: config.global.awaitReadiness,
                 replicas: config.caddy.replicaCount,
                 resources: config.caddy.resources,
                 command: ["caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"],

@@ -38,6 +38,14 @@ export interface DatabaseConnection {
     readonly inCluster: boolean;
 }
 
+/**
+ * Whether the stack holds data Pulumi must never delete: PostgreSQL in-cluster with `postgresql.protect`. The release,
+ * the database Secret, the generated passwords and the namespace around them are then protected and retained.
+ */
+export function keepsData(postgresql: PulseConfig["postgresql"]): boolean {
+    return postgresql.enabled && postgresql.protect;
+}
+
 export function databaseConnection(postgresql: PulseConfig["postgresql"], external: PulseConfig["externalDatabase"]): DatabaseConnection {
     return postgresql.enabled
         ? {
@@ -116,7 +124,7 @@ export class Database extends pulumi.ComponentResource {
 
         // With in-cluster data, losing a generated password locks Pulse out of its own database: the passwords and
         // the Secret share the release's protection.
-        const keep = connection.inCluster && args.postgresql.protect;
+        const keep = keepsData(args.postgresql);
         const keepOpts: pulumi.CustomResourceOptions = { parent: this, protect: keep, retainOnDelete: keep };
 
         let secret: k8s.core.v1.Secret | undefined;

@@ -2,7 +2,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
-import { standardLabels } from "../lib/labels";
+import { awaitAnnotations } from "../lib/awaits";
+import { annotationsOrNone, standardLabels } from "../lib/labels";
 import { backendTarget } from "../lib/routes";
 
 export interface IngressArgs {
@@ -41,7 +42,7 @@ export class Ingress extends pulumi.ComponentResource {
                     name: "pulse",
                     namespace: args.namespace,
                     labels: standardLabels({ component: "ingress" }),
-                    ...(Object.keys(args.config.ingress.annotations).length > 0 ? { annotations: args.config.ingress.annotations } : {}),
+                    ...annotationsOrNone({ ...args.config.ingress.annotations, ...awaitAnnotations(args.config.global.awaitReadiness) }),
                 },
                 spec: ingressSpec(args.config),
             },

@@ -8,7 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
 import { resolveImage } from "../lib/images";
 import { KEYCLOAK_HTTP_PORT } from "../lib/routes";
-import { selectorLabels, standardLabels } from "../lib/labels";
+import { awaitAnnotations } from "../lib/awaits";
+import { annotationsOrNone, selectorLabels, standardLabels } from "../lib/labels";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { restrictedContainerSecurityContext } from "../lib/security";
 import { DatabaseConnection } from "./database";
@@ -143,7 +144,12 @@ export class Keycloak extends pulumi.ComponentResource {
             this.discoveryService = new k8s.core.v1.Service(
                 `${name}-discovery`,
                 {
-                    metadata: { name: headless, namespace: args.namespace, labels: standardLabels({ component: KEYCLOAK_COMPONENT }) },
+                    metadata: {
+                        name: headless,
+                        namespace: args.namespace,
+                        labels: standardLabels({ component: KEYCLOAK_COMPONENT }),
+                        ...annotationsOrNone(awaitAnnotations(config.global.awaitReadiness)),
+                    },
                     spec: {
                         clusterIP: "None",
                         publishNotReadyAddresses: true,
@@ -164,6 +170,7 @@ export class Keycloak extends pulumi.ComponentResource {
                 component: KEYCLOAK_COMPONENT,
                 image: resolveImage(kc.image, config.global, config.appVersion),
                 imagePullSecrets: config.global.imagePullSecrets,
+                awaitReadiness: config.global.awaitReadiness,
                 replicas: kc.replicaCount,
                 resources: kc.resources,
                 args: [kc.startMode],

@@ -8,7 +8,7 @@ import { PlatformSecrets, PulseConfig } from "../config";
 import { PART_OF } from "../lib/labels";
 import { publicUrl } from "../lib/routes";
 import { Caddy } from "./caddy";
-import { Database } from "./database";
+import { Database, keepsData } from "./database";
 import { Emqx } from "./emqx";
 import { Ingress } from "./ingress";
 import { Keycloak } from "./keycloak";
@@ -77,7 +77,8 @@ export class Platform extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this },
+            // Deleting the namespace deletes the database's volume claims with it: it shares the data's protection.
+            { parent: this, protect: keepsData(config.postgresql), retainOnDelete: keepsData(config.postgresql) },
         );
 
         const namespace = this.namespace.metadata.name;

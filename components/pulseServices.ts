@@ -86,6 +86,7 @@ export class PulseServices extends pulumi.ComponentResource {
                     component: traits.component,
                     image: resolveImage(svc.image, config.global, config.appVersion),
                     imagePullSecrets: config.global.imagePullSecrets,
+                    awaitReadiness: config.global.awaitReadiness,
                     replicas: svc.replicaCount,
                     autoscaling: svc.autoscaling.enabled ? svc.autoscaling : undefined,
                     resources: svc.resources,

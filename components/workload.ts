@@ -7,7 +7,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { podStorage, PodArgs } from "../lib/pod";
-import { EXPOSURE_ANNOTATION, selectorLabels, standardLabels } from "../lib/labels";
+import { awaitAnnotations } from "../lib/awaits";
+import { annotationsOrNone, EXPOSURE_ANNOTATION, selectorLabels, standardLabels } from "../lib/labels";
 import { resourceRequirements } from "../lib/resources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
@@ -50,6 +51,8 @@ export interface WorkloadArgs extends PodArgs {
     readonly initContainers?: readonly Container[];
     /** What must finish before the Deployment is created or rolled (e.g. the migrator Job). */
     readonly rolloutAfter?: readonly pulumi.Resource[];
+    /** `global.awaitReadiness`: false skips Pulumi's wait for the Deployment and Service to be ready. */
+    readonly awaitReadiness: boolean;
 }
 
 /** Probe helper: HTTP GET on a named container port. */
@@ -85,9 +88,10 @@ export class Workload extends pulumi.ComponentResource {
             name: objectName,
             namespace: args.namespace,
             labels,
-            ...(Object.keys(extra).length > 0 ? { annotations: extra } : {}),
+            ...annotationsOrNone(extra),
         });
         const highlyAvailable = minReplicas(args) >= 2;
+        const awaits = awaitAnnotations(args.awaitReadiness);
 
         this.serviceAccount = new k8s.core.v1.ServiceAccount(
             `${name}-sa`,
@@ -125,7 +129,7 @@ export class Workload extends pulumi.ComponentResource {
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
             {
-                metadata: metadata(args.annotations),
+                metadata: metadata({ ...args.annotations, ...awaits }),
                 spec: {
                     // With an HPA the Deployment must not set replicas, or every update resets the HPA's choice.
                     ...(args.autoscaling ? {} : { replicas: args.replicas }),
@@ -159,7 +163,7 @@ export class Workload extends pulumi.ComponentResource {
             this.service = new k8s.core.v1.Service(
                 `${name}-service`,
                 {
-                    metadata: metadata(args.exposure ? { [EXPOSURE_ANNOTATION]: args.exposure.configuredBy } : {}),
+                    metadata: metadata({ ...(args.exposure ? { [EXPOSURE_ANNOTATION]: args.exposure.configuredBy } : {}), ...awaits }),
                     spec: {
                         type: args.exposure?.type ?? "ClusterIP",
                         selector,

@@ -336,6 +336,12 @@ const global = z
             .array(k8sName("a Secret name"))
             .default([])
             .describe("Names of docker-registry Secrets in the namespace, used by every pod"),
+        awaitReadiness: bool()
+            .default(true)
+            .describe(
+                "Wait for Deployments to be available, Services to have endpoints and the Ingress an address; false annotates them " +
+                    "`pulumi.com/skipAwait` (API servers without kubelets, as in the integration test). Jobs are always awaited",
+            ),
     })
     .prefault({});
 

@@ -33,3 +33,8 @@ export function standardLabels(args: LabelArgs): Record<string, string> {
         ...(args.version === undefined ? {} : { "app.kubernetes.io/version": args.version }),
     };
 }
+
+/** `{ annotations }` for object metadata, or nothing when there are none (no empty map in the manifests). */
+export function annotationsOrNone(annotations: Readonly<Record<string, string>>): { annotations?: Record<string, string> } {
+    return Object.keys(annotations).length > 0 ? { annotations: { ...annotations } } : {};
+}

@@ -6,6 +6,7 @@ import { isSecretValue, RecordedResource } from "../lib/mocks";
 import { build, config, inputs, ofType, one, releases } from "./helpers";
 
 const SECRET = "kubernetes:core/v1:Secret";
+const NAMESPACE = "kubernetes:core/v1:Namespace";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
 
 const external = { postgresql: { enabled: false }, externalDatabase: { enabled: true, host: "pulse.abc.eu-west-1.rds.amazonaws.com" } };
@@ -93,11 +94,12 @@ describe("database", () => {
 
         it("protects the release, its Secret and generated passwords unless postgresql.protect is false", async () => {
             const kept = (await build(config())).resources;
-            for (const r of [pgRelease(kept)[0], dbSecret(kept), ...dbPasswords(kept)]) {
+            // The namespace too: deleting it would delete the database's volume claims.
+            for (const r of [pgRelease(kept)[0], dbSecret(kept), ...dbPasswords(kept), one(kept, NAMESPACE)]) {
                 expect(r.protect && r.retainOnDelete, r.name).to.equal(true);
             }
             const loose = (await build(config({ postgresql: { protect: false } }))).resources;
-            for (const r of [pgRelease(loose)[0], dbSecret(loose), ...dbPasswords(loose)]) {
+            for (const r of [pgRelease(loose)[0], dbSecret(loose), ...dbPasswords(loose), one(loose, NAMESPACE)]) {
                 expect(r.protect || r.retainOnDelete, r.name).to.equal(false);
             }
         });
@@ -113,6 +115,7 @@ describe("database", () => {
             expect(Object.keys(s).sort()).to.deep.equal(["password", "url", "username"]);
             expect(s.url).to.equal("postgresql://iot:managed-pw@pulse.abc.eu-west-1.rds.amazonaws.com:5432/iotcloud?sslmode=require");
             expect(secret.protect).to.equal(false);
+            expect(one(resources, NAMESPACE).retainOnDelete, "no in-cluster data: the namespace is not retained").to.equal(false);
             expect(platform.database.connection).to.include({ host: "pulse.abc.eu-west-1.rds.amazonaws.com", port: 5432, inCluster: false });
         });
 

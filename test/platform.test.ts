@@ -4,9 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { createPlatform, POD_SECURITY_VERSION } from "../components/platform";
 import { loadConfig } from "../config";
-import { record, resolve, setStackConfig } from "../lib/mocks";
+import { record, RecordedResource, resolve, setStackConfig } from "../lib/mocks";
 import { PROJECT_DIR } from "../lib/stackfile";
-import { build, config, inputs, one } from "./helpers";
+import { build, config, inputs, ofType, one, stackConfig } from "./helpers";
 
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 
@@ -22,6 +22,28 @@ describe("platform", () => {
             "pod-security.kubernetes.io/audit": "restricted",
         });
         expect(await resolve(platform.outputs.namespace)).to.equal("pulse-staging");
+    });
+
+    describe("global.awaitReadiness", () => {
+        const AWAITED_BY_READINESS = ["kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service", "kubernetes:networking.k8s.io/v1:Ingress"];
+        const skipsAwait = (r: RecordedResource) => inputs(r).metadata?.annotations?.["pulumi.com/skipAwait"] === "true";
+        // Keycloak's headless discovery Service and the Ingress exist only in the highly available stack.
+        const prod = () => stackConfig("prod");
+
+        it("by default, nothing skips Pulumi's readiness await", async () => {
+            const { resources } = await build(prod());
+            expect(resources.filter((r) => r.custom && skipsAwait(r)).map((r) => r.name)).to.deep.equal([]);
+        });
+
+        it("false skips it on every Deployment, Service and Ingress, and never on a Job", async () => {
+            const { resources } = await build({ ...prod(), global: { ...prod().global, awaitReadiness: false } });
+            const awaited = resources.filter((r) => AWAITED_BY_READINESS.includes(r.type));
+            expect(awaited.map((r) => r.type)).to.include.members(AWAITED_BY_READINESS);
+            for (const r of awaited) expect(skipsAwait(r), r.name).to.equal(true);
+            const jobs = ofType(resources, "kubernetes:batch/v1:Job");
+            expect(jobs).to.have.length(2);
+            for (const j of jobs) expect(skipsAwait(j), j.name).to.equal(false);
+        });
     });
 
     it("parents every resource to a pulse:<module>:<Class> component defined in components/<module>.ts", async () => {

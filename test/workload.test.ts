@@ -16,6 +16,7 @@ function args(overrides: Partial<WorkloadArgs> = {}): WorkloadArgs {
         ports: { http: 8080 },
         probes: { readiness: httpProbe("http", "/ready"), liveness: httpProbe("http", "/live") },
         runAsUser: 10001,
+        awaitReadiness: true,
         ...overrides,
     };
 }
