@@ -1,0 +1,62 @@
+import * as fs from "fs";
+import * as path from "path";
+import { expect } from "chai";
+import { PROJECT_DIR } from "../lib/stackfile";
+
+const read = (...p: string[]) => fs.readFileSync(path.join(PROJECT_DIR, ...p), "utf8");
+const installed = (pkg: string) => JSON.parse(read("node_modules", pkg, "package.json")).version as string;
+/** `NAME=value` from scripts/toolchain.sh. */
+const scriptVar = (name: string) => {
+    const m = new RegExp(`^${name}=(\\S+)$`, "m").exec(read("scripts", "toolchain.sh"));
+    if (!m) throw new Error(`scripts/toolchain.sh sets no ${name}`);
+    return m[1];
+};
+/** The version a wrapper go.mod requires of a module. */
+const required = (wrapper: string, module: string) => {
+    const m = new RegExp(`^\\s*(?:require\\s+)?${module.replace(/[.]/g, "\\.")} (v\\S+)`, "m").exec(read("toolchain", wrapper, "go.mod"));
+    if (!m) throw new Error(`toolchain/${wrapper}/go.mod does not require ${module}`);
+    return m[1];
+};
+
+/** Staging replaces (`k8s.io/x => k8s.io/x v0.y.z`) of a go.mod. */
+export function stagingReplaces(goMod: string): { module: string; version: string }[] {
+    return [...goMod.matchAll(/^\s*(k8s\.io\/[\w-]+) => (k8s\.io\/[\w-]+) (v\S+)$/gm)].map((m) => {
+        if (m[1] !== m[2]) throw new Error(`${m[1]} is replaced by another module (${m[2]})`);
+        return { module: m[1], version: m[3] };
+    });
+}
+
+describe("integration toolchain (scripts/toolchain.sh, toolchain/*)", () => {
+    it("builds the Pulumi CLI at the version of @pulumi/pulumi in the lockfile", () => {
+        const v = `v${installed("@pulumi/pulumi")}`;
+        expect(required("pulumi", "github.com/pulumi/pulumi/pkg/v3")).to.equal(v);
+        expect(required("pulumi", "github.com/pulumi/pulumi/sdk/v3")).to.equal(v);
+        expect(scriptVar("PULUMI_VERSION")).to.equal(v);
+    });
+
+    it("builds the one Kubernetes provider version the script names, and the README says which @pulumi/kubernetes it stands in for", () => {
+        const commit = scriptVar("PROVIDER_COMMIT");
+        expect(required("kubernetes-provider", "github.com/pulumi/pulumi-kubernetes/provider/v4")).to.equal(commit);
+        const readme = read("README.md");
+        expect(readme).to.include(commit);
+        expect(readme).to.include(`@pulumi/kubernetes ${installed("@pulumi/kubernetes")}`);
+    });
+
+    it("builds kube-apiserver with every staging module at the matching v0.x release", () => {
+        const k8sVersion = scriptVar("KUBERNETES_VERSION");
+        expect(required("kubernetes", "k8s.io/kubernetes")).to.equal(k8sVersion);
+        const replaces = stagingReplaces(read("toolchain", "kubernetes", "go.mod"));
+        expect(replaces.map((r) => r.module)).to.include.members(["k8s.io/api", "k8s.io/apiserver", "k8s.io/client-go", "k8s.io/pod-security-admission"]);
+        for (const r of replaces) expect(r.version, r.module).to.equal(k8sVersion.replace(/^v1\./, "v0."));
+    });
+
+    it("catches a staging module left at another version, or replaced by a different module", () => {
+        const bad = "replace (\n\tk8s.io/api => k8s.io/api v0.35.4\n\tk8s.io/apiserver => k8s.io/apiserver v0.34.0\n)";
+        expect(stagingReplaces(bad).find((r) => r.module === "k8s.io/apiserver")!.version).to.equal("v0.34.0");
+        expect(() => stagingReplaces("\tk8s.io/api => k8s.io/apimachinery v0.35.4")).to.throw(/replaced by another module/);
+    });
+
+    it("builds etcd 3.5.x, the version the script names", () => {
+        expect(required("etcd", "go.etcd.io/etcd/server/v3")).to.equal(scriptVar("ETCD_VERSION")).and.to.match(/^v3\.5\./);
+    });
+});
