@@ -16,7 +16,7 @@ import { SERVICE_NAMES } from "../../config";
 import { SERVICE_TRAITS } from "../../components/pulseServices";
 import { PROJECT_DIR } from "../../lib/stackfile";
 import { Cluster, startCluster } from "./cluster";
-import { createStack, Step, stepOf } from "./stack";
+import { createStack, STACK, Step, stepOf } from "./stack";
 
 const NAMESPACE = "pulse-it";
 const TOOLCHAIN_BIN = path.join(PROJECT_DIR, ".tools", "toolchain", "bin");
@@ -138,6 +138,18 @@ describe("integration: Pulse on a real API server with the real Pulumi engine", 
         expect(deployments).to.deep.equal(expected);
         expect(firstUpState.filter((r) => r.type === JOB)).to.have.length(2);
         expect(completer.errors).to.deep.equal([]);
+    });
+
+    it("keeps the passwords encrypted in the state and the stack file, and delivers them in the Secret", async () => {
+        const state = JSON.stringify(await stack.exportStack());
+        const stackFile = fs.readFileSync(path.join(dir, "project", `Pulumi.${STACK}.yaml`), "utf8");
+        for (const value of Object.values(SECRETS)) {
+            expect(state.includes(value), "state holds a password in plain text").to.equal(false);
+            expect(stackFile.includes(value), "stack file holds a password in plain text").to.equal(false);
+        }
+        const core = kc.makeApiClient(k8s.CoreV1Api);
+        const secret = await core.readNamespacedSecret({ name: "pulse-db-secret", namespace: NAMESPACE });
+        expect(Buffer.from(secret.data!.password, "base64").toString()).to.equal(SECRETS.dbPassword);
     });
 
     it("a second pulumi up changes nothing", async () => {
