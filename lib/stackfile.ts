@@ -9,6 +9,11 @@ import * as YAML from "yaml";
 import { NAMESPACE, RawStackConfig } from "../config";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
+/** The version of an npm package as installed from the lockfile. */
+export function installedVersion(pkg: string, projectDir = PROJECT_DIR): string {
+    return JSON.parse(fs.readFileSync(path.join(projectDir, "node_modules", pkg, "package.json"), "utf8")).version;
+}
+
 export const SECRET_PLACEHOLDER = "offline-render-placeholder";
 
 interface ProjectConfigDecl {

@@ -1,10 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
-import { PROJECT_DIR } from "../lib/stackfile";
+import { installedVersion, PROJECT_DIR } from "../lib/stackfile";
 
 const read = (...p: string[]) => fs.readFileSync(path.join(PROJECT_DIR, ...p), "utf8");
-const installed = (pkg: string) => JSON.parse(read("node_modules", pkg, "package.json")).version as string;
 /** `NAME=value` from scripts/toolchain.sh. */
 const scriptVar = (name: string) => {
     const m = new RegExp(`^${name}=(\\S+)$`, "m").exec(read("scripts", "toolchain.sh"));
@@ -28,7 +27,7 @@ export function stagingReplaces(goMod: string): { module: string; version: strin
 
 describe("integration toolchain (scripts/toolchain.sh, toolchain/*)", () => {
     it("builds the Pulumi CLI at the version of @pulumi/pulumi in the lockfile", () => {
-        const v = `v${installed("@pulumi/pulumi")}`;
+        const v = `v${installedVersion("@pulumi/pulumi")}`;
         expect(required("pulumi", "github.com/pulumi/pulumi/pkg/v3")).to.equal(v);
         expect(required("pulumi", "github.com/pulumi/pulumi/sdk/v3")).to.equal(v);
         expect(scriptVar("PULUMI_VERSION")).to.equal(v);
@@ -39,7 +38,7 @@ describe("integration toolchain (scripts/toolchain.sh, toolchain/*)", () => {
         expect(required("kubernetes-provider", "github.com/pulumi/pulumi-kubernetes/provider/v4")).to.equal(commit);
         const readme = read("README.md");
         expect(readme).to.include(commit);
-        expect(readme).to.include(`@pulumi/kubernetes ${installed("@pulumi/kubernetes")}`);
+        expect(readme).to.include(`@pulumi/kubernetes ${installedVersion("@pulumi/kubernetes")}`);
     });
 
     it("builds kube-apiserver with every staging module at the matching v0.x release", () => {

@@ -10,7 +10,7 @@ import * as path from "path";
 import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { createPlatform } from "../../components/platform";
 import { loadConfig } from "../../config";
-import { PROJECT_DIR } from "../../lib/stackfile";
+import { installedVersion, PROJECT_DIR } from "../../lib/stackfile";
 
 export const STACK = "integration";
 export const FIXTURE = path.join(__dirname, `Pulumi.${STACK}.yaml`);
@@ -21,11 +21,6 @@ export interface StackEnv {
     readonly kubeconfig: string;
     /** Scratch directory for the backend, PULUMI_HOME and the project copy. */
     readonly dir: string;
-}
-
-/** The version of a package as installed (the lockfile's). */
-export function installedVersion(pkg: string): string {
-    return JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "node_modules", pkg, "package.json"), "utf8")).version;
 }
 
 /** Creates the stack in a scratch copy of the project (Pulumi.yaml + the integration stack file). */
