@@ -4,12 +4,17 @@
 #   pulumi-resource-kubernetes   Kubernetes provider plugin     toolchain/kubernetes-provider
 #   kube-apiserver               Kubernetes API server          toolchain/kubernetes
 #   kube-controller-manager      Kubernetes controllers         toolchain/kubernetes
+#   kube-scheduler               Kubernetes scheduler           toolchain/kubernetes
+#   kubectl                      kubectl (kwokctl's checks)     toolchain/kubernetes
 #   etcd                         etcd server                    toolchain/etcd
+#   helm                         helm (`helm template`)         toolchain/helm
+#   kwok, kwokctl                KWOK: simulated nodes, and     toolchain/kwok
+#                                the cluster manager running the binaries above
 # Each binary is built from a small committed wrapper module (go.mod + go.sum): `go install pkg@version` refuses
 # modules that carry replace directives, and upstream's replaces must be repeated. Versions live in those go.mod
 # files; a unit test ties them to package-lock.json.
 #
-# Output: .tools/toolchain/bin (git-ignored). Idempotent: a binary is rebuilt only when its wrapper module, the
+# Output: .tools/toolchain/bin (git-ignored), and KWOK's stock stages in .tools/toolchain/kwok-stages. Idempotent: a binary is rebuilt only when its wrapper module, the
 # ldflags or the Go version change (stamp file next to it). Prints the time each build took.
 #
 # Not built, because the proxy refuses the modules (403 "This module version is not available"); see the README:
@@ -33,11 +38,14 @@ export GOSUMDB=off GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0
 PULUMI_VERSION=v3.248.0
 KUBERNETES_VERSION=v1.35.4
 ETCD_VERSION=v3.5.35
+KWOK_VERSION=v0.8.0
+HELM_VERSION=v3.18.6
 PROVIDER_COMMIT=v4.0.0-20260115033456-f47bc2d6f199
 
 K8S_VERSION_PKG=k8s.io/component-base/version
 KUBE_LDFLAGS="-s -w -X $K8S_VERSION_PKG.gitVersion=$KUBERNETES_VERSION -X $K8S_VERSION_PKG.gitMajor=1"
 KUBE_LDFLAGS+=" -X $K8S_VERSION_PKG.gitMinor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2) -X $K8S_VERSION_PKG.gitTreeState=clean"
+KWOK_LDFLAGS="-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}"
 
 # name|wrapper dir|package|ldflags
 TARGETS=(
@@ -46,6 +54,12 @@ TARGETS=(
     "etcd|toolchain/etcd|go.etcd.io/etcd/server/v3|-s -w"
     "kube-apiserver|toolchain/kubernetes|k8s.io/kubernetes/cmd/kube-apiserver|$KUBE_LDFLAGS"
     "kube-controller-manager|toolchain/kubernetes|k8s.io/kubernetes/cmd/kube-controller-manager|$KUBE_LDFLAGS"
+    "kube-scheduler|toolchain/kubernetes|k8s.io/kubernetes/cmd/kube-scheduler|$KUBE_LDFLAGS"
+    "kubectl|toolchain/kubernetes|k8s.io/kubernetes/cmd/kubectl|$KUBE_LDFLAGS"
+    "helm|toolchain/helm|helm.sh/helm/v3/cmd/helm|-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+    "kwok|toolchain/kwok|sigs.k8s.io/kwok/cmd/kwok|$KWOK_LDFLAGS"
+    # kwokctl's default Kubernetes version decides the flags it passes: the version built here.
+    "kwokctl|toolchain/kwok|sigs.k8s.io/kwok/cmd/kwokctl|$KWOK_LDFLAGS -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${KUBERNETES_VERSION#v}"
 )
 
 stamp_of() { # dir ldflags
@@ -86,5 +100,15 @@ for target in "${TARGETS[@]}"; do
     echo "$want" > "$BIN/$name.stamp"
     echo "built $name in $(( $(date +%s) - start )) s"
 done
-[ $check_only = 1 ] && exit $stale
+# KWOK's stock stages (nodes initialised, pods Running and Ready, Job pods completed, pods deleted), from the pinned
+# module: the integration suite builds its simulated cluster's behaviour from them (test/integration/kwok.ts).
+STAGES="$ROOT/.tools/toolchain/kwok-stages"
+STAGE_FILES=(node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete)
+if [ $check_only = 1 ]; then
+    for f in "${STAGE_FILES[@]}"; do [ -f "$STAGES/$(basename "$f").yaml" ] || { echo "missing: kwok stage $f"; stale=1; }; done
+    exit $stale
+fi
+kwok_dir=$(cd toolchain/kwok && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+mkdir -p "$STAGES"
+for f in "${STAGE_FILES[@]}"; do install -m 0644 "$kwok_dir/kustomize/stage/$f.yaml" "$STAGES/"; done
 echo "toolchain ready in $BIN ($(( $(date +%s) - total_start )) s)"

@@ -58,4 +58,14 @@ describe("integration toolchain (scripts/toolchain.sh, toolchain/*)", () => {
     it("builds etcd 3.5.x, the version the script names", () => {
         expect(required("etcd", "go.etcd.io/etcd/server/v3")).to.equal(scriptVar("ETCD_VERSION")).and.to.match(/^v3\.5\./);
     });
+
+    it("builds kwok and kwokctl (the simulated cluster) at the version the script names", () => {
+        expect(required("kwok", "sigs.k8s.io/kwok")).to.equal(scriptVar("KWOK_VERSION"));
+    });
+
+    it("builds helm at the version the Kubernetes provider embeds, so `helm template` renders as the provider installs", () => {
+        const embedded = required("kubernetes-provider", "helm.sh/helm/v3");
+        expect(required("helm", "helm.sh/helm/v3")).to.equal(embedded);
+        expect(scriptVar("HELM_VERSION")).to.equal(embedded);
+    });
 });
