@@ -1,26 +1,32 @@
 /**
- * A Job that `pulumi up` waits for, replacing a Helm hook: auto-named so each replacement gets a fresh name,
- * re-run only when its trigger changes, retried on the next `up` after a failure (`pulumi.com/replaceUnready`), bounded
- * by backoffLimit / activeDeadlineSeconds, with a Pulumi timeout above the deadline. Pods run under Pod Security
- * "restricted" with their own token-less ServiceAccount.
+ * A Job that `pulumi up` waits for, replacing a Helm hook: named after its trigger, so each change of the trigger runs
+ * a new Job under a new name, and an `up` interrupted while the Job runs adopts it by name on the next `up` instead of
+ * starting a second one; retried on the next `up` after a failure (`pulumi.com/replaceUnready`, which deletes the
+ * failed Job first: same name); bounded by backoffLimit / activeDeadlineSeconds, with a Pulumi timeout above the
+ * deadline. Pods run under Pod Security "restricted" with their own token-less ServiceAccount.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { podStorage, PodArgs } from "../lib/pod";
+import { checksum } from "../lib/checksum";
 import { standardLabels } from "../lib/labels";
 import { resourceRequirements } from "../lib/resources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
-
 export const REPLACE_UNREADY = "pulumi.com/replaceUnready";
 
-/** The Job is auto-named `pulse-<component>-<suffix>`, its ServiceAccount `pulse-<component>`. */
+/** `pulse-<component>-<first 10 hex of the trigger's hash>`. */
+export function jobName(component: string, trigger: string): string {
+    return `pulse-${component}-${checksum(trigger).slice(0, 10)}`;
+}
+
+/** The Job is named `jobName(component, trigger)`, its ServiceAccount `pulse-<component>`. */
 export interface AwaitedJobArgs extends PodArgs {
     readonly backoffLimit: number;
     readonly activeDeadlineSeconds: number;
     readonly timeoutSeconds: number;
-    /** The Job is replaced (re-run) when, and only when, this value (or its pod template) changes. */
-    readonly trigger: pulumi.Input<string>;
+    /** The Job runs again (a new Job, by name) when, and only when, this value changes, or its pod template does. */
+    readonly trigger: string;
     /** What must be ready before the Job starts (a component stands for all its resources). */
     readonly after?: readonly pulumi.Resource[];
 }
@@ -46,7 +52,7 @@ export class AwaitedJob extends pulumi.ComponentResource {
             objectName,
             {
                 metadata: {
-                    // No name: Pulumi auto-names the Job, so a replacement never collides with the old one.
+                    name: jobName(args.component, args.trigger),
                     namespace: args.namespace,
                     labels,
                     annotations: {
@@ -86,7 +92,6 @@ export class AwaitedJob extends pulumi.ComponentResource {
             {
                 parent: this,
                 dependsOn: [...(args.after ?? [])],
-                replacementTrigger: args.trigger,
                 customTimeouts: { create: timeout, update: timeout },
             },
         );

@@ -43,6 +43,8 @@ export function caddyfile(table: readonly Route[]): string {
 export interface CaddyArgs {
     readonly namespace: pulumi.Input<string>;
     readonly config: PulseConfig;
+    /** The Services it proxies to: Caddy rolls out once they are ready, so it never serves a route with no backend. */
+    readonly after: readonly pulumi.Resource[];
 }
 
 export class Caddy extends pulumi.ComponentResource {
@@ -88,6 +90,7 @@ export class Caddy extends pulumi.ComponentResource {
                 runAsUser: CADDY_UID,
                 // The caddy binary carries a file capability (cap_net_bind_service): exec fails unless it is in the bounding set.
                 addCapabilities: ["NET_BIND_SERVICE"],
+                rolloutAfter: args.after,
             },
             { parent: this },
         );

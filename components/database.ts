@@ -18,6 +18,8 @@ export interface DatabaseArgs {
     readonly postgresql: PulseConfig["postgresql"];
     readonly externalDatabase: PulseConfig["externalDatabase"];
     readonly global: PulseConfig["global"];
+    /** `pulse:chartRepositoryPassword`, for a chart from a private repository. */
+    readonly chartRepositoryPassword?: pulumi.Output<string>;
     /** True: the Secret is managed outside Pulumi and only referenced. */
     readonly secretsExternal: boolean;
     /** `pulse:dbPassword`; generated when absent (in-cluster only: validation requires it for a managed database). */
@@ -104,7 +106,11 @@ export function postgresqlValues(pg: PulseConfig["postgresql"], global: PulseCon
             },
             // The volume outlives the StatefulSet: deleting or scaling the release never deletes data.
             persistentVolumeClaimRetentionPolicy: { enabled: true, whenDeleted: "Retain", whenScaled: "Retain" },
+            // The program owns the namespace's NetworkPolicies (components/networkPolicies.ts). The chart's own is on by
+            // default, admits every pod to 5432 and allows all egress.
+            networkPolicy: { enabled: false },
         },
+        readReplicas: { networkPolicy: { enabled: false } },
         // Its init container runs as root: never under Pod Security "restricted".
         volumePermissions: { enabled: false },
     };
@@ -158,6 +164,8 @@ export class Database extends pulumi.ComponentResource {
                     source: args.postgresql.chart,
                     namespace: args.namespace,
                     values: postgresqlValues(args.postgresql, args.global),
+                    awaitReadiness: args.global.awaitReadiness,
+                    repositoryPassword: args.chartRepositoryPassword,
                 },
                 // The chart's pods read the Secret at start: it must exist before the release installs.
                 { ...keepOpts, dependsOn: secret ? [secret] : [] },

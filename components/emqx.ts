@@ -24,6 +24,8 @@ export interface EmqxArgs {
     readonly namespace: pulumi.Input<string>;
     readonly emqx: PulseConfig["emqx"];
     readonly global: PulseConfig["global"];
+    /** `pulse:chartRepositoryPassword`, for a chart from a private repository. */
+    readonly chartRepositoryPassword?: pulumi.Output<string>;
     /** Name of the dashboard Secret (created here unless secrets are external). */
     readonly dashboardSecretName: string;
     readonly secretsExternal: boolean;
@@ -96,6 +98,8 @@ export class Emqx extends pulumi.ComponentResource {
                     source: emqx.chart,
                     namespace: args.namespace,
                     values: emqxValues(emqx, args.global, args.dashboardSecretName),
+                    awaitReadiness: args.global.awaitReadiness,
+                    repositoryPassword: args.chartRepositoryPassword,
                 },
                 { parent: this, dependsOn: this.dashboardSecret ? [this.dashboardSecret] : [] },
             );

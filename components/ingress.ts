@@ -9,6 +9,8 @@ import { backendTarget } from "../lib/routes";
 export interface IngressArgs {
     readonly namespace: pulumi.Input<string>;
     readonly config: PulseConfig;
+    /** The Services it routes to: its await (an address from the controller) starts once they are ready. */
+    readonly after: readonly pulumi.Resource[];
 }
 
 /** The Ingress spec: every path to its backend's Service on the named port `http` (never Keycloak's management port). */
@@ -42,11 +44,14 @@ export class Ingress extends pulumi.ComponentResource {
                     name: "pulse",
                     namespace: args.namespace,
                     labels: standardLabels({ component: "ingress" }),
-                    ...annotationsOrNone({ ...args.config.ingress.annotations, ...awaitAnnotations(args.config.global.awaitReadiness) }),
+                    ...annotationsOrNone({
+                        ...args.config.ingress.annotations,
+                        ...awaitAnnotations(args.config.global.awaitReadiness && args.config.ingress.awaitLoadBalancer),
+                    }),
                 },
                 spec: ingressSpec(args.config),
             },
-            { parent: this },
+            { parent: this, dependsOn: [...args.after] },
         );
         this.registerOutputs({ name: "pulse" });
     }

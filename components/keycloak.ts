@@ -9,7 +9,7 @@ import { PulseConfig } from "../config";
 import { resolveImage } from "../lib/images";
 import { KEYCLOAK_HTTP_PORT } from "../lib/routes";
 import { awaitAnnotations } from "../lib/awaits";
-import { annotationsOrNone, selectorLabels, standardLabels } from "../lib/labels";
+import { selectorLabels, standardLabels } from "../lib/labels";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { restrictedContainerSecurityContext } from "../lib/security";
 import { DatabaseConnection } from "./database";
@@ -148,7 +148,9 @@ export class Keycloak extends pulumi.ComponentResource {
                         name: headless,
                         namespace: args.namespace,
                         labels: standardLabels({ component: KEYCLOAK_COMPONENT }),
-                        ...annotationsOrNone(awaitAnnotations(config.global.awaitReadiness)),
+                        // Peers must find each other while they start, before any is ready: it lists unready pods and
+                        // exists before them, so there is nothing to wait for.
+                        annotations: awaitAnnotations(false),
                     },
                     spec: {
                         clusterIP: "None",
@@ -202,7 +204,7 @@ export class Keycloak extends pulumi.ComponentResource {
                     "kube-score/ignore": "container-security-context-readonlyrootfilesystem,container-security-context-user-group-id",
                 },
                 readOnlyRootFilesystem: false,
-                rolloutAfter: args.rolloutAfter,
+                rolloutAfter: [...args.rolloutAfter, ...(this.discoveryService ? [this.discoveryService] : [])],
                 runAsUser: KEYCLOAK_UID,
                 runAsGroup: KEYCLOAK_UID,
                 initContainers: [

@@ -23,6 +23,8 @@ export interface NatsArgs {
     readonly namespace: pulumi.Input<string>;
     readonly nats: PulseConfig["nats"];
     readonly global: PulseConfig["global"];
+    /** `pulse:chartRepositoryPassword`, for a chart from a private repository. */
+    readonly chartRepositoryPassword?: pulumi.Output<string>;
 }
 
 export function natsValues(nats: PulseConfig["nats"], global: PulseConfig["global"]): Record<string, unknown> {
@@ -82,6 +84,8 @@ export class Nats extends pulumi.ComponentResource {
                     source: nats.chart,
                     namespace: args.namespace,
                     values: natsValues(nats, args.global),
+                    awaitReadiness: args.global.awaitReadiness,
+                    repositoryPassword: args.chartRepositoryPassword,
                 },
                 { parent: this },
             );

@@ -33,6 +33,8 @@ export interface NetworkPolicyRule {
     readonly name: string;
     readonly spec: NetworkPolicySpec;
     readonly annotations?: Record<string, string>;
+    /** The rule's earlier name: its Pulumi resource keeps its identity (an alias) while the object is renamed. */
+    readonly formerName?: string;
 }
 
 /** The rules for a config; pure, so tests read them without the mocks. */
@@ -121,7 +123,9 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
     }
     if (config.postgresql.enabled) {
         rules.push({
-            name: "pulse-postgresql",
+            // Not "pulse-postgresql": the chart's own NetworkPolicy has that name (upstream-charts.md).
+            name: "pulse-allow-postgresql",
+            formerName: "pulse-postgresql",
             annotations: DANGLING_WAIVER,
             spec: {
                 podSelector: releasePods(POSTGRESQL_RELEASE),
@@ -133,7 +137,8 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
     if (config.nats.enabled) {
         const own = { podSelector: releasePods(NATS_RELEASE) };
         rules.push({
-            name: "pulse-nats",
+            name: "pulse-allow-nats",
+            formerName: "pulse-nats",
             annotations: DANGLING_WAIVER,
             spec: {
                 podSelector: releasePods(NATS_RELEASE),
@@ -146,7 +151,8 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
     if (config.emqx.enabled) {
         const own = { podSelector: releasePods(EMQX_RELEASE) };
         rules.push({
-            name: "pulse-emqx",
+            name: "pulse-allow-emqx",
+            formerName: "pulse-emqx",
             annotations: DANGLING_WAIVER,
             spec: {
                 podSelector: releasePods(EMQX_RELEASE),
@@ -187,7 +193,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                         },
                         spec: rule.spec,
                     },
-                    { parent: this },
+                    { parent: this, ...(rule.formerName ? { aliases: [{ name: rule.formerName }] } : {}) },
                 ),
         );
         this.registerOutputs({ count: this.policies.length });

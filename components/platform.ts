@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformSecrets, PulseConfig } from "../config";
 import { PART_OF } from "../lib/labels";
-import { publicUrl } from "../lib/routes";
+import { Backend, publicUrl, Route, routes } from "../lib/routes";
 import { Caddy } from "./caddy";
 import { Database, keepsData } from "./database";
 import { Emqx } from "./emqx";
@@ -98,6 +98,7 @@ export class Platform extends pulumi.ComponentResource {
                 secretsExternal,
                 password: secrets.dbPassword,
                 adminPassword: secrets.postgresPassword,
+                chartRepositoryPassword: secrets.chartRepositoryPassword,
             },
             { parent: this },
         );
@@ -110,10 +111,15 @@ export class Platform extends pulumi.ComponentResource {
                 dashboardSecretName: config.secrets.emqxDashboard,
                 secretsExternal,
                 dashboardPassword: secrets.emqxDashboardPassword,
+                chartRepositoryPassword: secrets.chartRepositoryPassword,
             },
             { parent: this },
         );
-        this.nats = new Nats(`${name}-nats`, { namespace, nats: config.nats, global: config.global }, { parent: this });
+        this.nats = new Nats(
+            `${name}-nats`,
+            { namespace, nats: config.nats, global: config.global, chartRepositoryPassword: secrets.chartRepositoryPassword },
+            { parent: this },
+        );
 
         // The hooks: migrations and JetStream streams, once their dependencies are up; in parallel.
         this.migrator = new Migrator(
@@ -162,8 +168,19 @@ export class Platform extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        if (config.caddy.enabled) this.caddy = new Caddy(`${name}-caddy`, { namespace, config }, { parent: this });
-        if (config.ingress.enabled) this.ingress = new Ingress(`${name}-ingress`, { namespace, config }, { parent: this });
+        // The entry points come last: each waits for the Services it routes to.
+        const serviceOf = (backend: Backend): pulumi.Resource[] => {
+            const workload = backend === "keycloak" ? this.keycloak.workload : backend === "caddy" ? this.caddy?.workload : this.services.workloads[backend];
+            return workload?.service ? [workload.service] : [];
+        };
+        const backendsOf = (table: readonly Route[]) => [...new Set(table.map((r) => r.backend))].flatMap(serviceOf);
+        if (config.caddy.enabled) {
+            const proxied = routes(config).filter((r) => r.backend !== "caddy");
+            this.caddy = new Caddy(`${name}-caddy`, { namespace, config, after: backendsOf(proxied) }, { parent: this });
+        }
+        if (config.ingress.enabled) {
+            this.ingress = new Ingress(`${name}-ingress`, { namespace, config, after: backendsOf(routes(config)) }, { parent: this });
+        }
 
         this.outputs = {
             namespace,

@@ -65,6 +65,28 @@ export function tcpProbe(port: string, timing: Omit<Probe, "tcpSocket"> = {}): P
     return { tcpSocket: { port }, ...timing };
 }
 
+const num = (v: unknown, fallback: number) => (typeof v === "number" ? v : fallback);
+
+/** Seconds an image pull may take before a pod starts (Pulumi's await covers it). */
+export const IMAGE_PULL_SECONDS = 120;
+/** Pulumi's default wait for a Deployment, kept as the floor. */
+export const DEFAULT_ROLLOUT_SECONDS = 600;
+
+/** Longest time one pod may take from scheduled to ready: pull, then startup (or readiness) probe at its limit. */
+export function podStartBudgetSeconds(probes: WorkloadArgs["probes"]): number {
+    // Kubernetes' probe defaults: no initial delay, every 10 s, 3 failures.
+    const limit = (p?: Probe) => (p ? num(p.initialDelaySeconds, 0) + num(p.periodSeconds, 10) * num(p.failureThreshold, 3) : 0);
+    return IMAGE_PULL_SECONDS + limit(probes.startup) + limit(probes.readiness);
+}
+
+/**
+ * How long `pulumi up` waits for a rollout: pods replace one at a time (maxSurge 1, maxUnavailable 0), so the
+ * minimum replica count times one pod's start budget, never below Pulumi's default of 10 minutes.
+ */
+export function rolloutTimeoutSeconds(args: Pick<WorkloadArgs, "replicas" | "autoscaling" | "probes">): number {
+    return Math.max(DEFAULT_ROLLOUT_SECONDS, podStartBudgetSeconds(args.probes) * Math.max(1, minReplicas(args)));
+}
+
 /** Effective minimum replicas: the HPA's minimum when autoscaling. */
 export function minReplicas(args: Pick<WorkloadArgs, "replicas" | "autoscaling">): number {
     return args.autoscaling ? args.autoscaling.minReplicas : args.replicas;
@@ -92,6 +114,7 @@ export class Workload extends pulumi.ComponentResource {
         });
         const highlyAvailable = minReplicas(args) >= 2;
         const awaits = awaitAnnotations(args.awaitReadiness);
+        const rolloutTimeout = `${rolloutTimeoutSeconds(args)}s`;
 
         this.serviceAccount = new k8s.core.v1.ServiceAccount(
             `${name}-sa`,
@@ -156,7 +179,11 @@ export class Workload extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this, dependsOn: [...(args.rolloutAfter ?? [])] },
+            {
+                parent: this,
+                dependsOn: [...(args.rolloutAfter ?? [])],
+                customTimeouts: { create: rolloutTimeout, update: rolloutTimeout },
+            },
         );
 
         if (args.servicePorts?.length) {
@@ -174,7 +201,9 @@ export class Workload extends pulumi.ComponentResource {
                         }),
                     },
                 },
-                { parent: this },
+                // Its await (endpoints) starts once its pods are available, not while they wait for the Deployment's own
+                // dependencies (migrations, releases), which can take longer than the await.
+                { parent: this, dependsOn: [this.deployment] },
             );
         }
 

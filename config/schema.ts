@@ -278,7 +278,14 @@ interface ChartDefaults {
     readonly timeoutSeconds: number;
 }
 
-/** Where a Helm chart comes from, pinned to an exact version. */
+/** Files the chart source names, with what each is. */
+const chartFile = (what: string) => z.string({ error: `must be a file path (${what})` }).default("");
+
+/**
+ * Where a Helm chart comes from, pinned to an exact version: a chart repository or OCI registry (optionally private:
+ * a user whose password is the secret `pulse:chartRepositoryPassword`, a CA, a client certificate), or a local chart
+ * directory or .tgz for air-gapped installs.
+ */
 function chart(d: ChartDefaults) {
     return z
         .strictObject({
@@ -287,6 +294,9 @@ function chart(d: ChartDefaults) {
                 .regex(CHART_REPO_RE, { error: "must be an https:// chart repository or an oci:// registry path" })
                 .default(d.repository)
                 .describe("Chart repository (https:// index) or OCI registry path (oci://)"),
+            path: chartFile("a chart directory or .tgz").describe(
+                "Local chart directory or .tgz (air-gapped installs), relative to the project directory; when set, `repository` is not used. Its Chart.yaml must carry `version`",
+            ),
             version: z
                 .string({ error: "must be an exact chart version" })
                 .regex(CHART_VERSION_RE, { error: "must be an exact chart version such as 1.2.11 (no ranges or wildcards)" })
@@ -295,9 +305,30 @@ function chart(d: ChartDefaults) {
             timeoutSeconds: intAtLeast(60)
                 .default(d.timeoutSeconds)
                 .describe("How long Helm waits for the release's resources and jobs to be ready"),
+            username: z
+                .string({ error: "must be a user name" })
+                .default("")
+                .describe("User of a private repository or registry; its password is the secret `pulse:chartRepositoryPassword`"),
+            caFile: chartFile("PEM CA bundle").describe("CA bundle (PEM) that signs the repository's TLS certificate"),
+            certFile: chartFile("PEM client certificate").describe("Client certificate (PEM) for a repository that requires mutual TLS"),
+            keyFile: chartFile("PEM client key").describe("Key of `certFile`"),
         })
-        .prefault({});
+        .prefault({})
+        .superRefine((c, ctx) => {
+            const issue = (key: string, message: string) =>
+                ctx.addIssue({ code: "custom", path: [key], input: (c as Record<string, unknown>)[key], message });
+            if (c.path !== "") {
+                for (const key of ["username", "caFile", "certFile", "keyFile"] as const) {
+                    if (c[key] !== "") issue(key, "applies to a repository, not to a local chart `path`; remove it");
+                }
+            }
+            if ((c.certFile === "") !== (c.keyFile === "")) issue(c.certFile === "" ? "certFile" : "keyFile", "certFile and keyFile go together");
+        });
 }
+
+/** The config sections that install a Helm chart, and the chart's name. */
+export const CHART_SECTIONS = { postgresql: "postgresql", emqx: "emqx", nats: "nats" } as const;
+export type ChartSection = keyof typeof CHART_SECTIONS;
 
 /** nats://host[:port] or tls://host[:port]. */
 function natsUrl() {
@@ -339,8 +370,8 @@ const global = z
         awaitReadiness: bool()
             .default(true)
             .describe(
-                "Wait for Deployments to be available, Services to have endpoints and the Ingress an address; false annotates them " +
-                    "`pulumi.com/skipAwait` (API servers without kubelets, as in the integration test). Jobs are always awaited",
+                "Wait for the Helm releases, Deployments to be available, Services to have endpoints and the Ingress an address; false " +
+                    "skips those waits (Release `skipAwait`, annotation `pulumi.com/skipAwait`). Jobs are always awaited",
             ),
     })
     .prefault({});
@@ -568,6 +599,11 @@ const ingress = z
     .strictObject({
         enabled: bool().default(true).describe("Create an Ingress for the HTTP entry points"),
         className: z.string().min(1).default("nginx").describe("ingressClassName"),
+        awaitLoadBalancer: bool()
+            .default(true)
+            .describe(
+                "Wait until the Ingress controller publishes an address (`.status.loadBalancer`); false for controllers that never do, so `pulumi up` does not wait 10 minutes for it",
+            ),
         annotations: stringMap("annotation").default({}).describe("Ingress annotations"),
         hosts: z
             .array(ingressHostRule)
@@ -823,6 +859,7 @@ export const SECRET_KEYS = {
     postgresPassword: "Password of the in-cluster PostgreSQL admin user 'postgres'",
     keycloakAdminPassword: "Password of Keycloak's bootstrap admin",
     emqxDashboardPassword: "Password of the EMQX dashboard admin (never the chart's 'public')",
+    chartRepositoryPassword: "Password of the private chart repository or registry (with `<section>.chart.username`)",
 } as const;
 export type SecretKey = keyof typeof SECRET_KEYS;
 

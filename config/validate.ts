@@ -3,8 +3,11 @@
  * lists every problem with its full key path. Pure: no Pulumi runtime here, so the render, the tests and the program
  * share it.
  */
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
 import { z } from "zod";
-import { pulseConfigSchema, PulseConfig, SCALAR_KEYS, SECRET_KEYS, SecretKey } from "./schema";
+import { CHART_SECTIONS, ChartSection, pulseConfigSchema, PulseConfig, SCALAR_KEYS, SECRET_KEYS, SecretKey } from "./schema";
 
 export const NAMESPACE = "pulse";
 
@@ -71,7 +74,7 @@ export function parseStackConfig(raw: RawStackConfig): ParsedStackConfig {
 
     const result = pulseConfigSchema.safeParse(sections, { reportInput: true });
     if (!result.success) problems.push(...result.error.issues.flatMap(formatIssue));
-    else problems.push(...secretProblems(result.data, secretValues));
+    else problems.push(...secretProblems(result.data, secretValues), ...chartSourceProblems(result.data));
     if (problems.length > 0) throw new ConfigError(problems);
     return { config: result.data as PulseConfig, secretValues };
 }
@@ -80,8 +83,10 @@ export function parseStackConfig(raw: RawStackConfig): ParsedStackConfig {
 function secretProblems(c: PulseConfig, set: Partial<Record<SecretKey, string>>): string[] {
     const problems: string[] = [];
     const key = (k: SecretKey) => `${NAMESPACE}:${k}`;
+    problems.push(...chartPasswordProblems(c, set));
     if (c.secrets.external) {
-        for (const k of Object.keys(set) as SecretKey[]) {
+        // The chart repository's password is Pulumi's own, not a Kubernetes Secret's.
+        for (const k of (Object.keys(set) as SecretKey[]).filter((k) => k !== "chartRepositoryPassword")) {
             problems.push(`${key(k)}: is not used when ${NAMESPACE}:secrets.external is true (the Secrets are managed outside Pulumi); remove it`);
         }
         return problems;
@@ -101,6 +106,66 @@ function secretProblems(c: PulseConfig, set: Partial<Record<SecretKey, string>>)
         problems.push(`${key("emqxDashboardPassword")}: must not be EMQX's well-known default password`);
     }
     return problems;
+}
+
+/** `pulse:chartRepositoryPassword` exactly when an installed chart comes from a repository with a user. */
+function chartPasswordProblems(c: PulseConfig, set: Partial<Record<SecretKey, string>>): string[] {
+    const key = `${NAMESPACE}:chartRepositoryPassword`;
+    const withUser = installedCharts(c).filter((s) => c[s].chart.username !== "");
+    if (withUser.length > 0 && set.chartRepositoryPassword === undefined) {
+        const users = withUser.map((s) => `${NAMESPACE}:${s}.chart.username`).join(", ");
+        return [`${key}: is required by ${users}; set it with \`pulumi config set --secret ${key}\``];
+    }
+    if (withUser.length === 0 && set.chartRepositoryPassword !== undefined) {
+        return [`${key}: is not used: no installed chart sets chart.username; remove it`];
+    }
+    return [];
+}
+
+/** The chart sections whose release is installed. */
+export function installedCharts(c: PulseConfig): ChartSection[] {
+    return (Object.keys(CHART_SECTIONS) as ChartSection[]).filter((s) => c[s].enabled);
+}
+
+/**
+ * Local chart sources must exist and be the pinned chart; the repository's TLS files must exist. Relative paths are
+ * relative to the working directory, which `pulumi` sets to the project directory.
+ */
+export function chartSourceProblems(c: PulseConfig, cwd = process.cwd()): string[] {
+    const problems: string[] = [];
+    for (const section of installedCharts(c)) {
+        const chart = c[section].chart;
+        const where = (k: string) => `${NAMESPACE}:${section}.chart.${k}`;
+        const resolved = (p: string) => path.resolve(cwd, p);
+        for (const k of ["caFile", "certFile", "keyFile"] as const) {
+            if (chart[k] !== "" && !fs.existsSync(resolved(chart[k]))) problems.push(`${where(k)}: no such file: ${chart[k]}`);
+        }
+        if (chart.path === "") continue;
+        const dir = resolved(chart.path);
+        const stat = fs.statSync(dir, { throwIfNoEntry: false });
+        if (!stat) {
+            problems.push(`${where("path")}: no such chart directory or .tgz: ${chart.path}`);
+        } else if (stat.isFile()) {
+            if (!/\.tgz$/.test(dir)) problems.push(`${where("path")}: must be a chart directory or a .tgz archive, got ${chart.path}`);
+        } else {
+            const meta = readChartYaml(dir);
+            if (meta === undefined) problems.push(`${where("path")}: ${chart.path} holds no readable Chart.yaml`);
+            else if (meta.name !== CHART_SECTIONS[section]) problems.push(`${where("path")}: holds chart "${meta.name}", not "${CHART_SECTIONS[section]}"`);
+            else if (meta.version !== chart.version) {
+                problems.push(`${where("version")}: must match the local chart's version ${meta.version} (${chart.path}/Chart.yaml), got "${chart.version}"`);
+            }
+        }
+    }
+    return problems;
+}
+
+function readChartYaml(dir: string): { name?: unknown; version?: unknown } | undefined {
+    try {
+        const doc = YAML.parse(fs.readFileSync(path.join(dir, "Chart.yaml"), "utf8"));
+        return typeof doc === "object" && doc !== null ? doc : undefined;
+    } catch {
+        return undefined;
+    }
 }
 
 /** Validates an already-structured config object (tests, tools). */

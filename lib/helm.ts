@@ -6,7 +6,7 @@ import { PulseConfig } from "../config";
 /** Revisions Helm keeps per release (the Helm CLI's default; the provider's default is unlimited). */
 export const MAX_HISTORY = 10;
 
-/** Repository, exact version and Helm timeout of a chart, as each chart's config section declares them. */
+/** Where a chart comes from (repository or local path), its exact version and Helm timeout, as config declares them. */
 export type ChartSource = PulseConfig["nats"]["chart"];
 
 export interface ChartReleaseArgs {
@@ -17,23 +17,48 @@ export interface ChartReleaseArgs {
     readonly source: ChartSource;
     readonly namespace: pulumi.Input<string>;
     readonly values: pulumi.Input<Record<string, unknown>>;
+    /** `global.awaitReadiness`: false installs without waiting for the release's pods (Release `skipAwait`). */
+    readonly awaitReadiness: boolean;
+    /** `pulse:chartRepositoryPassword`, used with `source.username`. */
+    readonly repositoryPassword?: pulumi.Input<string>;
+}
+
+type ReleaseChart = Pick<k8s.helm.v3.ReleaseArgs, "chart" | "repositoryOpts">;
+
+/**
+ * `chart` and `repositoryOpts` of a Release: a local chart by its path (no repository); an OCI chart by its full
+ * reference; a repository chart by name, with the repository's credentials and TLS files when configured. Paths stay
+ * as configured (relative to the project directory, where the provider runs), so the state does not name one machine's
+ * checkout.
+ */
+export function releaseChart(source: ChartSource, chartName: string, password?: pulumi.Input<string>): ReleaseChart {
+    if (source.path !== "") return { chart: source.path };
+    const oci = source.repository.startsWith("oci://");
+    const opts: k8s.types.input.helm.v3.RepositoryOpts = {
+        ...(oci ? {} : { repo: source.repository }),
+        ...(source.username !== "" ? { username: source.username, password } : {}),
+        ...(source.caFile !== "" ? { caFile: source.caFile } : {}),
+        ...(source.certFile !== "" ? { certFile: source.certFile, keyFile: source.keyFile } : {}),
+    };
+    return {
+        chart: oci ? `${source.repository.replace(/\/+$/, "")}/${chartName}` : chartName,
+        ...(Object.keys(opts).length > 0 ? { repositoryOpts: opts } : {}),
+    };
 }
 
 export function chartRelease(name: string, args: ChartReleaseArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
-    const oci = args.source.repository.startsWith("oci://");
     return new k8s.helm.v3.Release(
         name,
         {
             name: args.releaseName,
-            // An OCI chart is addressed by its full reference and takes no repositoryOpts.
-            chart: oci ? `${args.source.repository.replace(/\/+$/, "")}/${args.chartName}` : args.chartName,
-            ...(oci ? {} : { repositoryOpts: { repo: args.source.repository } }),
+            ...releaseChart(args.source, args.chartName, args.repositoryPassword),
             version: args.source.version,
             namespace: args.namespace,
             createNamespace: false,
             maxHistory: MAX_HISTORY,
             timeout: args.source.timeoutSeconds,
             waitForJobs: true,
+            skipAwait: !args.awaitReadiness,
             atomic: false,
             values: args.values,
         },

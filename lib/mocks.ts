@@ -20,8 +20,6 @@ export interface RecordedResource {
     /** Resource options the engine would enforce. */
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
-    /** The `replacementTrigger` option's value, if set. */
-    readonly replacementTrigger?: unknown;
     /** `customTimeouts` the engine would apply. */
     readonly customTimeouts?: { create: string; update: string; delete: string };
 }
@@ -62,7 +60,6 @@ interface RegisterRequest {
     getObject(): unknown;
     getProtect(): boolean | undefined;
     getRetainondelete(): boolean | undefined;
-    getReplacementTrigger(): { toJavaScript(): unknown } | undefined;
     getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 }
 interface RegisterResponse {
@@ -119,7 +116,6 @@ export function installMocks(stack = "test"): void {
                     dependencies: [...req.getDependenciesList()].sort(),
                     protect: req.getProtect() === true,
                     retainOnDelete: req.getRetainondelete() === true,
-                    replacementTrigger: req.getReplacementTrigger()?.toJavaScript(),
                     customTimeouts: timeoutsOf(req),
                 });
             }

@@ -78,11 +78,23 @@ const fileName = (o: K8sObject) =>
 export function renderFiles(render: Render): RenderedFile[] {
     const files: RenderedFile[] = kubernetesManifests(render.resources).map((o) => ({ path: fileName(o), content: yaml(o) }));
     for (const r of render.resources.filter((x) => x.type === HELM_RELEASE_TYPE)) {
-        const { name, namespace, chart, version, repositoryOpts, values, ...rest } = redact(r.inputs) as Record<string, unknown>;
-        const repository = (repositoryOpts as { repo?: string } | undefined)?.repo;
+        const { name, namespace, chart, version, values, ...rest } = redact(r.inputs) as Record<string, unknown>;
+        delete rest.repositoryOpts;
+        // The repository's settings are shown; only its password is redacted (the SDK marks the whole object secret).
+        const opts = (unwrapSecrets(r.inputs.repositoryOpts) ?? {}) as Record<string, unknown>;
+        const { repo: repository, ...access }: Record<string, unknown> = { ...opts, ...("password" in opts ? { password: REDACTED } : {}) };
         files.push({
             path: `helm/${name ?? r.name}.yaml`,
-            content: yaml({ name, namespace, chart, version, ...(repository ? { repository } : {}), ...rest, values: values ?? {} }),
+            content: yaml({
+                name,
+                namespace,
+                chart,
+                version,
+                ...(repository ? { repository } : {}),
+                ...(Object.keys(access).length > 0 ? { repositoryAccess: access } : {}),
+                ...rest,
+                values: values ?? {},
+            }),
         });
     }
     files.push({ path: "outputs.yaml", content: yaml(render.outputs) });

@@ -1,3 +1,4 @@
+import * as path from "path";
 import { expect } from "chai";
 import {
     ConfigError,
@@ -189,6 +190,31 @@ describe("config schema", () => {
         it("chart versions that are not exact", () => {
             expectProblem({ emqx: { chart: { version: "5.8.*" } } }, "emqx.chart.version", /exact chart version.*got "5.8.\*"/);
             expectProblem({ nats: { chart: { repository: "nats-io.github.io/k8s" } } }, "nats.chart.repository", /https:\/\/ chart repository or an oci:\/\//);
+        });
+
+        it("chart sources: a local path with repository settings, half a client certificate, a missing or wrong local chart", () => {
+            expectProblem({ nats: { chart: { path: "charts/nats", username: "robot" } } }, "nats.chart.username", /applies to a repository, not to a local chart `path`/);
+            expectProblem({ emqx: { chart: { certFile: "client.pem" } } }, "emqx.chart.keyFile", /certFile and keyFile go together/);
+            expectProblem({ nats: { chart: { path: "no/such/chart" } } }, "nats.chart.path", /no such chart directory or .tgz: no\/such\/chart/);
+            const standIns = path.join(__dirname, "fixtures", "charts");
+            expectProblem({ nats: { chart: { path: path.join(standIns, "emqx-5.8.9") } } }, "nats.chart.path", /holds chart "emqx", not "nats"/);
+            expectProblem({ nats: { chart: { path: path.join(standIns, "nats-1.2.11"), version: "1.2.10" } } }, "nats.chart.version", /must match the local chart's version 1.2.11/);
+            expectProblem({ postgresql: { chart: { caFile: "/no/such/ca.pem" } } }, "postgresql.chart.caFile", /no such file/);
+            // A switched-off chart's source is not checked; a good local chart passes.
+            expect(problems({ nats: { enabled: false, externalUrl: "nats://nats.example.com:4222", chart: { path: "no/such/chart" } } })).to.deep.equal([]);
+            expect(problems({ nats: { chart: { path: path.join(standIns, "nats-1.2.11") } } })).to.deep.equal([]);
+        });
+
+        it("a private chart repository's password: required with a user, refused without one", () => {
+            const missing = problems({ postgresql: { chart: { username: "robot" } }, nats: { chart: { username: "robot" } } });
+            expect(missing).to.have.length(1);
+            expect(missing[0]).to.match(/^pulse:chartRepositoryPassword: is required by pulse:postgresql.chart.username, pulse:nats.chart.username/);
+            expect(problems({ nats: { chart: { username: "robot" } }, chartRepositoryPassword: "s3cret" }, ["chartRepositoryPassword"])).to.deep.equal([]);
+            const unused = problems({ chartRepositoryPassword: "s3cret" }, ["chartRepositoryPassword"]);
+            expect(unused).to.have.length(1);
+            expect(unused[0]).to.match(/^pulse:chartRepositoryPassword: is not used/);
+            // With externally managed Kubernetes Secrets, the repository's password is still Pulumi's to hold.
+            expect(problems({ secrets: { external: true }, nats: { chart: { username: "robot" } }, chartRepositoryPassword: "s3cret" }, ["chartRepositoryPassword"])).to.deep.equal([]);
         });
 
         it("an external broker or NATS without its endpoint, or a malformed one", () => {

@@ -5,27 +5,48 @@ import { deployGraph, DeployGraph, transitiveWaits } from "../lib/graph";
 import { build, config, stackConfig, CI_STACK_FILE } from "./helpers";
 
 const pulseDeployments = Object.values(SERVICE_TRAITS).map((t) => `Deployment/pulse-${t.component}`);
-const JOBS = ["Job/pulse-migrator", "Job/pulse-nats-init"];
+/** The hook Jobs' labels: their names carry their trigger's hash. */
+const jobOf = (g: DeployGraph, component: string) => {
+    const label = Object.keys(g.waitsFor).find((l) => l.startsWith(`Job/pulse-${component}-`));
+    if (!label) throw new Error(`no ${component} Job in the graph`);
+    return label;
+};
 
-/** The intended shape, on what the SDK registered: dependencies, then the hook Jobs, then the workloads. */
+/**
+ * The intended shape, on what the SDK registered: dependencies, then the hook Jobs, then the workloads, then the entry
+ * points: each Service after its Deployment (its await needs ready pods), Caddy after the Services it proxies, the
+ * Ingress after the Services it routes to.
+ */
 function expectShape(g: DeployGraph, releases: string[]): void {
     const labels = Object.keys(g.waitsFor);
+    const JOBS = [jobOf(g, "migrator"), jobOf(g, "nats-init")];
     const deployments = labels.filter((l) => l.startsWith("Deployment/"));
     for (const d of pulseDeployments) {
         const waits = transitiveWaits(g, d);
         for (const j of JOBS) expect(waits, `${d} waits for ${j}`).to.include(j);
         for (const r of releases) expect(waits, `${d} waits for ${r}`).to.include(r);
     }
-    // Parallel within each level: no Deployment waits on another, no Job on the other, no release on another.
-    for (const d of deployments) for (const other of deployments) if (d !== other) expect(transitiveWaits(g, d)).not.to.include(other);
+    // Parallel within each level: no backend Deployment waits on another, no Job on the other, no release on another.
+    const backends = deployments.filter((d) => d !== "Deployment/pulse-caddy");
+    for (const d of backends) for (const other of deployments) if (d !== other) expect(transitiveWaits(g, d), d).not.to.include(other);
     expect(transitiveWaits(g, JOBS[0])).not.to.include(JOBS[1]);
     expect(transitiveWaits(g, JOBS[1])).not.to.include(JOBS[0]);
     for (const r of releases) for (const other of releases) if (r !== other) expect(transitiveWaits(g, r)).not.to.include(other);
     // The hooks wait on the dependencies only, never on a workload.
     for (const j of JOBS) for (const d of deployments) expect(transitiveWaits(g, j)).not.to.include(d);
-    // No longer chain: the Pulse Deployments are the last stage.
-    const last = g.stages[g.stages.length - 1];
-    expect([...last].sort()).to.deep.equal([...pulseDeployments].sort());
+    // A workload's Service waits for its Deployment.
+    for (const d of deployments) {
+        const service = d.replace(/^Deployment\//, "Service/");
+        if (labels.includes(service)) expect(g.waitsFor[service], `${service} waits for ${d}`).to.include(d);
+    }
+    // The entry points wait for the backends they route to, and nothing waits for them.
+    const routedTo = (entry: string) => [...transitiveWaits(g, entry)].filter((l) => l.startsWith("Service/pulse-"));
+    if (labels.includes("Deployment/pulse-caddy")) expect(routedTo("Deployment/pulse-caddy")).to.include("Service/pulse-ui");
+    if (labels.includes("Ingress/pulse")) {
+        expect(routedTo("Ingress/pulse")).to.include("Service/pulse-ui");
+        for (const l of labels) expect(g.waitsFor[l], `${l} waits for the Ingress`).not.to.include("Ingress/pulse");
+    }
+    for (const l of g.stages[g.stages.length - 1]) expect(["Ingress/pulse", "Service/pulse-caddy"], "the last stage").to.include(l);
 }
 
 describe("deploy graph", () => {
@@ -33,8 +54,8 @@ describe("deploy graph", () => {
         it(`${stack}: releases and secrets, then migrator and nats-init in parallel, then every workload`, async () => {
             const g = deployGraph((await build(stackConfig(stack))).resources);
             expectShape(g, ["HelmRelease/pulse-postgresql", "HelmRelease/pulse-nats", "HelmRelease/pulse-emqx"]);
-            expect(transitiveWaits(g, "Job/pulse-migrator")).to.include.members(["HelmRelease/pulse-postgresql", "Secret/pulse-db-secret"]);
-            expect(transitiveWaits(g, "Job/pulse-nats-init")).to.include("HelmRelease/pulse-nats");
+            expect(transitiveWaits(g, jobOf(g, "migrator"))).to.include.members(["HelmRelease/pulse-postgresql", "Secret/pulse-db-secret"]);
+            expect(transitiveWaits(g, jobOf(g, "nats-init"))).to.include("HelmRelease/pulse-nats");
             expect(transitiveWaits(g, "Deployment/pulse-keycloak")).to.include("HelmRelease/pulse-postgresql");
         });
     }
@@ -49,15 +70,16 @@ describe("deploy graph", () => {
         });
         const g = deployGraph((await build(external, { dbPassword: pulumi.secret("x") })).resources);
         expectShape(g, []);
-        expect(transitiveWaits(g, "Job/pulse-migrator")).to.include("Secret/pulse-db-secret");
+        expect(transitiveWaits(g, jobOf(g, "migrator"))).to.include("Secret/pulse-db-secret");
     });
 
-    it("the shape check fails on a graph where a Deployment skips the migrator (the check can fail)", async () => {
+    it("the shape check fails on a graph where a Deployment skips the migrator, or a Service its Deployment (the check can fail)", async () => {
         const g = deployGraph((await build(stackConfig("dev"))).resources);
-        const broken: DeployGraph = {
+        const without = (label: string, dropped: string): DeployGraph => ({
             ...g,
-            waitsFor: { ...g.waitsFor, "Deployment/pulse-ui": g.waitsFor["Deployment/pulse-ui"].filter((l) => l !== "Job/pulse-migrator") },
-        };
-        expect(() => expectShape(broken, [])).to.throw(/pulse-ui waits for Job\/pulse-migrator/);
+            waitsFor: { ...g.waitsFor, [label]: g.waitsFor[label].filter((l) => l !== dropped) },
+        });
+        expect(() => expectShape(without("Deployment/pulse-ui", jobOf(g, "migrator")), [])).to.throw(/pulse-ui waits for Job\/pulse-migrator-/);
+        expect(() => expectShape(without("Service/pulse-ui", "Deployment/pulse-ui"), [])).to.throw(/Service\/pulse-ui waits for Deployment\/pulse-ui/);
     });
 });

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { jobName } from "../components/awaitedJob";
 import { migratorTrigger } from "../components/migrator";
 import { natsInitFiles, streamConfig } from "../components/natsInit";
 import { RecordedResource } from "../lib/mocks";
@@ -12,7 +13,9 @@ describe("hook Jobs", () => {
         it("runs the migrator image with DATABASE_URL from pulse-db-secret, restricted, bounded, token-less", async () => {
             const { resources } = await build(config({ appVersion: "1.4.0" }));
             const j = inputs(job(resources, "pulse-migrator"));
-            expect(j.metadata).not.to.have.property("name");
+            // Named after its trigger: an interrupted up adopts the running Job instead of starting a second one.
+            expect(j.metadata.name).to.equal(jobName("migrator", migratorTrigger(config({ appVersion: "1.4.0" }))));
+            expect(j.metadata.name).to.match(/^pulse-migrator-[0-9a-f]{10}$/);
             expect(j.spec).to.deep.include({ backoffLimit: 2, activeDeadlineSeconds: 900 });
             const pod = j.spec.template.spec;
             expect(pod).to.deep.include({ restartPolicy: "Never", automountServiceAccountToken: false, serviceAccountName: "pulse-migrator" });
@@ -33,9 +36,10 @@ describe("hook Jobs", () => {
         });
 
         it("re-runs when the migrator image or the app version changes, and only then", async () => {
-            const trigger = async (c: ReturnType<typeof config>) => job((await build(c)).resources, "pulse-migrator").replacementTrigger;
+            // A new name is a new Job: Pulumi replaces it, creating the new one before deleting the old.
+            const trigger = async (c: ReturnType<typeof config>) => inputs(job((await build(c)).resources, "pulse-migrator")).metadata.name;
             const base = await trigger(config());
-            expect(base).to.equal(migratorTrigger(config()));
+            expect(base).to.equal(jobName("migrator", migratorTrigger(config())));
             expect(await trigger(config({ appVersion: "1.0.1" }))).not.to.equal(base);
             expect(await trigger(config({ migrator: { image: { tag: "1.0.0-hotfix" } } }))).not.to.equal(base);
             // Unrelated changes leave the trigger alone.
@@ -80,7 +84,7 @@ describe("hook Jobs", () => {
         });
 
         it("re-runs when a stream changes, and not otherwise", async () => {
-            const trigger = async (c: ReturnType<typeof config>) => job((await build(c)).resources, "pulse-nats-init").replacementTrigger;
+            const trigger = async (c: ReturnType<typeof config>) => inputs(job((await build(c)).resources, "pulse-nats-init")).metadata.name;
             const base = await trigger(config());
             const changed = config({ natsInit: { streams: [{ name: "TELEMETRY", subjects: ["telemetry.>"], maxAge: "24h" }] } });
             expect(natsInitFiles(changed.natsInit.streams)).not.to.deep.equal(natsInitFiles(config().natsInit.streams));

@@ -53,15 +53,15 @@ describe("network policies", () => {
             e.ports[0].port,
         ]);
         expect(targets).to.deep.include.members([["pulse-postgresql", 5432], ["pulse-nats", 4222], ["pulse-emqx", 1883], ["pulse", 8080]]);
-        const pg = rule(rules, "pulse-postgresql");
+        const pg = rule(rules, "pulse-allow-postgresql");
         expect(pg.ingress).to.deep.equal([{ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "pulse" } } }], ports: [{ protocol: "TCP", port: 5432 }] }]);
-        expect(rule(rules, "pulse-nats").ingress[1]).to.deep.equal({ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "pulse-nats" } } }] });
+        expect(rule(rules, "pulse-allow-nats").ingress[1]).to.deep.equal({ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "pulse-nats" } } }] });
     });
 
     it("open MQTT to the configured client ranges only", () => {
-        const closed = rule(networkPolicyRules(config()), "pulse-emqx");
+        const closed = rule(networkPolicyRules(config()), "pulse-allow-emqx");
         expect(JSON.stringify(closed.ingress)).not.to.include("ipBlock");
-        const open = rule(networkPolicyRules(config({ networkPolicy: { mqttClientCidrs: ["10.20.0.0/16"] } })), "pulse-emqx");
+        const open = rule(networkPolicyRules(config({ networkPolicy: { mqttClientCidrs: ["10.20.0.0/16"] } })), "pulse-allow-emqx");
         expect(open.ingress).to.deep.include({ from: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ protocol: "TCP", port: 1883 }, { protocol: "TCP", port: 8883 }] });
     });
 
@@ -73,7 +73,7 @@ describe("network policies", () => {
             emqx: { enabled: false, externalHost: "mqtt.example.com", externalPort: 8883 },
         });
         const rules = networkPolicyRules(c);
-        expect(rules.map((r) => r.name)).not.to.include.members(["pulse-postgresql", "pulse-nats", "pulse-emqx"]);
+        for (const name of ["pulse-allow-postgresql", "pulse-allow-nats", "pulse-allow-emqx"]) expect(rules.map((r) => r.name)).not.to.include(name);
         const ports = rule(rules, "pulse-apps").egress.map((e: { ports: { port: number }[] }) => e.ports[0].port);
         expect(ports).to.include.members([6432, 7422, 8883]);
     });

@@ -30,19 +30,32 @@ describe("platform", () => {
         // Keycloak's headless discovery Service and the Ingress exist only in the highly available stack.
         const prod = () => stackConfig("prod");
 
-        it("by default, nothing skips Pulumi's readiness await", async () => {
+        const releases = (resources: RecordedResource[]) => ofType(resources, "kubernetes:helm.sh/v3:Release");
+
+        it("by default, nothing skips Pulumi's readiness await but Keycloak's discovery Service (it lists unready pods)", async () => {
             const { resources } = await build(prod());
-            expect(resources.filter((r) => r.custom && skipsAwait(r)).map((r) => r.name)).to.deep.equal([]);
+            expect(resources.filter((r) => r.custom && skipsAwait(r)).map((r) => inputs(r).metadata.name)).to.deep.equal(["pulse-keycloak-discovery"]);
+            expect(releases(resources)).to.have.length(3);
+            for (const r of releases(resources)) expect(inputs(r).skipAwait, r.name).to.equal(false);
         });
 
-        it("false skips it on every Deployment, Service and Ingress, and never on a Job", async () => {
+        it("false skips it on every Deployment, Service, Ingress and Helm release, and never on a Job", async () => {
             const { resources } = await build({ ...prod(), global: { ...prod().global, awaitReadiness: false } });
             const awaited = resources.filter((r) => AWAITED_BY_READINESS.includes(r.type));
             expect(awaited.map((r) => r.type)).to.include.members(AWAITED_BY_READINESS);
             for (const r of awaited) expect(skipsAwait(r), r.name).to.equal(true);
+            for (const r of releases(resources)) expect(inputs(r).skipAwait, r.name).to.equal(true);
             const jobs = ofType(resources, "kubernetes:batch/v1:Job");
             expect(jobs).to.have.length(2);
             for (const j of jobs) expect(skipsAwait(j), j.name).to.equal(false);
+        });
+
+        it("ingress.awaitLoadBalancer false skips the Ingress's wait for an address, and nothing else", async () => {
+            const { resources } = await build({ ...prod(), ingress: { ...prod().ingress, awaitLoadBalancer: false } });
+            expect(resources.filter((r) => r.custom && skipsAwait(r)).map((r) => `${inputs(r).kind}/${inputs(r).metadata.name}`).sort()).to.deep.equal([
+                "Ingress/pulse",
+                "Service/pulse-keycloak-discovery",
+            ]);
         });
     });
 

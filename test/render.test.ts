@@ -77,6 +77,31 @@ describe("offline render", () => {
         expect(all).not.to.match(/hunter2|plain-under-mocks|iot:plain/);
     });
 
+    it("shows a private chart repository's settings, with its password redacted", () => {
+        const secretMarker = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
+        const release: RecordedResource = {
+            type: "kubernetes:helm.sh/v3:Release",
+            name: "nats",
+            urn: "urn:nats",
+            custom: true,
+            parent: "",
+            dependencies: [],
+            protect: false,
+            retainOnDelete: false,
+            inputs: {
+                name: "pulse-nats",
+                chart: "nats",
+                version: "1.2.11",
+                repositoryOpts: secretMarker({ repo: "https://charts.example.com", username: "robot", password: "hunter2", caFile: "ca.pem" }),
+                values: {},
+            },
+        };
+        const file = renderFiles({ resources: [release], outputs: {} }).find((f) => f.path === "helm/pulse-nats.yaml")!;
+        expect(file.content).not.to.include("hunter2");
+        expect(file.content).to.include("repository: https://charts.example.com");
+        expect(file.content).to.match(/repositoryAccess:\n  username: robot\n  password: <redacted>\n  caFile: ca.pem/);
+    });
+
     describe("npm run manifests", function () {
         this.timeout(60000);
 
