@@ -1,88 +1,162 @@
 /**
- * The integration test's Pulumi side: the real CLI (built by scripts/toolchain.sh, or an installed one), a local file
+ * The integration suite's Pulumi side: the real CLI (built by scripts/toolchain.sh, or an installed one), a local file
  * backend with a passphrase, no update check, no automatic plugin downloads. The program runs in-process through the
  * Automation API, which serves the Node.js language runtime itself (`pulumi up --client=...`): the same
  * `createPlatform(loadConfig())` that index.ts runs, with the stack's config.
+ *
+ * Each stack is the project's own `Pulumi.<stack>.yaml` with an overlay: its own namespace, the charts from local
+ * paths (the stand-ins in test/fixtures/charts, or the real charts in PULSE_IT_CHARTS) and the passwords as secrets.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import * as YAML from "yaml";
+import { EngineEvent, LocalWorkspace, PulumiCommand, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { createPlatform } from "../../components/platform";
-import { loadConfig } from "../../config";
+import { CHART_SECTIONS, loadConfig } from "../../config";
 import { installedVersion, PROJECT_DIR } from "../../lib/stackfile";
 
-export const STACK = "integration";
-export const FIXTURE = path.join(__dirname, `Pulumi.${STACK}.yaml`);
-
-export interface StackEnv {
+export interface PulumiEnv {
     /** Directory holding `pulumi` and the plugin binaries (scripts/toolchain.sh); unset: the installed CLI and plugins. */
     readonly bin?: string;
     readonly kubeconfig: string;
-    /** Scratch directory for the backend, PULUMI_HOME and the project copy. */
+    /** Scratch directory for the backend and PULUMI_HOME. */
     readonly dir: string;
 }
 
-/** Creates the stack in a scratch copy of the project (Pulumi.yaml + the integration stack file). */
-export async function createStack(env: StackEnv, secrets: Readonly<Record<string, string>>): Promise<Stack> {
-    const workDir = path.join(env.dir, "project");
-    const home = path.join(env.dir, "pulumi-home");
-    const backend = path.join(env.dir, "state");
-    for (const d of [workDir, home, backend]) fs.mkdirSync(d, { recursive: true });
-    fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(workDir, "Pulumi.yaml"));
-    fs.copyFileSync(FIXTURE, path.join(workDir, `Pulumi.${STACK}.yaml`));
-
-    const envVars: Record<string, string> = {
-        PULUMI_HOME: home,
-        PULUMI_BACKEND_URL: `file://${backend}`,
-        PULUMI_CONFIG_PASSPHRASE: "integration-test-passphrase",
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        KUBECONFIG: env.kubeconfig,
-    };
-    let pulumiCommand: PulumiCommand;
-    if (env.bin) {
-        // Air-gapped: only the plugins installed here, nothing downloaded, nothing found on PATH by accident.
-        Object.assign(envVars, { PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true", PULUMI_IGNORE_AMBIENT_PLUGINS: "true" });
-        const version = installedVersion("@pulumi/kubernetes");
-        const provider = path.join(env.bin, "pulumi-resource-kubernetes");
-        execFileSync(path.join(env.bin, "pulumi"), ["plugin", "install", "resource", "kubernetes", version, "--file", provider], {
-            env: { ...process.env, ...envVars },
-            stdio: "pipe",
-        });
-        pulumiCommand = await PulumiCommand.get({ root: path.dirname(env.bin) });
-    } else {
-        pulumiCommand = await PulumiCommand.get();
+/** Where each chart comes from: the stand-in charts, or a directory holding the real ones (PULSE_IT_CHARTS). */
+export function chartDirs(realCharts = process.env.PULSE_IT_CHARTS): Record<keyof typeof CHART_SECTIONS, string> {
+    const standIns = path.join(PROJECT_DIR, "test", "fixtures", "charts");
+    const dirs = {} as Record<keyof typeof CHART_SECTIONS, string>;
+    for (const [section, chart] of Object.entries(CHART_SECTIONS) as [keyof typeof CHART_SECTIONS, string][]) {
+        if (realCharts) {
+            const candidates = fs.readdirSync(realCharts).filter((f) => f === chart || f.startsWith(`${chart}-`));
+            if (candidates.length !== 1) throw new Error(`PULSE_IT_CHARTS=${realCharts}: expected one ${chart} chart (directory or .tgz), found ${candidates.length}`);
+            dirs[section] = path.join(realCharts, candidates[0]);
+        } else {
+            const standIn = fs.readdirSync(standIns).find((f) => f.startsWith(`${chart}-`));
+            if (!standIn) throw new Error(`no stand-in chart for ${chart} in ${standIns}`);
+            dirs[section] = path.join(standIns, standIn);
+        }
     }
+    return dirs;
+}
 
+/** Objects are merged key by key; anything else replaces. */
+function merge(base: unknown, overlay: unknown): unknown {
+    if (typeof base !== "object" || base === null || Array.isArray(base) || typeof overlay !== "object" || overlay === null || Array.isArray(overlay)) {
+        return overlay;
+    }
+    const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+    for (const [k, v] of Object.entries(overlay)) out[k] = k in out ? merge(out[k], v) : v;
+    return out;
+}
+
+/** The project's stack file with the suite's overlay. */
+export function stackFileWithOverlay(stack: string, namespace: string, overlay: Record<string, unknown> = {}): string {
+    const doc = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) ?? {};
+    const config: Record<string, unknown> = { ...(doc.config ?? {}) };
+    const charts = chartDirs();
+    const suite: Record<string, unknown> = { "pulse:namespace": namespace, ...overlay };
+    for (const section of Object.keys(CHART_SECTIONS) as (keyof typeof CHART_SECTIONS)[]) {
+        suite[`pulse:${section}`] = merge(suite[`pulse:${section}`] ?? {}, { chart: { path: charts[section] } });
+    }
+    for (const [k, v] of Object.entries(suite)) config[k] = merge(config[k], v);
+    return YAML.stringify({ config }, { lineWidth: 0 });
+}
+
+interface Workspace {
+    readonly envVars: Record<string, string>;
+    readonly pulumiCommand: PulumiCommand;
+}
+
+const workspaces = new Map<string, Promise<Workspace>>();
+
+/** One PULUMI_HOME, backend and CLI per scratch directory; the Kubernetes plugin installed there once. */
+function workspace(env: PulumiEnv): Promise<Workspace> {
+    let ws = workspaces.get(env.dir);
+    if (!ws) {
+        ws = (async () => {
+            const home = path.join(env.dir, "pulumi-home");
+            const backend = path.join(env.dir, "state");
+            for (const d of [home, backend]) fs.mkdirSync(d, { recursive: true });
+            const envVars: Record<string, string> = {
+                PULUMI_HOME: home,
+                PULUMI_BACKEND_URL: `file://${backend}`,
+                PULUMI_CONFIG_PASSPHRASE: "integration-test-passphrase",
+                PULUMI_SKIP_UPDATE_CHECK: "true",
+                KUBECONFIG: env.kubeconfig,
+            };
+            if (!env.bin) return { envVars, pulumiCommand: await PulumiCommand.get() };
+            // Air-gapped: only the plugins installed here, nothing downloaded, nothing found on PATH by accident.
+            Object.assign(envVars, { PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true", PULUMI_IGNORE_AMBIENT_PLUGINS: "true" });
+            const version = installedVersion("@pulumi/kubernetes");
+            const provider = path.join(env.bin, "pulumi-resource-kubernetes");
+            execFileSync(path.join(env.bin, "pulumi"), ["plugin", "install", "resource", "kubernetes", version, "--file", provider], {
+                env: { ...process.env, ...envVars },
+                stdio: "pipe",
+            });
+            return { envVars, pulumiCommand: await PulumiCommand.get({ root: path.dirname(env.bin) }) };
+        })();
+        workspaces.set(env.dir, ws);
+    }
+    return ws;
+}
+
+/** The Pulse program, as index.ts runs it. */
+export const pulseProgram: PulumiFn = async () => {
+    const { config, secrets } = loadConfig();
+    return createPlatform(config, secrets).outputs;
+};
+
+/**
+ * Creates a stack named `stack` in a scratch copy of the project (Pulumi.yaml + its stack file) running `program`,
+ * with the given secret config.
+ */
+export async function createStack(
+    env: PulumiEnv,
+    args: { stack: string; stackFile: string; program: PulumiFn; secrets?: Readonly<Record<string, string>>; projectName?: string },
+): Promise<Stack> {
+    const ws = await workspace(env);
+    const workDir = path.join(env.dir, `project-${args.stack}`);
+    fs.mkdirSync(workDir, { recursive: true });
+    fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(workDir, "Pulumi.yaml"));
+    fs.writeFileSync(path.join(workDir, `Pulumi.${args.stack}.yaml`), args.stackFile);
     const stack = await LocalWorkspace.createOrSelectStack(
-        {
-            stackName: STACK,
-            projectName: "pulse",
-            program: async () => {
-                const { config, secrets: configured } = loadConfig();
-                return createPlatform(config, configured).outputs;
-            },
-        },
-        { workDir, envVars, pulumiCommand, secretsProvider: "passphrase" },
+        { stackName: args.stack, projectName: args.projectName ?? "pulse", program: args.program },
+        { workDir, envVars: ws.envVars, pulumiCommand: ws.pulumiCommand, secretsProvider: "passphrase" },
     );
-    for (const [key, value] of Object.entries(secrets)) await stack.setConfig(`pulse:${key}`, { value, secret: true });
+    for (const [key, value] of Object.entries(args.secrets ?? {})) await stack.setConfig(`pulse:${key}`, { value, secret: true });
     return stack;
 }
 
-/** The engine's step events in order: which operation on which resource started (pre) or finished (outputs). */
+/** The engine's step events in order: which operation on which resource started (pre) or finished (done). */
 export interface Step {
-    readonly phase: "pre" | "done";
+    readonly phase: "pre" | "done" | "failed";
     readonly op: string;
     readonly type: string;
     readonly urn: string;
+    /** Milliseconds since the first event of the operation. */
+    readonly at: number;
 }
 
-export function stepOf(e: EngineEvent): Step | undefined {
-    if (e.resourcePreEvent) return { phase: "pre", ...pick(e.resourcePreEvent.metadata) };
-    if (e.resOutputsEvent) return { phase: "done", ...pick(e.resOutputsEvent.metadata) };
-    return undefined;
+/** Collects an operation's step events (pass `onEvent` to up/preview/destroy). */
+export class StepLog {
+    readonly steps: Step[] = [];
+    private readonly start = Date.now();
+    readonly onEvent = (e: EngineEvent): void => {
+        const at = Date.now() - this.start;
+        const m = (e.resourcePreEvent ?? e.resOutputsEvent ?? e.resOpFailedEvent)?.metadata;
+        if (!m) return;
+        const phase = e.resourcePreEvent ? "pre" : e.resOutputsEvent ? "done" : "failed";
+        this.steps.push({ phase, op: m.op, type: m.type, urn: m.urn, at });
+    };
+
+    /** Index of the first step matching. */
+    index(match: (s: Step) => boolean): number {
+        return this.steps.findIndex(match);
+    }
 }
 
-function pick(m: { op: string; type: string; urn: string }) {
-    return { op: m.op, type: m.type, urn: m.urn };
-}
+/** A URN's resource name (the part after the last `::`). */
+export const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);

@@ -1,0 +1,32 @@
+import { expect } from "chai";
+import { kubernetesManifests } from "../lib/render";
+import { collisions, readInventory } from "./chart-inventory";
+import { build, stackConfig, CI_STACK_FILE } from "./helpers";
+
+describe("the charts' objects (test/fixtures/charts/inventory.yaml)", () => {
+    const inventory = readInventory();
+
+    it("lists the objects of every release the program installs", () => {
+        expect(Object.keys(inventory).sort()).to.deep.equal(["pulse-emqx", "pulse-nats", "pulse-postgresql"]);
+        // The one that broke every install: the PostgreSQL chart's default NetworkPolicy.
+        expect(inventory["pulse-postgresql"]).to.include("NetworkPolicy/pulse-postgresql");
+    });
+
+    for (const stack of ["dev", "prod", CI_STACK_FILE]) {
+        it(`${stack.includes("/") ? "ci" : stack}: the program creates no object a chart renders (Helm would refuse to install)`, async () => {
+            const cfg = stackConfig(stack);
+            const objects = kubernetesManifests((await build(cfg)).resources);
+            expect(objects.length).to.be.greaterThan(30);
+            expect(collisions(inventory, cfg.namespace, objects)).to.deep.equal([]);
+        });
+    }
+
+    it("catches a collision: a NetworkPolicy named like the PostgreSQL chart's (the check can fail)", async () => {
+        const cfg = stackConfig("dev");
+        const objects = [...kubernetesManifests((await build(cfg)).resources), { kind: "NetworkPolicy", metadata: { name: "pulse-postgresql", namespace: cfg.namespace } }];
+        expect(collisions(inventory, cfg.namespace, objects)).to.deep.equal(["NetworkPolicy/pulse-postgresql (rendered by release pulse-postgresql)"]);
+        // Another kind or namespace with the same name is no collision.
+        const elsewhere = [{ kind: "NetworkPolicy", metadata: { name: "pulse-postgresql", namespace: "other" } }, { kind: "ConfigMap", metadata: { name: "pulse-postgresql", namespace: cfg.namespace } }];
+        expect(collisions(inventory, cfg.namespace, elsewhere)).to.deep.equal([]);
+    });
+});

@@ -1,0 +1,213 @@
+/**
+ * A simulated Kubernetes cluster for the integration suite, from upstream parts: `kwokctl create cluster --runtime
+ * binary` runs the real etcd, kube-apiserver (RBAC, admission with Pod Security), kube-controller-manager and
+ * kube-scheduler built by scripts/toolchain.sh, plus the kwok controller, which plays the kubelet for fake nodes:
+ * it makes scheduled pods Running and Ready with IPs, completes Job pods and removes deleted pods, by its stages.
+ *
+ * What is simulated: nodes (CPU, memory, ephemeral storage, pods), containers (no image is pulled, nothing runs) and
+ * their timing. On top of KWOK's stock stages the suite adds two behaviours a real cluster has:
+ *   - slow starts: pods of the Helm releases and Keycloak become ready only after `slowStartMs`;
+ *   - failing containers: a Job pod whose image tag ends in FAILING_TAG_SUFFIX exits 1 instead of completing.
+ * Storage is a default StorageClass with pre-created PersistentVolumes (static provisioning, bound by the real PV
+ * controller); the IngressClass `nginx` exists, its controller is simulated by the suite where needed.
+ */
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { promisify } from "util";
+import * as k8s from "@kubernetes/client-node";
+import * as YAML from "yaml";
+
+const run = promisify(execFile);
+
+/** A Job pod with this image tag suffix fails (exit code 1) instead of completing. */
+export const FAILING_TAG_SUFFIX = "-failing";
+/** Labels whose values mark pods that start slowly: the releases' pods and Keycloak's. */
+export const SLOW_POD_LABELS: Readonly<Record<string, readonly string[]>> = {
+    "app.kubernetes.io/instance": ["pulse-postgresql", "pulse-nats", "pulse-emqx"],
+    "app.kubernetes.io/name": ["pulse-keycloak"],
+};
+
+export interface KwokOptions {
+    /** Directory with the toolchain's binaries (kwokctl, kwok, etcd, kube-*, kubectl). */
+    readonly bin: string;
+    /** KWOK's stock stage files (scripts/toolchain.sh copies them from the pinned module). */
+    readonly stagesDir: string;
+    /** Scratch directory: kwokctl's work directory, the kubeconfig, the logs. */
+    readonly dir: string;
+    readonly kubernetesVersion: string;
+    readonly nodes: number;
+    /** Allocatable of each node. */
+    readonly node: { readonly cpu: string; readonly memory: string; readonly ephemeralStorage: string; readonly pods: number };
+    /** Pre-created PersistentVolumes: how many, and the size of each. */
+    readonly volumes: { readonly count: number; readonly size: string };
+    readonly slowStartMs: number;
+}
+
+export interface KwokCluster {
+    readonly kubeconfig: string;
+    readonly kc: k8s.KubeConfig;
+    /** The last lines of every component's log (for a failure message). */
+    logs(): string;
+    stop(): Promise<void>;
+}
+
+const NAME = "pulse-it";
+export const STORAGE_CLASS = "standard";
+export const INGRESS_CLASS = "nginx";
+
+type Stage = { metadata: { name: string }; spec: { selector: { matchExpressions: unknown[] }; delay?: unknown; next: Record<string, unknown> } };
+
+/** A jq query (KWOK's selector keys) that is true for pods any of whose labels holds one of the given values. */
+function labelQuery(labels: Readonly<Record<string, readonly string[]>>): string {
+    const tests = Object.entries(labels).flatMap(([k, vs]) => vs.map((v) => `.metadata.labels[${JSON.stringify(k)}] == ${JSON.stringify(v)}`));
+    return `[${tests.join(", ")}] | any`;
+}
+const FAILING_QUERY = `[.spec.containers[].image | endswith(${JSON.stringify(FAILING_TAG_SUFFIX)})] | any`;
+
+/**
+ * The stage set: KWOK's stock node and pod stages, with pod-ready split into fast and slow pods and pod-complete split
+ * into completing and failing Job pods. Each split is by a boolean query, so exactly one stage of a pair matches.
+ */
+export function kwokStages(stagesDir: string, slowStartMs: number): Stage[] {
+    const load = (name: string): Stage => YAML.parse(fs.readFileSync(path.join(stagesDir, `${name}.yaml`), "utf8"));
+    const withExpression = (s: Stage, name: string, key: string, value: "true" | "false"): Stage => {
+        const copy: Stage = structuredClone(s);
+        copy.metadata.name = name;
+        copy.spec.selector.matchExpressions.push({ key, operator: "In", values: [value] });
+        return copy;
+    };
+    const ready = load("pod-ready");
+    const slow = withExpression(ready, "pod-ready-slow", labelQuery(SLOW_POD_LABELS), "true");
+    slow.spec.delay = { durationMilliseconds: slowStartMs };
+    const complete = load("pod-complete");
+    const failing = withExpression(complete, "pod-fail", FAILING_QUERY, "true");
+    // Exit code 1, phase Failed: what the job controller counts against backoffLimit.
+    const template = String(complete.spec.next.statusTemplate);
+    failing.spec.next.statusTemplate = template
+        .replace("exitCode: 0", "exitCode: 1")
+        .replace(/(\n\s*)reason: Completed/, `$1reason: Error$1message: "simulated failure: the image tag ends in ${FAILING_TAG_SUFFIX}"`)
+        .replace("phase: Succeeded", "phase: Failed");
+    for (const part of ["exitCode: 0", "reason: Completed", "phase: Succeeded"]) {
+        if (!template.includes(part)) throw new Error(`KWOK's pod-complete stage has no "${part}": cannot derive the failing stage from it`);
+    }
+    return [
+        load("node-initialize"),
+        load("node-heartbeat-with-lease"),
+        withExpression(ready, "pod-ready", labelQuery(SLOW_POD_LABELS), "false"),
+        slow,
+        withExpression(complete, "pod-complete", FAILING_QUERY, "false"),
+        failing,
+        load("pod-delete"),
+    ];
+}
+
+export async function createKwokCluster(o: KwokOptions): Promise<KwokCluster> {
+    const workdir = path.join(o.dir, "kwok");
+    const kubeconfig = path.join(o.dir, "kubeconfig");
+    fs.mkdirSync(workdir, { recursive: true });
+    const env = { ...process.env, KWOK_WORKDIR: workdir, KUBECONFIG: kubeconfig };
+    const kwokctl = (...args: string[]) => run(path.join(o.bin, "kwokctl"), ["--name", NAME, ...args], { env, maxBuffer: 16 << 20 });
+    const bin = (b: string) => path.join(o.bin, b);
+    const configFile = path.join(o.dir, "kwokctl.yaml");
+    const config = {
+        apiVersion: "config.kwok.x-k8s.io/v1alpha1",
+        kind: "KwokctlConfiguration",
+        options: {
+            runtime: "binary",
+            kubeVersion: o.kubernetesVersion,
+            kubeAuthorization: true,
+            kubeAdmission: true,
+            etcdBinary: bin("etcd"),
+            kubeApiserverBinary: bin("kube-apiserver"),
+            kubeControllerManagerBinary: bin("kube-controller-manager"),
+            kubeSchedulerBinary: bin("kube-scheduler"),
+            kwokControllerBinary: bin("kwok"),
+            kubectlBinary: bin("kubectl"),
+        },
+    };
+    const stages = kwokStages(o.stagesDir, o.slowStartMs).map((s) => ({ apiVersion: "kwok.x-k8s.io/v1alpha1", kind: "Stage", ...s }));
+    fs.writeFileSync(configFile, [config, ...stages].map((d) => YAML.stringify(d, { lineWidth: 0 })).join("---\n"));
+
+    const logsDir = path.join(workdir, "clusters", NAME, "logs");
+    const logs = () => {
+        if (!fs.existsSync(logsDir)) return "(no component logs)";
+        return fs
+            .readdirSync(logsDir)
+            .map((f) => `--- ${f} ---\n${fs.readFileSync(path.join(logsDir, f), "utf8").split("\n").slice(-12).join("\n")}`)
+            .join("\n");
+    };
+    const stop = async () => {
+        await kwokctl("delete", "cluster").catch(() => undefined);
+    };
+
+    try {
+        await kwokctl("create", "cluster", "--config", configFile, "--kubeconfig", kubeconfig, "--wait", "90s");
+        await kwokctl(
+            "scale",
+            "node",
+            "--replicas",
+            String(o.nodes),
+            "--param",
+            `.allocatable.cpu=${JSON.stringify(o.node.cpu)}`,
+            "--param",
+            `.allocatable.memory=${JSON.stringify(o.node.memory)}`,
+            "--param",
+            `.allocatable["ephemeral-storage"]=${JSON.stringify(o.node.ephemeralStorage)}`,
+            "--param",
+            `.allocatable.pods=${o.node.pods}`,
+        );
+        const kc = new k8s.KubeConfig();
+        kc.loadFromFile(kubeconfig);
+        await addStorageAndIngressClass(kc, o.volumes);
+        await waitForNodes(kc, o.nodes);
+        return { kubeconfig, kc, logs, stop };
+    } catch (e) {
+        const detail = (e as { stderr?: string }).stderr ?? "";
+        await stop();
+        throw new Error(`KWOK cluster did not come up: ${(e as Error).message}\n${detail}\n${logs()}`);
+    }
+}
+
+/** The default StorageClass, PersistentVolumes to bind claims to (no provisioner), and the IngressClass. */
+async function addStorageAndIngressClass(kc: k8s.KubeConfig, volumes: KwokOptions["volumes"]): Promise<void> {
+    const storage = kc.makeApiClient(k8s.StorageV1Api);
+    await storage.createStorageClass({
+        body: {
+            metadata: { name: STORAGE_CLASS, annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+            provisioner: "kubernetes.io/no-provisioner",
+            reclaimPolicy: "Retain",
+            volumeBindingMode: "WaitForFirstConsumer",
+        },
+    });
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    for (let i = 0; i < volumes.count; i++) {
+        await core.createPersistentVolume({
+            body: {
+                metadata: { name: `pv-${String(i).padStart(3, "0")}` },
+                spec: {
+                    capacity: { storage: volumes.size },
+                    accessModes: ["ReadWriteOnce"],
+                    persistentVolumeReclaimPolicy: "Retain",
+                    storageClassName: STORAGE_CLASS,
+                    hostPath: { path: `/var/lib/pulse-it/pv-${i}` },
+                },
+            },
+        });
+    }
+    await kc.makeApiClient(k8s.NetworkingV1Api).createIngressClass({
+        body: { metadata: { name: INGRESS_CLASS }, spec: { controller: "k8s.io/ingress-nginx" } },
+    });
+}
+
+async function waitForNodes(kc: k8s.KubeConfig, count: number): Promise<void> {
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+        const nodes = (await core.listNode()).items;
+        const ready = nodes.filter((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+        if (ready.length >= count) return;
+        if (Date.now() > deadline) throw new Error(`${ready.length} of ${count} nodes ready after 60 s`);
+        await new Promise((r) => setTimeout(r, 250));
+    }
+}
