@@ -20,6 +20,8 @@ export interface RecordedResource {
     /** Resource options the engine would enforce. */
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
+    /** Earlier identities the resource keeps (`aliases`): a former name, or a full URN. */
+    readonly aliases: readonly string[];
     /** `customTimeouts` the engine would apply. */
     readonly customTimeouts?: { create: string; update: string; delete: string };
 }
@@ -60,6 +62,7 @@ interface RegisterRequest {
     getObject(): unknown;
     getProtect(): boolean | undefined;
     getRetainondelete(): boolean | undefined;
+    getAliasesList(): { getUrn(): string; getSpec(): { getName(): string } | undefined }[];
     getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 }
 interface RegisterResponse {
@@ -116,6 +119,11 @@ export function installMocks(stack = "test"): void {
                     dependencies: [...req.getDependenciesList()].sort(),
                     protect: req.getProtect() === true,
                     retainOnDelete: req.getRetainondelete() === true,
+                    // The SDK also sends name-less specs (parent aliasing): only the ones that name something count.
+                    aliases: req
+                        .getAliasesList()
+                        .map((a) => a.getSpec()?.getName() || a.getUrn())
+                        .filter((a) => a !== ""),
                     customTimeouts: timeoutsOf(req),
                 });
             }

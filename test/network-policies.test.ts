@@ -84,6 +84,16 @@ describe("network policies", () => {
         expect(kc.ingress[0].ports).to.deep.equal([{ protocol: "TCP", port: 7800 }]);
     });
 
+    it("the policies renamed clear of the charts' names keep their Pulumi identity (an alias to the former name): an upgrade renames, never orphans", async () => {
+        const policies = ofType((await build(config())).resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
+        const renamed = Object.fromEntries(policies.filter((r) => r.aliases.length > 0).map((r) => [inputs(r).metadata.name, r.aliases]));
+        expect(renamed).to.deep.equal({
+            "pulse-allow-postgresql": ["pulse-postgresql"],
+            "pulse-allow-nats": ["pulse-nats"],
+            "pulse-allow-emqx": ["pulse-emqx"],
+        });
+    });
+
     it("are created in the namespace, and not at all with networkPolicy.enabled false", async () => {
         const on = ofType((await build(config())).resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
         expect(on.map((r) => inputs(r).metadata.name)).to.include("pulse-default-deny");

@@ -57,6 +57,7 @@ describe("offline render", () => {
             dependencies: [],
             protect: false,
             retainOnDelete: false,
+            aliases: [],
             inputs: {
                 apiVersion: "v1",
                 kind: "Secret",
@@ -88,6 +89,7 @@ describe("offline render", () => {
             dependencies: [],
             protect: false,
             retainOnDelete: false,
+            aliases: [],
             inputs: {
                 name: "pulse-nats",
                 chart: "nats",
