@@ -38,6 +38,23 @@ function readTree(dir: string): Record<string, string> {
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "pulse-render-"));
 
+/** A value as the SDK serializes a secret. */
+const secretMarker = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
+
+/** A recorded custom resource with these type, name and inputs. */
+const recorded = (type: string, name: string, inputs: Record<string, unknown>): RecordedResource => ({
+    type,
+    name,
+    urn: `urn:${name}`,
+    custom: true,
+    parent: "",
+    dependencies: [],
+    protect: false,
+    retainOnDelete: false,
+    aliases: [],
+    inputs,
+});
+
 describe("offline render", () => {
     it("is deterministic: the same stack renders byte-identical files", async () => {
         const a = renderFiles(await renderStack(CI_STACK_FILE));
@@ -47,29 +64,13 @@ describe("offline render", () => {
     });
 
     it("never writes a secret value: marked secrets and every Secret's data are redacted", () => {
-        const secretMarker = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "hunter2" };
-        const secret: RecordedResource = {
-            type: "kubernetes:core/v1:Secret",
-            name: "db",
-            urn: "urn:db",
-            custom: true,
-            parent: "",
-            dependencies: [],
-            protect: false,
-            retainOnDelete: false,
-            aliases: [],
-            inputs: {
-                apiVersion: "v1",
-                kind: "Secret",
-                metadata: { name: "pulse-db-secret", namespace: "pulse" },
-                stringData: { password: "plain-under-mocks", url: "postgresql://iot:plain@h/db" },
-            },
-        };
-        const cm: RecordedResource = {
-            ...secret,
-            type: "kubernetes:core/v1:ConfigMap",
-            inputs: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" }, data: secretMarker },
-        };
+        const secret = recorded("kubernetes:core/v1:Secret", "db", {
+            apiVersion: "v1",
+            kind: "Secret",
+            metadata: { name: "pulse-db-secret", namespace: "pulse" },
+            stringData: { password: "plain-under-mocks", url: "postgresql://iot:plain@h/db" },
+        });
+        const cm = recorded("kubernetes:core/v1:ConfigMap", "db", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" }, data: secretMarker("hunter2") });
         const s = manifestOf(secret);
         expect(s.stringData).to.deep.equal({ password: REDACTED, url: REDACTED });
         expect(manifestOf(cm).data).to.equal(REDACTED);
@@ -79,25 +80,13 @@ describe("offline render", () => {
     });
 
     it("shows a private chart repository's settings, with its password redacted", () => {
-        const secretMarker = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
-        const release: RecordedResource = {
-            type: "kubernetes:helm.sh/v3:Release",
-            name: "nats",
-            urn: "urn:nats",
-            custom: true,
-            parent: "",
-            dependencies: [],
-            protect: false,
-            retainOnDelete: false,
-            aliases: [],
-            inputs: {
-                name: "pulse-nats",
-                chart: "nats",
-                version: "1.2.11",
-                repositoryOpts: secretMarker({ repo: "https://charts.example.com", username: "robot", password: "hunter2", caFile: "ca.pem" }),
-                values: {},
-            },
-        };
+        const release = recorded("kubernetes:helm.sh/v3:Release", "nats", {
+            name: "pulse-nats",
+            chart: "nats",
+            version: "1.2.11",
+            repositoryOpts: secretMarker({ repo: "https://charts.example.com", username: "robot", password: "hunter2", caFile: "ca.pem" }),
+            values: {},
+        });
         const file = renderFiles({ resources: [release], outputs: {} }).find((f) => f.path === "helm/pulse-nats.yaml")!;
         expect(file.content).not.to.include("hunter2");
         expect(file.content).to.include("repository: https://charts.example.com");
