@@ -123,7 +123,7 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
     }
     if (config.postgresql.enabled) {
         rules.push({
-            // Not "pulse-postgresql": the chart's own NetworkPolicy has that name (upstream-charts.md).
+            // Not "pulse-postgresql": the chart's own NetworkPolicy has that name (test/fixtures/charts/inventory.yaml).
             name: "pulse-allow-postgresql",
             formerName: "pulse-postgresql",
             annotations: DANGLING_WAIVER,

@@ -80,11 +80,14 @@ export function podStartBudgetSeconds(probes: WorkloadArgs["probes"]): number {
 }
 
 /**
- * How long `pulumi up` waits for a rollout: pods replace one at a time (maxSurge 1, maxUnavailable 0), so the
- * minimum replica count times one pod's start budget, never below Pulumi's default of 10 minutes.
+ * How long `pulumi up` waits for a Deployment, never below Pulumi's default of 10 minutes. A create starts every pod at
+ * once: one pod's start budget. An update replaces them one at a time (maxSurge 1, maxUnavailable 0): the budget times
+ * the most replicas that may be running (an HPA's maximum).
  */
-export function rolloutTimeoutSeconds(args: Pick<WorkloadArgs, "replicas" | "autoscaling" | "probes">): number {
-    return Math.max(DEFAULT_ROLLOUT_SECONDS, podStartBudgetSeconds(args.probes) * Math.max(1, minReplicas(args)));
+export function rolloutTimeouts(args: Pick<WorkloadArgs, "replicas" | "autoscaling" | "probes">): { create: number; update: number } {
+    const pod = podStartBudgetSeconds(args.probes);
+    const most = args.autoscaling ? args.autoscaling.maxReplicas : args.replicas;
+    return { create: Math.max(DEFAULT_ROLLOUT_SECONDS, pod), update: Math.max(DEFAULT_ROLLOUT_SECONDS, pod * Math.max(1, most)) };
 }
 
 /** Effective minimum replicas: the HPA's minimum when autoscaling. */
@@ -114,7 +117,7 @@ export class Workload extends pulumi.ComponentResource {
         });
         const highlyAvailable = minReplicas(args) >= 2;
         const awaits = awaitAnnotations(args.awaitReadiness);
-        const rolloutTimeout = `${rolloutTimeoutSeconds(args)}s`;
+        const rollout = rolloutTimeouts(args);
 
         this.serviceAccount = new k8s.core.v1.ServiceAccount(
             `${name}-sa`,
@@ -182,7 +185,7 @@ export class Workload extends pulumi.ComponentResource {
             {
                 parent: this,
                 dependsOn: [...(args.rolloutAfter ?? [])],
-                customTimeouts: { create: rolloutTimeout, update: rolloutTimeout },
+                customTimeouts: { create: `${rollout.create}s`, update: `${rollout.update}s` },
             },
         );
 

@@ -270,7 +270,7 @@ function persistence(size: string) {
 const storageClass = () => z.string().optional().describe("StorageClass (cluster default when unset)");
 
 const CHART_VERSION_RE = /^\d+\.\d+\.\d+$/;
-const CHART_REPO_RE = /^(https?|oci):\/\/[^\s]+$/;
+const CHART_REPO_RE = /^(https|oci):\/\/[^\s]+$/;
 
 interface ChartDefaults {
     readonly repository: string;
@@ -292,6 +292,9 @@ function chart(d: ChartDefaults) {
             repository: z
                 .string({ error: "must be a chart repository URL" })
                 .regex(CHART_REPO_RE, { error: "must be an https:// chart repository or an oci:// registry path" })
+                .refine((v) => !/^[a-z]+:\/\/[^/]*@/.test(v), {
+                    error: "must not carry credentials: set chart.username and the secret pulse:chartRepositoryPassword",
+                })
                 .default(d.repository)
                 .describe("Chart repository (https:// index) or OCI registry path (oci://)"),
             path: chartFile("a chart directory or .tgz").describe(
@@ -320,6 +323,11 @@ function chart(d: ChartDefaults) {
             if (c.path !== "") {
                 for (const key of ["username", "caFile", "certFile", "keyFile"] as const) {
                     if (c[key] !== "") issue(key, "applies to a repository, not to a local chart `path`; remove it");
+                }
+            } else if (c.repository.startsWith("oci://")) {
+                // helm.v3.Release builds its OCI registry client without repositoryOpts' TLS files.
+                for (const key of ["caFile", "certFile", "keyFile"] as const) {
+                    if (c[key] !== "") issue(key, "is not used for an oci:// registry; trust its CA on the machine that runs pulumi, or use chart.path");
                 }
             }
             if ((c.certFile === "") !== (c.keyFile === "")) issue(c.certFile === "" ? "certFile" : "keyFile", "certFile and keyFile go together");

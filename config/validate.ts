@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import * as zlib from "zlib";
 import * as YAML from "yaml";
 import { z } from "zod";
 import { CHART_SECTIONS, ChartSection, pulseConfigSchema, PulseConfig, SCALAR_KEYS, SECRET_KEYS, SecretKey } from "./schema";
@@ -141,31 +142,59 @@ export function chartSourceProblems(c: PulseConfig, cwd = process.cwd()): string
             if (chart[k] !== "" && !fs.existsSync(resolved(chart[k]))) problems.push(`${where(k)}: no such file: ${chart[k]}`);
         }
         if (chart.path === "") continue;
-        const dir = resolved(chart.path);
-        const stat = fs.statSync(dir, { throwIfNoEntry: false });
-        if (!stat) {
-            problems.push(`${where("path")}: no such chart directory or .tgz: ${chart.path}`);
-        } else if (stat.isFile()) {
-            if (!/\.tgz$/.test(dir)) problems.push(`${where("path")}: must be a chart directory or a .tgz archive, got ${chart.path}`);
-        } else {
-            const meta = readChartYaml(dir);
-            if (meta === undefined) problems.push(`${where("path")}: ${chart.path} holds no readable Chart.yaml`);
-            else if (meta.name !== CHART_SECTIONS[section]) problems.push(`${where("path")}: holds chart "${meta.name}", not "${CHART_SECTIONS[section]}"`);
-            else if (meta.version !== chart.version) {
-                problems.push(`${where("version")}: must match the local chart's version ${meta.version} (${chart.path}/Chart.yaml), got "${chart.version}"`);
-            }
+        const local = resolved(chart.path);
+        const stat = fs.statSync(local, { throwIfNoEntry: false });
+        if (!stat || (stat.isFile() && !/\.tgz$/.test(local))) {
+            problems.push(`${where("path")}: must be a chart directory or a .tgz archive, got ${stat ? "" : "no such file: "}${chart.path}`);
+            continue;
+        }
+        // Helm installs whatever version a local chart is: it must be the pinned one.
+        const meta = stat.isFile() ? chartYamlOfArchive(local) : chartYamlOf(readText(path.join(local, "Chart.yaml")));
+        if (meta === undefined) problems.push(`${where("path")}: ${chart.path} holds no readable Chart.yaml`);
+        else if (meta.name !== CHART_SECTIONS[section]) problems.push(`${where("path")}: holds chart "${meta.name}", not "${CHART_SECTIONS[section]}"`);
+        else if (meta.version !== chart.version) {
+            problems.push(`${where("version")}: must match the local chart's version ${meta.version} (${chart.path}), got "${chart.version}"`);
         }
     }
     return problems;
 }
 
-function readChartYaml(dir: string): { name?: unknown; version?: unknown } | undefined {
+type ChartMeta = { name?: unknown; version?: unknown };
+
+function readText(file: string): string | undefined {
     try {
-        const doc = YAML.parse(fs.readFileSync(path.join(dir, "Chart.yaml"), "utf8"));
+        return fs.readFileSync(file, "utf8");
+    } catch {
+        return undefined;
+    }
+}
+
+function chartYamlOf(text: string | undefined): ChartMeta | undefined {
+    try {
+        const doc = text === undefined ? undefined : YAML.parse(text);
         return typeof doc === "object" && doc !== null ? doc : undefined;
     } catch {
         return undefined;
     }
+}
+
+/** `<chart>/Chart.yaml` of a packaged chart (gzip'd tar, as `helm package` writes it). */
+export function chartYamlOfArchive(file: string): ChartMeta | undefined {
+    let tar: Buffer;
+    try {
+        tar = zlib.gunzipSync(fs.readFileSync(file));
+    } catch {
+        return undefined;
+    }
+    // ustar: 512-byte headers (name at 0, size in octal at 124, type at 156), contents padded to 512 bytes.
+    for (let at = 0; at + 512 <= tar.length; ) {
+        const name = tar.toString("utf8", at, at + 100).replace(/\0.*$/s, "");
+        if (name === "") break;
+        const size = parseInt(tar.toString("utf8", at + 124, at + 136).replace(/\0.*$/s, "").trim() || "0", 8);
+        if (/^[^/]+\/Chart\.yaml$/.test(name)) return chartYamlOf(tar.toString("utf8", at + 512, at + 512 + size));
+        at += 512 + Math.ceil(size / 512) * 512;
+    }
+    return undefined;
 }
 
 /** Validates an already-structured config object (tests, tools). */

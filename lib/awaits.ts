@@ -1,8 +1,9 @@
 /**
- * Pulumi's readiness awaits. By default `pulumi up` waits until a Deployment is available, a Service has endpoints and
- * an Ingress has an address. `global.awaitReadiness: false` turns that off for the objects whose readiness needs a
- * kubelet or an ingress controller (an API server on its own, as in the integration test). Jobs are always awaited:
- * the migrator must finish before anything rolls.
+ * Pulumi's readiness awaits. By default `pulumi up` waits until a Helm release's resources are ready, a Deployment is
+ * available, a Service has endpoints and an Ingress has an address. `global.awaitReadiness: false` turns that off for
+ * the objects whose readiness needs kubelets or an ingress controller (Release `skipAwait`, this annotation elsewhere);
+ * `ingress.awaitLoadBalancer: false` for the Ingress alone. Jobs are always awaited: the migrator must finish before
+ * anything rolls.
  */
 export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
 

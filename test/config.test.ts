@@ -1,4 +1,7 @@
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import * as zlib from "zlib";
 import { expect } from "chai";
 import {
     ConfigError,
@@ -21,6 +24,26 @@ function problems(values: Record<string, unknown>, secretKeys: string[] = []): s
         return [...(e as ConfigError).problems];
     }
     return [];
+}
+
+/** A ustar archive of these files (what `helm package` gzips). */
+function tar(files: Record<string, string>): Buffer {
+    const blocks: Buffer[] = [];
+    for (const [name, content] of Object.entries(files)) {
+        const body = Buffer.from(content);
+        const header = Buffer.alloc(512);
+        header.write(name, 0);
+        header.write("0000644\0", 100);
+        header.write(body.length.toString(8).padStart(11, "0") + "\0", 124);
+        header.write("0".repeat(11) + "\0", 136);
+        header.write("        ", 148);
+        header.write("0", 156);
+        header.write("ustar\0" + "00", 257);
+        const sum = header.reduce((a, b) => a + b, 0);
+        header.write(sum.toString(8).padStart(6, "0") + "\0 ", 148);
+        blocks.push(header, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+    }
+    return Buffer.concat([...blocks, Buffer.alloc(1024)]);
 }
 
 /** Asserts exactly one problem, at `key`, whose reason matches. */
@@ -195,14 +218,39 @@ describe("config schema", () => {
         it("chart sources: a local path with repository settings, half a client certificate, a missing or wrong local chart", () => {
             expectProblem({ nats: { chart: { path: "charts/nats", username: "robot" } } }, "nats.chart.username", /applies to a repository, not to a local chart `path`/);
             expectProblem({ emqx: { chart: { certFile: "client.pem" } } }, "emqx.chart.keyFile", /certFile and keyFile go together/);
-            expectProblem({ nats: { chart: { path: "no/such/chart" } } }, "nats.chart.path", /no such chart directory or .tgz: no\/such\/chart/);
+            expectProblem({ nats: { chart: { path: "no/such/chart" } } }, "nats.chart.path", /must be a chart directory or a .tgz archive, got no such file: no\/such\/chart/);
             const standIns = path.join(__dirname, "fixtures", "charts");
             expectProblem({ nats: { chart: { path: path.join(standIns, "emqx-5.8.9") } } }, "nats.chart.path", /holds chart "emqx", not "nats"/);
             expectProblem({ nats: { chart: { path: path.join(standIns, "nats-1.2.11"), version: "1.2.10" } } }, "nats.chart.version", /must match the local chart's version 1.2.11/);
-            expectProblem({ postgresql: { chart: { caFile: "/no/such/ca.pem" } } }, "postgresql.chart.caFile", /no such file/);
+            expectProblem({ nats: { chart: { caFile: "/no/such/ca.pem" } } }, "nats.chart.caFile", /no such file/);
             // A switched-off chart's source is not checked; a good local chart passes.
             expect(problems({ nats: { enabled: false, externalUrl: "nats://nats.example.com:4222", chart: { path: "no/such/chart" } } })).to.deep.equal([]);
             expect(problems({ nats: { chart: { path: path.join(standIns, "nats-1.2.11") } } })).to.deep.equal([]);
+        });
+
+        it("a packaged chart (.tgz) that is not the pinned chart and version, or no chart at all", () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulse-chart-"));
+            const archive = (name: string, files: Record<string, string>) => {
+                const file = path.join(dir, name);
+                fs.writeFileSync(file, zlib.gzipSync(tar(files)));
+                return file;
+            };
+            const good = archive("nats-1.2.11.tgz", { "nats/Chart.yaml": "name: nats\nversion: 1.2.11\n", "nats/values.yaml": "{}\n" });
+            expect(problems({ nats: { chart: { path: good } } })).to.deep.equal([]);
+            const older = archive("nats-old.tgz", { "nats/values.yaml": "{}\n", "nats/Chart.yaml": "name: nats\nversion: 1.2.10\n" });
+            expectProblem({ nats: { chart: { path: older } } }, "nats.chart.version", /must match the local chart's version 1.2.10/);
+            const other = archive("emqx.tgz", { "emqx/Chart.yaml": "name: emqx\nversion: 1.2.11\n" });
+            expectProblem({ nats: { chart: { path: other } } }, "nats.chart.path", /holds chart "emqx", not "nats"/);
+            const junk = path.join(dir, "junk.tgz");
+            fs.writeFileSync(junk, "not gzip");
+            expectProblem({ nats: { chart: { path: junk } } }, "nats.chart.path", /holds no readable Chart.yaml/);
+            expectProblem({ nats: { chart: { path: path.join(dir, "nats.zip") } } }, "nats.chart.path", /must be a chart directory or a .tgz archive, got no such file/);
+        });
+
+        it("chart repositories: https or oci only, credentials never in the URL, no TLS files for oci://", () => {
+            expectProblem({ nats: { chart: { repository: "http://charts.example.com" } } }, "nats.chart.repository", /https:\/\/ chart repository or an oci:\/\//);
+            expectProblem({ nats: { chart: { repository: "https://robot:s3cret@charts.example.com" } } }, "nats.chart.repository", /must not carry credentials/);
+            expectProblem({ postgresql: { chart: { caFile: "ca.pem" } } }, "postgresql.chart.caFile", /is not used for an oci:\/\/ registry/);
         });
 
         it("a private chart repository's password: required with a user, refused without one", () => {

@@ -84,7 +84,7 @@ describe("network policies", () => {
         expect(kc.ingress[0].ports).to.deep.equal([{ protocol: "TCP", port: 7800 }]);
     });
 
-    it("the policies renamed clear of the charts' names keep their Pulumi identity (an alias to the former name): an upgrade renames, never orphans", async () => {
+    it("the policies renamed clear of the charts' names keep their Pulumi identity (an alias to the former name): an upgrade shows a replacement, not a delete and a create", async () => {
         const policies = ofType((await build(config())).resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
         const renamed = Object.fromEntries(policies.filter((r) => r.aliases.length > 0).map((r) => [inputs(r).metadata.name, r.aliases]));
         expect(renamed).to.deep.equal({

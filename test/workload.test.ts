@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { DEFAULT_ROLLOUT_SECONDS, httpProbe, IMAGE_PULL_SECONDS, podStartBudgetSeconds, rolloutTimeoutSeconds, Workload, WorkloadArgs } from "../components/workload";
+import { DEFAULT_ROLLOUT_SECONDS, httpProbe, IMAGE_PULL_SECONDS, podStartBudgetSeconds, rolloutTimeouts, Workload, WorkloadArgs } from "../components/workload";
 import { record } from "../lib/mocks";
 import { config, inputs, one, ofType } from "./helpers";
 
@@ -114,16 +114,18 @@ describe("workload (generic component)", () => {
         expect(ofType(rs, "kubernetes:core/v1:Service")).to.have.length(0);
     });
 
-    it("waits for a rollout as long as its pods may take to start, one at a time, never less than Pulumi's default", async () => {
+    it("waits for a rollout as long as its pods may take: all at once on create, one at a time on update; never less than Pulumi's default", async () => {
         const slow = { startup: httpProbe("http", "/started", { periodSeconds: 5, failureThreshold: 60 }), readiness: httpProbe("http", "/ready") };
         // A pull, then the startup probe at its limit (300 s), then readiness (Kubernetes' defaults: 3 x 10 s).
-        expect(podStartBudgetSeconds(slow)).to.equal(IMAGE_PULL_SECONDS + 300 + 30);
-        expect(rolloutTimeoutSeconds({ replicas: 1, probes: slow })).to.equal(DEFAULT_ROLLOUT_SECONDS);
-        expect(rolloutTimeoutSeconds({ replicas: 3, probes: slow })).to.equal(3 * (IMAGE_PULL_SECONDS + 330));
-        expect(rolloutTimeoutSeconds({ replicas: 1, autoscaling: { minReplicas: 4, maxReplicas: 8, targetCPUUtilizationPercentage: 70 }, probes: slow })).to.equal(4 * (IMAGE_PULL_SECONDS + 330));
+        const pod = IMAGE_PULL_SECONDS + 300 + 30;
+        expect(podStartBudgetSeconds(slow)).to.equal(pod);
+        expect(rolloutTimeouts({ replicas: 1, probes: slow })).to.deep.equal({ create: DEFAULT_ROLLOUT_SECONDS, update: DEFAULT_ROLLOUT_SECONDS });
+        expect(rolloutTimeouts({ replicas: 3, probes: slow })).to.deep.equal({ create: DEFAULT_ROLLOUT_SECONDS, update: 3 * pod });
+        // With an HPA, an update may have to replace its maximum.
+        const hpa = { minReplicas: 2, maxReplicas: 8, targetCPUUtilizationPercentage: 70 };
+        expect(rolloutTimeouts({ replicas: 1, autoscaling: hpa, probes: slow }).update).to.equal(8 * pod);
         const rs = await workload(args({ replicas: 3, probes: slow }));
-        const timeout = `${3 * (IMAGE_PULL_SECONDS + 330)}s`;
-        expect(one(rs, DEPLOYMENT).customTimeouts).to.deep.include({ create: timeout, update: timeout });
+        expect(one(rs, DEPLOYMENT).customTimeouts).to.deep.include({ create: `${DEFAULT_ROLLOUT_SECONDS}s`, update: `${3 * pod}s` });
     });
 
     it("creates its Service after its Deployment: the Service's await needs ready pods", async () => {

@@ -20,10 +20,11 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { expect } from "chai";
 import * as YAML from "yaml";
 import { SERVICE_TRAITS } from "../../components/pulseServices";
-import { SERVICE_NAMES } from "../../config";
-import { PROJECT_DIR } from "../../lib/stackfile";
+import { parseStackConfig, SERVICE_NAMES } from "../../config";
+import { routes } from "../../lib/routes";
+import { PROJECT_DIR, readStackFile } from "../../lib/stackfile";
 import { collisions, objectsOf, readInventory } from "../chart-inventory";
-import { createKwokCluster, FAILING_TAG_SUFFIX, INGRESS_CLASS, KwokCluster } from "./kwok";
+import { createKwokCluster, FAILING_TAG_SUFFIX, INGRESS_CLASS, KwokCluster, SLOW_TAG_SUFFIX } from "./kwok";
 import { commandOf, descendants, IngressStatusPublisher, ReadinessWatch, releaseObjects } from "./observe";
 import { chartDirs, createStack, nameOf, pulseProgram, StepLog, stackFileWithOverlay } from "./stack";
 import { Timings } from "./timings";
@@ -180,6 +181,8 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
             let stack: Stack;
             let deployments: string[];
             let firstUp: StepLog;
+            /** `Kind/name` of each object to its resource's URN, after the first up. */
+            const objectUrns = new Map<string, string>();
             const stackFile = () => stackFileWithOverlay(stackName, namespace);
             const config = () => YAML.parse(stackFile()).config as Record<string, Record<string, unknown>>;
 
@@ -200,6 +203,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 const result = await timings.time(stackName, "up (first)", () => stack.up({ onEvent: firstUp.onEvent }));
                 expect(result.summary.result).to.equal("succeeded");
                 const state = await k8sResources(stack);
+                for (const r of state) objectUrns.set(`${r.outputs!.kind}/${r.outputs!.metadata.name}`, r.urn);
                 const client = k8s.KubernetesObjectApi.makeApiClient(kc);
                 for (const r of state) {
                     const { apiVersion, kind, metadata } = r.outputs!;
@@ -208,13 +212,41 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 }
                 expect(state.filter((r) => r.type === DEPLOYMENT).map((r) => r.outputs!.metadata.name).sort()).to.deep.equal(deployments);
                 expect(state.filter((r) => r.type === JOB)).to.have.length(2);
+                // Every workload ready, at its HPA's minimum where it has one (the HPA scales up after the rollout).
                 const apps = kc.makeApiClient(k8s.AppsV1Api);
-                for (const d of (await apps.listNamespacedDeployment({ namespace })).items) {
-                    expect(d.status?.readyReplicas ?? 0, `${d.metadata!.name} ready`).to.equal(d.spec!.replicas);
+                const minimum = new Map(
+                    (await kc.makeApiClient(k8s.AutoscalingV2Api).listNamespacedHorizontalPodAutoscaler({ namespace })).items.map((h) => [
+                        h.spec!.scaleTargetRef.name,
+                        h.spec!.minReplicas ?? 1,
+                    ]),
+                );
+                const unready = async () => {
+                    const workloads = [...(await apps.listNamespacedDeployment({ namespace })).items, ...(await apps.listNamespacedStatefulSet({ namespace })).items];
+                    const behind = workloads.filter(
+                        (w) => (w.status?.readyReplicas ?? 0) !== w.spec!.replicas || w.spec!.replicas! < (minimum.get(w.metadata!.name!) ?? 0),
+                    );
+                    return behind.length === 0 ? [] : behind.map((w) => `${w.metadata!.name} ${w.status?.readyReplicas ?? 0}/${w.spec!.replicas}`);
+                };
+                await until("every Deployment and StatefulSet ready", 60_000, async () => ((await unready()).length === 0 ? true : undefined)).catch(() => undefined);
+                expect(await unready()).to.deep.equal([]);
+                expect(minimum.size, "the HPAs").to.equal(stackName === "prod" ? 1 : 0);
+            });
+
+            it("keeps every password encrypted in the state and the stack file and delivers it to its Secret; generates none", async () => {
+                const exported = await stack.exportStack();
+                const state = JSON.stringify(exported);
+                const stackFile = fs.readFileSync(path.join(env().dir, `project-${stackName}`, `Pulumi.${stackName}.yaml`), "utf8");
+                for (const [key, value] of Object.entries(SECRETS)) {
+                    expect(state.includes(value), `${key} in plain text in the state`).to.equal(false);
+                    expect(stackFile.includes(value), `${key} in plain text in the stack file`).to.equal(false);
                 }
-                for (const s of (await apps.listNamespacedStatefulSet({ namespace })).items) {
-                    expect(s.status?.readyReplicas ?? 0, `${s.metadata!.name} ready`).to.equal(s.spec!.replicas);
-                }
+                const resources = exported.deployment.resources as StateResource[];
+                expect(resources.filter((r) => r.type.startsWith("random:")), "every password is configured").to.deep.equal([]);
+                const core = kc.makeApiClient(k8s.CoreV1Api);
+                const secret = await core.readNamespacedSecret({ name: "pulse-db-secret", namespace });
+                const value = (key: string) => Buffer.from(secret.data![key], "base64").toString();
+                expect(value("password")).to.equal(SECRETS.dbPassword);
+                expect(value("postgres-password")).to.equal(SECRETS.postgresPassword);
             });
 
             it("slow starts: the releases and Keycloak were awaited, and no Service or Ingress await began before its pods could be ready", () => {
@@ -236,12 +268,20 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                     expect(deployment, `${nameOf(svc.urn)}'s Deployment`).not.to.equal(undefined);
                     expect(svc.at, `${nameOf(svc.urn)} starts after its Deployment is ready`).to.be.at.least(deployment!.at);
                     // The provider lets endpoints settle for 10 s after they change; nothing else is left to wait for.
-                    expect(done(SERVICE, nameOf(svc.urn))!.at - svc.at, `${nameOf(svc.urn)}'s await`).to.be.below(ENDPOINTS_SETTLE_MS + 5000);
+                    expect(done(SERVICE, nameOf(svc.urn))!.at - svc.at, `${nameOf(svc.urn)}'s await`).to.be.below(ENDPOINTS_SETTLE_MS + 10_000);
                 }
                 const ingress = pre(INGRESS, "-ingress");
                 expect(ingress, "the Ingress").not.to.equal(undefined);
-                for (const svc of steps.filter((s) => s.phase === "done" && s.type === SERVICE && /(ui|keycloak|caddy)-service$/.test(s.urn))) {
-                    expect(ingress!.at, `the Ingress starts after ${nameOf(svc.urn)}`).to.be.at.least(svc.at);
+                const stackFilePath = path.join(env().dir, `project-${stackName}`, `Pulumi.${stackName}.yaml`);
+                const backends = [...new Set(routes(parseStackConfig(readStackFile(stackFilePath)).config).map((r) => r.target.service))];
+                const serviceDone = (objectName: string) => {
+                    const urn = objectUrns.get(`Service/${objectName}`);
+                    return steps.find((s) => s.phase === "done" && s.urn === urn);
+                };
+                expect(backends.length, "routed backends").to.be.at.least(2);
+                for (const b of backends) {
+                    expect(serviceDone(b), `Service ${b}`).not.to.equal(undefined);
+                    expect(ingress!.at, `the Ingress starts after Service ${b} is ready`).to.be.at.least(serviceDone(b)!.at);
                 }
             });
 
@@ -363,25 +403,29 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
             });
 
             it("an up killed mid-deploy is followed by an up that converges, with nothing duplicated", async () => {
+                // A long migration (its Job completes after a while), so the kill lands while Pulumi waits for the Job.
                 await stack.setConfig("pulse:appVersion", { value: "1.0.3" });
+                await stack.setConfig("pulse:migrator.image.tag", { value: `1.0.3${SLOW_TAG_SUFFIX}` }, true);
                 const batch = kc.makeApiClient(k8s.BatchV1Api);
                 const known = new Set((await batch.listNamespacedJob({ namespace })).items.map((j) => j.metadata!.name!));
+                const running = async () => {
+                    const job = (await batch.listNamespacedJob({ namespace })).items.find((j) => !known.has(j.metadata!.name!));
+                    return job && (job.status?.active ?? 0) > 0 ? job : undefined;
+                };
                 let killed: string[] = [];
+                let killing: Promise<k8s.V1Job> | undefined;
                 const log = new StepLog();
                 const interrupted = stack.up({
                     onEvent: (e) => {
                         log.onEvent(e);
                         const s = log.steps[log.steps.length - 1];
-                        if (killed.length || !s || s.phase !== "pre" || s.type !== JOB || !s.urn.includes("migrator")) return;
-                        // The new migrator Job is being created: kill the CLI and its plugins once it exists.
-                        killed = ["pending"];
-                        void until("the new migrator Job exists", 30_000, async () => {
-                            const jobs = (await batch.listNamespacedJob({ namespace })).items.filter((j) => !known.has(j.metadata!.name!));
-                            return jobs.length > 0 ? jobs : undefined;
-                        }).then(() => {
+                        if (killing || !s || s.phase !== "pre" || s.type !== JOB || !s.urn.includes("migrator")) return;
+                        // The new migrator Job is being created: once it runs, kill the CLI and its plugins.
+                        killing = until("the new migrator Job runs", 30_000, running).then((job) => {
                             const pids = descendants(process.pid).filter((p) => commandOf(p).startsWith("pulumi"));
                             killed = pids.map(commandOf);
                             for (const p of pids) process.kill(p, "SIGKILL");
+                            return job;
                         });
                     },
                 });
@@ -389,6 +433,8 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                     () => undefined,
                     (e: Error) => e,
                 );
+                expect(killing, "the new migrator Job was created").not.to.equal(undefined);
+                const runningJob = await killing!;
                 expect(failure, "the killed up fails").to.be.instanceOf(Error);
                 expect(killed, "the CLI was killed").to.include("pulumi");
 
@@ -408,6 +454,10 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 expect(result.summary.result).to.equal("succeeded");
                 const state = await k8sResources(stack);
                 expect(await liveProgramObjects(kc, namespace), "live objects are exactly the state's").to.deep.equal(stateObjects(state));
+                // The Job that ran when the CLI died was adopted and awaited, not deleted and started again.
+                const adopted = await batch.readNamespacedJob({ name: runningJob.metadata!.name!, namespace });
+                expect(adopted.metadata!.uid, "the same Job").to.equal(runningJob.metadata!.uid);
+                expect(adopted.status?.succeeded).to.equal(1);
                 const second = await stack.up();
                 expect(Object.keys(second.summary.resourceChanges ?? {})).to.deep.equal(["same"]);
             });

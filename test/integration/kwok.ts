@@ -7,7 +7,8 @@
  * What is simulated: nodes (CPU, memory, ephemeral storage, pods), containers (no image is pulled, nothing runs) and
  * their timing. On top of KWOK's stock stages the suite adds two behaviours a real cluster has:
  *   - slow starts: pods of the Helm releases and Keycloak become ready only after `slowStartMs`;
- *   - failing containers: a Job pod whose image tag ends in FAILING_TAG_SUFFIX exits 1 instead of completing.
+ *   - failing containers: a Job pod whose image tag ends in FAILING_TAG_SUFFIX exits 1 instead of completing;
+ *   - long Jobs: a Job pod whose image tag ends in SLOW_TAG_SUFFIX completes after SLOW_JOB_MS.
  * Storage is a default StorageClass with pre-created PersistentVolumes (static provisioning, bound by the real PV
  * controller); the IngressClass `nginx` exists, its controller is simulated by the suite where needed.
  */
@@ -22,6 +23,9 @@ const run = promisify(execFile);
 
 /** A Job pod with this image tag suffix fails (exit code 1) instead of completing. */
 export const FAILING_TAG_SUFFIX = "-failing";
+/** A Job pod with this image tag suffix completes only after SLOW_JOB_MS (a long migration). */
+export const SLOW_TAG_SUFFIX = "-slow";
+export const SLOW_JOB_MS = 8000;
 /** Labels whose values mark pods that start slowly: the releases' pods and Keycloak's. */
 export const SLOW_POD_LABELS: Readonly<Record<string, readonly string[]>> = {
     "app.kubernetes.io/instance": ["pulse-postgresql", "pulse-nats", "pulse-emqx"],
@@ -63,15 +67,19 @@ function labelQuery(labels: Readonly<Record<string, readonly string[]>>): string
     const tests = Object.entries(labels).flatMap(([k, vs]) => vs.map((v) => `.metadata.labels[${JSON.stringify(k)}] == ${JSON.stringify(v)}`));
     return `[${tests.join(", ")}] | any`;
 }
-const FAILING_QUERY = `[.spec.containers[].image | endswith(${JSON.stringify(FAILING_TAG_SUFFIX)})] | any`;
+/** How a Job pod ends, by its (first) container's image tag: "fail", "slow" or "complete". */
+const JOB_OUTCOME_QUERY =
+    `.spec.containers[0].image | if endswith(${JSON.stringify(FAILING_TAG_SUFFIX)}) then "fail" ` +
+    `elif endswith(${JSON.stringify(SLOW_TAG_SUFFIX)}) then "slow" else "complete" end`;
 
 /**
  * The stage set: KWOK's stock node and pod stages, with pod-ready split into fast and slow pods and pod-complete split
- * into completing and failing Job pods. Each split is by a boolean query, so exactly one stage of a pair matches.
+ * into completing, slowly completing and failing Job pods. Each split is by one query's value, so exactly one stage of
+ * a split matches a pod.
  */
 export function kwokStages(stagesDir: string, slowStartMs: number): Stage[] {
     const load = (name: string): Stage => YAML.parse(fs.readFileSync(path.join(stagesDir, `${name}.yaml`), "utf8"));
-    const withExpression = (s: Stage, name: string, key: string, value: "true" | "false"): Stage => {
+    const withExpression = (s: Stage, name: string, key: string, value: string): Stage => {
         const copy: Stage = structuredClone(s);
         copy.metadata.name = name;
         copy.spec.selector.matchExpressions.push({ key, operator: "In", values: [value] });
@@ -81,7 +89,9 @@ export function kwokStages(stagesDir: string, slowStartMs: number): Stage[] {
     const slow = withExpression(ready, "pod-ready-slow", labelQuery(SLOW_POD_LABELS), "true");
     slow.spec.delay = { durationMilliseconds: slowStartMs };
     const complete = load("pod-complete");
-    const failing = withExpression(complete, "pod-fail", FAILING_QUERY, "true");
+    const slowComplete = withExpression(complete, "pod-complete-slow", JOB_OUTCOME_QUERY, "slow");
+    slowComplete.spec.delay = { durationMilliseconds: SLOW_JOB_MS };
+    const failing = withExpression(complete, "pod-fail", JOB_OUTCOME_QUERY, "fail");
     // Exit code 1, phase Failed: what the job controller counts against backoffLimit.
     const template = String(complete.spec.next.statusTemplate);
     failing.spec.next.statusTemplate = template
@@ -96,7 +106,8 @@ export function kwokStages(stagesDir: string, slowStartMs: number): Stage[] {
         load("node-heartbeat-with-lease"),
         withExpression(ready, "pod-ready", labelQuery(SLOW_POD_LABELS), "false"),
         slow,
-        withExpression(complete, "pod-complete", FAILING_QUERY, "false"),
+        withExpression(complete, "pod-complete", JOB_OUTCOME_QUERY, "complete"),
+        slowComplete,
         failing,
         load("pod-delete"),
     ];

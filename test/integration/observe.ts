@@ -42,6 +42,7 @@ export class ReadinessWatch {
 /** Plays an ingress controller that publishes an address for every Ingress of its class (as ingress-nginx does). */
 export class IngressStatusPublisher {
     private timer?: NodeJS.Timeout;
+    private stopped = false;
     readonly errors: string[] = [];
 
     constructor(
@@ -63,12 +64,13 @@ export class IngressStatusPublisher {
                 const msg = String((e as { body?: unknown }).body ?? e);
                 if (!/NotFound|not found|Conflict/.test(msg)) this.errors.push(msg);
             }
-            this.timer = setTimeout(tick, 250);
+            if (!this.stopped) this.timer = setTimeout(tick, 250);
         };
         void tick();
     }
 
     stop(): void {
+        this.stopped = true;
         if (this.timer) clearTimeout(this.timer);
     }
 }
