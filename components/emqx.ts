@@ -14,6 +14,8 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 /** Release name; the chart's fullname and client Service are the release name because it contains "emqx". */
 export const EMQX_RELEASE = "pulse-emqx";
 export const MQTT_PORT = 1883;
+/** EMQX's dashboard and REST API (`/api/v5`). */
+export const EMQX_API_PORT = 18083;
 /** The image's user. */
 const EMQX_UID = 1000;
 
@@ -65,6 +67,8 @@ export class Emqx extends pulumi.ComponentResource {
     /** MQTT endpoint for Pulse's workloads. */
     readonly mqttHost: string;
     readonly mqttPort: number;
+    /** EMQX's REST API, when the broker is ours. */
+    readonly apiUrl?: string;
     readonly dashboardSecret?: k8s.core.v1.Secret;
     readonly release?: k8s.helm.v3.Release;
 
@@ -73,6 +77,7 @@ export class Emqx extends pulumi.ComponentResource {
         const { emqx } = args;
         this.mqttHost = emqx.enabled ? EMQX_RELEASE : emqx.externalHost;
         this.mqttPort = emqx.enabled ? MQTT_PORT : emqx.externalPort;
+        this.apiUrl = emqx.enabled ? `http://${EMQX_RELEASE}:${EMQX_API_PORT}/api/v5` : undefined;
 
         if (emqx.enabled) {
             if (!args.secretsExternal) {

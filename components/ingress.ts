@@ -24,7 +24,7 @@ export function ingressSpec(config: PulseConfig) {
                 paths: h.paths.map((p) => ({
                     path: p.path,
                     pathType: p.pathType,
-                    backend: { service: { name: backendTarget(config, p.service).service, port: { name: "http" } } },
+                    backend: { service: { name: backendTarget(p.service).service, port: { name: "http" } } },
                 })),
             },
         })),

@@ -9,7 +9,7 @@ import { PulseConfig } from "../config";
 import { resolveImage } from "../lib/images";
 import { KEYCLOAK_HTTP_PORT } from "../lib/routes";
 import { awaitAnnotations } from "../lib/awaits";
-import { selectorLabels, standardLabels } from "../lib/labels";
+import { selectorLabels, standardLabels, WRITABLE_ROOT_WAIVER } from "../lib/labels";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { restrictedContainerSecurityContext } from "../lib/security";
 import { DatabaseConnection } from "./database";
@@ -199,7 +199,7 @@ export class Keycloak extends pulumi.ComponentResource {
                 },
                 scratch: { "kc-data": "/opt/keycloak/data" },
                 annotations: {
-                    "ignore-check.kube-linter.io/no-read-only-root-fs": WRITABLE_ROOT,
+                    [WRITABLE_ROOT_WAIVER]: WRITABLE_ROOT,
                     // kube-score's per-object waivers (its annotation takes a list of test ids).
                     "kube-score/ignore": "container-security-context-readonlyrootfilesystem,container-security-context-user-group-id",
                 },

@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { INGRESS_BACKENDS, PulseConfig, SERVICE_NAMES } from "../config";
+import { contractOf, INGRESS_BACKENDS, PulseConfig, SERVICE_NAMES, ServiceName } from "../config";
 import { backendTarget, CADDY_PORT, KEYCLOAK_HTTP_PORT } from "../lib/routes";
 import { PART_OF, standardLabels } from "../lib/labels";
 import { EMQX_RELEASE, MQTT_PORT } from "./emqx";
@@ -22,6 +22,7 @@ const PULSE_PODS = { matchLabels: { "app.kubernetes.io/instance": PART_OF } };
 const releasePods = (release: string) => ({ matchLabels: { "app.kubernetes.io/instance": release } });
 const tcp = (...ports: number[]): Port[] => ports.map((port) => ({ protocol: "TCP", port }));
 const unique = (ports: number[]) => [...new Set(ports)].sort((a, b) => a - b);
+const httpPortOf = (s: ServiceName) => contractOf(s).http?.port ?? [];
 
 const DANGLING_WAIVER = {
     "ignore-check.kube-linter.io/dangling-networkpolicy":
@@ -53,9 +54,9 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
     const natsPort = config.nats.enabled ? NATS_PORT : Number(/:(\d+)$/.exec(config.nats.externalUrl)?.[1] ?? NATS_PORT);
     const exposedCaddy = config.caddy.enabled && config.caddy.serviceType !== "ClusterIP";
     // The HTTP entry points, and every HTTP port Pulse's pods serve on, as configured.
-    const entryPoints = INGRESS_BACKENDS.map((b) => backendTarget(config, b));
+    const entryPoints = INGRESS_BACKENDS.map((b) => backendTarget(b));
     const entryPorts = unique(entryPoints.map((t) => t.port));
-    const podPorts = unique([...SERVICE_NAMES.map((s) => config[s].port), KEYCLOAK_HTTP_PORT, CADDY_PORT]);
+    const podPorts = unique([...SERVICE_NAMES.flatMap((s) => httpPortOf(s)), KEYCLOAK_HTTP_PORT, CADDY_PORT]);
 
     const rules: NetworkPolicyRule[] = [
         { name: "pulse-default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },

@@ -147,21 +147,27 @@ export class Platform extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        // EMQX's dashboard Secret exists with the in-cluster broker only (ops-worker reads its password).
+        const dashboardSecret = !config.emqx.enabled ? undefined : this.emqx.dashboardSecret ? this.emqx.dashboardSecret.metadata.name : config.secrets.emqxDashboard;
         this.services = new PulseServices(
             `${name}-services`,
             {
                 namespace,
                 config,
-                databaseSecretName: this.database.secretName,
                 rolloutAfter: [this.migrator.job.job, this.natsInit.job.job, this.emqx],
-                endpoints: {
+                appSecrets: secrets,
+                env: {
+                    database: db,
+                    secretNames: {
+                        database: this.database.secretName,
+                        keycloakAdmin: this.keycloak.adminSecret ? this.keycloak.adminSecret.metadata.name : config.secrets.keycloakAdmin,
+                        emqxDashboard: dashboardSecret,
+                    },
                     natsUrl: this.nats.url,
                     mqttHost: this.emqx.mqttHost,
                     mqttPort: this.emqx.mqttPort,
-                    databaseHost: db.host,
-                    databasePort: db.port,
-                    databaseName: db.database,
-                    publicUrl: uiUrl,
+                    emqxApiUrl: this.emqx.apiUrl,
+                    uiUrl,
                     keycloakUrl,
                     keycloakInternalUrl: this.keycloak.internalUrl,
                 },

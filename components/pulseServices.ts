@@ -1,113 +1,118 @@
 /**
- * The seven Pulse services (ingest, ui, route-delivery, evaluator, ops-worker, subscription-worker, provision-api),
- * each a Workload built from its config section, plus the shared ConfigMap of platform endpoints they all load.
+ * The Pulse services (config/services.ts: ingest, ui, evaluator, ops-worker, route-delivery, subscription-worker,
+ * provision-api, mqtt-nats-bridge), each a Workload built from its registry entry and its config section, and the app
+ * Secret with their credentials.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PulseConfig, SERVICE_NAMES, ServiceName } from "../config";
-import { checksum } from "../lib/checksum";
+import { APP_SECRET_KEYS, componentOf, contractOf, PulseConfig, SecretKey, SERVICE_NAMES, ServiceName } from "../config";
 import { resolveImage } from "../lib/images";
-import { componentOf, standardLabels } from "../lib/labels";
+import { NO_PROBES_WAIVER } from "../lib/labels";
+import { credentialsSecret, passwordOr } from "../lib/secrets";
+import { ServiceEnvContext, serviceEnv } from "./serviceEnv";
 import { httpProbe, tcpProbe, Workload } from "./workload";
 
-/** The services that get a Kubernetes Service, as the spec's templates had; the others are workers. */
-const WITH_SERVICE: ReadonlySet<ServiceName> = new Set(["ingest", "ui", "provisionApi"]);
+/** The waivers a service without an HTTP server carries: no probe can tell more than the container's own state. */
+export const NO_PROBES_WAIVERS = {
+    [NO_PROBES_WAIVER]: "no HTTP server in the image: a crash restarts the container, nothing else can be probed",
+    "ignore-check.kube-linter.io/no-liveness-probe": "no HTTP server in the image: a crash restarts the container, nothing else can be probed",
+};
 
-/** Component key (objects are `pulse-<component>`) and whether it gets a Service, per Pulse service. */
-export const SERVICE_TRAITS = Object.fromEntries(
-    SERVICE_NAMES.map((key) => [key, { component: componentOf(key), service: WITH_SERVICE.has(key) }]),
-) as Record<ServiceName, { readonly component: string; readonly service: boolean }>;
-
-export const PLATFORM_CONFIGMAP = "pulse-config";
-
-/** Where the platform's dependencies and public entry points are; the ConfigMap's content. Nothing secret here. */
-export interface PlatformEndpoints {
-    readonly natsUrl: string;
-    readonly mqttHost: string;
-    readonly mqttPort: number;
-    readonly databaseHost: string;
-    readonly databasePort: number;
-    readonly databaseName: string;
-    readonly publicUrl?: string;
-    readonly keycloakUrl?: string;
-    readonly keycloakInternalUrl: string;
+/** The linters' waivers of a service that runs once at most (config/services.ts says why). */
+function singletonWaivers(strategy: "Recreate" | "RollingUpdate"): Record<string, string> {
+    return {
+        // kube-score's per-object waiver takes test ids.
+        "kube-score/ignore": strategy === "Recreate" ? "deployment-replicas,deployment-strategy" : "deployment-replicas",
+        ...(strategy === "Recreate"
+            ? { "ignore-check.kube-linter.io/no-rolling-update-strategy": "runs once at most (config/services.ts): a rolling update would run two at once" }
+            : {}),
+    };
 }
 
-export function platformConfigData(e: PlatformEndpoints): Record<string, string> {
-    return {
-        NATS_URL: e.natsUrl,
-        MQTT_HOST: e.mqttHost,
-        MQTT_PORT: String(e.mqttPort),
-        DATABASE_HOST: e.databaseHost,
-        DATABASE_PORT: String(e.databasePort),
-        DATABASE_NAME: e.databaseName,
-        PUBLIC_URL: e.publicUrl ?? "",
-        KEYCLOAK_URL: e.keycloakUrl ?? "",
-        KEYCLOAK_INTERNAL_URL: e.keycloakInternalUrl,
-    };
+/** Object (and Service) name of a service: `pulse-<component>`. */
+export const objectNameOf = (service: ServiceName) => `pulse-${componentOf(service)}`;
+
+/** http://pulse-<component>:<port>/<liveness path> for a service with a Service and a health endpoint. */
+export function healthUrl(service: ServiceName): string {
+    const http = contractOf(service).http;
+    if (!http || !contractOf(service).service) throw new Error(`${service} has no Service with a health endpoint`);
+    return `http://${objectNameOf(service)}:${http.port}${http.liveness === "tcp" ? "/" : http.liveness}`;
 }
 
 export interface PulseServicesArgs {
     readonly namespace: pulumi.Input<string>;
     readonly config: PulseConfig;
-    readonly endpoints: PlatformEndpoints;
-    /** Secret with key `url` (pulse-db-secret). */
-    readonly databaseSecretName: pulumi.Input<string>;
+    /** Everything but the app Secret's name (created here) that the services' environment needs. */
+    readonly env: Omit<ServiceEnvContext, "config" | "secretNames" | "healthUrl"> & {
+        readonly secretNames: Omit<ServiceEnvContext["secretNames"], "app">;
+    };
+    /** Configured values of the app Secret's keys; unset ones are generated (validation requires some in production). */
+    readonly appSecrets: Partial<Record<SecretKey, pulumi.Output<string>>>;
     /** Every Deployment waits for these: the migrator and the JetStream init Jobs. */
     readonly rolloutAfter: readonly pulumi.Resource[];
 }
 
 export class PulseServices extends pulumi.ComponentResource {
-    readonly configMap: k8s.core.v1.ConfigMap;
+    readonly appSecret?: k8s.core.v1.Secret;
     readonly workloads: Record<ServiceName, Workload>;
 
     constructor(name: string, args: PulseServicesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulse:pulseServices:PulseServices", name, {}, opts);
         const { config } = args;
-        const data = platformConfigData(args.endpoints);
 
-        this.configMap = new k8s.core.v1.ConfigMap(
-            `${name}-config`,
-            {
-                metadata: { name: PLATFORM_CONFIGMAP, namespace: args.namespace, labels: standardLabels({ component: "config" }) },
-                data,
-            },
-            { parent: this },
-        );
+        if (!config.secrets.external) {
+            this.appSecret = credentialsSecret(
+                `${name}-app-secrets`,
+                {
+                    objectName: config.secrets.app,
+                    namespace: args.namespace,
+                    component: "app",
+                    stringData: Object.fromEntries(
+                        Object.entries(APP_SECRET_KEYS).map(([variable, key]) => [
+                            variable,
+                            passwordOr(args.appSecrets[key], `${name}-${componentOf(key)}`, { parent: this }),
+                        ]),
+                    ),
+                },
+                { parent: this },
+            );
+        }
+        const ctx: ServiceEnvContext = {
+            ...args.env,
+            config,
+            secretNames: { ...args.env.secretNames, app: this.appSecret ? this.appSecret.metadata.name : config.secrets.app },
+            healthUrl,
+        };
 
         const workloads: Partial<Record<ServiceName, Workload>> = {};
         for (const key of SERVICE_NAMES) {
             const svc = config[key];
-            const traits = SERVICE_TRAITS[key];
+            const contract = contractOf(key);
+            const http = contract.http;
+            const timing = { liveness: { initialDelaySeconds: 10, periodSeconds: 30, failureThreshold: 3 }, readiness: { initialDelaySeconds: 5, periodSeconds: 10 } };
             workloads[key] = new Workload(
-                `${name}-${traits.component}`,
+                `${name}-${componentOf(key)}`,
                 {
                     namespace: args.namespace,
-                    component: traits.component,
+                    component: componentOf(key),
                     image: resolveImage(svc.image, config.global, config.appVersion),
                     imagePullSecrets: config.global.imagePullSecrets,
                     awaitReadiness: config.global.awaitReadiness,
                     replicas: svc.replicaCount,
                     autoscaling: svc.autoscaling.enabled ? svc.autoscaling : undefined,
+                    strategy: contract.singleton?.strategy,
                     resources: svc.resources,
-                    envFrom: [{ configMapRef: { name: this.configMap.metadata.name } }],
-                    env: [
-                        { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: args.databaseSecretName, key: "url" } } },
-                        ...Object.keys(svc.env)
-                            .sort()
-                            .map((k) => ({ name: k, value: svc.env[k] })),
-                    ],
-                    ports: { http: svc.port },
-                    servicePorts: traits.service ? ["http"] : undefined,
-                    probes: {
-                        readiness: httpProbe("http", svc.probes.readinessPath, { initialDelaySeconds: 5, periodSeconds: 10 }),
-                        liveness: (() => {
-                            const timing = { initialDelaySeconds: 10, periodSeconds: 30, failureThreshold: 3 };
-                            const path = svc.probes.livenessPath;
-                            return path ? httpProbe("http", path, timing) : tcpProbe("http", timing);
-                        })(),
-                    },
-                    podAnnotations: { "checksum/pulse-config": checksum(data) },
+                    env: serviceEnv(key, ctx),
+                    ports: http ? { http: http.port } : {},
+                    servicePorts: contract.service ? ["http"] : undefined,
+                    probes: http
+                        ? {
+                              readiness: httpProbe("http", http.readiness, timing.readiness),
+                              // "tcp": liveness must not follow the dependencies the service's only health endpoint checks.
+                              liveness: http.liveness === "tcp" ? tcpProbe("http", timing.liveness) : httpProbe("http", http.liveness, timing.liveness),
+                          }
+                        : {},
+                    annotations: { ...(http ? {} : NO_PROBES_WAIVERS), ...(contract.singleton ? singletonWaivers(contract.singleton.strategy) : {}) },
                     runAsUser: svc.runAsUser,
                     rolloutAfter: args.rolloutAfter,
                 },
@@ -115,6 +120,6 @@ export class PulseServices extends pulumi.ComponentResource {
             );
         }
         this.workloads = workloads as Record<ServiceName, Workload>;
-        this.registerOutputs({ configMap: PLATFORM_CONFIGMAP });
+        this.registerOutputs({ appSecret: config.secrets.app });
     }
 }

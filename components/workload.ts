@@ -29,8 +29,10 @@ export interface WorkloadArgs extends PodArgs {
     readonly autoscaling?: AutoscalingSpec;
     readonly args?: readonly string[];
     readonly envFrom?: readonly EnvFromSource[];
-    /** Named container ports. */
+    /** Named container ports (none for a worker without a server). */
     readonly ports: Readonly<Record<string, number>>;
+    /** RollingUpdate (default: maxUnavailable 0, maxSurge 1) or Recreate (never two pods at once). */
+    readonly strategy?: "RollingUpdate" | "Recreate";
     /** Port names the ClusterIP Service exposes (same port number as the container); none: no Service. */
     readonly servicePorts?: readonly string[];
     /** Service type when not ClusterIP, and the config key that asks for it (recorded on the Service). */
@@ -143,7 +145,9 @@ export class Workload extends pulumi.ComponentResource {
             ...(args.args ? { args: [...args.args] } : {}),
             ...(args.envFrom?.length ? { envFrom: [...args.envFrom] } : {}),
             ...(args.env?.length ? { env: [...args.env] } : {}),
-            ports: Object.entries(args.ports).map(([portName, containerPort]) => ({ name: portName, containerPort, protocol: "TCP" })),
+            ...(Object.keys(args.ports).length > 0
+                ? { ports: Object.entries(args.ports).map(([portName, containerPort]) => ({ name: portName, containerPort, protocol: "TCP" })) }
+                : {}),
             resources: resourceRequirements(args.resources),
             ...(args.probes.startup ? { startupProbe: args.probes.startup } : {}),
             ...(args.probes.readiness ? { readinessProbe: args.probes.readiness } : {}),
@@ -161,7 +165,8 @@ export class Workload extends pulumi.ComponentResource {
                     ...(args.autoscaling ? {} : { replicas: args.replicas }),
                     revisionHistoryLimit: 5,
                     selector: { matchLabels: selector },
-                    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                    strategy:
+                        args.strategy === "Recreate" ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
                     template: {
                         metadata: {
                             labels,

@@ -9,6 +9,10 @@
  * so every `.describe()` text here is user-facing documentation.
  */
 import { z } from "zod";
+import { componentOf, SECRET_ENV, SERVICE_NAMES, ServiceContract, ServiceName, SERVICES } from "./services";
+
+export { APP_SECRET_KEYS, componentOf, contractOf, SECRET_ENV, SERVICE_NAMES, SERVICES } from "./services";
+export type { SecretEnvSource, ServiceContract, ServiceName } from "./services";
 
 // ─── Formats ────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -207,16 +211,6 @@ function autoscaling(d: AutoscalingDefaults) {
         });
 }
 
-interface ServiceDefaults {
-    readonly repository: string;
-    readonly replicaCount: number;
-    readonly resources: ResourceDefaults;
-    readonly env?: Record<string, string>;
-    readonly autoscaling?: AutoscalingDefaults;
-    readonly port?: number;
-    readonly healthPath?: string;
-}
-
 const NO_AUTOSCALING: AutoscalingDefaults = {
     enabled: false,
     minReplicas: 2,
@@ -230,33 +224,38 @@ const httpPath = (def: string) =>
         .startsWith("/", { error: "must be an absolute HTTP path starting with '/'" })
         .default(def);
 
-/** One Pulse service (ingest, ui, evaluator, ...): the spec's per-service values block. */
-function pulseService(d: ServiceDefaults) {
+/** One Pulse service's section (ingest, ui, ...), from its registry entry (config/services.ts). */
+function pulseService(name: ServiceName) {
+    const c: ServiceContract = SERVICES[name];
+    const d = c.defaults;
     return z
         .strictObject({
-            replicaCount: intAtLeast(0).default(d.replicaCount).describe("Pod replicas (ignored while autoscaling is on)"),
-            image: image({ repository: d.repository }),
-            resources: resources(d.resources),
-            env: envMap(d.env ?? {}).describe("Extra environment variables (plain, non-secret values)"),
-            autoscaling: autoscaling(d.autoscaling ?? NO_AUTOSCALING),
-            port: port(d.port ?? 8080).describe("Container HTTP port (health endpoint and Service target)"),
+            replicaCount: intAtLeast(0)
+                .default(d.replicaCount)
+                .describe(c.singleton ? `Pod replicas: 0 or 1 (${c.singleton.reason})` : "Pod replicas (ignored while autoscaling is on)"),
+            image: image({ repository: c.repository }),
+            resources: resources(d.resources === "medium" ? MEDIUM : SMALL),
+            env: envMap(d.env ?? {}).describe(
+                "Extra environment variables (plain, non-secret values); they override the platform's plain settings of the same name",
+            ),
+            autoscaling: autoscaling(d.autoscaling ? { enabled: true, ...d.autoscaling } : NO_AUTOSCALING),
             runAsUser: intAtLeast(1)
                 .default(10001)
                 .describe("Non-root uid the container runs as (the image must not need root)"),
-            probes: z
-                .strictObject({
-                    livenessPath: z
-                        .string()
-                        .startsWith("/", { error: "must be an absolute HTTP path starting with '/'" })
-                        .optional()
-                        .describe(
-                            "HTTP path of the liveness probe; unset: a TCP check of the port, so liveness never depends on downstream services",
-                        ),
-                    readinessPath: httpPath(d.healthPath ?? "/health").describe("HTTP path of the readiness probe"),
-                })
-                .prefault({}),
         })
-        .prefault({});
+        .prefault({})
+        .superRefine((s, ctx) => {
+            for (const k of Object.keys(s.env).filter((k) => k in SECRET_ENV)) {
+                ctx.addIssue({ code: "custom", path: ["env", k], input: "(not shown)", message: "is a secret: it comes from its Secret (README, Secrets), never a plain value" });
+            }
+            if (!c.singleton) return;
+            if (s.replicaCount > 1) {
+                ctx.addIssue({ code: "custom", path: ["replicaCount"], input: s.replicaCount, message: `must be 0 or 1: ${componentOf(name)} runs once at most (${c.singleton.reason})` });
+            }
+            if (s.autoscaling.enabled) {
+                ctx.addIssue({ code: "custom", path: ["autoscaling", "enabled"], input: true, message: `must be false: ${componentOf(name)} runs once at most (${c.singleton.reason})` });
+            }
+        });
 }
 
 /** A data volume. The charts disagree on the StorageClass key's name, so each caller adds its own. */
@@ -441,6 +440,9 @@ const emqx = z
                     .describe("Dashboard admin user (password: secret pulse:emqxDashboardPassword, generated when unset)"),
             })
             .prefault({}),
+        serviceUser: nonEmpty("a user name")
+            .default("service_pulse")
+            .describe("MQTT user the Pulse services connect as (EMQX's built-in database; password: secret pulse:mqttPassword)"),
         externalHost: optionalHost("MQTT broker host when emqx.enabled is false (required then)"),
         externalPort: port(1883).describe("MQTT broker port when emqx.enabled is false"),
         chart: chart({ repository: "https://repos.emqx.io/charts", version: "5.8.9", timeoutSeconds: 600 }),
@@ -517,6 +519,45 @@ const secrets = z
         keycloakAdmin: k8sName("a Secret name")
             .default("pulse-keycloak-admin")
             .describe("Secret with Keycloak's bootstrap admin: username, password"),
+        app: k8sName("a Secret name")
+            .default("pulse-app-secrets")
+            .describe("Secret with the Pulse services' credentials, one key per variable (README, Secrets): MQTT_PASSWORD, MQTT_INTERNAL_AUTH_SECRET, S3_ACCESS_KEY, S3_SECRET_KEY, ADMIN_KEY, SMTP_PASSWORD, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, KEYCLOAK_CLIENT_SECRET"),
+    })
+    .prefault({});
+
+const ENVIRONMENTS = ["development", "production"] as const;
+
+const app = z
+    .strictObject({
+        environment: z
+            .enum(ENVIRONMENTS, { error: `must be one of ${ENVIRONMENTS.join(", ")}` })
+            .default("production")
+            .describe(
+                "production: MODE/ENV=PROD, secure cookies, and the S3, SMTP and Stripe secrets must be configured; development: MODE/ENV=DEV, and unset ones are generated placeholders",
+            ),
+        corsOrigins: z
+            .array(z.string().regex(/^https?:\/\/[^\s/]+$/, { error: "must be an origin such as https://pulse.example.com (no path)" }))
+            .default([])
+            .describe("Origins allowed to call the API (CORS_ORIGINS); empty: the UI's public origin"),
+    })
+    .prefault({});
+
+const s3 = z
+    .strictObject({
+        endpoint: z.union([z.literal(""), z.url({ error: "must be a URL such as https://s3.eu-west-1.amazonaws.com" })]).default("").describe("S3 API endpoint the services use (S3_ENDPOINT); empty: the SDK's default (AWS)"),
+        publicEndpoint: z.union([z.literal(""), z.url({ error: "must be a URL" })]).default("").describe("S3 endpoint in links handed to browsers (S3_PUBLIC_ENDPOINT); empty: `endpoint`"),
+        bucket: nonEmpty("a bucket name").default("exports").describe("Bucket for exports and reports (S3_BUCKET)"),
+        region: nonEmpty("a region").default("us-east-1").describe("S3 region (S3_REGION)"),
+    })
+    .prefault({});
+
+const smtp = z
+    .strictObject({
+        host: optionalHost("SMTP server for notification e-mail (SMTP_HOST)"),
+        port: port(587).describe("SMTP port"),
+        user: z.string().default("").describe("SMTP user (password: secret pulse:smtpPassword)"),
+        tls: bool().default(true).describe("STARTTLS/TLS to the SMTP server"),
+        from: z.string().default("").describe("Sender address of notification e-mail (SMTP_FROM)"),
     })
     .prefault({});
 
@@ -714,26 +755,11 @@ const natsInit = z
 
 // ─── The whole configuration ────────────────────────────────────────────────────────────────────────────────
 
-/** The Pulse services: the spec's per-service sections, all built from the same block. */
-const services = {
-    ingest: pulseService({
-        repository: "pulse/ingest-iot",
-        replicaCount: 2,
-        resources: MEDIUM,
-        env: { BATCH_SIZE: "1000", FLUSH_INTERVAL_MS: "500", INGEST_WORKER_COUNT: "4", PG_POOL_MAX: "10" },
-        autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 10, targetCPUUtilizationPercentage: 70 },
-    }),
-    ui: pulseService({ repository: "pulse/ui-iot", replicaCount: 2, resources: MEDIUM }),
-    routeDelivery: pulseService({ repository: "pulse/route-delivery", replicaCount: 1, resources: SMALL }),
-    evaluator: pulseService({ repository: "pulse/evaluator-iot", replicaCount: 1, resources: SMALL }),
-    opsWorker: pulseService({ repository: "pulse/ops-worker", replicaCount: 1, resources: SMALL }),
-    subscriptionWorker: pulseService({ repository: "pulse/subscription-worker", replicaCount: 1, resources: SMALL }),
-    provisionApi: pulseService({ repository: "pulse/provision-api", replicaCount: 1, resources: SMALL }),
-};
-
-/** Names of the Pulse services, as config keys. */
-export const SERVICE_NAMES = Object.keys(services) as (keyof typeof services)[];
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+/** The Pulse services' sections, one per registry entry (config/services.ts). */
+const services = Object.fromEntries(SERVICE_NAMES.map((name) => [name, pulseService(name).describe(SERVICES[name].description)])) as Record<
+    ServiceName,
+    ReturnType<typeof pulseService>
+>;
 
 /** Cross-section checks run even when the root has other problems (e.g. unknown keys), so one run lists them all. */
 const ALWAYS = { when: () => true };
@@ -749,17 +775,14 @@ export const pulseConfigSchema = z
             .describe("Pulse release; the default tag of every Pulse image"),
         global: global.describe("Settings every workload shares"),
         secrets: secrets.describe("Where the platform's Kubernetes Secrets come from (see README, Secrets)"),
+        app: app.describe("What every Pulse service is told about its environment (MODE, ENV, cookies, CORS)"),
+        s3: s3.describe("S3-compatible object storage for exports and reports (external; credentials are secrets)"),
+        smtp: smtp.describe("SMTP for notification e-mail (password: secret pulse:smtpPassword)"),
         postgresql: postgresql.describe("In-cluster PostgreSQL (Bitnami chart 15.5.38, PostgreSQL 16.4)"),
         externalDatabase: externalDatabase.describe("Managed PostgreSQL instead of the in-cluster one"),
         emqx: emqx.describe("EMQX MQTT broker (chart 5.8.9)"),
         nats: nats.describe("NATS with JetStream (chart 1.2.11; the spec's 0.x `nats.nats.jetstream` keys moved here)"),
-        ingest: services.ingest.describe("Ingest workers: MQTT -> NATS -> PostgreSQL"),
-        ui: services.ui.describe("UI and HTTP API"),
-        routeDelivery: services.routeDelivery.describe("Route delivery worker"),
-        evaluator: services.evaluator.describe("Rule evaluator"),
-        opsWorker: services.opsWorker.describe("Operations worker"),
-        subscriptionWorker: services.subscriptionWorker.describe("Subscription worker"),
-        provisionApi: services.provisionApi.describe("Device provisioning API"),
+        ...services,
         keycloak: keycloak.describe("Keycloak 26 identity provider"),
         caddy: caddy.describe("Optional Caddy reverse proxy (alternative to an Ingress controller)"),
         ingress: ingress.describe("Kubernetes Ingress for the HTTP entry points"),
@@ -868,7 +891,19 @@ export const SECRET_KEYS = {
     keycloakAdminPassword: "Password of Keycloak's bootstrap admin",
     emqxDashboardPassword: "Password of the EMQX dashboard admin (never the chart's 'public')",
     chartRepositoryPassword: "Password of the private chart repository or registry (with `<section>.chart.username`)",
+    mqttPassword: "Password of the services' MQTT user (MQTT_PASSWORD; EMQX's built-in database user)",
+    mqttInternalAuthSecret: "Shared secret EMQX sends to ui's internal auth endpoints (MQTT_INTERNAL_AUTH_SECRET)",
+    adminKey: "Provisioning API admin key (ADMIN_KEY), at least 32 characters",
+    keycloakClientSecret: "Secret of the confidential Keycloak client pulse-api (KEYCLOAK_CLIENT_SECRET)",
+    s3AccessKey: "S3 access key (S3_ACCESS_KEY); required in production",
+    s3SecretKey: "S3 secret key (S3_SECRET_KEY); required in production",
+    smtpPassword: "SMTP password (SMTP_PASSWORD); required in production",
+    stripeSecretKey: "Stripe API secret key (STRIPE_SECRET_KEY); required in production",
+    stripeWebhookSecret: "Stripe webhook signing secret (STRIPE_WEBHOOK_SECRET); required in production",
 } as const;
+
+/** Secret keys that `app.environment: production` requires: generated placeholders would start Pulse but break the feature. */
+export const PRODUCTION_SECRETS = ["s3AccessKey", "s3SecretKey", "smtpPassword", "stripeSecretKey", "stripeWebhookSecret"] as const satisfies readonly (keyof typeof SECRET_KEYS)[];
 export type SecretKey = keyof typeof SECRET_KEYS;
 
 // ─── Quantities ─────────────────────────────────────────────────────────────────────────────────────────────

@@ -8,7 +8,7 @@ import * as path from "path";
 import * as zlib from "zlib";
 import * as YAML from "yaml";
 import { z } from "zod";
-import { CHART_SECTIONS, ChartSection, pulseConfigSchema, PulseConfig, SCALAR_KEYS, SECRET_KEYS, SecretKey } from "./schema";
+import { CHART_SECTIONS, ChartSection, PRODUCTION_SECRETS, pulseConfigSchema, PulseConfig, SCALAR_KEYS, SECRET_KEYS, SecretKey } from "./schema";
 
 export const NAMESPACE = "pulse";
 
@@ -105,6 +105,16 @@ function secretProblems(c: PulseConfig, set: Partial<Record<SecretKey, string>>)
     }
     if (set.emqxDashboardPassword === "public") {
         problems.push(`${key("emqxDashboardPassword")}: must not be EMQX's well-known default password`);
+    }
+    if (set.adminKey !== undefined && set.adminKey.length < 32) {
+        problems.push(`${key("adminKey")}: must be at least 32 characters (provision-api refuses a shorter one)`);
+    }
+    if (c.app.environment === "production") {
+        for (const k of PRODUCTION_SECRETS.filter((k) => set[k] === undefined)) {
+            problems.push(
+                `${key(k)}: is required with app.environment production (a generated placeholder would start Pulse but break the feature); set it with \`pulumi config set --secret ${key(k)}\``,
+            );
+        }
     }
     return problems;
 }

@@ -3,6 +3,10 @@ export const PART_OF = "pulse";
 
 /** Marks a Service exposed outside the cluster on purpose, with the config key that asked for it (policy pack). */
 export const EXPOSURE_ANNOTATION = "pulse.opsconductor.io/exposed";
+/** The documented read-only-root waiver (kube-linter's annotation, which the policy pack honours too), with its reason. */
+export const WRITABLE_ROOT_WAIVER = "ignore-check.kube-linter.io/no-read-only-root-fs";
+/** The documented probe waiver of a workload without an HTTP server (kube-linter's, honoured by the policy pack). */
+export const NO_PROBES_WAIVER = "ignore-check.kube-linter.io/no-readiness-probe";
 
 export interface LabelArgs {
     /** Stable component key, e.g. "ingest", "keycloak". */
@@ -11,10 +15,7 @@ export interface LabelArgs {
     readonly version?: string;
 }
 
-/** Component key of a config section: `provisionApi` -> `provision-api`. Objects are named `pulse-<component>`. */
-export function componentOf(configKey: string): string {
-    return configKey.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
+export { componentOf } from "../config/services";
 
 /** Selector labels: immutable for the life of a Deployment, so they never include the version. */
 export function selectorLabels(component: string): Record<string, string> {

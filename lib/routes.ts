@@ -2,12 +2,12 @@
  * The HTTP routing table: which public URL reaches which Pulse service, derived once from `ingress.hosts` for the
  * Ingress, the Caddyfile, Keycloak's hostname and the stack outputs.
  */
-import { INGRESS_BACKENDS, PulseConfig } from "../config";
+import { INGRESS_BACKENDS, PulseConfig, SERVICES } from "../config";
 import { componentOf } from "./labels";
 
 export type Backend = (typeof INGRESS_BACKENDS)[number];
 
-/** Keycloak's and Caddy's HTTP ports (fixed); Pulse's services take theirs from `pulse:<service>.port`. */
+/** Keycloak's and Caddy's HTTP ports; Pulse's services' come from their contracts (config/services.ts). */
 export const KEYCLOAK_HTTP_PORT = 8080;
 export const CADDY_PORT = 8080;
 
@@ -18,8 +18,8 @@ export interface BackendTarget {
 }
 
 /** The in-cluster Service behind a backend, with the port it really listens on. */
-export function backendTarget(config: PulseConfig, backend: Backend): BackendTarget {
-    const port = backend === "keycloak" ? KEYCLOAK_HTTP_PORT : backend === "caddy" ? CADDY_PORT : config[backend].port;
+export function backendTarget(backend: Backend): BackendTarget {
+    const port = backend === "keycloak" ? KEYCLOAK_HTTP_PORT : backend === "caddy" ? CADDY_PORT : SERVICES[backend].http.port;
     return { service: `pulse-${componentOf(backend)}`, port };
 }
 
@@ -48,7 +48,7 @@ export function routes(config: PulseConfig): Route[] {
                 path: p.path,
                 pathType: p.pathType,
                 backend: p.service,
-                target: backendTarget(config, p.service),
+                target: backendTarget(p.service),
                 url: `${scheme}://${h.host}${p.path === "/" ? "" : p.path}`,
             };
         }),

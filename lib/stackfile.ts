@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { NAMESPACE, RawStackConfig } from "../config";
+import { NAMESPACE, PRODUCTION_SECRETS, RawStackConfig } from "../config";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 /** The version of an npm package as installed from the lockfile. */
@@ -14,7 +14,8 @@ export function installedVersion(pkg: string, projectDir = PROJECT_DIR): string 
     return JSON.parse(fs.readFileSync(path.join(projectDir, "node_modules", pkg, "package.json"), "utf8")).version;
 }
 
-export const SECRET_PLACEHOLDER = "offline-render-placeholder";
+/** Long enough for every length rule a secret has (ADMIN_KEY: 32). */
+export const SECRET_PLACEHOLDER = "offline-render-placeholder-not-a-real-secret";
 
 interface ProjectConfigDecl {
     readonly type?: string;
@@ -79,3 +80,20 @@ export function stackNameOf(stackFile: string): string {
     const m = /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(stackFile));
     return m ? m[1] : "offline";
 }
+
+/**
+ * A template stack (such as Pulumi.prod.yaml) with the placeholder for every secret that production requires and the
+ * file leaves unset, as if its user had set them: to render or test a template offline. `pulumi up` has no such
+ * switch: there, validation names each missing one.
+ */
+export function withPlaceholderSecrets(raw: RawStackConfig): RawStackConfig {
+    const values = { ...raw.values };
+    const secretKeys = new Set(raw.secretKeys);
+    for (const key of PRODUCTION_SECRETS.map((k) => `${NAMESPACE}:${k}`)) {
+        if (values[key] !== undefined) continue;
+        values[key] = SECRET_PLACEHOLDER;
+        secretKeys.add(key);
+    }
+    return { values, secretKeys };
+}
+

@@ -4,11 +4,9 @@
  */
 import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 
-import { EXPOSURE_ANNOTATION } from "../lib/labels";
+import { EXPOSURE_ANNOTATION, NO_PROBES_WAIVER, WRITABLE_ROOT_WAIVER } from "../lib/labels";
 
-export { EXPOSURE_ANNOTATION };
-/** The one read-only-root waiver, shared with kube-linter's exception list. */
-export const WRITABLE_ROOT_WAIVER = "ignore-check.kube-linter.io/no-read-only-root-fs";
+export { EXPOSURE_ANNOTATION, NO_PROBES_WAIVER, WRITABLE_ROOT_WAIVER };
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
@@ -88,16 +86,19 @@ export const resourcesAndProbes: ResourceValidationPolicy = {
     name: "pulse-resources-and-probes",
     description: "Every container requests CPU and memory and limits memory; long-running containers have readiness and liveness probes.",
     enforcementLevel: "mandatory",
-    validateResource: (args, report) =>
+    validateResource: (args, report) => {
+        // A container with no HTTP server to probe carries the documented waiver, with its reason.
+        const waived = args.props.metadata?.annotations?.[NO_PROBES_WAIVER] !== undefined;
         forEachContainer(args, ({ container, init }) => {
             const r = container.resources ?? {};
             for (const [kind, key] of [["requests", "cpu"], ["requests", "memory"], ["limits", "memory"]] as const) {
                 if (r[kind]?.[key] === undefined) report(`container ${container.name}: no ${key} ${kind === "requests" ? "request" : "limit"}`);
             }
-            const longRunning = !init && args.type !== "kubernetes:batch/v1:Job" && args.type !== "kubernetes:batch/v1:CronJob";
+            const longRunning = !init && !waived && args.type !== "kubernetes:batch/v1:Job" && args.type !== "kubernetes:batch/v1:CronJob";
             if (longRunning && !container.readinessProbe) report(`container ${container.name}: no readinessProbe`);
             if (longRunning && !container.livenessProbe) report(`container ${container.name}: no livenessProbe`);
-        }),
+        });
+    },
 };
 
 export const nonRootReadOnly: ResourceValidationPolicy = {

@@ -70,7 +70,8 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 for stack in "${stacks[@]}"; do
     echo "== $stack"
-    if ! npx --no-install tsx scripts/manifests.ts "$stack" --out "$out/$stack" > /dev/null; then
+    # A template stack (prod) lacks its production secrets: lint it as if they were set.
+    if ! npx --no-install tsx scripts/manifests.ts "$stack" --out "$out/$stack" --placeholder-secrets > /dev/null; then
         fail "render of $stack"
         continue
     fi

@@ -1,5 +1,6 @@
 /**
- * Offline manifest render: `npm run manifests -- <stack> [--out DIR]` or `--config path/to/Pulumi.<stack>.yaml`.
+ * Offline manifest render: `npm run manifests -- <stack> [--out DIR]` or `--config path/to/Pulumi.<stack>.yaml`;
+ * `--placeholder-secrets` renders a template stack whose production secrets are not set yet.
  * Runs the Pulumi program under mocks (no CLI, no cluster, no network). Without --out, prints every Kubernetes object
  * as one multi-document YAML stream; with --out, writes DIR/k8s/*.yaml, DIR/helm/<release>.yaml and DIR/outputs.yaml.
  * Exit codes: 0 rendered, 2 invalid config or usage.
@@ -10,9 +11,9 @@ import { parseArgs } from "util";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, setStackConfig } from "../lib/mocks";
 import { renderFiles, renderProgram, renderStream } from "../lib/render";
-import { readStackFile, stackFilePath, stackNameOf } from "../lib/stackfile";
+import { readStackFile, stackFilePath, stackNameOf, withPlaceholderSecrets } from "../lib/stackfile";
 
-const USAGE = "usage: npm run manifests -- <stack> | --config <Pulumi.<stack>.yaml> [--out <dir>]";
+const USAGE = "usage: npm run manifests -- <stack> | --config <Pulumi.<stack>.yaml> [--out <dir>] [--placeholder-secrets]";
 
 function fail(message: string): never {
     process.stderr.write(message.endsWith("\n") ? message : message + "\n");
@@ -24,7 +25,12 @@ async function main(): Promise<void> {
     try {
         args = parseArgs({
             allowPositionals: true,
-            options: { config: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } },
+            options: {
+                config: { type: "string" },
+                out: { type: "string" },
+                "placeholder-secrets": { type: "boolean" },
+                help: { type: "boolean", short: "h" },
+            },
         });
     } catch (e) {
         fail(`${(e as Error).message}\n${USAGE}`);
@@ -38,7 +44,7 @@ async function main(): Promise<void> {
     const stackFile = stackFilePath(stackArg);
     if (!fs.existsSync(stackFile)) fail(`no stack file ${stackFile}\n${USAGE}`);
 
-    const raw = readStackFile(stackFile);
+    const raw = args.values["placeholder-secrets"] ? withPlaceholderSecrets(readStackFile(stackFile)) : readStackFile(stackFile);
     installMocks(stackNameOf(stackFile));
     setStackConfig(raw.values, [...raw.secretKeys]);
 

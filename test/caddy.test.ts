@@ -22,16 +22,15 @@ describe("caddy", () => {
         const file = caddyfile(routes(withCaddy()));
         expect(file).to.include("admin off").and.include("auto_https off").and.include("persist_config off");
         expect(file).to.include(":8080 {");
-        const order = ["handle /healthz", "handle /provision* {\n\t\treverse_proxy pulse-provision-api:8080", "handle /auth* {\n\t\treverse_proxy pulse-keycloak:8080", "handle {\n\t\treverse_proxy pulse-ui:8080"].map((s) => file.indexOf(s));
+        const order = ["handle /healthz", "handle /provision* {\n\t\treverse_proxy pulse-provision-api:8081", "handle /auth* {\n\t\treverse_proxy pulse-keycloak:8080", "handle {\n\t\treverse_proxy pulse-ui:8080"].map((s) => file.indexOf(s));
         for (const i of order) expect(i).to.be.greaterThan(-1);
         expect([...order].sort((a, b) => a - b)).to.deep.equal(order);
         expect(file).not.to.include("9000");
     });
 
-    it("proxies to each service's configured port", () => {
-        const file = caddyfile(routes(withCaddy({ ui: { port: 9090 }, provisionApi: { port: 8181 } })));
-        expect(file).to.include("reverse_proxy pulse-ui:9090").and.include("reverse_proxy pulse-provision-api:8181");
-        expect(file).not.to.include("pulse-ui:8080");
+    it("proxies to each service's own port (provision-api listens on 8081)", () => {
+        const file = caddyfile(routes(withCaddy()));
+        expect(file).to.include("reverse_proxy pulse-ui:8080").and.include("reverse_proxy pulse-provision-api:8081");
     });
 
     it("mounts the generated Caddyfile, rolls on change, runs non-root on 8080 with NET_BIND_SERVICE only", async () => {

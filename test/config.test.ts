@@ -16,7 +16,8 @@ import {
 /** The problems a stack config produces, as the `pulse:<path>: reason` lines the user sees. */
 function problems(values: Record<string, unknown>, secretKeys: string[] = []): string[] {
     const raw: Record<string, string> = {};
-    for (const [k, v] of Object.entries(values)) raw[`pulse:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+    // Development unless a test says otherwise: production also requires its secrets (tested on its own below).
+    for (const [k, v] of Object.entries({ app: { environment: "development" }, ...values })) raw[`pulse:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
     try {
         parseStackConfig({ values: raw, secretKeys: new Set(secretKeys.map((k) => `pulse:${k}`)) });
     } catch (e) {
@@ -215,6 +216,17 @@ describe("config schema", () => {
             expectProblem({ nats: { chart: { repository: "nats-io.github.io/k8s" } } }, "nats.chart.repository", /https:\/\/ chart repository or an oci:\/\//);
         });
 
+        it("more than one replica, or autoscaling, of a service that runs once at most; a secret in a section's env", () => {
+            expectProblem({ ui: { replicaCount: 2 } }, "ui.replicaCount", /must be 0 or 1: ui runs once at most \(its MQTT client id is fixed\)/);
+            expectProblem({ evaluator: { autoscaling: { enabled: true } } }, "evaluator.autoscaling.enabled", /must be false: evaluator runs once at most/);
+            expectProblem({ mqttNatsBridge: { replicaCount: 3 } }, "mqttNatsBridge.replicaCount", /must be 0 or 1/);
+            expect(problems({ routeDelivery: { replicaCount: 4 }, ui: { replicaCount: 0 } })).to.deep.equal([]);
+            const leak = problems({ ingest: { env: { PG_PASS: "hunter2" } } });
+            expect(leak).to.have.length(1);
+            expect(leak[0]).to.match(/^pulse:ingest.env.PG_PASS: is a secret: it comes from its Secret/);
+            expect(leak[0]).not.to.include("hunter2");
+        });
+
         it("chart sources: a local path with repository settings, half a client certificate, a missing or wrong local chart", () => {
             expectProblem({ nats: { chart: { path: "charts/nats", username: "robot" } } }, "nats.chart.username", /applies to a repository, not to a local chart `path`/);
             expectProblem({ emqx: { chart: { certFile: "client.pem" } } }, "emqx.chart.keyFile", /certFile and keyFile go together/);
@@ -346,7 +358,7 @@ describe("config schema", () => {
     describe("secrets", () => {
         it("reads the secret keys as secret values", () => {
             const parsed = parseStackConfig({
-                values: { "pulse:dbPassword": "s3cret" },
+                values: { "pulse:dbPassword": "s3cret", "pulse:app": JSON.stringify({ environment: "development" }) },
                 secretKeys: new Set(["pulse:dbPassword"]),
             });
             expect(parsed.secretValues).to.deep.equal({ dbPassword: "s3cret" });
@@ -382,8 +394,25 @@ describe("config schema", () => {
             expect(weak[0]).to.match(/^pulse:emqxDashboardPassword: must not be EMQX's well-known default/);
         });
 
+        it("requires the S3, SMTP and Stripe secrets in production, and ADMIN_KEY of 32 characters at least", () => {
+            const prod = problems({ app: { environment: "production" } });
+            expect(prod.map((p) => p.split(": ")[0])).to.deep.equal([
+                "pulse:s3AccessKey",
+                "pulse:s3SecretKey",
+                "pulse:smtpPassword",
+                "pulse:stripeSecretKey",
+                "pulse:stripeWebhookSecret",
+            ]);
+            for (const p of prod) expect(p).to.match(/is required with app.environment production/);
+            const keys = ["s3AccessKey", "s3SecretKey", "smtpPassword", "stripeSecretKey", "stripeWebhookSecret"];
+            expect(problems({ app: { environment: "production" }, ...Object.fromEntries(keys.map((k) => [k, "x"])) }, keys)).to.deep.equal([]);
+            const short = problems({ adminKey: "too-short" }, ["adminKey"]);
+            expect(short).to.deep.equal(["pulse:adminKey: must be at least 32 characters (provision-api refuses a shorter one)"]);
+            expect(problems({ adminKey: "k".repeat(32) }, ["adminKey"])).to.deep.equal([]);
+        });
+
         it("ignores other namespaces' keys", () => {
-            const parsed = parseStackConfig({ values: { "kubernetes:context": "kind-pulse" }, secretKeys: new Set() });
+            const parsed = parseStackConfig({ values: { "kubernetes:context": "kind-pulse", "pulse:app": '{"environment":"development"}' }, secretKeys: new Set() });
             expect(parsed.config.namespace).to.equal("pulse");
         });
     });

@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { SERVICE_TRAITS } from "../components/pulseServices";
+import { objectNameOf } from "../components/pulseServices";
+import { SERVICE_NAMES } from "../config";
 import { deployGraph, DeployGraph, transitiveWaits } from "../lib/graph";
 import { build, config, stackConfig, CI_STACK_FILE } from "./helpers";
 
-const pulseDeployments = Object.values(SERVICE_TRAITS).map((t) => `Deployment/pulse-${t.component}`);
+const pulseDeployments = SERVICE_NAMES.map((s) => `Deployment/${objectNameOf(s)}`);
 /** The hook Jobs' labels: their names carry their trigger's hash. */
 const jobOf = (g: DeployGraph, component: string) => {
     const label = Object.keys(g.waitsFor).find((l) => l.startsWith(`Job/pulse-${component}-`));

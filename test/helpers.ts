@@ -5,7 +5,7 @@ import { parseConfig, parseStackConfig, PlatformSecrets, PulseConfig, PulseConfi
 import { HELM_RELEASE_TYPE } from "../lib/graph";
 import { record, RecordedResource, setStackConfig, unwrapSecrets } from "../lib/mocks";
 import { Render, renderProgram } from "../lib/render";
-import { readStackFile, stackFilePath } from "../lib/stackfile";
+import { readStackFile, stackFilePath, withPlaceholderSecrets } from "../lib/stackfile";
 
 export const CI_STACK_FILE = path.join(__dirname, "fixtures", "Pulumi.ci.yaml");
 
@@ -14,14 +14,14 @@ export function config(overrides: PulseConfigInput = {}): PulseConfig {
     return parseConfig(overrides);
 }
 
-/** The validated config of a stack file: "dev", "prod" or a path. */
+/** The validated config of a stack file ("dev", "prod" or a path), a template's production secrets as placeholders. */
 export function stackConfig(stack: string): PulseConfig {
-    return parseStackConfig(readStackFile(stackFilePath(stack))).config;
+    return parseStackConfig(withPlaceholderSecrets(readStackFile(stackFilePath(stack)))).config;
 }
 
 /** Renders a stack file ("dev", "prod" or a path) in-process, through the program's own loadConfig path. */
 export async function renderStack(stack: string): Promise<Render> {
-    const raw = readStackFile(stackFilePath(stack));
+    const raw = withPlaceholderSecrets(readStackFile(stackFilePath(stack)));
     setStackConfig(raw.values, [...raw.secretKeys]);
     return renderProgram();
 }

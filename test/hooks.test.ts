@@ -43,7 +43,7 @@ describe("hook Jobs", () => {
             expect(await trigger(config({ appVersion: "1.0.1" }))).not.to.equal(base);
             expect(await trigger(config({ migrator: { image: { tag: "1.0.0-hotfix" } } }))).not.to.equal(base);
             // Unrelated changes leave the trigger alone.
-            expect(await trigger(config({ ui: { replicaCount: 5 }, ingest: { env: { BATCH_SIZE: "5" } } }))).to.equal(base);
+            expect(await trigger(config({ routeDelivery: { replicaCount: 5 }, ingest: { env: { BATCH_SIZE: "5" } } }))).to.equal(base);
             expect(await trigger(config({ migrator: { backoffLimit: 4 } }))).to.equal(base);
         });
 
@@ -89,7 +89,7 @@ describe("hook Jobs", () => {
             const changed = config({ natsInit: { streams: [{ name: "TELEMETRY", subjects: ["telemetry.>"], maxAge: "24h" }] } });
             expect(natsInitFiles(changed.natsInit.streams)).not.to.deep.equal(natsInitFiles(config().natsInit.streams));
             expect(await trigger(changed)).not.to.equal(base);
-            expect(await trigger(config({ ui: { replicaCount: 3 } }))).to.equal(base);
+            expect(await trigger(config({ routeDelivery: { replicaCount: 3 } }))).to.equal(base);
         });
 
         it("starts only after the NATS release", async () => {

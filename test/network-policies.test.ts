@@ -22,7 +22,7 @@ describe("network policies", () => {
         expect(dns.egress[0].ports).to.deep.equal([{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }]);
     });
 
-    it("let the configured Ingress controller reach only the HTTP entry points on 8080", () => {
+    it("let the configured Ingress controller reach only the HTTP entry points, on their ports", () => {
         const c = config({ networkPolicy: { ingressController: { namespace: "traefik", podLabels: { "app.kubernetes.io/name": "traefik" } } } });
         const entry = rule(networkPolicyRules(c), "pulse-allow-http-entry");
         expect(entry.podSelector.matchExpressions[0].values).to.have.members(["pulse-ui", "pulse-provision-api", "pulse-keycloak", "pulse-caddy"]);
@@ -31,18 +31,18 @@ describe("network policies", () => {
                 from: [
                     { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "traefik" } } },
                 ],
-                ports: [{ protocol: "TCP", port: 8080 }],
+                ports: [{ protocol: "TCP", port: 8080 }, { protocol: "TCP", port: 8081 }],
             },
         ]);
     });
 
-    it("open the HTTP ports the services are configured with, not a fixed 8080", () => {
-        const rules = networkPolicyRules(config({ ui: { port: 9090 }, evaluator: { port: 7070 } }));
+    it("open the HTTP ports the services' contracts declare, not a fixed 8080 (provision-api listens on 8081)", () => {
+        const rules = networkPolicyRules(config());
         const entry = rule(rules, "pulse-allow-http-entry");
-        expect(entry.ingress[0].ports).to.deep.equal([{ protocol: "TCP", port: 8080 }, { protocol: "TCP", port: 9090 }]);
+        expect(entry.ingress[0].ports).to.deep.equal([{ protocol: "TCP", port: 8080 }, { protocol: "TCP", port: 8081 }]);
         const apps = rule(rules, "pulse-apps");
-        expect(apps.ingress[0].ports.map((p: { port: number }) => p.port)).to.deep.equal([7070, 8080, 9090]);
-        expect(apps.egress[0].ports.map((p: { port: number }) => p.port)).to.deep.equal([7070, 8080, 9090]);
+        expect(apps.ingress[0].ports.map((p: { port: number }) => p.port)).to.deep.equal([8080, 8081]);
+        expect(apps.egress[0].ports.map((p: { port: number }) => p.port)).to.deep.equal([8080, 8081]);
     });
 
     it("let Pulse's pods reach PostgreSQL, NATS and EMQX in-cluster, and those accept only Pulse's pods (and their own)", () => {

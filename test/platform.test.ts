@@ -110,7 +110,7 @@ describe("platform", () => {
     });
 
     it("loadConfig turns the secret keys into Pulumi secrets", async () => {
-        setStackConfig({ "pulse:dbPassword": "s3cret" }, ["pulse:dbPassword"]);
+        setStackConfig({ "pulse:dbPassword": "s3cret", "pulse:app": '{"environment":"development"}' }, ["pulse:dbPassword"]);
         const { secrets } = loadConfig();
         expect(await pulumi.isSecret(secrets.dbPassword!)).to.equal(true);
         expect(await resolve(secrets.dbPassword!)).to.equal("s3cret");

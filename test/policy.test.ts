@@ -79,6 +79,10 @@ describe("policy pack", () => {
         expect(found).to.have.length(5);
         const job = { spec: { template: { spec: { containers: [{ ...goodContainer, readinessProbe: undefined, livenessProbe: undefined }] } } } };
         expect(violations(rules.resourcesAndProbes, "kubernetes:batch/v1:Job", job)).to.deep.equal([]);
+        // A worker with no HTTP server carries the documented waiver; its resources are still required.
+        const worker = (container: object) => deployment({ readinessProbe: undefined, livenessProbe: undefined, ...container }, { annotations: { [rules.NO_PROBES_WAIVER]: "no HTTP server" } });
+        expect(violations(rules.resourcesAndProbes, DEPLOYMENT, worker({}))).to.deep.equal([]);
+        expect(violations(rules.resourcesAndProbes, DEPLOYMENT, worker({ resources: {} }))).to.have.length(3);
     });
 
     it("pulse-non-root-read-only wants runAsNonRoot and a read-only root, unless waived", () => {

@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
-import { parseConfig, parseQuantity, parseStackConfig, PulseConfig, pulseConfigSchema, SERVICE_NAMES } from "../config";
-import { projectConfigDeclarations, PROJECT_DIR, readStackFile } from "../lib/stackfile";
+import { ConfigError, contractOf, parseConfig, parseQuantity, parseStackConfig, PRODUCTION_SECRETS, PulseConfig, pulseConfigSchema, SERVICE_NAMES } from "../config";
+import { projectConfigDeclarations, PROJECT_DIR, readStackFile, withPlaceholderSecrets } from "../lib/stackfile";
 import { CI_STACK_FILE, stackConfig } from "./helpers";
 
 const stackFiles = fs.readdirSync(PROJECT_DIR).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f));
@@ -17,10 +17,20 @@ describe("stack files", () => {
     });
 
     for (const file of [...stackFiles, path.relative(PROJECT_DIR, CI_STACK_FILE)]) {
-        it(`${file} passes the schema`, () => {
-            expect(() => parseStackConfig(readStackFile(path.join(PROJECT_DIR, file)))).not.to.throw();
+        it(`${file} passes the schema (a template's production secrets set)`, () => {
+            expect(() => parseStackConfig(withPlaceholderSecrets(readStackFile(path.join(PROJECT_DIR, file))))).not.to.throw();
         });
     }
+
+    it("Pulumi.prod.yaml is a template: without its production secrets it fails naming each, and only them", () => {
+        let problems: string[] = [];
+        try {
+            parseStackConfig(readStackFile(path.join(PROJECT_DIR, "Pulumi.prod.yaml")));
+        } catch (e) {
+            problems = [...(e as ConfigError).problems];
+        }
+        expect(problems.map((p) => p.split(": ")[0])).to.deep.equal(PRODUCTION_SECRETS.map((k) => `pulse:${k}`));
+    });
 
     it("a broken stack file fails the same check (the check can fail)", () => {
         const tmp = fs.mkdtempSync(path.join(require("os").tmpdir(), "pulse-stack-"));
@@ -57,9 +67,12 @@ describe("stack files", () => {
     describe("prod is highly available and safe", () => {
         const prod = stackConfig("prod");
         const defaults = parseConfig({});
-        it("runs at least two replicas of every Pulse service and of Keycloak", () => {
-            for (const s of SERVICE_NAMES) expect(minReplicas(prod, s), s).to.be.at.least(2);
+        it("runs at least two replicas of every Pulse service that can run more than once, one of the others, two of Keycloak", () => {
+            for (const s of SERVICE_NAMES) expect(minReplicas(prod, s), s).to.be.at.least(contractOf(s).singleton ? 1 : 2);
             expect(prod.keycloak.replicaCount).to.be.at.least(2);
+        });
+        it("runs in production mode", () => {
+            expect(prod.app.environment).to.equal("production");
         });
         it("keeps the spec's ingest autoscaling", () => {
             expect(prod.ingest.autoscaling).to.deep.equal(defaults.ingest.autoscaling);

@@ -1,0 +1,107 @@
+/**
+ * What each Pulse service is told: every variable its code reads (its registry entry's `reads`) with the value this
+ * platform has for it: a plain value from config and the platform's endpoints, or, for a secret, a reference to the
+ * Secret that holds it. The images default to the compose file's `iot-*` hosts; every host here is ours.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { PulseConfig, SECRET_ENV, SecretEnvSource, ServiceName, SERVICES } from "../config";
+import { DatabaseConnection } from "./database";
+
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+
+/** The realm the services authenticate against, and the audience of their tokens (the realm's public client). */
+export const KEYCLOAK_REALM = "pulse";
+export const UI_CLIENT_ID = "pulse-ui";
+/** Where ops-worker writes the device CRL it regenerates (its writable /tmp). */
+export const CRL_OUTPUT_PATH = "/tmp/device-crl.pem";
+
+export interface ServiceEnvContext {
+    readonly config: PulseConfig;
+    readonly database: DatabaseConnection;
+    /** Names of the Secrets the secret variables come from; none for EMQX's dashboard when the broker is not ours. */
+    readonly secretNames: Readonly<Record<Exclude<SecretEnvSource["secret"], "emqxDashboard">, pulumi.Input<string>>> & {
+        readonly emqxDashboard?: pulumi.Input<string>;
+    };
+    readonly natsUrl: string;
+    readonly mqttHost: string;
+    readonly mqttPort: number;
+    /** EMQX's REST API, when the broker is ours. */
+    readonly emqxApiUrl?: string;
+    /** Public URLs, when the Ingress routes to them. */
+    readonly uiUrl?: string;
+    readonly keycloakUrl?: string;
+    readonly keycloakInternalUrl: string;
+    /** In-cluster health URL of a service with a Service, e.g. http://pulse-ingest:8080/health. */
+    readonly healthUrl: (service: ServiceName) => string;
+}
+
+/** The plain value of each variable the platform supplies; undefined: not configured, so left to the image's default. */
+function plainValues(ctx: ServiceEnvContext): Record<string, string | undefined> {
+    const { config: c, database: db } = ctx;
+    const production = c.app.environment === "production";
+    const stage = production ? "PROD" : "DEV";
+    const origin = (url?: string) => (url ? new URL(url).origin : undefined);
+    const corsOrigins = c.app.corsOrigins.length > 0 ? c.app.corsOrigins.join(",") : origin(ctx.uiUrl);
+    const keycloakPublic = ctx.keycloakUrl ?? ctx.keycloakInternalUrl;
+    return {
+        PG_HOST: db.host,
+        PG_PORT: String(db.port),
+        PG_DB: db.database,
+        PG_USER: db.username,
+        NATS_URL: ctx.natsUrl,
+        MQTT_HOST: ctx.mqttHost,
+        MQTT_PORT: String(ctx.mqttPort),
+        MQTT_BROKER_URL: `mqtt://${ctx.mqttHost}:${ctx.mqttPort}`,
+        MQTT_USERNAME: c.emqx.serviceUser,
+        // The internal listener is plain MQTT inside the namespace (the images default to TLS).
+        MQTT_TLS: "false",
+        EMQX_API_URL: ctx.emqxApiUrl,
+        EMQX_API_USER: ctx.emqxApiUrl ? c.emqx.dashboard.username : undefined,
+        UI_BASE_URL: ctx.uiUrl,
+        KEYCLOAK_URL: keycloakPublic,
+        KEYCLOAK_PUBLIC_URL: keycloakPublic,
+        KEYCLOAK_INTERNAL_URL: ctx.keycloakInternalUrl,
+        KEYCLOAK_REALM,
+        KEYCLOAK_JWKS_URI: `${ctx.keycloakInternalUrl}/realms/${KEYCLOAK_REALM}/protocol/openid-connect/certs`,
+        JWT_AUDIENCE: UI_CLIENT_ID,
+        MODE: stage,
+        ENV: stage,
+        SECURE_COOKIES: String(production),
+        CORS_ORIGINS: corsOrigins,
+        S3_ENDPOINT: c.s3.endpoint || undefined,
+        S3_PUBLIC_ENDPOINT: c.s3.publicEndpoint || c.s3.endpoint || undefined,
+        S3_BUCKET: c.s3.bucket,
+        S3_REGION: c.s3.region,
+        SMTP_HOST: c.smtp.host || undefined,
+        SMTP_PORT: String(c.smtp.port),
+        SMTP_USER: c.smtp.user || undefined,
+        SMTP_TLS: String(c.smtp.tls),
+        SMTP_FROM: c.smtp.from || undefined,
+        INGEST_HEALTH_URL: ctx.healthUrl("ingest"),
+        EVALUATOR_HEALTH_URL: ctx.healthUrl("evaluator"),
+        CRL_OUTPUT_PATH,
+    };
+}
+
+/**
+ * A service's environment, sorted by name: each variable it reads that the platform has a value or Secret for, then its
+ * section's `env` (which overrides a plain value of the same name; secrets cannot be overridden, the schema refuses).
+ */
+export function serviceEnv(name: ServiceName, ctx: ServiceEnvContext): EnvVar[] {
+    const plain = plainValues(ctx);
+    const env = new Map<string, EnvVar>();
+    for (const variable of SERVICES[name].reads) {
+        const secret = SECRET_ENV[variable];
+        if (secret) {
+            const secretName = ctx.secretNames[secret.secret];
+            if (secretName !== undefined) env.set(variable, { name: variable, valueFrom: { secretKeyRef: { name: secretName, key: secret.key } } });
+        } else if (!(variable in plain)) {
+            throw new Error(`${name} reads ${variable}, for which the platform has no source (components/serviceEnv.ts)`);
+        } else if (plain[variable] !== undefined) {
+            env.set(variable, { name: variable, value: plain[variable] });
+        }
+    }
+    for (const [k, v] of Object.entries(ctx.config[name].env)) env.set(k, { name: k, value: v });
+    return [...env.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
