@@ -1,6 +1,6 @@
 /**
- * The JetStream init Job: creates or updates the streams declared in `pulse:natsInit.streams` with nats-box, once NATS
- * answers. The streams and the script travel in a ConfigMap; the Job re-runs when either (or the image) changes.
+ * The JetStream init Job: creates or updates the streams and durable consumers declared in `pulse:natsInit` with
+ * nats-box, once NATS answers. They and the script travel in a ConfigMap; the Job re-runs when any (or the image) changes.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -18,12 +18,14 @@ const MOUNT = "/etc/nats-init";
 const NATS_BOX_UID = 10001;
 
 type Stream = PulseConfig["natsInit"]["streams"][number];
+type Consumer = PulseConfig["natsInit"]["consumers"][number];
 
 const SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+/** A config duration ("0", "90s", "2m", "1h", "7d") in nanoseconds, as JetStream's JSON configs take durations. */
+const nanoseconds = (d: string) => (d === "0" ? 0 : Number(d.slice(0, -1)) * SECONDS[d.slice(-1)] * 1e9);
 
-/** A JetStream StreamConfig, as `nats stream add|edit --config` reads it. Durations in nanoseconds. */
+/** A JetStream StreamConfig, as `nats stream add|edit --config` reads it. */
 export function streamConfig(s: Stream): Record<string, unknown> {
-    const age = s.maxAge === "0" ? 0 : Number(s.maxAge.slice(0, -1)) * SECONDS[s.maxAge.slice(-1)];
     return {
         name: s.name,
         subjects: [...s.subjects],
@@ -31,20 +33,35 @@ export function streamConfig(s: Stream): Record<string, unknown> {
         storage: s.storage,
         num_replicas: s.replicas,
         discard: s.discard,
-        max_age: age * 1e9,
+        max_age: nanoseconds(s.maxAge),
         max_bytes: s.maxBytes === -1 ? -1 : parseQuantity(s.maxBytes),
         max_msgs: -1,
-        max_msgs_per_subject: -1,
+        max_msgs_per_subject: s.maxMsgsPerSubject,
         max_msg_size: -1,
         max_consumers: -1,
-        duplicate_window: 120 * 1e9,
+        duplicate_window: nanoseconds(s.duplicateWindow),
     };
 }
 
-/** The ConfigMap's files: the script and one `<STREAM>.json` per stream. */
-export function natsInitFiles(streams: readonly Stream[]): Record<string, string> {
+/** A durable pull consumer's ConsumerConfig, as `nats consumer add|edit --config` reads it. */
+export function consumerConfig(c: Consumer): Record<string, unknown> {
+    return {
+        durable_name: c.name,
+        ack_policy: "explicit",
+        ack_wait: nanoseconds(c.ackWait),
+        max_deliver: c.maxDeliver,
+        max_ack_pending: c.maxAckPending,
+        deliver_policy: "all",
+        replay_policy: "instant",
+    };
+}
+
+/** The ConfigMap's files: the script, `stream.<STREAM>.json` per stream, `consumer.<STREAM>.<NAME>.json` per consumer. */
+export function natsInitFiles(streams: readonly Stream[], consumers: readonly Consumer[] = []): Record<string, string> {
     const files: Record<string, string> = { "init.sh": NATS_INIT_SCRIPT };
-    for (const s of streams) files[`${s.name}.json`] = JSON.stringify(streamConfig(s), null, 2) + "\n";
+    const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
+    for (const s of streams) files[`stream.${s.name}.json`] = json(streamConfig(s));
+    for (const c of consumers) files[`consumer.${c.stream}.${c.name}.json`] = json(consumerConfig(c));
     return files;
 }
 
@@ -64,7 +81,7 @@ export class NatsInit extends pulumi.ComponentResource {
         super("pulse:natsInit:NatsInit", name, {}, opts);
         const { config } = args;
         const n = config.natsInit;
-        const files = natsInitFiles(n.streams);
+        const files = natsInitFiles(n.streams, n.consumers);
         const image = resolveImage(n.image, config.global, config.appVersion);
 
         this.configMap = new k8s.core.v1.ConfigMap(

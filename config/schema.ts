@@ -712,6 +712,9 @@ const SUBJECT_RE = /^(?:[^.\s*>]+|\*)(?:\.(?:[^.\s*>]+|\*))*(?:\.>)?$|^>$/;
 /** A duration for max age: 0 (unlimited) or a number with s, m, h or d. */
 export const DURATION_RE = /^(0|\d+(s|m|h|d))$/;
 
+const duration = (def: string) =>
+    z.string().regex(DURATION_RE, { error: "must be 0 (unlimited) or a duration such as 90s, 30m, 72h or 7d" }).default(def);
+
 const stream = z.strictObject({
     name: z.string({ error: "must be a stream name" }).regex(STREAM_NAME_RE, {
         error: "must be a stream name: letters, digits, '_' and '-' (no spaces, '.', '*' or '>')",
@@ -721,14 +724,36 @@ const stream = z.strictObject({
         .min(1, { error: "must list at least one subject" }),
     storage: z.enum(["file", "memory"], { error: "must be file or memory" }).default("file"),
     retention: z.enum(["limits", "interest", "workqueue"], { error: "must be limits, interest or workqueue" }).default("limits"),
-    maxAge: z
-        .string()
-        .regex(DURATION_RE, { error: "must be 0 (unlimited) or a duration such as 90s, 30m, 72h or 7d" })
-        .default("0"),
+    maxAge: duration("0"),
     maxBytes: z.union([z.literal(-1), quantity()], { error: "must be -1 (unlimited) or a quantity such as 10Gi" }).default(-1),
+    maxMsgsPerSubject: z.union([z.literal(-1), intAtLeast(1)], { error: "must be -1 (unlimited) or an integer >= 1" }).default(-1),
+    duplicateWindow: duration("2m"),
     replicas: intAtLeast(1, 5).default(1),
     discard: z.enum(["old", "new"], { error: "must be old or new" }).default("old"),
 });
+
+/** A durable pull consumer on one of the streams. */
+const consumer = z.strictObject({
+    name: z.string({ error: "must be a consumer name" }).regex(STREAM_NAME_RE, { error: "must be a consumer name: letters, digits, '_' and '-'" }),
+    stream: z.string({ error: "must name a stream" }),
+    ackWait: duration("30s"),
+    maxDeliver: z.union([z.literal(-1), intAtLeast(1)], { error: "must be -1 (unlimited) or an integer >= 1" }).default(-1),
+    maxAckPending: intAtLeast(1).default(1000),
+});
+
+/** Pulse's streams and consumers, as its code declares them (design notes, pulse-services.md). */
+const PULSE_STREAMS: z.input<typeof stream>[] = [
+    { name: "TELEMETRY", subjects: ["telemetry.>"], retention: "limits", maxAge: "1h", maxBytes: "1Gi", maxMsgsPerSubject: 100000 },
+    { name: "SHADOW", subjects: ["shadow.>"], retention: "limits", maxAge: "1h", maxBytes: "256Mi", maxMsgsPerSubject: 10000 },
+    { name: "COMMANDS", subjects: ["commands.>"], retention: "limits", maxAge: "1h", maxBytes: "256Mi", maxMsgsPerSubject: 10000 },
+    { name: "ROUTES", subjects: ["routes.>"], retention: "workqueue", maxAge: "24h", maxBytes: "512Mi" },
+];
+const PULSE_CONSUMERS = [
+    { name: "ingest-workers", stream: "TELEMETRY", ackWait: "30s", maxDeliver: 3, maxAckPending: 1000 },
+    { name: "ingest-shadow", stream: "SHADOW", ackWait: "30s", maxDeliver: 3, maxAckPending: 1000 },
+    { name: "ingest-commands", stream: "COMMANDS", ackWait: "30s", maxDeliver: 3, maxAckPending: 1000 },
+    { name: "route-delivery", stream: "ROUTES", ackWait: "30s", maxDeliver: -1, maxAckPending: 100 },
+];
 
 const natsInit = z
     .strictObject({
@@ -736,8 +761,14 @@ const natsInit = z
         resources: resources(SMALL),
         streams: z
             .array(stream)
-            .default([{ name: "TELEMETRY", subjects: ["telemetry.>"], storage: "file", retention: "limits", maxAge: "72h", maxBytes: -1, replicas: 1, discard: "old" }])
-            .describe("JetStream streams to create or update (name, subjects, storage, retention, maxAge, maxBytes, replicas, discard)"),
+            .default(() => PULSE_STREAMS.map((s) => stream.parse(s)))
+            .describe(
+                "JetStream streams to create or update (name, subjects, storage, retention, maxAge, maxBytes, maxMsgsPerSubject, duplicateWindow, replicas, discard); default: Pulse's four",
+            ),
+        consumers: z
+            .array(consumer)
+            .default(() => PULSE_CONSUMERS.map((c) => consumer.parse(c)))
+            .describe("Durable pull consumers to create or update (name, stream, ackWait, maxDeliver, maxAckPending); default: Pulse's four"),
         waitSeconds: intAtLeast(10).default(120).describe("How long the Job waits for NATS to answer"),
         ...jobSettings({ backoffLimit: 2, activeDeadlineSeconds: 300, timeoutSeconds: 600 }),
     })
@@ -750,6 +781,16 @@ const natsInit = z
                 ctx.addIssue({ code: "custom", path: ["streams", i, "name"], input: s.name, message: "is declared twice" });
             }
             seen.add(s.name);
+        });
+        const consumers = new Set<string>();
+        n.consumers.forEach((c, i) => {
+            if (!seen.has(c.stream)) {
+                ctx.addIssue({ code: "custom", path: ["consumers", i, "stream"], input: c.stream, message: `is not one of natsInit.streams (${[...seen].join(", ")})` });
+            }
+            if (consumers.has(`${c.stream}/${c.name}`)) {
+                ctx.addIssue({ code: "custom", path: ["consumers", i, "name"], input: c.name, message: `is declared twice on stream ${c.stream}` });
+            }
+            consumers.add(`${c.stream}/${c.name}`);
         });
     });
 
@@ -862,6 +903,28 @@ export const pulseConfigSchema = z
                 });
             }
         });
+        // JetStream reserves every stream's max bytes in its store up front; a server holds a replica of each stream
+        // when the streams have as many replicas as there are servers, so each store must hold the sum.
+        const js = c.nats?.jetstream;
+        if (c.nats?.enabled && js && Array.isArray(c.natsInit?.streams)) {
+            for (const [kind, store, size] of [
+                ["file", "fileStore", js.fileStore?.size],
+                ["memory", "memoryStore", js.memoryStore?.maxSize],
+            ] as const) {
+                const reserved = c.natsInit.streams
+                    .filter((s) => s?.storage === kind && s.maxBytes !== -1)
+                    .reduce((sum, s) => sum + (parseQuantity(s.maxBytes) ?? 0), 0);
+                const capacity = parseQuantity(size);
+                if (reserved > 0 && capacity !== undefined && reserved > capacity) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["nats", "jetstream", store, store === "fileStore" ? "size" : "maxSize"],
+                        input: size,
+                        message: `must hold the ${kind} streams' reserved max bytes (${formatBytes(reserved)} in natsInit.streams)`,
+                    });
+                }
+            }
+        }
         if (extOn && !c.externalDatabase.host) {
             ctx.addIssue({
                 code: "custom",
@@ -926,6 +989,12 @@ const SUFFIX: Record<string, number> = {
     Pi: 2 ** 50,
     Ei: 2 ** 60,
 };
+
+/** Bytes as the largest binary unit that divides them (2147483648 -> "2Gi"). */
+export function formatBytes(n: number): string {
+    for (const [suffix, f] of [["Ti", 2 ** 40], ["Gi", 2 ** 30], ["Mi", 2 ** 20], ["Ki", 2 ** 10]] as const) if (n % f === 0) return `${n / f}${suffix}`;
+    return String(n);
+}
 
 /** The numeric value of a Kubernetes quantity ("512Mi" -> 536870912), or undefined when it is not one. */
 export function parseQuantity(q: unknown): number | undefined {

@@ -3,6 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { expect } from "chai";
+import { config } from "./helpers";
 import {
     ConfigError,
     parseConfig,
@@ -287,7 +288,7 @@ describe("config schema", () => {
 
         it("JetStream without any store", () => {
             expectProblem(
-                { nats: { jetstream: { memoryStore: { enabled: false }, fileStore: { enabled: false } } }, natsInit: { streams: [] } },
+                { nats: { jetstream: { memoryStore: { enabled: false }, fileStore: { enabled: false } } }, natsInit: { streams: [], consumers: [] } },
                 "nats.jetstream.fileStore.enabled",
                 /JetStream needs a store/,
             );
@@ -307,18 +308,46 @@ describe("config schema", () => {
         });
 
         it("bad JetStream stream definitions", () => {
-            const streams = (s: object) => ({ natsInit: { streams: [{ name: "TELEMETRY", subjects: ["telemetry.>"], ...s }] } });
+            const streams = (s: object) => ({ natsInit: { streams: [{ name: "TELEMETRY", subjects: ["telemetry.>"], ...s }], consumers: [] } });
             expectProblem(streams({ name: "bad.name" }), "natsInit.streams[0].name", /must be a stream name/);
             expectProblem(streams({ subjects: [] }), "natsInit.streams[0].subjects", /at least one subject/);
             expectProblem(streams({ subjects: ["a.>.b"] }), "natsInit.streams[0].subjects[0]", /NATS subject/);
             expectProblem(streams({ maxAge: "3 days" }), "natsInit.streams[0].maxAge", /duration such as/);
             expectProblem(streams({ replicas: 3 }), "natsInit.streams[0].replicas", /must be <= nats.replicaCount \(1\)/);
             expectProblem(
-                { natsInit: { streams: [{ name: "A", subjects: ["a"] }, { name: "A", subjects: ["b"] }] } },
+                { natsInit: { streams: [{ name: "A", subjects: ["a"] }, { name: "A", subjects: ["b"] }], consumers: [] } },
                 "natsInit.streams[1].name",
                 /is declared twice/,
             );
             expect(problems({ nats: { replicaCount: 3 }, ...streams({ replicas: 3, subjects: ["devices.*.status", "telemetry.>"] }) })).to.deep.equal([]);
+        });
+
+        it("a consumer on a stream that is not declared, or twice; streams that reserve more than the JetStream store holds", () => {
+            const consumers = (c: object[]) => ({ natsInit: { streams: [{ name: "TELEMETRY", subjects: ["telemetry.>"] }], consumers: c } });
+            expectProblem(consumers([{ name: "w", stream: "EVENTS" }]), "natsInit.consumers[0].stream", /is not one of natsInit.streams \(TELEMETRY\)/);
+            expectProblem(consumers([{ name: "w", stream: "TELEMETRY" }, { name: "w", stream: "TELEMETRY" }]), "natsInit.consumers[1].name", /declared twice on stream TELEMETRY/);
+            // Pulse's four streams reserve 2Gi of file store.
+            expectProblem({ nats: { jetstream: { fileStore: { size: "1Gi" } } } }, "nats.jetstream.fileStore.size", /must hold the file streams' reserved max bytes \(2Gi in natsInit.streams\)/);
+            expect(problems({ nats: { jetstream: { fileStore: { size: "2Gi" } } } })).to.deep.equal([]);
+            const memory = { natsInit: { streams: [{ name: "M", subjects: ["m.>"], storage: "memory", maxBytes: "300Mi" }], consumers: [] } };
+            expectProblem(memory, "nats.jetstream.memoryStore.maxSize", /memory streams' reserved max bytes \(300Mi/);
+        });
+
+        it("defaults to Pulse's four streams and four pull consumers, as its code declares them", () => {
+            const n = config({}).natsInit;
+            expect(n.streams.map((s) => [s.name, s.subjects[0], s.retention, s.maxAge, s.maxBytes, s.maxMsgsPerSubject, s.storage, s.replicas, s.discard])).to.deep.equal([
+                ["TELEMETRY", "telemetry.>", "limits", "1h", "1Gi", 100000, "file", 1, "old"],
+                ["SHADOW", "shadow.>", "limits", "1h", "256Mi", 10000, "file", 1, "old"],
+                ["COMMANDS", "commands.>", "limits", "1h", "256Mi", 10000, "file", 1, "old"],
+                ["ROUTES", "routes.>", "workqueue", "24h", "512Mi", -1, "file", 1, "old"],
+            ]);
+            expect(n.streams[0].duplicateWindow).to.equal("2m");
+            expect(n.consumers.map((c) => [c.name, c.stream, c.maxDeliver, c.maxAckPending, c.ackWait])).to.deep.equal([
+                ["ingest-workers", "TELEMETRY", 3, 1000, "30s"],
+                ["ingest-shadow", "SHADOW", 3, 1000, "30s"],
+                ["ingest-commands", "COMMANDS", 3, 1000, "30s"],
+                ["route-delivery", "ROUTES", -1, 100, "30s"],
+            ]);
         });
 
         it("malformed network policy ranges", () => {

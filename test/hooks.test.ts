@@ -67,11 +67,34 @@ describe("hook Jobs", () => {
             expect(j.spec.activeDeadlineSeconds).to.equal(300);
             expect(j.metadata.annotations["pulumi.com/replaceUnready"]).to.equal("true");
             const cm = inputs(ofType(resources, "kubernetes:core/v1:ConfigMap").find((r) => inputs(r).metadata.name === "pulse-nats-init")!);
-            expect(Object.keys(cm.data).sort()).to.deep.equal(["TELEMETRY.json", "init.sh"]);
+            expect(Object.keys(cm.data).sort()).to.deep.equal([
+                "consumer.COMMANDS.ingest-commands.json",
+                "consumer.ROUTES.route-delivery.json",
+                "consumer.SHADOW.ingest-shadow.json",
+                "consumer.TELEMETRY.ingest-workers.json",
+                "init.sh",
+                "stream.COMMANDS.json",
+                "stream.ROUTES.json",
+                "stream.SHADOW.json",
+                "stream.TELEMETRY.json",
+            ]);
+            expect(JSON.parse(cm.data["consumer.TELEMETRY.ingest-workers.json"])).to.deep.equal({
+                durable_name: "ingest-workers",
+                ack_policy: "explicit",
+                ack_wait: 30e9,
+                max_deliver: 3,
+                max_ack_pending: 1000,
+                deliver_policy: "all",
+                replay_policy: "instant",
+            });
+            expect(JSON.parse(cm.data["stream.TELEMETRY.json"])).to.deep.include({ max_msgs_per_subject: 100000, duplicate_window: 120e9, max_bytes: 2 ** 30 });
         });
 
         it("writes each stream as a JetStream StreamConfig", () => {
-            const s = config({ natsInit: { streams: [{ name: "EVENTS", subjects: ["events.>", "alerts.*"], storage: "memory", maxAge: "7d", maxBytes: "1Gi", replicas: 1 }] } }).natsInit.streams[0];
+            const s = config({
+                nats: { jetstream: { memoryStore: { maxSize: "1Gi" } }, resources: { limits: { memory: "2Gi" } } },
+                natsInit: { streams: [{ name: "EVENTS", subjects: ["events.>", "alerts.*"], storage: "memory", maxAge: "7d", maxBytes: "1Gi", replicas: 1 }], consumers: [] },
+            }).natsInit.streams[0];
             expect(streamConfig(s)).to.deep.include({
                 name: "EVENTS",
                 subjects: ["events.>", "alerts.*"],
@@ -86,7 +109,7 @@ describe("hook Jobs", () => {
         it("re-runs when a stream changes, and not otherwise", async () => {
             const trigger = async (c: ReturnType<typeof config>) => inputs(job((await build(c)).resources, "pulse-nats-init")).metadata.name;
             const base = await trigger(config());
-            const changed = config({ natsInit: { streams: [{ name: "TELEMETRY", subjects: ["telemetry.>"], maxAge: "24h" }] } });
+            const changed = config({ natsInit: { streams: [{ name: "TELEMETRY", subjects: ["telemetry.>"], maxAge: "24h" }], consumers: [] } });
             expect(natsInitFiles(changed.natsInit.streams)).not.to.deep.equal(natsInitFiles(config().natsInit.streams));
             expect(await trigger(changed)).not.to.equal(base);
             expect(await trigger(config({ routeDelivery: { replicaCount: 3 } }))).to.equal(base);

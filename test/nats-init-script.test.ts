@@ -27,13 +27,23 @@ case "$1 $2" in
   "stream edit")
     [ -f "$5" ] || { echo "no config $5" >&2; exit 2; }
     case " \${FAKE_REFUSE_EDIT:-} " in *" $3 "*) echo "nats: error: stream configuration update can not change storage type (10058)" >&2; exit 1 ;; esac ;;
+  "consumer info")
+    case " $FAKE_EXISTING " in *" $3/$4 "*) exit 0 ;; *) echo "nats: error: consumer not found" >&2; exit 1 ;; esac ;;
+  "consumer add")
+    [ -f "$5" ] || { echo "no config $5" >&2; exit 2; } ;;
+  "consumer edit")
+    [ -f "$6" ] || { echo "no config $6" >&2; exit 2; }
+    case " \${FAKE_REFUSE_EDIT:-} " in *" $3/$4 "*) echo "nats: error: consumer ack policy can not be updated (10012)" >&2; exit 1 ;; esac ;;
   *) echo "fake nats: unexpected $*" >&2; exit 64 ;;
 esac
 `;
 
-const streams = config({
-    natsInit: { streams: [{ name: "TELEMETRY", subjects: ["telemetry.>"] }, { name: "EVENTS", subjects: ["events.>"], storage: "memory" }] },
-}).natsInit.streams;
+const { streams, consumers } = config({
+    natsInit: {
+        streams: [{ name: "TELEMETRY", subjects: ["telemetry.>"] }, { name: "EVENTS", subjects: ["events.>"], storage: "memory" }],
+        consumers: [{ name: "ingest-workers", stream: "TELEMETRY", maxDeliver: 3 }],
+    },
+}).natsInit;
 
 interface Result {
     code: number;
@@ -49,7 +59,7 @@ async function initScript(env: Record<string, string>): Promise<Result> {
     const state = path.join(dir, "state");
     for (const d of [bin, streamsDir, state]) fs.mkdirSync(d);
     fs.writeFileSync(path.join(bin, "nats"), FAKE_NATS, { mode: 0o755 });
-    const files = natsInitFiles(streams);
+    const files = natsInitFiles(streams, consumers);
     for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(streamsDir, name), content);
     const log = path.join(dir, "calls.log");
     const fullEnv = {
@@ -77,32 +87,45 @@ async function initScript(env: Record<string, string>): Promise<Result> {
 }
 
 describe("nats-init script (against a fake nats CLI)", () => {
-    it("creates the streams that do not exist", async () => {
+    it("creates the streams, then the consumers, that do not exist", async () => {
         const r = await initScript({});
         expect(r.code, r.stderr).to.equal(0);
         expect(r.calls).to.deep.equal([
             "account info",
             "stream info EVENTS",
-            "stream add EVENTS --config $DIR/EVENTS.json",
+            "stream add EVENTS --config $DIR/stream.EVENTS.json",
             "stream info TELEMETRY",
-            "stream add TELEMETRY --config $DIR/TELEMETRY.json",
+            "stream add TELEMETRY --config $DIR/stream.TELEMETRY.json",
+            "consumer info TELEMETRY ingest-workers",
+            "consumer add TELEMETRY --config $DIR/consumer.TELEMETRY.ingest-workers.json",
         ]);
+        expect(r.stdout).to.include("2 stream(s) and 1 consumer(s) in place");
     });
 
-    it("edits existing streams to their declared config instead of adding them; a re-run succeeds the same way", async () => {
+    it("edits existing streams and consumers to their declared config instead of adding them; a re-run succeeds the same way", async () => {
         for (let i = 0; i < 2; i++) {
-            const r = await initScript({ FAKE_EXISTING: "TELEMETRY EVENTS" });
+            const r = await initScript({ FAKE_EXISTING: "TELEMETRY EVENTS TELEMETRY/ingest-workers" });
             expect(r.code, r.stderr).to.equal(0);
-            expect(r.calls.filter((c) => c.startsWith("stream add"))).to.deep.equal([]);
-            expect(r.calls).to.include.members(["stream edit EVENTS --config $DIR/EVENTS.json --force", "stream edit TELEMETRY --config $DIR/TELEMETRY.json --force"]);
+            expect(r.calls.filter((c) => / add /.test(` ${c} `))).to.deep.equal([]);
+            expect(r.calls).to.include.members([
+                "stream edit EVENTS --config $DIR/stream.EVENTS.json --force",
+                "stream edit TELEMETRY --config $DIR/stream.TELEMETRY.json --force",
+                "consumer edit TELEMETRY ingest-workers --config $DIR/consumer.TELEMETRY.ingest-workers.json --force",
+            ]);
         }
     });
 
     it("creates the missing stream and edits the existing one in a mixed state", async () => {
         const r = await initScript({ FAKE_EXISTING: "TELEMETRY" });
         expect(r.code, r.stderr).to.equal(0);
-        expect(r.calls).to.include("stream add EVENTS --config $DIR/EVENTS.json");
-        expect(r.calls).to.include("stream edit TELEMETRY --config $DIR/TELEMETRY.json --force");
+        expect(r.calls).to.include("stream add EVENTS --config $DIR/stream.EVENTS.json");
+        expect(r.calls).to.include("stream edit TELEMETRY --config $DIR/stream.TELEMETRY.json --force");
+    });
+
+    it("fails loudly when the server refuses a consumer's change", async () => {
+        const r = await initScript({ FAKE_EXISTING: "TELEMETRY EVENTS TELEMETRY/ingest-workers", FAKE_REFUSE_EDIT: "TELEMETRY/ingest-workers" });
+        expect(r.code).to.equal(1);
+        expect(r.stderr).to.include("consumer TELEMETRY/ingest-workers cannot be changed to its declared config");
     });
 
     it("fails loudly when the server refuses a change", async () => {

@@ -58,9 +58,10 @@ describe("stack files", () => {
         it("lets `pulumi destroy` remove the disposable dev database", () => {
             expect(dev.postgresql.protect).to.equal(false);
         });
-        it("uses small volumes (at most 1Gi each)", () => {
-            const sizes = [dev.postgresql.persistence.size, dev.emqx.persistence.size, dev.nats.jetstream.fileStore.size];
+        it("uses small volumes (at most 1Gi each; NATS's holds what Pulse's streams reserve, 2Gi)", () => {
+            const sizes = [dev.postgresql.persistence.size, dev.emqx.persistence.size];
             for (const s of sizes) expect(parseQuantity(s), s).to.be.at.most(2 ** 30);
+            expect(parseQuantity(dev.nats.jetstream.fileStore.size)).to.equal(2 * 2 ** 30);
         });
     });
 
