@@ -4,7 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PulseConfig } from "../config";
+import { INTERNAL_API_PATH, PulseConfig } from "../config";
 import { checksum } from "../lib/checksum";
 import { resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
@@ -33,6 +33,10 @@ export function caddyfile(table: readonly Route[]): string {
         `:${CADDY_PORT} {`,
         "\thandle /healthz {",
         "\t\trespond 200",
+        "\t}",
+        // ui's internal endpoints are never public, whatever the routes say.
+        `\thandle ${INTERNAL_API_PATH}* {`,
+        "\t\trespond 404",
         "\t}",
         ...blocks,
         "}",

@@ -1,10 +1,17 @@
-/** The Kubernetes Ingress for the HTTP entry points: hosts and paths from config, each routed to its service. */
+/**
+ * The Kubernetes Ingress for the HTTP entry points: per host, Pulse's own routes (or the configured paths), each to its
+ * service, and ui's internal endpoints (`/api/v1/internal/*`) to a Service with no endpoints, so no controller ever
+ * routes them (the controller answers 503) whatever the other paths say.
+ */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PulseConfig } from "../config";
-import { awaitAnnotations } from "../lib/awaits";
+import { INTERNAL_API_PATH, PulseConfig } from "../config";
+import { awaitAnnotations, SKIP_AWAIT_ANNOTATION } from "../lib/awaits";
 import { annotationsOrNone, standardLabels } from "../lib/labels";
-import { backendTarget } from "../lib/routes";
+import { routes } from "../lib/routes";
+
+/** The Service that blocked paths route to: no selector, no endpoints. */
+export const BLOCKED_SERVICE = "pulse-edge-blocked";
 
 export interface IngressArgs {
     readonly namespace: pulumi.Input<string>;
@@ -13,19 +20,22 @@ export interface IngressArgs {
     readonly after: readonly pulumi.Resource[];
 }
 
-/** The Ingress spec: every path to its backend's Service on the named port `http` (never Keycloak's management port). */
+/** The Ingress spec: every route to its backend's Service on the named port `http` (never Keycloak's management port). */
 export function ingressSpec(config: PulseConfig) {
     const { ingress } = config;
+    const table = routes(config);
+    const blocked = { path: INTERNAL_API_PATH, pathType: "Prefix", backend: { service: { name: BLOCKED_SERVICE, port: { name: "http" } } } };
     return {
         ingressClassName: ingress.className,
         rules: ingress.hosts.map((h) => ({
             host: h.host,
             http: {
-                paths: h.paths.map((p) => ({
-                    path: p.path,
-                    pathType: p.pathType,
-                    backend: { service: { name: backendTarget(p.service).service, port: { name: "http" } } },
-                })),
+                paths: [
+                    ...table
+                        .filter((r) => r.host === h.host)
+                        .map((r) => ({ path: r.path, pathType: r.pathType, backend: { service: { name: r.target.service, port: { name: "http" } } } })),
+                    blocked,
+                ],
             },
         })),
         ...(ingress.tls.length > 0 ? { tls: ingress.tls.map((t) => ({ secretName: t.secretName, hosts: [...t.hosts] })) } : {}),
@@ -34,16 +44,35 @@ export function ingressSpec(config: PulseConfig) {
 
 export class Ingress extends pulumi.ComponentResource {
     readonly ingress: k8s.networking.v1.Ingress;
+    readonly blockedService: k8s.core.v1.Service;
 
     constructor(name: string, args: IngressArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulse:ingress:Ingress", name, {}, opts);
+        const labels = standardLabels({ component: "ingress" });
+        this.blockedService = new k8s.core.v1.Service(
+            `${name}-blocked`,
+            {
+                metadata: {
+                    name: BLOCKED_SERVICE,
+                    namespace: args.namespace,
+                    labels,
+                    annotations: {
+                        // Nothing ever answers behind it: there is nothing to wait for.
+                        [SKIP_AWAIT_ANNOTATION]: "true",
+                        "ignore-check.kube-linter.io/dangling-service": `the Ingress routes ${INTERNAL_API_PATH}/* here so that nothing answers it`,
+                    },
+                },
+                spec: { type: "ClusterIP", ports: [{ name: "http", port: 80, protocol: "TCP" }] },
+            },
+            { parent: this },
+        );
         this.ingress = new k8s.networking.v1.Ingress(
             `${name}-ingress`,
             {
                 metadata: {
                     name: "pulse",
                     namespace: args.namespace,
-                    labels: standardLabels({ component: "ingress" }),
+                    labels,
                     ...annotationsOrNone({
                         ...args.config.ingress.annotations,
                         ...awaitAnnotations(args.config.global.awaitReadiness && args.config.ingress.awaitLoadBalancer),
@@ -51,7 +80,7 @@ export class Ingress extends pulumi.ComponentResource {
                 },
                 spec: ingressSpec(args.config),
             },
-            { parent: this, dependsOn: [...args.after] },
+            { parent: this, dependsOn: [...args.after, this.blockedService] },
         );
         this.registerOutputs({ name: "pulse" });
     }

@@ -5,28 +5,35 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_SECRET_KEYS, componentOf, contractOf, PulseConfig, SecretKey, SERVICE_NAMES, ServiceName } from "../config";
+import { APP_SECRET_KEYS, componentOf, contractOf, PulseConfig, SecretKey, SERVICE_NAMES, ServiceContract, ServiceName } from "../config";
 import { resolveImage } from "../lib/images";
 import { NO_PROBES_WAIVER } from "../lib/labels";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { ServiceEnvContext, serviceEnv } from "./serviceEnv";
 import { httpProbe, tcpProbe, Workload } from "./workload";
 
-/** The waivers a service without an HTTP server carries: no probe can tell more than the container's own state. */
-export const NO_PROBES_WAIVERS = {
-    [NO_PROBES_WAIVER]: "no HTTP server in the image: a crash restarts the container, nothing else can be probed",
-    "ignore-check.kube-linter.io/no-liveness-probe": "no HTTP server in the image: a crash restarts the container, nothing else can be probed",
-};
+const NO_PROBES = "no HTTP server in the image: a crash restarts the container, nothing else can be probed";
+const RUNS_ONCE = "runs once at most (config/services.ts): a rolling update would run two at once";
 
-/** The linters' waivers of a service that runs once at most (config/services.ts says why). */
-function singletonWaivers(strategy: "Recreate" | "RollingUpdate"): Record<string, string> {
-    return {
-        // kube-score's per-object waiver takes test ids.
-        "kube-score/ignore": strategy === "Recreate" ? "deployment-replicas,deployment-strategy" : "deployment-replicas",
-        ...(strategy === "Recreate"
-            ? { "ignore-check.kube-linter.io/no-rolling-update-strategy": "runs once at most (config/services.ts): a rolling update would run two at once" }
-            : {}),
-    };
+/**
+ * The linters' documented waivers of a service: without an HTTP server, its probes; when it runs once at most, its
+ * replica count and (when recreated) its update strategy. kube-score's per-object waiver is one list of test ids.
+ */
+export function serviceWaivers(contract: ServiceContract): Record<string, string> {
+    const kubeScore: string[] = [];
+    const waivers: Record<string, string> = {};
+    if (!contract.http) {
+        Object.assign(waivers, { [NO_PROBES_WAIVER]: NO_PROBES, "ignore-check.kube-linter.io/no-liveness-probe": NO_PROBES });
+        kubeScore.push("pod-probes");
+    }
+    if (contract.singleton) {
+        kubeScore.push("deployment-replicas");
+        if (contract.singleton.strategy === "Recreate") {
+            waivers["ignore-check.kube-linter.io/no-rolling-update-strategy"] = RUNS_ONCE;
+            kubeScore.push("deployment-strategy");
+        }
+    }
+    return { ...waivers, ...(kubeScore.length > 0 ? { "kube-score/ignore": kubeScore.sort().join(",") } : {}) };
 }
 
 /** Object (and Service) name of a service: `pulse-<component>`. */
@@ -112,7 +119,7 @@ export class PulseServices extends pulumi.ComponentResource {
                               liveness: http.liveness === "tcp" ? tcpProbe("http", timing.liveness) : httpProbe("http", http.liveness, timing.liveness),
                           }
                         : {},
-                    annotations: { ...(http ? {} : NO_PROBES_WAIVERS), ...(contract.singleton ? singletonWaivers(contract.singleton.strategy) : {}) },
+                    annotations: serviceWaivers(contract),
                     runAsUser: svc.runAsUser,
                     rolloutAfter: args.rolloutAfter,
                 },

@@ -573,7 +573,9 @@ const keycloak = z
             .enum(["start", "start-dev"], { error: "must be start or start-dev" })
             .default("start")
             .describe("`start` (production) or `start-dev` (development only)"),
-        httpRelativePath: httpPath("/auth").describe("Path Keycloak serves under; route the same path to `keycloak` in ingress.hosts"),
+        httpRelativePath: httpPath("/").describe(
+            "Path Keycloak serves under; `/` (Pulse's SPA expects /realms, /resources, /admin, /js at the root), else route that path to `keycloak`",
+        ),
         adminUsername: nonEmpty("a user name")
             .default("pulse-admin")
             .describe("Bootstrap admin (password: secret pulse:keycloakAdminPassword, generated when unset)"),
@@ -637,11 +639,18 @@ const ingressPath = z.strictObject({
         .describe("Pulse service the path routes to"),
 });
 
+/** ui's internal endpoints (EMQX authentication and ACL): never routed from outside. */
+export const INTERNAL_API_PATH = "/api/v1/internal";
+
 const ingressHostRule = z.strictObject({
     host: z
         .string({ error: "must be a DNS host name" })
         .regex(INGRESS_HOST_RE, { error: "must be a DNS host name (RFC 1123), optionally starting with '*.'" }),
-    paths: z.array(ingressPath).min(1, { error: "must list at least one path" }),
+    paths: z
+        .array(ingressPath)
+        .min(1, { error: "must list at least one path" })
+        .optional()
+        .describe("Paths and the service each routes to; unset: Pulse's own routes (Keycloak's paths, then ui at /)"),
 });
 
 const ingress = z
@@ -656,8 +665,10 @@ const ingress = z
         annotations: stringMap("annotation").default({}).describe("Ingress annotations"),
         hosts: z
             .array(ingressHostRule)
-            .default([{ host: "pulse.example.com", paths: [{ path: "/", pathType: "Prefix", service: "ui" }] }])
-            .describe("Hosts and paths; each path names the Pulse service it routes to"),
+            .default([{ host: "pulse.example.com" }])
+            .describe(
+                `Hosts, each with Pulse's routes or its own paths (each naming the service it routes to); ${INTERNAL_API_PATH}/* is never routed`,
+            ),
         tls: z
             .array(
                 z.strictObject({
@@ -870,6 +881,15 @@ export const pulseConfigSchema = z
                         path: ["ingress", "hosts", i, "paths", j, "path"],
                         input: p.path,
                         message: `routes to keycloak, which serves under keycloak.httpRelativePath (${kcPath}): use that path`,
+                    });
+                }
+                // A shorter prefix (/api) is fine: the blocked path is longer, so it wins.
+                if (typeof p?.path === "string" && p.path.startsWith(INTERNAL_API_PATH)) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["ingress", "hosts", i, "paths", j, "path"],
+                        input: p.path,
+                        message: `must not route ui's internal endpoints (${INTERNAL_API_PATH}/*): they are never public`,
                     });
                 }
                 if (p?.service === "caddy" && c.caddy?.enabled !== true) {

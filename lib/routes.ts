@@ -37,11 +37,27 @@ function hostMatches(pattern: string, host: string): boolean {
     return pattern === host || (pattern.startsWith("*.") && host.endsWith(pattern.slice(1)) && !host.slice(0, -pattern.length + 1).includes("."));
 }
 
+/** Keycloak's public paths: at the root, the ones Pulse's SPA calls (its URL is the page's origin); else its relative path. */
+export function keycloakPaths(config: PulseConfig): string[] {
+    const relative = config.keycloak.httpRelativePath;
+    return relative === "/" ? ["/realms", "/resources", "/admin", "/js"] : [relative];
+}
+
+type PathRule = NonNullable<PulseConfig["ingress"]["hosts"][number]["paths"]>[number];
+
+/** Pulse's own routes (its compose file's Caddy): Keycloak's paths, then ui for everything else. */
+export function pulsePaths(config: PulseConfig): PathRule[] {
+    return [
+        ...keycloakPaths(config).map((path) => ({ path, pathType: "Prefix" as const, service: "keycloak" as const })),
+        { path: "/", pathType: "Prefix" as const, service: "ui" as const },
+    ];
+}
+
 export function routes(config: PulseConfig): Route[] {
     const { ingress } = config;
     const tlsHosts = ingress.tls.flatMap((t) => t.hosts);
     return ingress.hosts.flatMap((h) =>
-        h.paths.map((p) => {
+        (h.paths ?? pulsePaths(config)).map((p) => {
             const scheme = tlsHosts.some((t) => hostMatches(t, h.host)) ? "https" : "http";
             return {
                 host: h.host,
@@ -55,8 +71,14 @@ export function routes(config: PulseConfig): Route[] {
     );
 }
 
-/** Public URL of the first route to a backend, when the Ingress is on and routes to it. */
+/**
+ * Public base URL of a backend, when the Ingress is on and routes to it: ui's route, or for Keycloak the origin of its
+ * first route plus its relative path (Keycloak builds every URL below it).
+ */
 export function publicUrl(config: PulseConfig, backend: Backend): string | undefined {
     if (!config.ingress.enabled) return undefined;
-    return routes(config).find((r) => r.backend === backend && !r.host.startsWith("*."))?.url;
+    const route = routes(config).find((r) => r.backend === backend && !r.host.startsWith("*."));
+    if (!route || backend !== "keycloak") return route?.url;
+    const relative = config.keycloak.httpRelativePath;
+    return `${new URL(route.url).origin}${relative === "/" ? "" : relative}`;
 }

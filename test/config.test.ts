@@ -88,9 +88,8 @@ describe("config schema", () => {
             expect(c.keycloak.image).to.include({ registry: "quay.io", repository: "keycloak/keycloak", tag: "26.0" });
             expect(c.caddy.enabled).to.equal(false);
             expect(c.ingress).to.deep.include({ enabled: true, className: "nginx", annotations: {}, tls: [] });
-            expect(c.ingress.hosts).to.deep.equal([
-                { host: "pulse.example.com", paths: [{ path: "/", pathType: "Prefix", service: "ui" }] },
-            ]);
+            // No paths: Pulse's own routes (lib/routes.ts).
+            expect(c.ingress.hosts).to.deep.equal([{ host: "pulse.example.com" }]);
         });
 
         it("moves the spec's NATS 0.x keys to the chart 1.x layout with the spec's sizes", () => {
@@ -301,7 +300,7 @@ describe("config schema", () => {
                 /routes to caddy, which is disabled/,
             );
             expectProblem(
-                { ingress: { hosts: [{ host: "a.example.com", paths: [{ path: "/sso", service: "keycloak" }] }] } },
+                { keycloak: { httpRelativePath: "/auth" }, ingress: { hosts: [{ host: "a.example.com", paths: [{ path: "/sso", service: "keycloak" }] }] } },
                 "ingress.hosts[0].paths[0].path",
                 /keycloak.httpRelativePath \(\/auth\)/,
             );

@@ -4,17 +4,37 @@ import { build, config, inputs, one, ofType } from "./helpers";
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 
 describe("ingress", () => {
-    it("routes ui at / by default with class nginx and no TLS", async () => {
+    const paths = (ing: { spec: { rules: { host: string; http: { paths: { path: string; backend: { service: { name: string; port: unknown } } }[] } }[] } }) =>
+        ing.spec.rules.flatMap((r) => r.http.paths.map((p) => [r.host, p.path, p.backend.service.name, p.backend.service.port]));
+
+    it("routes as Pulse does by default: Keycloak's root paths, ui at /; class nginx, no TLS", async () => {
         const ing = inputs(one((await build(config())).resources, INGRESS));
         expect(ing.metadata.name).to.equal("pulse");
         expect(ing.spec.ingressClassName).to.equal("nginx");
-        expect(ing.spec.rules).to.deep.equal([
-            {
-                host: "pulse.example.com",
-                http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "pulse-ui", port: { name: "http" } } } }] },
-            },
+        const http = { name: "http" };
+        expect(paths(ing)).to.deep.equal([
+            ["pulse.example.com", "/realms", "pulse-keycloak", http],
+            ["pulse.example.com", "/resources", "pulse-keycloak", http],
+            ["pulse.example.com", "/admin", "pulse-keycloak", http],
+            ["pulse.example.com", "/js", "pulse-keycloak", http],
+            ["pulse.example.com", "/", "pulse-ui", http],
+            ["pulse.example.com", "/api/v1/internal", "pulse-edge-blocked", http],
         ]);
         expect(ing.spec).not.to.have.property("tls");
+    });
+
+    it("never routes ui's internal endpoints: on every host the longest prefix of /api/v1/internal/* leads to no pod", async () => {
+        const c = config({ ingress: { hosts: [{ host: "a.example.com", paths: [{ path: "/" }, { path: "/api", service: "ui" }] }, { host: "b.example.com" }] } });
+        const { resources } = await build(c);
+        const ing = inputs(one(resources, INGRESS));
+        for (const rule of ing.spec.rules as { host: string; http: { paths: { path: string; backend: { service: { name: string } } }[] } }[]) {
+            const match = rule.http.paths.filter((p) => "/api/v1/internal/mqtt-auth".startsWith(p.path)).sort((x, y) => y.path.length - x.path.length)[0];
+            expect(match.backend.service.name, rule.host).to.equal("pulse-edge-blocked");
+        }
+        const blocked = inputs(one(resources, "kubernetes:core/v1:Service", "pulse-ingress-blocked"));
+        expect(blocked.spec).not.to.have.property("selector");
+        // Refused in config, too.
+        expect(() => config({ ingress: { hosts: [{ host: "a.example.com", paths: [{ path: "/api/v1/internal" }] }] } })).to.throw(/must not route ui's internal endpoints/);
     });
 
     it("routes each configured path to its service, with TLS, annotations and class from config", async () => {
@@ -32,10 +52,7 @@ describe("ingress", () => {
         const ing = inputs(one((await build(c)).resources, INGRESS));
         expect(ing.spec.ingressClassName).to.equal("traefik");
         expect(ing.metadata.annotations).to.deep.equal({ "cert-manager.io/cluster-issuer": "letsencrypt" });
-        const backends = ing.spec.rules.flatMap((r: { host: string; http: { paths: { path: string; backend: { service: { name: string; port: unknown } } }[] } }) =>
-            r.http.paths.map((p) => [r.host, p.path, p.backend.service.name, p.backend.service.port]),
-        );
-        expect(backends).to.deep.equal([
+        expect(paths(ing).filter((p) => p[2] !== "pulse-edge-blocked")).to.deep.equal([
             ["pulse.example.com", "/", "pulse-ui", { name: "http" }],
             ["pulse.example.com", "/auth", "pulse-keycloak", { name: "http" }],
             ["devices.example.com", "/", "pulse-provision-api", { name: "http" }],

@@ -11,7 +11,7 @@ interface Env {
     valueFrom?: unknown;
 }
 const envOf = (c: { env: Env[] }): Record<string, Env> => Object.fromEntries(c.env.map((e) => [e.name, e]));
-const withKeycloakRoute = { ingress: { hosts: [{ host: "pulse.example.com", paths: [{ path: "/" }, { path: "/auth", service: "keycloak" as const }] }], tls: [{ secretName: "t", hosts: ["pulse.example.com"] }] } };
+const withKeycloakRoute = { keycloak: { httpRelativePath: "/auth" }, ingress: { hosts: [{ host: "pulse.example.com", paths: [{ path: "/" }, { path: "/auth", service: "keycloak" as const }] }], tls: [{ secretName: "t", hosts: ["pulse.example.com"] }] } };
 
 describe("keycloak", () => {
     it("runs quay.io/keycloak/keycloak:26.0 with `start` in production", async () => {
@@ -57,7 +57,11 @@ describe("keycloak", () => {
         expect(env.KC_HTTP_RELATIVE_PATH.value).to.equal("/auth");
         expect(env.KC_HEALTH_ENABLED.value).to.equal("true");
         expect(env.KC_METRICS_ENABLED.value).to.equal("true");
-        const noRoute = envOf(kcDeployment((await build(config())).resources).spec.template.spec.containers[0]);
+        // By default Keycloak is routed at the root (Pulse's SPA builds its URL from the page's origin).
+        const root = envOf(kcDeployment((await build(config())).resources).spec.template.spec.containers[0]);
+        expect(root.KC_HOSTNAME.value).to.equal("http://pulse.example.com");
+        expect(root.KC_HTTP_RELATIVE_PATH.value).to.equal("/");
+        const noRoute = envOf(kcDeployment((await build(config({ ingress: { enabled: false } }))).resources).spec.template.spec.containers[0]);
         expect(noRoute).not.to.have.property("KC_HOSTNAME");
         expect(noRoute.KC_HOSTNAME_STRICT.value).to.equal("false");
     });

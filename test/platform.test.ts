@@ -32,9 +32,9 @@ describe("platform", () => {
 
         const releases = (resources: RecordedResource[]) => ofType(resources, "kubernetes:helm.sh/v3:Release");
 
-        it("by default, nothing skips Pulumi's readiness await but Keycloak's discovery Service (it lists unready pods)", async () => {
+        it("by default, nothing skips Pulumi's readiness await but Keycloak's discovery Service (it lists unready pods) and the blocked-path Service", async () => {
             const { resources } = await build(prod());
-            expect(resources.filter((r) => r.custom && skipsAwait(r)).map((r) => inputs(r).metadata.name)).to.deep.equal(["pulse-keycloak-discovery"]);
+            expect(resources.filter((r) => r.custom && skipsAwait(r)).map((r) => inputs(r).metadata.name).sort()).to.deep.equal(["pulse-edge-blocked", "pulse-keycloak-discovery"]);
             expect(releases(resources)).to.have.length(3);
             for (const r of releases(resources)) expect(inputs(r).skipAwait, r.name).to.equal(false);
         });
@@ -54,6 +54,7 @@ describe("platform", () => {
             const { resources } = await build({ ...prod(), ingress: { ...prod().ingress, awaitLoadBalancer: false } });
             expect(resources.filter((r) => r.custom && skipsAwait(r)).map((r) => `${inputs(r).kind}/${inputs(r).metadata.name}`).sort()).to.deep.equal([
                 "Ingress/pulse",
+                "Service/pulse-edge-blocked",
                 "Service/pulse-keycloak-discovery",
             ]);
         });

@@ -275,7 +275,8 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 const keycloak = steps.filter((s) => s.type === DEPLOYMENT && s.urn.includes("keycloak"));
                 expect(keycloak[keycloak.length - 1].at - keycloak[0].at, "Keycloak's rollout waited for its slow pods").to.be.at.least(SLOW_START_MS);
                 // Every workload Service's await starts after its Deployment is available.
-                const services = steps.filter((s) => s.phase === "pre" && s.type === SERVICE && !s.urn.endsWith("-discovery"));
+                // A workload's Service (not Keycloak's discovery Service nor the blocked-path one, which await nothing).
+                const services = steps.filter((s) => s.phase === "pre" && s.type === SERVICE && s.urn.endsWith("-service"));
                 expect(services.length).to.be.at.least(4);
                 for (const svc of services) {
                     const deployment = done(DEPLOYMENT, nameOf(svc.urn).replace(/-service$/, "-deployment"));
