@@ -3,12 +3,18 @@
  * downstream: the Secret `pulse-db-secret` (name from config) with keys `url`, `username`, `password` and, in-cluster,
  * `postgres-password`, plus the connection facts as plain outputs.
  */
+import * as fs from "fs";
+import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
+import { checksum } from "../lib/checksum";
 import { chartRelease } from "../lib/helm";
+import { resolveImage } from "../lib/images";
+import { standardLabels } from "../lib/labels";
 import { resourceRequirements } from "../lib/resources";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
+import { AwaitedJob } from "./awaitedJob";
 
 /** Release name; the chart's fullname (and Service) is the release name because it contains "postgresql". */
 export const POSTGRESQL_RELEASE = "pulse-postgresql";
@@ -26,6 +32,10 @@ export interface DatabaseArgs {
     readonly password?: pulumi.Output<string>;
     /** `pulse:postgresPassword`, the in-cluster admin's; generated when absent. */
     readonly adminPassword?: pulumi.Output<string>;
+    /** Keycloak's own database on the same server, and the Secret with its credentials. */
+    readonly keycloakDb: { readonly database: string; readonly username: string; readonly secretName: string };
+    /** `pulse:keycloakDbPassword`; generated when absent (in-cluster only: validation requires it for a managed database). */
+    readonly keycloakDbPassword?: pulumi.Output<string>;
 }
 
 /** Where Pulse connects: pure, so the ConfigMap, Keycloak and the tests derive the same facts. */
@@ -91,6 +101,8 @@ export function postgresqlValues(pg: PulseConfig["postgresql"], global: PulseCon
             pullPolicy: image.pullPolicy,
         },
         architecture: "standalone",
+        // TimescaleDB must be preloaded; pgaudit is the chart's default.
+        postgresqlSharedPreloadLibraries: "pgaudit,timescaledb",
         auth: {
             enablePostgresUser: true,
             database: pg.auth.database,
@@ -116,12 +128,23 @@ export function postgresqlValues(pg: PulseConfig["postgresql"], global: PulseCon
     };
 }
 
+/** The setup script (assets/db-setup.sql): roles, Keycloak's database, the extensions. */
+export const DB_SETUP_SQL = fs.readFileSync(path.join(__dirname, "..", "assets", "db-setup.sql"), "utf8");
+const SETUP_MOUNT = "/etc/db-setup";
+/** The setup runs only the psql client, which needs no user of the image's: any non-root uid, HOME on /tmp. */
+const PSQL_UID = 10001;
+
 export class Database extends pulumi.ComponentResource {
     readonly connection: DatabaseConnection;
     /** The Secret Pulse's workloads read (`url`): created here, or managed outside Pulumi. */
     readonly secretName: pulumi.Output<string>;
     readonly secret?: k8s.core.v1.Secret;
+    /** Keycloak's database credentials (username, password): created here, or managed outside Pulumi. */
+    readonly keycloakSecretName: pulumi.Output<string>;
+    readonly keycloakSecret?: k8s.core.v1.Secret;
     readonly release?: k8s.helm.v3.Release;
+    /** In-cluster: the Job that makes the database what Pulse needs (assets/db-setup.sql), once the release is up. */
+    readonly setup?: AwaitedJob;
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulse:database:Database", name, {}, opts);
@@ -154,6 +177,22 @@ export class Database extends pulumi.ComponentResource {
         }
         this.secret = secret;
         this.secretName = secret ? secret.metadata.name : pulumi.output(connection.secretName);
+        if (!args.secretsExternal) {
+            this.keycloakSecret = credentialsSecret(
+                `${name}-keycloak-secret`,
+                {
+                    objectName: args.keycloakDb.secretName,
+                    namespace: args.namespace,
+                    component: "keycloak",
+                    stringData: {
+                        username: args.keycloakDb.username,
+                        password: passwordOr(args.keycloakDbPassword, `${name}-keycloak-password`, keepOpts),
+                    },
+                },
+                keepOpts,
+            );
+        }
+        this.keycloakSecretName = this.keycloakSecret ? this.keycloakSecret.metadata.name : pulumi.output(args.keycloakDb.secretName);
 
         if (connection.inCluster) {
             this.release = chartRelease(
@@ -170,8 +209,52 @@ export class Database extends pulumi.ComponentResource {
                 // The chart's pods read the Secret at start: it must exist before the release installs.
                 { ...keepOpts, dependsOn: secret ? [secret] : [] },
             );
+            this.setup = this.setupJob(name, args, connection, this.release);
         }
 
-        this.registerOutputs({ secretName: this.secretName, host: connection.host, port: connection.port });
+        this.registerOutputs({ secretName: this.secretName, keycloakSecretName: this.keycloakSecretName, host: connection.host, port: connection.port });
+    }
+
+    /** The admin's setup run: psql over the mounted script, every value from the environment or a Secret. */
+    private setupJob(name: string, args: DatabaseArgs, db: DatabaseConnection, release: k8s.helm.v3.Release): AwaitedJob {
+        const configMap = new k8s.core.v1.ConfigMap(
+            `${name}-setup-script`,
+            { metadata: { name: "pulse-db-setup", namespace: args.namespace, labels: standardLabels({ component: "db-setup" }) }, data: { "setup.sql": DB_SETUP_SQL } },
+            { parent: this },
+        );
+        const image = resolveImage(args.postgresql.image, args.global, "");
+        const fromSecret = (name: string, secret: pulumi.Input<string>, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+        return new AwaitedJob(
+            `${name}-setup`,
+            {
+                namespace: args.namespace,
+                component: "db-setup",
+                image,
+                imagePullSecrets: args.global.imagePullSecrets,
+                resources: { requests: { cpu: "50m", memory: "64Mi", ephemeralStorage: "16Mi" }, limits: { cpu: undefined, memory: "128Mi", ephemeralStorage: "64Mi" } },
+                command: ["psql", "--no-psqlrc", "--file", `${SETUP_MOUNT}/setup.sql`],
+                env: [
+                    { name: "PGHOST", value: db.host },
+                    { name: "PGPORT", value: String(db.port) },
+                    { name: "PGDATABASE", value: "postgres" },
+                    { name: "PGUSER", value: "postgres" },
+                    fromSecret("PGPASSWORD", this.secretName, "postgres-password"),
+                    { name: "APP_DB", value: db.database },
+                    { name: "APP_USER", value: db.username },
+                    { name: "KEYCLOAK_DB", value: args.keycloakDb.database },
+                    { name: "KEYCLOAK_USER", value: args.keycloakDb.username },
+                    fromSecret("KEYCLOAK_PASSWORD", this.keycloakSecretName, "password"),
+                    { name: "HOME", value: "/tmp" },
+                ],
+                configMounts: { script: { configMapName: configMap.metadata.name, mountPath: SETUP_MOUNT } },
+                backoffLimit: 4,
+                activeDeadlineSeconds: 300,
+                timeoutSeconds: 600,
+                trigger: `${image.ref} ${checksum(DB_SETUP_SQL)} ${db.database}/${db.username} keycloak=${args.keycloakDb.database}/${args.keycloakDb.username}`,
+                runAsUser: PSQL_UID,
+                after: [release, ...(this.keycloakSecret ? [this.keycloakSecret] : [])],
+            },
+            { parent: this },
+        );
     }
 }

@@ -1,6 +1,7 @@
 /**
- * Keycloak 26 (quay.io/keycloak/keycloak) as a Workload: production `start`, PostgreSQL in Pulse's database (its own
- * schema, the Pulse database user: see README), the bootstrap admin from a Secret, running behind the TLS-terminating
+ * Keycloak 26 (quay.io/keycloak/keycloak) as a Workload: production `start` with the organization feature, its own
+ * database and role on Pulse's PostgreSQL server (as Pulse's compose file has it), the `pulse` realm imported from a
+ * ConfigMap built from config, the bootstrap admin from a Secret, served at the root behind the TLS-terminating
  * ingress (X-Forwarded headers, plain HTTP inside), health on the management port 9000 that is never routed.
  */
 import * as k8s from "@pulumi/kubernetes";
@@ -11,8 +12,9 @@ import { KEYCLOAK_HTTP_PORT } from "../lib/routes";
 import { awaitAnnotations } from "../lib/awaits";
 import { selectorLabels, standardLabels, WRITABLE_ROOT_WAIVER } from "../lib/labels";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
-import { restrictedContainerSecurityContext } from "../lib/security";
+import { checksum } from "../lib/checksum";
 import { DatabaseConnection } from "./database";
+import { KEYCLOAK_REALM, UI_CLIENT_ID } from "./serviceEnv";
 import { httpProbe, Workload } from "./workload";
 
 export const KEYCLOAK_COMPONENT = "keycloak";
@@ -21,8 +23,6 @@ export const KEYCLOAK_MANAGEMENT_PORT = 9000;
 export const KEYCLOAK_JGROUPS_PORT = 7800;
 /** The image's user; its primary group is 0, so the group is set explicitly. */
 const KEYCLOAK_UID = 1000;
-/** The psql client needs no home or files of its own: any non-root uid. */
-const PSQL_UID = 10001;
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
@@ -33,14 +33,72 @@ export interface KeycloakArgs {
     readonly namespace: pulumi.Input<string>;
     readonly config: PulseConfig;
     readonly database: DatabaseConnection;
-    /** Secret with keys url, username, password (pulse-db-secret). */
-    readonly databaseSecretName: pulumi.Input<string>;
     /** Public URL Keycloak is reached at (with its relative path), when an Ingress routes to it. */
     readonly publicUrl?: string;
     /** `pulse:keycloakAdminPassword`; generated when absent. */
     readonly adminPassword?: pulumi.Output<string>;
-    /** The database: Keycloak starts once it is up. */
+    /** Keycloak's own database on Pulse's server, and the Secret with its credentials (username, password). */
+    readonly keycloakDatabase: { readonly name: string; readonly secretName: pulumi.Input<string> };
+    /** Origins of the UI's public routes: the realm's redirect URIs and web origins. */
+    readonly uiOrigins: readonly string[];
+    /** The Secret holding KEYCLOAK_CLIENT_SECRET (pulse-api's secret) and SMTP_PASSWORD, placeholders of the realm file. */
+    readonly appSecretName: pulumi.Input<string>;
+    /** The database (and its setup): Keycloak starts once it is up. */
     readonly rolloutAfter: readonly pulumi.Resource[];
+}
+
+/** The confidential client the API uses (Pulse's realm file). */
+export const API_CLIENT_ID = "pulse-api";
+
+/**
+ * The `pulse` realm as Pulse's own realm file defines it: its roles, the public SPA client pulse-ui (PKCE S256, the
+ * audience and tenant_id mappers) and the confidential pulse-api client, with this deployment's redirect URIs and web
+ * origins. Secrets are `${VAR}` placeholders Keycloak fills from its environment at import.
+ */
+export function pulseRealm(uiOrigins: readonly string[], smtp: PulseConfig["smtp"]): Record<string, unknown> {
+    const mapper = (name: string, protocolMapper: string, config: Record<string, string>) => ({ name, protocol: "openid-connect", protocolMapper, config });
+    return {
+        realm: KEYCLOAK_REALM,
+        enabled: true,
+        organizationsEnabled: true,
+        roles: { realm: ["customer", "tenant-admin", "operator", "operator-admin"].map((name) => ({ name })) },
+        clients: [
+            {
+                clientId: UI_CLIENT_ID,
+                publicClient: true,
+                standardFlowEnabled: true,
+                directAccessGrantsEnabled: false,
+                redirectUris: uiOrigins.map((o) => `${o}/*`),
+                webOrigins: [...uiOrigins],
+                attributes: { "pkce.code.challenge.method": "S256", "post.logout.redirect.uris": uiOrigins.map((o) => `${o}/*`).join("##") },
+                protocolMappers: [
+                    mapper("audience", "oidc-audience-mapper", { "included.client.audience": UI_CLIENT_ID, "access.token.claim": "true", "id.token.claim": "false" }),
+                    mapper("tenant_id", "oidc-usermodel-attribute-mapper", {
+                        "user.attribute": "tenant_id",
+                        "claim.name": "tenant_id",
+                        "jsonType.label": "String",
+                        "access.token.claim": "true",
+                        "id.token.claim": "true",
+                        "userinfo.token.claim": "true",
+                    }),
+                ],
+            },
+            { clientId: API_CLIENT_ID, publicClient: false, serviceAccountsEnabled: true, standardFlowEnabled: false, secret: "${KEYCLOAK_CLIENT_SECRET}" },
+        ],
+        ...(smtp.host
+            ? {
+                  smtpServer: {
+                      host: smtp.host,
+                      port: String(smtp.port),
+                      from: smtp.from,
+                      starttls: String(smtp.tls),
+                      auth: String(smtp.user !== ""),
+                      user: smtp.user,
+                      password: "${SMTP_PASSWORD}",
+                  },
+              }
+            : {}),
+    };
 }
 
 /** jdbc:postgresql://host:port/db[?sslmode=...] */
@@ -52,8 +110,9 @@ export function jdbcUrl(db: DatabaseConnection): string {
 export function keycloakEnv(args: {
     keycloak: PulseConfig["keycloak"];
     database: DatabaseConnection;
-    databaseSecretName: pulumi.Input<string>;
+    keycloakDatabase: KeycloakArgs["keycloakDatabase"];
     adminSecretName: pulumi.Input<string>;
+    appSecretName: pulumi.Input<string>;
     publicUrl?: string;
     discoveryService?: string;
 }): EnvVar[] {
@@ -66,10 +125,9 @@ export function keycloakEnv(args: {
         fromSecret("KC_BOOTSTRAP_ADMIN_USERNAME", args.adminSecretName, "username"),
         fromSecret("KC_BOOTSTRAP_ADMIN_PASSWORD", args.adminSecretName, "password"),
         { name: "KC_DB", value: "postgres" },
-        { name: "KC_DB_URL", value: jdbcUrl(args.database) },
-        { name: "KC_DB_SCHEMA", value: kc.databaseSchema },
-        fromSecret("KC_DB_USERNAME", args.databaseSecretName, "username"),
-        fromSecret("KC_DB_PASSWORD", args.databaseSecretName, "password"),
+        { name: "KC_DB_URL", value: jdbcUrl({ ...args.database, database: args.keycloakDatabase.name }) },
+        fromSecret("KC_DB_USERNAME", args.keycloakDatabase.secretName, "username"),
+        fromSecret("KC_DB_PASSWORD", args.keycloakDatabase.secretName, "password"),
         // Behind the ingress: TLS ends there, Keycloak speaks HTTP and trusts X-Forwarded-* for scheme and host.
         ...(args.publicUrl
             ? [{ name: "KC_HOSTNAME", value: args.publicUrl }]
@@ -89,23 +147,21 @@ export function keycloakEnv(args: {
                   { name: "JAVA_OPTS_APPEND", value: `-Djgroups.dns.query=${args.discoveryService}` },
               ]
             : [{ name: "KC_CACHE", value: "local" }]),
+        // The realm file's placeholders.
+        ...(kc.realmImport ? [fromSecret("KEYCLOAK_CLIENT_SECRET", args.appSecretName, "KEYCLOAK_CLIENT_SECRET"), fromSecret("SMTP_PASSWORD", args.appSecretName, "SMTP_PASSWORD")] : []),
     ];
 }
 
-/** libpq's connection variables; the credentials by reference, so no password reaches a command line. */
-function libpqEnv(db: DatabaseConnection, secretName: pulumi.Input<string>): EnvVar[] {
-    return [
-        { name: "PGHOST", value: db.host },
-        { name: "PGPORT", value: String(db.port) },
-        { name: "PGDATABASE", value: db.database },
-        { name: "PGUSER", valueFrom: { secretKeyRef: { name: secretName, key: "username" } } },
-        { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: secretName, key: "password" } } },
-        ...(db.sslmode ? [{ name: "PGSSLMODE", value: db.sslmode }] : []),
-    ];
+/** Keycloak's command: start (or start-dev), the organization feature, and the realm import when on. */
+export function keycloakArgs(kc: PulseConfig["keycloak"]): string[] {
+    return [kc.startMode, "--features=organization", ...(kc.realmImport ? ["--import-realm"] : [])];
 }
+
+const REALM_DIR = "/opt/keycloak/data/import";
 
 export class Keycloak extends pulumi.ComponentResource {
     readonly workload: Workload;
+    readonly realmConfigMap?: k8s.core.v1.ConfigMap;
     readonly adminSecret?: k8s.core.v1.Secret;
     readonly discoveryService?: k8s.core.v1.Service;
     /** In-cluster base URL, e.g. http://pulse-keycloak:8080/auth. */
@@ -163,7 +219,16 @@ export class Keycloak extends pulumi.ComponentResource {
             );
         }
 
-        const pgImage = resolveImage(config.postgresql.image, config.global, config.appVersion);
+        if (kc.realmImport) {
+            this.realmConfigMap = new k8s.core.v1.ConfigMap(
+                `${name}-realm`,
+                {
+                    metadata: { name: "pulse-keycloak-realm", namespace: args.namespace, labels: standardLabels({ component: KEYCLOAK_COMPONENT }) },
+                    data: { "realm-pulse.json": JSON.stringify(pulseRealm(args.uiOrigins, config.smtp), null, 2) + "\n" },
+                },
+                { parent: this },
+            );
+        }
         const management = { initialDelaySeconds: 0, timeoutSeconds: 5 };
         this.workload = new Workload(
             `${name}-workload`,
@@ -175,12 +240,13 @@ export class Keycloak extends pulumi.ComponentResource {
                 awaitReadiness: config.global.awaitReadiness,
                 replicas: kc.replicaCount,
                 resources: kc.resources,
-                args: [kc.startMode],
+                args: keycloakArgs(kc),
                 env: keycloakEnv({
                     keycloak: kc,
                     database: args.database,
-                    databaseSecretName: args.databaseSecretName,
+                    keycloakDatabase: args.keycloakDatabase,
                     adminSecretName: this.adminSecret ? this.adminSecret.metadata.name : adminSecretName,
+                    appSecretName: args.appSecretName,
                     publicUrl: args.publicUrl,
                     discoveryService: discovery,
                 }),
@@ -198,6 +264,9 @@ export class Keycloak extends pulumi.ComponentResource {
                     liveness: httpProbe("management", "/health/live", { ...management, periodSeconds: 30, failureThreshold: 3 }),
                 },
                 scratch: { "kc-data": "/opt/keycloak/data" },
+                configMounts: this.realmConfigMap ? { realm: { configMapName: this.realmConfigMap.metadata.name, mountPath: REALM_DIR } } : undefined,
+                // A changed realm file matters only to a realm not imported yet; it still rolls, so a fresh one imports it.
+                podAnnotations: this.realmConfigMap ? { "checksum/realm": checksum(pulseRealm(args.uiOrigins, config.smtp)) } : undefined,
                 annotations: {
                     [WRITABLE_ROOT_WAIVER]: WRITABLE_ROOT,
                     // kube-score's per-object waivers (its annotation takes a list of test ids).
@@ -207,21 +276,6 @@ export class Keycloak extends pulumi.ComponentResource {
                 rolloutAfter: [...args.rolloutAfter, ...(this.discoveryService ? [this.discoveryService] : [])],
                 runAsUser: KEYCLOAK_UID,
                 runAsGroup: KEYCLOAK_UID,
-                initContainers: [
-                    {
-                        // Keycloak does not create its schema; psql does, idempotently, with Pulse's database credentials.
-                        name: "create-schema",
-                        image: pgImage.ref,
-                        imagePullPolicy: pgImage.pullPolicy,
-                        command: ["psql", "--no-psqlrc", "-v", "ON_ERROR_STOP=1", "-c", `CREATE SCHEMA IF NOT EXISTS ${kc.databaseSchema}`],
-                        env: libpqEnv(args.database, args.databaseSecretName),
-                        resources: {
-                            requests: { cpu: "50m", memory: "32Mi", "ephemeral-storage": "16Mi" },
-                            limits: { memory: "64Mi", "ephemeral-storage": "64Mi" },
-                        },
-                        securityContext: restrictedContainerSecurityContext({ uid: PSQL_UID, readOnlyRootFilesystem: true }),
-                    },
-                ],
             },
             { parent: this },
         );

@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformSecrets, PulseConfig } from "../config";
 import { PART_OF } from "../lib/labels";
-import { Backend, publicUrl, Route, routes } from "../lib/routes";
+import { Backend, publicUrl, Route, routes, uiOrigins } from "../lib/routes";
 import { Caddy } from "./caddy";
 import { Database, keepsData } from "./database";
 import { Emqx } from "./emqx";
@@ -16,7 +16,7 @@ import { Migrator } from "./migrator";
 import { Nats } from "./nats";
 import { NetworkPolicies } from "./networkPolicies";
 import { NatsInit } from "./natsInit";
-import { PulseServices } from "./pulseServices";
+import { createAppSecret, PulseServices } from "./pulseServices";
 
 /** Kubernetes minor version whose Pod Security Standards the namespace pins. */
 export const POD_SECURITY_VERSION = "v1.33";
@@ -50,6 +50,7 @@ export class Platform extends pulumi.ComponentResource {
     readonly natsInit: NatsInit;
     readonly keycloak: Keycloak;
     readonly services: PulseServices;
+    readonly appSecret?: k8s.core.v1.Secret;
     readonly caddy?: Caddy;
     readonly ingress?: Ingress;
     readonly networkPolicies?: NetworkPolicies;
@@ -98,6 +99,8 @@ export class Platform extends pulumi.ComponentResource {
                 secretsExternal,
                 password: secrets.dbPassword,
                 adminPassword: secrets.postgresPassword,
+                keycloakDb: { database: config.keycloak.database.name, username: config.keycloak.database.username, secretName: config.secrets.keycloakDb },
+                keycloakDbPassword: secrets.keycloakDbPassword,
                 chartRepositoryPassword: secrets.chartRepositoryPassword,
             },
             { parent: this },
@@ -121,12 +124,15 @@ export class Platform extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        // The hooks: migrations and JetStream streams, once their dependencies are up; in parallel.
+        // The hooks: migrations and JetStream streams, once their dependencies are up (the database set up); in parallel.
         this.migrator = new Migrator(
             `${name}-migrator`,
             { namespace, config, databaseSecretName: this.database.secretName, after: [this.database] },
             { parent: this },
         );
+        // The services' credentials: Keycloak's realm reads two of them, so they come first.
+        this.appSecret = createAppSecret(`${name}-app-secrets`, { namespace, config, secrets }, { parent: this });
+        const appSecretName = this.appSecret ? this.appSecret.metadata.name : pulumi.output(config.secrets.app);
         this.natsInit = new NatsInit(`${name}-nats-init`, { namespace, config, natsUrl: this.nats.url, after: [this.nats] }, { parent: this });
 
         // Pulse's workloads: nothing rolls before the hooks succeeded.
@@ -139,10 +145,12 @@ export class Platform extends pulumi.ComponentResource {
                 namespace,
                 config,
                 database: db,
-                databaseSecretName: this.database.secretName,
+                keycloakDatabase: { name: config.keycloak.database.name, secretName: this.database.keycloakSecretName },
+                uiOrigins: uiOrigins(config),
+                appSecretName,
                 publicUrl: keycloakUrl,
                 adminPassword: secrets.keycloakAdminPassword,
-                // Keycloak's own schema needs only the database, not Pulse's migrations.
+                // Keycloak's own database needs only the database (and its setup), not Pulse's migrations.
                 rolloutAfter: [this.database],
             },
             { parent: this },
@@ -155,7 +163,7 @@ export class Platform extends pulumi.ComponentResource {
                 namespace,
                 config,
                 rolloutAfter: [this.migrator.job.job, this.natsInit.job.job, this.emqx],
-                appSecrets: secrets,
+                appSecretName,
                 env: {
                     database: db,
                     secretNames: {

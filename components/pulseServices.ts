@@ -53,41 +53,46 @@ export interface PulseServicesArgs {
     readonly env: Omit<ServiceEnvContext, "config" | "secretNames" | "healthUrl"> & {
         readonly secretNames: Omit<ServiceEnvContext["secretNames"], "app">;
     };
-    /** Configured values of the app Secret's keys; unset ones are generated (validation requires some in production). */
-    readonly appSecrets: Partial<Record<SecretKey, pulumi.Output<string>>>;
+    /** The app Secret (createAppSecret), or its name when it is managed outside Pulumi. */
+    readonly appSecretName: pulumi.Input<string>;
     /** Every Deployment waits for these: the migrator and the JetStream init Jobs. */
     readonly rolloutAfter: readonly pulumi.Resource[];
 }
 
+/**
+ * The Pulse services' credentials (pulse-app-secrets), one key per variable: configured, or generated when unset.
+ * None when secrets are managed outside Pulumi. Keycloak reads two of them too, so the platform makes it first.
+ */
+export function createAppSecret(
+    name: string,
+    args: { readonly namespace: pulumi.Input<string>; readonly config: PulseConfig; readonly secrets: Partial<Record<SecretKey, pulumi.Output<string>>> },
+    opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret | undefined {
+    if (args.config.secrets.external) return undefined;
+    return credentialsSecret(
+        name,
+        {
+            objectName: args.config.secrets.app,
+            namespace: args.namespace,
+            component: "app",
+            stringData: Object.fromEntries(
+                Object.entries(APP_SECRET_KEYS).map(([variable, key]) => [variable, passwordOr(args.secrets[key], `${name}-${componentOf(key)}`, opts)]),
+            ),
+        },
+        opts,
+    );
+}
+
 export class PulseServices extends pulumi.ComponentResource {
-    readonly appSecret?: k8s.core.v1.Secret;
     readonly workloads: Record<ServiceName, Workload>;
 
     constructor(name: string, args: PulseServicesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulse:pulseServices:PulseServices", name, {}, opts);
         const { config } = args;
-
-        if (!config.secrets.external) {
-            this.appSecret = credentialsSecret(
-                `${name}-app-secrets`,
-                {
-                    objectName: config.secrets.app,
-                    namespace: args.namespace,
-                    component: "app",
-                    stringData: Object.fromEntries(
-                        Object.entries(APP_SECRET_KEYS).map(([variable, key]) => [
-                            variable,
-                            passwordOr(args.appSecrets[key], `${name}-${componentOf(key)}`, { parent: this }),
-                        ]),
-                    ),
-                },
-                { parent: this },
-            );
-        }
         const ctx: ServiceEnvContext = {
             ...args.env,
             config,
-            secretNames: { ...args.env.secretNames, app: this.appSecret ? this.appSecret.metadata.name : config.secrets.app },
+            secretNames: { ...args.env.secretNames, app: args.appSecretName },
             healthUrl,
         };
 

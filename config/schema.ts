@@ -71,6 +71,10 @@ const k8sName = (what: string) =>
 
 const port = (def: number) => intAtLeast(1, 65535).default(def);
 
+/** A PostgreSQL identifier the setup script creates unquoted-safe: lower case, digits and '_'. */
+const pgIdentifier = (what: string) =>
+    z.string({ error: `must be ${what}` }).regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: `must be ${what}: lower-case letters, digits and '_' (PostgreSQL)` });
+
 const stringMap = (what: string) =>
     z.record(z.string(), z.string({ error: `${what} values must be strings (quote numbers and booleans)` }));
 
@@ -395,7 +399,8 @@ const postgresql = z
                     .describe("Secret with keys url, password, postgres-password (and username)"),
             })
             .prefault({}),
-        image: image({ registry: "docker.io", repository: "bitnamilegacy/postgresql", tag: "16.4.0-debian-12-r14" }),
+        // TimescaleDB's build on the Bitnami PostgreSQL 16 image: the chart's scripts, plus the extension Pulse's migrations need.
+        image: image({ registry: "docker.io", repository: "timescale/timescaledb", tag: "2.16.1-pg16-bitnami" }),
         persistence: persistence("8Gi").extend({ storageClass: storageClass() }).prefault({}),
         resources: resources({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } }),
         protect: bool()
@@ -519,6 +524,9 @@ const secrets = z
         keycloakAdmin: k8sName("a Secret name")
             .default("pulse-keycloak-admin")
             .describe("Secret with Keycloak's bootstrap admin: username, password"),
+        keycloakDb: k8sName("a Secret name")
+            .default("pulse-keycloak-db")
+            .describe("Secret with Keycloak's database credentials: username, password"),
         app: k8sName("a Secret name")
             .default("pulse-app-secrets")
             .describe("Secret with the Pulse services' credentials, one key per variable (README, Secrets): MQTT_PASSWORD, MQTT_INTERNAL_AUTH_SECRET, S3_ACCESS_KEY, S3_SECRET_KEY, ADMIN_KEY, SMTP_PASSWORD, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, KEYCLOAK_CLIENT_SECRET"),
@@ -564,7 +572,7 @@ const smtp = z
 const keycloak = z
     .strictObject({
         replicaCount: intAtLeast(0).default(1).describe("Keycloak replicas; more than one forms an Infinispan cluster (DNS discovery)"),
-        image: image({ registry: "quay.io", repository: "keycloak/keycloak", tag: "26.0" }),
+        image: image({ registry: "quay.io", repository: "keycloak/keycloak", tag: "26.0.8" }),
         resources: resources({
             requests: { cpu: "500m", memory: "1700Mi", ephemeralStorage: "256Mi" },
             limits: { memory: "1700Mi", ephemeralStorage: "2Gi" },
@@ -579,11 +587,19 @@ const keycloak = z
         adminUsername: nonEmpty("a user name")
             .default("pulse-admin")
             .describe("Bootstrap admin (password: secret pulse:keycloakAdminPassword, generated when unset)"),
-        databaseSchema: z
-            .string()
-            .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a PostgreSQL schema name (lower case, digits, '_')" })
-            .default("keycloak")
-            .describe("Schema Keycloak uses in the Pulse database (created at start if missing)"),
+        database: z
+            .strictObject({
+                name: pgIdentifier("a database name").default("keycloak").describe("Keycloak's own database, on Pulse's PostgreSQL server"),
+                username: pgIdentifier("a role name")
+                    .default("keycloak")
+                    .describe("Keycloak's own role (password: secret pulse:keycloakDbPassword; generated in-cluster, required for an external database)"),
+            })
+            .prefault({}),
+        realmImport: bool()
+            .default(true)
+            .describe(
+                "Import the `pulse` realm (roles, the pulse-ui and pulse-api clients, redirect URIs from the ingress hosts) when it does not exist yet",
+            ),
     })
     .prefault({});
 
@@ -978,6 +994,7 @@ export const SECRET_KEYS = {
     mqttInternalAuthSecret: "Shared secret EMQX sends to ui's internal auth endpoints (MQTT_INTERNAL_AUTH_SECRET)",
     adminKey: "Provisioning API admin key (ADMIN_KEY), at least 32 characters",
     keycloakClientSecret: "Secret of the confidential Keycloak client pulse-api (KEYCLOAK_CLIENT_SECRET)",
+    keycloakDbPassword: "Password of Keycloak's database role (required with externalDatabase.enabled)",
     s3AccessKey: "S3 access key (S3_ACCESS_KEY); required in production",
     s3SecretKey: "S3 secret key (S3_SECRET_KEY); required in production",
     smtpPassword: "SMTP password (SMTP_PASSWORD); required in production",

@@ -92,10 +92,12 @@ function secretProblems(c: PulseConfig, set: Partial<Record<SecretKey, string>>)
         }
         return problems;
     }
-    if (c.externalDatabase.enabled && set.dbPassword === undefined) {
-        problems.push(
-            `${key("dbPassword")}: is required with externalDatabase.enabled (the program cannot generate a managed database's password); set it with \`pulumi config set --secret ${key("dbPassword")}\``,
-        );
+    for (const k of ["dbPassword", "keycloakDbPassword"] as const) {
+        if (c.externalDatabase.enabled && set[k] === undefined) {
+            problems.push(
+                `${key(k)}: is required with externalDatabase.enabled (the program cannot generate a managed database's password); set it with \`pulumi config set --secret ${key(k)}\``,
+            );
+        }
     }
     if (c.externalDatabase.enabled && set.postgresPassword !== undefined) {
         problems.push(`${key("postgresPassword")}: is not used with an external database; remove it`);

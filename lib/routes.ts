@@ -82,3 +82,10 @@ export function publicUrl(config: PulseConfig, backend: Backend): string | undef
     const relative = config.keycloak.httpRelativePath;
     return `${new URL(route.url).origin}${relative === "/" ? "" : relative}`;
 }
+
+/** The public origins ui is served at (the realm's redirect URIs and web origins); none without the Ingress. */
+export function uiOrigins(config: PulseConfig): string[] {
+    if (!config.ingress.enabled) return [];
+    return [...new Set(routes(config).filter((r) => r.backend === "ui" && !r.host.startsWith("*.")).map((r) => new URL(r.url).origin))];
+}
+

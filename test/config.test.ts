@@ -85,7 +85,7 @@ describe("config schema", () => {
             expect(c.externalDatabase).to.include({ enabled: false, port: 5432, database: "iotcloud", username: "iot" });
             expect(c.emqx).to.deep.include({ enabled: true, replicaCount: 1 });
             expect(c.emqx.persistence).to.deep.include({ enabled: true, size: "1Gi" });
-            expect(c.keycloak.image).to.include({ registry: "quay.io", repository: "keycloak/keycloak", tag: "26.0" });
+            expect(c.keycloak.image).to.include({ registry: "quay.io", repository: "keycloak/keycloak", tag: "26.0.8" });
             expect(c.caddy.enabled).to.equal(false);
             expect(c.ingress).to.deep.include({ enabled: true, className: "nginx", annotations: {}, tls: [] });
             // No paths: Pulse's own routes (lib/routes.ts).
@@ -99,8 +99,8 @@ describe("config schema", () => {
             });
         });
 
-        it("pulls PostgreSQL from bitnamilegacy, since versioned docker.io/bitnami tags no longer pull", () => {
-            expect(c.postgresql.image).to.include({ repository: "bitnamilegacy/postgresql", tag: "16.4.0-debian-12-r14" });
+        it("runs TimescaleDB's build of the Bitnami PostgreSQL 16 image (Pulse's migrations need the extension)", () => {
+            expect(c.postgresql.image).to.include({ registry: "docker.io", repository: "timescale/timescaledb", tag: "2.16.1-pg16-bitnami" });
         });
 
         it("never defaults a Pulse image to 'latest': the tag follows appVersion", () => {
@@ -378,8 +378,8 @@ describe("config schema", () => {
         });
 
         it("accepts a valid config (the checks are not rejecting everything)", () => {
-            const valid = { ingest: { replicaCount: 0 }, postgresql: { enabled: false }, externalDatabase: { enabled: true, host: "db.example.com" }, dbPassword: "pw" };
-            expect(problems(valid, ["dbPassword"])).to.deep.equal([]);
+            const valid = { ingest: { replicaCount: 0 }, postgresql: { enabled: false }, externalDatabase: { enabled: true, host: "db.example.com" }, dbPassword: "pw", keycloakDbPassword: "kc" };
+            expect(problems(valid, ["dbPassword", "keycloakDbPassword"])).to.deep.equal([]);
         });
     });
 
@@ -407,10 +407,11 @@ describe("config schema", () => {
             expect(found[0]).to.match(/^pulse:keycloak: holds a secret value; secrets are separate keys/);
         });
 
-        it("requires pulse:dbPassword for an external database: it cannot be generated", () => {
+        it("requires pulse:dbPassword and pulse:keycloakDbPassword for an external database: they cannot be generated", () => {
             const found = problems({ postgresql: { enabled: false }, externalDatabase: { enabled: true, host: "db.example.com" } });
-            expect(found).to.have.length(1);
+            expect(found).to.have.length(2);
             expect(found[0]).to.match(/^pulse:dbPassword: is required with externalDatabase.enabled/);
+            expect(found[1]).to.match(/^pulse:keycloakDbPassword: is required with externalDatabase.enabled/);
         });
 
         it("rejects secret keys that secrets.external makes unused, and EMQX's default password", () => {

@@ -1,7 +1,7 @@
 import { resourceRequirements } from "../lib/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { databaseUrl, POSTGRESQL_RELEASE } from "../components/database";
+import { DB_SETUP_SQL, databaseUrl, POSTGRESQL_RELEASE } from "../components/database";
 import { isSecretValue, RecordedResource } from "../lib/mocks";
 import { build, config, inputs, ofType, one, releases } from "./helpers";
 
@@ -33,13 +33,14 @@ describe("database", () => {
             expect(r.repositoryOpts).to.equal(undefined);
         });
 
-        it("points the chart at pulse-db-secret and sets database, user, volume, resources and the legacy image", async () => {
+        it("points the chart at pulse-db-secret and sets database, user, volume, resources and TimescaleDB's Bitnami image", async () => {
             const c = config({ postgresql: { persistence: { size: "20Gi", storageClass: "ssd" } } });
             const { values } = inputs(pgRelease((await build(c)).resources)[0]);
             expect(values.auth).to.deep.include({ database: "iotcloud", username: "iot", existingSecret: "pulse-db-secret" });
             expect(values.primary.persistence).to.deep.equal({ enabled: true, size: "20Gi", storageClass: "ssd" });
             expect(values.primary.resources).to.deep.equal(resourceRequirements(c.postgresql.resources));
-            expect(values.image).to.deep.include({ registry: "docker.io", repository: "bitnamilegacy/postgresql", tag: "16.4.0-debian-12-r14" });
+            expect(values.image).to.deep.include({ registry: "docker.io", repository: "timescale/timescaledb", tag: "2.16.1-pg16-bitnami" });
+            expect(values.postgresqlSharedPreloadLibraries).to.equal("pgaudit,timescaledb");
             expect(values.volumePermissions).to.deep.equal({ enabled: false });
             expect(JSON.stringify(values)).not.to.match(/password"\s*:\s*"[^"]/i);
         });
@@ -70,8 +71,9 @@ describe("database", () => {
             expect(s.password).to.match(/^mock-/);
             expect(s.url).to.equal(`postgresql://iot:${s.password}@pulse-postgresql:5432/iotcloud`);
             expect(s["postgres-password"]).not.to.equal(s.password);
+            // Pulse's user, the admin and Keycloak's role.
             const generated = dbPasswords(resources).map((r) => inputs(r));
-            expect(generated).to.have.length(2);
+            expect(generated).to.have.length(3);
             for (const g of generated) expect(g).to.include({ length: 32, special: false });
         });
 
@@ -79,6 +81,7 @@ describe("database", () => {
             const { resources } = await build(config(), {
                 dbPassword: pulumi.secret("p@ss/w:rd"),
                 postgresPassword: pulumi.secret("admin-pw"),
+                keycloakDbPassword: pulumi.secret("kc-pw"),
             });
             expect(dbPasswords(resources)).to.have.length(0);
             const s = inputs(dbSecret(resources)).stringData;
@@ -107,7 +110,7 @@ describe("database", () => {
 
     describe("external database", () => {
         it("installs no PostgreSQL and keeps the pulse-db-secret contract with the configured password", async () => {
-            const { resources, platform } = await build(config(external), { dbPassword: pulumi.secret("managed-pw") });
+            const { resources, platform } = await build(config(external), { dbPassword: pulumi.secret("managed-pw"), keycloakDbPassword: pulumi.secret("kc-pw") });
             expect(pgRelease(resources)).to.have.length(0);
             expect(dbPasswords(resources)).to.have.length(0);
             const secret = dbSecret(resources);
@@ -126,6 +129,48 @@ describe("database", () => {
             });
             const { resources } = await build(c, { dbPassword: pulumi.secret("x") });
             expect(inputs(dbSecret(resources)).stringData.url).to.equal("postgresql://svc:x@db.example.com:6432/pulse?sslmode=verify-full");
+        });
+    });
+
+    describe("setup (in-cluster)", () => {
+        const setupJob = (rs: RecordedResource[]) => ofType(rs, "kubernetes:batch/v1:Job").find((r) => r.name === "pulse-db-setup")!;
+
+        it("runs the setup script as the admin once the release is up, with every value from the environment or a Secret", async () => {
+            const { resources } = await build(config());
+            const job = setupJob(resources);
+            expect(job.dependencies).to.include(pgRelease(resources)[0].urn);
+            const c = inputs(job).spec.template.spec.containers[0];
+            expect(c.image).to.equal("docker.io/timescale/timescaledb:2.16.1-pg16-bitnami");
+            expect(c.command).to.deep.equal(["psql", "--no-psqlrc", "--file", "/etc/db-setup/setup.sql"]);
+            const env = Object.fromEntries(c.env.map((e: { name: string }) => [e.name, e]));
+            expect(env.PGUSER.value).to.equal("postgres");
+            expect(env.PGPASSWORD.valueFrom).to.deep.equal({ secretKeyRef: { name: "pulse-db-secret", key: "postgres-password" } });
+            expect(env.KEYCLOAK_PASSWORD.valueFrom).to.deep.equal({ secretKeyRef: { name: "pulse-keycloak-db", key: "password" } });
+            expect([env.APP_DB.value, env.APP_USER.value, env.KEYCLOAK_DB.value, env.KEYCLOAK_USER.value]).to.deep.equal(["iotcloud", "iot", "keycloak", "keycloak"]);
+            expect(JSON.stringify(c.command)).not.to.match(/password/i);
+        });
+
+        it("gives Pulse's user what its migrations need and Keycloak its own database, idempotently", () => {
+            // The migrations create roles with BYPASSRLS, and need timescaledb (admin only) and pgcrypto.
+            expect(DB_SETUP_SQL).to.match(/ALTER ROLE :"app_user" WITH CREATEROLE BYPASSRLS;/);
+            // ...and may SET ROLE to the roles it creates (PostgreSQL 16 grants them only with ADMIN otherwise).
+            expect(DB_SETUP_SQL).to.match(/ALTER ROLE :"app_user" SET createrole_self_grant = 'set, inherit';/);
+            expect(DB_SETUP_SQL).to.match(/CREATE EXTENSION IF NOT EXISTS timescaledb;/).and.match(/CREATE EXTENSION IF NOT EXISTS pgcrypto;/);
+            // Creates only what does not exist: a re-run is a no-op.
+            expect(DB_SETUP_SQL).to.match(/CREATE ROLE %I LOGIN', :'kc_user'\) WHERE NOT EXISTS/);
+            expect(DB_SETUP_SQL).to.match(/CREATE DATABASE %I OWNER %I', :'kc_db', :'kc_user'\) WHERE NOT EXISTS/);
+            expect(DB_SETUP_SQL).to.include("\\set ON_ERROR_STOP on");
+        });
+
+        it("migrations and Keycloak wait for it; an external database gets no setup Job", async () => {
+            const { resources } = await build(config());
+            const job = setupJob(resources);
+            const migrator = ofType(resources, "kubernetes:batch/v1:Job").find((r) => r.name === "pulse-migrator")!;
+            expect(migrator.dependencies).to.include(job.urn);
+            const keycloak = one(resources, "kubernetes:apps/v1:Deployment", "pulse-keycloak-workload-deployment");
+            expect(keycloak.dependencies).to.include(job.urn);
+            const ext = await build(config(external), { dbPassword: pulumi.secret("x"), keycloakDbPassword: pulumi.secret("y") });
+            expect(setupJob(ext.resources)).to.equal(undefined);
         });
     });
 

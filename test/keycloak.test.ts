@@ -14,27 +14,50 @@ const envOf = (c: { env: Env[] }): Record<string, Env> => Object.fromEntries(c.e
 const withKeycloakRoute = { keycloak: { httpRelativePath: "/auth" }, ingress: { hosts: [{ host: "pulse.example.com", paths: [{ path: "/" }, { path: "/auth", service: "keycloak" as const }] }], tls: [{ secretName: "t", hosts: ["pulse.example.com"] }] } };
 
 describe("keycloak", () => {
-    it("runs quay.io/keycloak/keycloak:26.0 with `start` in production", async () => {
+    it("runs quay.io/keycloak/keycloak:26.0.8 (a patch release) with `start`, the organization feature and the realm import", async () => {
         const c = inputs(one((await build(config())).resources, DEPLOYMENT, "pulse-keycloak-workload-deployment")).spec.template.spec.containers[0];
-        expect(c.image).to.equal("quay.io/keycloak/keycloak:26.0");
-        expect(c.args).to.deep.equal(["start"]);
-        const dev = kcDeployment((await build(config({ keycloak: { startMode: "start-dev" } }))).resources);
-        expect(dev.spec.template.spec.containers[0].args).to.deep.equal(["start-dev"]);
+        expect(c.image).to.equal("quay.io/keycloak/keycloak:26.0.8");
+        expect(c.args).to.deep.equal(["start", "--features=organization", "--import-realm"]);
+        const dev = kcDeployment((await build(config({ keycloak: { startMode: "start-dev", realmImport: false } }))).resources);
+        expect(dev.spec.template.spec.containers[0].args).to.deep.equal(["start-dev", "--features=organization"]);
     });
 
-    it("uses PostgreSQL through pulse-db-secret, in its own schema, and the bootstrap admin from its Secret", async () => {
+    it("uses its own database and role on Pulse's server (pulse-keycloak-db), and the bootstrap admin from its Secret", async () => {
         const env = envOf(kcDeployment((await build(config())).resources).spec.template.spec.containers[0]);
         expect(env.KC_DB.value).to.equal("postgres");
-        expect(env.KC_DB_URL.value).to.equal("jdbc:postgresql://pulse-postgresql:5432/iotcloud");
-        expect(env.KC_DB_SCHEMA.value).to.equal("keycloak");
-        expect(env.KC_DB_USERNAME.valueFrom).to.deep.equal({ secretKeyRef: { name: "pulse-db-secret", key: "username" } });
-        expect(env.KC_DB_PASSWORD.valueFrom).to.deep.equal({ secretKeyRef: { name: "pulse-db-secret", key: "password" } });
+        expect(env.KC_DB_URL.value).to.equal("jdbc:postgresql://pulse-postgresql:5432/keycloak");
+        expect(env).not.to.have.property("KC_DB_SCHEMA");
+        expect(env.KC_DB_USERNAME.valueFrom).to.deep.equal({ secretKeyRef: { name: "pulse-keycloak-db", key: "username" } });
+        expect(env.KC_DB_PASSWORD.valueFrom).to.deep.equal({ secretKeyRef: { name: "pulse-keycloak-db", key: "password" } });
         expect(env.KC_BOOTSTRAP_ADMIN_USERNAME.valueFrom).to.deep.equal({ secretKeyRef: { name: "pulse-keycloak-admin", key: "username" } });
         expect(env.KC_BOOTSTRAP_ADMIN_PASSWORD.valueFrom).to.deep.equal({ secretKeyRef: { name: "pulse-keycloak-admin", key: "password" } });
         expect(env).not.to.have.property("KEYCLOAK_ADMIN");
         for (const e of Object.values(env)) {
-            if (/PASSWORD/.test(e.name)) expect(e.value, e.name).to.equal(undefined);
+            if (/PASSWORD|SECRET/.test(e.name)) expect(e.value, e.name).to.equal(undefined);
         }
+    });
+
+    it("imports the pulse realm from a ConfigMap: Pulse's roles and clients, redirect URIs from the ingress hosts, secrets as placeholders", async () => {
+        const c = config({ ingress: { hosts: [{ host: "pulse.example.com" }, { host: "app.example.org" }], tls: [{ secretName: "t", hosts: ["pulse.example.com"] }] } });
+        const { resources } = await build(c);
+        const realm = JSON.parse(inputs(one(resources, "kubernetes:core/v1:ConfigMap", "pulse-keycloak-realm")).data["realm-pulse.json"]);
+        expect(realm).to.deep.include({ realm: "pulse", enabled: true });
+        expect(realm.roles.realm.map((r: { name: string }) => r.name)).to.deep.equal(["customer", "tenant-admin", "operator", "operator-admin"]);
+        const ui = realm.clients.find((x: { clientId: string }) => x.clientId === "pulse-ui");
+        expect(ui).to.deep.include({ publicClient: true, redirectUris: ["https://pulse.example.com/*", "http://app.example.org/*"], webOrigins: ["https://pulse.example.com", "http://app.example.org"] });
+        expect(ui.attributes["pkce.code.challenge.method"]).to.equal("S256");
+        expect(ui.protocolMappers.map((m: { protocolMapper: string }) => m.protocolMapper)).to.deep.equal(["oidc-audience-mapper", "oidc-usermodel-attribute-mapper"]);
+        const api = realm.clients.find((x: { clientId: string }) => x.clientId === "pulse-api");
+        expect(api).to.deep.include({ publicClient: false, secret: "${KEYCLOAK_CLIENT_SECRET}" });
+        // The placeholder's value comes from the app Secret, by reference; the ConfigMap holds no secret.
+        const d = kcDeployment(resources);
+        expect(envOf(d.spec.template.spec.containers[0]).KEYCLOAK_CLIENT_SECRET.valueFrom).to.deep.equal({ secretKeyRef: { name: "pulse-app-secrets", key: "KEYCLOAK_CLIENT_SECRET" } });
+        expect(d.spec.template.spec.containers[0].volumeMounts).to.deep.include({ name: "realm", mountPath: "/opt/keycloak/data/import", readOnly: true });
+        expect(realm).not.to.have.property("smtpServer");
+        const smtp = JSON.parse(
+            inputs(one((await build(config({ smtp: { host: "smtp.example.com", user: "pulse", from: "pulse@example.com" } }))).resources, "kubernetes:core/v1:ConfigMap", "pulse-keycloak-realm")).data["realm-pulse.json"],
+        );
+        expect(smtp.smtpServer).to.deep.include({ host: "smtp.example.com", port: "587", password: "${SMTP_PASSWORD}" });
     });
 
     it("creates the admin Secret with a generated or configured password, as a secret", async () => {
@@ -78,15 +101,10 @@ describe("keycloak", () => {
         expect(svc.spec.ports.map((p: { port: number }) => p.port)).to.deep.equal([8080]);
     });
 
-    it("runs as uid/gid 1000, not root group 0, and creates its schema with psql before starting", async () => {
+    it("runs as uid/gid 1000, not root group 0, with no init container (its database is set up by the db-setup Job)", async () => {
         const pod = kcDeployment((await build(config())).resources).spec.template.spec;
         expect(pod.securityContext).to.deep.include({ runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true });
-        const init = pod.initContainers[0];
-        expect(init.command.join(" ")).to.include("CREATE SCHEMA IF NOT EXISTS keycloak");
-        expect(init.image).to.equal("docker.io/bitnamilegacy/postgresql:16.4.0-debian-12-r14");
-        expect(envOf(init).PGPASSWORD.valueFrom).to.deep.equal({ secretKeyRef: { name: "pulse-db-secret", key: "password" } });
-        expect(init.securityContext).to.deep.include({ allowPrivilegeEscalation: false, runAsNonRoot: true });
-        expect(init.resources.limits.memory).to.be.a("string");
+        expect(pod).not.to.have.property("initContainers");
     });
 
     it("with more than one replica: an Infinispan cluster over a headless discovery Service", async () => {
@@ -103,8 +121,7 @@ describe("keycloak", () => {
 
     it("connects to an external database with its sslmode", async () => {
         const c = config({ postgresql: { enabled: false }, externalDatabase: { enabled: true, host: "db.example.com", sslmode: "verify-full" } });
-        const pod = kcDeployment((await build(c, { dbPassword: pulumi.secret("x") })).resources).spec.template.spec;
-        expect(envOf(pod.containers[0]).KC_DB_URL.value).to.equal("jdbc:postgresql://db.example.com:5432/iotcloud?sslmode=verify-full");
-        expect(envOf(pod.initContainers[0]).PGSSLMODE.value).to.equal("verify-full");
+        const pod = kcDeployment((await build(c, { dbPassword: pulumi.secret("x"), keycloakDbPassword: pulumi.secret("y") })).resources).spec.template.spec;
+        expect(envOf(pod.containers[0]).KC_DB_URL.value).to.equal("jdbc:postgresql://db.example.com:5432/keycloak?sslmode=verify-full");
     });
 });
