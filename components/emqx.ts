@@ -1,12 +1,25 @@
 /**
- * The EMQX MQTT broker (chart emqx 5.8.9) or an external broker. The dashboard login never stays at the chart's
- * admin/public: the credentials live in a Secret the chart loads with `envFromSecret`.
+ * The EMQX MQTT broker (chart emqx 5.8.9) as Pulse expects it, or an external broker:
+ *   - 1883, the internal listener: the Pulse services, authenticated (NetworkPolicies admit only Pulse's pods);
+ *   - 8883, the devices' listener, mutual TLS against the device CA, the certificate's CN as the username (zone
+ *     `devices`), 10 messages/s per client; on when a server certificate and the device CA are configured;
+ *   - 9001, WebSocket at /mqtt; the dashboard and REST API on 18083.
+ * Devices reach 8883 and 9001 through Service `pulse-emqx-devices` (ours, its type from config): the chart's Services
+ * are cluster-internal. EMQX keeps its default listener ports, which the chart names as container ports (mqttssl 8883,
+ * ws 8083); the Service maps 9001 to `ws`. Binding another port would leave the chart's named ports pointing at nothing.
+ * Authentication: EMQX's built-in database first (the services' user, bootstrapped from a Secret), then HTTP to ui's
+ * internal endpoint with the shared secret header; authorization: HTTP to ui's ACL endpoint, deny when nothing
+ * matches. Secrets travel only in Secrets: the chart loads one as environment (`envFromSecret`: the dashboard login,
+ * EMQX_AUTHENTICATION, EMQX_AUTHORIZATION__SOURCES) and mounts another (the bootstrap users); its ConfigMap holds the
+ * rest. The dashboard login never stays at the chart's admin/public.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PulseConfig } from "../config";
+import { INTERNAL_API_PATH, PulseConfig } from "../config";
+import { awaitAnnotations } from "../lib/awaits";
 import { chartRelease } from "../lib/helm";
 import { resolveImage } from "../lib/images";
+import { EXPOSURE_ANNOTATION, standardLabels } from "../lib/labels";
 import { resourceRequirements } from "../lib/resources";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
@@ -14,6 +27,13 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 /** Release name; the chart's fullname and client Service are the release name because it contains "emqx". */
 export const EMQX_RELEASE = "pulse-emqx";
 export const MQTT_PORT = 1883;
+export const MQTT_TLS_PORT = 8883;
+/** WebSocket at /mqtt, as devices and Pulse's clients know it: the devices' Service port. */
+export const MQTT_WS_PORT = 9001;
+/** EMQX's default WebSocket listener, the chart's container port `ws`: what NetworkPolicies see. */
+export const EMQX_WS_CONTAINER_PORT = 8083;
+/** The Service devices connect to. */
+export const DEVICE_SERVICE = `${EMQX_RELEASE}-devices`;
 /** EMQX's dashboard and REST API (`/api/v5`). */
 export const EMQX_API_PORT = 18083;
 /** The image's user. */
@@ -21,6 +41,11 @@ const EMQX_UID = 1000;
 
 export const DASHBOARD_USERNAME_KEY = "EMQX_DASHBOARD__DEFAULT_USERNAME";
 export const DASHBOARD_PASSWORD_KEY = "EMQX_DASHBOARD__DEFAULT_PASSWORD";
+/** The bootstrap file's key in its Secret, and where EMQX reads it. */
+export const BOOTSTRAP_KEY = "users.csv";
+const BOOTSTRAP_DIR = "/opt/emqx/etc/pulse-bootstrap";
+const SERVER_CERT_DIR = "/opt/emqx/etc/certs/server";
+const DEVICE_CA_DIR = "/opt/emqx/etc/certs/device-ca";
 
 export interface EmqxArgs {
     readonly namespace: pulumi.Input<string>;
@@ -28,17 +53,99 @@ export interface EmqxArgs {
     readonly global: PulseConfig["global"];
     /** `pulse:chartRepositoryPassword`, for a chart from a private repository. */
     readonly chartRepositoryPassword?: pulumi.Output<string>;
-    /** Name of the dashboard Secret (created here unless secrets are external). */
-    readonly dashboardSecretName: string;
+    /** Names of the Secrets the chart loads (created here unless secrets are external). */
+    readonly secretNames: { readonly env: string; readonly bootstrap: string };
     readonly secretsExternal: boolean;
     /** `pulse:emqxDashboardPassword`; generated when absent. */
     readonly dashboardPassword?: pulumi.Output<string>;
+    /** The services' MQTT password and the internal auth header's secret (from the app Secret's values). */
+    readonly mqttPassword?: pulumi.Output<string>;
+    readonly internalAuthSecret?: pulumi.Output<string>;
+    /** ui's in-cluster base URL (http://pulse-ui:8080): EMQX's HTTP authentication and authorization. */
+    readonly uiUrl: string;
+}
+
+/** Whether the devices' 8883 listener is on: a server certificate and the device CA are configured. */
+export function deviceTlsEnabled(emqx: PulseConfig["emqx"]): boolean {
+    const t = emqx.deviceTls;
+    return (t.serverCertSecret !== "" || t.certManager.issuer !== "") && t.deviceCaSecret !== "";
+}
+
+/** The Secret holding the broker's server certificate for 8883 (cert-manager's, when it issues it). */
+export function serverCertSecretOf(emqx: PulseConfig["emqx"]): string {
+    return emqx.deviceTls.serverCertSecret || `${EMQX_RELEASE}-tls`;
+}
+
+/** Non-secret configuration, as EMQX environment variables (HOCON values) in the chart's ConfigMap. */
+export function emqxConfig(emqx: PulseConfig["emqx"]): Record<string, string> {
+    const tls = deviceTlsEnabled(emqx);
+    return {
+        // Empty values drop the chart's admin/public from its ConfigMap; the env Secret supplies the login.
+        [DASHBOARD_USERNAME_KEY]: "",
+        [DASHBOARD_PASSWORD_KEY]: "",
+        EMQX_AUTHORIZATION__NO_MATCH: "deny",
+        EMQX_AUTHORIZATION__CACHE__ENABLE: "true",
+        EMQX_LISTENERS__WS__DEFAULT__WEBSOCKET__MQTT_PATH: "/mqtt",
+        EMQX_LISTENERS__SSL__DEFAULT__ENABLE: String(tls),
+        ...(tls
+            ? {
+                  EMQX_LISTENERS__SSL__DEFAULT__ZONE: "devices",
+                  EMQX_LISTENERS__SSL__DEFAULT__MESSAGES_RATE: "10/s",
+                  EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__CERTFILE: `${SERVER_CERT_DIR}/tls.crt`,
+                  EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__KEYFILE: `${SERVER_CERT_DIR}/tls.key`,
+                  EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__CACERTFILE: `${DEVICE_CA_DIR}/tls.crt`,
+                  EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__VERIFY: "verify_peer",
+                  EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__FAIL_IF_NO_PEER_CERT: "true",
+                  EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__VERSIONS: '["tlsv1.3", "tlsv1.2"]',
+                  EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__ENABLE_CRL_CHECK: String(emqx.deviceTls.crlCheck),
+                  // A device's certificate CN is tenant/device: its MQTT username on this listener only.
+                  EMQX_ZONES__DEVICES__MQTT__PEER_CERT_AS_USERNAME: "cn",
+              }
+            : {}),
+    };
+}
+
+/** HOCON of EMQX's authenticators and authorization sources; the header secret is quoted (HOCON strings are JSON's). */
+export function emqxAuthConfig(uiUrl: string, internalAuthSecret: string): { authentication: string; authorization: string } {
+    const q = JSON.stringify;
+    const headers = `headers {"content-type" = "application/json", "X-Internal-Auth" = ${q(internalAuthSecret)}}`;
+    return {
+        authentication: [
+            "[",
+            `  {mechanism = password_based, backend = built_in_database, user_id_type = username, bootstrap_type = plain, bootstrap_file = ${q(`${BOOTSTRAP_DIR}/${BOOTSTRAP_KEY}`)}},`,
+            `  {mechanism = password_based, backend = http, method = post, url = ${q(`${uiUrl}${INTERNAL_API_PATH}/mqtt-auth`)}, ${headers},`,
+            `   body {username = "\${username}", password = "\${password}", clientid = "\${clientid}"}}`,
+            "]",
+        ].join("\n"),
+        authorization: [
+            "[",
+            `  {type = http, enable = true, method = post, url = ${q(`${uiUrl}${INTERNAL_API_PATH}/mqtt-acl`)}, ${headers},`,
+            `   body {username = "\${username}", clientid = "\${clientid}", topic = "\${topic}", action = "\${action}"}}`,
+            "]",
+        ].join("\n"),
+    };
+}
+
+/** The bootstrap file: the services' user, a superuser of the broker (its topics are not the devices'). */
+export function bootstrapUsers(serviceUser: string, password: string): string {
+    return `user_id,password,is_superuser\n${serviceUser},${password},true\n`;
 }
 
 /** Values for emqx 5.8.9. `podSecurityContext` / `containerSecurityContext` are passed through verbatim (minus `enabled`). */
-export function emqxValues(emqx: PulseConfig["emqx"], global: PulseConfig["global"], dashboardSecretName: string): Record<string, unknown> {
+export function emqxValues(emqx: PulseConfig["emqx"], global: PulseConfig["global"], secretNames: EmqxArgs["secretNames"]): Record<string, unknown> {
     const image = resolveImage(emqx.image, global, emqx.image.tag ?? "");
     const repository = image.registry ? `${image.registry}/${image.repository}` : image.repository;
+    const tls = deviceTlsEnabled(emqx);
+    const mounts: { name: string; secret: string; path: string; items?: string[] }[] = [
+        { name: "pulse-bootstrap", secret: secretNames.bootstrap, path: BOOTSTRAP_DIR, items: [BOOTSTRAP_KEY] },
+        ...(tls
+            ? [
+                  { name: "server-cert", secret: serverCertSecretOf(emqx), path: SERVER_CERT_DIR, items: ["tls.crt", "tls.key"] },
+                  // Only the CA's certificate: EMQX never gets the key that signs devices.
+                  { name: "device-ca", secret: emqx.deviceTls.deviceCaSecret, path: DEVICE_CA_DIR, items: ["tls.crt"] },
+              ]
+            : []),
+    ];
     return {
         replicaCount: emqx.replicaCount,
         image: {
@@ -53,13 +160,43 @@ export function emqxValues(emqx: PulseConfig["emqx"], global: PulseConfig["globa
             ...(emqx.persistence.storageClassName ? { storageClassName: emqx.persistence.storageClassName } : {}),
         },
         resources: resourceRequirements(emqx.resources),
-        // Empty values drop the chart's admin/public from its env ConfigMap; the Secret below supplies the login
-        // (and, loaded after the ConfigMap, wins either way).
-        emqxConfig: { [DASHBOARD_USERNAME_KEY]: "", [DASHBOARD_PASSWORD_KEY]: "" },
-        envFromSecret: dashboardSecretName,
+        emqxConfig: emqxConfig(emqx),
+        envFromSecret: secretNames.env,
+        extraVolumes: mounts.map((m) => ({ name: m.name, secret: { secretName: m.secret, ...(m.items ? { items: m.items.map((key) => ({ key, path: key })) } : {}) } })),
+        extraVolumeMounts: mounts.map((m) => ({ name: m.name, mountPath: m.path, readOnly: true })),
         podSecurityContext: { enabled: true, ...restrictedPodSecurityContext(EMQX_UID), fsGroupChangePolicy: "OnRootMismatch" },
         containerSecurityContext: { enabled: true, ...restrictedContainerSecurityContext({ uid: EMQX_UID }) },
         pdb: { enabled: emqx.replicaCount > 1, maxUnavailable: 1 },
+    };
+}
+
+/** Labels and annotations of the devices' Service: an exposed type carries the config key that asked for it. */
+function deviceServiceMetadata(emqx: PulseConfig["emqx"], awaitReadiness: boolean) {
+    const exposed = emqx.deviceService.type !== "ClusterIP";
+    const annotations = {
+        ...emqx.deviceService.annotations,
+        // Documented waivers: the linters see the render, where the chart's pods are not objects.
+        "ignore-check.kube-linter.io/dangling-service": "selects the EMQX release's pods, which the offline render does not expand into objects",
+        "kube-score/ignore": "service-targets-pod",
+        ...(exposed ? { [EXPOSURE_ANNOTATION]: "pulse:emqx.deviceService.type" } : {}),
+        ...awaitAnnotations(awaitReadiness),
+    };
+    return { labels: standardLabels({ component: "emqx" }), annotations };
+}
+
+/** The devices' ports on EMQX's pods (the chart's named container ports). */
+export function deviceServiceSpec(emqx: PulseConfig["emqx"]): k8s.types.input.core.v1.ServiceSpec {
+    const { type, loadBalancerSourceRanges } = emqx.deviceService;
+    return {
+        type,
+        selector: { "app.kubernetes.io/name": "emqx", "app.kubernetes.io/instance": EMQX_RELEASE },
+        ports: [
+            ...(deviceTlsEnabled(emqx) ? [{ name: "mqtts", port: MQTT_TLS_PORT, targetPort: "mqttssl", protocol: "TCP" }] : []),
+            { name: "ws", port: MQTT_WS_PORT, targetPort: "ws", protocol: "TCP" },
+        ],
+        // Outside the cluster: the devices' own addresses reach the pods, so the NetworkPolicy's ranges apply to them.
+        ...(type !== "ClusterIP" ? { externalTrafficPolicy: "Local" } : {}),
+        ...(type === "LoadBalancer" && loadBalancerSourceRanges.length > 0 ? { loadBalancerSourceRanges } : {}),
     };
 }
 
@@ -69,8 +206,13 @@ export class Emqx extends pulumi.ComponentResource {
     readonly mqttPort: number;
     /** EMQX's REST API, when the broker is ours. */
     readonly apiUrl?: string;
-    readonly dashboardSecret?: k8s.core.v1.Secret;
+    /** The Secret the chart loads as environment (the dashboard login, authentication, authorization). */
+    readonly envSecret?: k8s.core.v1.Secret;
+    readonly bootstrapSecret?: k8s.core.v1.Secret;
+    readonly certificate?: k8s.apiextensions.CustomResource;
     readonly release?: k8s.helm.v3.Release;
+    /** Where devices connect: 8883 (mutual TLS, when configured) and WebSocket 9001. */
+    readonly deviceService?: k8s.core.v1.Service;
 
     constructor(name: string, args: EmqxArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulse:emqx:Emqx", name, {}, opts);
@@ -80,20 +222,58 @@ export class Emqx extends pulumi.ComponentResource {
         this.apiUrl = emqx.enabled ? `http://${EMQX_RELEASE}:${EMQX_API_PORT}/api/v5` : undefined;
 
         if (emqx.enabled) {
+            const dependsOn: pulumi.Resource[] = [];
             if (!args.secretsExternal) {
-                this.dashboardSecret = credentialsSecret(
+                const mqttPassword = passwordOr(args.mqttPassword, `${name}-mqtt-password`, { parent: this });
+                const internalAuth = passwordOr(args.internalAuthSecret, `${name}-internal-auth`, { parent: this });
+                const auth = internalAuth.apply((secret) => emqxAuthConfig(args.uiUrl, secret));
+                this.envSecret = credentialsSecret(
                     `${name}-dashboard`,
                     {
-                        objectName: args.dashboardSecretName,
+                        objectName: args.secretNames.env,
                         namespace: args.namespace,
                         component: "emqx",
                         stringData: {
                             [DASHBOARD_USERNAME_KEY]: emqx.dashboard.username,
                             [DASHBOARD_PASSWORD_KEY]: passwordOr(args.dashboardPassword, `${name}-dashboard-password`, { parent: this }),
+                            EMQX_AUTHENTICATION: auth.authentication,
+                            EMQX_AUTHORIZATION__SOURCES: auth.authorization,
                         },
                     },
                     { parent: this },
                 );
+                this.bootstrapSecret = credentialsSecret(
+                    `${name}-bootstrap`,
+                    {
+                        objectName: args.secretNames.bootstrap,
+                        namespace: args.namespace,
+                        component: "emqx",
+                        stringData: { [BOOTSTRAP_KEY]: mqttPassword.apply((p) => bootstrapUsers(emqx.serviceUser, p)) },
+                    },
+                    { parent: this },
+                );
+                dependsOn.push(this.envSecret, this.bootstrapSecret);
+            }
+            const certManager = emqx.deviceTls.certManager;
+            if (deviceTlsEnabled(emqx) && certManager.issuer !== "") {
+                this.certificate = new k8s.apiextensions.CustomResource(
+                    `${name}-certificate`,
+                    {
+                        apiVersion: "cert-manager.io/v1",
+                        kind: "Certificate",
+                        metadata: { name: `${EMQX_RELEASE}-tls`, namespace: args.namespace, labels: standardLabels({ component: "emqx" }) },
+                        spec: {
+                            secretName: serverCertSecretOf(emqx),
+                            dnsNames: [
+                                ...certManager.dnsNames,
+                                ...[EMQX_RELEASE, DEVICE_SERVICE].flatMap((svc) => [svc, pulumi.interpolate`${svc}.${args.namespace}.svc`]),
+                            ],
+                            issuerRef: { name: certManager.issuer, kind: certManager.issuerKind, group: "cert-manager.io" },
+                        },
+                    },
+                    { parent: this },
+                );
+                dependsOn.push(this.certificate);
             }
             this.release = chartRelease(
                 `${name}-release`,
@@ -102,11 +282,17 @@ export class Emqx extends pulumi.ComponentResource {
                     chartName: "emqx",
                     source: emqx.chart,
                     namespace: args.namespace,
-                    values: emqxValues(emqx, args.global, args.dashboardSecretName),
+                    values: emqxValues(emqx, args.global, args.secretNames),
                     awaitReadiness: args.global.awaitReadiness,
                     repositoryPassword: args.chartRepositoryPassword,
                 },
-                { parent: this, dependsOn: this.dashboardSecret ? [this.dashboardSecret] : [] },
+                { parent: this, dependsOn },
+            );
+            this.deviceService = new k8s.core.v1.Service(
+                `${name}-devices`,
+                { metadata: { name: DEVICE_SERVICE, namespace: args.namespace, ...deviceServiceMetadata(emqx, args.global.awaitReadiness) }, spec: deviceServiceSpec(emqx) },
+                // Its endpoints are the release's pods: awaited after them.
+                { parent: this, dependsOn: [this.release] },
             );
         }
         this.registerOutputs({ mqttHost: this.mqttHost, mqttPort: this.mqttPort });

@@ -7,8 +7,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { contractOf, INGRESS_BACKENDS, PulseConfig, SERVICE_NAMES, ServiceName } from "../config";
 import { backendTarget, CADDY_PORT, KEYCLOAK_HTTP_PORT } from "../lib/routes";
-import { PART_OF, standardLabels } from "../lib/labels";
-import { EMQX_RELEASE, MQTT_PORT } from "./emqx";
+import { PART_OF, selectorLabels, standardLabels } from "../lib/labels";
+import { EMQX_API_PORT, EMQX_RELEASE, EMQX_WS_CONTAINER_PORT, MQTT_PORT, MQTT_TLS_PORT } from "./emqx";
 import { NATS_PORT, NATS_RELEASE } from "./nats";
 import { POSTGRESQL_RELEASE } from "./database";
 import { KEYCLOAK_JGROUPS_PORT } from "./keycloak";
@@ -53,6 +53,7 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
     const mqttPort = config.emqx.enabled ? MQTT_PORT : config.emqx.externalPort;
     const natsPort = config.nats.enabled ? NATS_PORT : Number(/:(\d+)$/.exec(config.nats.externalUrl)?.[1] ?? NATS_PORT);
     const exposedCaddy = config.caddy.enabled && config.caddy.serviceType !== "ClusterIP";
+    const uiPort = contractOf("ui").http!.port;
     // The HTTP entry points, and every HTTP port Pulse's pods serve on, as configured.
     const entryPoints = INGRESS_BACKENDS.map((b) => backendTarget(b));
     const entryPorts = unique(entryPoints.map((t) => t.port));
@@ -96,6 +97,8 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
                     externalPort(config.postgresql.enabled, POSTGRESQL_RELEASE, db),
                     externalPort(config.nats.enabled, NATS_RELEASE, natsPort),
                     externalPort(config.emqx.enabled, EMQX_RELEASE, mqttPort),
+                    // ops-worker calls EMQX's REST API (CRL, clients).
+                    ...(config.emqx.enabled ? [{ to: [{ podSelector: releasePods(EMQX_RELEASE) }], ports: tcp(EMQX_API_PORT) }] : []),
                 ],
             },
         },
@@ -119,6 +122,17 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
                 podSelector: { matchLabels: { "app.kubernetes.io/name": "pulse-caddy" } },
                 policyTypes: ["Ingress"],
                 ingress: [{ ports: tcp(CADDY_PORT) }],
+            },
+        });
+    }
+    rules.push(...internetRules(config));
+    if (config.emqx.enabled) {
+        rules.push({
+            name: "pulse-allow-emqx-to-ui",
+            spec: {
+                podSelector: { matchLabels: selectorLabels("ui") },
+                policyTypes: ["Ingress"],
+                ingress: [{ from: [{ podSelector: releasePods(EMQX_RELEASE) }], ports: tcp(uiPort) }],
             },
         });
     }
@@ -159,16 +173,45 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
                 podSelector: releasePods(EMQX_RELEASE),
                 policyTypes: ["Ingress", "Egress"],
                 ingress: [
-                    { from: [{ podSelector: PULSE_PODS }], ports: tcp(MQTT_PORT) },
+                    // The internal listener and the REST API: Pulse's pods only.
+                    { from: [{ podSelector: PULSE_PODS }], ports: tcp(MQTT_PORT, EMQX_API_PORT) },
                     { from: [own] },
-                    ...(np.mqttClientCidrs.length > 0 ? [{ from: everywhere(np.mqttClientCidrs), ports: tcp(MQTT_PORT, 8883) }] : []),
+                    // Devices: mutual TLS and WebSocket (the pods' ports behind pulse-emqx-devices), from the configured ranges only.
+                    ...(np.mqttClientCidrs.length > 0 ? [{ from: everywhere(np.mqttClientCidrs), ports: tcp(MQTT_TLS_PORT, EMQX_WS_CONTAINER_PORT) }] : []),
                 ],
-                // Cluster traffic among the nodes, and the Kubernetes API for the chart's k8s discovery.
-                egress: [{ to: [own] }, { to: everywhere(np.apiServerCidrs), ports: tcp(443, 6443) }],
+                // Cluster traffic among the nodes, the Kubernetes API for the chart's k8s discovery, and ui's internal
+                // authentication and ACL endpoints.
+                egress: [
+                    { to: [own] },
+                    { to: everywhere(np.apiServerCidrs), ports: tcp(443, 6443) },
+                    { to: [{ podSelector: { matchLabels: selectorLabels("ui") } }], ports: tcp(uiPort) },
+                ],
             },
         });
     }
     return rules;
+}
+
+/** The pods of these workloads (`pulse-<component>`). */
+const workloadPods = (...components: string[]) => ({ matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: components.map((c) => `pulse-${c}`) }] });
+
+/**
+ * Egress to the internet, each to the workloads that need it: HTTPS for Stripe and S3 (ui, ops-worker), webhooks
+ * (route-delivery), SMTP (subscription-worker and Keycloak, when configured); never to the private ranges.
+ */
+function internetRules(config: PulseConfig): NetworkPolicyRule[] {
+    const net = config.networkPolicy.internet;
+    const to: Peer[] = net.cidrs.map((cidr) => ({ ipBlock: { cidr, ...(net.except.length > 0 && cidr.includes(".") ? { except: [...net.except] } : {}) } }));
+    const egress = (name: string, pods: string[], ports: number[]): NetworkPolicyRule => ({
+        name,
+        spec: { podSelector: workloadPods(...pods), policyTypes: ["Egress"], egress: [{ to, ports: tcp(...unique(ports)) }] },
+    });
+    const s3Port = config.s3.endpoint ? Number(new URL(config.s3.endpoint).port || (config.s3.endpoint.startsWith("http://") ? 80 : 443)) : 443;
+    return [
+        egress("pulse-allow-https-out", ["ui", "ops-worker"], [443, s3Port]),
+        egress("pulse-allow-webhooks-out", ["route-delivery"], net.webhookPorts),
+        ...(config.smtp.host ? [egress("pulse-allow-smtp-out", ["subscription-worker", "keycloak"], [config.smtp.port])] : []),
+    ];
 }
 
 export interface NetworkPoliciesArgs {

@@ -4,7 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformSecrets, PulseConfig } from "../config";
+import { PlatformSecrets, PulseConfig, SERVICES } from "../config";
 import { PART_OF } from "../lib/labels";
 import { Backend, publicUrl, Route, routes, uiOrigins } from "../lib/routes";
 import { Caddy } from "./caddy";
@@ -16,7 +16,7 @@ import { Migrator } from "./migrator";
 import { Nats } from "./nats";
 import { NetworkPolicies } from "./networkPolicies";
 import { NatsInit } from "./natsInit";
-import { createAppSecret, PulseServices } from "./pulseServices";
+import { appSecretValues, createAppSecret, objectNameOf, PulseServices } from "./pulseServices";
 
 /** Kubernetes minor version whose Pod Security Standards the namespace pins. */
 export const POD_SECURITY_VERSION = "v1.33";
@@ -105,15 +105,21 @@ export class Platform extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        // The services' credentials: EMQX (their MQTT user, the auth header) and Keycloak's realm read some of them too.
+        const appValues = secretsExternal ? undefined : appSecretValues(`${name}-app-secrets`, secrets, { parent: this });
+        if (appValues) this.appSecret = createAppSecret(`${name}-app-secrets`, { namespace, config, values: appValues }, { parent: this });
         this.emqx = new Emqx(
             `${name}-emqx`,
             {
                 namespace,
                 emqx: config.emqx,
                 global: config.global,
-                dashboardSecretName: config.secrets.emqxDashboard,
+                secretNames: { env: config.secrets.emqxDashboard, bootstrap: config.secrets.emqxBootstrap },
                 secretsExternal,
                 dashboardPassword: secrets.emqxDashboardPassword,
+                mqttPassword: appValues?.MQTT_PASSWORD,
+                internalAuthSecret: appValues?.MQTT_INTERNAL_AUTH_SECRET,
+                uiUrl: `http://${objectNameOf("ui")}:${SERVICES.ui.http.port}`,
                 chartRepositoryPassword: secrets.chartRepositoryPassword,
             },
             { parent: this },
@@ -130,8 +136,6 @@ export class Platform extends pulumi.ComponentResource {
             { namespace, config, databaseSecretName: this.database.secretName, after: [this.database] },
             { parent: this },
         );
-        // The services' credentials: Keycloak's realm reads two of them, so they come first.
-        this.appSecret = createAppSecret(`${name}-app-secrets`, { namespace, config, secrets }, { parent: this });
         const appSecretName = this.appSecret ? this.appSecret.metadata.name : pulumi.output(config.secrets.app);
         this.natsInit = new NatsInit(`${name}-nats-init`, { namespace, config, natsUrl: this.nats.url, after: [this.nats] }, { parent: this });
 
@@ -156,7 +160,7 @@ export class Platform extends pulumi.ComponentResource {
             { parent: this },
         );
         // EMQX's dashboard Secret exists with the in-cluster broker only (ops-worker reads its password).
-        const dashboardSecret = !config.emqx.enabled ? undefined : this.emqx.dashboardSecret ? this.emqx.dashboardSecret.metadata.name : config.secrets.emqxDashboard;
+        const dashboardSecret = !config.emqx.enabled ? undefined : this.emqx.envSecret ? this.emqx.envSecret.metadata.name : config.secrets.emqxDashboard;
         this.services = new PulseServices(
             `${name}-services`,
             {

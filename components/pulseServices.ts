@@ -9,7 +9,7 @@ import { APP_SECRET_KEYS, componentOf, contractOf, PulseConfig, SecretKey, SERVI
 import { resolveImage } from "../lib/images";
 import { NO_PROBES_WAIVER } from "../lib/labels";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
-import { ServiceEnvContext, serviceEnv } from "./serviceEnv";
+import { DEVICE_CA_DIR, ServiceEnvContext, serviceEnv } from "./serviceEnv";
 import { httpProbe, tcpProbe, Workload } from "./workload";
 
 const NO_PROBES = "no HTTP server in the image: a crash restarts the container, nothing else can be probed";
@@ -59,28 +59,24 @@ export interface PulseServicesArgs {
     readonly rolloutAfter: readonly pulumi.Resource[];
 }
 
-/**
- * The Pulse services' credentials (pulse-app-secrets), one key per variable: configured, or generated when unset.
- * None when secrets are managed outside Pulumi. Keycloak reads two of them too, so the platform makes it first.
- */
+/** The values of the app Secret's keys: configured, or generated once when unset. EMQX reads two of them too. */
+export function appSecretValues(
+    name: string,
+    secrets: Partial<Record<SecretKey, pulumi.Output<string>>>,
+    opts: pulumi.CustomResourceOptions,
+): Record<keyof typeof APP_SECRET_KEYS, pulumi.Output<string>> {
+    return Object.fromEntries(
+        Object.entries(APP_SECRET_KEYS).map(([variable, key]) => [variable, passwordOr(secrets[key], `${name}-${componentOf(key)}`, opts)]),
+    ) as Record<keyof typeof APP_SECRET_KEYS, pulumi.Output<string>>;
+}
+
+/** The Pulse services' credentials (pulse-app-secrets), one key per variable. */
 export function createAppSecret(
     name: string,
-    args: { readonly namespace: pulumi.Input<string>; readonly config: PulseConfig; readonly secrets: Partial<Record<SecretKey, pulumi.Output<string>>> },
+    args: { readonly namespace: pulumi.Input<string>; readonly config: PulseConfig; readonly values: Record<string, pulumi.Output<string>> },
     opts: pulumi.CustomResourceOptions,
-): k8s.core.v1.Secret | undefined {
-    if (args.config.secrets.external) return undefined;
-    return credentialsSecret(
-        name,
-        {
-            objectName: args.config.secrets.app,
-            namespace: args.namespace,
-            component: "app",
-            stringData: Object.fromEntries(
-                Object.entries(APP_SECRET_KEYS).map(([variable, key]) => [variable, passwordOr(args.secrets[key], `${name}-${componentOf(key)}`, opts)]),
-            ),
-        },
-        opts,
-    );
+): k8s.core.v1.Secret {
+    return credentialsSecret(name, { objectName: args.config.secrets.app, namespace: args.namespace, component: "app", stringData: args.values }, opts);
 }
 
 export class PulseServices extends pulumi.ComponentResource {
@@ -125,6 +121,11 @@ export class PulseServices extends pulumi.ComponentResource {
                           }
                         : {},
                     annotations: serviceWaivers(contract),
+                    // The device CA, for the services that read it (DEVICE_CA_*).
+                    configMounts:
+                        config.emqx.deviceTls.deviceCaSecret && (contract.reads as readonly string[]).includes("DEVICE_CA_CERT_PATH")
+                            ? { "device-ca": { secretName: config.emqx.deviceTls.deviceCaSecret, mountPath: DEVICE_CA_DIR } }
+                            : undefined,
                     runAsUser: svc.runAsUser,
                     rolloutAfter: args.rolloutAfter,
                 },

@@ -15,6 +15,8 @@ export const KEYCLOAK_REALM = "pulse";
 export const UI_CLIENT_ID = "pulse-ui";
 /** Where ops-worker writes the device CRL it regenerates (its writable /tmp). */
 export const CRL_OUTPUT_PATH = "/tmp/device-crl.pem";
+/** Where the device CA's Secret is mounted in the services that read it (DEVICE_CA_* variables). */
+export const DEVICE_CA_DIR = "/etc/pulse/device-ca";
 
 export interface ServiceEnvContext {
     readonly config: PulseConfig;
@@ -81,6 +83,8 @@ function plainValues(ctx: ServiceEnvContext): Record<string, string | undefined>
         INGEST_HEALTH_URL: ctx.healthUrl("ingest"),
         EVALUATOR_HEALTH_URL: ctx.healthUrl("evaluator"),
         CRL_OUTPUT_PATH,
+        DEVICE_CA_CERT_PATH: c.emqx.deviceTls.deviceCaSecret ? `${DEVICE_CA_DIR}/tls.crt` : undefined,
+        DEVICE_CA_KEY_PATH: c.emqx.deviceTls.deviceCaSecret ? `${DEVICE_CA_DIR}/tls.key` : undefined,
     };
 }
 

@@ -431,6 +431,10 @@ const externalDatabase = z
     })
     .prefault({});
 
+const SERVICE_TYPES = ["ClusterIP", "LoadBalancer", "NodePort"] as const;
+const CIDR_RE = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/;
+const cidrs = (example: string) => z.array(z.string().regex(CIDR_RE, { error: `must be a CIDR such as ${example}` }));
+
 const emqx = z
     .strictObject({
         enabled: bool().default(true).describe("Install the EMQX MQTT broker in-cluster"),
@@ -448,6 +452,42 @@ const emqx = z
         serviceUser: nonEmpty("a user name")
             .default("service_pulse")
             .describe("MQTT user the Pulse services connect as (EMQX's built-in database; password: secret pulse:mqttPassword)"),
+        deviceTls: z
+            .strictObject({
+                serverCertSecret: z
+                    .union([z.literal(""), k8sName("a Secret name")])
+                    .default("")
+                    .describe("kubernetes.io/tls Secret with the broker's server certificate for 8883 (written by cert-manager when `certManager.issuer` is set)"),
+                certManager: z
+                    .strictObject({
+                        issuer: z.string().default("").describe("cert-manager issuer that signs the server certificate; empty: bring `serverCertSecret` yourself"),
+                        issuerKind: z.enum(["ClusterIssuer", "Issuer"], { error: "must be ClusterIssuer or Issuer" }).default("ClusterIssuer"),
+                        dnsNames: z.array(hostname()).default([]).describe("Names devices connect to (the Service's in-cluster names are always added)"),
+                    })
+                    .prefault({}),
+                deviceCaSecret: z
+                    .union([z.literal(""), k8sName("a Secret name")])
+                    .default("")
+                    .describe("Secret with the device CA (tls.crt; tls.key for ui, which signs device certificates, and ops-worker); devices must present a certificate it signed"),
+                crlCheck: bool()
+                    .default(true)
+                    .describe("Refuse revoked device certificates (EMQX fetches the CRL from each certificate's distribution point)"),
+            })
+            .prefault({})
+            .describe("The devices' listener, 8883 with mutual TLS: on when a server certificate and the device CA are configured"),
+        deviceService: z
+            .strictObject({
+                type: z
+                    .enum(SERVICE_TYPES, { error: `must be one of ${SERVICE_TYPES.join(", ")}` })
+                    .default("ClusterIP")
+                    .describe("Type of the Service devices connect to (pulse-emqx-devices); LoadBalancer or NodePort exposes it outside the cluster"),
+                annotations: stringMap("annotation").default({}).describe("Its annotations (a cloud load balancer's settings)"),
+                loadBalancerSourceRanges: cidrs("203.0.113.0/24")
+                    .default([])
+                    .describe("Address ranges a LoadBalancer admits (empty: the provider's default, usually everything)"),
+            })
+            .prefault({})
+            .describe("The devices' entry: 8883 (mutual TLS, when deviceTls is configured) and WebSocket 9001 at /mqtt"),
         externalHost: optionalHost("MQTT broker host when emqx.enabled is false (required then)"),
         externalPort: port(1883).describe("MQTT broker port when emqx.enabled is false"),
         chart: chart({ repository: "https://repos.emqx.io/charts", version: "5.8.9", timeoutSeconds: 600 }),
@@ -520,10 +560,15 @@ const secrets = z
             ),
         emqxDashboard: k8sName("a Secret name")
             .default("pulse-emqx-dashboard")
-            .describe("Secret with EMQX_DASHBOARD__DEFAULT_USERNAME and EMQX_DASHBOARD__DEFAULT_PASSWORD"),
+            .describe(
+                "Secret EMQX loads as its environment: EMQX_DASHBOARD__DEFAULT_USERNAME, EMQX_DASHBOARD__DEFAULT_PASSWORD, EMQX_AUTHENTICATION, EMQX_AUTHORIZATION__SOURCES",
+            ),
         keycloakAdmin: k8sName("a Secret name")
             .default("pulse-keycloak-admin")
             .describe("Secret with Keycloak's bootstrap admin: username, password"),
+        emqxBootstrap: k8sName("a Secret name")
+            .default("pulse-emqx-bootstrap")
+            .describe("Secret with `users.csv`, EMQX's built-in database bootstrap (the services' MQTT user)"),
         keycloakDb: k8sName("a Secret name")
             .default("pulse-keycloak-db")
             .describe("Secret with Keycloak's database credentials: username, password"),
@@ -603,7 +648,6 @@ const keycloak = z
     })
     .prefault({});
 
-const SERVICE_TYPES = ["ClusterIP", "LoadBalancer", "NodePort"] as const;
 
 const caddy = z
     .strictObject({
@@ -618,8 +662,6 @@ const caddy = z
     })
     .prefault({});
 
-const CIDR_RE = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/;
-
 const networkPolicy = z
     .strictObject({
         enabled: bool()
@@ -631,14 +673,23 @@ const networkPolicy = z
                 podLabels: stringMap("label").default({}).describe("Labels of the controller's pods (empty: any pod of that namespace)"),
             })
             .prefault({}),
-        mqttClientCidrs: z
-            .array(z.string().regex(CIDR_RE, { error: "must be a CIDR such as 10.0.0.0/8" }))
+        mqttClientCidrs: cidrs("10.0.0.0/8")
             .default([])
             .describe("Address ranges outside the namespace allowed to reach EMQX's MQTT ports (devices, load balancer)"),
-        apiServerCidrs: z
-            .array(z.string().regex(CIDR_RE, { error: "must be a CIDR such as 10.96.0.1/32" }))
+        apiServerCidrs: cidrs("10.96.0.1/32")
             .default(["0.0.0.0/0"])
             .describe("Where EMQX may reach the Kubernetes API (its k8s cluster discovery), on 443/6443"),
+        internet: z
+            .strictObject({
+                cidrs: cidrs("0.0.0.0/0")
+                    .default(["0.0.0.0/0"])
+                    .describe("Where the services may reach outside the cluster: Stripe and S3 (ui, ops-worker, on 443 and S3's port), webhooks (route-delivery), SMTP (subscription-worker, Keycloak)"),
+                except: cidrs("10.0.0.0/8")
+                    .default(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"])
+                    .describe("Ranges excluded from `cidrs` (the private networks: the cluster's own pods and nodes)"),
+                webhookPorts: z.array(port(443)).default([80, 443]).describe("Ports route-delivery may deliver webhooks to"),
+            })
+            .prefault({}),
     })
     .prefault({});
 
@@ -870,6 +921,28 @@ export const pulseConfigSchema = z
                 message: pgOn
                     ? "cannot be true while postgresql.enabled is true: choose the in-cluster PostgreSQL or an external database"
                     : "must be true when postgresql.enabled is false: Pulse needs a database",
+            });
+        }
+        const tls = c.emqx?.deviceTls;
+        if (c.emqx?.enabled && tls) {
+            const hasCert = tls.serverCertSecret !== "" || tls.certManager?.issuer !== "";
+            if (hasCert !== (tls.deviceCaSecret !== "")) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["emqx", "deviceTls", hasCert ? "deviceCaSecret" : "serverCertSecret"],
+                    input: "",
+                    message: hasCert
+                        ? "is required with a server certificate: 8883 is mutual TLS, devices present certificates the device CA signed"
+                        : "or certManager.issuer is required with deviceCaSecret: 8883 needs the broker's own certificate",
+                });
+            }
+        }
+        if (c.emqx?.enabled && c.emqx.deviceService && c.emqx.deviceService.type !== "ClusterIP" && c.networkPolicy?.enabled && c.networkPolicy.mqttClientCidrs?.length === 0) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["networkPolicy", "mqttClientCidrs"],
+                input: [],
+                message: `must list the devices' address ranges when emqx.deviceService.type is ${c.emqx.deviceService.type}: the NetworkPolicy drops every device otherwise (0.0.0.0/0 for the internet)`,
             });
         }
         if (c.emqx?.enabled === false && !c.emqx.externalHost) {

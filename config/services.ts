@@ -42,6 +42,8 @@ const DB = ["PG_PASS", "DATABASE_URL", "PG_HOST", "PG_PORT", "PG_DB", "PG_USER"]
 const MQTT = ["MQTT_HOST", "MQTT_PORT", "MQTT_BROKER_URL", "MQTT_USERNAME", "MQTT_PASSWORD", "MQTT_TLS"] as const;
 const S3 = ["S3_ENDPOINT", "S3_BUCKET", "S3_REGION", "S3_ACCESS_KEY", "S3_SECRET_KEY"] as const;
 const HEALTH_URLS = ["INGEST_HEALTH_URL", "EVALUATOR_HEALTH_URL"] as const;
+/** The device CA (certificate and key, mounted from its Secret): ui signs device certificates, ops-worker the CRL. */
+const DEVICE_CA = ["DEVICE_CA_CERT_PATH", "DEVICE_CA_KEY_PATH"] as const;
 
 const single = (reason: string, strategy: "Recreate" | "RollingUpdate" = "Recreate") => ({ reason, strategy }) as const;
 
@@ -84,6 +86,7 @@ export const SERVICES = {
             "SECURE_COOKIES",
             "CORS_ORIGINS",
             ...HEALTH_URLS,
+            ...DEVICE_CA,
         ],
         repository: "pulse/ui-iot",
         // No /health: /healthz checks the database (readiness); liveness must not, so a TCP check.
@@ -104,7 +107,7 @@ export const SERVICES = {
     },
     opsWorker: {
         description: "Operations worker: health checks, system alerts, the device CRL",
-        reads: [...DB, ...MQTT, ...S3, ...HEALTH_URLS, "EMQX_API_URL", "EMQX_API_USER", "EMQX_DASHBOARD_PASSWORD", "CRL_OUTPUT_PATH"],
+        reads: [...DB, ...MQTT, ...S3, ...HEALTH_URLS, "EMQX_API_URL", "EMQX_API_USER", "EMQX_DASHBOARD_PASSWORD", "CRL_OUTPUT_PATH", ...DEVICE_CA],
         repository: "pulse/ops-worker",
         http: { port: 8080, liveness: "/health", readiness: "/ready", metrics: "/metrics" },
         service: false,

@@ -1,4 +1,4 @@
-/** Pod storage every Pulse pod shares: a writable /tmp, extra scratch emptyDirs, and ConfigMaps mounted read-only. */
+/** Pod storage every Pulse pod shares: a writable /tmp, extra scratch emptyDirs, and ConfigMaps or Secrets mounted read-only. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ResourcesConfig } from "../config";
@@ -19,11 +19,10 @@ export interface PodArgs {
     readonly runAsUser: number;
 }
 
-/** A ConfigMap mounted as a directory. */
-export interface ConfigMount {
-    readonly configMapName: pulumi.Input<string>;
-    readonly mountPath: string;
-}
+/** A ConfigMap, or a Secret, mounted read-only as a directory. */
+export type ConfigMount =
+    | { readonly configMapName: pulumi.Input<string>; readonly mountPath: string }
+    | { readonly secretName: pulumi.Input<string>; readonly mountPath: string };
 
 /**
  * Volumes and the matching container mounts. `scratch` maps volume name -> mount path (emptyDirs, so the root file
@@ -34,7 +33,9 @@ export function podStorage(scratch: Readonly<Record<string, string>> = {}, confi
     return {
         volumes: [
             ...Object.keys(emptyDirs).map((name) => ({ name, emptyDir: {} })),
-            ...Object.entries(configMounts).map(([name, m]) => ({ name, configMap: { name: m.configMapName } })),
+            ...Object.entries(configMounts).map(([name, m]) =>
+                "secretName" in m ? { name, secret: { secretName: m.secretName } } : { name, configMap: { name: m.configMapName } },
+            ),
         ],
         volumeMounts: [
             ...Object.entries(emptyDirs).map(([name, mountPath]) => ({ name, mountPath })),

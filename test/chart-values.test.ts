@@ -23,6 +23,7 @@ const FREE_FORM: Record<string, { prefix: string; why: string; commentedIn?: str
         { prefix: "containerSecurityContext.", why: "rendered verbatim minus `enabled` (upstream-charts.md)" },
         { prefix: "envFromSecret", why: "documented in a comment of values.yaml", commentedIn: "# envFromSecret:" },
         { prefix: "image.pullSecrets", why: "documented in a comment of values.yaml", commentedIn: "# pullSecrets:" },
+        { prefix: "emqxConfig.", why: "EMQX environment variables, rendered into the chart's env ConfigMap as they are" },
     ],
     nats: [],
     postgresql: [],
@@ -67,7 +68,7 @@ function unknownPaths(chart: string, values: Values, defaults: { values: Values;
 const everything = config({
     global: { imageRegistry: "mirror.example.com", imagePullSecrets: ["regcred"] },
     postgresql: { persistence: { storageClass: "fast" }, image: { digest: `sha256:${"a".repeat(64)}` } },
-    emqx: { replicaCount: 3, persistence: { storageClassName: "fast" } },
+    emqx: { replicaCount: 3, persistence: { storageClassName: "fast" }, deviceTls: { certManager: { issuer: "letsencrypt" }, deviceCaSecret: "device-ca" } },
     nats: { replicaCount: 3, natsBox: { enabled: true }, jetstream: { fileStore: { storageClassName: "fast" } } },
 });
 const configs: Record<string, PulseConfig> = {
@@ -80,7 +81,7 @@ const configs: Record<string, PulseConfig> = {
 
 const builders: Record<string, (c: PulseConfig) => Values> = {
     postgresql: (c) => postgresqlValues(c.postgresql, c.global),
-    emqx: (c) => emqxValues(c.emqx, c.global, c.secrets.emqxDashboard),
+    emqx: (c) => emqxValues(c.emqx, c.global, { env: c.secrets.emqxDashboard, bootstrap: c.secrets.emqxBootstrap }),
     nats: (c) => natsValues(c.nats, c.global),
 };
 

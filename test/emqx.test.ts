@@ -2,6 +2,7 @@ import { resourceRequirements } from "../lib/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { DASHBOARD_PASSWORD_KEY, DASHBOARD_USERNAME_KEY, EMQX_RELEASE } from "../components/emqx";
+import { EXPOSURE_ANNOTATION } from "../lib/labels";
 import { isSecretValue, RecordedResource } from "../lib/mocks";
 import { build, config, inputs, ofType, one, releases } from "./helpers";
 
@@ -72,5 +73,104 @@ describe("emqx", () => {
         expect(emqxRelease(resources)).to.have.length(0);
         expect(ofType(resources, SECRET).map((r) => r.name)).not.to.include("pulse-emqx-dashboard");
         expect(platform.emqx).to.include({ mqttHost: "mqtt.example.com", mqttPort: 8883 });
+    });
+
+    it("authenticates from its built-in database (the services' user, bootstrapped) then at ui, and authorizes at ui; denies the rest", async () => {
+        const { resources } = await build(config(), { mqttPassword: pulumi.secret("mq-pw"), mqttInternalAuthSecret: pulumi.secret('in"ternal') });
+        const env = inputs(dashboardSecret(resources)).stringData;
+        expect(env.EMQX_AUTHENTICATION).to.include("backend = built_in_database").and.include('bootstrap_file = "/opt/emqx/etc/pulse-bootstrap/users.csv"');
+        expect(env.EMQX_AUTHENTICATION).to.include('url = "http://pulse-ui:8080/api/v1/internal/mqtt-auth"');
+        // The header secret is quoted as a HOCON (JSON) string, so any character is safe.
+        expect(env.EMQX_AUTHENTICATION).to.include('"X-Internal-Auth" = "in\\"ternal"');
+        expect(env.EMQX_AUTHENTICATION.indexOf("built_in_database")).to.be.lessThan(env.EMQX_AUTHENTICATION.indexOf("backend = http"));
+        expect(env.EMQX_AUTHORIZATION__SOURCES).to.include('url = "http://pulse-ui:8080/api/v1/internal/mqtt-acl"').and.include('topic = "${topic}"');
+        const bootstrap = inputs(one(resources, SECRET, "pulse-emqx-bootstrap"));
+        expect(bootstrap.stringData["users.csv"]).to.equal("user_id,password,is_superuser\nservice_pulse,mq-pw,true\n");
+        const { values } = inputs(emqxRelease(resources)[0]);
+        expect(values.emqxConfig).to.include({ EMQX_AUTHORIZATION__NO_MATCH: "deny" });
+        expect(values.extraVolumes).to.deep.include({ name: "pulse-bootstrap", secret: { secretName: "pulse-emqx-bootstrap", items: [{ key: "users.csv", path: "users.csv" }] } });
+        // The services' MQTT password is the one in their own Secret: one value, generated or configured once.
+        const app = inputs(one(resources, SECRET, "pulse-app-secrets")).stringData;
+        expect(app.MQTT_PASSWORD).to.equal("mq-pw");
+        expect(JSON.stringify(values)).not.to.include("mq-pw").and.not.to.include("ternal");
+    });
+
+    it("shares one generated MQTT password between the services and EMQX's bootstrap", async () => {
+        const { resources } = await build(config());
+        const app = inputs(one(resources, SECRET, "pulse-app-secrets")).stringData;
+        const bootstrap = inputs(one(resources, SECRET, "pulse-emqx-bootstrap")).stringData["users.csv"];
+        expect(bootstrap).to.include(`,${app.MQTT_PASSWORD},`);
+        expect(inputs(dashboardSecret(resources)).stringData.EMQX_AUTHENTICATION).to.include(`"${app.MQTT_INTERNAL_AUTH_SECRET}"`);
+    });
+
+    it("listens on 1883 (internal), WebSocket /mqtt, and 8883 with mutual TLS once a server certificate and the device CA are configured", async () => {
+        const plain = inputs(emqxRelease((await build(config())).resources)[0]).values;
+        expect(plain.emqxConfig).to.include({ EMQX_LISTENERS__WS__DEFAULT__WEBSOCKET__MQTT_PATH: "/mqtt", EMQX_LISTENERS__SSL__DEFAULT__ENABLE: "false" });
+        const c = config({ emqx: { deviceTls: { certManager: { issuer: "pulse-ca", dnsNames: ["mqtt.example.com"] }, deviceCaSecret: "pulse-device-ca" } } });
+        const { resources } = await build(c);
+        const tls = inputs(emqxRelease(resources)[0]).values;
+        expect(tls.emqxConfig).to.include({
+            EMQX_LISTENERS__SSL__DEFAULT__ENABLE: "true",
+            EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__VERIFY: "verify_peer",
+            EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__FAIL_IF_NO_PEER_CERT: "true",
+            EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__CACERTFILE: "/opt/emqx/etc/certs/device-ca/tls.crt",
+            EMQX_ZONES__DEVICES__MQTT__PEER_CERT_AS_USERNAME: "cn",
+            EMQX_LISTENERS__SSL__DEFAULT__ZONE: "devices",
+            EMQX_LISTENERS__SSL__DEFAULT__MESSAGES_RATE: "10/s",
+            EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__ENABLE_CRL_CHECK: "true",
+        });
+        // The chart names its container ports after EMQX's default listeners (ws 8083, mqttssl 8883): a moved bind
+        // would leave the Services' named target ports with nothing listening.
+        for (const values of [plain, tls]) expect(Object.keys(values.emqxConfig).filter((k) => /__BIND$/.test(k))).to.deep.equal([]);
+        // EMQX gets the CA's certificate only, never the key that signs devices.
+        expect(tls.extraVolumes).to.deep.include({ name: "device-ca", secret: { secretName: "pulse-device-ca", items: [{ key: "tls.crt", path: "tls.crt" }] } });
+        const cert = inputs(one(resources, "kubernetes:cert-manager.io/v1:Certificate"));
+        expect(cert.spec).to.deep.include({ secretName: "pulse-emqx-tls", issuerRef: { name: "pulse-ca", kind: "ClusterIssuer", group: "cert-manager.io" } });
+        expect(cert.spec.dnsNames).to.include.members(["mqtt.example.com", "pulse-emqx", "pulse-emqx-devices"]);
+        // ui (signs device certificates) and ops-worker (the CRL) get the whole CA, mounted from its Secret.
+        for (const name of ["pulse-ui", "pulse-ops-worker"]) {
+            const d = inputs(ofType(resources, "kubernetes:apps/v1:Deployment").find((r) => inputs(r).metadata.name === name)!);
+            expect(d.spec.template.spec.volumes).to.deep.include({ name: "device-ca", secret: { secretName: "pulse-device-ca" } });
+            expect(d.spec.template.spec.containers[0].env).to.deep.include({ name: "DEVICE_CA_KEY_PATH", value: "/etc/pulse/device-ca/tls.key" });
+        }
+    });
+
+    it("refuses half a device TLS setup, naming the missing half", () => {
+        expect(() => config({ emqx: { deviceTls: { serverCertSecret: "pulse-emqx-tls" } } })).to.throw(/pulse:emqx.deviceTls.deviceCaSecret: is required with a server certificate/);
+        expect(() => config({ emqx: { deviceTls: { deviceCaSecret: "pulse-device-ca" } } })).to.throw(/pulse:emqx.deviceTls.serverCertSecret: or certManager.issuer is required/);
+    });
+
+    it("gives devices their own Service: WebSocket 9001 to the pods' ws, 8883 once TLS is on; exposed only as configured", async () => {
+        const service = (rs: RecordedResource[]) => inputs(one(rs, "kubernetes:core/v1:Service", "pulse-emqx-devices"));
+        const plain = await build(config());
+        const internal = service(plain.resources);
+        expect(internal.spec).to.deep.equal({
+            type: "ClusterIP",
+            selector: { "app.kubernetes.io/name": "emqx", "app.kubernetes.io/instance": "pulse-emqx" },
+            ports: [{ name: "ws", port: 9001, targetPort: "ws", protocol: "TCP" }],
+        });
+        expect(internal.metadata.annotations).not.to.have.property(EXPOSURE_ANNOTATION);
+        expect(one(plain.resources, "kubernetes:core/v1:Service", "pulse-emqx-devices").dependencies).to.include(emqxRelease(plain.resources)[0].urn);
+
+        const c = config({
+            emqx: {
+                deviceTls: { serverCertSecret: "pulse-emqx-tls", deviceCaSecret: "pulse-device-ca" },
+                deviceService: { type: "LoadBalancer", loadBalancerSourceRanges: ["203.0.113.0/24"], annotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" } },
+            },
+            networkPolicy: { mqttClientCidrs: ["0.0.0.0/0"] },
+        });
+        const exposed = service((await build(c)).resources);
+        expect(exposed.spec).to.deep.include({ type: "LoadBalancer", externalTrafficPolicy: "Local", loadBalancerSourceRanges: ["203.0.113.0/24"] });
+        expect(exposed.spec.ports.map((p: { name: string; port: number; targetPort: string }) => [p.name, p.port, p.targetPort])).to.deep.equal([
+            ["mqtts", 8883, "mqttssl"],
+            ["ws", 9001, "ws"],
+        ]);
+        expect(exposed.metadata.annotations).to.include({ [EXPOSURE_ANNOTATION]: "pulse:emqx.deviceService.type", "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" });
+    });
+
+    it("refuses an exposed devices' Service the NetworkPolicies would close, naming mqttClientCidrs", () => {
+        expect(() => config({ emqx: { deviceService: { type: "NodePort" } } })).to.throw(/pulse:networkPolicy.mqttClientCidrs: must list the devices' address ranges when emqx.deviceService.type is NodePort/);
+        expect(() => config({ emqx: { deviceService: { type: "NodePort" } }, networkPolicy: { enabled: false } })).not.to.throw();
+        expect(() => config({ emqx: { deviceService: { loadBalancerSourceRanges: ["everyone"] } } })).to.throw(/pulse:emqx.deviceService.loadBalancerSourceRanges\[0\]: must be a CIDR such as 203.0.113.0\/24, got "everyone"/);
     });
 });

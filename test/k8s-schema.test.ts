@@ -7,10 +7,15 @@ interface Model {
 }
 type ModelClass = new (data: unknown) => Model;
 
+/** Custom resources the program creates: their API group's kubernetes-models package (the CRD's schema). */
+const CRD_PACKAGES: Record<string, string> = { "cert-manager.io": "@kubernetes-models/cert-manager" };
+
 /** The kubernetes-models class of an object: apiVersion "apps/v1" + kind "Deployment" -> kubernetes-models/apps/v1/Deployment. */
 function modelOf(apiVersion: string, kind: string): ModelClass {
+    const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
+    const pkg = CRD_PACKAGES[group] ?? "kubernetes-models";
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(`kubernetes-models/${apiVersion}/${kind}`) as Record<string, ModelClass>;
+    const mod = require(`${pkg}/${apiVersion}/${kind}`) as Record<string, ModelClass>;
     const cls = mod[kind];
     if (!cls) throw new Error(`kubernetes-models has no ${apiVersion} ${kind}`);
     return cls;
@@ -39,5 +44,8 @@ describe("rendered objects pass the Kubernetes OpenAPI schema (kubernetes-models
         expect(() =>
             validateObject({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" }, spec: { template: {} } } as never),
         ).to.throw(/selector/);
+        expect(() => validateObject({ apiVersion: "cert-manager.io/v1", kind: "Certificate", metadata: { name: "x" }, spec: { dnsNames: ["a"] } } as never)).to.throw(
+            /secretName|issuerRef/,
+        );
     });
 });

@@ -58,11 +58,34 @@ describe("network policies", () => {
         expect(rule(rules, "pulse-allow-nats").ingress[1]).to.deep.equal({ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "pulse-nats" } } }] });
     });
 
-    it("open MQTT to the configured client ranges only", () => {
+    it("open the devices' MQTT ports (the pods' 8883 and 8083 behind the devices' Service) to the configured client ranges only; 1883 and the API to Pulse's pods", () => {
         const closed = rule(networkPolicyRules(config()), "pulse-allow-emqx");
         expect(JSON.stringify(closed.ingress)).not.to.include("ipBlock");
+        expect(closed.ingress[0]).to.deep.equal({ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "pulse" } } }], ports: [{ protocol: "TCP", port: 1883 }, { protocol: "TCP", port: 18083 }] });
         const open = rule(networkPolicyRules(config({ networkPolicy: { mqttClientCidrs: ["10.20.0.0/16"] } })), "pulse-allow-emqx");
-        expect(open.ingress).to.deep.include({ from: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ protocol: "TCP", port: 1883 }, { protocol: "TCP", port: 8883 }] });
+        expect(open.ingress).to.deep.include({ from: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ protocol: "TCP", port: 8883 }, { protocol: "TCP", port: 8083 }] });
+    });
+
+    it("let EMQX call ui's internal auth endpoints, and ui accept it", () => {
+        const rules = networkPolicyRules(config());
+        const ui = { podSelector: { matchLabels: { "app.kubernetes.io/name": "pulse-ui", "app.kubernetes.io/instance": "pulse" } } };
+        expect(rule(rules, "pulse-allow-emqx").egress).to.deep.include({ to: [ui], ports: [{ protocol: "TCP", port: 8080 }] });
+        const accept = rule(rules, "pulse-allow-emqx-to-ui");
+        expect(accept.podSelector).to.deep.equal(ui.podSelector);
+        expect(accept.ingress).to.deep.equal([{ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "pulse-emqx" } } }], ports: [{ protocol: "TCP", port: 8080 }] }]);
+    });
+
+    it("let only the services that need the internet reach it, never the private ranges: HTTPS (ui, ops-worker), webhooks, SMTP", () => {
+        const rules = networkPolicyRules(config({ smtp: { host: "smtp.example.com", port: 465 }, s3: { endpoint: "https://s3.example.com:9443" } }));
+        const https = rule(rules, "pulse-allow-https-out");
+        expect(https.podSelector.matchExpressions[0].values).to.deep.equal(["pulse-ui", "pulse-ops-worker"]);
+        expect(https.egress[0].ports.map((p: { port: number }) => p.port)).to.deep.equal([443, 9443]);
+        expect(https.egress[0].to).to.deep.equal([{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] } }]);
+        expect(rule(rules, "pulse-allow-webhooks-out").podSelector.matchExpressions[0].values).to.deep.equal(["pulse-route-delivery"]);
+        const smtp = rule(rules, "pulse-allow-smtp-out");
+        expect(smtp.podSelector.matchExpressions[0].values).to.deep.equal(["pulse-subscription-worker", "pulse-keycloak"]);
+        expect(smtp.egress[0].ports).to.deep.equal([{ protocol: "TCP", port: 465 }]);
+        expect(networkPolicyRules(config()).map((r) => r.name)).not.to.include("pulse-allow-smtp-out");
     });
 
     it("with external services: egress to their ports anywhere, no release policies", () => {

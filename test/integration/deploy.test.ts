@@ -24,6 +24,7 @@ import { contractOf, parseStackConfig, SERVICE_NAMES } from "../../config";
 import { routes } from "../../lib/routes";
 import { PROJECT_DIR, readStackFile } from "../../lib/stackfile";
 import { collisions, objectsOf, readInventory } from "../chart-inventory";
+import { portWiringProblems, selects } from "../port-wiring";
 import { createKwokCluster, FAILING_TAG_SUFFIX, INGRESS_CLASS, KwokCluster, SLOW_TAG_SUFFIX } from "./kwok";
 import { commandOf, descendants, IngressStatusPublisher, ReadinessWatch, releaseObjects } from "./observe";
 import { chartDirs, createStack, nameOf, pulseProgram, StepLog, stackFileWithOverlay } from "./stack";
@@ -34,6 +35,17 @@ const BIN = path.join(TOOLCHAIN, "bin");
 const KUBERNETES_VERSION = /^KUBERNETES_VERSION=(\S+)$/m.exec(fs.readFileSync(path.join(PROJECT_DIR, "scripts", "toolchain.sh"), "utf8"))![1];
 const NEEDED = ["pulumi", "pulumi-resource-kubernetes", "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kwok", "kwokctl", "helm"];
 const SLOW_START_MS = 4000;
+/**
+ * prod also exercises the devices' entry: the 8883 mutual-TLS listener (Secrets named, not created: KWOK mounts no
+ * volumes; a real cluster waits for them) and the NetworkPolicy that admits devices.
+ */
+const OVERLAYS: Record<string, Record<string, unknown>> = {
+    dev: {},
+    prod: {
+        "pulse:emqx": { deviceTls: { serverCertSecret: "pulse-emqx-tls", deviceCaSecret: "pulse-device-ca" } },
+        "pulse:networkPolicy": { mqttClientCidrs: ["0.0.0.0/0"] },
+    },
+};
 /** pulumi-kubernetes' Service await waits this long after the endpoints last changed (await/service.go). */
 const ENDPOINTS_SETTLE_MS = 10_000;
 /** Every secret is configured: the random provider cannot be built here (README), so nothing may be generated. */
@@ -99,19 +111,6 @@ const stateObjects = (state: StateResource[]) =>
         .sort();
 
 /** Does a label selector select these labels? */
-function selects(selector: k8s.V1LabelSelector, labels: Record<string, string>): boolean {
-    const exprs = selector.matchExpressions ?? [];
-    return (
-        Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
-        exprs.every((e) => {
-            const has = e.key in labels;
-            if (e.operator === "In") return has && e.values!.includes(labels[e.key]);
-            if (e.operator === "NotIn") return !has || !e.values!.includes(labels[e.key]);
-            if (e.operator === "Exists") return has;
-            return !has;
-        })
-    );
-}
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
     const deadline = Date.now() + timeoutMs;
@@ -194,7 +193,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
             let firstUp: StepLog;
             /** `Kind/name` of each object to its resource's URN, after the first up. */
             const objectUrns = new Map<string, string>();
-            const stackFile = () => stackFileWithOverlay(stackName, namespace);
+            const stackFile = () => stackFileWithOverlay(stackName, namespace, OVERLAYS[stackName]);
             const config = () => YAML.parse(stackFile()).config as Record<string, Record<string, unknown>>;
 
             before(async () => {
@@ -313,7 +312,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 expect(collisions(inventory, namespace, programObjects)).to.deep.equal([]);
             });
 
-            it("Pod Security admits every pod, the charts' included (and refuses a non-compliant one); NetworkPolicies select every pod", async () => {
+            it("Pod Security admits every pod, the charts' included (and refuses a non-compliant one); NetworkPolicies select every pod; Services and policies reach declared ports", async () => {
                 const core = kc.makeApiClient(k8s.CoreV1Api);
                 const apps = kc.makeApiClient(k8s.AppsV1Api);
                 const pods = (await core.listNamespacedPod({ namespace })).items;
@@ -329,6 +328,9 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                     const labels = p.metadata!.labels ?? {};
                     expect(policies.some((np) => selects(np.spec!.podSelector, labels)), `${p.metadata!.name} is selected by a NetworkPolicy`).to.equal(true);
                 }
+                // Every Service port and every port a policy opens is one the pods declare (the charts' included).
+                const services = (await core.listNamespacedService({ namespace })).items;
+                expect(portWiringProblems(pods, services, policies)).to.deep.equal([]);
                 // The control: no security context at all must be refused by the namespace's "restricted" enforcement.
                 await apps.createNamespacedDeployment({
                     namespace,
