@@ -24,22 +24,30 @@ until nats_ account info >/dev/null 2>&1; do
     waited=$((waited + POLL_SECONDS))
 done
 
+# apply KIND LABEL CONFIG STREAM [CONSUMER]: edit the object to its declared config when it exists, create it otherwise
+# (`add` takes the stream alone: a consumer's name is its config's durable_name).
+apply() {
+    kind="$1" label="$2" config="$3"
+    shift 3
+    if nats_ "$kind" info "$@" >/dev/null 2>&1; then
+        echo "nats-init: $kind $label exists: applying its declared config"
+        if ! nats_ "$kind" edit "$@" --config "$config" --force; then
+            echo "nats-init: $kind $label cannot be changed to its declared config (see the error above)" >&2
+            exit 1
+        fi
+    else
+        echo "nats-init: creating $kind $label"
+        nats_ "$kind" add "$1" --config "$config"
+    fi
+}
+
 streams=0
 for config in "$STREAMS_DIR"/stream.*.json; do
     [ -e "$config" ] || continue
     streams=$((streams + 1))
     stream="$(basename "$config" .json)"
     stream="${stream#stream.}"
-    if nats_ stream info "$stream" >/dev/null 2>&1; then
-        echo "nats-init: stream $stream exists: applying its declared config"
-        if ! nats_ stream edit "$stream" --config "$config" --force; then
-            echo "nats-init: stream $stream cannot be changed to its declared config (see the error above)" >&2
-            exit 1
-        fi
-    else
-        echo "nats-init: creating stream $stream"
-        nats_ stream add "$stream" --config "$config"
-    fi
+    apply stream "$stream" "$config" "$stream"
 done
 
 consumers=0
@@ -50,15 +58,6 @@ for config in "$STREAMS_DIR"/consumer.*.json; do
     name="${name#consumer.}"
     stream="${name%%.*}"
     consumer="${name#*.}"
-    if nats_ consumer info "$stream" "$consumer" >/dev/null 2>&1; then
-        echo "nats-init: consumer $stream/$consumer exists: applying its declared config"
-        if ! nats_ consumer edit "$stream" "$consumer" --config "$config" --force; then
-            echo "nats-init: consumer $stream/$consumer cannot be changed to its declared config (see the error above)" >&2
-            exit 1
-        fi
-    else
-        echo "nats-init: creating consumer $stream/$consumer"
-        nats_ consumer add "$stream" --config "$config"
-    fi
+    apply consumer "$stream/$consumer" "$config" "$stream" "$consumer"
 done
 echo "nats-init: $streams stream(s) and $consumers consumer(s) in place"
