@@ -5,8 +5,9 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { contractOf, INGRESS_BACKENDS, PulseConfig, SERVICE_NAMES, ServiceName } from "../config";
+import { contractOf, INGRESS_BACKENDS, ingressControllerNamespace, PulseConfig, SERVICE_NAMES, ServiceName } from "../config";
 import { backendTarget, CADDY_PORT, KEYCLOAK_HTTP_PORT } from "../lib/routes";
+import { cidrOf, strictlyInside } from "../lib/cidr";
 import { PART_OF, selectorLabels, standardLabels } from "../lib/labels";
 import { EMQX_API_PORT, EMQX_RELEASE, EMQX_WS_CONTAINER_PORT, MQTT_PORT, MQTT_TLS_PORT } from "./emqx";
 import { NATS_PORT, NATS_RELEASE } from "./nats";
@@ -42,7 +43,7 @@ export interface NetworkPolicyRule {
 export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
     const np = config.networkPolicy;
     const controller: Peer = {
-        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": np.ingressController.namespace } },
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ingressControllerNamespace(config) } },
         ...(Object.keys(np.ingressController.podLabels).length > 0 ? { podSelector: { matchLabels: np.ingressController.podLabels } } : {}),
     };
     const everywhere = (cidrs: readonly string[]): Peer[] => cidrs.map((cidr) => ({ ipBlock: { cidr } }));
@@ -201,7 +202,11 @@ const workloadPods = (...components: string[]) => ({ matchExpressions: [{ key: "
  */
 function internetRules(config: PulseConfig): NetworkPolicyRule[] {
     const net = config.networkPolicy.internet;
-    const to: Peer[] = net.cidrs.map((cidr) => ({ ipBlock: { cidr, ...(net.except.length > 0 && cidr.includes(".") ? { except: [...net.except] } : {}) } }));
+    const to: Peer[] = net.cidrs.map((cidr) => {
+        // The API server accepts only `except` blocks strictly inside their `cidr`: keep those, per block.
+        const except = net.except.filter((e) => strictlyInside(cidrOf(e), cidrOf(cidr)));
+        return { ipBlock: { cidr, ...(except.length > 0 ? { except } : {}) } };
+    });
     const egress = (name: string, pods: string[], ports: number[]): NetworkPolicyRule => ({
         name,
         spec: { podSelector: workloadPods(...pods), policyTypes: ["Egress"], egress: [{ to, ports: tcp(...unique(ports)) }] },

@@ -9,6 +9,8 @@
  * so every `.describe()` text here is user-facing documentation.
  */
 import { z } from "zod";
+import { parseCidr } from "../lib/cidr";
+import { isPulseRepository, RELEASE_TAG_RE, RELEASE_TAG_RULE } from "../lib/images";
 import { componentOf, SECRET_ENV, SERVICE_NAMES, ServiceContract, ServiceName, SERVICES } from "./services";
 
 export { APP_SECRET_KEYS, componentOf, contractOf, SECRET_ENV, SERVICE_NAMES, SERVICES } from "./services";
@@ -50,6 +52,23 @@ const nonEmpty = (what: string) => z.string({ error: `must be ${what}` }).min(1,
 export function quantity() {
     const msg = 'must be a Kubernetes quantity string such as "512Mi", "2Gi" or "250m"';
     return z.string({ error: msg }).regex(QUANTITY_RE, { error: msg }).meta({ kind: "quantity" });
+}
+
+/** Below this, a byte quantity is almost surely a missing unit ("512" is 512 bytes, not 512Mi). */
+const BYTES_FLOOR = { text: "1Mi", bytes: 1024 * 1024 };
+
+/** A quantity of bytes (memory, storage, volume sizes): at least 1Mi, with a hint when the unit looks forgotten. */
+export function bytes() {
+    return quantity().superRefine((q, ctx) => {
+        const n = parseQuantity(q);
+        if (n === undefined || n >= BYTES_FLOOR.bytes) return;
+        const unitless = /^[+]?[\d.]+$/.test(q);
+        ctx.addIssue({
+            code: "custom",
+            input: q,
+            message: `is ${n} bytes, below ${BYTES_FLOOR.text}${unitless ? `: without a unit a quantity counts bytes (did you mean "${q}Mi"?)` : ""}`,
+        });
+    });
 }
 
 const dnsLabel = () =>
@@ -130,7 +149,13 @@ export function image(d: ImageDefaults) {
                 .default("IfNotPresent")
                 .describe("imagePullPolicy"),
         })
-        .prefault({});
+        .prefault({})
+        .superRefine((i, ctx) => {
+            // The policy pack's rule for Pulse images, applied where the tag is written.
+            if (i.tag !== undefined && i.digest === undefined && isPulseRepository(i.repository) && !RELEASE_TAG_RE.test(i.tag)) {
+                ctx.addIssue({ code: "custom", path: ["tag"], input: i.tag, message: `${RELEASE_TAG_RULE} (or set a digest)` });
+            }
+        });
 }
 
 export interface ResourceDefaults {
@@ -149,8 +174,8 @@ export function resources(d: ResourceDefaults) {
             requests: z
                 .strictObject({
                     cpu: quantity().default(d.requests.cpu).describe("CPU request"),
-                    memory: quantity().default(d.requests.memory).describe("Memory request"),
-                    ephemeralStorage: quantity()
+                    memory: bytes().default(d.requests.memory).describe("Memory request"),
+                    ephemeralStorage: bytes()
                         .default(d.requests.ephemeralStorage ?? EPHEMERAL.request)
                         .describe("Ephemeral storage request (emptyDirs, logs)"),
                 })
@@ -158,8 +183,8 @@ export function resources(d: ResourceDefaults) {
             limits: z
                 .strictObject({
                     cpu: cpuLimit.describe("CPU limit (optional)"),
-                    memory: quantity().default(d.limits.memory).describe("Memory limit"),
-                    ephemeralStorage: quantity()
+                    memory: bytes().default(d.limits.memory).describe("Memory limit"),
+                    ephemeralStorage: bytes()
                         .default(d.limits.ephemeralStorage ?? EPHEMERAL.limit)
                         .describe("Ephemeral storage limit; the pod is evicted beyond it"),
                 })
@@ -266,7 +291,7 @@ function pulseService(name: ServiceName) {
 function persistence(size: string) {
     return z.strictObject({
         enabled: bool().default(true).describe("Keep data on a PersistentVolumeClaim"),
-        size: quantity().default(size).describe("Volume size"),
+        size: bytes().default(size).describe("Volume size"),
     });
 }
 
@@ -432,8 +457,14 @@ const externalDatabase = z
     .prefault({});
 
 const SERVICE_TYPES = ["ClusterIP", "LoadBalancer", "NodePort"] as const;
-const CIDR_RE = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/;
-const cidrs = (example: string) => z.array(z.string().regex(CIDR_RE, { error: `must be a CIDR such as ${example}` }));
+/** CIDR blocks the API server accepts in a NetworkPolicy ipBlock (or a Service's loadBalancerSourceRanges). */
+const cidrs = (example: string) =>
+    z.array(
+        z.string({ error: `must be a CIDR such as ${example}` }).superRefine((text, ctx) => {
+            const parsed = parseCidr(text);
+            if (typeof parsed === "string") ctx.addIssue({ code: "custom", input: text, message: `must be a CIDR such as ${example} (${parsed})` });
+        }),
+    );
 
 const emqx = z
     .strictObject({
@@ -505,13 +536,13 @@ const nats = z
                 memoryStore: z
                     .strictObject({
                         enabled: bool().default(true).describe("JetStream memory store"),
-                        maxSize: quantity().default("256Mi").describe("Memory store size (container memory limit must exceed it)"),
+                        maxSize: bytes().default("256Mi").describe("Memory store size (container memory limit must exceed it)"),
                     })
                     .prefault({}),
                 fileStore: z
                     .strictObject({
                         enabled: bool().default(true).describe("JetStream file store on a PVC"),
-                        size: quantity().default("2Gi").describe("File store volume size"),
+                        size: bytes().default("2Gi").describe("File store volume size"),
                         storageClassName: storageClass(),
                     })
                     .prefault({}),
@@ -662,6 +693,16 @@ const caddy = z
     })
     .prefault({});
 
+/** Where the usual controller of an IngressClass runs (its install docs' namespace); other classes must say. */
+export const CONTROLLER_NAMESPACES: Readonly<Record<string, string>> = { nginx: "ingress-nginx" };
+
+/** The namespace whose pods the NetworkPolicies admit as the Ingress controller (validated to exist). */
+export function ingressControllerNamespace(c: { networkPolicy: { ingressController: { namespace?: string } }; ingress: { className: string } }): string {
+    const ns = c.networkPolicy.ingressController.namespace ?? CONTROLLER_NAMESPACES[c.ingress.className];
+    if (ns === undefined) throw new Error(`no ingress controller namespace for class ${c.ingress.className} (validation should have required it)`);
+    return ns;
+}
+
 const networkPolicy = z
     .strictObject({
         enabled: bool()
@@ -669,7 +710,15 @@ const networkPolicy = z
             .describe("Default-deny NetworkPolicies for the namespace plus the flows the platform needs"),
         ingressController: z
             .strictObject({
-                namespace: dnsLabel().default("ingress-nginx").describe("Namespace of the Ingress controller allowed to reach the HTTP entry points"),
+                namespace: dnsLabel()
+                    .optional()
+                    .describe(
+                        `Namespace of the Ingress controller allowed to reach the HTTP entry points; unset: the usual one for \`ingress.className\` (${Object.entries(
+                            CONTROLLER_NAMESPACES,
+                        )
+                            .map(([c, ns]) => `${c}: ${ns}`)
+                            .join(", ")}), required for any other class`,
+                    ),
                 podLabels: stringMap("label").default({}).describe("Labels of the controller's pods (empty: any pod of that namespace)"),
             })
             .prefault({}),
@@ -746,9 +795,29 @@ const ingress = z
                 }),
             )
             .default([])
-            .describe("TLS: kubernetes.io/tls Secret names and the hosts they cover"),
+            .describe("TLS: kubernetes.io/tls Secret names and the hosts they cover; each host one of `hosts`"),
     })
-    .prefault({});
+    .prefault({})
+    .superRefine((ing, ctx) => {
+        const served = ing.hosts.map((h) => h.host);
+        ing.tls.forEach((t, i) =>
+            t.hosts.forEach((host, j) => {
+                if (served.some((s) => coversHost(host, s))) return;
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["tls", i, "hosts", j],
+                    input: host,
+                    message: `is not one of ingress.hosts (${served.join(", ") || "none"}): the certificate would cover a host no rule serves`,
+                });
+            }),
+        );
+    });
+
+/** Whether a TLS host entry covers a rule's host: equal, or a `*.` wildcard one label above it. */
+function coversHost(tlsHost: string, ruleHost: string): boolean {
+    if (tlsHost === ruleHost) return true;
+    return tlsHost.startsWith("*.") && ruleHost.slice(ruleHost.indexOf(".") + 1) === tlsHost.slice(2) && !ruleHost.startsWith("*.");
+}
 
 /** Settings of a Job that `pulumi up` waits for. */
 function jobSettings(d: { backoffLimit: number; activeDeadlineSeconds: number; timeoutSeconds: number }) {
@@ -803,7 +872,7 @@ const stream = z.strictObject({
     storage: z.enum(["file", "memory"], { error: "must be file or memory" }).default("file"),
     retention: z.enum(["limits", "interest", "workqueue"], { error: "must be limits, interest or workqueue" }).default("limits"),
     maxAge: duration("0"),
-    maxBytes: z.union([z.literal(-1), quantity()], { error: "must be -1 (unlimited) or a quantity such as 10Gi" }).default(-1),
+    maxBytes: z.union([z.literal(-1), bytes()], { error: "must be -1 (unlimited) or a quantity such as 10Gi" }).default(-1),
     maxMsgsPerSubject: z.union([z.literal(-1), intAtLeast(1)], { error: "must be -1 (unlimited) or an integer >= 1" }).default(-1),
     duplicateWindow: duration("2m"),
     replicas: intAtLeast(1, 5).default(1),
@@ -887,9 +956,8 @@ export const pulseConfigSchema = z
     .strictObject({
         namespace: dnsLabel().default("pulse").describe("Namespace all Pulse objects and Helm releases go into"),
         appVersion: z
-            .string({ error: "must be a non-empty image tag" })
-            .regex(IMAGE_TAG_RE, { error: "must be a valid image tag" })
-            .refine((t) => t !== "latest", { error: "must be a pinned version, not 'latest'" })
+            .string({ error: RELEASE_TAG_RULE })
+            .regex(RELEASE_TAG_RE, { error: RELEASE_TAG_RULE })
             .default("1.0.0")
             .describe("Pulse release; the default tag of every Pulse image"),
         global: global.describe("Settings every workload shares"),
@@ -943,6 +1011,15 @@ export const pulseConfigSchema = z
                 path: ["networkPolicy", "mqttClientCidrs"],
                 input: [],
                 message: `must list the devices' address ranges when emqx.deviceService.type is ${c.emqx.deviceService.type}: the NetworkPolicy drops every device otherwise (0.0.0.0/0 for the internet)`,
+            });
+        }
+        const ing = c.ingress;
+        if (ing?.enabled && c.networkPolicy?.enabled && c.networkPolicy.ingressController?.namespace === undefined && !(ing.className in CONTROLLER_NAMESPACES)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["networkPolicy", "ingressController", "namespace"],
+                input: undefined,
+                message: `is required with ingress.className "${ing.className}": the NetworkPolicies admit HTTP only from the Ingress controller's namespace (known without it: ${Object.keys(CONTROLLER_NAMESPACES).join(", ")})`,
             });
         }
         if (c.emqx?.enabled === false && !c.emqx.externalHost) {

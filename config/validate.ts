@@ -240,6 +240,9 @@ function formatIssue(issue: z.core.$ZodIssue): string[] {
         case "unrecognized_keys":
             return issue.keys.map((k) => {
                 const where = keyPath([...issue.path, k]);
+                if (issue.path.length === 0 && k === NAMESPACE) {
+                    return `${where}: unknown key: a nested \`${NAMESPACE}:\` map; write each setting as its own \`${NAMESPACE}:<key>\` key directly under \`config:\``;
+                }
                 if (issue.path.length === 0 && k.includes(".")) {
                     return `${where}: unknown key; to set a field of a section use \`pulumi config set --path '${NAMESPACE}:${k}' <value>\``;
                 }

@@ -1,5 +1,29 @@
-/** Image references: `[registry/]repository:tag[@digest]`, with `global.imageRegistry` taking precedence. */
-import { ImageConfig, PulseConfig } from "../config";
+/**
+ * Image references: `[registry/]repository:tag[@digest]`, with `global.imageRegistry` taking precedence; and the one
+ * rule for what a Pulse image may run, shared by the config schema and the policy pack so they never disagree.
+ */
+import type { ImageConfig, PulseConfig } from "../config";
+
+/** A released Pulse version: semantic version x.y.z, optional leading v, pre-release or build suffix. */
+export const RELEASE_TAG_RE = /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/;
+export const RELEASE_TAG_RULE = "must be a released version x.y.z (e.g. 1.4.2), the tag the policy pack requires of Pulse images";
+
+/** Pulse's own images: a `pulse/` repository, on any registry. */
+export const isPulseRepository = (repository: string): boolean => /(^|\/)pulse\//.test(repository);
+
+/** Tag and digest of an image reference (the tag is after the last ':' of the last path segment). */
+export function imageParts(image: string): { name: string; tag?: string; digest?: string } {
+    const [name, digest] = image.split("@");
+    const last = name.slice(name.lastIndexOf("/") + 1);
+    const colon = last.lastIndexOf(":");
+    return { name: colon >= 0 ? name.slice(0, name.length - last.length + colon) : name, tag: colon >= 0 ? last.slice(colon + 1) : undefined, digest };
+}
+
+/** Whether a Pulse image reference runs a release: a release tag or a digest. */
+export const pinnedToRelease = (image: string): boolean => {
+    const { tag, digest } = imageParts(image);
+    return digest !== undefined || (tag !== undefined && RELEASE_TAG_RE.test(tag));
+};
 
 export interface ResolvedImage {
     /** Registry in effect, if any (Docker Hub otherwise). */

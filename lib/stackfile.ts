@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { NAMESPACE, PRODUCTION_SECRETS, RawStackConfig } from "../config";
+import { ConfigError, NAMESPACE, PRODUCTION_SECRETS, RawStackConfig } from "../config";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 /** The version of an npm package as installed from the lockfile. */
@@ -59,13 +59,49 @@ export function readStackFile(stackFile: string, projectDir = PROJECT_DIR): RawS
     for (const [key, decl] of Object.entries(projectConfigDeclarations(projectDir))) {
         if (decl.default !== undefined) values[key] = asConfigString(decl.default);
     }
-    const doc = YAML.parse(fs.readFileSync(stackFile, "utf8")) ?? {};
-    for (const [key, raw] of Object.entries<unknown>(doc.config ?? {})) {
+    for (const [key, raw] of Object.entries(stackFileConfig(stackFile))) {
         const { value, secret } = decryptOffline(raw);
-        values[key] = asConfigString(value);
-        if (secret) secretKeys.add(key);
+        // As the Pulumi CLI does: a key without a namespace belongs to the project (`pulse`).
+        const fullKey = key.includes(":") ? key : `${NAMESPACE}:${key}`;
+        values[fullKey] = asConfigString(value);
+        if (secret) secretKeys.add(fullKey);
     }
     return { values, secretKeys };
+}
+
+/** The top-level keys a Pulumi stack file may hold (pulumi/sdk/go/common/workspace ProjectStack). */
+const STACK_FILE_KEYS = new Set(["config", "encryptionsalt", "encryptedkey", "secretsprovider", "environment"]);
+
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * The `config:` map of a stack file; a ConfigError naming the file, the line and the key for YAML the CLI would refuse
+ * (syntax, duplicate keys, tabs) and for a file whose settings are not under `config:`.
+ */
+export function stackFileConfig(stackFile: string): Record<string, unknown> {
+    const file = path.basename(stackFile);
+    const text = fs.readFileSync(stackFile, "utf8");
+    const doc = YAML.parseDocument(text, { uniqueKeys: true });
+    if (doc.errors.length > 0) {
+        const lines = text.split("\n");
+        throw new ConfigError(
+            doc.errors.map((e) => {
+                const at = e.linePos?.[0];
+                const line = at ? lines[at.line - 1]?.trim() : undefined;
+                const source = line ? ` (\`${line}\`)` : "";
+                return `${file}${at ? ` line ${at.line}, column ${at.col}` : ""}: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}${source}`;
+            }),
+        );
+    }
+    const root: unknown = doc.toJS() ?? {};
+    if (!isMap(root)) throw new ConfigError([`${file}: must be a map with a \`config:\` key, got ${Array.isArray(root) ? "a list" : typeof root}`]);
+    const problems = Object.keys(root)
+        .filter((k) => !STACK_FILE_KEYS.has(k))
+        .map((k) => `${file}: ${k}: is not a stack file key; settings go under \`config:\`, e.g. \`config:\` / \`  ${k.includes(":") ? k : `${NAMESPACE}:${k}`}: ...\``);
+    const config = root.config ?? {};
+    if (!isMap(config)) problems.push(`${file}: config: must be a map of \`${NAMESPACE}:<key>\` settings`);
+    if (problems.length > 0) throw new ConfigError(problems);
+    return config as Record<string, unknown>;
 }
 
 /** `dev` -> <project>/Pulumi.dev.yaml; a path is taken as is. */

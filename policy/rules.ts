@@ -4,6 +4,7 @@
  */
 import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 
+import { imageParts, isPulseRepository, pinnedToRelease } from "../lib/images";
 import { EXPOSURE_ANNOTATION, NO_PROBES_WAIVER, WRITABLE_ROOT_WAIVER } from "../lib/labels";
 
 export { EXPOSURE_ANNOTATION, NO_PROBES_WAIVER, WRITABLE_ROOT_WAIVER };
@@ -39,16 +40,6 @@ function podOf(args: ResourceValidationArgs): { pod: Obj; containers: ContainerR
     };
 }
 
-/** Tag and digest of an image reference (the tag is after the last ':' of the last path segment). */
-export function imageParts(image: string): { tag?: string; digest?: string } {
-    const [name, digest] = image.split("@");
-    const last = name.slice(name.lastIndexOf("/") + 1);
-    const colon = last.lastIndexOf(":");
-    return { tag: colon >= 0 ? last.slice(colon + 1) : undefined, digest };
-}
-
-const isPulseImage = (image: string) => /(^|\/)pulse\//.test(image.split("@")[0]);
-const SEMVER = /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/;
 
 function forEachContainer(args: ResourceValidationArgs, check: (c: ContainerRef, pod: Obj) => void): void {
     const found = podOf(args);
@@ -74,9 +65,8 @@ export const pinnedPulseImages: ResourceValidationPolicy = {
     validateResource: (args, report) =>
         forEachContainer(args, ({ container }) => {
             const image = String(container.image ?? "");
-            if (!isPulseImage(image)) return;
-            const { tag, digest } = imageParts(image);
-            if (!digest && !(tag && SEMVER.test(tag))) {
+            if (!isPulseRepository(imageParts(image).name)) return;
+            if (!pinnedToRelease(image)) {
                 report(`container ${container.name}: Pulse image ${image} is not pinned to a release (x.y.z tag or @sha256 digest)`);
             }
         }),

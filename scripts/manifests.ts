@@ -7,56 +7,16 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
-import * as pulumi from "@pulumi/pulumi";
-import { installMocks, setStackConfig } from "../lib/mocks";
-import { renderFiles, renderProgram, renderStream } from "../lib/render";
-import { readStackFile, stackFilePath, stackNameOf, withPlaceholderSecrets } from "../lib/stackfile";
+import { parseStackArgs, renderStackFile, runMain } from "../tools/cli";
+import { renderFiles, renderStream } from "../lib/render";
 
 const USAGE = "usage: npm run manifests -- <stack> | --config <Pulumi.<stack>.yaml> [--out <dir>] [--placeholder-secrets]";
 
-function fail(message: string): never {
-    process.stderr.write(message.endsWith("\n") ? message : message + "\n");
-    process.exit(2);
-}
+runMain(async () => {
+    const { stackFile, placeholderSecrets, values } = parseStackArgs(USAGE, { out: { type: "string" } });
+    const render = await renderStackFile(stackFile, placeholderSecrets);
 
-async function main(): Promise<void> {
-    let args;
-    try {
-        args = parseArgs({
-            allowPositionals: true,
-            options: {
-                config: { type: "string" },
-                out: { type: "string" },
-                "placeholder-secrets": { type: "boolean" },
-                help: { type: "boolean", short: "h" },
-            },
-        });
-    } catch (e) {
-        fail(`${(e as Error).message}\n${USAGE}`);
-    }
-    if (args.values.help) {
-        process.stdout.write(USAGE + "\n");
-        return;
-    }
-    const stackArg = args.values.config ?? args.positionals[0];
-    if (!stackArg || args.positionals.length > (args.values.config ? 0 : 1)) fail(USAGE);
-    const stackFile = stackFilePath(stackArg);
-    if (!fs.existsSync(stackFile)) fail(`no stack file ${stackFile}\n${USAGE}`);
-
-    const raw = args.values["placeholder-secrets"] ? withPlaceholderSecrets(readStackFile(stackFile)) : readStackFile(stackFile);
-    installMocks(stackNameOf(stackFile));
-    setStackConfig(raw.values, [...raw.secretKeys]);
-
-    let render;
-    try {
-        render = await renderProgram();
-    } catch (e) {
-        if (pulumi.RunError.isInstance(e)) fail(`${path.basename(stackFile)}: ${e.message}`);
-        throw e;
-    }
-
-    const out = args.values.out;
+    const out = values.out as string | undefined;
     if (out === undefined) {
         process.stdout.write(renderStream(render));
         return;
@@ -70,9 +30,4 @@ async function main(): Promise<void> {
         fs.writeFileSync(target, f.content);
     }
     process.stderr.write(`wrote ${files.length} files to ${out}\n`);
-}
-
-main().catch((e) => {
-    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exit(1);
 });

@@ -208,7 +208,41 @@ describe("config schema", () => {
         it("empty or floating image tags", () => {
             expectProblem({ ingest: { image: { tag: "" } } }, "ingest.image.tag", /must be a non-empty image tag, got ""$/);
             expectProblem({ keycloak: { image: { tag: "latest" } } }, "keycloak.image.tag", /pinned version, not 'latest'/);
-            expectProblem({ appVersion: "latest" }, "appVersion", /pinned version/);
+            expectProblem({ appVersion: "latest" }, "appVersion", /released version x.y.z/);
+        });
+
+        it("a Pulse release the policy pack would refuse: appVersion or a Pulse image tag that is not x.y.z", () => {
+            expectProblem({ appVersion: "1.0" }, "appVersion", /must be a released version x.y.z .*got "1.0"$/);
+            expectProblem({ ingest: { image: { tag: "main" } } }, "ingest.image.tag", /released version x.y.z.*or set a digest.*got "main"$/);
+            // A digest pins it; other images keep their own tags (the rule is Pulse's).
+            expect(problems({ ingest: { image: { tag: "main", digest: `sha256:${"a".repeat(64)}` } } })).to.deep.equal([]);
+            expect(problems({ caddy: { image: { tag: "2.10" } } })).to.deep.equal([]);
+        });
+
+        it("byte quantities below 1Mi (a forgotten unit), with the hint", () => {
+            expectProblem({ nats: { jetstream: { memoryStore: { maxSize: "512" } } } }, "nats.jetstream.memoryStore.maxSize", /is 512 bytes, below 1Mi: .*did you mean "512Mi"/);
+            expect(problems({ ingest: { resources: { requests: { memory: "64" }, limits: { memory: "64" } } } })).to.deep.equal([
+                'pulse:ingest.resources.requests.memory: is 64 bytes, below 1Mi: without a unit a quantity counts bytes (did you mean "64Mi"?), got "64"',
+                'pulse:ingest.resources.limits.memory: is 64 bytes, below 1Mi: without a unit a quantity counts bytes (did you mean "64Mi"?), got "64"',
+            ]);
+            expectProblem({ postgresql: { persistence: { size: "100k" } } }, "postgresql.persistence.size", /is 100000 bytes, below 1Mi, got "100k"$/);
+            expectProblem({ emqx: { persistence: { size: "2048" } } }, "emqx.persistence.size", /did you mean "2048Mi"/);
+        });
+
+        it("a TLS host that no ingress rule serves", () => {
+            expectProblem(
+                { ingress: { hosts: [{ host: "pulse.example.com" }], tls: [{ secretName: "t", hosts: ["pulse.example.com", "other.example.com"] }] } },
+                "ingress.tls[0].hosts[1]",
+                /is not one of ingress.hosts \(pulse.example.com\)/,
+            );
+            // A wildcard certificate covers the hosts one label below it.
+            expect(problems({ ingress: { hosts: [{ host: "a.example.com" }], tls: [{ secretName: "t", hosts: ["*.example.com"] }] } })).to.deep.equal([]);
+        });
+
+        it("an ingress class whose controller namespace the NetworkPolicies cannot know", () => {
+            expectProblem({ ingress: { className: "traefik" } }, "networkPolicy.ingressController.namespace", /is required with ingress.className "traefik"/);
+            expect(problems({ ingress: { className: "traefik" }, networkPolicy: { ingressController: { namespace: "traefik" } } })).to.deep.equal([]);
+            expect(problems({ ingress: { className: "traefik" }, networkPolicy: { enabled: false } })).to.deep.equal([]);
         });
 
         it("chart versions that are not exact", () => {
@@ -351,6 +385,12 @@ describe("config schema", () => {
 
         it("malformed network policy ranges", () => {
             expectProblem({ networkPolicy: { mqttClientCidrs: ["10.0.0.0"] } }, "networkPolicy.mqttClientCidrs[0]", /must be a CIDR/);
+            // Ranges the API server would refuse: prefix beyond the family's width, octets out of range, leading zeros.
+            expectProblem({ networkPolicy: { mqttClientCidrs: ["10.0.0.0/33"] } }, "networkPolicy.mqttClientCidrs[0]", /IPv4 prefix length is at most 32, not 33/);
+            expectProblem({ networkPolicy: { internet: { cidrs: ["999.1.1.1/8"] } } }, "networkPolicy.internet.cidrs[0]", /999.1.1.1 is not an IPv4 or IPv6 address/);
+            expectProblem({ networkPolicy: { apiServerCidrs: ["010.0.0.1/32"] } }, "networkPolicy.apiServerCidrs[0]", /not an IPv4 or IPv6 address/);
+            expectProblem({ networkPolicy: { internet: { except: ["2001:db8::/129"] } } }, "networkPolicy.internet.except[0]", /IPv6 prefix length is at most 128/);
+            expect(problems({ networkPolicy: { mqttClientCidrs: ["10.0.0.0/8", "2001:db8::/32", "0.0.0.0/0"] } })).to.deep.equal([]);
         });
 
         it("a Job timeout that does not exceed its deadline", () => {

@@ -171,6 +171,6 @@ describe("emqx", () => {
     it("refuses an exposed devices' Service the NetworkPolicies would close, naming mqttClientCidrs", () => {
         expect(() => config({ emqx: { deviceService: { type: "NodePort" } } })).to.throw(/pulse:networkPolicy.mqttClientCidrs: must list the devices' address ranges when emqx.deviceService.type is NodePort/);
         expect(() => config({ emqx: { deviceService: { type: "NodePort" } }, networkPolicy: { enabled: false } })).not.to.throw();
-        expect(() => config({ emqx: { deviceService: { loadBalancerSourceRanges: ["everyone"] } } })).to.throw(/pulse:emqx.deviceService.loadBalancerSourceRanges\[0\]: must be a CIDR such as 203.0.113.0\/24, got "everyone"/);
+        expect(() => config({ emqx: { deviceService: { loadBalancerSourceRanges: ["everyone"] } } })).to.throw(/pulse:emqx.deviceService.loadBalancerSourceRanges\[0\]: must be a CIDR such as 203.0.113.0\/24 \(an address and a prefix length, separated by '\/'\), got "everyone"/);
     });
 });

@@ -48,6 +48,7 @@ describe("ingress", () => {
                 ],
                 tls: [{ secretName: "pulse-tls", hosts: ["pulse.example.com", "devices.example.com"] }],
             },
+            networkPolicy: { ingressController: { namespace: "traefik" } },
         });
         const ing = inputs(one((await build(c)).resources, INGRESS));
         expect(ing.spec.ingressClassName).to.equal("traefik");

@@ -88,6 +88,16 @@ describe("network policies", () => {
         expect(networkPolicyRules(config()).map((r) => r.name)).not.to.include("pulse-allow-smtp-out");
     });
 
+    it("keep in each internet ipBlock only the `except` ranges inside it (the API server refuses the others)", () => {
+        const c = config({ networkPolicy: { internet: { cidrs: ["0.0.0.0/0", "203.0.113.0/24", "10.0.0.0/8", "::/0"], except: ["10.0.0.0/8", "10.1.0.0/16", "fd00::/8"] } } });
+        expect(rule(networkPolicyRules(c), "pulse-allow-https-out").egress[0].to).to.deep.equal([
+            { ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "10.1.0.0/16"] } },
+            { ipBlock: { cidr: "203.0.113.0/24" } },
+            { ipBlock: { cidr: "10.0.0.0/8", except: ["10.1.0.0/16"] } },
+            { ipBlock: { cidr: "::/0", except: ["fd00::/8"] } },
+        ]);
+    });
+
     it("with external services: egress to their ports anywhere, no release policies", () => {
         const c = config({
             postgresql: { enabled: false },

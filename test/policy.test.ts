@@ -1,39 +1,9 @@
-import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { expect } from "chai";
 import * as rules from "../policy/rules";
-import { RecordedResource, unwrapSecrets } from "../lib/mocks";
+import { ConfigError, parseConfig } from "../config";
+import { RecordedResource } from "../lib/mocks";
+import { checkResources, violations } from "../tools/policy";
 import { build, config, stackConfig, CI_STACK_FILE } from "./helpers";
-
-class NotApplicable extends Error {}
-
-/** Runs one policy on a resource the way the policy engine would, collecting the violations. */
-function violations(policy: ResourceValidationPolicy, type: string, props: Record<string, unknown>): string[] {
-    const found: string[] = [];
-    const report: ReportViolation = (message) => void found.push(message);
-    const args = {
-        type,
-        props,
-        urn: `urn:pulumi:test::pulse::${type}::x`,
-        name: "x",
-        opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: {}, additionalSecretOutputs: [] },
-        stackTags: new Map<string, string>(),
-        isType: () => false,
-        asType: () => undefined,
-        getConfig: <T extends object>() => ({}) as T,
-        notApplicable: (reason?: string): never => {
-            throw new NotApplicable(reason);
-        },
-    } as unknown as ResourceValidationArgs;
-    const validate = policy.validateResource;
-    for (const v of Array.isArray(validate) ? validate : validate ? [validate] : []) {
-        try {
-            void v(args, report);
-        } catch (e) {
-            if (!(e instanceof NotApplicable)) throw e;
-        }
-    }
-    return found;
-}
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const labels = {
@@ -104,13 +74,41 @@ describe("policy pack", () => {
         expect(violations(rules.requiredLabels, "kubernetes:core/v1:ConfigMap", { metadata: { name: "x", labels: {} } })).to.have.length(2);
     });
 
-    describe("the program's own resources pass every rule", () => {
-        const check = (resources: RecordedResource[]) => {
-            const all = resources
-                .filter((r) => r.custom)
-                .flatMap((r) => rules.pulsePolicies.flatMap((p) => violations(p, r.type, unwrapSecrets(r.inputs) as Record<string, unknown>).map((v) => `${p.name}: ${v}`)));
-            expect(all).to.deep.equal([]);
+    it("and the config schema agree on Pulse's release tags: one rule, so config never renders what the pack refuses", () => {
+        for (const tag of ["1.0", "1.0.0", "v2.3.4", "1.2.3-rc.1", "1.2.3+build.5", "main", "2024.01", "1.2.3.4", "latest"]) {
+            let configAccepts = true;
+            try {
+                parseConfig({ appVersion: tag, app: { environment: "development" } });
+            } catch (e) {
+                expect(e).to.be.instanceOf(ConfigError);
+                configAccepts = false;
+            }
+            const packAccepts = violations(rules.pinnedPulseImages, DEPLOYMENT, deployment({ image: `registry.example.com/pulse/ui-iot:${tag}` })).length === 0;
+            expect(configAccepts, `appVersion ${tag}: config ${configAccepts ? "accepts" : "refuses"} it, the policy pack ${packAccepts ? "accepts" : "refuses"} it`).to.equal(packAccepts);
+        }
+    });
+
+    it("offline over a render (npm run policy): names the policy and the resource of each violation", () => {
+        const bad: RecordedResource = {
+            type: DEPLOYMENT,
+            name: "pulse-x",
+            urn: "urn:x",
+            custom: true,
+            parent: "",
+            dependencies: [],
+            protect: false,
+            retainOnDelete: false,
+            aliases: [],
+            inputs: deployment({ image: "pulse/ui-iot:main" }),
         };
+        expect(checkResources([bad])).to.deep.equal([
+            { policy: "pulse-pinned-pulse-images", resource: `${DEPLOYMENT}::pulse-x`, message: "container app: Pulse image pulse/ui-iot:main is not pinned to a release (x.y.z tag or @sha256 digest)" },
+        ]);
+        expect(checkResources([{ ...bad, custom: false }])).to.deep.equal([]);
+    });
+
+    describe("the program's own resources pass every rule", () => {
+        const check = (resources: RecordedResource[]) => expect(checkResources(resources)).to.deep.equal([]);
         for (const stack of ["dev", "prod"]) it(stack, async () => check((await build(stackConfig(stack))).resources));
         it("ci", async () => check((await build(stackConfig(CI_STACK_FILE))).resources));
         it("caddy exposed as a LoadBalancer by config", async () => check((await build(config({ caddy: { enabled: true, serviceType: "LoadBalancer" } }))).resources));

@@ -5,8 +5,9 @@ import * as path from "path";
 import { promisify } from "util";
 import { expect } from "chai";
 import { RecordedResource } from "../lib/mocks";
-import { manifestOf, REDACTED, renderFiles } from "../lib/render";
-import { PROJECT_DIR, SECRET_PLACEHOLDER } from "../lib/stackfile";
+import { ConfigError, parseStackConfig } from "../config";
+import { manifestOf, REDACTED, renderFiles, renderStream } from "../lib/render";
+import { PROJECT_DIR, readStackFile, SECRET_PLACEHOLDER } from "../lib/stackfile";
 import { CI_STACK_FILE, renderStack } from "./helpers";
 
 const run = promisify(execFile);
@@ -93,48 +94,87 @@ describe("offline render", () => {
         expect(file.content).to.match(/repositoryAccess:\n  username: robot\n  password: <redacted>\n  caFile: ca.pem/);
     });
 
-    describe("npm run manifests", function () {
-        this.timeout(60000);
+    it("renders encrypted stack values without their ciphertext or placeholder leaking", async () => {
+        const all = renderFiles(await renderStack(CI_STACK_FILE))
+            .map((f) => f.content)
+            .join("\n");
+        expect(all).not.to.include("offline-test-ciphertext");
+        expect(all).not.to.include(SECRET_PLACEHOLDER);
+    });
 
-        for (const stack of ["dev", "prod"]) {
-            it(`-- ${stack} --out DIR writes the objects, twice byte-identically`, async () => {
-                const [one, two] = [tmp(), tmp()];
-                // prod is a template: its production secrets are not in the file.
-                const template = stack === "prod" ? ["--placeholder-secrets"] : [];
-                const first = await manifestsCli(stack, "--out", one, ...template);
-                expect(first.code, first.stderr).to.equal(0);
-                const second = await manifestsCli(stack, "--out", two, ...template);
-                expect(second.code, second.stderr).to.equal(0);
-                const tree = readTree(one);
-                expect(Object.keys(tree)).to.include("k8s/_cluster.namespace.pulse.yaml");
-                expect(tree).to.deep.equal(readTree(two));
+    it("prints the objects as one multi-document stream", async () => {
+        expect(renderStream(await renderStack("dev"))).to.match(/^---\napiVersion: v1\nkind: Namespace\n/);
+    });
+
+    describe("stack files the Pulumi CLI would refuse or misread: a ConfigError naming the file, line and key", () => {
+        const problemsOf = (text: string): string[] => {
+            const file = path.join(tmp(), "Pulumi.bad.yaml");
+            fs.writeFileSync(file, text);
+            try {
+                readStackFile(file);
+            } catch (e) {
+                expect(e).to.be.instanceOf(ConfigError);
+                return [...(e as ConfigError).problems];
+            }
+            return [];
+        };
+        const cases: [string, string, RegExp][] = [
+            ["a duplicate key", "config:\n  pulse:namespace: a\n  pulse:namespace: b\n", /^Pulumi.bad.yaml line 3, column 3: Map keys must be unique \(`pulse:namespace: b`\)$/],
+            ["a tab as indentation", "config:\n\tpulse:namespace: a\n", /^Pulumi.bad.yaml line 2, column 1: Tabs are not allowed as indentation/],
+            ["a syntax error", "config:\n  pulse:ingest: {replicaCount: 2\n", /^Pulumi.bad.yaml line \d+, column \d+: Flow map/],
+            ["settings without a `config:` root", "pulse:namespace: foo\n", /^Pulumi.bad.yaml: pulse:namespace: is not a stack file key; settings go under `config:`/],
+            ["a list as the document", "- config\n", /^Pulumi.bad.yaml: must be a map with a `config:` key, got a list$/],
+            ["`config:` that is not a map", "config: pulse\n", /^Pulumi.bad.yaml: config: must be a map/],
+        ];
+        for (const [what, text, expected] of cases) {
+            it(what, () => {
+                const found = problemsOf(text);
+                expect(found).to.have.length(1);
+                expect(found[0]).to.match(expected);
             });
         }
 
-        it("-- <stack> prints the objects as one multi-document stream", async () => {
-            const r = await manifestsCli("dev");
-            expect(r.code, r.stderr).to.equal(0);
-            expect(r.stdout).to.match(/^---\napiVersion: v1\nkind: Namespace\n/);
+        it("a nested `pulse:` map: the project's namespace, as the CLI reads it, then an unknown key", () => {
+            const file = path.join(tmp(), "Pulumi.nested.yaml");
+            fs.writeFileSync(file, "config:\n  pulse:\n    namespace: foo\n");
+            const raw = readStackFile(file);
+            expect(raw.values["pulse:pulse"]).to.equal('{"namespace":"foo"}');
+            expect(() => parseStackConfig(raw)).to.throw(/pulse:pulse: unknown key: a nested `pulse:` map; write each setting as its own `pulse:<key>` key/);
         });
 
-        it("--config <file> exits 2 on bad config, naming every bad key on stderr", async () => {
+        it("a file with only its encryption salt: the defaults", () => {
+            expect(problemsOf("encryptionsalt: v1:abc\n")).to.deep.equal([]);
+        });
+    });
+
+    describe("npm run manifests (the CLI)", function () {
+        this.timeout(60000);
+
+        it("-- <stack> --out DIR writes the objects the in-process render produces", async () => {
+            const out = tmp();
+            // renderStack sets a template's production secrets as placeholders, as --placeholder-secrets does.
+            const r = await manifestsCli("prod", "--placeholder-secrets", "--out", out);
+            expect(r.code, r.stderr).to.equal(0);
+            const tree = readTree(out);
+            const expected = renderFiles(await renderStack("prod"));
+            expect(Object.keys(tree).sort()).to.deep.equal(expected.map((f) => f.path).sort());
+            for (const f of expected) expect(tree[f.path] === f.content, `${f.path} differs from the in-process render`).to.equal(true);
+        });
+
+        it("--config <file> exits 2 on bad input, naming the keys on stderr, with no stack trace and nothing written", async () => {
             const dir = tmp();
             const bad = path.join(dir, "Pulumi.bad.yaml");
-            fs.writeFileSync(bad, "config:\n  pulse:ingest:\n    replicaCount: -1\n  pulse:keycloak:\n    replicaCout: 1\n");
-            const r = await manifestsCli("--config", bad, "--out", path.join(dir, "out"));
-            expect(r.code).to.equal(2);
-            expect(r.stderr).to.include("pulse:ingest.replicaCount: must be an integer >= 0, got -1");
-            expect(r.stderr).to.include('pulse:keycloak.replicaCout: unknown key (did you mean "replicaCount"?)');
-            expect(fs.existsSync(path.join(dir, "out"))).to.equal(false);
-        });
-
-        it("renders encrypted stack values without their ciphertext or placeholder leaking", async () => {
-            const out = tmp();
-            const r = await manifestsCli("--config", CI_STACK_FILE, "--out", out);
-            expect(r.code, r.stderr).to.equal(0);
-            const all = Object.values(readTree(out)).join("\n");
-            expect(all).not.to.include("offline-test-ciphertext");
-            expect(all).not.to.include(SECRET_PLACEHOLDER);
+            for (const [text, expected] of [
+                ["config:\n  pulse:ingest:\n    replicaCount: -1\n  pulse:keycloak:\n    replicaCout: 1\n", ["pulse:ingest.replicaCount: must be an integer >= 0, got -1", 'pulse:keycloak.replicaCout: unknown key (did you mean "replicaCount"?)']],
+                ["config:\n  pulse:namespace: a\n  pulse:namespace: b\n", ["Pulumi.bad.yaml line 3, column 3: Map keys must be unique"]],
+            ] as const) {
+                fs.writeFileSync(bad, text);
+                const r = await manifestsCli("--config", bad, "--out", path.join(dir, "out"));
+                expect(r.code, r.stderr).to.equal(2);
+                for (const e of expected) expect(r.stderr).to.include(e);
+                expect(r.stderr).not.to.match(/\n\s+at /);
+                expect(fs.existsSync(path.join(dir, "out"))).to.equal(false);
+            }
         });
     });
 });
