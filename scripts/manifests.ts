@@ -9,9 +9,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, setStackConfig } from "../lib/mocks";
-import { renderFiles, renderProgram, renderStream } from "../lib/render";
-import { readStackFile, stackFilePath, stackNameOf, withPlaceholderSecrets } from "../lib/stackfile";
+import { installMocks, setStackConfig } from "../tools/mocks";
+import { renderFiles, renderProgram, renderStream } from "../tools/render";
+import { readStackFile, stackFilePath, stackNameOf, withPlaceholderSecrets } from "../tools/stackfile";
 
 const USAGE = "usage: npm run manifests -- <stack> | --config <Pulumi.<stack>.yaml> [--out <dir>] [--placeholder-secrets]";
 

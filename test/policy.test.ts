@@ -1,7 +1,7 @@
 import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { expect } from "chai";
 import * as rules from "../policy/rules";
-import { RecordedResource, unwrapSecrets } from "../lib/mocks";
+import { RecordedResource, unwrapSecrets } from "../tools/mocks";
 import { build, config, stackConfig, CI_STACK_FILE } from "./helpers";
 
 class NotApplicable extends Error {}

@@ -4,9 +4,9 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { expect } from "chai";
-import { RecordedResource } from "../lib/mocks";
-import { manifestOf, REDACTED, renderFiles } from "../lib/render";
-import { PROJECT_DIR, SECRET_PLACEHOLDER } from "../lib/stackfile";
+import { RecordedResource } from "../tools/mocks";
+import { manifestOf, REDACTED, renderFiles } from "../tools/render";
+import { PROJECT_DIR, SECRET_PLACEHOLDER } from "../tools/stackfile";
 import { CI_STACK_FILE, renderStack } from "./helpers";
 
 const run = promisify(execFile);

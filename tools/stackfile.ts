@@ -1,0 +1,99 @@
+/**
+ * Reads stack config the way the Pulumi CLI hands it to the program, without the CLI: project-level defaults from
+ * Pulumi.yaml, overlaid with a Pulumi.<stack>.yaml. Encrypted values cannot be decrypted offline; they become a
+ * placeholder and stay marked secret, so the program treats them exactly like real secrets.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { NAMESPACE, PRODUCTION_SECRETS, RawStackConfig } from "../config";
+
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+/** The version of an npm package as installed from the lockfile. */
+export function installedVersion(pkg: string, projectDir = PROJECT_DIR): string {
+    return JSON.parse(fs.readFileSync(path.join(projectDir, "node_modules", pkg, "package.json"), "utf8")).version;
+}
+
+/** Long enough for every length rule a secret has (ADMIN_KEY: 32). */
+export const SECRET_PLACEHOLDER = "offline-render-placeholder-not-a-real-secret";
+
+interface ProjectConfigDecl {
+    readonly type?: string;
+    readonly description?: string;
+    readonly default?: unknown;
+    readonly secret?: boolean;
+}
+
+/** The `config:` declarations of Pulumi.yaml, by full key ("pulse:namespace"). */
+export function projectConfigDeclarations(projectDir = PROJECT_DIR): Record<string, ProjectConfigDecl> {
+    const project = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {};
+    const out: Record<string, ProjectConfigDecl> = {};
+    for (const [key, decl] of Object.entries<ProjectConfigDecl>(project.config ?? {})) {
+        out[key.includes(":") ? key : `${NAMESPACE}:${key}`] = decl;
+    }
+    return out;
+}
+
+const isSecure = (v: unknown): boolean => typeof v === "object" && v !== null && "secure" in v;
+
+/** Replaces encrypted leaves by the placeholder; reports whether there were any. */
+function decryptOffline(v: unknown): { value: unknown; secret: boolean } {
+    if (isSecure(v)) return { value: SECRET_PLACEHOLDER, secret: true };
+    if (Array.isArray(v)) {
+        const items = v.map(decryptOffline);
+        return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
+    }
+    if (typeof v === "object" && v !== null) {
+        const entries = Object.entries(v).map(([k, x]) => [k, decryptOffline(x)] as const);
+        return { value: Object.fromEntries(entries.map(([k, i]) => [k, i.value])), secret: entries.some(([, i]) => i.secret) };
+    }
+    return { value: v, secret: false };
+}
+
+/** Pulumi passes scalars as strings and maps/lists as JSON text. */
+const asConfigString = (v: unknown): string => (typeof v === "object" && v !== null ? JSON.stringify(v) : String(v));
+
+export function readStackFile(stackFile: string, projectDir = PROJECT_DIR): RawStackConfig {
+    const values: Record<string, string> = {};
+    const secretKeys = new Set<string>();
+    for (const [key, decl] of Object.entries(projectConfigDeclarations(projectDir))) {
+        if (decl.default !== undefined) values[key] = asConfigString(decl.default);
+    }
+    const doc = YAML.parse(fs.readFileSync(stackFile, "utf8")) ?? {};
+    for (const [key, raw] of Object.entries<unknown>(doc.config ?? {})) {
+        const { value, secret } = decryptOffline(raw);
+        values[key] = asConfigString(value);
+        if (secret) secretKeys.add(key);
+    }
+    return { values, secretKeys };
+}
+
+/** `dev` -> <project>/Pulumi.dev.yaml; a path is taken as is. */
+export function stackFilePath(stackOrPath: string, projectDir = PROJECT_DIR): string {
+    return stackOrPath.includes("/") || stackOrPath.endsWith(".yaml")
+        ? path.resolve(stackOrPath)
+        : path.join(projectDir, `Pulumi.${stackOrPath}.yaml`);
+}
+
+/** Stack name from a file name `Pulumi.<stack>.yaml`. */
+export function stackNameOf(stackFile: string): string {
+    const m = /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(stackFile));
+    return m ? m[1] : "offline";
+}
+
+/**
+ * A template stack (such as Pulumi.prod.yaml) with the placeholder for every secret that production requires and the
+ * file leaves unset, as if its user had set them: to render or test a template offline. `pulumi up` has no such
+ * switch: there, validation names each missing one.
+ */
+export function withPlaceholderSecrets(raw: RawStackConfig): RawStackConfig {
+    const values = { ...raw.values };
+    const secretKeys = new Set(raw.secretKeys);
+    for (const key of PRODUCTION_SECRETS.map((k) => `${NAMESPACE}:${k}`)) {
+        if (values[key] !== undefined) continue;
+        values[key] = SECRET_PLACEHOLDER;
+        secretKeys.add(key);
+    }
+    return { values, secretKeys };
+}
+
