@@ -9,18 +9,19 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { podStorage, PodArgs } from "../lib/pod";
 import { checksum } from "../lib/checksum";
+import { objectName as objectNameOf } from "../lib/contracts";
 import { standardLabels } from "../lib/labels";
 import { resourceRequirements } from "../lib/resources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
 export const REPLACE_UNREADY = "pulumi.com/replaceUnready";
 
-/** `pulse-<component>-<first 10 hex of the trigger's hash>`. */
+/** objectName(component), then `-<first 10 hex of the trigger's hash>`. */
 export function jobName(component: string, trigger: string): string {
-    return `pulse-${component}-${checksum(trigger).slice(0, 10)}`;
+    return `${objectNameOf(component)}-${checksum(trigger).slice(0, 10)}`;
 }
 
-/** The Job is named `jobName(component, trigger)`, its ServiceAccount `pulse-<component>`. */
+/** The Job is named `jobName(component, trigger)`, its ServiceAccount objectName(component). */
 export interface AwaitedJobArgs extends PodArgs {
     readonly backoffLimit: number;
     readonly activeDeadlineSeconds: number;
@@ -37,7 +38,7 @@ export class AwaitedJob extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwaitedJobArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulse:awaitedJob:AwaitedJob", name, {}, opts);
-        const objectName = `pulse-${args.component}`;
+        const objectName = objectNameOf(args.component);
         const labels = standardLabels({ component: args.component, version: args.image.tag });
         const storage = podStorage({}, args.configMounts);
 

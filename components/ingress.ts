@@ -7,11 +7,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { INTERNAL_API_PATH, PulseConfig } from "../config";
 import { awaitAnnotations, SKIP_AWAIT_ANNOTATION } from "../lib/awaits";
+import { objectName } from "../lib/contracts";
 import { annotationsOrNone, standardLabels } from "../lib/labels";
 import { routes } from "../lib/routes";
 
 /** The Service that blocked paths route to: no selector, no endpoints. */
-export const BLOCKED_SERVICE = "pulse-edge-blocked";
+export const BLOCKED_SERVICE = objectName("edge-blocked");
 
 export interface IngressArgs {
     readonly namespace: pulumi.Input<string>;

@@ -2,25 +2,21 @@
  * Keycloak 26 (quay.io/keycloak/keycloak) as a Workload: production `start` with the organization feature, its own
  * database and role on Pulse's PostgreSQL server (as Pulse's compose file has it), the `pulse` realm imported from a
  * ConfigMap built from config, the bootstrap admin from a Secret, served at the root behind the TLS-terminating
- * ingress (X-Forwarded headers, plain HTTP inside), health on the management port 9000 that is never routed.
+ * ingress (X-Forwarded headers, plain HTTP inside), health on the management port (KEYCLOAK_MANAGEMENT_PORT) that is never routed.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
 import { resolveImage } from "../lib/images";
-import { KEYCLOAK_HTTP_PORT } from "../lib/routes";
 import { awaitAnnotations } from "../lib/awaits";
+import { API_CLIENT_ID, KEYCLOAK_HTTP_PORT, KEYCLOAK_JGROUPS_PORT, KEYCLOAK_MANAGEMENT_PORT, KEYCLOAK_REALM, objectName as objectNameOf, UI_CLIENT_ID } from "../lib/contracts";
 import { selectorLabels, standardLabels, WRITABLE_ROOT_WAIVER } from "../lib/labels";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { checksum } from "../lib/checksum";
 import { DatabaseConnection } from "./database";
-import { KEYCLOAK_REALM, UI_CLIENT_ID } from "./serviceEnv";
 import { httpProbe, Workload } from "./workload";
 
 export const KEYCLOAK_COMPONENT = "keycloak";
-export const KEYCLOAK_MANAGEMENT_PORT = 9000;
-/** JGroups transport between Keycloak replicas (Infinispan cluster). */
-export const KEYCLOAK_JGROUPS_PORT = 7800;
 /** The image's user; its primary group is 0, so the group is set explicitly. */
 const KEYCLOAK_UID = 1000;
 
@@ -46,9 +42,6 @@ export interface KeycloakArgs {
     /** The database (and its setup): Keycloak starts once it is up. */
     readonly rolloutAfter: readonly pulumi.Resource[];
 }
-
-/** The confidential client the API uses (Pulse's realm file). */
-export const API_CLIENT_ID = "pulse-api";
 
 /**
  * The `pulse` realm as Pulse's own realm file defines it: its roles, the public SPA client pulse-ui (PKCE S256, the
@@ -171,7 +164,7 @@ export class Keycloak extends pulumi.ComponentResource {
         super("pulse:keycloak:Keycloak", name, {}, opts);
         const { config } = args;
         const kc = config.keycloak;
-        const objectName = `pulse-${KEYCLOAK_COMPONENT}`;
+        const objectName = objectNameOf(KEYCLOAK_COMPONENT);
         this.internalUrl = `http://${objectName}:${KEYCLOAK_HTTP_PORT}${kc.httpRelativePath === "/" ? "" : kc.httpRelativePath}`;
         const adminSecretName = config.secrets.keycloakAdmin;
 
@@ -223,7 +216,7 @@ export class Keycloak extends pulumi.ComponentResource {
             this.realmConfigMap = new k8s.core.v1.ConfigMap(
                 `${name}-realm`,
                 {
-                    metadata: { name: "pulse-keycloak-realm", namespace: args.namespace, labels: standardLabels({ component: KEYCLOAK_COMPONENT }) },
+                    metadata: { name: `${objectName}-realm`, namespace: args.namespace, labels: standardLabels({ component: KEYCLOAK_COMPONENT }) },
                     data: { "realm-pulse.json": JSON.stringify(pulseRealm(args.uiOrigins, config.smtp), null, 2) + "\n" },
                 },
                 { parent: this },

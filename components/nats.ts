@@ -6,13 +6,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
+import { NATS_PORT, NATS_RELEASE } from "../lib/contracts";
 import { chartRelease } from "../lib/helm";
 import { resourceRequirements } from "../lib/resources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
-/** Release name; the chart's fullname and client Service are the release name because it contains "nats". */
-export const NATS_RELEASE = "pulse-nats";
-export const NATS_PORT = 4222;
+// NATS_RELEASE: the chart's fullname and client Service are the release name because it contains "nats".
 /** nats-server runs as this uid under the injected securityContext; fsGroup makes /data writable. */
 const NATS_UID = 1000;
 

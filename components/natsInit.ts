@@ -8,6 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseQuantity, PulseConfig } from "../config";
 import { checksum } from "../lib/checksum";
+import { objectName } from "../lib/contracts";
 import { resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
 import { AwaitedJob } from "./awaitedJob";
@@ -86,7 +87,7 @@ export class NatsInit extends pulumi.ComponentResource {
 
         this.configMap = new k8s.core.v1.ConfigMap(
             `${name}-streams`,
-            { metadata: { name: "pulse-nats-init", namespace: args.namespace, labels: standardLabels({ component: "nats-init" }) }, data: files },
+            { metadata: { name: objectName("nats-init"), namespace: args.namespace, labels: standardLabels({ component: "nats-init" }) }, data: files },
             { parent: this },
         );
         this.job = new AwaitedJob(

@@ -5,7 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformSecrets, PulseConfig, SERVICES } from "../config";
-import { PART_OF } from "../lib/labels";
+import { PART_OF } from "../lib/contracts";
 import { Backend, publicUrl, Route, routes, uiOrigins } from "../lib/routes";
 import { Caddy } from "./caddy";
 import { Database, keepsData } from "./database";

@@ -6,6 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { APP_SECRET_KEYS, componentOf, contractOf, PulseConfig, SecretKey, SERVICE_NAMES, ServiceContract, ServiceName } from "../config";
+import { objectName } from "../lib/contracts";
 import { resolveImage } from "../lib/images";
 import { NO_PROBES_WAIVER } from "../lib/labels";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
@@ -36,8 +37,8 @@ export function serviceWaivers(contract: ServiceContract): Record<string, string
     return { ...waivers, ...(kubeScore.length > 0 ? { "kube-score/ignore": kubeScore.sort().join(",") } : {}) };
 }
 
-/** Object (and Service) name of a service: `pulse-<component>`. */
-export const objectNameOf = (service: ServiceName) => `pulse-${componentOf(service)}`;
+/** Object (and Service) name of a service: objectName of its component. */
+export const objectNameOf = (service: ServiceName) => objectName(componentOf(service));
 
 /** http://pulse-<component>:<port>/<liveness path> for a service with a Service and a health endpoint. */
 export function healthUrl(service: ServiceName): string {

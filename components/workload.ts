@@ -8,6 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { podStorage, PodArgs } from "../lib/pod";
 import { awaitAnnotations } from "../lib/awaits";
+import { objectName as objectNameOf } from "../lib/contracts";
 import { annotationsOrNone, EXPOSURE_ANNOTATION, selectorLabels, standardLabels } from "../lib/labels";
 import { resourceRequirements } from "../lib/resources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
@@ -107,7 +108,7 @@ export class Workload extends pulumi.ComponentResource {
 
     constructor(name: string, args: WorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulse:workload:Workload", name, {}, opts);
-        const objectName = `pulse-${args.component}`;
+        const objectName = objectNameOf(args.component);
         this.name = objectName;
         const labels = standardLabels({ component: args.component, version: args.image.tag });
         const selector = selectorLabels(args.component);

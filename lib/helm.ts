@@ -10,7 +10,7 @@ export const MAX_HISTORY = 10;
 export type ChartSource = PulseConfig["nats"]["chart"];
 
 export interface ChartReleaseArgs {
-    /** Helm release name: fixed, so Service DNS names are stable (`pulse-nats`, not `pulse-nats-1a2b3c4d`). */
+    /** Helm release name: fixed, so Service DNS names are stable (lib/contracts' NATS_RELEASE, not a random suffix). */
     readonly releaseName: string;
     /** Chart name in its repository, e.g. "nats". */
     readonly chartName: string;

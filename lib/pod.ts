@@ -7,7 +7,7 @@ import { ResolvedImage } from "./images";
 /** What every Pulse pod (Deployment or Job) is made of: one container, its identity and its storage. */
 export interface PodArgs {
     readonly namespace: pulumi.Input<string>;
-    /** Stable key: objects are named `pulse-<component>` (a Job: `pulse-<component>-<suffix>`). */
+    /** Stable key: objects are named objectName(component) (lib/contracts; a Job adds a suffix). */
     readonly component: string;
     readonly image: ResolvedImage;
     readonly imagePullSecrets: readonly string[];

@@ -3,24 +3,22 @@
  * Ingress, the Caddyfile, Keycloak's hostname and the stack outputs.
  */
 import { INGRESS_BACKENDS, PulseConfig, SERVICES } from "../config";
+import { CADDY_PORT, KEYCLOAK_HTTP_PORT, objectName } from "./contracts";
 import { componentOf } from "./labels";
 
 export type Backend = (typeof INGRESS_BACKENDS)[number];
 
-/** Keycloak's and Caddy's HTTP ports; Pulse's services' come from their contracts (config/services.ts). */
-export const KEYCLOAK_HTTP_PORT = 8080;
-export const CADDY_PORT = 8080;
-
 export interface BackendTarget {
-    /** Service (and workload) name, `pulse-<component>`. */
+    /** Service (and workload) name, objectName(component). */
     readonly service: string;
     readonly port: number;
 }
 
 /** The in-cluster Service behind a backend, with the port it really listens on. */
 export function backendTarget(backend: Backend): BackendTarget {
+    // Keycloak's and Caddy's ports are lib/contracts'; Pulse's services' come from their contracts (config/services.ts).
     const port = backend === "keycloak" ? KEYCLOAK_HTTP_PORT : backend === "caddy" ? CADDY_PORT : SERVICES[backend].http.port;
-    return { service: `pulse-${componentOf(backend)}`, port };
+    return { service: objectName(componentOf(backend)), port };
 }
 
 export interface Route {

@@ -1,6 +1,6 @@
 import { resourceRequirements } from "../lib/resources";
 import { expect } from "chai";
-import { NATS_RELEASE } from "../components/nats";
+import { NATS_RELEASE } from "../lib/contracts";
 import { RecordedResource, resolve } from "../tools/mocks";
 import { build, config, inputs, releases } from "./helpers";
 
