@@ -9,7 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PodArgs, podServiceAccount, podSpec } from "../lib/pod";
 import { checksum } from "../lib/checksum";
-import { objectName as objectNameOf } from "../lib/contracts";
+import { objectName as objectNameOf, TYPES } from "../lib/contracts";
 import { standardLabels } from "../lib/labels";
 
 export const REPLACE_UNREADY = "pulumi.com/replaceUnready";
@@ -35,7 +35,7 @@ export class AwaitedJob extends pulumi.ComponentResource {
     readonly serviceAccount: k8s.core.v1.ServiceAccount;
 
     constructor(name: string, args: AwaitedJobArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:awaitedJob:AwaitedJob", name, {}, opts);
+        super(TYPES.awaitedJob, name, {}, opts);
         const objectName = objectNameOf(args.component);
         const labels = standardLabels({ component: args.component, version: args.image.tag });
 

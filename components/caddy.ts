@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { INTERNAL_API_PATH, PulseConfig } from "../config";
 import { checksum } from "../lib/checksum";
-import { CADDY_PORT, objectName } from "../lib/contracts";
+import { CADDY_PORT, objectName, TYPES } from "../lib/contracts";
 import { resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
 import { Route, routes } from "../lib/routes";
@@ -59,7 +59,7 @@ export class Caddy extends pulumi.ComponentResource {
     readonly workload: Workload;
 
     constructor(name: string, args: CaddyArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:caddy:Caddy", name, {}, opts);
+        super(TYPES.caddy, name, {}, opts);
         const { config } = args;
         const content = caddyfile(routes(config));
 

@@ -9,7 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
 import { checksum } from "../lib/checksum";
-import { objectName, POSTGRESQL_PORT, POSTGRESQL_RELEASE } from "../lib/contracts";
+import { objectName, POSTGRESQL_PORT, POSTGRESQL_RELEASE, TYPES } from "../lib/contracts";
 import { chartRelease } from "../lib/helm";
 import { resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
@@ -147,7 +147,7 @@ export class Database extends pulumi.ComponentResource {
     readonly setup?: AwaitedJob;
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:database:Database", name, {}, opts);
+        super(TYPES.database, name, {}, opts);
         const connection = databaseConnection(args.postgresql, args.externalDatabase);
         this.connection = connection;
 

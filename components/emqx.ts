@@ -18,7 +18,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { INTERNAL_API_PATH, PulseConfig } from "../config";
 import { awaitAnnotations } from "../lib/awaits";
-import { EMQX_API_PORT, EMQX_RELEASE, MQTT_PORT, MQTT_TLS_PORT, MQTT_WS_PORT, objectName } from "../lib/contracts";
+import { EMQX_API_PORT, EMQX_RELEASE, MQTT_PORT, MQTT_TLS_PORT, MQTT_WS_PORT, objectName, TYPES } from "../lib/contracts";
 import { chartRelease } from "../lib/helm";
 import { resolveImage } from "../lib/images";
 import { EXPOSURE_ANNOTATION, standardLabels } from "../lib/labels";
@@ -208,7 +208,7 @@ export class Emqx extends pulumi.ComponentResource {
     readonly deviceService?: k8s.core.v1.Service;
 
     constructor(name: string, args: EmqxArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:emqx:Emqx", name, {}, opts);
+        super(TYPES.emqx, name, {}, opts);
         const { emqx } = args;
         this.mqttHost = emqx.enabled ? EMQX_RELEASE : emqx.externalHost;
         this.mqttPort = emqx.enabled ? MQTT_PORT : emqx.externalPort;

@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { INTERNAL_API_PATH, PulseConfig } from "../config";
 import { awaitAnnotations, SKIP_AWAIT_ANNOTATION } from "../lib/awaits";
-import { objectName } from "../lib/contracts";
+import { objectName, TYPES } from "../lib/contracts";
 import { annotationsOrNone, standardLabels } from "../lib/labels";
 import { routes } from "../lib/routes";
 
@@ -48,7 +48,7 @@ export class Ingress extends pulumi.ComponentResource {
     readonly blockedService: k8s.core.v1.Service;
 
     constructor(name: string, args: IngressArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:ingress:Ingress", name, {}, opts);
+        super(TYPES.ingress, name, {}, opts);
         const labels = standardLabels({ component: "ingress" });
         this.blockedService = new k8s.core.v1.Service(
             `${name}-blocked`,

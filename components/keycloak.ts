@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
 import { resolveImage } from "../lib/images";
 import { awaitAnnotations } from "../lib/awaits";
-import { API_CLIENT_ID, KEYCLOAK_HTTP_PORT, KEYCLOAK_JGROUPS_PORT, KEYCLOAK_MANAGEMENT_PORT, KEYCLOAK_REALM, objectName as objectNameOf, UI_CLIENT_ID } from "../lib/contracts";
+import { API_CLIENT_ID, KEYCLOAK_HTTP_PORT, KEYCLOAK_JGROUPS_PORT, KEYCLOAK_MANAGEMENT_PORT, KEYCLOAK_REALM, objectName as objectNameOf, TYPES, UI_CLIENT_ID } from "../lib/contracts";
 import { selectorLabels, standardLabels, WRITABLE_ROOT_WAIVER } from "../lib/labels";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { checksum } from "../lib/checksum";
@@ -161,7 +161,7 @@ export class Keycloak extends pulumi.ComponentResource {
     readonly internalUrl: string;
 
     constructor(name: string, args: KeycloakArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:keycloak:Keycloak", name, {}, opts);
+        super(TYPES.keycloak, name, {}, opts);
         const { config } = args;
         const kc = config.keycloak;
         const objectName = objectNameOf(KEYCLOAK_COMPONENT);

@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
-import { NATS_PORT, NATS_RELEASE } from "../lib/contracts";
+import { NATS_PORT, NATS_RELEASE, TYPES } from "../lib/contracts";
 import { chartRelease } from "../lib/helm";
 import { resourceRequirements } from "../lib/resources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
@@ -71,7 +71,7 @@ export class Nats extends pulumi.ComponentResource {
     readonly release?: k8s.helm.v3.Release;
 
     constructor(name: string, args: NatsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:nats:Nats", name, {}, opts);
+        super(TYPES.nats, name, {}, opts);
         const { nats } = args;
         this.url = nats.enabled ? `nats://${NATS_RELEASE}:${NATS_PORT}` : nats.externalUrl;
         if (nats.enabled) {

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseQuantity, PulseConfig } from "../config";
 import { checksum } from "../lib/checksum";
-import { objectName } from "../lib/contracts";
+import { objectName, TYPES } from "../lib/contracts";
 import { resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
 import { AwaitedJob } from "./awaitedJob";
@@ -79,7 +79,7 @@ export class NatsInit extends pulumi.ComponentResource {
     readonly job: AwaitedJob;
 
     constructor(name: string, args: NatsInitArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:natsInit:NatsInit", name, {}, opts);
+        super(TYPES.natsInit, name, {}, opts);
         const { config } = args;
         const n = config.natsInit;
         const files = natsInitFiles(n.streams, n.consumers);

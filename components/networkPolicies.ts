@@ -21,6 +21,7 @@ import {
     PART_OF,
     POSTGRESQL_PORT,
     POSTGRESQL_RELEASE,
+    TYPES,
 } from "../lib/contracts";
 import { backendTarget } from "../lib/routes";
 import { selectorLabels, standardLabels } from "../lib/labels";
@@ -236,7 +237,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
     readonly policies: k8s.networking.v1.NetworkPolicy[];
 
     constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:networkPolicies:NetworkPolicies", name, {}, opts);
+        super(TYPES.networkPolicies, name, {}, opts);
         this.policies = networkPolicyRules(args.config).map(
             (rule) =>
                 new k8s.networking.v1.NetworkPolicy(

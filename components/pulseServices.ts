@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { APP_SECRET_KEYS, componentOf, contractOf, PulseConfig, SecretKey, SERVICE_NAMES, ServiceContract, ServiceName } from "../config";
-import { objectName } from "../lib/contracts";
+import { objectName, TYPES } from "../lib/contracts";
 import { resolveImage } from "../lib/images";
 import { NO_PROBES_WAIVER } from "../lib/labels";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
@@ -84,7 +84,7 @@ export class PulseServices extends pulumi.ComponentResource {
     readonly workloads: Record<ServiceName, Workload>;
 
     constructor(name: string, args: PulseServicesArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:pulseServices:PulseServices", name, {}, opts);
+        super(TYPES.pulseServices, name, {}, opts);
         const { config } = args;
         const ctx: ServiceEnvContext = {
             ...args.env,

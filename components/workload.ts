@@ -9,7 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PodArgs, podServiceAccount, podSpec } from "../lib/pod";
 import { awaitAnnotations } from "../lib/awaits";
-import { objectName as objectNameOf } from "../lib/contracts";
+import { objectName as objectNameOf, TYPES } from "../lib/contracts";
 import { annotationsOrNone, EXPOSURE_ANNOTATION, selectorLabels, standardLabels } from "../lib/labels";
 
 type Probe = k8s.types.input.core.v1.Probe;
@@ -93,7 +93,7 @@ export class Workload extends pulumi.ComponentResource {
     readonly disruptionBudget?: k8s.policy.v1.PodDisruptionBudget;
 
     constructor(name: string, args: WorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:workload:Workload", name, {}, opts);
+        super(TYPES.workload, name, {}, opts);
         const objectName = objectNameOf(args.component);
         this.name = objectName;
         const labels = standardLabels({ component: args.component, version: args.image.tag });

@@ -52,3 +52,24 @@ export const KEYCLOAK_REALM = "pulse";
 export const UI_CLIENT_ID = "pulse-ui";
 /** The confidential client the API uses (Pulse's realm file): a Keycloak client ID, not an object name. */
 export const API_CLIENT_ID = "pulse-api";
+
+/**
+ * The type token of every ComponentResource, verbatim: each is part of the URN of everything the component holds in
+ * every existing stack, so a file move or a class rename must never change one (that would need `aliases`).
+ * test/urns.test.ts snapshots the URNs they produce.
+ */
+export const TYPES = {
+    platform: "pulse:platform:Platform",
+    workload: "pulse:workload:Workload",
+    awaitedJob: "pulse:awaitedJob:AwaitedJob",
+    caddy: "pulse:caddy:Caddy",
+    database: "pulse:database:Database",
+    emqx: "pulse:emqx:Emqx",
+    ingress: "pulse:ingress:Ingress",
+    keycloak: "pulse:keycloak:Keycloak",
+    migrator: "pulse:migrator:Migrator",
+    nats: "pulse:nats:Nats",
+    natsInit: "pulse:natsInit:NatsInit",
+    networkPolicies: "pulse:networkPolicies:NetworkPolicies",
+    pulseServices: "pulse:pulseServices:PulseServices",
+} as const;
