@@ -12,7 +12,7 @@ import { checksum } from "../lib/checksum";
 import { objectName as objectNameOf, TYPES } from "../lib/contracts";
 import { standardLabels } from "../lib/labels";
 
-export const REPLACE_UNREADY = "pulumi.com/replaceUnready";
+const REPLACE_UNREADY = "pulumi.com/replaceUnready";
 
 /** objectName(component), then `-<first 10 hex of the trigger's hash>`. */
 export function jobName(component: string, trigger: string): string {
@@ -70,6 +70,6 @@ export class AwaitedJob extends pulumi.ComponentResource {
                 customTimeouts: { create: timeout, update: timeout },
             },
         );
-        this.registerOutputs({ job: this.job.metadata.name });
+        this.registerOutputs({ job: this.job, serviceAccount: this.serviceAccount });
     }
 }

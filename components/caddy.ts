@@ -101,6 +101,6 @@ export class Caddy extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.registerOutputs({ service: this.workload.name });
+        this.registerOutputs({ configMap: this.configMap, workload: this.workload });
     }
 }

@@ -58,7 +58,7 @@ export function keepsData(postgresql: PulseConfig["postgresql"]): boolean {
     return postgresql.enabled && postgresql.protect;
 }
 
-export function databaseConnection(postgresql: PulseConfig["postgresql"], external: PulseConfig["externalDatabase"]): DatabaseConnection {
+function databaseConnection(postgresql: PulseConfig["postgresql"], external: PulseConfig["externalDatabase"]): DatabaseConnection {
     return postgresql.enabled
         ? {
               host: POSTGRESQL_RELEASE,
@@ -212,7 +212,15 @@ export class Database extends pulumi.ComponentResource {
             this.setup = this.setupJob(name, args, connection, this.release);
         }
 
-        this.registerOutputs({ secretName: this.secretName, keycloakSecretName: this.keycloakSecretName, host: connection.host, port: connection.port });
+        this.registerOutputs({
+            connection: this.connection,
+            secretName: this.secretName,
+            secret: this.secret,
+            keycloakSecretName: this.keycloakSecretName,
+            keycloakSecret: this.keycloakSecret,
+            release: this.release,
+            setup: this.setup,
+        });
     }
 
     /** The admin's setup run: psql over the mounted script, every value from the environment or a Secret. */

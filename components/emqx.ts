@@ -28,14 +28,14 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 
 // EMQX_RELEASE: the chart's fullname and client Service are the release name because it contains "emqx".
 /** The Service devices connect to. */
-export const DEVICE_SERVICE = objectName("emqx-devices");
+const DEVICE_SERVICE = objectName("emqx-devices");
 /** The image's user. */
 const EMQX_UID = 1000;
 
 export const DASHBOARD_USERNAME_KEY = "EMQX_DASHBOARD__DEFAULT_USERNAME";
 export const DASHBOARD_PASSWORD_KEY = "EMQX_DASHBOARD__DEFAULT_PASSWORD";
 /** The bootstrap file's key in its Secret, and where EMQX reads it. */
-export const BOOTSTRAP_KEY = "users.csv";
+const BOOTSTRAP_KEY = "users.csv";
 const BOOTSTRAP_DIR = "/opt/emqx/etc/pulse-bootstrap";
 const SERVER_CERT_DIR = "/opt/emqx/etc/certs/server";
 const DEVICE_CA_DIR = "/opt/emqx/etc/certs/device-ca";
@@ -59,13 +59,13 @@ export interface EmqxArgs {
 }
 
 /** Whether the devices' TLS listener is on: a server certificate and the device CA are configured. */
-export function deviceTlsEnabled(emqx: PulseConfig["emqx"]): boolean {
+function deviceTlsEnabled(emqx: PulseConfig["emqx"]): boolean {
     const t = emqx.deviceTls;
     return (t.serverCertSecret !== "" || t.certManager.issuer !== "") && t.deviceCaSecret !== "";
 }
 
 /** The Secret holding the broker's server certificate for the TLS listener (cert-manager's, when it issues it). */
-export function serverCertSecretOf(emqx: PulseConfig["emqx"]): string {
+function serverCertSecretOf(emqx: PulseConfig["emqx"]): string {
     return emqx.deviceTls.serverCertSecret || `${EMQX_RELEASE}-tls`;
 }
 
@@ -99,7 +99,7 @@ export function emqxConfig(emqx: PulseConfig["emqx"]): Record<string, string> {
 }
 
 /** HOCON of EMQX's authenticators and authorization sources; the header secret is quoted (HOCON strings are JSON's). */
-export function emqxAuthConfig(uiUrl: string, internalAuthSecret: string): { authentication: string; authorization: string } {
+function emqxAuthConfig(uiUrl: string, internalAuthSecret: string): { authentication: string; authorization: string } {
     const q = JSON.stringify;
     const headers = `headers {"content-type" = "application/json", "X-Internal-Auth" = ${q(internalAuthSecret)}}`;
     return {
@@ -120,7 +120,7 @@ export function emqxAuthConfig(uiUrl: string, internalAuthSecret: string): { aut
 }
 
 /** The bootstrap file: the services' user, a superuser of the broker (its topics are not the devices'). */
-export function bootstrapUsers(serviceUser: string, password: string): string {
+function bootstrapUsers(serviceUser: string, password: string): string {
     return `user_id,password,is_superuser\n${serviceUser},${password},true\n`;
 }
 
@@ -178,7 +178,7 @@ function deviceServiceMetadata(emqx: PulseConfig["emqx"], awaitReadiness: boolea
 }
 
 /** The devices' ports on EMQX's pods (the chart's named container ports). */
-export function deviceServiceSpec(emqx: PulseConfig["emqx"]): k8s.types.input.core.v1.ServiceSpec {
+function deviceServiceSpec(emqx: PulseConfig["emqx"]): k8s.types.input.core.v1.ServiceSpec {
     const { type, loadBalancerSourceRanges } = emqx.deviceService;
     return {
         type,
@@ -288,6 +288,15 @@ export class Emqx extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [this.release] },
             );
         }
-        this.registerOutputs({ mqttHost: this.mqttHost, mqttPort: this.mqttPort });
+        this.registerOutputs({
+            mqttHost: this.mqttHost,
+            mqttPort: this.mqttPort,
+            apiUrl: this.apiUrl,
+            envSecret: this.envSecret,
+            bootstrapSecret: this.bootstrapSecret,
+            certificate: this.certificate,
+            release: this.release,
+            deviceService: this.deviceService,
+        });
     }
 }

@@ -12,7 +12,7 @@ import { annotationsOrNone, standardLabels } from "../lib/labels";
 import { routes } from "../lib/routes";
 
 /** The Service that blocked paths route to: no selector, no endpoints. */
-export const BLOCKED_SERVICE = objectName("edge-blocked");
+const BLOCKED_SERVICE = objectName("edge-blocked");
 
 export interface IngressArgs {
     readonly namespace: pulumi.Input<string>;
@@ -22,7 +22,7 @@ export interface IngressArgs {
 }
 
 /** The Ingress spec: every route to its backend's Service on the named port `http` (never Keycloak's management port). */
-export function ingressSpec(config: PulseConfig) {
+function ingressSpec(config: PulseConfig) {
     const { ingress } = config;
     const table = routes(config);
     const blocked = { path: INTERNAL_API_PATH, pathType: "Prefix", backend: { service: { name: BLOCKED_SERVICE, port: { name: "http" } } } };
@@ -83,6 +83,6 @@ export class Ingress extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [...args.after, this.blockedService] },
         );
-        this.registerOutputs({ name: "pulse" });
+        this.registerOutputs({ ingress: this.ingress, blockedService: this.blockedService });
     }
 }

@@ -48,7 +48,7 @@ export interface KeycloakArgs {
  * audience and tenant_id mappers) and the confidential pulse-api client, with this deployment's redirect URIs and web
  * origins. Secrets are `${VAR}` placeholders Keycloak fills from its environment at import.
  */
-export function pulseRealm(uiOrigins: readonly string[], smtp: PulseConfig["smtp"]): Record<string, unknown> {
+function pulseRealm(uiOrigins: readonly string[], smtp: PulseConfig["smtp"]): Record<string, unknown> {
     const mapper = (name: string, protocolMapper: string, config: Record<string, string>) => ({ name, protocol: "openid-connect", protocolMapper, config });
     return {
         realm: KEYCLOAK_REALM,
@@ -95,12 +95,12 @@ export function pulseRealm(uiOrigins: readonly string[], smtp: PulseConfig["smtp
 }
 
 /** jdbc:postgresql://host:port/db[?sslmode=...] */
-export function jdbcUrl(db: DatabaseConnection): string {
+function jdbcUrl(db: DatabaseConnection): string {
     return `jdbc:postgresql://${db.host}:${db.port}/${db.database}${db.sslmode ? `?sslmode=${db.sslmode}` : ""}`;
 }
 
 /** Keycloak's environment; secrets only by reference. */
-export function keycloakEnv(args: {
+function keycloakEnv(args: {
     keycloak: PulseConfig["keycloak"];
     database: DatabaseConnection;
     keycloakDatabase: KeycloakArgs["keycloakDatabase"];
@@ -146,7 +146,7 @@ export function keycloakEnv(args: {
 }
 
 /** Keycloak's command: start (or start-dev), the organization feature, and the realm import when on. */
-export function keycloakArgs(kc: PulseConfig["keycloak"]): string[] {
+function keycloakArgs(kc: PulseConfig["keycloak"]): string[] {
     return [kc.startMode, "--features=organization", ...(kc.realmImport ? ["--import-realm"] : [])];
 }
 
@@ -272,6 +272,12 @@ export class Keycloak extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.registerOutputs({ internalUrl: this.internalUrl });
+        this.registerOutputs({
+            workload: this.workload,
+            realmConfigMap: this.realmConfigMap,
+            adminSecret: this.adminSecret,
+            discoveryService: this.discoveryService,
+            internalUrl: this.internalUrl,
+        });
     }
 }

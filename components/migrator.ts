@@ -48,6 +48,6 @@ export class Migrator extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.registerOutputs({});
+        this.registerOutputs({ job: this.job });
     }
 }

@@ -16,7 +16,7 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 const NATS_UID = 1000;
 
 /** The config reloader (and nats-box, when on) are tiny and not configurable. */
-export const SIDECAR_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } };
+const SIDECAR_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } };
 
 export interface NatsArgs {
     readonly namespace: pulumi.Input<string>;
@@ -89,6 +89,6 @@ export class Nats extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
-        this.registerOutputs({ url: this.url });
+        this.registerOutputs({ url: this.url, release: this.release });
     }
 }

@@ -13,7 +13,7 @@ import { resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
 import { AwaitedJob } from "./awaitedJob";
 
-export const NATS_INIT_SCRIPT = fs.readFileSync(path.join(__dirname, "..", "assets", "nats-init.sh"), "utf8");
+const NATS_INIT_SCRIPT = fs.readFileSync(path.join(__dirname, "..", "assets", "nats-init.sh"), "utf8");
 const MOUNT = "/etc/nats-init";
 /** nats-box runs as root by default; any uid works with HOME on the writable /tmp. */
 const NATS_BOX_UID = 10001;
@@ -45,7 +45,7 @@ export function streamConfig(s: Stream): Record<string, unknown> {
 }
 
 /** A durable pull consumer's ConsumerConfig, as `nats consumer add|edit --config` reads it. */
-export function consumerConfig(c: Consumer): Record<string, unknown> {
+function consumerConfig(c: Consumer): Record<string, unknown> {
     return {
         durable_name: c.name,
         ack_policy: "explicit",
@@ -115,6 +115,6 @@ export class NatsInit extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.registerOutputs({});
+        this.registerOutputs({ configMap: this.configMap, job: this.job });
     }
 }

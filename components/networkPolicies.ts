@@ -254,6 +254,6 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                     { parent: this, ...(rule.formerName ? { aliases: [{ name: rule.formerName }] } : {}) },
                 ),
         );
-        this.registerOutputs({ count: this.policies.length });
+        this.registerOutputs({ policies: this.policies });
     }
 }

@@ -20,7 +20,7 @@ const RUNS_ONCE = "runs once at most (config/services.ts): a rolling update woul
  * The linters' documented waivers of a service: without an HTTP server, its probes; when it runs once at most, its
  * replica count and (when recreated) its update strategy. kube-score's per-object waiver is one list of test ids.
  */
-export function serviceWaivers(contract: ServiceContract): Record<string, string> {
+function serviceWaivers(contract: ServiceContract): Record<string, string> {
     const kubeScore: string[] = [];
     const waivers: Record<string, string> = {};
     if (!contract.http) {
@@ -134,6 +134,6 @@ export class PulseServices extends pulumi.ComponentResource {
             );
         }
         this.workloads = workloads as Record<ServiceName, Workload>;
-        this.registerOutputs({ appSecret: config.secrets.app });
+        this.registerOutputs({ workloads: this.workloads });
     }
 }

@@ -201,7 +201,14 @@ export class Workload extends pulumi.ComponentResource {
             );
         }
 
-        this.registerOutputs({ name: objectName });
+        this.registerOutputs({
+            name: this.name,
+            serviceAccount: this.serviceAccount,
+            deployment: this.deployment,
+            service: this.service,
+            autoscaler: this.autoscaler,
+            disruptionBudget: this.disruptionBudget,
+        });
     }
 }
 

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
 
 /** Revisions Helm keeps per release (the Helm CLI's default; the provider's default is unlimited). */
-export const MAX_HISTORY = 10;
+const MAX_HISTORY = 10;
 
 /** Where a chart comes from (repository or local path), its exact version and Helm timeout, as config declares them. */
 export type ChartSource = PulseConfig["nats"]["chart"];

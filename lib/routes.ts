@@ -36,7 +36,7 @@ function hostMatches(pattern: string, host: string): boolean {
 }
 
 /** Keycloak's public paths: at the root, the ones Pulse's SPA calls (its URL is the page's origin); else its relative path. */
-export function keycloakPaths(config: PulseConfig): string[] {
+function keycloakPaths(config: PulseConfig): string[] {
     const relative = config.keycloak.httpRelativePath;
     return relative === "/" ? ["/realms", "/resources", "/admin", "/js"] : [relative];
 }
@@ -44,7 +44,7 @@ export function keycloakPaths(config: PulseConfig): string[] {
 type PathRule = NonNullable<PulseConfig["ingress"]["hosts"][number]["paths"]>[number];
 
 /** Pulse's own routes (its compose file's Caddy): Keycloak's paths, then ui for everything else. */
-export function pulsePaths(config: PulseConfig): PathRule[] {
+function pulsePaths(config: PulseConfig): PathRule[] {
     return [
         ...keycloakPaths(config).map((path) => ({ path, pathType: "Prefix" as const, service: "keycloak" as const })),
         { path: "/", pathType: "Prefix" as const, service: "ui" as const },
