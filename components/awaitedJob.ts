@@ -3,24 +3,23 @@
  * a new Job under a new name, and an `up` interrupted while the Job runs adopts it by name on the next `up` instead of
  * starting a second one; retried on the next `up` after a failure (`pulumi.com/replaceUnready`, which deletes the
  * failed Job first: same name); bounded by backoffLimit / activeDeadlineSeconds, with a Pulumi timeout above the
- * deadline. Pods run under Pod Security "restricted" with their own token-less ServiceAccount.
+ * deadline. Its pod is the workloads' (lib/pod): Pod Security "restricted", its own token-less ServiceAccount.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { podStorage, PodArgs } from "../lib/pod";
+import { PodArgs, podServiceAccount, podSpec } from "../lib/pod";
 import { checksum } from "../lib/checksum";
+import { objectName as objectNameOf, TYPES } from "../lib/contracts";
 import { standardLabels } from "../lib/labels";
-import { resourceRequirements } from "../lib/resources";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
-export const REPLACE_UNREADY = "pulumi.com/replaceUnready";
+const REPLACE_UNREADY = "pulumi.com/replaceUnready";
 
-/** `pulse-<component>-<first 10 hex of the trigger's hash>`. */
+/** objectName(component), then `-<first 10 hex of the trigger's hash>`. */
 export function jobName(component: string, trigger: string): string {
-    return `pulse-${component}-${checksum(trigger).slice(0, 10)}`;
+    return `${objectNameOf(component)}-${checksum(trigger).slice(0, 10)}`;
 }
 
-/** The Job is named `jobName(component, trigger)`, its ServiceAccount `pulse-<component>`. */
+/** The Job is named `jobName(component, trigger)`, its ServiceAccount objectName(component). */
 export interface AwaitedJobArgs extends PodArgs {
     readonly backoffLimit: number;
     readonly activeDeadlineSeconds: number;
@@ -36,16 +35,11 @@ export class AwaitedJob extends pulumi.ComponentResource {
     readonly serviceAccount: k8s.core.v1.ServiceAccount;
 
     constructor(name: string, args: AwaitedJobArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:awaitedJob:AwaitedJob", name, {}, opts);
-        const objectName = `pulse-${args.component}`;
+        super(TYPES.awaitedJob, name, {}, opts);
+        const objectName = objectNameOf(args.component);
         const labels = standardLabels({ component: args.component, version: args.image.tag });
-        const storage = podStorage({}, args.configMounts);
 
-        this.serviceAccount = new k8s.core.v1.ServiceAccount(
-            `${name}-sa`,
-            { metadata: { name: objectName, namespace: args.namespace, labels }, automountServiceAccountToken: false },
-            { parent: this },
-        );
+        this.serviceAccount = podServiceAccount(name, { name: objectName, namespace: args.namespace, labels }, this);
 
         const timeout = `${args.timeoutSeconds}s`;
         this.job = new k8s.batch.v1.Job(
@@ -66,26 +60,7 @@ export class AwaitedJob extends pulumi.ComponentResource {
                     activeDeadlineSeconds: args.activeDeadlineSeconds,
                     template: {
                         metadata: { labels },
-                        spec: {
-                            restartPolicy: "Never",
-                            serviceAccountName: this.serviceAccount.metadata.name,
-                            automountServiceAccountToken: false,
-                            ...(args.imagePullSecrets.length > 0 ? { imagePullSecrets: args.imagePullSecrets.map((s) => ({ name: s })) } : {}),
-                            securityContext: restrictedPodSecurityContext(args.runAsUser),
-                            containers: [
-                                {
-                                    name: args.component,
-                                    image: args.image.ref,
-                                    imagePullPolicy: args.image.pullPolicy,
-                                    ...(args.command ? { command: [...args.command] } : {}),
-                                    env: [...(args.env ?? [])],
-                                    resources: resourceRequirements(args.resources),
-                                    securityContext: restrictedContainerSecurityContext({ uid: args.runAsUser, readOnlyRootFilesystem: true }),
-                                    volumeMounts: storage.volumeMounts,
-                                },
-                            ],
-                            volumes: storage.volumes,
-                        },
+                        spec: podSpec(args, this.serviceAccount.metadata.name, { restartPolicy: "Never" }),
                     },
                 },
             },
@@ -95,6 +70,6 @@ export class AwaitedJob extends pulumi.ComponentResource {
                 customTimeouts: { create: timeout, update: timeout },
             },
         );
-        this.registerOutputs({ job: this.job.metadata.name });
+        this.registerOutputs({ job: this.job, serviceAccount: this.serviceAccount });
     }
 }

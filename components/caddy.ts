@@ -1,14 +1,15 @@
 /**
  * Optional Caddy reverse proxy (the spec's Ingress alternative): one Deployment serving the routing table of
- * `ingress.hosts` on port 8080 behind TLS termination, from a generated Caddyfile that rolls the pods when it changes.
+ * `ingress.hosts` on CADDY_PORT behind TLS termination, from a generated Caddyfile that rolls the pods when it changes.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { INTERNAL_API_PATH, PulseConfig } from "../config";
 import { checksum } from "../lib/checksum";
+import { CADDY_PORT, objectName, TYPES } from "../lib/contracts";
 import { resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
-import { CADDY_PORT, Route, routes } from "../lib/routes";
+import { Route, routes } from "../lib/routes";
 import { httpProbe, tcpProbe, Workload } from "./workload";
 
 /** The official image runs as root by default; any non-root uid works with writable /data, /config and /tmp. */
@@ -51,19 +52,21 @@ export interface CaddyArgs {
     readonly after: readonly pulumi.Resource[];
 }
 
+const CADDY_COMPONENT = "caddy";
+
 export class Caddy extends pulumi.ComponentResource {
     readonly configMap: k8s.core.v1.ConfigMap;
     readonly workload: Workload;
 
     constructor(name: string, args: CaddyArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:caddy:Caddy", name, {}, opts);
+        super(TYPES.caddy, name, {}, opts);
         const { config } = args;
         const content = caddyfile(routes(config));
 
         this.configMap = new k8s.core.v1.ConfigMap(
             `${name}-caddyfile`,
             {
-                metadata: { name: "pulse-caddy", namespace: args.namespace, labels: standardLabels({ component: "caddy" }) },
+                metadata: { name: objectName(CADDY_COMPONENT), namespace: args.namespace, labels: standardLabels({ component: CADDY_COMPONENT }) },
                 data: { Caddyfile: content },
             },
             { parent: this },
@@ -73,7 +76,7 @@ export class Caddy extends pulumi.ComponentResource {
             `${name}-workload`,
             {
                 namespace: args.namespace,
-                component: "caddy",
+                component: CADDY_COMPONENT,
                 image: resolveImage(config.caddy.image, config.global, config.appVersion),
                 imagePullSecrets: config.global.imagePullSecrets,
                 awaitReadiness: config.global.awaitReadiness,
@@ -98,6 +101,6 @@ export class Caddy extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.registerOutputs({ service: "pulse-caddy" });
+        this.registerOutputs({ configMap: this.configMap, workload: this.workload });
     }
 }

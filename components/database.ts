@@ -9,6 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
 import { checksum } from "../lib/checksum";
+import { objectName, POSTGRESQL_PORT, POSTGRESQL_RELEASE, TYPES } from "../lib/contracts";
 import { chartRelease } from "../lib/helm";
 import { resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
@@ -16,8 +17,7 @@ import { resourceRequirements } from "../lib/resources";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { AwaitedJob } from "./awaitedJob";
 
-/** Release name; the chart's fullname (and Service) is the release name because it contains "postgresql". */
-export const POSTGRESQL_RELEASE = "pulse-postgresql";
+// POSTGRESQL_RELEASE: the chart's fullname (and Service) is the release name because it contains "postgresql".
 
 export interface DatabaseArgs {
     readonly namespace: pulumi.Input<string>;
@@ -58,11 +58,11 @@ export function keepsData(postgresql: PulseConfig["postgresql"]): boolean {
     return postgresql.enabled && postgresql.protect;
 }
 
-export function databaseConnection(postgresql: PulseConfig["postgresql"], external: PulseConfig["externalDatabase"]): DatabaseConnection {
+function databaseConnection(postgresql: PulseConfig["postgresql"], external: PulseConfig["externalDatabase"]): DatabaseConnection {
     return postgresql.enabled
         ? {
               host: POSTGRESQL_RELEASE,
-              port: 5432,
+              port: POSTGRESQL_PORT,
               database: postgresql.auth.database,
               username: postgresql.auth.username,
               secretName: postgresql.auth.existingSecret,
@@ -119,7 +119,7 @@ export function postgresqlValues(pg: PulseConfig["postgresql"], global: PulseCon
             // The volume outlives the StatefulSet: deleting or scaling the release never deletes data.
             persistentVolumeClaimRetentionPolicy: { enabled: true, whenDeleted: "Retain", whenScaled: "Retain" },
             // The program owns the namespace's NetworkPolicies (components/networkPolicies.ts). The chart's own is on by
-            // default, admits every pod to 5432 and allows all egress.
+            // default, admits every pod to PostgreSQL's port and allows all egress.
             networkPolicy: { enabled: false },
         },
         readReplicas: { networkPolicy: { enabled: false } },
@@ -147,7 +147,7 @@ export class Database extends pulumi.ComponentResource {
     readonly setup?: AwaitedJob;
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:database:Database", name, {}, opts);
+        super(TYPES.database, name, {}, opts);
         const connection = databaseConnection(args.postgresql, args.externalDatabase);
         this.connection = connection;
 
@@ -212,14 +212,22 @@ export class Database extends pulumi.ComponentResource {
             this.setup = this.setupJob(name, args, connection, this.release);
         }
 
-        this.registerOutputs({ secretName: this.secretName, keycloakSecretName: this.keycloakSecretName, host: connection.host, port: connection.port });
+        this.registerOutputs({
+            connection: this.connection,
+            secretName: this.secretName,
+            secret: this.secret,
+            keycloakSecretName: this.keycloakSecretName,
+            keycloakSecret: this.keycloakSecret,
+            release: this.release,
+            setup: this.setup,
+        });
     }
 
     /** The admin's setup run: psql over the mounted script, every value from the environment or a Secret. */
     private setupJob(name: string, args: DatabaseArgs, db: DatabaseConnection, release: k8s.helm.v3.Release): AwaitedJob {
         const configMap = new k8s.core.v1.ConfigMap(
             `${name}-setup-script`,
-            { metadata: { name: "pulse-db-setup", namespace: args.namespace, labels: standardLabels({ component: "db-setup" }) }, data: { "setup.sql": DB_SETUP_SQL } },
+            { metadata: { name: objectName("db-setup"), namespace: args.namespace, labels: standardLabels({ component: "db-setup" }) }, data: { "setup.sql": DB_SETUP_SQL } },
             { parent: this },
         );
         const image = resolveImage(args.postgresql.image, args.global, "");

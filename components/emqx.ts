@@ -1,12 +1,13 @@
 /**
  * The EMQX MQTT broker (chart emqx 5.8.9) as Pulse expects it, or an external broker:
- *   - 1883, the internal listener: the Pulse services, authenticated (NetworkPolicies admit only Pulse's pods);
- *   - 8883, the devices' listener, mutual TLS against the device CA, the certificate's CN as the username (zone
- *     `devices`), 10 messages/s per client; on when a server certificate and the device CA are configured;
- *   - 9001, WebSocket at /mqtt; the dashboard and REST API on 18083.
- * Devices reach 8883 and 9001 through Service `pulse-emqx-devices` (ours, its type from config): the chart's Services
- * are cluster-internal. EMQX keeps its default listener ports, which the chart names as container ports (mqttssl 8883,
- * ws 8083); the Service maps 9001 to `ws`. Binding another port would leave the chart's named ports pointing at nothing.
+ *   - MQTT_PORT, the internal listener: the Pulse services, authenticated (NetworkPolicies admit only Pulse's pods);
+ *   - MQTT_TLS_PORT, the devices' listener, mutual TLS against the device CA, the certificate's CN as the username
+ *     (zone `devices`), 10 messages/s per client; on when a server certificate and the device CA are configured;
+ *   - MQTT_WS_PORT, WebSocket at /mqtt; the dashboard and REST API on EMQX_API_PORT (the numbers: lib/contracts).
+ * Devices reach the TLS and WebSocket ports through Service DEVICE_SERVICE (ours, its type from config): the chart's
+ * Services are cluster-internal. EMQX keeps its default listener ports, which the chart names as container ports
+ * (mqttssl, ws); the Service maps MQTT_WS_PORT to `ws`. Binding another port would leave the chart's named ports
+ * pointing at nothing.
  * Authentication: EMQX's built-in database first (the services' user, bootstrapped from a Secret), then HTTP to ui's
  * internal endpoint with the shared secret header; authorization: HTTP to ui's ACL endpoint, deny when nothing
  * matches. Secrets travel only in Secrets: the chart loads one as environment (`envFromSecret`: the dashboard login,
@@ -17,6 +18,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { INTERNAL_API_PATH, PulseConfig } from "../config";
 import { awaitAnnotations } from "../lib/awaits";
+import { EMQX_API_PORT, EMQX_RELEASE, MQTT_PORT, MQTT_TLS_PORT, MQTT_WS_PORT, objectName, TYPES } from "../lib/contracts";
 import { chartRelease } from "../lib/helm";
 import { resolveImage } from "../lib/images";
 import { EXPOSURE_ANNOTATION, standardLabels } from "../lib/labels";
@@ -24,25 +26,16 @@ import { resourceRequirements } from "../lib/resources";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
-/** Release name; the chart's fullname and client Service are the release name because it contains "emqx". */
-export const EMQX_RELEASE = "pulse-emqx";
-export const MQTT_PORT = 1883;
-export const MQTT_TLS_PORT = 8883;
-/** WebSocket at /mqtt, as devices and Pulse's clients know it: the devices' Service port. */
-export const MQTT_WS_PORT = 9001;
-/** EMQX's default WebSocket listener, the chart's container port `ws`: what NetworkPolicies see. */
-export const EMQX_WS_CONTAINER_PORT = 8083;
+// EMQX_RELEASE: the chart's fullname and client Service are the release name because it contains "emqx".
 /** The Service devices connect to. */
-export const DEVICE_SERVICE = `${EMQX_RELEASE}-devices`;
-/** EMQX's dashboard and REST API (`/api/v5`). */
-export const EMQX_API_PORT = 18083;
+const DEVICE_SERVICE = objectName("emqx-devices");
 /** The image's user. */
 const EMQX_UID = 1000;
 
 export const DASHBOARD_USERNAME_KEY = "EMQX_DASHBOARD__DEFAULT_USERNAME";
 export const DASHBOARD_PASSWORD_KEY = "EMQX_DASHBOARD__DEFAULT_PASSWORD";
 /** The bootstrap file's key in its Secret, and where EMQX reads it. */
-export const BOOTSTRAP_KEY = "users.csv";
+const BOOTSTRAP_KEY = "users.csv";
 const BOOTSTRAP_DIR = "/opt/emqx/etc/pulse-bootstrap";
 const SERVER_CERT_DIR = "/opt/emqx/etc/certs/server";
 const DEVICE_CA_DIR = "/opt/emqx/etc/certs/device-ca";
@@ -65,14 +58,14 @@ export interface EmqxArgs {
     readonly uiUrl: string;
 }
 
-/** Whether the devices' 8883 listener is on: a server certificate and the device CA are configured. */
-export function deviceTlsEnabled(emqx: PulseConfig["emqx"]): boolean {
+/** Whether the devices' TLS listener is on: a server certificate and the device CA are configured. */
+function deviceTlsEnabled(emqx: PulseConfig["emqx"]): boolean {
     const t = emqx.deviceTls;
     return (t.serverCertSecret !== "" || t.certManager.issuer !== "") && t.deviceCaSecret !== "";
 }
 
-/** The Secret holding the broker's server certificate for 8883 (cert-manager's, when it issues it). */
-export function serverCertSecretOf(emqx: PulseConfig["emqx"]): string {
+/** The Secret holding the broker's server certificate for the TLS listener (cert-manager's, when it issues it). */
+function serverCertSecretOf(emqx: PulseConfig["emqx"]): string {
     return emqx.deviceTls.serverCertSecret || `${EMQX_RELEASE}-tls`;
 }
 
@@ -106,7 +99,7 @@ export function emqxConfig(emqx: PulseConfig["emqx"]): Record<string, string> {
 }
 
 /** HOCON of EMQX's authenticators and authorization sources; the header secret is quoted (HOCON strings are JSON's). */
-export function emqxAuthConfig(uiUrl: string, internalAuthSecret: string): { authentication: string; authorization: string } {
+function emqxAuthConfig(uiUrl: string, internalAuthSecret: string): { authentication: string; authorization: string } {
     const q = JSON.stringify;
     const headers = `headers {"content-type" = "application/json", "X-Internal-Auth" = ${q(internalAuthSecret)}}`;
     return {
@@ -127,7 +120,7 @@ export function emqxAuthConfig(uiUrl: string, internalAuthSecret: string): { aut
 }
 
 /** The bootstrap file: the services' user, a superuser of the broker (its topics are not the devices'). */
-export function bootstrapUsers(serviceUser: string, password: string): string {
+function bootstrapUsers(serviceUser: string, password: string): string {
     return `user_id,password,is_superuser\n${serviceUser},${password},true\n`;
 }
 
@@ -185,7 +178,7 @@ function deviceServiceMetadata(emqx: PulseConfig["emqx"], awaitReadiness: boolea
 }
 
 /** The devices' ports on EMQX's pods (the chart's named container ports). */
-export function deviceServiceSpec(emqx: PulseConfig["emqx"]): k8s.types.input.core.v1.ServiceSpec {
+function deviceServiceSpec(emqx: PulseConfig["emqx"]): k8s.types.input.core.v1.ServiceSpec {
     const { type, loadBalancerSourceRanges } = emqx.deviceService;
     return {
         type,
@@ -211,11 +204,11 @@ export class Emqx extends pulumi.ComponentResource {
     readonly bootstrapSecret?: k8s.core.v1.Secret;
     readonly certificate?: k8s.apiextensions.CustomResource;
     readonly release?: k8s.helm.v3.Release;
-    /** Where devices connect: 8883 (mutual TLS, when configured) and WebSocket 9001. */
+    /** Where devices connect: MQTT_TLS_PORT (mutual TLS, when configured) and WebSocket MQTT_WS_PORT. */
     readonly deviceService?: k8s.core.v1.Service;
 
     constructor(name: string, args: EmqxArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:emqx:Emqx", name, {}, opts);
+        super(TYPES.emqx, name, {}, opts);
         const { emqx } = args;
         this.mqttHost = emqx.enabled ? EMQX_RELEASE : emqx.externalHost;
         this.mqttPort = emqx.enabled ? MQTT_PORT : emqx.externalPort;
@@ -295,6 +288,15 @@ export class Emqx extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [this.release] },
             );
         }
-        this.registerOutputs({ mqttHost: this.mqttHost, mqttPort: this.mqttPort });
+        this.registerOutputs({
+            mqttHost: this.mqttHost,
+            mqttPort: this.mqttPort,
+            apiUrl: this.apiUrl,
+            envSecret: this.envSecret,
+            bootstrapSecret: this.bootstrapSecret,
+            certificate: this.certificate,
+            release: this.release,
+            deviceService: this.deviceService,
+        });
     }
 }

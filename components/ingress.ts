@@ -7,11 +7,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { INTERNAL_API_PATH, PulseConfig } from "../config";
 import { awaitAnnotations, SKIP_AWAIT_ANNOTATION } from "../lib/awaits";
+import { objectName, TYPES } from "../lib/contracts";
 import { annotationsOrNone, standardLabels } from "../lib/labels";
 import { routes } from "../lib/routes";
 
 /** The Service that blocked paths route to: no selector, no endpoints. */
-export const BLOCKED_SERVICE = "pulse-edge-blocked";
+const BLOCKED_SERVICE = objectName("edge-blocked");
 
 export interface IngressArgs {
     readonly namespace: pulumi.Input<string>;
@@ -21,7 +22,7 @@ export interface IngressArgs {
 }
 
 /** The Ingress spec: every route to its backend's Service on the named port `http` (never Keycloak's management port). */
-export function ingressSpec(config: PulseConfig) {
+function ingressSpec(config: PulseConfig) {
     const { ingress } = config;
     const table = routes(config);
     const blocked = { path: INTERNAL_API_PATH, pathType: "Prefix", backend: { service: { name: BLOCKED_SERVICE, port: { name: "http" } } } };
@@ -47,7 +48,7 @@ export class Ingress extends pulumi.ComponentResource {
     readonly blockedService: k8s.core.v1.Service;
 
     constructor(name: string, args: IngressArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:ingress:Ingress", name, {}, opts);
+        super(TYPES.ingress, name, {}, opts);
         const labels = standardLabels({ component: "ingress" });
         this.blockedService = new k8s.core.v1.Service(
             `${name}-blocked`,
@@ -82,6 +83,6 @@ export class Ingress extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [...args.after, this.blockedService] },
         );
-        this.registerOutputs({ name: "pulse" });
+        this.registerOutputs({ ingress: this.ingress, blockedService: this.blockedService });
     }
 }

@@ -2,25 +2,21 @@
  * Keycloak 26 (quay.io/keycloak/keycloak) as a Workload: production `start` with the organization feature, its own
  * database and role on Pulse's PostgreSQL server (as Pulse's compose file has it), the `pulse` realm imported from a
  * ConfigMap built from config, the bootstrap admin from a Secret, served at the root behind the TLS-terminating
- * ingress (X-Forwarded headers, plain HTTP inside), health on the management port 9000 that is never routed.
+ * ingress (X-Forwarded headers, plain HTTP inside), health on the management port (KEYCLOAK_MANAGEMENT_PORT) that is never routed.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
 import { resolveImage } from "../lib/images";
-import { KEYCLOAK_HTTP_PORT } from "../lib/routes";
 import { awaitAnnotations } from "../lib/awaits";
+import { API_CLIENT_ID, KEYCLOAK_HTTP_PORT, KEYCLOAK_JGROUPS_PORT, KEYCLOAK_MANAGEMENT_PORT, KEYCLOAK_REALM, objectName as objectNameOf, TYPES, UI_CLIENT_ID } from "../lib/contracts";
 import { selectorLabels, standardLabels, WRITABLE_ROOT_WAIVER } from "../lib/labels";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { checksum } from "../lib/checksum";
 import { DatabaseConnection } from "./database";
-import { KEYCLOAK_REALM, UI_CLIENT_ID } from "./serviceEnv";
 import { httpProbe, Workload } from "./workload";
 
 export const KEYCLOAK_COMPONENT = "keycloak";
-export const KEYCLOAK_MANAGEMENT_PORT = 9000;
-/** JGroups transport between Keycloak replicas (Infinispan cluster). */
-export const KEYCLOAK_JGROUPS_PORT = 7800;
 /** The image's user; its primary group is 0, so the group is set explicitly. */
 const KEYCLOAK_UID = 1000;
 
@@ -47,15 +43,12 @@ export interface KeycloakArgs {
     readonly rolloutAfter: readonly pulumi.Resource[];
 }
 
-/** The confidential client the API uses (Pulse's realm file). */
-export const API_CLIENT_ID = "pulse-api";
-
 /**
  * The `pulse` realm as Pulse's own realm file defines it: its roles, the public SPA client pulse-ui (PKCE S256, the
  * audience and tenant_id mappers) and the confidential pulse-api client, with this deployment's redirect URIs and web
  * origins. Secrets are `${VAR}` placeholders Keycloak fills from its environment at import.
  */
-export function pulseRealm(uiOrigins: readonly string[], smtp: PulseConfig["smtp"]): Record<string, unknown> {
+function pulseRealm(uiOrigins: readonly string[], smtp: PulseConfig["smtp"]): Record<string, unknown> {
     const mapper = (name: string, protocolMapper: string, config: Record<string, string>) => ({ name, protocol: "openid-connect", protocolMapper, config });
     return {
         realm: KEYCLOAK_REALM,
@@ -102,12 +95,12 @@ export function pulseRealm(uiOrigins: readonly string[], smtp: PulseConfig["smtp
 }
 
 /** jdbc:postgresql://host:port/db[?sslmode=...] */
-export function jdbcUrl(db: DatabaseConnection): string {
+function jdbcUrl(db: DatabaseConnection): string {
     return `jdbc:postgresql://${db.host}:${db.port}/${db.database}${db.sslmode ? `?sslmode=${db.sslmode}` : ""}`;
 }
 
 /** Keycloak's environment; secrets only by reference. */
-export function keycloakEnv(args: {
+function keycloakEnv(args: {
     keycloak: PulseConfig["keycloak"];
     database: DatabaseConnection;
     keycloakDatabase: KeycloakArgs["keycloakDatabase"];
@@ -153,7 +146,7 @@ export function keycloakEnv(args: {
 }
 
 /** Keycloak's command: start (or start-dev), the organization feature, and the realm import when on. */
-export function keycloakArgs(kc: PulseConfig["keycloak"]): string[] {
+function keycloakArgs(kc: PulseConfig["keycloak"]): string[] {
     return [kc.startMode, "--features=organization", ...(kc.realmImport ? ["--import-realm"] : [])];
 }
 
@@ -168,10 +161,10 @@ export class Keycloak extends pulumi.ComponentResource {
     readonly internalUrl: string;
 
     constructor(name: string, args: KeycloakArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:keycloak:Keycloak", name, {}, opts);
+        super(TYPES.keycloak, name, {}, opts);
         const { config } = args;
         const kc = config.keycloak;
-        const objectName = `pulse-${KEYCLOAK_COMPONENT}`;
+        const objectName = objectNameOf(KEYCLOAK_COMPONENT);
         this.internalUrl = `http://${objectName}:${KEYCLOAK_HTTP_PORT}${kc.httpRelativePath === "/" ? "" : kc.httpRelativePath}`;
         const adminSecretName = config.secrets.keycloakAdmin;
 
@@ -223,7 +216,7 @@ export class Keycloak extends pulumi.ComponentResource {
             this.realmConfigMap = new k8s.core.v1.ConfigMap(
                 `${name}-realm`,
                 {
-                    metadata: { name: "pulse-keycloak-realm", namespace: args.namespace, labels: standardLabels({ component: KEYCLOAK_COMPONENT }) },
+                    metadata: { name: `${objectName}-realm`, namespace: args.namespace, labels: standardLabels({ component: KEYCLOAK_COMPONENT }) },
                     data: { "realm-pulse.json": JSON.stringify(pulseRealm(args.uiOrigins, config.smtp), null, 2) + "\n" },
                 },
                 { parent: this },
@@ -279,6 +272,12 @@ export class Keycloak extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.registerOutputs({ internalUrl: this.internalUrl });
+        this.registerOutputs({
+            workload: this.workload,
+            realmConfigMap: this.realmConfigMap,
+            adminSecret: this.adminSecret,
+            discoveryService: this.discoveryService,
+            internalUrl: this.internalUrl,
+        });
     }
 }

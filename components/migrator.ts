@@ -4,6 +4,7 @@
  * of `pulse:appVersion`, and only then.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { TYPES } from "../lib/contracts";
 import { PulseConfig } from "../config";
 import { resolveImage } from "../lib/images";
 import { AwaitedJob } from "./awaitedJob";
@@ -26,7 +27,7 @@ export class Migrator extends pulumi.ComponentResource {
     readonly job: AwaitedJob;
 
     constructor(name: string, args: MigratorArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:migrator:Migrator", name, {}, opts);
+        super(TYPES.migrator, name, {}, opts);
         const { config } = args;
         const m = config.migrator;
         this.job = new AwaitedJob(
@@ -47,6 +48,6 @@ export class Migrator extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.registerOutputs({});
+        this.registerOutputs({ job: this.job });
     }
 }

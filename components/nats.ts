@@ -6,18 +6,17 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
+import { NATS_PORT, NATS_RELEASE, TYPES } from "../lib/contracts";
 import { chartRelease } from "../lib/helm";
 import { resourceRequirements } from "../lib/resources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
-/** Release name; the chart's fullname and client Service are the release name because it contains "nats". */
-export const NATS_RELEASE = "pulse-nats";
-export const NATS_PORT = 4222;
+// NATS_RELEASE: the chart's fullname and client Service are the release name because it contains "nats".
 /** nats-server runs as this uid under the injected securityContext; fsGroup makes /data writable. */
 const NATS_UID = 1000;
 
 /** The config reloader (and nats-box, when on) are tiny and not configurable. */
-export const SIDECAR_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } };
+const SIDECAR_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } };
 
 export interface NatsArgs {
     readonly namespace: pulumi.Input<string>;
@@ -72,7 +71,7 @@ export class Nats extends pulumi.ComponentResource {
     readonly release?: k8s.helm.v3.Release;
 
     constructor(name: string, args: NatsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:nats:Nats", name, {}, opts);
+        super(TYPES.nats, name, {}, opts);
         const { nats } = args;
         this.url = nats.enabled ? `nats://${NATS_RELEASE}:${NATS_PORT}` : nats.externalUrl;
         if (nats.enabled) {
@@ -90,6 +89,6 @@ export class Nats extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
-        this.registerOutputs({ url: this.url });
+        this.registerOutputs({ url: this.url, release: this.release });
     }
 }

@@ -8,11 +8,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseQuantity, PulseConfig } from "../config";
 import { checksum } from "../lib/checksum";
+import { objectName, TYPES } from "../lib/contracts";
 import { resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
 import { AwaitedJob } from "./awaitedJob";
 
-export const NATS_INIT_SCRIPT = fs.readFileSync(path.join(__dirname, "..", "assets", "nats-init.sh"), "utf8");
+const NATS_INIT_SCRIPT = fs.readFileSync(path.join(__dirname, "..", "assets", "nats-init.sh"), "utf8");
 const MOUNT = "/etc/nats-init";
 /** nats-box runs as root by default; any uid works with HOME on the writable /tmp. */
 const NATS_BOX_UID = 10001;
@@ -44,7 +45,7 @@ export function streamConfig(s: Stream): Record<string, unknown> {
 }
 
 /** A durable pull consumer's ConsumerConfig, as `nats consumer add|edit --config` reads it. */
-export function consumerConfig(c: Consumer): Record<string, unknown> {
+function consumerConfig(c: Consumer): Record<string, unknown> {
     return {
         durable_name: c.name,
         ack_policy: "explicit",
@@ -78,7 +79,7 @@ export class NatsInit extends pulumi.ComponentResource {
     readonly job: AwaitedJob;
 
     constructor(name: string, args: NatsInitArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:natsInit:NatsInit", name, {}, opts);
+        super(TYPES.natsInit, name, {}, opts);
         const { config } = args;
         const n = config.natsInit;
         const files = natsInitFiles(n.streams, n.consumers);
@@ -86,7 +87,7 @@ export class NatsInit extends pulumi.ComponentResource {
 
         this.configMap = new k8s.core.v1.ConfigMap(
             `${name}-streams`,
-            { metadata: { name: "pulse-nats-init", namespace: args.namespace, labels: standardLabels({ component: "nats-init" }) }, data: files },
+            { metadata: { name: objectName("nats-init"), namespace: args.namespace, labels: standardLabels({ component: "nats-init" }) }, data: files },
             { parent: this },
         );
         this.job = new AwaitedJob(
@@ -114,6 +115,6 @@ export class NatsInit extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.registerOutputs({});
+        this.registerOutputs({ configMap: this.configMap, job: this.job });
     }
 }

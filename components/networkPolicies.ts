@@ -6,13 +6,27 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { contractOf, INGRESS_BACKENDS, ingressControllerNamespace, PulseConfig, SERVICE_NAMES, ServiceName } from "../config";
-import { backendTarget, CADDY_PORT, KEYCLOAK_HTTP_PORT } from "../lib/routes";
 import { cidrOf, strictlyInside } from "../lib/cidr";
-import { PART_OF, selectorLabels, standardLabels } from "../lib/labels";
-import { EMQX_API_PORT, EMQX_RELEASE, EMQX_WS_CONTAINER_PORT, MQTT_PORT, MQTT_TLS_PORT } from "./emqx";
-import { NATS_PORT, NATS_RELEASE } from "./nats";
-import { POSTGRESQL_RELEASE } from "./database";
-import { KEYCLOAK_JGROUPS_PORT } from "./keycloak";
+import {
+    CADDY_PORT,
+    EMQX_API_PORT,
+    EMQX_RELEASE,
+    EMQX_WS_CONTAINER_PORT,
+    KEYCLOAK_HTTP_PORT,
+    KEYCLOAK_JGROUPS_PORT,
+    MQTT_PORT,
+    MQTT_TLS_PORT,
+    NATS_PORT,
+    NATS_RELEASE,
+    objectName,
+    PART_OF,
+    POSTGRESQL_PORT,
+    POSTGRESQL_RELEASE,
+    TYPES,
+} from "../lib/contracts";
+import { backendTarget } from "../lib/routes";
+import { selectorLabels, standardLabels } from "../lib/labels";
+import { KEYCLOAK_COMPONENT } from "./keycloak";
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
@@ -50,7 +64,7 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
     const externalPort = (inCluster: boolean, release: string, port: number): k8s.types.input.networking.v1.NetworkPolicyEgressRule =>
         inCluster ? { to: [{ podSelector: releasePods(release) }], ports: tcp(port) } : { to: everywhere(["0.0.0.0/0"]), ports: tcp(port) };
 
-    const db = config.postgresql.enabled ? 5432 : config.externalDatabase.port;
+    const db = config.postgresql.enabled ? POSTGRESQL_PORT : config.externalDatabase.port;
     const mqttPort = config.emqx.enabled ? MQTT_PORT : config.emqx.externalPort;
     const natsPort = config.nats.enabled ? NATS_PORT : Number(/:(\d+)$/.exec(config.nats.externalUrl)?.[1] ?? NATS_PORT);
     const exposedCaddy = config.caddy.enabled && config.caddy.serviceType !== "ClusterIP";
@@ -61,9 +75,9 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
     const podPorts = unique([...SERVICE_NAMES.flatMap((s) => httpPortOf(s)), KEYCLOAK_HTTP_PORT, CADDY_PORT]);
 
     const rules: NetworkPolicyRule[] = [
-        { name: "pulse-default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+        { name: objectName("default-deny"), spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
         {
-            name: "pulse-allow-dns",
+            name: objectName("allow-dns"),
             spec: {
                 podSelector: {},
                 policyTypes: ["Egress"],
@@ -79,7 +93,7 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
             },
         },
         {
-            name: "pulse-allow-http-entry",
+            name: objectName("allow-http-entry"),
             spec: {
                 podSelector: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: entryPoints.map((t) => t.service) }] },
                 policyTypes: ["Ingress"],
@@ -87,7 +101,7 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
             },
         },
         {
-            name: "pulse-apps",
+            name: objectName("apps"),
             spec: {
                 podSelector: PULSE_PODS,
                 policyTypes: ["Ingress", "Egress"],
@@ -105,9 +119,9 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
         },
     ];
     if (config.keycloak.replicaCount > 1) {
-        const keycloak = { matchLabels: { "app.kubernetes.io/name": "pulse-keycloak" } };
+        const keycloak = { matchLabels: { "app.kubernetes.io/name": objectName(KEYCLOAK_COMPONENT) } };
         rules.push({
-            name: "pulse-keycloak-cluster",
+            name: objectName("keycloak-cluster"),
             spec: {
                 podSelector: keycloak,
                 policyTypes: ["Ingress", "Egress"],
@@ -118,9 +132,9 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
     }
     if (exposedCaddy) {
         rules.push({
-            name: "pulse-caddy-public",
+            name: objectName("caddy-public"),
             spec: {
-                podSelector: { matchLabels: { "app.kubernetes.io/name": "pulse-caddy" } },
+                podSelector: { matchLabels: { "app.kubernetes.io/name": objectName("caddy") } },
                 policyTypes: ["Ingress"],
                 ingress: [{ ports: tcp(CADDY_PORT) }],
             },
@@ -129,7 +143,7 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
     rules.push(...internetRules(config));
     if (config.emqx.enabled) {
         rules.push({
-            name: "pulse-allow-emqx-to-ui",
+            name: objectName("allow-emqx-to-ui"),
             spec: {
                 podSelector: { matchLabels: selectorLabels("ui") },
                 policyTypes: ["Ingress"],
@@ -139,22 +153,22 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
     }
     if (config.postgresql.enabled) {
         rules.push({
-            // Not "pulse-postgresql": the chart's own NetworkPolicy has that name (test/fixtures/charts/inventory.yaml).
-            name: "pulse-allow-postgresql",
-            formerName: "pulse-postgresql",
+            // Not the release's name: the chart's own NetworkPolicy has that name (test/fixtures/charts/inventory.yaml).
+            name: objectName("allow-postgresql"),
+            formerName: objectName("postgresql"),
             annotations: DANGLING_WAIVER,
             spec: {
                 podSelector: releasePods(POSTGRESQL_RELEASE),
                 policyTypes: ["Ingress"],
-                ingress: [{ from: [{ podSelector: PULSE_PODS }], ports: tcp(5432) }],
+                ingress: [{ from: [{ podSelector: PULSE_PODS }], ports: tcp(POSTGRESQL_PORT) }],
             },
         });
     }
     if (config.nats.enabled) {
         const own = { podSelector: releasePods(NATS_RELEASE) };
         rules.push({
-            name: "pulse-allow-nats",
-            formerName: "pulse-nats",
+            name: objectName("allow-nats"),
+            formerName: objectName("nats"),
             annotations: DANGLING_WAIVER,
             spec: {
                 podSelector: releasePods(NATS_RELEASE),
@@ -167,8 +181,8 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
     if (config.emqx.enabled) {
         const own = { podSelector: releasePods(EMQX_RELEASE) };
         rules.push({
-            name: "pulse-allow-emqx",
-            formerName: "pulse-emqx",
+            name: objectName("allow-emqx"),
+            formerName: objectName("emqx"),
             annotations: DANGLING_WAIVER,
             spec: {
                 podSelector: releasePods(EMQX_RELEASE),
@@ -193,8 +207,8 @@ export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
     return rules;
 }
 
-/** The pods of these workloads (`pulse-<component>`). */
-const workloadPods = (...components: string[]) => ({ matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: components.map((c) => `pulse-${c}`) }] });
+/** The pods of these workloads (by their `app.kubernetes.io/name`, objectName(component)). */
+const workloadPods = (...components: string[]) => ({ matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: components.map(objectName) }] });
 
 /**
  * Egress to the internet, each to the workloads that need it: HTTPS for Stripe and S3 (ui, ops-worker), webhooks
@@ -213,9 +227,9 @@ function internetRules(config: PulseConfig): NetworkPolicyRule[] {
     });
     const s3Port = config.s3.endpoint ? Number(new URL(config.s3.endpoint).port || (config.s3.endpoint.startsWith("http://") ? 80 : 443)) : 443;
     return [
-        egress("pulse-allow-https-out", ["ui", "ops-worker"], [443, s3Port]),
-        egress("pulse-allow-webhooks-out", ["route-delivery"], net.webhookPorts),
-        ...(config.smtp.host ? [egress("pulse-allow-smtp-out", ["subscription-worker", "keycloak"], [config.smtp.port])] : []),
+        egress(objectName("allow-https-out"), ["ui", "ops-worker"], [443, s3Port]),
+        egress(objectName("allow-webhooks-out"), ["route-delivery"], net.webhookPorts),
+        ...(config.smtp.host ? [egress(objectName("allow-smtp-out"), ["subscription-worker", "keycloak"], [config.smtp.port])] : []),
     ];
 }
 
@@ -228,7 +242,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
     readonly policies: k8s.networking.v1.NetworkPolicy[];
 
     constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:networkPolicies:NetworkPolicies", name, {}, opts);
+        super(TYPES.networkPolicies, name, {}, opts);
         this.policies = networkPolicyRules(args.config).map(
             (rule) =>
                 new k8s.networking.v1.NetworkPolicy(
@@ -245,6 +259,6 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                     { parent: this, ...(rule.formerName ? { aliases: [{ name: rule.formerName }] } : {}) },
                 ),
         );
-        this.registerOutputs({ count: this.policies.length });
+        this.registerOutputs({ policies: this.policies });
     }
 }

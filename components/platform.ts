@@ -5,7 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformSecrets, PulseConfig, SERVICES } from "../config";
-import { PART_OF } from "../lib/labels";
+import { PART_OF, TYPES } from "../lib/contracts";
 import { Backend, publicUrl, Route, routes, uiOrigins } from "../lib/routes";
 import { Caddy } from "./caddy";
 import { Database, keepsData } from "./database";
@@ -57,7 +57,7 @@ export class Platform extends pulumi.ComponentResource {
     readonly outputs: PlatformOutputs;
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:platform:Platform", name, {}, opts);
+        super(TYPES.platform, name, {}, opts);
         const { config, secrets } = args;
 
         this.namespace = new k8s.core.v1.Namespace(

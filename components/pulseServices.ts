@@ -6,6 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { APP_SECRET_KEYS, componentOf, contractOf, PulseConfig, SecretKey, SERVICE_NAMES, ServiceContract, ServiceName } from "../config";
+import { objectName, TYPES } from "../lib/contracts";
 import { resolveImage } from "../lib/images";
 import { NO_PROBES_WAIVER } from "../lib/labels";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
@@ -19,7 +20,7 @@ const RUNS_ONCE = "runs once at most (config/services.ts): a rolling update woul
  * The linters' documented waivers of a service: without an HTTP server, its probes; when it runs once at most, its
  * replica count and (when recreated) its update strategy. kube-score's per-object waiver is one list of test ids.
  */
-export function serviceWaivers(contract: ServiceContract): Record<string, string> {
+function serviceWaivers(contract: ServiceContract): Record<string, string> {
     const kubeScore: string[] = [];
     const waivers: Record<string, string> = {};
     if (!contract.http) {
@@ -36,8 +37,8 @@ export function serviceWaivers(contract: ServiceContract): Record<string, string
     return { ...waivers, ...(kubeScore.length > 0 ? { "kube-score/ignore": kubeScore.sort().join(",") } : {}) };
 }
 
-/** Object (and Service) name of a service: `pulse-<component>`. */
-export const objectNameOf = (service: ServiceName) => `pulse-${componentOf(service)}`;
+/** Object (and Service) name of a service: objectName of its component. */
+export const objectNameOf = (service: ServiceName) => objectName(componentOf(service));
 
 /** http://pulse-<component>:<port>/<liveness path> for a service with a Service and a health endpoint. */
 export function healthUrl(service: ServiceName): string {
@@ -83,7 +84,7 @@ export class PulseServices extends pulumi.ComponentResource {
     readonly workloads: Record<ServiceName, Workload>;
 
     constructor(name: string, args: PulseServicesArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:pulseServices:PulseServices", name, {}, opts);
+        super(TYPES.pulseServices, name, {}, opts);
         const { config } = args;
         const ctx: ServiceEnvContext = {
             ...args.env,
@@ -133,6 +134,6 @@ export class PulseServices extends pulumi.ComponentResource {
             );
         }
         this.workloads = workloads as Record<ServiceName, Workload>;
-        this.registerOutputs({ appSecret: config.secrets.app });
+        this.registerOutputs({ workloads: this.workloads });
     }
 }

@@ -6,13 +6,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig, SECRET_ENV, SecretEnvSource, ServiceName, SERVICES } from "../config";
+import { KEYCLOAK_REALM, UI_CLIENT_ID } from "../lib/contracts";
 import { DatabaseConnection } from "./database";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
-/** The realm the services authenticate against, and the audience of their tokens (the realm's public client). */
-export const KEYCLOAK_REALM = "pulse";
-export const UI_CLIENT_ID = "pulse-ui";
 /** Where ops-worker writes the device CRL it regenerates (its writable /tmp). */
 export const CRL_OUTPUT_PATH = "/tmp/device-crl.pem";
 /** Where the device CA's Secret is mounted in the services that read it (DEVICE_CA_* variables). */

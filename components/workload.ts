@@ -1,20 +1,18 @@
 /**
  * One generic workload: ServiceAccount + Deployment (+ Service, + HorizontalPodAutoscaler, + PodDisruptionBudget),
  * driven by a typed spec. Every Pulse service, Keycloak and Caddy is one of these; the production bar's defaults live
- * here once: restricted security context, read-only root with writable emptyDirs, no service-account token, resources,
- * zero-downtime rolling updates, and spreading when there is more than one replica.
+ * here once: zero-downtime rolling updates and spreading when there is more than one replica. The pod itself
+ * (restricted security context, read-only root with writable emptyDirs, no service-account token, resources) is
+ * lib/pod's, shared with the Jobs (components/awaitedJob.ts).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { podStorage, PodArgs } from "../lib/pod";
+import { PodArgs, podServiceAccount, podSpec } from "../lib/pod";
 import { awaitAnnotations } from "../lib/awaits";
+import { objectName as objectNameOf, TYPES } from "../lib/contracts";
 import { annotationsOrNone, EXPOSURE_ANNOTATION, selectorLabels, standardLabels } from "../lib/labels";
-import { resourceRequirements } from "../lib/resources";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
 type Probe = k8s.types.input.core.v1.Probe;
-type EnvFromSource = k8s.types.input.core.v1.EnvFromSource;
-type Container = k8s.types.input.core.v1.Container;
 
 export interface AutoscalingSpec {
     readonly minReplicas: number;
@@ -27,8 +25,6 @@ export interface WorkloadArgs extends PodArgs {
     readonly replicas: number;
     /** When set, an HPA owns the replica count and the Deployment sets none. */
     readonly autoscaling?: AutoscalingSpec;
-    readonly args?: readonly string[];
-    readonly envFrom?: readonly EnvFromSource[];
     /** Named container ports (none for a worker without a server). */
     readonly ports: Readonly<Record<string, number>>;
     /** RollingUpdate (default: maxUnavailable 0, maxSurge 1) or Recreate (never two pods at once). */
@@ -38,19 +34,10 @@ export interface WorkloadArgs extends PodArgs {
     /** Service type when not ClusterIP, and the config key that asks for it (recorded on the Service). */
     readonly exposure?: { readonly type: "LoadBalancer" | "NodePort"; readonly configuredBy: string };
     readonly probes: { readonly liveness?: Probe; readonly readiness?: Probe; readonly startup?: Probe };
-    /** Writable emptyDirs: volume name -> mount path. `/tmp` is always there. */
-    readonly scratch?: Readonly<Record<string, string>>;
     /** Pod template annotations, e.g. content checksums that roll the pods on config change. */
     readonly podAnnotations?: Readonly<Record<string, string>>;
     /** Object annotations (e.g. linter waivers with their reason). */
     readonly annotations?: Readonly<Record<string, string>>;
-    /** Defaults to runAsUser. */
-    readonly runAsGroup?: number;
-    /** Default true; false only with a documented reason in `annotations`. */
-    readonly readOnlyRootFilesystem?: boolean;
-    /** Capabilities added back after dropping ALL (restricted allows only NET_BIND_SERVICE). */
-    readonly addCapabilities?: readonly "NET_BIND_SERVICE"[];
-    readonly initContainers?: readonly Container[];
     /** What must finish before the Deployment is created or rolled (e.g. the migrator Job). */
     readonly rolloutAfter?: readonly pulumi.Resource[];
     /** `global.awaitReadiness`: false skips Pulumi's wait for the Deployment and Service to be ready. */
@@ -106,8 +93,8 @@ export class Workload extends pulumi.ComponentResource {
     readonly disruptionBudget?: k8s.policy.v1.PodDisruptionBudget;
 
     constructor(name: string, args: WorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pulse:workload:Workload", name, {}, opts);
-        const objectName = `pulse-${args.component}`;
+        super(TYPES.workload, name, {}, opts);
+        const objectName = objectNameOf(args.component);
         this.name = objectName;
         const labels = standardLabels({ component: args.component, version: args.image.tag });
         const selector = selectorLabels(args.component);
@@ -121,40 +108,7 @@ export class Workload extends pulumi.ComponentResource {
         const awaits = awaitAnnotations(args.awaitReadiness);
         const rollout = rolloutTimeouts(args);
 
-        this.serviceAccount = new k8s.core.v1.ServiceAccount(
-            `${name}-sa`,
-            { metadata: metadata(), automountServiceAccountToken: false },
-            { parent: this },
-        );
-
-        const uid = args.runAsUser;
-        const gid = args.runAsGroup ?? uid;
-        const storage = podStorage(args.scratch, args.configMounts);
-        const containerSecurity = restrictedContainerSecurityContext({
-            uid,
-            gid,
-            readOnlyRootFilesystem: args.readOnlyRootFilesystem ?? true,
-            addCapabilities: args.addCapabilities,
-        });
-
-        const container: Container = {
-            name: args.component,
-            image: args.image.ref,
-            imagePullPolicy: args.image.pullPolicy,
-            ...(args.command ? { command: [...args.command] } : {}),
-            ...(args.args ? { args: [...args.args] } : {}),
-            ...(args.envFrom?.length ? { envFrom: [...args.envFrom] } : {}),
-            ...(args.env?.length ? { env: [...args.env] } : {}),
-            ...(Object.keys(args.ports).length > 0
-                ? { ports: Object.entries(args.ports).map(([portName, containerPort]) => ({ name: portName, containerPort, protocol: "TCP" })) }
-                : {}),
-            resources: resourceRequirements(args.resources),
-            ...(args.probes.startup ? { startupProbe: args.probes.startup } : {}),
-            ...(args.probes.readiness ? { readinessProbe: args.probes.readiness } : {}),
-            ...(args.probes.liveness ? { livenessProbe: args.probes.liveness } : {}),
-            securityContext: containerSecurity,
-            volumeMounts: storage.volumeMounts,
-        };
+        this.serviceAccount = podServiceAccount(name, metadata(), this);
 
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
@@ -172,18 +126,11 @@ export class Workload extends pulumi.ComponentResource {
                             labels,
                             ...(args.podAnnotations ? { annotations: { ...args.podAnnotations } } : {}),
                         },
-                        spec: {
-                            serviceAccountName: this.serviceAccount.metadata.name,
-                            automountServiceAccountToken: false,
-                            ...(args.imagePullSecrets.length > 0
-                                ? { imagePullSecrets: args.imagePullSecrets.map((s) => ({ name: s })) }
-                                : {}),
-                            securityContext: restrictedPodSecurityContext(uid, gid),
-                            ...(highlyAvailable ? { affinity: antiAffinity(selector), topologySpreadConstraints: zoneSpread(selector) } : {}),
-                            ...(args.initContainers?.length ? { initContainers: [...args.initContainers] } : {}),
-                            containers: [container],
-                            volumes: storage.volumes,
-                        },
+                        spec: podSpec(
+                            args,
+                            this.serviceAccount.metadata.name,
+                            highlyAvailable ? { affinity: antiAffinity(selector), topologySpreadConstraints: zoneSpread(selector) } : {},
+                        ),
                     },
                 },
             },
@@ -254,7 +201,14 @@ export class Workload extends pulumi.ComponentResource {
             );
         }
 
-        this.registerOutputs({ name: objectName });
+        this.registerOutputs({
+            name: this.name,
+            serviceAccount: this.serviceAccount,
+            deployment: this.deployment,
+            service: this.service,
+            autoscaler: this.autoscaler,
+            disruptionBudget: this.disruptionBudget,
+        });
     }
 }
 

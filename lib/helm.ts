@@ -4,13 +4,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
 
 /** Revisions Helm keeps per release (the Helm CLI's default; the provider's default is unlimited). */
-export const MAX_HISTORY = 10;
+const MAX_HISTORY = 10;
 
 /** Where a chart comes from (repository or local path), its exact version and Helm timeout, as config declares them. */
 export type ChartSource = PulseConfig["nats"]["chart"];
 
 export interface ChartReleaseArgs {
-    /** Helm release name: fixed, so Service DNS names are stable (`pulse-nats`, not `pulse-nats-1a2b3c4d`). */
+    /** Helm release name: fixed, so Service DNS names are stable (lib/contracts' NATS_RELEASE, not a random suffix). */
     readonly releaseName: string;
     /** Chart name in its repository, e.g. "nats". */
     readonly chartName: string;

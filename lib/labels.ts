@@ -1,5 +1,5 @@
 /** The `app.kubernetes.io/*` labels every Pulse object carries, and the selector subset that never changes. */
-export const PART_OF = "pulse";
+import { objectName, PART_OF } from "./contracts";
 
 /** Marks a Service exposed outside the cluster on purpose, with the config key that asked for it (policy pack). */
 export const EXPOSURE_ANNOTATION = "pulse.opsconductor.io/exposed";
@@ -20,7 +20,7 @@ export { componentOf } from "../config/services";
 /** Selector labels: immutable for the life of a Deployment, so they never include the version. */
 export function selectorLabels(component: string): Record<string, string> {
     return {
-        "app.kubernetes.io/name": `${PART_OF}-${component}`,
+        "app.kubernetes.io/name": objectName(component),
         "app.kubernetes.io/instance": PART_OF,
     };
 }

@@ -1,22 +1,47 @@
-/** Pod storage every Pulse pod shares: a writable /tmp, extra scratch emptyDirs, and ConfigMaps or Secrets mounted read-only. */
+/**
+ * The one pod every Pulse workload and Job runs: its token-less ServiceAccount, one container under Pod Security
+ * "restricted", image pull secrets, a writable /tmp plus scratch emptyDirs, and ConfigMaps or Secrets mounted read-only.
+ * components/workload.ts and components/awaitedJob.ts wrap it in a Deployment or a Job.
+ */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ResourcesConfig } from "../config";
 import { ResolvedImage } from "./images";
+import { resourceRequirements } from "./resources";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security";
+
+type Probe = k8s.types.input.core.v1.Probe;
+type EnvFromSource = k8s.types.input.core.v1.EnvFromSource;
+type Container = k8s.types.input.core.v1.Container;
+type PodSpec = k8s.types.input.core.v1.PodSpec;
 
 /** What every Pulse pod (Deployment or Job) is made of: one container, its identity and its storage. */
 export interface PodArgs {
     readonly namespace: pulumi.Input<string>;
-    /** Stable key: objects are named `pulse-<component>` (a Job: `pulse-<component>-<suffix>`). */
+    /** Stable key: objects are named objectName(component) (lib/contracts; a Job adds a suffix). */
     readonly component: string;
     readonly image: ResolvedImage;
     readonly imagePullSecrets: readonly string[];
     readonly resources: ResourcesConfig;
     readonly command?: readonly string[];
+    readonly args?: readonly string[];
+    readonly envFrom?: readonly EnvFromSource[];
     readonly env?: readonly k8s.types.input.core.v1.EnvVar[];
+    /** Named container ports (none for a worker without a server). */
+    readonly ports?: Readonly<Record<string, number>>;
+    readonly probes?: { readonly liveness?: Probe; readonly readiness?: Probe; readonly startup?: Probe };
     readonly configMounts?: Readonly<Record<string, ConfigMount>>;
+    /** Writable emptyDirs: volume name -> mount path. `/tmp` is always there. */
+    readonly scratch?: Readonly<Record<string, string>>;
     /** Non-root identity. */
     readonly runAsUser: number;
+    /** Defaults to runAsUser. */
+    readonly runAsGroup?: number;
+    /** Default true; false only with a documented reason in the object's annotations. */
+    readonly readOnlyRootFilesystem?: boolean;
+    /** Capabilities added back after dropping ALL (restricted allows only NET_BIND_SERVICE). */
+    readonly addCapabilities?: readonly "NET_BIND_SERVICE"[];
+    readonly initContainers?: readonly Container[];
 }
 
 /** A ConfigMap, or a Secret, mounted read-only as a directory. */
@@ -28,7 +53,7 @@ export type ConfigMount =
  * Volumes and the matching container mounts. `scratch` maps volume name -> mount path (emptyDirs, so the root file
  * system can stay read-only); `/tmp` is always there.
  */
-export function podStorage(scratch: Readonly<Record<string, string>> = {}, configMounts: Readonly<Record<string, ConfigMount>> = {}) {
+function podStorage(scratch: Readonly<Record<string, string>> = {}, configMounts: Readonly<Record<string, ConfigMount>> = {}) {
     const emptyDirs = { tmp: "/tmp", ...scratch };
     return {
         volumes: [
@@ -41,5 +66,65 @@ export function podStorage(scratch: Readonly<Record<string, string>> = {}, confi
             ...Object.entries(emptyDirs).map(([name, mountPath]) => ({ name, mountPath })),
             ...Object.entries(configMounts).map(([name, m]) => ({ name, mountPath: m.mountPath, readOnly: true })),
         ],
+    };
+}
+
+/** The pod's own ServiceAccount (`<name>-sa`, object name `objectName`), its token never mounted. */
+export function podServiceAccount(
+    name: string,
+    metadata: k8s.types.input.meta.v1.ObjectMeta,
+    parent: pulumi.Resource,
+): k8s.core.v1.ServiceAccount {
+    return new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata, automountServiceAccountToken: false }, { parent });
+}
+
+/** Pod spec fields only some wrappers set (a Job's restart policy, a Deployment's spreading). */
+export interface PodSpecExtras {
+    readonly restartPolicy?: "Never" | "OnFailure";
+    readonly affinity?: PodSpec["affinity"];
+    readonly topologySpreadConstraints?: PodSpec["topologySpreadConstraints"];
+}
+
+/** The pod spec: the component's one container, its ServiceAccount without a token, restricted security, its storage. */
+export function podSpec(args: PodArgs, serviceAccountName: pulumi.Input<string>, extras: PodSpecExtras = {}) {
+    const uid = args.runAsUser;
+    const gid = args.runAsGroup ?? uid;
+    const storage = podStorage(args.scratch, args.configMounts);
+    const ports = args.ports ?? {};
+    const probes = args.probes ?? {};
+    const container: Container = {
+        name: args.component,
+        image: args.image.ref,
+        imagePullPolicy: args.image.pullPolicy,
+        ...(args.command ? { command: [...args.command] } : {}),
+        ...(args.args ? { args: [...args.args] } : {}),
+        ...(args.envFrom?.length ? { envFrom: [...args.envFrom] } : {}),
+        ...(args.env?.length ? { env: [...args.env] } : {}),
+        ...(Object.keys(ports).length > 0
+            ? { ports: Object.entries(ports).map(([portName, containerPort]) => ({ name: portName, containerPort, protocol: "TCP" })) }
+            : {}),
+        resources: resourceRequirements(args.resources),
+        ...(probes.startup ? { startupProbe: probes.startup } : {}),
+        ...(probes.readiness ? { readinessProbe: probes.readiness } : {}),
+        ...(probes.liveness ? { livenessProbe: probes.liveness } : {}),
+        securityContext: restrictedContainerSecurityContext({
+            uid,
+            gid,
+            readOnlyRootFilesystem: args.readOnlyRootFilesystem ?? true,
+            addCapabilities: args.addCapabilities,
+        }),
+        volumeMounts: storage.volumeMounts,
+    };
+    return {
+        ...(extras.restartPolicy ? { restartPolicy: extras.restartPolicy } : {}),
+        serviceAccountName,
+        automountServiceAccountToken: false,
+        ...(args.imagePullSecrets.length > 0 ? { imagePullSecrets: args.imagePullSecrets.map((s) => ({ name: s })) } : {}),
+        securityContext: restrictedPodSecurityContext(uid, gid),
+        ...(extras.affinity ? { affinity: extras.affinity } : {}),
+        ...(extras.topologySpreadConstraints ? { topologySpreadConstraints: extras.topologySpreadConstraints } : {}),
+        ...(args.initContainers?.length ? { initContainers: [...args.initContainers] } : {}),
+        containers: [container],
+        volumes: storage.volumes,
     };
 }

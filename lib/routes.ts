@@ -3,24 +3,22 @@
  * Ingress, the Caddyfile, Keycloak's hostname and the stack outputs.
  */
 import { INGRESS_BACKENDS, PulseConfig, SERVICES } from "../config";
+import { CADDY_PORT, KEYCLOAK_HTTP_PORT, objectName } from "./contracts";
 import { componentOf } from "./labels";
 
 export type Backend = (typeof INGRESS_BACKENDS)[number];
 
-/** Keycloak's and Caddy's HTTP ports; Pulse's services' come from their contracts (config/services.ts). */
-export const KEYCLOAK_HTTP_PORT = 8080;
-export const CADDY_PORT = 8080;
-
 export interface BackendTarget {
-    /** Service (and workload) name, `pulse-<component>`. */
+    /** Service (and workload) name, objectName(component). */
     readonly service: string;
     readonly port: number;
 }
 
 /** The in-cluster Service behind a backend, with the port it really listens on. */
 export function backendTarget(backend: Backend): BackendTarget {
+    // Keycloak's and Caddy's ports are lib/contracts'; Pulse's services' come from their contracts (config/services.ts).
     const port = backend === "keycloak" ? KEYCLOAK_HTTP_PORT : backend === "caddy" ? CADDY_PORT : SERVICES[backend].http.port;
-    return { service: `pulse-${componentOf(backend)}`, port };
+    return { service: objectName(componentOf(backend)), port };
 }
 
 export interface Route {
@@ -38,7 +36,7 @@ function hostMatches(pattern: string, host: string): boolean {
 }
 
 /** Keycloak's public paths: at the root, the ones Pulse's SPA calls (its URL is the page's origin); else its relative path. */
-export function keycloakPaths(config: PulseConfig): string[] {
+function keycloakPaths(config: PulseConfig): string[] {
     const relative = config.keycloak.httpRelativePath;
     return relative === "/" ? ["/realms", "/resources", "/admin", "/js"] : [relative];
 }
@@ -46,7 +44,7 @@ export function keycloakPaths(config: PulseConfig): string[] {
 type PathRule = NonNullable<PulseConfig["ingress"]["hosts"][number]["paths"]>[number];
 
 /** Pulse's own routes (its compose file's Caddy): Keycloak's paths, then ui for everything else. */
-export function pulsePaths(config: PulseConfig): PathRule[] {
+function pulsePaths(config: PulseConfig): PathRule[] {
     return [
         ...keycloakPaths(config).map((path) => ({ path, pathType: "Prefix" as const, service: "keycloak" as const })),
         { path: "/", pathType: "Prefix" as const, service: "ui" as const },

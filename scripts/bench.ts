@@ -18,9 +18,9 @@ require("@pulumi/random");
 const sdkLoadMs = performance.now() - t0;
 
 const t1 = performance.now();
-const mocks: typeof import("../lib/mocks") = require("../lib/mocks");
-const render: typeof import("../lib/render") = require("../lib/render");
-const stackfile: typeof import("../lib/stackfile") = require("../lib/stackfile");
+const mocks: typeof import("../tools/mocks") = require("../tools/mocks");
+const render: typeof import("../tools/render") = require("../tools/render");
+const stackfile: typeof import("../tools/stackfile") = require("../tools/stackfile");
 const programLoadMs = performance.now() - t1;
 
 const median = (xs: number[]) => {

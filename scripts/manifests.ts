@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseStackArgs, renderStackFile, runMain } from "../tools/cli";
-import { renderFiles, renderStream } from "../lib/render";
+import { renderFiles, renderStream } from "../tools/render";
 
 const USAGE = "usage: npm run manifests -- <stack> | --config <Pulumi.<stack>.yaml> [--out <dir>] [--placeholder-secrets]";
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { kubernetesManifests } from "../lib/render";
+import { kubernetesManifests } from "../tools/render";
 import { collisions, readInventory } from "./chart-inventory";
 import { build, stackConfig, CI_STACK_FILE } from "./helpers";
 

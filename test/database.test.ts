@@ -1,8 +1,9 @@
 import { resourceRequirements } from "../lib/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { DB_SETUP_SQL, databaseUrl, POSTGRESQL_RELEASE } from "../components/database";
-import { isSecretValue, RecordedResource } from "../lib/mocks";
+import { DB_SETUP_SQL, databaseUrl } from "../components/database";
+import { POSTGRESQL_RELEASE } from "../lib/contracts";
+import { isSecretValue, RecordedResource } from "../tools/mocks";
 import { build, config, inputs, ofType, one, releases } from "./helpers";
 
 const SECRET = "kubernetes:core/v1:Secret";

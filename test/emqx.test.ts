@@ -1,9 +1,10 @@
 import { resourceRequirements } from "../lib/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { DASHBOARD_PASSWORD_KEY, DASHBOARD_USERNAME_KEY, EMQX_RELEASE } from "../components/emqx";
+import { DASHBOARD_PASSWORD_KEY, DASHBOARD_USERNAME_KEY } from "../components/emqx";
+import { EMQX_RELEASE } from "../lib/contracts";
 import { EXPOSURE_ANNOTATION } from "../lib/labels";
-import { isSecretValue, RecordedResource } from "../lib/mocks";
+import { isSecretValue, RecordedResource } from "../tools/mocks";
 import { build, config, inputs, ofType, one, releases } from "./helpers";
 
 const SECRET = "kubernetes:core/v1:Secret";

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { objectNameOf } from "../components/pulseServices";
 import { SERVICE_NAMES } from "../config";
-import { deployGraph, DeployGraph, transitiveWaits } from "../lib/graph";
+import { deployGraph, DeployGraph, transitiveWaits } from "../tools/graph";
 import { build, config, stackConfig, CI_STACK_FILE } from "./helpers";
 
 const pulseDeployments = SERVICE_NAMES.map((s) => `Deployment/${objectNameOf(s)}`);

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { releaseChart } from "../lib/helm";
-import { isSecretValue } from "../lib/mocks";
+import { isSecretValue } from "../tools/mocks";
 import { build, config, inputs, releases } from "./helpers";
 
 describe("chart sources (lib/helm)", () => {

@@ -2,10 +2,10 @@
 import * as path from "path";
 import { createPlatform, Platform } from "../components/platform";
 import { parseConfig, parseStackConfig, PlatformSecrets, PulseConfig, PulseConfigInput } from "../config";
-import { HELM_RELEASE_TYPE } from "../lib/graph";
-import { record, RecordedResource, setStackConfig, unwrapSecrets } from "../lib/mocks";
-import { Render, renderProgram } from "../lib/render";
-import { readStackFile, stackFilePath, withPlaceholderSecrets } from "../lib/stackfile";
+import { HELM_RELEASE_TYPE } from "../tools/graph";
+import { record, RecordedResource, setStackConfig, unwrapSecrets } from "../tools/mocks";
+import { Render, renderProgram } from "../tools/render";
+import { readStackFile, stackFilePath, withPlaceholderSecrets } from "../tools/stackfile";
 
 export const CI_STACK_FILE = path.join(__dirname, "fixtures", "Pulumi.ci.yaml");
 

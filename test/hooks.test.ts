@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { jobName } from "../components/awaitedJob";
 import { migratorTrigger } from "../components/migrator";
 import { natsInitFiles, streamConfig } from "../components/natsInit";
-import { RecordedResource } from "../lib/mocks";
+import { RecordedResource } from "../tools/mocks";
 import { build, config, inputs, ofType, releases } from "./helpers";
 
 const JOB = "kubernetes:batch/v1:Job";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { kubernetesManifests } from "../lib/render";
+import { kubernetesManifests } from "../tools/render";
 import { CI_STACK_FILE, renderStack } from "./helpers";
 
 interface Model {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { isSecretValue, RecordedResource } from "../lib/mocks";
+import { isSecretValue, RecordedResource } from "../tools/mocks";
 import { build, config, inputs, one, ofType } from "./helpers";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";

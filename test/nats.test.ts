@@ -1,7 +1,7 @@
 import { resourceRequirements } from "../lib/resources";
 import { expect } from "chai";
-import { NATS_RELEASE } from "../components/nats";
-import { RecordedResource, resolve } from "../lib/mocks";
+import { NATS_RELEASE } from "../lib/contracts";
+import { RecordedResource, resolve } from "../tools/mocks";
 import { build, config, inputs, releases } from "./helpers";
 
 const natsRelease = (rs: RecordedResource[]) => releases(rs, NATS_RELEASE);

@@ -4,8 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { createPlatform, POD_SECURITY_VERSION } from "../components/platform";
 import { loadConfig } from "../config";
-import { record, RecordedResource, resolve, setStackConfig } from "../lib/mocks";
-import { PROJECT_DIR } from "../lib/stackfile";
+import { record, RecordedResource, resolve, setStackConfig } from "../tools/mocks";
+import { PROJECT_DIR } from "../tools/stackfile";
 import { build, config, inputs, ofType, one, stackConfig } from "./helpers";
 
 const NAMESPACE = "kubernetes:core/v1:Namespace";

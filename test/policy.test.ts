@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as rules from "../policy/rules";
 import { ConfigError, parseConfig } from "../config";
-import { RecordedResource } from "../lib/mocks";
+import { RecordedResource } from "../tools/mocks";
 import { checkResources, violations } from "../tools/policy";
 import { build, config, stackConfig, CI_STACK_FILE } from "./helpers";
 

@@ -4,10 +4,10 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { expect } from "chai";
-import { RecordedResource } from "../lib/mocks";
+import { RecordedResource } from "../tools/mocks";
 import { ConfigError, parseStackConfig } from "../config";
-import { manifestOf, REDACTED, renderFiles, renderStream } from "../lib/render";
-import { PROJECT_DIR, readStackFile, SECRET_PLACEHOLDER } from "../lib/stackfile";
+import { manifestOf, REDACTED, renderFiles, renderStream } from "../tools/render";
+import { PROJECT_DIR, readStackFile, SECRET_PLACEHOLDER } from "../tools/stackfile";
 import { CI_STACK_FILE, renderStack } from "./helpers";
 
 const run = promisify(execFile);

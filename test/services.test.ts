@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { objectNameOf } from "../components/pulseServices";
 import { APP_SECRET_KEYS, SECRET_ENV, SERVICE_NAMES, ServiceName } from "../config";
-import { isSecretValue, RecordedResource } from "../lib/mocks";
+import { isSecretValue, RecordedResource } from "../tools/mocks";
 import { resourceRequirements } from "../lib/resources";
 import { build, config, inputs, ofType } from "./helpers";
 

@@ -1,4 +1,4 @@
 // The one mocks setup for every spec file (Mocha loads all specs before running any).
-import { installMocks } from "../lib/mocks";
+import { installMocks } from "../tools/mocks";
 
 installMocks("test");

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
 import { ConfigError, contractOf, parseConfig, parseQuantity, parseStackConfig, PRODUCTION_SECRETS, PulseConfig, pulseConfigSchema, SERVICE_NAMES } from "../config";
-import { projectConfigDeclarations, PROJECT_DIR, readStackFile, withPlaceholderSecrets } from "../lib/stackfile";
+import { projectConfigDeclarations, PROJECT_DIR, readStackFile, withPlaceholderSecrets } from "../tools/stackfile";
 import { CI_STACK_FILE, stackConfig } from "./helpers";
 
 const stackFiles = fs.readdirSync(PROJECT_DIR).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f));

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
-import { installedVersion, PROJECT_DIR } from "../lib/stackfile";
+import { installedVersion, PROJECT_DIR } from "../tools/stackfile";
 
 const read = (...p: string[]) => fs.readFileSync(path.join(PROJECT_DIR, ...p), "utf8");
 /** `NAME=value` from scripts/toolchain.sh. */

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { expect } from "chai";
-import { PROJECT_DIR } from "../lib/stackfile";
+import { PROJECT_DIR } from "../tools/stackfile";
 
 const WORKFLOWS = path.join(PROJECT_DIR, ".github", "workflows");
 const ACTIONS = path.join(PROJECT_DIR, ".github", "actions");

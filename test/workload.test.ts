@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { DEFAULT_ROLLOUT_SECONDS, httpProbe, IMAGE_PULL_SECONDS, podStartBudgetSeconds, rolloutTimeouts, Workload, WorkloadArgs } from "../components/workload";
-import { record } from "../lib/mocks";
+import { record } from "../tools/mocks";
 import { config, inputs, one, ofType } from "./helpers";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";

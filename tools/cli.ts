@@ -7,9 +7,9 @@ import * as path from "path";
 import { parseArgs, ParseArgsConfig } from "util";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../config";
-import { installMocks, setStackConfig } from "../lib/mocks";
-import { Render, renderProgram } from "../lib/render";
-import { readStackFile, stackFilePath, stackNameOf, withPlaceholderSecrets } from "../lib/stackfile";
+import { installMocks, setStackConfig } from "./mocks";
+import { Render, renderProgram } from "./render";
+import { readStackFile, stackFilePath, stackNameOf, withPlaceholderSecrets } from "./stackfile";
 
 /** Prints the message and exits 2 (bad input or usage). */
 export function fail(message: string): never {

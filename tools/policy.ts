@@ -4,7 +4,7 @@
  */
 import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { pulsePolicies } from "../policy/rules";
-import { RecordedResource, unwrapSecrets } from "../lib/mocks";
+import { RecordedResource, unwrapSecrets } from "./mocks";
 
 class NotApplicable extends Error {}
 

@@ -22,7 +22,7 @@ import * as YAML from "yaml";
 import { objectNameOf } from "../../components/pulseServices";
 import { contractOf, parseStackConfig, SERVICE_NAMES } from "../../config";
 import { routes } from "../../lib/routes";
-import { PROJECT_DIR, readStackFile } from "../../lib/stackfile";
+import { PROJECT_DIR, readStackFile } from "../../tools/stackfile";
 import { collisions, objectsOf, readInventory } from "../chart-inventory";
 import { portWiringProblems, selects } from "../port-wiring";
 import { createKwokCluster, FAILING_TAG_SUFFIX, INGRESS_CLASS, KwokCluster, SLOW_TAG_SUFFIX } from "./kwok";

@@ -14,7 +14,7 @@ import * as YAML from "yaml";
 import { EngineEvent, LocalWorkspace, PulumiCommand, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { createPlatform } from "../../components/platform";
 import { CHART_SECTIONS, loadConfig } from "../../config";
-import { installedVersion, PROJECT_DIR } from "../../lib/stackfile";
+import { installedVersion, PROJECT_DIR } from "../../tools/stackfile";
 
 export interface PulumiEnv {
     /** Directory holding `pulumi` and the plugin binaries (scripts/toolchain.sh); unset: the installed CLI and plugins. */

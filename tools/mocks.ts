@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-export const PROJECT = "pulse";
+const PROJECT = "pulse";
 
 export interface RecordedResource {
     readonly type: string;

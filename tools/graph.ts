@@ -7,7 +7,7 @@ import { RecordedResource, unwrapSecrets } from "./mocks";
 export const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 
 /** `Kind/name` of a resource: the Kubernetes kind and object name, or the Pulumi type's last part and name. */
-export function labelOf(r: RecordedResource): string {
+function labelOf(r: RecordedResource): string {
     const inputs = unwrapSecrets(r.inputs) as { kind?: string; name?: string; metadata?: { name?: string } };
     if (r.type === HELM_RELEASE_TYPE) return `HelmRelease/${inputs.name ?? r.name}`;
     if (inputs.kind) return `${inputs.kind}/${inputs.metadata?.name ?? r.name}`;

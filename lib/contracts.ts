@@ -1,0 +1,75 @@
+/**
+ * The facts more than one component relies on, each stated once: how Pulse's objects are named, the Helm releases'
+ * names (their Services' DNS names), the ports the in-cluster dependencies and Keycloak listen on, and the Keycloak
+ * realm and clients the services and the realm file share. Pulse's own services' ports live in their contracts
+ * (config/services.ts).
+ */
+
+/** `app.kubernetes.io/part-of` and `instance` of every Pulse object, and the prefix of its name. */
+export const PART_OF = "pulse";
+
+/**
+ * The name of a component's objects (Deployment, Service, ServiceAccount, ConfigMap, ...) and its pods'
+ * `app.kubernetes.io/name` label: `pulse-<component>`. A Job adds a suffix (components/awaitedJob.ts).
+ */
+export function objectName(component: string): string {
+    return `${PART_OF}-${component}`;
+}
+
+/** Helm release names: fixed, so the releases' Service DNS names are stable; the charts' pods carry them as `instance`. */
+export const POSTGRESQL_RELEASE = objectName("postgresql");
+export const NATS_RELEASE = objectName("nats");
+export const EMQX_RELEASE = objectName("emqx");
+
+/** PostgreSQL (the chart's Service and pods). */
+export const POSTGRESQL_PORT = 5432;
+/** NATS client port (the chart's Service and pods). */
+export const NATS_PORT = 4222;
+
+/** EMQX's internal listener: the Pulse services, authenticated. */
+export const MQTT_PORT = 1883;
+/** EMQX's devices' listener: mutual TLS (the chart's `mqttssl` container port, same number). */
+export const MQTT_TLS_PORT = 8883;
+/** WebSocket port devices reach on `pulse-emqx-devices` (our Service), to the chart's `ws` container port. */
+export const MQTT_WS_PORT = 9001;
+/** The chart's `ws` container port (EMQX's default WebSocket listener). */
+export const EMQX_WS_CONTAINER_PORT = 8083;
+/** EMQX's dashboard and REST API. */
+export const EMQX_API_PORT = 18083;
+
+/** Keycloak's HTTP port (plain HTTP behind the TLS-terminating ingress). */
+export const KEYCLOAK_HTTP_PORT = 8080;
+/** Keycloak's management port (health, metrics): never routed. */
+export const KEYCLOAK_MANAGEMENT_PORT = 9000;
+/** JGroups transport between Keycloak replicas (Infinispan cluster). */
+export const KEYCLOAK_JGROUPS_PORT = 7800;
+/** Caddy's HTTP port. */
+export const CADDY_PORT = 8080;
+
+/** The Keycloak realm Pulse uses, imported from config and named in every service's JWT settings. */
+export const KEYCLOAK_REALM = "pulse";
+/** The public SPA client (and the services' JWT audience): a Keycloak client ID, not an object name. */
+export const UI_CLIENT_ID = "pulse-ui";
+/** The confidential client the API uses (Pulse's realm file): a Keycloak client ID, not an object name. */
+export const API_CLIENT_ID = "pulse-api";
+
+/**
+ * The type token of every ComponentResource, verbatim: each is part of the URN of everything the component holds in
+ * every existing stack, so a file move or a class rename must never change one (that would need `aliases`).
+ * test/urns.test.ts snapshots the URNs they produce.
+ */
+export const TYPES = {
+    platform: "pulse:platform:Platform",
+    workload: "pulse:workload:Workload",
+    awaitedJob: "pulse:awaitedJob:AwaitedJob",
+    caddy: "pulse:caddy:Caddy",
+    database: "pulse:database:Database",
+    emqx: "pulse:emqx:Emqx",
+    ingress: "pulse:ingress:Ingress",
+    keycloak: "pulse:keycloak:Keycloak",
+    migrator: "pulse:migrator:Migrator",
+    nats: "pulse:nats:Nats",
+    natsInit: "pulse:natsInit:NatsInit",
+    networkPolicies: "pulse:networkPolicies:NetworkPolicies",
+    pulseServices: "pulse:pulseServices:PulseServices",
+} as const;

@@ -1,0 +1,135 @@
+/**
+ * Reads stack config the way the Pulumi CLI hands it to the program, without the CLI: project-level defaults from
+ * Pulumi.yaml, overlaid with a Pulumi.<stack>.yaml. Encrypted values cannot be decrypted offline; they become a
+ * placeholder and stay marked secret, so the program treats them exactly like real secrets.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { ConfigError, NAMESPACE, PRODUCTION_SECRETS, RawStackConfig } from "../config";
+
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+/** The version of an npm package as installed from the lockfile. */
+export function installedVersion(pkg: string, projectDir = PROJECT_DIR): string {
+    return JSON.parse(fs.readFileSync(path.join(projectDir, "node_modules", pkg, "package.json"), "utf8")).version;
+}
+
+/** Long enough for every length rule a secret has (ADMIN_KEY: 32). */
+export const SECRET_PLACEHOLDER = "offline-render-placeholder-not-a-real-secret";
+
+interface ProjectConfigDecl {
+    readonly type?: string;
+    readonly description?: string;
+    readonly default?: unknown;
+    readonly secret?: boolean;
+}
+
+/** The `config:` declarations of Pulumi.yaml, by full key ("pulse:namespace"). */
+export function projectConfigDeclarations(projectDir = PROJECT_DIR): Record<string, ProjectConfigDecl> {
+    const project = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {};
+    const out: Record<string, ProjectConfigDecl> = {};
+    for (const [key, decl] of Object.entries<ProjectConfigDecl>(project.config ?? {})) {
+        out[key.includes(":") ? key : `${NAMESPACE}:${key}`] = decl;
+    }
+    return out;
+}
+
+const isSecure = (v: unknown): boolean => typeof v === "object" && v !== null && "secure" in v;
+
+/** Replaces encrypted leaves by the placeholder; reports whether there were any. */
+function decryptOffline(v: unknown): { value: unknown; secret: boolean } {
+    if (isSecure(v)) return { value: SECRET_PLACEHOLDER, secret: true };
+    if (Array.isArray(v)) {
+        const items = v.map(decryptOffline);
+        return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
+    }
+    if (typeof v === "object" && v !== null) {
+        const entries = Object.entries(v).map(([k, x]) => [k, decryptOffline(x)] as const);
+        return { value: Object.fromEntries(entries.map(([k, i]) => [k, i.value])), secret: entries.some(([, i]) => i.secret) };
+    }
+    return { value: v, secret: false };
+}
+
+/** Pulumi passes scalars as strings and maps/lists as JSON text. */
+const asConfigString = (v: unknown): string => (typeof v === "object" && v !== null ? JSON.stringify(v) : String(v));
+
+export function readStackFile(stackFile: string, projectDir = PROJECT_DIR): RawStackConfig {
+    const values: Record<string, string> = {};
+    const secretKeys = new Set<string>();
+    for (const [key, decl] of Object.entries(projectConfigDeclarations(projectDir))) {
+        if (decl.default !== undefined) values[key] = asConfigString(decl.default);
+    }
+    for (const [key, raw] of Object.entries(stackFileConfig(stackFile))) {
+        const { value, secret } = decryptOffline(raw);
+        // As the Pulumi CLI does: a key without a namespace belongs to the project (`pulse`).
+        const fullKey = key.includes(":") ? key : `${NAMESPACE}:${key}`;
+        values[fullKey] = asConfigString(value);
+        if (secret) secretKeys.add(fullKey);
+    }
+    return { values, secretKeys };
+}
+
+/** The top-level keys a Pulumi stack file may hold (pulumi/sdk/go/common/workspace ProjectStack). */
+const STACK_FILE_KEYS = new Set(["config", "encryptionsalt", "encryptedkey", "secretsprovider", "environment"]);
+
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * The `config:` map of a stack file; a ConfigError naming the file, the line and the key for YAML the CLI would refuse
+ * (syntax, duplicate keys, tabs) and for a file whose settings are not under `config:`.
+ */
+export function stackFileConfig(stackFile: string): Record<string, unknown> {
+    const file = path.basename(stackFile);
+    const text = fs.readFileSync(stackFile, "utf8");
+    const doc = YAML.parseDocument(text, { uniqueKeys: true });
+    if (doc.errors.length > 0) {
+        const lines = text.split("\n");
+        throw new ConfigError(
+            doc.errors.map((e) => {
+                const at = e.linePos?.[0];
+                const line = at ? lines[at.line - 1]?.trim() : undefined;
+                const source = line ? ` (\`${line}\`)` : "";
+                return `${file}${at ? ` line ${at.line}, column ${at.col}` : ""}: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}${source}`;
+            }),
+        );
+    }
+    const root: unknown = doc.toJS() ?? {};
+    if (!isMap(root)) throw new ConfigError([`${file}: must be a map with a \`config:\` key, got ${Array.isArray(root) ? "a list" : typeof root}`]);
+    const problems = Object.keys(root)
+        .filter((k) => !STACK_FILE_KEYS.has(k))
+        .map((k) => `${file}: ${k}: is not a stack file key; settings go under \`config:\`, e.g. \`config:\` / \`  ${k.includes(":") ? k : `${NAMESPACE}:${k}`}: ...\``);
+    const config = root.config ?? {};
+    if (!isMap(config)) problems.push(`${file}: config: must be a map of \`${NAMESPACE}:<key>\` settings`);
+    if (problems.length > 0) throw new ConfigError(problems);
+    return config as Record<string, unknown>;
+}
+
+/** `dev` -> <project>/Pulumi.dev.yaml; a path is taken as is. */
+export function stackFilePath(stackOrPath: string, projectDir = PROJECT_DIR): string {
+    return stackOrPath.includes("/") || stackOrPath.endsWith(".yaml")
+        ? path.resolve(stackOrPath)
+        : path.join(projectDir, `Pulumi.${stackOrPath}.yaml`);
+}
+
+/** Stack name from a file name `Pulumi.<stack>.yaml`. */
+export function stackNameOf(stackFile: string): string {
+    const m = /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(stackFile));
+    return m ? m[1] : "offline";
+}
+
+/**
+ * A template stack (such as Pulumi.prod.yaml) with the placeholder for every secret that production requires and the
+ * file leaves unset, as if its user had set them: to render or test a template offline. `pulumi up` has no such
+ * switch: there, validation names each missing one.
+ */
+export function withPlaceholderSecrets(raw: RawStackConfig): RawStackConfig {
+    const values = { ...raw.values };
+    const secretKeys = new Set(raw.secretKeys);
+    for (const key of PRODUCTION_SECRETS.map((k) => `${NAMESPACE}:${k}`)) {
+        if (values[key] !== undefined) continue;
+        values[key] = SECRET_PLACEHOLDER;
+        secretKeys.add(key);
+    }
+    return { values, secretKeys };
+}
+
