@@ -1,7 +1,7 @@
 // Rewrites the README's config reference from the schema: `npm run docs:config`.
 import * as fs from "fs";
 import * as path from "path";
-import { withReference } from "../config/reference";
+import { withReference } from "../tools/reference";
 import { PROJECT_DIR } from "../lib/stackfile";
 
 const readmePath = path.join(PROJECT_DIR, "README.md");

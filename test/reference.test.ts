@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
-import { BEGIN_MARKER, configReference, END_MARKER, withReference } from "../config/reference";
+import { BEGIN_MARKER, configReference, END_MARKER, withReference } from "../tools/reference";
 import { pulseConfigSchema, SECRET_KEYS } from "../config";
 import { PROJECT_DIR } from "../lib/stackfile";
 
