@@ -1,11 +1,11 @@
-// Rewrites the README's config reference from the schema: `npm run docs:config`.
+// Rewrites the config reference in docs/configuration.md from the schema: `npm run docs:config`.
 import * as fs from "fs";
 import * as path from "path";
-import { withReference } from "../config/reference";
-import { PROJECT_DIR } from "../lib/stackfile";
+import { REFERENCE_DOC, withReference } from "../tools/reference";
+import { PROJECT_DIR } from "../tools/stackfile";
 
-const readmePath = path.join(PROJECT_DIR, "README.md");
-const before = fs.readFileSync(readmePath, "utf8");
+const docPath = path.join(PROJECT_DIR, REFERENCE_DOC);
+const before = fs.readFileSync(docPath, "utf8");
 const after = withReference(before);
-fs.writeFileSync(readmePath, after);
-process.stdout.write(before === after ? "README config reference already up to date\n" : "README config reference updated\n");
+fs.writeFileSync(docPath, after);
+process.stdout.write(before === after ? `${REFERENCE_DOC}: config reference already up to date\n` : `${REFERENCE_DOC}: config reference updated\n`);

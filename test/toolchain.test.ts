@@ -33,12 +33,12 @@ describe("integration toolchain (scripts/toolchain.sh, toolchain/*)", () => {
         expect(scriptVar("PULUMI_VERSION")).to.equal(v);
     });
 
-    it("builds the one Kubernetes provider version the script names, and the README says which @pulumi/kubernetes it stands in for", () => {
+    it("builds the one Kubernetes provider version the script names, and docs/integration-testing.md says which @pulumi/kubernetes it stands in for", () => {
         const commit = scriptVar("PROVIDER_COMMIT");
         expect(required("kubernetes-provider", "github.com/pulumi/pulumi-kubernetes/provider/v4")).to.equal(commit);
-        const readme = read("README.md");
-        expect(readme).to.include(commit);
-        expect(readme).to.include(`@pulumi/kubernetes ${installedVersion("@pulumi/kubernetes")}`);
+        const doc = read("docs", "integration-testing.md");
+        expect(doc).to.include(commit);
+        expect(doc).to.include(`@pulumi/kubernetes ${installedVersion("@pulumi/kubernetes")}`);
     });
 
     it("builds kube-apiserver with every staging module at the matching v0.x release", () => {
