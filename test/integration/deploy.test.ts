@@ -28,6 +28,7 @@ import { portWiringProblems, selects } from "../port-wiring";
 import { createKwokCluster, FAILING_TAG_SUFFIX, INGRESS_CLASS, KwokCluster, SLOW_TAG_SUFFIX } from "./kwok";
 import { commandOf, descendants, IngressStatusPublisher, ReadinessWatch, releaseObjects } from "./observe";
 import { chartDirs, createStack, nameOf, pulseProgram, StepLog, stackFileWithOverlay } from "./stack";
+import { previousUrns, renamedSince, withPreviousUrns } from "./layout";
 import { Timings } from "./timings";
 
 const TOOLCHAIN = path.join(PROJECT_DIR, ".tools", "toolchain");
@@ -35,6 +36,8 @@ const BIN = path.join(TOOLCHAIN, "bin");
 const KUBERNETES_VERSION = /^KUBERNETES_VERSION=(\S+)$/m.exec(fs.readFileSync(path.join(PROJECT_DIR, "scripts", "toolchain.sh"), "utf8"))![1];
 const NEEDED = ["pulumi", "pulumi-resource-kubernetes", "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kwok", "kwokctl", "helm"];
 const SLOW_START_MS = 4000;
+/** The prod stack's URNs as the layout before issue 14 named its resources (an existing stack's state). */
+const PREVIOUS_LAYOUT_URNS = path.join(PROJECT_DIR, "test", "fixtures", "urns.prod.v0.txt");
 /**
  * prod also exercises the devices' entry: the 8883 mutual-TLS listener (Secrets named, not created: KWOK mounts no
  * volumes; a real cluster waits for them) and the NetworkPolicy that admits devices.
@@ -355,6 +358,23 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 expect(Object.keys(up.summary.resourceChanges ?? {})).to.deep.equal(["same"]);
                 const preview = await timings.time(stackName, "preview (no changes)", () => stack.preview());
                 expect(Object.keys(preview.changeSummary)).to.deep.equal(["same"]);
+            });
+
+            it("a stack the previous layout deployed (URNs as in test/fixtures/urns.prod.v0.txt) previews no create, replace or delete, and up moves it to today's URNs keeping every object", async () => {
+                const exported = await stack.exportStack();
+                const resources = exported.deployment.resources as StateResource[];
+                const renamed = renamedSince(resources, previousUrns(fs.readFileSync(PREVIOUS_LAYOUT_URNS, "utf8"), stackName));
+                expect(renamed.length, "resources renamed since the previous layout").to.be.greaterThan(0);
+                const uid = (rs: StateResource[], urn: string) => rs.find((r) => r.urn === urn)?.outputs?.metadata?.uid as string | undefined;
+                const uids = renamed.map(({ current }) => uid(resources, current));
+                await stack.importStack(withPreviousUrns(exported, renamed));
+                const preview = await stack.preview();
+                expect(Object.keys(preview.changeSummary), "the first preview after the upgrade changes nothing").to.deep.equal(["same"]);
+                const up = await stack.up();
+                expect(Object.keys(up.summary.resourceChanges ?? {})).to.deep.equal(["same"]);
+                const after = (await stack.exportStack()).deployment.resources as StateResource[];
+                expect(renamed.map(({ current }) => uid(after, current)), "each renamed resource keeps its object").to.deep.equal(uids);
+                expect(after.filter((r) => renamed.some(({ previous }) => previous === r.urn)).map((r) => r.urn), "no previous URN is left").to.deep.equal([]);
             });
 
             it("an appVersion bump replaces the migrator before any Deployment rolls, and no Deployment loses a ready replica", async () => {
