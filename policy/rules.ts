@@ -9,7 +9,7 @@ import { EXPOSURE_ANNOTATION, NO_PROBES_WAIVER, WRITABLE_ROOT_WAIVER } from "../
 
 export { EXPOSURE_ANNOTATION, NO_PROBES_WAIVER, WRITABLE_ROOT_WAIVER };
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 type Obj = Record<string, any>;
 
 const WORKLOAD_TYPES: Record<string, (props: Obj) => Obj | undefined> = {

@@ -18,9 +18,9 @@ require("@pulumi/random");
 const sdkLoadMs = performance.now() - t0;
 
 const t1 = performance.now();
-const mocks: typeof import("../tools/mocks") = require("../tools/mocks");
-const render: typeof import("../tools/render") = require("../tools/render");
-const stackfile: typeof import("../tools/stackfile") = require("../tools/stackfile");
+const mocks = require("../tools/mocks") as typeof import("../tools/mocks");
+const render = require("../tools/render") as typeof import("../tools/render");
+const stackfile = require("../tools/stackfile") as typeof import("../tools/stackfile");
 const programLoadMs = performance.now() - t1;
 
 const median = (xs: number[]) => {
@@ -29,7 +29,7 @@ const median = (xs: number[]) => {
 };
 
 async function main(): Promise<void> {
-    const file = stackfile.stackFilePath(values.stack!);
+    const file = stackfile.stackFilePath(values.stack);
     const raw = stackfile.readStackFile(file);
     mocks.installMocks(stackfile.stackNameOf(file));
     mocks.setStackConfig(raw.values, [...raw.secretKeys]);

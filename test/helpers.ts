@@ -57,7 +57,7 @@ export function ofType(resources: readonly RecordedResource[], type: string): Re
 export function one(resources: readonly RecordedResource[], type: string, name?: string): RecordedResource {
     const found = ofType(resources, type).filter((r) => name === undefined || r.name === name);
     if (found.length !== 1) {
-        throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name)}`);
+        throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
     }
     return found[0];
 }
@@ -68,7 +68,7 @@ export function releases(resources: readonly RecordedResource[], releaseName: st
 }
 
 /** A resource's inputs with secret markers removed, typed loosely for deep property assertions. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 export function inputs(r: RecordedResource): any {
     return unwrapSecrets(r.inputs);
 }

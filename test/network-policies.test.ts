@@ -5,7 +5,7 @@ import { build, config, inputs, ofType } from "./helpers";
 
 const rule = (rules: NetworkPolicyRule[], name: string) => {
     const r = rules.find((x) => x.name === name);
-    if (!r) throw new Error(`no NetworkPolicy ${name}: ${rules.map((x) => x.name)}`);
+    if (!r) throw new Error(`no NetworkPolicy ${name}: ${rules.map((x) => x.name).join(", ")}`);
     return JSON.parse(JSON.stringify(r.spec));
 };
 

@@ -91,7 +91,7 @@ describe("offline render", () => {
         const file = renderFiles({ resources: [release], outputs: {} }).find((f) => f.path === "helm/pulse-nats.yaml")!;
         expect(file.content).not.to.include("hunter2");
         expect(file.content).to.include("repository: https://charts.example.com");
-        expect(file.content).to.match(/repositoryAccess:\n  username: robot\n  password: <redacted>\n  caFile: ca.pem/);
+        expect(file.content).to.match(/repositoryAccess:\n {2}username: robot\n {2}password: <redacted>\n {2}caFile: ca.pem/);
     });
 
     it("renders encrypted stack values without their ciphertext or placeholder leaking", async () => {

@@ -1,4 +1,5 @@
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import { ConfigError, contractOf, parseConfig, parseQuantity, parseStackConfig, PRODUCTION_SECRETS, PulseConfig, pulseConfigSchema, SERVICE_NAMES } from "../config";
@@ -33,7 +34,7 @@ describe("stack files", () => {
     });
 
     it("a broken stack file fails the same check (the check can fail)", () => {
-        const tmp = fs.mkdtempSync(path.join(require("os").tmpdir(), "pulse-stack-"));
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pulse-stack-"));
         const bad = path.join(tmp, "Pulumi.bad.yaml");
         fs.writeFileSync(bad, "config:\n  pulse:ingest:\n    replicaCout: 2\n");
         expect(() => parseStackConfig(readStackFile(bad))).to.throw(/pulse:ingest.replicaCout: unknown key/);

@@ -35,7 +35,7 @@ function references(file: string): { kind: "npm" | "path" | "action" | "pack" | 
             if (/(^|\s)npm test\b/.test(step.run ?? "")) out.push({ kind: "npm", value: "test", where });
             for (const m of (step.run ?? "").matchAll(/bash (\S+\.sh)/g)) out.push({ kind: "path", value: m[1], where });
             if (typeof step.with?.policyPacks === "string") out.push({ kind: "pack", value: step.with.policyPacks, where });
-            if (typeof step.with?.["work-dir"] === "string") out.push({ kind: "workdir", value: step.with["work-dir"] as string, where });
+            if (typeof step.with?.["work-dir"] === "string") out.push({ kind: "workdir", value: step.with["work-dir"], where });
             const stack = step.with?.["stack-name"];
             if (typeof stack === "string" && !stack.includes("${{")) out.push({ kind: "stack", value: stack, where });
         }

@@ -29,7 +29,7 @@ const STACK_OPTIONS = {
 export function parseStackArgs<O extends Options>(usage: string, options: O) {
     let args: { values: Record<string, string | boolean | undefined>; positionals: string[] };
     try {
-        args = parseArgs({ allowPositionals: true, options: { ...STACK_OPTIONS, ...options } }) as typeof args;
+        args = parseArgs({ allowPositionals: true, options: { ...STACK_OPTIONS, ...options } });
     } catch (e) {
         fail(`${(e as Error).message}\n${usage}`);
     }

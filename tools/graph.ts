@@ -46,7 +46,11 @@ export function deployGraph(resources: readonly RecordedResource[]): DeployGraph
 export function transitiveWaits(graph: DeployGraph, label: string): Set<string> {
     const out = new Set<string>();
     const visit = (l: string) => {
-        for (const d of graph.waitsFor[l] ?? []) if (!out.has(d)) (out.add(d), visit(d));
+        for (const d of graph.waitsFor[l] ?? []) {
+            if (out.has(d)) continue;
+            out.add(d);
+            visit(d);
+        }
     };
     visit(label);
     return out;

@@ -95,10 +95,10 @@ export function installMocks(stack = "test"): void {
     // The SDK captures a stack trace for every resource and promise; mapping each through TypeScript source maps
     // costs about a third of an evaluation. PULSE_SOURCE_MAPS=1 keeps them (readable stacks when debugging).
     if (process.env.PULSE_SOURCE_MAPS !== "1") process.setSourceMapsEnabled(false);
-    pulumi.runtime.setMocks(
+    void pulumi.runtime.setMocks(
         {
-            newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) }),
-            call: (args) => args.inputs,
+            newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs as Record<string, unknown>) }),
+            call: (args) => args.inputs as Record<string, unknown>,
         },
         PROJECT,
         stack,

@@ -84,7 +84,7 @@ export function renderFiles(render: Render): RenderedFile[] {
         const opts = (unwrapSecrets(r.inputs.repositoryOpts) ?? {}) as Record<string, unknown>;
         const { repo: repository, ...access }: Record<string, unknown> = { ...opts, ...("password" in opts ? { password: REDACTED } : {}) };
         files.push({
-            path: `helm/${name ?? r.name}.yaml`,
+            path: `helm/${typeof name === "string" ? name : r.name}.yaml`,
             content: yaml({
                 name,
                 namespace,

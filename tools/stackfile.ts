@@ -11,7 +11,7 @@ import { ConfigError, NAMESPACE, PRODUCTION_SECRETS, RawStackConfig } from "../c
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 /** The version of an npm package as installed from the lockfile. */
 export function installedVersion(pkg: string, projectDir = PROJECT_DIR): string {
-    return JSON.parse(fs.readFileSync(path.join(projectDir, "node_modules", pkg, "package.json"), "utf8")).version;
+    return (JSON.parse(fs.readFileSync(path.join(projectDir, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
 }
 
 /** Long enough for every length rule a secret has (ADMIN_KEY: 32). */
@@ -26,9 +26,9 @@ interface ProjectConfigDecl {
 
 /** The `config:` declarations of Pulumi.yaml, by full key ("pulse:namespace"). */
 export function projectConfigDeclarations(projectDir = PROJECT_DIR): Record<string, ProjectConfigDecl> {
-    const project = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {};
+    const project = (YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {}) as { config?: Record<string, ProjectConfigDecl> };
     const out: Record<string, ProjectConfigDecl> = {};
-    for (const [key, decl] of Object.entries<ProjectConfigDecl>(project.config ?? {})) {
+    for (const [key, decl] of Object.entries(project.config ?? {})) {
         out[key.includes(":") ? key : `${NAMESPACE}:${key}`] = decl;
     }
     return out;

@@ -78,7 +78,7 @@ interface StateResource {
     type: string;
     urn: string;
     protect?: boolean;
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+     
     outputs?: Record<string, any>;
 }
 
@@ -171,7 +171,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
     });
 
     it("the engine's floor: an empty program's preview and up on this machine", async () => {
-        const empty = await createStack(env(), { stack: "empty", stackFile: "config: {}\n", program: async () => ({}), projectName: "pulse-empty" });
+        const empty = await createStack(env(), { stack: "empty", stackFile: "config: {}\n", program: () => Promise.resolve({}), projectName: "pulse-empty" });
         await timings.time("empty program", "preview", () => empty.preview());
         const up = await timings.time("empty program", "up", () => empty.up());
         expect(up.summary.result).to.equal("succeeded");
@@ -236,7 +236,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 const unready = async () => {
                     const workloads = [...(await apps.listNamespacedDeployment({ namespace })).items, ...(await apps.listNamespacedStatefulSet({ namespace })).items];
                     const behind = workloads.filter(
-                        (w) => (w.status?.readyReplicas ?? 0) !== w.spec!.replicas || w.spec!.replicas! < (minimum.get(w.metadata!.name!) ?? 0),
+                        (w) => (w.status?.readyReplicas ?? 0) !== w.spec!.replicas || w.spec!.replicas < (minimum.get(w.metadata!.name!) ?? 0),
                     );
                     return behind.length === 0 ? [] : behind.map((w) => `${w.metadata!.name} ${w.status?.readyReplicas ?? 0}/${w.spec!.replicas}`);
                 };

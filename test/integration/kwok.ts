@@ -176,7 +176,7 @@ export async function createKwokCluster(o: KwokOptions): Promise<KwokCluster> {
     } catch (e) {
         const detail = (e as { stderr?: string }).stderr ?? "";
         await stop();
-        throw new Error(`KWOK cluster did not come up: ${(e as Error).message}\n${detail}\n${logs()}`);
+        throw new Error(`KWOK cluster did not come up: ${(e as Error).message}\n${detail}\n${logs()}`, { cause: e });
     }
 }
 

@@ -29,7 +29,8 @@ export class ReadinessWatch {
                 }
             },
             (err: unknown) => {
-                if (err && !String(err).includes("aborted")) this.errors.push(String(err));
+                const text = err instanceof Error ? err.message : JSON.stringify(err);
+                if (err && !text.includes("aborted")) this.errors.push(text);
             },
         );
     }
@@ -61,10 +62,11 @@ export class IngressStatusPublisher {
                     await api.replaceNamespacedIngressStatus({ name: ing.metadata!.name!, namespace: ing.metadata!.namespace!, body: ing });
                 }
             } catch (e) {
-                const msg = String((e as { body?: unknown }).body ?? e);
+                const body = (e as { body?: unknown }).body;
+                const msg = typeof body === "string" ? body : e instanceof Error ? e.message : JSON.stringify(body ?? e);
                 if (!/NotFound|not found|Conflict/.test(msg)) this.errors.push(msg);
             }
-            if (!this.stopped) this.timer = setTimeout(tick, 250);
+            if (!this.stopped) this.timer = setTimeout(() => void tick(), 250);
         };
         void tick();
     }
@@ -103,7 +105,10 @@ export function descendants(pid: number): number[] {
     }
     const out: number[] = [];
     const visit = (p: number) => {
-        for (const c of children.get(p) ?? []) (out.push(c), visit(c));
+        for (const c of children.get(p) ?? []) {
+            out.push(c);
+            visit(c);
+        }
     };
     visit(pid);
     return out;

@@ -104,9 +104,9 @@ function workspace(env: PulumiEnv): Promise<Workspace> {
 }
 
 /** The Pulse program, as index.ts runs it. */
-export const pulseProgram: PulumiFn = async () => {
+export const pulseProgram: PulumiFn = () => {
     const { config, secrets } = loadConfig();
-    return createPlatform(config, secrets).outputs;
+    return Promise.resolve(createPlatform(config, secrets).outputs);
 };
 
 /**
