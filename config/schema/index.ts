@@ -9,12 +9,12 @@
  * so every `.describe()` text here is user-facing documentation.
  */
 import { z } from "zod";
-import { parseCidr } from "../lib/cidr";
-import { isPulseRepository, RELEASE_TAG_RE, RELEASE_TAG_RULE } from "../lib/images";
-import { componentOf, SECRET_ENV, SERVICE_NAMES, ServiceContract, ServiceName, SERVICES } from "./services";
+import { parseCidr } from "../../lib/cidr";
+import { isPulseRepository, RELEASE_TAG_RE, RELEASE_TAG_RULE } from "../../lib/images";
+import { componentOf, SECRET_ENV, SERVICE_NAMES, ServiceContract, ServiceName, SERVICES } from "../services";
 
-export { APP_SECRET_KEYS, componentOf, contractOf, SECRET_ENV, SERVICE_NAMES, SERVICES } from "./services";
-export type { SecretEnvSource, ServiceContract, ServiceName } from "./services";
+export { APP_SECRET_KEYS, componentOf, contractOf, SECRET_ENV, SERVICE_NAMES, SERVICES } from "../services";
+export type { SecretEnvSource, ServiceContract, ServiceName } from "../services";
 
 // ─── Formats ────────────────────────────────────────────────────────────────────────────────────────────────
 
