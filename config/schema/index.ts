@@ -2,11 +2,11 @@
  * The stack configuration schema: the replacement for the Helm chart's values.yaml.
  *
  * Every top-level key here is one `pulse:<key>` stack config key holding one object (or a scalar for `namespace` /
- * `appVersion`). Defaults are the spec's values.yaml, corrected where the pinned upstream charts differ
- * (see README "Migrating from values.yaml"). Secrets are never fields here: they are the separate keys in SECRET_KEYS.
+ * `appVersion`). Defaults are the original Helm chart's values.yaml, corrected where the pinned upstream charts differ
+ * (see docs/migrating-from-values.md). Secrets are never fields here: they are the separate keys in SECRET_KEYS.
  *
- * The README's config reference is generated from this schema (`npm run docs:config`) and a test keeps it in sync,
- * so every `.describe()` text here is user-facing documentation.
+ * The config reference in docs/configuration.md is generated from this schema (`npm run docs:config`) and a test
+ * keeps it in sync, so every `.describe()` text here is user-facing documentation.
  *
  * This module assembles the root object and its cross-section checks; the sections and what they are built of live
  * beside it: formats.ts (string grammars, quantities), blocks.ts (building blocks), platform.ts (databases, brokers,
@@ -44,14 +44,14 @@ export const pulseConfigSchema = z
             .default("1.0.0")
             .describe("Pulse release; the default tag of every Pulse image"),
         global: global.describe("Settings every workload shares"),
-        secrets: secrets.describe("Where the platform's Kubernetes Secrets come from (see README, Secrets)"),
+        secrets: secrets.describe("Where the platform's Kubernetes Secrets come from (see docs/secrets.md)"),
         app: app.describe("What every Pulse service is told about its environment (MODE, ENV, cookies, CORS)"),
         s3: s3.describe("S3-compatible object storage for exports and reports (external; credentials are secrets)"),
         smtp: smtp.describe("SMTP for notification e-mail (password: secret pulse:smtpPassword)"),
         postgresql: postgresql.describe("In-cluster PostgreSQL (Bitnami chart 15.5.38, PostgreSQL 16.4)"),
         externalDatabase: externalDatabase.describe("Managed PostgreSQL instead of the in-cluster one"),
         emqx: emqx.describe("EMQX MQTT broker (chart 5.8.9)"),
-        nats: nats.describe("NATS with JetStream (chart 1.2.11; the spec's 0.x `nats.nats.jetstream` keys moved here)"),
+        nats: nats.describe("NATS with JetStream (chart 1.2.11; the original Helm chart's 0.x `nats.nats.jetstream` keys moved here)"),
         ...services,
         keycloak: keycloak.describe("Keycloak 26 identity provider"),
         caddy: caddy.describe("Optional Caddy reverse proxy (alternative to an Ingress controller)"),

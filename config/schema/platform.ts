@@ -29,7 +29,7 @@ export const postgresql = z
         protect: bool()
             .default(true)
             .describe(
-                "Keep the database (release, volume, generated passwords) on `pulumi destroy` and refuse to replace it; see README, Data safety",
+                "Keep the database (release, volume, generated passwords) on `pulumi destroy` and refuse to replace it; see docs/upgrades.md, Data safety",
             ),
         chart: chart({ repository: "oci://registry-1.docker.io/bitnamicharts", version: "15.5.38", timeoutSeconds: 600 }),
     })
@@ -193,7 +193,7 @@ export const secrets = z
             .describe("Secret with Keycloak's database credentials: username, password"),
         app: k8sName("a Secret name")
             .default("pulse-app-secrets")
-            .describe("Secret with the Pulse services' credentials, one key per variable (README, Secrets): MQTT_PASSWORD, MQTT_INTERNAL_AUTH_SECRET, S3_ACCESS_KEY, S3_SECRET_KEY, ADMIN_KEY, SMTP_PASSWORD, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, KEYCLOAK_CLIENT_SECRET"),
+            .describe("Secret with the Pulse services' credentials, one key per variable (docs/secrets.md): MQTT_PASSWORD, MQTT_INTERNAL_AUTH_SECRET, S3_ACCESS_KEY, S3_SECRET_KEY, ADMIN_KEY, SMTP_PASSWORD, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, KEYCLOAK_CLIENT_SECRET"),
     })
     .prefault({});
 

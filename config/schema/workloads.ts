@@ -72,7 +72,7 @@ function pulseService(name: ServiceName) {
         .prefault({})
         .superRefine((s, ctx) => {
             for (const k of Object.keys(s.env).filter((k) => k in SECRET_ENV)) {
-                ctx.addIssue({ code: "custom", path: ["env", k], input: "(not shown)", message: "is a secret: it comes from its Secret (README, Secrets), never a plain value" });
+                ctx.addIssue({ code: "custom", path: ["env", k], input: "(not shown)", message: "is a secret: it comes from its Secret (docs/secrets.md), never a plain value" });
             }
             if (!c.singleton) return;
             if (s.replicaCount > 1) {
