@@ -13,7 +13,7 @@ TOOLS="$PWD/.tools/bin"
 mkdir -p "$TOOLS"
 export PATH="$TOOLS:$PATH"
 
-# kube-score tests that do not fit, with the reason (README, Linters and their exceptions):
+# kube-score tests that do not fit, with the reason (docs/security.md, The linters):
 #  - container-image-pull-policy: every image is pinned by tag or digest; Always would make each restart depend on the
 #    registry.
 #  - container CPU limit: CPU limits throttle bursts; the production bar asks for a CPU request, not a limit.

@@ -17,7 +17,7 @@
 # Output: .tools/toolchain/bin (git-ignored), and KWOK's stock stages in .tools/toolchain/kwok-stages. Idempotent: a binary is rebuilt only when its wrapper module, the
 # ldflags or the Go version change (stamp file next to it). Prints the time each build took.
 #
-# Not built, because the proxy refuses the modules (403 "This module version is not available"); see the README:
+# Not built, because the proxy refuses the modules (403 "This module version is not available"); see docs/integration-testing.md:
 #   pulumi-language-nodejs  (github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3, pseudo-version of
 #                            the pkg/v3.248.0 commit): the integration test runs the program in-process through the
 #                            Automation API, which serves the language runtime itself (`pulumi up --client`).

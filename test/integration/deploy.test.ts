@@ -51,7 +51,7 @@ const OVERLAYS: Record<string, Record<string, unknown>> = {
 };
 /** pulumi-kubernetes' Service await waits this long after the endpoints last changed (await/service.go). */
 const ENDPOINTS_SETTLE_MS = 10_000;
-/** Every secret is configured: the random provider cannot be built here (README), so nothing may be generated. */
+/** Every secret is configured: the random provider cannot be built here (docs/integration-testing.md), so nothing may be generated. */
 const SECRETS = {
     dbPassword: "it-db-password-0f3c",
     postgresPassword: "it-pg-admin-password-77d1",

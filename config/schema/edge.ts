@@ -1,0 +1,132 @@
+/**
+ * The edge: the Ingress that routes HTTP into the platform and the NetworkPolicies that admit only the platform's flows.
+ */
+import { z } from "zod";
+import { bool, httpPath, port, stringMap } from "./blocks";
+import { cidrs, dnsLabel, INGRESS_HOST_RE, k8sName } from "./formats";
+
+/** Where the usual controller of an IngressClass runs (its install docs' namespace); other classes must say. */
+export const CONTROLLER_NAMESPACES: Readonly<Record<string, string>> = { nginx: "ingress-nginx" };
+
+/** The namespace whose pods the NetworkPolicies admit as the Ingress controller (validated to exist). */
+export function ingressControllerNamespace(c: { networkPolicy: { ingressController: { namespace?: string } }; ingress: { className: string } }): string {
+    const ns = c.networkPolicy.ingressController.namespace ?? CONTROLLER_NAMESPACES[c.ingress.className];
+    if (ns === undefined) throw new Error(`no ingress controller namespace for class ${c.ingress.className} (validation should have required it)`);
+    return ns;
+}
+
+export const networkPolicy = z
+    .strictObject({
+        enabled: bool()
+            .default(true)
+            .describe("Default-deny NetworkPolicies for the namespace plus the flows the platform needs"),
+        ingressController: z
+            .strictObject({
+                namespace: dnsLabel()
+                    .optional()
+                    .describe(
+                        `Namespace of the Ingress controller allowed to reach the HTTP entry points; unset: the usual one for \`ingress.className\` (${Object.entries(
+                            CONTROLLER_NAMESPACES,
+                        )
+                            .map(([c, ns]) => `${c}: ${ns}`)
+                            .join(", ")}), required for any other class`,
+                    ),
+                podLabels: stringMap("label").default({}).describe("Labels of the controller's pods (empty: any pod of that namespace)"),
+            })
+            .prefault({}),
+        mqttClientCidrs: cidrs("10.0.0.0/8")
+            .default([])
+            .describe("Address ranges outside the namespace allowed to reach EMQX's MQTT ports (devices, load balancer)"),
+        apiServerCidrs: cidrs("10.96.0.1/32")
+            .default(["0.0.0.0/0"])
+            .describe("Where EMQX may reach the Kubernetes API (its k8s cluster discovery), on 443/6443"),
+        internet: z
+            .strictObject({
+                cidrs: cidrs("0.0.0.0/0")
+                    .default(["0.0.0.0/0"])
+                    .describe("Where the services may reach outside the cluster: Stripe and S3 (ui, ops-worker, on 443 and S3's port), webhooks (route-delivery), SMTP (subscription-worker, Keycloak)"),
+                except: cidrs("10.0.0.0/8")
+                    .default(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"])
+                    .describe("Ranges excluded from `cidrs` (the private networks: the cluster's own pods and nodes)"),
+                webhookPorts: z.array(port(443)).default([80, 443]).describe("Ports route-delivery may deliver webhooks to"),
+            })
+            .prefault({}),
+    })
+    .prefault({});
+
+const PATH_TYPES = ["Prefix", "Exact", "ImplementationSpecific"] as const;
+/** Services an Ingress path may route to. */
+export const INGRESS_BACKENDS = ["ui", "provisionApi", "keycloak", "caddy"] as const;
+
+const ingressPath = z.strictObject({
+    path: httpPath("/").describe("URL path"),
+    pathType: z.enum(PATH_TYPES, { error: `must be one of ${PATH_TYPES.join(", ")}` }).default("Prefix"),
+    service: z
+        .enum(INGRESS_BACKENDS, { error: `must be one of ${INGRESS_BACKENDS.join(", ")}` })
+        .default("ui")
+        .describe("Pulse service the path routes to"),
+});
+
+/** ui's internal endpoints (EMQX authentication and ACL): never routed from outside. */
+export const INTERNAL_API_PATH = "/api/v1/internal";
+
+const ingressHostRule = z.strictObject({
+    host: z
+        .string({ error: "must be a DNS host name" })
+        .regex(INGRESS_HOST_RE, { error: "must be a DNS host name (RFC 1123), optionally starting with '*.'" }),
+    paths: z
+        .array(ingressPath)
+        .min(1, { error: "must list at least one path" })
+        .optional()
+        .describe("Paths and the service each routes to; unset: Pulse's own routes (Keycloak's paths, then ui at /)"),
+});
+
+export const ingress = z
+    .strictObject({
+        enabled: bool().default(true).describe("Create an Ingress for the HTTP entry points"),
+        className: z.string().min(1).default("nginx").describe("ingressClassName"),
+        awaitLoadBalancer: bool()
+            .default(true)
+            .describe(
+                "Wait until the Ingress controller publishes an address (`.status.loadBalancer`); false for controllers that never do, so `pulumi up` does not wait 10 minutes for it",
+            ),
+        annotations: stringMap("annotation").default({}).describe("Ingress annotations"),
+        hosts: z
+            .array(ingressHostRule)
+            .default([{ host: "pulse.example.com" }])
+            .describe(
+                `Hosts, each with Pulse's routes or its own paths (each naming the service it routes to); ${INTERNAL_API_PATH}/* is never routed`,
+            ),
+        tls: z
+            .array(
+                z.strictObject({
+                    secretName: k8sName("a Secret name"),
+                    hosts: z.array(
+                        z.string().regex(INGRESS_HOST_RE, { error: "must be a DNS host name (RFC 1123)" }),
+                    ),
+                }),
+            )
+            .default([])
+            .describe("TLS: kubernetes.io/tls Secret names and the hosts they cover; each host one of `hosts`"),
+    })
+    .prefault({})
+    .superRefine((ing, ctx) => {
+        const served = ing.hosts.map((h) => h.host);
+        ing.tls.forEach((t, i) =>
+            t.hosts.forEach((host, j) => {
+                if (served.some((s) => coversHost(host, s))) return;
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["tls", i, "hosts", j],
+                    input: host,
+                    message: `is not one of ingress.hosts (${served.join(", ") || "none"}): the certificate would cover a host no rule serves`,
+                });
+            }),
+        );
+    });
+
+/** Whether a TLS host entry covers a rule's host: equal, or a `*.` wildcard one label above it. */
+function coversHost(tlsHost: string, ruleHost: string): boolean {
+    if (tlsHost === ruleHost) return true;
+    return tlsHost.startsWith("*.") && ruleHost.slice(ruleHost.indexOf(".") + 1) === tlsHost.slice(2) && !ruleHost.startsWith("*.");
+}

@@ -1,0 +1,127 @@
+/**
+ * Formats: the string grammars config values are checked against (Kubernetes quantities and byte sizes, DNS labels and
+ * host names, object names, CIDR lists, image references, NATS URLs) and the quantity arithmetic the checks share.
+ */
+import { z } from "zod";
+import { parseCidr } from "../../lib/cidr";
+
+/** A Kubernetes resource.Quantity in its canonical string forms: 250m, 1, 0.5, 512Mi, 2Gi, 1e3. */
+export const QUANTITY_RE = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$/;
+/** An RFC 1123 label (Namespace names): lower case alphanumerics and '-', at most 63 characters. */
+export const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** An RFC 1123 host name: dot-separated labels, at most 253 characters. */
+export const HOSTNAME_RE = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+/** An Ingress host: a host name, optionally with a leading '*.' wildcard label. */
+export const INGRESS_HOST_RE = /^(\*\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
+/** Docker image tag grammar. */
+export const IMAGE_TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+export const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
+/** Image repository path: lower-case path components separated by '/'. */
+export const REPOSITORY_RE = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+/** Registry host with optional port, e.g. registry.example.com:5000. */
+export const REGISTRY_RE = /^[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?(:\d{1,5})?$/;
+/** Environment variable names Kubernetes accepts. */
+export const ENV_NAME_RE = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+export function quantity() {
+    const msg = 'must be a Kubernetes quantity string such as "512Mi", "2Gi" or "250m"';
+    return z.string({ error: msg }).regex(QUANTITY_RE, { error: msg }).meta({ kind: "quantity" });
+}
+
+/** Below this, a byte quantity is almost surely a missing unit ("512" is 512 bytes, not 512Mi). */
+const BYTES_FLOOR = { text: "1Mi", bytes: 1024 * 1024 };
+
+/** A quantity of bytes (memory, storage, volume sizes): at least 1Mi, with a hint when the unit looks forgotten. */
+export function bytes() {
+    return quantity().superRefine((q, ctx) => {
+        const n = parseQuantity(q);
+        if (n === undefined || n >= BYTES_FLOOR.bytes) return;
+        const unitless = /^[+]?[\d.]+$/.test(q);
+        ctx.addIssue({
+            code: "custom",
+            input: q,
+            message: `is ${n} bytes, below ${BYTES_FLOOR.text}${unitless ? `: without a unit a quantity counts bytes (did you mean "${q}Mi"?)` : ""}`,
+        });
+    });
+}
+
+export const dnsLabel = () =>
+    z
+        .string({ error: "must be a DNS label (RFC 1123)" })
+        .regex(DNS_LABEL_RE, { error: "must be a DNS label: lower-case letters, digits and '-', at most 63 characters" })
+        .meta({ kind: "DNS label" });
+
+export function hostname() {
+    const msg = "must be a DNS host name (RFC 1123): lower-case labels of letters, digits and '-', separated by dots";
+    return z.string({ error: msg }).regex(HOSTNAME_RE, { error: msg }).meta({ kind: "host name" });
+}
+
+export const k8sName = (what: string) =>
+    z
+        .string({ error: `must be ${what}` })
+        .regex(HOSTNAME_RE, { error: `must be ${what}: a DNS subdomain name (lower-case letters, digits, '-' and '.')` })
+        .meta({ kind: "object name" });
+
+/** A PostgreSQL identifier the setup script creates unquoted-safe: lower case, digits and '_'. */
+export const pgIdentifier = (what: string) =>
+    z.string({ error: `must be ${what}` }).regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: `must be ${what}: lower-case letters, digits and '_' (PostgreSQL)` });
+
+/** nats://host[:port] or tls://host[:port]. */
+export function natsUrl() {
+    const msg = "must be a NATS URL such as nats://nats.example.com:4222 (or tls://...)";
+    return z.string({ error: msg }).refine(
+        (v) => {
+            const m = /^(nats|tls):\/\/([^/:\s]+)(:(\d{1,5}))?$/.exec(v);
+            return m !== null && HOSTNAME_RE.test(m[2]) && (m[4] === undefined || (Number(m[4]) >= 1 && Number(m[4]) <= 65535));
+        },
+        { error: msg },
+    );
+}
+
+export const optionalHost = (what: string) =>
+    z
+        .union([z.literal(""), hostname()], { error: "must be a DNS host name (RFC 1123)" })
+        .default("")
+        .describe(what);
+
+/** CIDR blocks the API server accepts in a NetworkPolicy ipBlock (or a Service's loadBalancerSourceRanges). */
+export const cidrs = (example: string) =>
+    z.array(
+        z.string({ error: `must be a CIDR such as ${example}` }).superRefine((text, ctx) => {
+            const parsed = parseCidr(text);
+            if (typeof parsed === "string") ctx.addIssue({ code: "custom", input: text, message: `must be a CIDR such as ${example} (${parsed})` });
+        }),
+    );
+
+const SUFFIX: Record<string, number> = {
+    "": 1,
+    n: 1e-9,
+    u: 1e-6,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
+};
+
+/** Bytes as the largest binary unit that divides them (2147483648 -> "2Gi"). */
+export function formatBytes(n: number): string {
+    for (const [suffix, f] of [["Ti", 2 ** 40], ["Gi", 2 ** 30], ["Mi", 2 ** 20], ["Ki", 2 ** 10]] as const) if (n % f === 0) return `${n / f}${suffix}`;
+    return String(n);
+}
+
+/** The numeric value of a Kubernetes quantity ("512Mi" -> 536870912), or undefined when it is not one. */
+export function parseQuantity(q: unknown): number | undefined {
+    if (typeof q !== "string" || !QUANTITY_RE.test(q)) return undefined;
+    const m = /^[+]?((?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)([KMGTPE]i|[numkMGTPE])?$/.exec(q);
+    if (!m) return undefined;
+    return Number(m[1]) * SUFFIX[m[2] ?? ""];
+}

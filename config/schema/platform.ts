@@ -1,0 +1,217 @@
+/**
+ * The platform's sections: the data stores and brokers Pulse runs on (PostgreSQL or an external database, EMQX, NATS),
+ * the external services it calls (S3, SMTP), and where its Kubernetes Secrets come from.
+ */
+import { z } from "zod";
+import { bool, chart, image, intAtLeast, nonEmpty, persistence, port, resources, SERVICE_TYPES, storageClass, stringMap } from "./blocks";
+import { bytes, cidrs, hostname, k8sName, natsUrl, optionalHost, parseQuantity } from "./formats";
+
+/** The config sections that install a Helm chart, and the chart's name. */
+export const CHART_SECTIONS = { postgresql: "postgresql", emqx: "emqx", nats: "nats" } as const;
+export type ChartSection = keyof typeof CHART_SECTIONS;
+
+export const postgresql = z
+    .strictObject({
+        enabled: bool().default(true).describe("Install PostgreSQL in-cluster (Bitnami chart); false for a managed database"),
+        auth: z
+            .strictObject({
+                database: nonEmpty("a database name").default("iotcloud").describe("Database Pulse uses"),
+                username: nonEmpty("a user name").default("iot").describe("Database user Pulse connects as"),
+                existingSecret: k8sName("a Secret name")
+                    .default("pulse-db-secret")
+                    .describe("Secret with keys url, password, postgres-password (and username)"),
+            })
+            .prefault({}),
+        // TimescaleDB's build on the Bitnami PostgreSQL 16 image: the chart's scripts, plus the extension Pulse's migrations need.
+        image: image({ registry: "docker.io", repository: "timescale/timescaledb", tag: "2.16.1-pg16-bitnami" }),
+        persistence: persistence("8Gi").extend({ storageClass: storageClass() }).prefault({}),
+        resources: resources({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } }),
+        protect: bool()
+            .default(true)
+            .describe(
+                "Keep the database (release, volume, generated passwords) on `pulumi destroy` and refuse to replace it; see docs/upgrades.md, Data safety",
+            ),
+        chart: chart({ repository: "oci://registry-1.docker.io/bitnamicharts", version: "15.5.38", timeoutSeconds: 600 }),
+    })
+    .prefault({});
+
+const SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] as const;
+
+export const externalDatabase = z
+    .strictObject({
+        enabled: bool().default(false).describe("Use a managed PostgreSQL (RDS, Cloud SQL) instead of the in-cluster one"),
+        host: optionalHost("Database host (required when enabled)"),
+        port: port(5432).describe("Database port"),
+        database: nonEmpty("a database name").default("iotcloud").describe("Database name"),
+        username: nonEmpty("a user name").default("iot").describe("Database user"),
+        sslmode: z
+            .enum(SSL_MODES, { error: `must be one of ${SSL_MODES.join(", ")}` })
+            .default("require")
+            .describe("libpq sslmode appended to the connection URL"),
+        existingSecret: k8sName("a Secret name")
+            .default("pulse-db-secret")
+            .describe("Secret with keys url, password and username"),
+    })
+    .prefault({});
+
+export const emqx = z
+    .strictObject({
+        enabled: bool().default(true).describe("Install the EMQX MQTT broker in-cluster"),
+        replicaCount: intAtLeast(1).default(1).describe("EMQX nodes (3 for HA)"),
+        image: image({ registry: "docker.io", repository: "emqx/emqx", tag: "5.8.9" }),
+        persistence: persistence("1Gi").extend({ storageClassName: storageClass() }).prefault({}),
+        resources: resources({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } }),
+        dashboard: z
+            .strictObject({
+                username: nonEmpty("a user name")
+                    .default("pulse-admin")
+                    .describe("Dashboard admin user (password: secret pulse:emqxDashboardPassword, generated when unset)"),
+            })
+            .prefault({}),
+        serviceUser: nonEmpty("a user name")
+            .default("service_pulse")
+            .describe("MQTT user the Pulse services connect as (EMQX's built-in database; password: secret pulse:mqttPassword)"),
+        deviceTls: z
+            .strictObject({
+                serverCertSecret: z
+                    .union([z.literal(""), k8sName("a Secret name")])
+                    .default("")
+                    .describe("kubernetes.io/tls Secret with the broker's server certificate for 8883 (written by cert-manager when `certManager.issuer` is set)"),
+                certManager: z
+                    .strictObject({
+                        issuer: z.string().default("").describe("cert-manager issuer that signs the server certificate; empty: bring `serverCertSecret` yourself"),
+                        issuerKind: z.enum(["ClusterIssuer", "Issuer"], { error: "must be ClusterIssuer or Issuer" }).default("ClusterIssuer"),
+                        dnsNames: z.array(hostname()).default([]).describe("Names devices connect to (the Service's in-cluster names are always added)"),
+                    })
+                    .prefault({}),
+                deviceCaSecret: z
+                    .union([z.literal(""), k8sName("a Secret name")])
+                    .default("")
+                    .describe("Secret with the device CA (tls.crt; tls.key for ui, which signs device certificates, and ops-worker); devices must present a certificate it signed"),
+                crlCheck: bool()
+                    .default(true)
+                    .describe("Refuse revoked device certificates (EMQX fetches the CRL from each certificate's distribution point)"),
+            })
+            .prefault({})
+            .describe("The devices' listener, 8883 with mutual TLS: on when a server certificate and the device CA are configured"),
+        deviceService: z
+            .strictObject({
+                type: z
+                    .enum(SERVICE_TYPES, { error: `must be one of ${SERVICE_TYPES.join(", ")}` })
+                    .default("ClusterIP")
+                    .describe("Type of the Service devices connect to (pulse-emqx-devices); LoadBalancer or NodePort exposes it outside the cluster"),
+                annotations: stringMap("annotation").default({}).describe("Its annotations (a cloud load balancer's settings)"),
+                loadBalancerSourceRanges: cidrs("203.0.113.0/24")
+                    .default([])
+                    .describe("Address ranges a LoadBalancer admits (empty: the provider's default, usually everything)"),
+            })
+            .prefault({})
+            .describe("The devices' entry: 8883 (mutual TLS, when deviceTls is configured) and WebSocket 9001 at /mqtt"),
+        externalHost: optionalHost("MQTT broker host when emqx.enabled is false (required then)"),
+        externalPort: port(1883).describe("MQTT broker port when emqx.enabled is false"),
+        chart: chart({ repository: "https://repos.emqx.io/charts", version: "5.8.9", timeoutSeconds: 600 }),
+    })
+    .prefault({});
+
+export const nats = z
+    .strictObject({
+        enabled: bool().default(true).describe("Install NATS JetStream in-cluster"),
+        replicaCount: intAtLeast(1)
+            .default(1)
+            .describe("NATS servers; more than one forms a cluster (3 for JetStream replicated streams)"),
+        jetstream: z
+            .strictObject({
+                memoryStore: z
+                    .strictObject({
+                        enabled: bool().default(true).describe("JetStream memory store"),
+                        maxSize: bytes().default("256Mi").describe("Memory store size (container memory limit must exceed it)"),
+                    })
+                    .prefault({}),
+                fileStore: z
+                    .strictObject({
+                        enabled: bool().default(true).describe("JetStream file store on a PVC"),
+                        size: bytes().default("2Gi").describe("File store volume size"),
+                        storageClassName: storageClass(),
+                    })
+                    .prefault({}),
+            })
+            .prefault({}),
+        resources: resources({ requests: { cpu: "100m", memory: "512Mi" }, limits: { memory: "512Mi" } }),
+        natsBox: z
+            .strictObject({ enabled: bool().default(false).describe("Deploy the nats-box toolbox Deployment") })
+            .prefault({}),
+        externalUrl: z
+            .union([z.literal(""), natsUrl()], { error: "must be a NATS URL such as nats://nats.example.com:4222 (or tls://...)" })
+            .default("")
+            .describe("NATS URL when nats.enabled is false (required then)"),
+        chart: chart({ repository: "https://nats-io.github.io/k8s/helm/charts/", version: "1.2.11", timeoutSeconds: 600 }),
+    })
+    .prefault({})
+    .superRefine((n, ctx) => {
+        if (n.enabled && !n.jetstream.memoryStore.enabled && !n.jetstream.fileStore.enabled) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["jetstream", "fileStore", "enabled"],
+                input: false,
+                message: "JetStream needs a store: enable fileStore or memoryStore",
+            });
+        }
+        // JetStream's memory store lives in the container's memory: the limit must leave room beyond it.
+        const store = n.jetstream.memoryStore;
+        const limit = parseQuantity(n.resources.limits.memory);
+        const size = parseQuantity(store.maxSize);
+        if (store.enabled && limit !== undefined && size !== undefined && limit <= size) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["resources", "limits", "memory"],
+                input: n.resources.limits.memory,
+                message: `must exceed jetstream.memoryStore.maxSize (${store.maxSize})`,
+            });
+        }
+    });
+
+export const secrets = z
+    .strictObject({
+        external: bool()
+            .default(false)
+            .describe(
+                "Secrets are managed outside Pulumi (External Secrets, Sealed Secrets, a cloud secret manager): create none and reference them by name",
+            ),
+        emqxDashboard: k8sName("a Secret name")
+            .default("pulse-emqx-dashboard")
+            .describe(
+                "Secret EMQX loads as its environment: EMQX_DASHBOARD__DEFAULT_USERNAME, EMQX_DASHBOARD__DEFAULT_PASSWORD, EMQX_AUTHENTICATION, EMQX_AUTHORIZATION__SOURCES",
+            ),
+        keycloakAdmin: k8sName("a Secret name")
+            .default("pulse-keycloak-admin")
+            .describe("Secret with Keycloak's bootstrap admin: username, password"),
+        emqxBootstrap: k8sName("a Secret name")
+            .default("pulse-emqx-bootstrap")
+            .describe("Secret with `users.csv`, EMQX's built-in database bootstrap (the services' MQTT user)"),
+        keycloakDb: k8sName("a Secret name")
+            .default("pulse-keycloak-db")
+            .describe("Secret with Keycloak's database credentials: username, password"),
+        app: k8sName("a Secret name")
+            .default("pulse-app-secrets")
+            .describe("Secret with the Pulse services' credentials, one key per variable (docs/secrets.md): MQTT_PASSWORD, MQTT_INTERNAL_AUTH_SECRET, S3_ACCESS_KEY, S3_SECRET_KEY, ADMIN_KEY, SMTP_PASSWORD, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, KEYCLOAK_CLIENT_SECRET"),
+    })
+    .prefault({});
+
+export const s3 = z
+    .strictObject({
+        endpoint: z.union([z.literal(""), z.url({ error: "must be a URL such as https://s3.eu-west-1.amazonaws.com" })]).default("").describe("S3 API endpoint the services use (S3_ENDPOINT); empty: the SDK's default (AWS)"),
+        publicEndpoint: z.union([z.literal(""), z.url({ error: "must be a URL" })]).default("").describe("S3 endpoint in links handed to browsers (S3_PUBLIC_ENDPOINT); empty: `endpoint`"),
+        bucket: nonEmpty("a bucket name").default("exports").describe("Bucket for exports and reports (S3_BUCKET)"),
+        region: nonEmpty("a region").default("us-east-1").describe("S3 region (S3_REGION)"),
+    })
+    .prefault({});
+
+export const smtp = z
+    .strictObject({
+        host: optionalHost("SMTP server for notification e-mail (SMTP_HOST)"),
+        port: port(587).describe("SMTP port"),
+        user: z.string().default("").describe("SMTP user (password: secret pulse:smtpPassword)"),
+        tls: bool().default(true).describe("STARTTLS/TLS to the SMTP server"),
+        from: z.string().default("").describe("Sender address of notification e-mail (SMTP_FROM)"),
+    })
+    .prefault({});
