@@ -111,7 +111,7 @@ describe("GitHub workflows", () => {
 
     it(".ci/run runs the README's test command, the linters and the integration suite, failing when its toolchain does not build", () => {
         const ci = fs.readFileSync(path.join(PROJECT_DIR, ".ci", "run"), "utf8");
-        expect(ci).to.match(/^npm ci\b/m).and.match(/^npm test$/m).and.match(/^npm run lint:k8s$/m).and.match(/^npm run lint:workflows$/m);
+        expect(ci).to.match(/^npm ci\b/m).and.match(/^npm test$/m).and.match(/^npm run lint$/m).and.match(/^npm run lint:k8s$/m).and.match(/^npm run lint:workflows$/m);
         expect(ci).to.match(/^set -euo pipefail$/m);
         // Unconditional lines under `set -e`: a toolchain that fails to build fails the run, the suite always runs.
         expect(ci).to.match(/^timeout \S+ bash scripts\/toolchain\.sh$/m).and.match(/^npm run test:integration$/m);
