@@ -1,12 +1,16 @@
 import { expect } from "chai";
 import { jobName } from "../components/awaitedJob";
+import { globalsOf } from "../components/globals";
 import { migratorTrigger } from "../components/migrator";
+import { PulseConfig } from "../config";
 import { natsInitFiles, streamConfig } from "../components/natsInit";
 import { RecordedResource } from "../tools/mocks";
 import { build, config, inputs, ofType, releases } from "./helpers";
 
 const JOB = "kubernetes:batch/v1:Job";
 const job = (rs: RecordedResource[], name: string) => ofType(rs, JOB).find((r) => r.name === name)!;
+/** The migrator's trigger for a config. */
+const migratorTriggerOf = (c: PulseConfig) => migratorTrigger(c.migrator, globalsOf(c));
 
 describe("hook Jobs", () => {
     describe("migrator", () => {
@@ -14,7 +18,7 @@ describe("hook Jobs", () => {
             const { resources } = await build(config({ appVersion: "1.4.0" }));
             const j = inputs(job(resources, "pulse-migrator"));
             // Named after its trigger: an interrupted up adopts the running Job instead of starting a second one.
-            expect(j.metadata.name).to.equal(jobName("migrator", migratorTrigger(config({ appVersion: "1.4.0" }))));
+            expect(j.metadata.name).to.equal(jobName("migrator", migratorTriggerOf(config({ appVersion: "1.4.0" }))));
             expect(j.metadata.name).to.match(/^pulse-migrator-[0-9a-f]{10}$/);
             expect(j.spec).to.deep.include({ backoffLimit: 2, activeDeadlineSeconds: 900 });
             const pod = j.spec.template.spec;
@@ -39,7 +43,7 @@ describe("hook Jobs", () => {
             // A new name is a new Job: Pulumi replaces it, creating the new one before deleting the old.
             const trigger = async (c: ReturnType<typeof config>) => inputs(job((await build(c)).resources, "pulse-migrator")).metadata.name;
             const base = await trigger(config());
-            expect(base).to.equal(jobName("migrator", migratorTrigger(config())));
+            expect(base).to.equal(jobName("migrator", migratorTriggerOf(config())));
             expect(await trigger(config({ appVersion: "1.0.1" }))).not.to.equal(base);
             expect(await trigger(config({ migrator: { image: { tag: "1.0.0-hotfix" } } }))).not.to.equal(base);
             // Unrelated changes leave the trigger alone.
