@@ -229,9 +229,9 @@ export class Platform extends pulumi.ComponentResource {
             publicUrl: pulumi.output(uiUrl ?? ""),
             keycloakUrl: pulumi.output(keycloakUrl ?? ""),
             serviceNames: {
-                ...Object.fromEntries(Object.entries(this.services.workloads).map(([key, w]) => [key, w.name])),
-                keycloak: this.keycloak.workload.name,
-                ...(this.caddy ? { caddy: this.caddy.workload.name } : {}),
+                ...Object.fromEntries(Object.entries(this.services.workloads).map(([key, w]) => [key, w.objectName])),
+                keycloak: this.keycloak.workload.objectName,
+                ...(this.caddy ? { caddy: this.caddy.workload.objectName } : {}),
             },
         };
         this.registerOutputs({ ...this.outputs });
