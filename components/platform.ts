@@ -1,5 +1,5 @@
 /**
- * The whole Pulse platform: `createPlatform(config, secrets)` composes one ComponentResource per concern. This is the
+ * The whole Pulse platform: `createPlatform(config, secrets, opts?)` composes one ComponentResource per concern. This is the
  * program; `index.ts` only loads config and exports the outputs, so tests and the offline render build it directly.
  */
 import * as k8s from "@pulumi/kubernetes";
@@ -238,6 +238,10 @@ export class Platform extends pulumi.ComponentResource {
     }
 }
 
-export function createPlatform(config: PulseConfig, secrets: PlatformSecrets = {}): Platform {
-    return new Platform("pulse", { config, secrets });
+/**
+ * The platform under its one name, "pulse". `opts` go to the Platform component and so to every resource below it:
+ * a Kubernetes provider (`providers`), `aliases`, `protect`, ...; index.ts passes none (the stack's default provider).
+ */
+export function createPlatform(config: PulseConfig, secrets: PlatformSecrets = {}, opts?: pulumi.ComponentResourceOptions): Platform {
+    return new Platform("pulse", { config, secrets }, opts);
 }

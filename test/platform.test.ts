@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { createPlatform, POD_SECURITY_VERSION } from "../components/platform";
@@ -90,6 +91,24 @@ describe("platform", () => {
         expect(await resolve(out.mqttPort)).to.equal(1883);
         expect(await resolve(out.databaseHost)).to.equal("db.example.com");
         expect(await resolve(out.databaseSecretName)).to.equal("pulse-db-secret");
+    });
+
+    it("passes createPlatform's options to the Platform: a Kubernetes provider given to it reaches every Kubernetes child", async () => {
+        const { result: platform, resources } = await record(() => {
+            const cluster = new k8s.Provider("cluster", {});
+            return createPlatform(config(), {}, { providers: [cluster] });
+        });
+        const provider = one(resources, "pulumi:providers:kubernetes");
+        const reference = `${provider.urn}::${provider.name}-id`;
+        const platformUrn = await resolve(platform.urn);
+        const kubernetes = resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
+        expect(kubernetes.map((r) => r.type)).to.include.members([NAMESPACE, "kubernetes:apps/v1:Deployment", "kubernetes:helm.sh/v3:Release"]);
+        expect(kubernetes.filter((r) => r.provider !== reference).map((r) => r.name)).to.deep.equal([]);
+        // Inherited through the Platform: the Namespace is its own child, the rest sit further down.
+        expect(one(resources, NAMESPACE).parent).to.equal(platformUrn);
+        // Without options: the default provider, as index.ts runs it.
+        const { resources: plain } = await build(config());
+        expect(plain.filter((r) => r.provider !== "").map((r) => r.name)).to.deep.equal([]);
     });
 
     it("rejects bad config with one RunError before registering any resource", async () => {
