@@ -247,6 +247,21 @@ export interface NetworkPoliciesArgs extends NetworkPolicySections {
     readonly globals: Globals;
 }
 
+/** Each policy is named after the component and its rule: `<component>-<rule name without pulse->`, e.g. pulse-network-allow-dns. */
+function policyResourceName(component: string, rule: Pick<NetworkPolicyRule, "name">): string {
+    const prefix = objectName("");
+    if (!rule.name.startsWith(prefix)) throw new Error(`NetworkPolicy rule ${rule.name} is not named ${prefix}<rule>`);
+    return `${component}-${rule.name.slice(prefix.length)}`;
+}
+
+/**
+ * The Pulumi names a rule's policy had, newest first, each kept as an alias: its object name (policies were named
+ * like their objects before the component's name prefixed them) and the rule's former name, if any.
+ */
+function formerPolicyNames(rule: Pick<NetworkPolicyRule, "name" | "formerName">): string[] {
+    return [rule.name, ...(rule.formerName ? [rule.formerName] : [])];
+}
+
 export class NetworkPolicies extends pulumi.ComponentResource {
     readonly policies: k8s.networking.v1.NetworkPolicy[];
 
@@ -255,7 +270,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         this.policies = networkPolicyRules(args).map(
             (rule) =>
                 new k8s.networking.v1.NetworkPolicy(
-                    rule.name,
+                    policyResourceName(name, rule),
                     {
                         metadata: {
                             name: rule.name,
@@ -265,7 +280,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                         },
                         spec: rule.spec,
                     },
-                    { parent: this, ...(rule.formerName ? { aliases: [{ name: rule.formerName }] } : {}) },
+                    { parent: this, aliases: formerPolicyNames(rule).map((former) => ({ name: former })) },
                 ),
         );
         this.registerOutputs({ policies: this.policies });
