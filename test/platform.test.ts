@@ -76,6 +76,52 @@ describe("platform", () => {
         for (const r of resources.filter((x) => x.custom)) expect(componentUrns.has(r.parent), r.name).to.equal(true);
     });
 
+    describe("child names", () => {
+        /** Children whose Pulumi name is not `<parent's name>-<role>`, as "parent -> child (type)". */
+        const misnamed = (resources: readonly RecordedResource[]) => {
+            const byUrn = new Map(resources.map((r) => [r.urn, r]));
+            return resources.flatMap((r) => {
+                const parent = byUrn.get(r.parent);
+                return parent && !r.name.startsWith(`${parent.name}-`) ? [`${parent.name} -> ${r.name} (${r.type})`] : [];
+            });
+        };
+
+        it("the check names a child that does not start with its parent's name", () => {
+            const parent = { name: "pulse-network", urn: "urn:p" } as RecordedResource;
+            const child = (name: string) => ({ name, urn: `urn:${name}`, parent: "urn:p", type: "t" }) as RecordedResource;
+            expect(misnamed([parent, child("pulse-network-allow-dns"), child("pulse-allow-dns"), child("pulse-networkx")])).to.deep.equal([
+                "pulse-network -> pulse-allow-dns (t)",
+                "pulse-network -> pulse-networkx (t)",
+            ]);
+        });
+
+        it("every child of every component is named after it: `<parent>-<role>`, in every stack and with every option on", async () => {
+            const everything = config({
+                caddy: { enabled: true, serviceType: "LoadBalancer" },
+                keycloak: { replicaCount: 2 },
+                smtp: { host: "smtp.example.com" },
+                emqx: { deviceTls: { certManager: { issuer: "pulse-ca" }, deviceCaSecret: "pulse-device-ca" } },
+                ingest: { autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 4 } },
+            });
+            const external = config({
+                postgresql: { enabled: false },
+                externalDatabase: { enabled: true, host: "db.example.com" },
+                emqx: { enabled: false, externalHost: "mqtt.example.com" },
+                nats: { enabled: false, externalUrl: "nats://nats.example.com:4222" },
+            });
+            for (const [label, c, secrets] of [
+                ["prod", stackConfig("prod")],
+                ["dev", stackConfig("dev")],
+                ["every option on", everything],
+                ["external dependencies", external, { dbPassword: pulumi.secret("pw"), keycloakDbPassword: pulumi.secret("pw") }],
+            ] as const) {
+                const { resources } = await build(c, secrets);
+                expect(resources.filter((r) => r.parent !== "").length, label).to.be.greaterThan(0);
+                expect(misnamed(resources), label).to.deep.equal([]);
+            }
+        });
+    });
+
     it("with every dependency switched off, installs no Helm release and wires the external endpoints", async () => {
         const c = config({
             postgresql: { enabled: false },
