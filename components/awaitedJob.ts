@@ -42,8 +42,9 @@ export class AwaitedJob extends pulumi.ComponentResource {
         this.serviceAccount = podServiceAccount(name, { name: objectName, namespace: args.namespace, labels }, this);
 
         const timeout = `${args.timeoutSeconds}s`;
+        // `<name>-run`, like every child after its component; it was named objectName(component) before: an alias.
         this.job = new k8s.batch.v1.Job(
-            objectName,
+            `${name}-run`,
             {
                 metadata: {
                     name: jobName(args.component, args.trigger),
@@ -66,6 +67,7 @@ export class AwaitedJob extends pulumi.ComponentResource {
             },
             {
                 parent: this,
+                aliases: [{ name: objectName }],
                 dependsOn: [...(args.after ?? [])],
                 customTimeouts: { create: timeout, update: timeout },
             },

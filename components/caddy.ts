@@ -9,7 +9,8 @@ import { checksum } from "../lib/checksum";
 import { CADDY_PORT, objectName, TYPES } from "../lib/contracts";
 import { resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
-import { Route, routes } from "../lib/routes";
+import { Route } from "../lib/routes";
+import { Globals } from "./globals";
 import { httpProbe, tcpProbe, Workload } from "./workload";
 
 /** The official image runs as root by default; any non-root uid works with writable /data, /config and /tmp. */
@@ -46,8 +47,10 @@ export function caddyfile(table: readonly Route[]): string {
 }
 
 export interface CaddyArgs {
-    readonly namespace: pulumi.Input<string>;
-    readonly config: PulseConfig;
+    readonly globals: Globals;
+    readonly caddy: PulseConfig["caddy"];
+    /** The routing table it serves (lib/routes' `routes(config)`); routes to Caddy itself are skipped. */
+    readonly routes: readonly Route[];
     /** The Services it proxies to: Caddy rolls out once they are ready, so it never serves a route with no backend. */
     readonly after: readonly pulumi.Resource[];
 }
@@ -60,13 +63,13 @@ export class Caddy extends pulumi.ComponentResource {
 
     constructor(name: string, args: CaddyArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.caddy, name, {}, opts);
-        const { config } = args;
-        const content = caddyfile(routes(config));
+        const { globals, caddy } = args;
+        const content = caddyfile(args.routes);
 
         this.configMap = new k8s.core.v1.ConfigMap(
             `${name}-caddyfile`,
             {
-                metadata: { name: objectName(CADDY_COMPONENT), namespace: args.namespace, labels: standardLabels({ component: CADDY_COMPONENT }) },
+                metadata: { name: objectName(CADDY_COMPONENT), namespace: globals.namespace, labels: standardLabels({ component: CADDY_COMPONENT }) },
                 data: { Caddyfile: content },
             },
             { parent: this },
@@ -75,18 +78,18 @@ export class Caddy extends pulumi.ComponentResource {
         this.workload = new Workload(
             `${name}-workload`,
             {
-                namespace: args.namespace,
+                namespace: globals.namespace,
                 component: CADDY_COMPONENT,
-                image: resolveImage(config.caddy.image, config.global, config.appVersion),
-                imagePullSecrets: config.global.imagePullSecrets,
-                awaitReadiness: config.global.awaitReadiness,
-                replicas: config.caddy.replicaCount,
-                resources: config.caddy.resources,
+                image: resolveImage(caddy.image, globals, globals.appVersion),
+                imagePullSecrets: globals.imagePullSecrets,
+                awaitReadiness: globals.awaitReadiness,
+                replicas: caddy.replicaCount,
+                resources: caddy.resources,
                 command: ["caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"],
                 ports: { http: CADDY_PORT },
                 servicePorts: ["http"],
                 exposure:
-                    config.caddy.serviceType === "ClusterIP" ? undefined : { type: config.caddy.serviceType, configuredBy: "pulse:caddy.serviceType" },
+                    caddy.serviceType === "ClusterIP" ? undefined : { type: caddy.serviceType, configuredBy: "pulse:caddy.serviceType" },
                 probes: {
                     readiness: httpProbe("http", "/healthz", { periodSeconds: 10 }),
                     liveness: tcpProbe("http", { periodSeconds: 30, failureThreshold: 3 }),

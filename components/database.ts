@@ -16,14 +16,14 @@ import { standardLabels } from "../lib/labels";
 import { resourceRequirements } from "../lib/resources";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { AwaitedJob } from "./awaitedJob";
+import { Globals } from "./globals";
 
 // POSTGRESQL_RELEASE: the chart's fullname (and Service) is the release name because it contains "postgresql".
 
 export interface DatabaseArgs {
-    readonly namespace: pulumi.Input<string>;
+    readonly globals: Globals;
     readonly postgresql: PulseConfig["postgresql"];
     readonly externalDatabase: PulseConfig["externalDatabase"];
-    readonly global: PulseConfig["global"];
     /** `pulse:chartRepositoryPassword`, for a chart from a private repository. */
     readonly chartRepositoryPassword?: pulumi.Output<string>;
     /** True: the Secret is managed outside Pulumi and only referenced. */
@@ -163,7 +163,7 @@ export class Database extends pulumi.ComponentResource {
                 `${name}-secret`,
                 {
                     objectName: connection.secretName,
-                    namespace: args.namespace,
+                    namespace: args.globals.namespace,
                     component: "database",
                     stringData: {
                         username: connection.username,
@@ -182,7 +182,7 @@ export class Database extends pulumi.ComponentResource {
                 `${name}-keycloak-secret`,
                 {
                     objectName: args.keycloakDb.secretName,
-                    namespace: args.namespace,
+                    namespace: args.globals.namespace,
                     component: "keycloak",
                     stringData: {
                         username: args.keycloakDb.username,
@@ -201,9 +201,9 @@ export class Database extends pulumi.ComponentResource {
                     releaseName: POSTGRESQL_RELEASE,
                     chartName: "postgresql",
                     source: args.postgresql.chart,
-                    namespace: args.namespace,
-                    values: postgresqlValues(args.postgresql, args.global),
-                    awaitReadiness: args.global.awaitReadiness,
+                    namespace: args.globals.namespace,
+                    values: postgresqlValues(args.postgresql, args.globals),
+                    awaitReadiness: args.globals.awaitReadiness,
                     repositoryPassword: args.chartRepositoryPassword,
                 },
                 // The chart's pods read the Secret at start: it must exist before the release installs.
@@ -227,18 +227,18 @@ export class Database extends pulumi.ComponentResource {
     private setupJob(name: string, args: DatabaseArgs, db: DatabaseConnection, release: k8s.helm.v3.Release): AwaitedJob {
         const configMap = new k8s.core.v1.ConfigMap(
             `${name}-setup-script`,
-            { metadata: { name: objectName("db-setup"), namespace: args.namespace, labels: standardLabels({ component: "db-setup" }) }, data: { "setup.sql": DB_SETUP_SQL } },
+            { metadata: { name: objectName("db-setup"), namespace: args.globals.namespace, labels: standardLabels({ component: "db-setup" }) }, data: { "setup.sql": DB_SETUP_SQL } },
             { parent: this },
         );
-        const image = resolveImage(args.postgresql.image, args.global, "");
+        const image = resolveImage(args.postgresql.image, args.globals, "");
         const fromSecret = (name: string, secret: pulumi.Input<string>, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
         return new AwaitedJob(
             `${name}-setup`,
             {
-                namespace: args.namespace,
+                namespace: args.globals.namespace,
                 component: "db-setup",
                 image,
-                imagePullSecrets: args.global.imagePullSecrets,
+                imagePullSecrets: args.globals.imagePullSecrets,
                 resources: { requests: { cpu: "50m", memory: "64Mi", ephemeralStorage: "16Mi" }, limits: { cpu: undefined, memory: "128Mi", ephemeralStorage: "64Mi" } },
                 command: ["psql", "--no-psqlrc", "--file", `${SETUP_MOUNT}/setup.sql`],
                 env: [

@@ -24,6 +24,7 @@ import { resolveImage } from "../lib/images";
 import { EXPOSURE_ANNOTATION, standardLabels } from "../lib/labels";
 import { resourceRequirements } from "../lib/resources";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
+import { Globals } from "./globals";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
 // EMQX_RELEASE: the chart's fullname and client Service are the release name because it contains "emqx".
@@ -41,9 +42,8 @@ const SERVER_CERT_DIR = "/opt/emqx/etc/certs/server";
 const DEVICE_CA_DIR = "/opt/emqx/etc/certs/device-ca";
 
 export interface EmqxArgs {
-    readonly namespace: pulumi.Input<string>;
+    readonly globals: Globals;
     readonly emqx: PulseConfig["emqx"];
-    readonly global: PulseConfig["global"];
     /** `pulse:chartRepositoryPassword`, for a chart from a private repository. */
     readonly chartRepositoryPassword?: pulumi.Output<string>;
     /** Names of the Secrets the chart loads (created here unless secrets are external). */
@@ -224,7 +224,7 @@ export class Emqx extends pulumi.ComponentResource {
                     `${name}-dashboard`,
                     {
                         objectName: args.secretNames.env,
-                        namespace: args.namespace,
+                        namespace: args.globals.namespace,
                         component: "emqx",
                         stringData: {
                             [DASHBOARD_USERNAME_KEY]: emqx.dashboard.username,
@@ -239,7 +239,7 @@ export class Emqx extends pulumi.ComponentResource {
                     `${name}-bootstrap`,
                     {
                         objectName: args.secretNames.bootstrap,
-                        namespace: args.namespace,
+                        namespace: args.globals.namespace,
                         component: "emqx",
                         stringData: { [BOOTSTRAP_KEY]: mqttPassword.apply((p) => bootstrapUsers(emqx.serviceUser, p)) },
                     },
@@ -254,12 +254,12 @@ export class Emqx extends pulumi.ComponentResource {
                     {
                         apiVersion: "cert-manager.io/v1",
                         kind: "Certificate",
-                        metadata: { name: `${EMQX_RELEASE}-tls`, namespace: args.namespace, labels: standardLabels({ component: "emqx" }) },
+                        metadata: { name: `${EMQX_RELEASE}-tls`, namespace: args.globals.namespace, labels: standardLabels({ component: "emqx" }) },
                         spec: {
                             secretName: serverCertSecretOf(emqx),
                             dnsNames: [
                                 ...certManager.dnsNames,
-                                ...[EMQX_RELEASE, DEVICE_SERVICE].flatMap((svc) => [svc, pulumi.interpolate`${svc}.${args.namespace}.svc`]),
+                                ...[EMQX_RELEASE, DEVICE_SERVICE].flatMap((svc) => [svc, pulumi.interpolate`${svc}.${args.globals.namespace}.svc`]),
                             ],
                             issuerRef: { name: certManager.issuer, kind: certManager.issuerKind, group: "cert-manager.io" },
                         },
@@ -274,16 +274,16 @@ export class Emqx extends pulumi.ComponentResource {
                     releaseName: EMQX_RELEASE,
                     chartName: "emqx",
                     source: emqx.chart,
-                    namespace: args.namespace,
-                    values: emqxValues(emqx, args.global, args.secretNames),
-                    awaitReadiness: args.global.awaitReadiness,
+                    namespace: args.globals.namespace,
+                    values: emqxValues(emqx, args.globals, args.secretNames),
+                    awaitReadiness: args.globals.awaitReadiness,
                     repositoryPassword: args.chartRepositoryPassword,
                 },
                 { parent: this, dependsOn },
             );
             this.deviceService = new k8s.core.v1.Service(
                 `${name}-devices`,
-                { metadata: { name: DEVICE_SERVICE, namespace: args.namespace, ...deviceServiceMetadata(emqx, args.global.awaitReadiness) }, spec: deviceServiceSpec(emqx) },
+                { metadata: { name: DEVICE_SERVICE, namespace: args.globals.namespace, ...deviceServiceMetadata(emqx, args.globals.awaitReadiness) }, spec: deviceServiceSpec(emqx) },
                 // Its endpoints are the release's pods: awaited after them.
                 { parent: this, dependsOn: [this.release] },
             );

@@ -9,22 +9,23 @@ import { INTERNAL_API_PATH, PulseConfig } from "../config";
 import { awaitAnnotations, SKIP_AWAIT_ANNOTATION } from "../lib/awaits";
 import { objectName, TYPES } from "../lib/contracts";
 import { annotationsOrNone, standardLabels } from "../lib/labels";
-import { routes } from "../lib/routes";
+import { Route } from "../lib/routes";
+import { Globals } from "./globals";
 
 /** The Service that blocked paths route to: no selector, no endpoints. */
 const BLOCKED_SERVICE = objectName("edge-blocked");
 
 export interface IngressArgs {
-    readonly namespace: pulumi.Input<string>;
-    readonly config: PulseConfig;
+    readonly globals: Globals;
+    readonly ingress: PulseConfig["ingress"];
+    /** The routing table (lib/routes' `routes(config)`): its paths, per host. */
+    readonly routes: readonly Route[];
     /** The Services it routes to: its await (an address from the controller) starts once they are ready. */
     readonly after: readonly pulumi.Resource[];
 }
 
 /** The Ingress spec: every route to its backend's Service on the named port `http` (never Keycloak's management port). */
-function ingressSpec(config: PulseConfig) {
-    const { ingress } = config;
-    const table = routes(config);
+function ingressSpec(ingress: PulseConfig["ingress"], table: readonly Route[]) {
     const blocked = { path: INTERNAL_API_PATH, pathType: "Prefix", backend: { service: { name: BLOCKED_SERVICE, port: { name: "http" } } } };
     return {
         ingressClassName: ingress.className,
@@ -55,7 +56,7 @@ export class Ingress extends pulumi.ComponentResource {
             {
                 metadata: {
                     name: BLOCKED_SERVICE,
-                    namespace: args.namespace,
+                    namespace: args.globals.namespace,
                     labels,
                     annotations: {
                         // Nothing ever answers behind it: there is nothing to wait for.
@@ -72,14 +73,14 @@ export class Ingress extends pulumi.ComponentResource {
             {
                 metadata: {
                     name: "pulse",
-                    namespace: args.namespace,
+                    namespace: args.globals.namespace,
                     labels,
                     ...annotationsOrNone({
-                        ...args.config.ingress.annotations,
-                        ...awaitAnnotations(args.config.global.awaitReadiness && args.config.ingress.awaitLoadBalancer),
+                        ...args.ingress.annotations,
+                        ...awaitAnnotations(args.globals.awaitReadiness && args.ingress.awaitLoadBalancer),
                     }),
                 },
-                spec: ingressSpec(args.config),
+                spec: ingressSpec(args.ingress, args.routes),
             },
             { parent: this, dependsOn: [...args.after, this.blockedService] },
         );

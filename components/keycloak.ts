@@ -14,6 +14,7 @@ import { selectorLabels, standardLabels, WRITABLE_ROOT_WAIVER } from "../lib/lab
 import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { checksum } from "../lib/checksum";
 import { DatabaseConnection } from "./database";
+import { Globals } from "./globals";
 import { httpProbe, Workload } from "./workload";
 
 export const KEYCLOAK_COMPONENT = "keycloak";
@@ -26,8 +27,13 @@ const WRITABLE_ROOT =
     "Keycloak's `start` re-augments the server at boot and writes under /opt/keycloak; an optimized image (start --optimized) would lift this. It runs as the image's uid 1000 (files are owned by it), below kube-score's 10000.";
 
 export interface KeycloakArgs {
-    readonly namespace: pulumi.Input<string>;
-    readonly config: PulseConfig;
+    readonly globals: Globals;
+    readonly keycloak: PulseConfig["keycloak"];
+    /** The realm's SMTP server (its password: SMTP_PASSWORD from the app Secret). */
+    readonly smtp: PulseConfig["smtp"];
+    /** The bootstrap admin's Secret (username, password): created here unless secrets are external. */
+    readonly adminSecretName: string;
+    readonly secretsExternal: boolean;
     readonly database: DatabaseConnection;
     /** Public URL Keycloak is reached at (with its relative path), when an Ingress routes to it. */
     readonly publicUrl?: string;
@@ -162,18 +168,17 @@ export class Keycloak extends pulumi.ComponentResource {
 
     constructor(name: string, args: KeycloakArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.keycloak, name, {}, opts);
-        const { config } = args;
-        const kc = config.keycloak;
+        const { globals, keycloak: kc } = args;
         const objectName = objectNameOf(KEYCLOAK_COMPONENT);
         this.internalUrl = `http://${objectName}:${KEYCLOAK_HTTP_PORT}${kc.httpRelativePath === "/" ? "" : kc.httpRelativePath}`;
-        const adminSecretName = config.secrets.keycloakAdmin;
+        const adminSecretName = args.adminSecretName;
 
-        if (!config.secrets.external) {
+        if (!args.secretsExternal) {
             this.adminSecret = credentialsSecret(
                 `${name}-admin`,
                 {
                     objectName: adminSecretName,
-                    namespace: args.namespace,
+                    namespace: globals.namespace,
                     component: KEYCLOAK_COMPONENT,
                     stringData: {
                         username: kc.adminUsername,
@@ -189,13 +194,13 @@ export class Keycloak extends pulumi.ComponentResource {
         if (kc.replicaCount > 1) {
             const headless = `${objectName}-discovery`;
             // JGroups' DNS lookup does not use the resolver's search domains: fully qualified.
-            discovery = `${headless}.${config.namespace}.svc.${config.global.clusterDomain}`;
+            discovery = `${headless}.${globals.namespaceName}.svc.${globals.clusterDomain}`;
             this.discoveryService = new k8s.core.v1.Service(
                 `${name}-discovery`,
                 {
                     metadata: {
                         name: headless,
-                        namespace: args.namespace,
+                        namespace: globals.namespace,
                         labels: standardLabels({ component: KEYCLOAK_COMPONENT }),
                         // Peers must find each other while they start, before any is ready: it lists unready pods and
                         // exists before them, so there is nothing to wait for.
@@ -216,8 +221,8 @@ export class Keycloak extends pulumi.ComponentResource {
             this.realmConfigMap = new k8s.core.v1.ConfigMap(
                 `${name}-realm`,
                 {
-                    metadata: { name: `${objectName}-realm`, namespace: args.namespace, labels: standardLabels({ component: KEYCLOAK_COMPONENT }) },
-                    data: { "realm-pulse.json": JSON.stringify(pulseRealm(args.uiOrigins, config.smtp), null, 2) + "\n" },
+                    metadata: { name: `${objectName}-realm`, namespace: globals.namespace, labels: standardLabels({ component: KEYCLOAK_COMPONENT }) },
+                    data: { "realm-pulse.json": JSON.stringify(pulseRealm(args.uiOrigins, args.smtp), null, 2) + "\n" },
                 },
                 { parent: this },
             );
@@ -226,11 +231,11 @@ export class Keycloak extends pulumi.ComponentResource {
         this.workload = new Workload(
             `${name}-workload`,
             {
-                namespace: args.namespace,
+                namespace: globals.namespace,
                 component: KEYCLOAK_COMPONENT,
-                image: resolveImage(kc.image, config.global, config.appVersion),
-                imagePullSecrets: config.global.imagePullSecrets,
-                awaitReadiness: config.global.awaitReadiness,
+                image: resolveImage(kc.image, globals, globals.appVersion),
+                imagePullSecrets: globals.imagePullSecrets,
+                awaitReadiness: globals.awaitReadiness,
                 replicas: kc.replicaCount,
                 resources: kc.resources,
                 args: keycloakArgs(kc),
@@ -259,7 +264,7 @@ export class Keycloak extends pulumi.ComponentResource {
                 scratch: { "kc-data": "/opt/keycloak/data" },
                 configMounts: this.realmConfigMap ? { realm: { configMapName: this.realmConfigMap.metadata.name, mountPath: REALM_DIR } } : undefined,
                 // A changed realm file matters only to a realm not imported yet; it still rolls, so a fresh one imports it.
-                podAnnotations: this.realmConfigMap ? { "checksum/realm": checksum(pulseRealm(args.uiOrigins, config.smtp)) } : undefined,
+                podAnnotations: this.realmConfigMap ? { "checksum/realm": checksum(pulseRealm(args.uiOrigins, args.smtp)) } : undefined,
                 annotations: {
                     [WRITABLE_ROOT_WAIVER]: WRITABLE_ROOT,
                     // kube-score's per-object waivers (its annotation takes a list of test ids).

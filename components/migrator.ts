@@ -8,10 +8,11 @@ import { TYPES } from "../lib/contracts";
 import { PulseConfig } from "../config";
 import { resolveImage } from "../lib/images";
 import { AwaitedJob } from "./awaitedJob";
+import { Globals } from "./globals";
 
 export interface MigratorArgs {
-    readonly namespace: pulumi.Input<string>;
-    readonly config: PulseConfig;
+    readonly globals: Globals;
+    readonly migrator: PulseConfig["migrator"];
     /** Secret with key `url` (pulse-db-secret). */
     readonly databaseSecretName: pulumi.Input<string>;
     /** The database (release and Secret): migrations start once it is up. */
@@ -19,8 +20,8 @@ export interface MigratorArgs {
 }
 
 /** What makes the migrations run again: the image they ship in and the release they belong to. */
-export function migratorTrigger(config: PulseConfig): string {
-    return `${resolveImage(config.migrator.image, config.global, config.appVersion).ref} appVersion=${config.appVersion}`;
+export function migratorTrigger(migrator: PulseConfig["migrator"], globals: Pick<Globals, "imageRegistry" | "appVersion">): string {
+    return `${resolveImage(migrator.image, globals, globals.appVersion).ref} appVersion=${globals.appVersion}`;
 }
 
 export class Migrator extends pulumi.ComponentResource {
@@ -28,21 +29,20 @@ export class Migrator extends pulumi.ComponentResource {
 
     constructor(name: string, args: MigratorArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.migrator, name, {}, opts);
-        const { config } = args;
-        const m = config.migrator;
+        const { globals, migrator: m } = args;
         this.job = new AwaitedJob(
             `${name}-job`,
             {
-                namespace: args.namespace,
+                namespace: globals.namespace,
                 component: "migrator",
-                image: resolveImage(m.image, config.global, config.appVersion),
-                imagePullSecrets: config.global.imagePullSecrets,
+                image: resolveImage(m.image, globals, globals.appVersion),
+                imagePullSecrets: globals.imagePullSecrets,
                 resources: m.resources,
                 env: [{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: args.databaseSecretName, key: "url" } } }],
                 backoffLimit: m.backoffLimit,
                 activeDeadlineSeconds: m.activeDeadlineSeconds,
                 timeoutSeconds: m.timeoutSeconds,
-                trigger: migratorTrigger(config),
+                trigger: migratorTrigger(m, globals),
                 runAsUser: 10001,
                 after: args.after,
             },

@@ -9,6 +9,7 @@ import { PulseConfig } from "../config";
 import { NATS_PORT, NATS_RELEASE, TYPES } from "../lib/contracts";
 import { chartRelease } from "../lib/helm";
 import { resourceRequirements } from "../lib/resources";
+import { Globals } from "./globals";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
 // NATS_RELEASE: the chart's fullname and client Service are the release name because it contains "nats".
@@ -19,9 +20,8 @@ const NATS_UID = 1000;
 const SIDECAR_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } };
 
 export interface NatsArgs {
-    readonly namespace: pulumi.Input<string>;
+    readonly globals: Globals;
     readonly nats: PulseConfig["nats"];
-    readonly global: PulseConfig["global"];
     /** `pulse:chartRepositoryPassword`, for a chart from a private repository. */
     readonly chartRepositoryPassword?: pulumi.Output<string>;
 }
@@ -81,9 +81,9 @@ export class Nats extends pulumi.ComponentResource {
                     releaseName: NATS_RELEASE,
                     chartName: "nats",
                     source: nats.chart,
-                    namespace: args.namespace,
-                    values: natsValues(nats, args.global),
-                    awaitReadiness: args.global.awaitReadiness,
+                    namespace: args.globals.namespace,
+                    values: natsValues(nats, args.globals),
+                    awaitReadiness: args.globals.awaitReadiness,
                     repositoryPassword: args.chartRepositoryPassword,
                 },
                 { parent: this },

@@ -12,6 +12,7 @@ import { objectName, TYPES } from "../lib/contracts";
 import { resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
 import { AwaitedJob } from "./awaitedJob";
+import { Globals } from "./globals";
 
 const NATS_INIT_SCRIPT = fs.readFileSync(path.join(__dirname, "..", "assets", "nats-init.sh"), "utf8");
 const MOUNT = "/etc/nats-init";
@@ -67,8 +68,8 @@ export function natsInitFiles(streams: readonly Stream[], consumers: readonly Co
 }
 
 export interface NatsInitArgs {
-    readonly namespace: pulumi.Input<string>;
-    readonly config: PulseConfig;
+    readonly globals: Globals;
+    readonly natsInit: PulseConfig["natsInit"];
     readonly natsUrl: string;
     /** The NATS release, when in-cluster: the Job starts once it is up. */
     readonly after: readonly pulumi.Resource[];
@@ -80,23 +81,22 @@ export class NatsInit extends pulumi.ComponentResource {
 
     constructor(name: string, args: NatsInitArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.natsInit, name, {}, opts);
-        const { config } = args;
-        const n = config.natsInit;
+        const { globals, natsInit: n } = args;
         const files = natsInitFiles(n.streams, n.consumers);
-        const image = resolveImage(n.image, config.global, config.appVersion);
+        const image = resolveImage(n.image, globals, globals.appVersion);
 
         this.configMap = new k8s.core.v1.ConfigMap(
             `${name}-streams`,
-            { metadata: { name: objectName("nats-init"), namespace: args.namespace, labels: standardLabels({ component: "nats-init" }) }, data: files },
+            { metadata: { name: objectName("nats-init"), namespace: globals.namespace, labels: standardLabels({ component: "nats-init" }) }, data: files },
             { parent: this },
         );
         this.job = new AwaitedJob(
             `${name}-job`,
             {
-                namespace: args.namespace,
+                namespace: globals.namespace,
                 component: "nats-init",
                 image,
-                imagePullSecrets: config.global.imagePullSecrets,
+                imagePullSecrets: globals.imagePullSecrets,
                 resources: n.resources,
                 command: ["sh", `${MOUNT}/init.sh`],
                 env: [

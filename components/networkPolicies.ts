@@ -26,6 +26,7 @@ import {
 } from "../lib/contracts";
 import { backendTarget } from "../lib/routes";
 import { selectorLabels, standardLabels } from "../lib/labels";
+import { Globals } from "./globals";
 import { KEYCLOAK_COMPONENT } from "./keycloak";
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
@@ -53,8 +54,17 @@ export interface NetworkPolicyRule {
     readonly formerName?: string;
 }
 
+/**
+ * The config sections the rules read: the policy's own, and where each flow goes (the in-cluster dependencies or their
+ * external endpoints, the entry points, Keycloak's cluster, the internet destinations).
+ */
+export type NetworkPolicySections = Pick<
+    PulseConfig,
+    "networkPolicy" | "ingress" | "postgresql" | "externalDatabase" | "nats" | "emqx" | "caddy" | "keycloak" | "s3" | "smtp"
+>;
+
 /** The rules for a config; pure, so tests read them without the mocks. */
-export function networkPolicyRules(config: PulseConfig): NetworkPolicyRule[] {
+export function networkPolicyRules(config: NetworkPolicySections): NetworkPolicyRule[] {
     const np = config.networkPolicy;
     const controller: Peer = {
         namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ingressControllerNamespace(config) } },
@@ -214,7 +224,7 @@ const workloadPods = (...components: string[]) => ({ matchExpressions: [{ key: "
  * Egress to the internet, each to the workloads that need it: HTTPS for Stripe and S3 (ui, ops-worker), webhooks
  * (route-delivery), SMTP (subscription-worker and Keycloak, when configured); never to the private ranges.
  */
-function internetRules(config: PulseConfig): NetworkPolicyRule[] {
+function internetRules(config: Pick<NetworkPolicySections, "networkPolicy" | "s3" | "smtp">): NetworkPolicyRule[] {
     const net = config.networkPolicy.internet;
     const to: Peer[] = net.cidrs.map((cidr) => {
         // The API server accepts only `except` blocks strictly inside their `cidr`: keep those, per block.
@@ -233,9 +243,23 @@ function internetRules(config: PulseConfig): NetworkPolicyRule[] {
     ];
 }
 
-export interface NetworkPoliciesArgs {
-    readonly namespace: pulumi.Input<string>;
-    readonly config: PulseConfig;
+export interface NetworkPoliciesArgs extends NetworkPolicySections {
+    readonly globals: Globals;
+}
+
+/** Each policy is named after the component and its rule: `<component>-<rule name without pulse->`, e.g. pulse-network-allow-dns. */
+function policyResourceName(component: string, rule: Pick<NetworkPolicyRule, "name">): string {
+    const prefix = objectName("");
+    if (!rule.name.startsWith(prefix)) throw new Error(`NetworkPolicy rule ${rule.name} is not named ${prefix}<rule>`);
+    return `${component}-${rule.name.slice(prefix.length)}`;
+}
+
+/**
+ * The Pulumi names a rule's policy had, newest first, each kept as an alias: its object name (policies were named
+ * like their objects before the component's name prefixed them) and the rule's former name, if any.
+ */
+function formerPolicyNames(rule: Pick<NetworkPolicyRule, "name" | "formerName">): string[] {
+    return [rule.name, ...(rule.formerName ? [rule.formerName] : [])];
 }
 
 export class NetworkPolicies extends pulumi.ComponentResource {
@@ -243,20 +267,20 @@ export class NetworkPolicies extends pulumi.ComponentResource {
 
     constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.networkPolicies, name, {}, opts);
-        this.policies = networkPolicyRules(args.config).map(
+        this.policies = networkPolicyRules(args).map(
             (rule) =>
                 new k8s.networking.v1.NetworkPolicy(
-                    rule.name,
+                    policyResourceName(name, rule),
                     {
                         metadata: {
                             name: rule.name,
-                            namespace: args.namespace,
+                            namespace: args.globals.namespace,
                             labels: standardLabels({ component: "network-policy" }),
                             ...(rule.annotations ? { annotations: rule.annotations } : {}),
                         },
                         spec: rule.spec,
                     },
-                    { parent: this, ...(rule.formerName ? { aliases: [{ name: rule.formerName }] } : {}) },
+                    { parent: this, aliases: formerPolicyNames(rule).map((former) => ({ name: former })) },
                 ),
         );
         this.registerOutputs({ policies: this.policies });

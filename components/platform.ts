@@ -1,15 +1,16 @@
 /**
- * The whole Pulse platform: `createPlatform(config, secrets)` composes one ComponentResource per concern. This is the
+ * The whole Pulse platform: `createPlatform(config, secrets, opts?)` composes one ComponentResource per concern. This is the
  * program; `index.ts` only loads config and exports the outputs, so tests and the offline render build it directly.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformSecrets, PulseConfig, SERVICES } from "../config";
+import { PlatformSecrets, PulseConfig, SERVICE_NAMES, SERVICES } from "../config";
 import { PART_OF, TYPES } from "../lib/contracts";
 import { Backend, publicUrl, Route, routes, uiOrigins } from "../lib/routes";
 import { Caddy } from "./caddy";
 import { Database, keepsData } from "./database";
 import { Emqx } from "./emqx";
+import { globalsOf } from "./globals";
 import { Ingress } from "./ingress";
 import { Keycloak } from "./keycloak";
 import { Migrator } from "./migrator";
@@ -83,19 +84,30 @@ export class Platform extends pulumi.ComponentResource {
         );
 
         const namespace = this.namespace.metadata.name;
+        // What every component shares; each gets it with its own sections, never the whole config.
+        const globals = globalsOf(config, namespace);
+        /** The named sections of the config, for a component that reads several. */
+        const sections = <K extends keyof PulseConfig>(...keys: readonly K[]): Pick<PulseConfig, K> =>
+            Object.fromEntries(keys.map((k) => [k, config[k]])) as Pick<PulseConfig, K>;
         const secretsExternal = config.secrets.external;
         if (config.networkPolicy.enabled) {
-            this.networkPolicies = new NetworkPolicies(`${name}-network`, { namespace, config }, { parent: this });
+            this.networkPolicies = new NetworkPolicies(
+                `${name}-network`,
+                {
+                    globals,
+                    ...sections("networkPolicy", "ingress", "postgresql", "externalDatabase", "nats", "emqx", "caddy", "keycloak", "s3", "smtp"),
+                },
+                { parent: this },
+            );
         }
 
         // Platform services: the three Helm releases (or external endpoints) and their credentials.
         this.database = new Database(
             `${name}-database`,
             {
-                namespace,
+                globals,
                 postgresql: config.postgresql,
                 externalDatabase: config.externalDatabase,
-                global: config.global,
                 secretsExternal,
                 password: secrets.dbPassword,
                 adminPassword: secrets.postgresPassword,
@@ -107,13 +119,12 @@ export class Platform extends pulumi.ComponentResource {
         );
         // The services' credentials: EMQX (their MQTT user, the auth header) and Keycloak's realm read some of them too.
         const appValues = secretsExternal ? undefined : appSecretValues(`${name}-app-secrets`, secrets, { parent: this });
-        if (appValues) this.appSecret = createAppSecret(`${name}-app-secrets`, { namespace, config, values: appValues }, { parent: this });
+        if (appValues) this.appSecret = createAppSecret(`${name}-app-secrets`, { namespace, secretName: config.secrets.app, values: appValues }, { parent: this });
         this.emqx = new Emqx(
             `${name}-emqx`,
             {
-                namespace,
+                globals,
                 emqx: config.emqx,
-                global: config.global,
                 secretNames: { env: config.secrets.emqxDashboard, bootstrap: config.secrets.emqxBootstrap },
                 secretsExternal,
                 dashboardPassword: secrets.emqxDashboardPassword,
@@ -126,18 +137,22 @@ export class Platform extends pulumi.ComponentResource {
         );
         this.nats = new Nats(
             `${name}-nats`,
-            { namespace, nats: config.nats, global: config.global, chartRepositoryPassword: secrets.chartRepositoryPassword },
+            { globals, nats: config.nats, chartRepositoryPassword: secrets.chartRepositoryPassword },
             { parent: this },
         );
 
         // The hooks: migrations and JetStream streams, once their dependencies are up (the database set up); in parallel.
         this.migrator = new Migrator(
             `${name}-migrator`,
-            { namespace, config, databaseSecretName: this.database.secretName, after: [this.database] },
+            { globals, migrator: config.migrator, databaseSecretName: this.database.secretName, after: [this.database] },
             { parent: this },
         );
         const appSecretName = this.appSecret ? this.appSecret.metadata.name : pulumi.output(config.secrets.app);
-        this.natsInit = new NatsInit(`${name}-nats-init`, { namespace, config, natsUrl: this.nats.url, after: [this.nats] }, { parent: this });
+        this.natsInit = new NatsInit(
+            `${name}-nats-init`,
+            { globals, natsInit: config.natsInit, natsUrl: this.nats.url, after: [this.nats] },
+            { parent: this },
+        );
 
         // Pulse's workloads: nothing rolls before the hooks succeeded.
         const uiUrl = publicUrl(config, "ui");
@@ -146,8 +161,11 @@ export class Platform extends pulumi.ComponentResource {
         this.keycloak = new Keycloak(
             `${name}-keycloak`,
             {
-                namespace,
-                config,
+                globals,
+                keycloak: config.keycloak,
+                smtp: config.smtp,
+                adminSecretName: config.secrets.keycloakAdmin,
+                secretsExternal,
                 database: db,
                 keycloakDatabase: { name: config.keycloak.database.name, secretName: this.database.keycloakSecretName },
                 uiOrigins: uiOrigins(config),
@@ -164,8 +182,8 @@ export class Platform extends pulumi.ComponentResource {
         this.services = new PulseServices(
             `${name}-services`,
             {
-                namespace,
-                config,
+                globals,
+                ...sections(...SERVICE_NAMES, "app", "s3", "smtp", "emqx"),
                 rolloutAfter: [this.migrator.job.job, this.natsInit.job.job, this.emqx],
                 appSecretName,
                 env: {
@@ -192,12 +210,13 @@ export class Platform extends pulumi.ComponentResource {
             return workload?.service ? [workload.service] : [];
         };
         const backendsOf = (table: readonly Route[]) => [...new Set(table.map((r) => r.backend))].flatMap(serviceOf);
+        const table = routes(config);
         if (config.caddy.enabled) {
-            const proxied = routes(config).filter((r) => r.backend !== "caddy");
-            this.caddy = new Caddy(`${name}-caddy`, { namespace, config, after: backendsOf(proxied) }, { parent: this });
+            const proxied = table.filter((r) => r.backend !== "caddy");
+            this.caddy = new Caddy(`${name}-caddy`, { globals, caddy: config.caddy, routes: table, after: backendsOf(proxied) }, { parent: this });
         }
         if (config.ingress.enabled) {
-            this.ingress = new Ingress(`${name}-ingress`, { namespace, config, after: backendsOf(routes(config)) }, { parent: this });
+            this.ingress = new Ingress(`${name}-ingress`, { globals, ingress: config.ingress, routes: table, after: backendsOf(table) }, { parent: this });
         }
 
         this.outputs = {
@@ -210,15 +229,19 @@ export class Platform extends pulumi.ComponentResource {
             publicUrl: pulumi.output(uiUrl ?? ""),
             keycloakUrl: pulumi.output(keycloakUrl ?? ""),
             serviceNames: {
-                ...Object.fromEntries(Object.entries(this.services.workloads).map(([key, w]) => [key, w.name])),
-                keycloak: this.keycloak.workload.name,
-                ...(this.caddy ? { caddy: this.caddy.workload.name } : {}),
+                ...Object.fromEntries(Object.entries(this.services.workloads).map(([key, w]) => [key, w.objectName])),
+                keycloak: this.keycloak.workload.objectName,
+                ...(this.caddy ? { caddy: this.caddy.workload.objectName } : {}),
             },
         };
         this.registerOutputs({ ...this.outputs });
     }
 }
 
-export function createPlatform(config: PulseConfig, secrets: PlatformSecrets = {}): Platform {
-    return new Platform("pulse", { config, secrets });
+/**
+ * The platform under its one name, "pulse". `opts` go to the Platform component and so to every resource below it:
+ * a Kubernetes provider (`providers`), `aliases`, `protect`, ...; index.ts passes none (the stack's default provider).
+ */
+export function createPlatform(config: PulseConfig, secrets: PlatformSecrets = {}, opts?: pulumi.ComponentResourceOptions): Platform {
+    return new Platform("pulse", { config, secrets }, opts);
 }

@@ -5,12 +5,13 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_SECRET_KEYS, componentOf, contractOf, PulseConfig, SecretKey, SERVICE_NAMES, ServiceContract, ServiceName } from "../config";
+import { APP_SECRET_KEYS, componentOf, contractOf, SecretKey, SERVICE_NAMES, ServiceContract, ServiceName } from "../config";
 import { objectName, TYPES } from "../lib/contracts";
 import { resolveImage } from "../lib/images";
 import { NO_PROBES_WAIVER } from "../lib/labels";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
-import { DEVICE_CA_DIR, ServiceEnvContext, serviceEnv } from "./serviceEnv";
+import { Globals } from "./globals";
+import { DEVICE_CA_DIR, ServiceEnvContext, serviceEnv, ServiceSections } from "./serviceEnv";
 import { httpProbe, tcpProbe, Workload } from "./workload";
 
 const NO_PROBES = "no HTTP server in the image: a crash restarts the container, nothing else can be probed";
@@ -47,11 +48,10 @@ export function healthUrl(service: ServiceName): string {
     return `http://${objectNameOf(service)}:${http.port}${http.liveness === "tcp" ? "/" : http.liveness}`;
 }
 
-export interface PulseServicesArgs {
-    readonly namespace: pulumi.Input<string>;
-    readonly config: PulseConfig;
+export interface PulseServicesArgs extends ServiceSections {
+    readonly globals: Globals;
     /** Everything but the app Secret's name (created here) that the services' environment needs. */
-    readonly env: Omit<ServiceEnvContext, "config" | "secretNames" | "healthUrl"> & {
+    readonly env: Omit<ServiceEnvContext, "sections" | "secretNames" | "healthUrl"> & {
         readonly secretNames: Omit<ServiceEnvContext["secretNames"], "app">;
     };
     /** The app Secret (createAppSecret), or its name when it is managed outside Pulumi. */
@@ -74,10 +74,10 @@ export function appSecretValues(
 /** The Pulse services' credentials (pulse-app-secrets), one key per variable. */
 export function createAppSecret(
     name: string,
-    args: { readonly namespace: pulumi.Input<string>; readonly config: PulseConfig; readonly values: Record<string, pulumi.Output<string>> },
+    args: { readonly namespace: pulumi.Input<string>; readonly secretName: string; readonly values: Record<string, pulumi.Output<string>> },
     opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Secret {
-    return credentialsSecret(name, { objectName: args.config.secrets.app, namespace: args.namespace, component: "app", stringData: args.values }, opts);
+    return credentialsSecret(name, { objectName: args.secretName, namespace: args.namespace, component: "app", stringData: args.values }, opts);
 }
 
 export class PulseServices extends pulumi.ComponentResource {
@@ -85,28 +85,28 @@ export class PulseServices extends pulumi.ComponentResource {
 
     constructor(name: string, args: PulseServicesArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.pulseServices, name, {}, opts);
-        const { config } = args;
+        const { globals } = args;
         const ctx: ServiceEnvContext = {
             ...args.env,
-            config,
+            sections: args,
             secretNames: { ...args.env.secretNames, app: args.appSecretName },
             healthUrl,
         };
 
         const workloads: Partial<Record<ServiceName, Workload>> = {};
         for (const key of SERVICE_NAMES) {
-            const svc = config[key];
+            const svc = args[key];
             const contract = contractOf(key);
             const http = contract.http;
             const timing = { liveness: { initialDelaySeconds: 10, periodSeconds: 30, failureThreshold: 3 }, readiness: { initialDelaySeconds: 5, periodSeconds: 10 } };
             workloads[key] = new Workload(
                 `${name}-${componentOf(key)}`,
                 {
-                    namespace: args.namespace,
+                    namespace: globals.namespace,
                     component: componentOf(key),
-                    image: resolveImage(svc.image, config.global, config.appVersion),
-                    imagePullSecrets: config.global.imagePullSecrets,
-                    awaitReadiness: config.global.awaitReadiness,
+                    image: resolveImage(svc.image, globals, globals.appVersion),
+                    imagePullSecrets: globals.imagePullSecrets,
+                    awaitReadiness: globals.awaitReadiness,
                     replicas: svc.replicaCount,
                     autoscaling: svc.autoscaling.enabled ? svc.autoscaling : undefined,
                     strategy: contract.singleton?.strategy,
@@ -124,8 +124,8 @@ export class PulseServices extends pulumi.ComponentResource {
                     annotations: serviceWaivers(contract),
                     // The device CA, for the services that read it (DEVICE_CA_*).
                     configMounts:
-                        config.emqx.deviceTls.deviceCaSecret && (contract.reads as readonly string[]).includes("DEVICE_CA_CERT_PATH")
-                            ? { "device-ca": { secretName: config.emqx.deviceTls.deviceCaSecret, mountPath: DEVICE_CA_DIR } }
+                        args.emqx.deviceTls.deviceCaSecret && (contract.reads as readonly string[]).includes("DEVICE_CA_CERT_PATH")
+                            ? { "device-ca": { secretName: args.emqx.deviceTls.deviceCaSecret, mountPath: DEVICE_CA_DIR } }
                             : undefined,
                     runAsUser: svc.runAsUser,
                     rolloutAfter: args.rolloutAfter,

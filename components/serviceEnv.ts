@@ -16,8 +16,11 @@ export const CRL_OUTPUT_PATH = "/tmp/device-crl.pem";
 /** Where the device CA's Secret is mounted in the services that read it (DEVICE_CA_* variables). */
 export const DEVICE_CA_DIR = "/etc/pulse/device-ca";
 
+/** The config sections a service's environment comes from: each service's own, and app, s3, smtp and emqx. */
+export type ServiceSections = Pick<PulseConfig, ServiceName | "app" | "s3" | "smtp" | "emqx">;
+
 export interface ServiceEnvContext {
-    readonly config: PulseConfig;
+    readonly sections: ServiceSections;
     readonly database: DatabaseConnection;
     /** Names of the Secrets the secret variables come from; none for EMQX's dashboard when the broker is not ours. */
     readonly secretNames: Readonly<Record<Exclude<SecretEnvSource["secret"], "emqxDashboard">, pulumi.Input<string>>> & {
@@ -38,7 +41,7 @@ export interface ServiceEnvContext {
 
 /** The plain value of each variable the platform supplies; undefined: not configured, so left to the image's default. */
 function plainValues(ctx: ServiceEnvContext): Record<string, string | undefined> {
-    const { config: c, database: db } = ctx;
+    const { sections: c, database: db } = ctx;
     const production = c.app.environment === "production";
     const stage = production ? "PROD" : "DEV";
     const origin = (url?: string) => (url ? new URL(url).origin : undefined);
@@ -104,6 +107,6 @@ export function serviceEnv(name: ServiceName, ctx: ServiceEnvContext): EnvVar[] 
             env.set(variable, { name: variable, value: plain[variable] });
         }
     }
-    for (const [k, v] of Object.entries(ctx.config[name].env)) env.set(k, { name: k, value: v });
+    for (const [k, v] of Object.entries(ctx.sections[name].env)) env.set(k, { name: k, value: v });
     return [...env.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

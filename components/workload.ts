@@ -85,7 +85,8 @@ export function minReplicas(args: Pick<WorkloadArgs, "replicas" | "autoscaling">
 }
 
 export class Workload extends pulumi.ComponentResource {
-    readonly name: string;
+    /** The Kubernetes name of every object it creates (Deployment, Service, ...): objectName(component). */
+    readonly objectName: string;
     readonly serviceAccount: k8s.core.v1.ServiceAccount;
     readonly deployment: k8s.apps.v1.Deployment;
     readonly service?: k8s.core.v1.Service;
@@ -95,7 +96,7 @@ export class Workload extends pulumi.ComponentResource {
     constructor(name: string, args: WorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.workload, name, {}, opts);
         const objectName = objectNameOf(args.component);
-        this.name = objectName;
+        this.objectName = objectName;
         const labels = standardLabels({ component: args.component, version: args.image.tag });
         const selector = selectorLabels(args.component);
         const metadata = (extra: Record<string, string> = {}) => ({
@@ -202,7 +203,7 @@ export class Workload extends pulumi.ComponentResource {
         }
 
         this.registerOutputs({
-            name: this.name,
+            objectName: this.objectName,
             serviceAccount: this.serviceAccount,
             deployment: this.deployment,
             service: this.service,

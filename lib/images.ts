@@ -36,7 +36,7 @@ export interface ResolvedImage {
     readonly ref: string;
 }
 
-export function resolveImage(image: ImageConfig, global: PulseConfig["global"], appVersion: string): ResolvedImage {
+export function resolveImage(image: ImageConfig, global: Pick<PulseConfig["global"], "imageRegistry">, appVersion: string): ResolvedImage {
     const registry = global.imageRegistry || image.registry || undefined;
     const tag = image.tag ?? appVersion;
     const name = registry ? `${registry}/${image.repository}` : image.repository;

@@ -134,7 +134,7 @@ describe("database", () => {
     });
 
     describe("setup (in-cluster)", () => {
-        const setupJob = (rs: RecordedResource[]) => ofType(rs, "kubernetes:batch/v1:Job").find((r) => r.name === "pulse-db-setup")!;
+        const setupJob = (rs: RecordedResource[]) => ofType(rs, "kubernetes:batch/v1:Job").find((r) => r.name === "pulse-database-setup-run")!;
 
         it("runs the setup script as the admin once the release is up, with every value from the environment or a Secret", async () => {
             const { resources } = await build(config());
@@ -166,7 +166,7 @@ describe("database", () => {
         it("migrations and Keycloak wait for it; an external database gets no setup Job", async () => {
             const { resources } = await build(config());
             const job = setupJob(resources);
-            const migrator = ofType(resources, "kubernetes:batch/v1:Job").find((r) => r.name === "pulse-migrator")!;
+            const migrator = ofType(resources, "kubernetes:batch/v1:Job").find((r) => r.name === "pulse-migrator-job-run")!;
             expect(migrator.dependencies).to.include(job.urn);
             const keycloak = one(resources, "kubernetes:apps/v1:Deployment", "pulse-keycloak-workload-deployment");
             expect(keycloak.dependencies).to.include(job.urn);

@@ -1,20 +1,24 @@
 import { expect } from "chai";
 import { jobName } from "../components/awaitedJob";
+import { globalsOf } from "../components/globals";
 import { migratorTrigger } from "../components/migrator";
+import { PulseConfig } from "../config";
 import { natsInitFiles, streamConfig } from "../components/natsInit";
 import { RecordedResource } from "../tools/mocks";
 import { build, config, inputs, ofType, releases } from "./helpers";
 
 const JOB = "kubernetes:batch/v1:Job";
 const job = (rs: RecordedResource[], name: string) => ofType(rs, JOB).find((r) => r.name === name)!;
+/** The migrator's trigger for a config. */
+const migratorTriggerOf = (c: PulseConfig) => migratorTrigger(c.migrator, globalsOf(c));
 
 describe("hook Jobs", () => {
     describe("migrator", () => {
         it("runs the migrator image with DATABASE_URL from pulse-db-secret, restricted, bounded, token-less", async () => {
             const { resources } = await build(config({ appVersion: "1.4.0" }));
-            const j = inputs(job(resources, "pulse-migrator"));
+            const j = inputs(job(resources, "pulse-migrator-job-run"));
             // Named after its trigger: an interrupted up adopts the running Job instead of starting a second one.
-            expect(j.metadata.name).to.equal(jobName("migrator", migratorTrigger(config({ appVersion: "1.4.0" }))));
+            expect(j.metadata.name).to.equal(jobName("migrator", migratorTriggerOf(config({ appVersion: "1.4.0" }))));
             expect(j.metadata.name).to.match(/^pulse-migrator-[0-9a-f]{10}$/);
             expect(j.spec).to.deep.include({ backoffLimit: 2, activeDeadlineSeconds: 900 });
             const pod = j.spec.template.spec;
@@ -29,7 +33,7 @@ describe("hook Jobs", () => {
 
         it("is retried on the next up after a failure, and awaited longer than its deadline", async () => {
             const { resources } = await build(config({ migrator: { activeDeadlineSeconds: 1800, timeoutSeconds: 2400, backoffLimit: 1 } }));
-            const r = job(resources, "pulse-migrator");
+            const r = job(resources, "pulse-migrator-job-run");
             expect(inputs(r).metadata.annotations).to.include({ "pulumi.com/replaceUnready": "true" });
             expect(inputs(r).spec).to.deep.include({ backoffLimit: 1, activeDeadlineSeconds: 1800 });
             expect(r.customTimeouts).to.deep.include({ create: "2400s", update: "2400s" });
@@ -37,9 +41,9 @@ describe("hook Jobs", () => {
 
         it("re-runs when the migrator image or the app version changes, and only then", async () => {
             // A new name is a new Job: Pulumi replaces it, creating the new one before deleting the old.
-            const trigger = async (c: ReturnType<typeof config>) => inputs(job((await build(c)).resources, "pulse-migrator")).metadata.name;
+            const trigger = async (c: ReturnType<typeof config>) => inputs(job((await build(c)).resources, "pulse-migrator-job-run")).metadata.name;
             const base = await trigger(config());
-            expect(base).to.equal(jobName("migrator", migratorTrigger(config())));
+            expect(base).to.equal(jobName("migrator", migratorTriggerOf(config())));
             expect(await trigger(config({ appVersion: "1.0.1" }))).not.to.equal(base);
             expect(await trigger(config({ migrator: { image: { tag: "1.0.0-hotfix" } } }))).not.to.equal(base);
             // Unrelated changes leave the trigger alone.
@@ -49,7 +53,7 @@ describe("hook Jobs", () => {
 
         it("starts only after the database release and its Secret", async () => {
             const { resources } = await build(config());
-            const deps = job(resources, "pulse-migrator").dependencies;
+            const deps = job(resources, "pulse-migrator-job-run").dependencies;
             const release = releases(resources, "pulse-postgresql")[0];
             const secret = ofType(resources, "kubernetes:core/v1:Secret").find((r) => inputs(r).metadata.name === "pulse-db-secret")!;
             expect(deps).to.include.members([release.urn, secret.urn]);
@@ -59,7 +63,7 @@ describe("hook Jobs", () => {
     describe("nats-init", () => {
         it("runs nats-box over the streams ConfigMap against the platform's NATS URL", async () => {
             const { resources } = await build(config());
-            const j = inputs(job(resources, "pulse-nats-init"));
+            const j = inputs(job(resources, "pulse-nats-init-job-run"));
             const c = j.spec.template.spec.containers[0];
             expect(c.image).to.equal("docker.io/natsio/nats-box:0.16.0");
             expect(c.command).to.deep.equal(["sh", "/etc/nats-init/init.sh"]);
@@ -107,7 +111,7 @@ describe("hook Jobs", () => {
         });
 
         it("re-runs when a stream changes, and not otherwise", async () => {
-            const trigger = async (c: ReturnType<typeof config>) => inputs(job((await build(c)).resources, "pulse-nats-init")).metadata.name;
+            const trigger = async (c: ReturnType<typeof config>) => inputs(job((await build(c)).resources, "pulse-nats-init-job-run")).metadata.name;
             const base = await trigger(config());
             const changed = config({ natsInit: { streams: [{ name: "TELEMETRY", subjects: ["telemetry.>"], maxAge: "24h" }], consumers: [] } });
             expect(natsInitFiles(changed.natsInit.streams)).not.to.deep.equal(natsInitFiles(config().natsInit.streams));
@@ -118,7 +122,7 @@ describe("hook Jobs", () => {
         it("starts only after the NATS release", async () => {
             const { resources } = await build(config());
             const release = releases(resources, "pulse-nats")[0];
-            expect(job(resources, "pulse-nats-init").dependencies).to.include(release.urn);
+            expect(job(resources, "pulse-nats-init-job-run").dependencies).to.include(release.urn);
         });
     });
 });

@@ -117,13 +117,22 @@ describe("network policies", () => {
         expect(kc.ingress[0].ports).to.deep.equal([{ protocol: "TCP", port: 7800 }]);
     });
 
-    it("the policies renamed clear of the charts' names keep their Pulumi identity (an alias to the former name): an upgrade shows a replacement, not a delete and a create", async () => {
+    it("each policy's Pulumi name is the component's and its rule's, and it keeps every name it had as an alias", async () => {
         const policies = ofType((await build(config())).resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
-        const renamed = Object.fromEntries(policies.filter((r) => r.aliases.length > 0).map((r) => [inputs(r).metadata.name, r.aliases]));
-        expect(renamed).to.deep.equal({
-            "pulse-allow-postgresql": ["pulse-postgresql"],
-            "pulse-allow-nats": ["pulse-nats"],
-            "pulse-allow-emqx": ["pulse-emqx"],
+        const identity: Record<string, { name: string; aliases: readonly string[] }> = Object.fromEntries(policies.map((r) => [inputs(r).metadata.name, { name: r.name, aliases: r.aliases }]));
+        // Named like its object until the component's name prefixed it: that name is its alias (no change on upgrade).
+        expect(identity["pulse-allow-dns"]).to.deep.equal({ name: "pulse-network-allow-dns", aliases: ["pulse-allow-dns"] });
+        for (const [objectName, { name, aliases }] of Object.entries(identity)) {
+            expect(name).to.equal(`pulse-network-${objectName.slice("pulse-".length)}`);
+            expect(aliases[0], name).to.equal(objectName);
+        }
+        // Renamed clear of the charts' names before (the object too: a replacement, not a delete and a create): both
+        // earlier names stay aliases.
+        const renamedTwice = Object.fromEntries(Object.entries(identity).filter(([, r]) => r.aliases.length > 1));
+        expect(renamedTwice).to.deep.equal({
+            "pulse-allow-postgresql": { name: "pulse-network-allow-postgresql", aliases: ["pulse-allow-postgresql", "pulse-postgresql"] },
+            "pulse-allow-nats": { name: "pulse-network-allow-nats", aliases: ["pulse-allow-nats", "pulse-nats"] },
+            "pulse-allow-emqx": { name: "pulse-network-allow-emqx", aliases: ["pulse-allow-emqx", "pulse-emqx"] },
         });
     });
 

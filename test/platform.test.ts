@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { createPlatform, POD_SECURITY_VERSION } from "../components/platform";
@@ -46,7 +47,7 @@ describe("platform", () => {
             for (const r of awaited) expect(skipsAwait(r), r.name).to.equal(true);
             for (const r of releases(resources)) expect(inputs(r).skipAwait, r.name).to.equal(true);
             const jobs = ofType(resources, "kubernetes:batch/v1:Job");
-            expect(jobs.map((j) => j.name).sort()).to.deep.equal(["pulse-db-setup", "pulse-migrator", "pulse-nats-init"]);
+            expect(jobs.map((j) => j.name).sort()).to.deep.equal(["pulse-database-setup-run", "pulse-migrator-job-run", "pulse-nats-init-job-run"]);
             for (const j of jobs) expect(skipsAwait(j), j.name).to.equal(false);
         });
 
@@ -75,6 +76,52 @@ describe("platform", () => {
         for (const r of resources.filter((x) => x.custom)) expect(componentUrns.has(r.parent), r.name).to.equal(true);
     });
 
+    describe("child names", () => {
+        /** Children whose Pulumi name is not `<parent's name>-<role>`, as "parent -> child (type)". */
+        const misnamed = (resources: readonly RecordedResource[]) => {
+            const byUrn = new Map(resources.map((r) => [r.urn, r]));
+            return resources.flatMap((r) => {
+                const parent = byUrn.get(r.parent);
+                return parent && !r.name.startsWith(`${parent.name}-`) ? [`${parent.name} -> ${r.name} (${r.type})`] : [];
+            });
+        };
+
+        it("the check names a child that does not start with its parent's name", () => {
+            const parent = { name: "pulse-network", urn: "urn:p" } as RecordedResource;
+            const child = (name: string) => ({ name, urn: `urn:${name}`, parent: "urn:p", type: "t" }) as RecordedResource;
+            expect(misnamed([parent, child("pulse-network-allow-dns"), child("pulse-allow-dns"), child("pulse-networkx")])).to.deep.equal([
+                "pulse-network -> pulse-allow-dns (t)",
+                "pulse-network -> pulse-networkx (t)",
+            ]);
+        });
+
+        it("every child of every component is named after it: `<parent>-<role>`, in every stack and with every option on", async () => {
+            const everything = config({
+                caddy: { enabled: true, serviceType: "LoadBalancer" },
+                keycloak: { replicaCount: 2 },
+                smtp: { host: "smtp.example.com" },
+                emqx: { deviceTls: { certManager: { issuer: "pulse-ca" }, deviceCaSecret: "pulse-device-ca" } },
+                ingest: { autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 4 } },
+            });
+            const external = config({
+                postgresql: { enabled: false },
+                externalDatabase: { enabled: true, host: "db.example.com" },
+                emqx: { enabled: false, externalHost: "mqtt.example.com" },
+                nats: { enabled: false, externalUrl: "nats://nats.example.com:4222" },
+            });
+            for (const [label, c, secrets] of [
+                ["prod", stackConfig("prod")],
+                ["dev", stackConfig("dev")],
+                ["every option on", everything],
+                ["external dependencies", external, { dbPassword: pulumi.secret("pw"), keycloakDbPassword: pulumi.secret("pw") }],
+            ] as const) {
+                const { resources } = await build(c, secrets);
+                expect(resources.filter((r) => r.parent !== "").length, label).to.be.greaterThan(0);
+                expect(misnamed(resources), label).to.deep.equal([]);
+            }
+        });
+    });
+
     it("with every dependency switched off, installs no Helm release and wires the external endpoints", async () => {
         const c = config({
             postgresql: { enabled: false },
@@ -90,6 +137,24 @@ describe("platform", () => {
         expect(await resolve(out.mqttPort)).to.equal(1883);
         expect(await resolve(out.databaseHost)).to.equal("db.example.com");
         expect(await resolve(out.databaseSecretName)).to.equal("pulse-db-secret");
+    });
+
+    it("passes createPlatform's options to the Platform: a Kubernetes provider given to it reaches every Kubernetes child", async () => {
+        const { result: platform, resources } = await record(() => {
+            const cluster = new k8s.Provider("cluster", {});
+            return createPlatform(config(), {}, { providers: [cluster] });
+        });
+        const provider = one(resources, "pulumi:providers:kubernetes");
+        const reference = `${provider.urn}::${provider.name}-id`;
+        const platformUrn = await resolve(platform.urn);
+        const kubernetes = resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
+        expect(kubernetes.map((r) => r.type)).to.include.members([NAMESPACE, "kubernetes:apps/v1:Deployment", "kubernetes:helm.sh/v3:Release"]);
+        expect(kubernetes.filter((r) => r.provider !== reference).map((r) => r.name)).to.deep.equal([]);
+        // Inherited through the Platform: the Namespace is its own child, the rest sit further down.
+        expect(one(resources, NAMESPACE).parent).to.equal(platformUrn);
+        // Without options: the default provider, as index.ts runs it.
+        const { resources: plain } = await build(config());
+        expect(plain.filter((r) => r.provider !== "").map((r) => r.name)).to.deep.equal([]);
     });
 
     it("rejects bad config with one RunError before registering any resource", async () => {

@@ -96,6 +96,7 @@ describe("policy pack", () => {
             custom: true,
             parent: "",
             dependencies: [],
+            provider: "",
             protect: false,
             retainOnDelete: false,
             aliases: [],

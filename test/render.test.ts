@@ -50,6 +50,7 @@ const recorded = (type: string, name: string, inputs: Record<string, unknown>): 
     custom: true,
     parent: "",
     dependencies: [],
+    provider: "",
     protect: false,
     retainOnDelete: false,
     aliases: [],

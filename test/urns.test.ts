@@ -3,6 +3,11 @@
  * URN is a delete and a create on the next `pulumi up`, unless the change carries an alias. The prod stack's URNs are
  * snapshotted in test/fixtures/urns.prod.txt; a refactoring (file moves, renamed classes or children) must leave them
  * as they are. After a deliberate change (with its aliases), regenerate: UPDATE_URN_SNAPSHOT=1 npx mocha test/urns.test.ts
+ * (.mocharc.json runs every spec with it; only this one writes).
+ *
+ * test/fixtures/urns.prod.previous.txt holds the URNs from before the last deliberate rename: each must still be a
+ * resource's URN or the URN one of its aliases names, so a renamed resource is the same resource to existing stacks.
+ * Copy urns.prod.txt over it before regenerating after a rename; leave it alone for additions.
  */
 import { expect } from "chai";
 import * as fs from "fs";
@@ -11,6 +16,8 @@ import { RecordedResource } from "../tools/mocks";
 import { renderStack } from "./helpers";
 
 const SNAPSHOT = path.join(__dirname, "fixtures", "urns.prod.txt");
+const PREVIOUS = path.join(__dirname, "fixtures", "urns.prod.previous.txt");
+const lines = (file: string) => fs.readFileSync(file, "utf8").split("\n").filter((l) => l !== "");
 
 /**
  * The URN the engine gives a resource: `urn:pulumi:<stack>::<project>::<ancestors' types and its own, $-joined>::<name>`
@@ -23,6 +30,14 @@ export function engineUrn(r: RecordedResource, byUrn: ReadonlyMap<string, Record
     const [stackAndProject] = /^urn:pulumi:[^:]*::[^:]*/.exec(r.urn) ?? [];
     if (stackAndProject === undefined) throw new Error(`not a URN: ${r.urn}`);
     return `${stackAndProject}::${types.join("$")}::${r.name}`;
+}
+
+/**
+ * The URNs the engine matches a resource to: its own, and for each alias the URN it names (a former name under the
+ * same parents and type, or a full URN).
+ */
+export function answeredUrns(r: RecordedResource, byUrn: ReadonlyMap<string, RecordedResource>): string[] {
+    return [r.name, ...r.aliases].map((a) => (a.startsWith("urn:pulumi:") ? a : engineUrn({ ...r, name: a }, byUrn)));
 }
 
 /** Lines only in `want` (-) and only in `got` (+). */
@@ -46,8 +61,29 @@ describe("URNs", () => {
         const urns = resources.map((r) => engineUrn(r, byUrn)).sort();
         expect(new Set(urns).size, "URNs are unique").to.equal(urns.length);
         if (process.env.UPDATE_URN_SNAPSHOT === "1") fs.writeFileSync(SNAPSHOT, urns.join("\n") + "\n");
-        const want = fs.readFileSync(SNAPSHOT, "utf8").split("\n").filter((l) => l !== "");
+        const want = lines(SNAPSHOT);
         const diff = urnDiff(want, urns);
         expect(diff, `URNs changed (every change replaces the resource in existing stacks unless aliased):\n${diff.join("\n")}\n`).to.deep.equal([]);
+    });
+
+    it("an alias answers for the resource's former name, under the same parents and type only", () => {
+        const parent: RecordedResource = { type: "pulse:x:X", name: "p", urn: "urn:pulumi:s::pulse::pulse:x:X::p", custom: false, inputs: {}, parent: "", dependencies: [], provider: "", protect: false, retainOnDelete: false, aliases: [] };
+        const child: RecordedResource = { ...parent, type: "pulse:y:Y", name: "p-new", urn: "urn:pulumi:s::pulse::pulse:x:X$pulse:y:Y::p-new", parent: parent.urn, aliases: ["p-old"] };
+        const byUrn = new Map([parent, child].map((r) => [r.urn, r]));
+        expect(answeredUrns(child, byUrn)).to.deep.equal(["urn:pulumi:s::pulse::pulse:x:X$pulse:y:Y::p-new", "urn:pulumi:s::pulse::pulse:x:X$pulse:y:Y::p-old"]);
+        expect(answeredUrns({ ...child, aliases: [] }, byUrn)).not.to.include("urn:pulumi:s::pulse::pulse:x:X$pulse:y:Y::p-old");
+    });
+
+    it("every URN of test/fixtures/urns.prod.previous.txt is still answered: each renamed resource carries an alias to its former name", async () => {
+        const { resources } = await renderStack("prod");
+        const byUrn = new Map(resources.map((r) => [r.urn, r]));
+        const current = new Set(resources.map((r) => engineUrn(r, byUrn)));
+        const answered = new Set(resources.flatMap((r) => answeredUrns(r, byUrn)));
+        const previous = lines(PREVIOUS);
+        const lost = previous.filter((u) => !answered.has(u));
+        expect(lost, `URNs no resource answers for any more (each is a delete on the next up):\n${lost.join("\n")}\n`).to.deep.equal([]);
+        // What the last rename renamed: each now answers through an alias, not under its own name.
+        const renamed = previous.filter((u) => !current.has(u));
+        expect(renamed.length, "urns.prod.previous.txt predates a rename").to.be.greaterThan(0);
     });
 });

@@ -27,6 +27,13 @@ async function workload(a: WorkloadArgs) {
 }
 
 describe("workload (generic component)", () => {
+    it("exposes the Kubernetes name of its objects as objectName (its Pulumi name is its own)", async () => {
+        const { result, resources } = await record(() => new Workload("w", args({ servicePorts: ["http"] })));
+        expect(result.objectName).to.equal("pulse-thing");
+        expect(inputs(one(resources, DEPLOYMENT)).metadata.name).to.equal(result.objectName);
+        expect(one(resources, DEPLOYMENT).name).to.equal("w-deployment");
+    });
+
     it("names every object pulse-<component> and selects its pods with labels the pods carry", async () => {
         const rs = await workload(args({ servicePorts: ["http"] }));
         const d = inputs(one(rs, DEPLOYMENT));

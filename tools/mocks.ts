@@ -1,6 +1,6 @@
 /**
  * Runs the program under Pulumi mocks and records every registration as the engine would receive it: type, name,
- * inputs, parent and dependencies. One implementation for the tests (test/setup.ts), the offline render and the
+ * inputs, parent, dependencies, provider and options. One implementation for the tests (test/setup.ts), the offline render and the
  * benchmark.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -17,6 +17,8 @@ export interface RecordedResource {
     readonly parent: string;
     /** URNs this resource waits on: explicit dependsOn plus every resource whose outputs feed its inputs. */
     readonly dependencies: readonly string[];
+    /** The provider reference (`<provider URN>::<id>`) it was given or inherited; "" for its package's default provider. */
+    readonly provider: string;
     /** Resource options the engine would enforce. */
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
@@ -59,6 +61,7 @@ interface RegisterRequest {
     getCustom(): boolean;
     getParent(): string;
     getDependenciesList(): string[];
+    getProvider(): string;
     getObject(): unknown;
     getProtect(): boolean | undefined;
     getRetainondelete(): boolean | undefined;
@@ -117,6 +120,7 @@ export function installMocks(stack = "test"): void {
                     inputs: pulumi.runtime.deserializeProperties(req.getObject() as never),
                     parent: req.getParent(),
                     dependencies: [...req.getDependenciesList()].sort(),
+                    provider: req.getProvider(),
                     protect: req.getProtect() === true,
                     retainOnDelete: req.getRetainondelete() === true,
                     // The SDK also sends name-less specs (parent aliasing): only the ones that name something count.
