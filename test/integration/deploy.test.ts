@@ -37,7 +37,7 @@ const KUBERNETES_VERSION = /^KUBERNETES_VERSION=(\S+)$/m.exec(fs.readFileSync(pa
 const NEEDED = ["pulumi", "pulumi-resource-kubernetes", "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kwok", "kwokctl", "helm"];
 const SLOW_START_MS = 4000;
 /** The prod stack's URNs as the layout before issue 14 named its resources (an existing stack's state). */
-const PREVIOUS_LAYOUT_URNS = path.join(PROJECT_DIR, "test", "fixtures", "urns.prod.v0.txt");
+const PREVIOUS_LAYOUT_URNS = path.join(PROJECT_DIR, "test", "fixtures", "urns.prod.previous.txt");
 /**
  * prod also exercises the devices' entry: the 8883 mutual-TLS listener (Secrets named, not created: KWOK mounts no
  * volumes; a real cluster waits for them) and the NetworkPolicy that admits devices.
@@ -360,7 +360,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 expect(Object.keys(preview.changeSummary)).to.deep.equal(["same"]);
             });
 
-            it("a stack the previous layout deployed (URNs as in test/fixtures/urns.prod.v0.txt) previews no create, replace or delete, and up moves it to today's URNs keeping every object", async () => {
+            it("a stack the previous layout deployed (URNs as in test/fixtures/urns.prod.previous.txt) previews no create, replace or delete, and up moves it to today's URNs keeping every object", async () => {
                 const exported = await stack.exportStack();
                 const resources = exported.deployment.resources as StateResource[];
                 const renamed = renamedSince(resources, previousUrns(fs.readFileSync(PREVIOUS_LAYOUT_URNS, "utf8"), stackName));

@@ -1,6 +1,6 @@
 /**
  * A stack as the previous layout left it: the state of today's program with each resource's URN turned back into the
- * one the previous layout gave it (test/fixtures/urns.prod.v0.txt: the prod stack's URNs before issue 14 renamed
+ * one the previous layout gave it (test/fixtures/urns.prod.previous.txt: the prod stack's URNs before issue 14 renamed
  * children). Importing it and running `preview` is what an existing stack's first preview after the upgrade sees.
  *
  * A resource whose URN is not in the previous layout is matched to a previous URN of the same parent chain and type
