@@ -88,8 +88,7 @@ export class Caddy extends pulumi.ComponentResource {
                 command: ["caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"],
                 ports: { http: CADDY_PORT },
                 servicePorts: ["http"],
-                exposure:
-                    caddy.serviceType === "ClusterIP" ? undefined : { type: caddy.serviceType, configuredBy: "pulse:caddy.serviceType" },
+                exposure: caddy.serviceType === "ClusterIP" ? undefined : { type: caddy.serviceType, configuredBy: "pulse:caddy.serviceType" },
                 probes: {
                     readiness: httpProbe("http", "/healthz", { periodSeconds: 10 }),
                     liveness: tcpProbe("http", { periodSeconds: 30, failureThreshold: 3 }),

@@ -227,7 +227,10 @@ export class Database extends pulumi.ComponentResource {
     private setupJob(name: string, args: DatabaseArgs, db: DatabaseConnection, release: k8s.helm.v3.Release): AwaitedJob {
         const configMap = new k8s.core.v1.ConfigMap(
             `${name}-setup-script`,
-            { metadata: { name: objectName("db-setup"), namespace: args.globals.namespace, labels: standardLabels({ component: "db-setup" }) }, data: { "setup.sql": DB_SETUP_SQL } },
+            {
+                metadata: { name: objectName("db-setup"), namespace: args.globals.namespace, labels: standardLabels({ component: "db-setup" }) },
+                data: { "setup.sql": DB_SETUP_SQL },
+            },
             { parent: this },
         );
         const image = resolveImage(args.postgresql.image, args.globals, "");
@@ -239,7 +242,10 @@ export class Database extends pulumi.ComponentResource {
                 component: "db-setup",
                 image,
                 imagePullSecrets: args.globals.imagePullSecrets,
-                resources: { requests: { cpu: "50m", memory: "64Mi", ephemeralStorage: "16Mi" }, limits: { cpu: undefined, memory: "128Mi", ephemeralStorage: "64Mi" } },
+                resources: {
+                    requests: { cpu: "50m", memory: "64Mi", ephemeralStorage: "16Mi" },
+                    limits: { cpu: undefined, memory: "128Mi", ephemeralStorage: "64Mi" },
+                },
                 command: ["psql", "--no-psqlrc", "--file", `${SETUP_MOUNT}/setup.sql`],
                 env: [
                     { name: "PGHOST", value: db.host },

@@ -70,7 +70,7 @@ function serverCertSecretOf(emqx: PulseConfig["emqx"]): string {
 }
 
 /** Non-secret configuration, as EMQX environment variables (HOCON values) in the chart's ConfigMap. */
-export function emqxConfig(emqx: PulseConfig["emqx"]): Record<string, string> {
+function emqxConfig(emqx: PulseConfig["emqx"]): Record<string, string> {
     const tls = deviceTlsEnabled(emqx);
     return {
         // Empty values drop the chart's admin/public from its ConfigMap; the env Secret supplies the login.
@@ -155,7 +155,10 @@ export function emqxValues(emqx: PulseConfig["emqx"], global: PulseConfig["globa
         resources: resourceRequirements(emqx.resources),
         emqxConfig: emqxConfig(emqx),
         envFromSecret: secretNames.env,
-        extraVolumes: mounts.map((m) => ({ name: m.name, secret: { secretName: m.secret, ...(m.items ? { items: m.items.map((key) => ({ key, path: key })) } : {}) } })),
+        extraVolumes: mounts.map((m) => ({
+            name: m.name,
+            secret: { secretName: m.secret, ...(m.items ? { items: m.items.map((key) => ({ key, path: key })) } : {}) },
+        })),
         extraVolumeMounts: mounts.map((m) => ({ name: m.name, mountPath: m.path, readOnly: true })),
         podSecurityContext: { enabled: true, ...restrictedPodSecurityContext(EMQX_UID), fsGroupChangePolicy: "OnRootMismatch" },
         containerSecurityContext: { enabled: true, ...restrictedContainerSecurityContext({ uid: EMQX_UID }) },
@@ -283,7 +286,10 @@ export class Emqx extends pulumi.ComponentResource {
             );
             this.deviceService = new k8s.core.v1.Service(
                 `${name}-devices`,
-                { metadata: { name: DEVICE_SERVICE, namespace: args.globals.namespace, ...deviceServiceMetadata(emqx, args.globals.awaitReadiness) }, spec: deviceServiceSpec(emqx) },
+                {
+                    metadata: { name: DEVICE_SERVICE, namespace: args.globals.namespace, ...deviceServiceMetadata(emqx, args.globals.awaitReadiness) },
+                    spec: deviceServiceSpec(emqx),
+                },
                 // Its endpoints are the release's pods: awaited after them.
                 { parent: this, dependsOn: [this.release] },
             );

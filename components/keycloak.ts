@@ -9,7 +9,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
 import { resolveImage } from "../lib/images";
 import { awaitAnnotations } from "../lib/awaits";
-import { API_CLIENT_ID, KEYCLOAK_HTTP_PORT, KEYCLOAK_JGROUPS_PORT, KEYCLOAK_MANAGEMENT_PORT, KEYCLOAK_REALM, objectName as objectNameOf, TYPES, UI_CLIENT_ID } from "../lib/contracts";
+import {
+    API_CLIENT_ID,
+    KEYCLOAK_HTTP_PORT,
+    KEYCLOAK_JGROUPS_PORT,
+    KEYCLOAK_MANAGEMENT_PORT,
+    KEYCLOAK_REALM,
+    objectName as objectNameOf,
+    TYPES,
+    UI_CLIENT_ID,
+} from "../lib/contracts";
 import { selectorLabels, standardLabels, WRITABLE_ROOT_WAIVER } from "../lib/labels";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { checksum } from "../lib/checksum";
@@ -71,7 +80,11 @@ function pulseRealm(uiOrigins: readonly string[], smtp: PulseConfig["smtp"]): Re
                 webOrigins: [...uiOrigins],
                 attributes: { "pkce.code.challenge.method": "S256", "post.logout.redirect.uris": uiOrigins.map((o) => `${o}/*`).join("##") },
                 protocolMappers: [
-                    mapper("audience", "oidc-audience-mapper", { "included.client.audience": UI_CLIENT_ID, "access.token.claim": "true", "id.token.claim": "false" }),
+                    mapper("audience", "oidc-audience-mapper", {
+                        "included.client.audience": UI_CLIENT_ID,
+                        "access.token.claim": "true",
+                        "id.token.claim": "false",
+                    }),
                     mapper("tenant_id", "oidc-usermodel-attribute-mapper", {
                         "user.attribute": "tenant_id",
                         "claim.name": "tenant_id",
@@ -128,9 +141,7 @@ function keycloakEnv(args: {
         fromSecret("KC_DB_USERNAME", args.keycloakDatabase.secretName, "username"),
         fromSecret("KC_DB_PASSWORD", args.keycloakDatabase.secretName, "password"),
         // Behind the ingress: TLS ends there, Keycloak speaks HTTP and trusts X-Forwarded-* for scheme and host.
-        ...(args.publicUrl
-            ? [{ name: "KC_HOSTNAME", value: args.publicUrl }]
-            : [{ name: "KC_HOSTNAME_STRICT", value: "false" }]),
+        ...(args.publicUrl ? [{ name: "KC_HOSTNAME", value: args.publicUrl }] : [{ name: "KC_HOSTNAME_STRICT", value: "false" }]),
         { name: "KC_HTTP_RELATIVE_PATH", value: kc.httpRelativePath },
         // Health and metrics stay at /health/* and /metrics on port 9000, whatever the relative path.
         { name: "KC_HTTP_MANAGEMENT_RELATIVE_PATH", value: "/" },
@@ -147,7 +158,12 @@ function keycloakEnv(args: {
               ]
             : [{ name: "KC_CACHE", value: "local" }]),
         // The realm file's placeholders.
-        ...(kc.realmImport ? [fromSecret("KEYCLOAK_CLIENT_SECRET", args.appSecretName, "KEYCLOAK_CLIENT_SECRET"), fromSecret("SMTP_PASSWORD", args.appSecretName, "SMTP_PASSWORD")] : []),
+        ...(kc.realmImport
+            ? [
+                  fromSecret("KEYCLOAK_CLIENT_SECRET", args.appSecretName, "KEYCLOAK_CLIENT_SECRET"),
+                  fromSecret("SMTP_PASSWORD", args.appSecretName, "SMTP_PASSWORD"),
+              ]
+            : []),
     ];
 }
 

@@ -41,8 +41,7 @@ const unique = (ports: number[]) => [...new Set(ports)].sort((a, b) => a - b);
 const httpPortOf = (s: ServiceName) => contractOf(s).http?.port ?? [];
 
 const DANGLING_WAIVER = {
-    "ignore-check.kube-linter.io/dangling-networkpolicy":
-        "selects the pods of a Helm release, which the offline render does not expand into objects",
+    "ignore-check.kube-linter.io/dangling-networkpolicy": "selects the pods of a Helm release, which the offline render does not expand into objects",
     "kube-score/ignore": "networkpolicy-targets-pod",
 };
 
@@ -218,7 +217,9 @@ export function networkPolicyRules(config: NetworkPolicySections): NetworkPolicy
 }
 
 /** The pods of these workloads (by their `app.kubernetes.io/name`, objectName(component)). */
-const workloadPods = (...components: string[]) => ({ matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: components.map(objectName) }] });
+const workloadPods = (...components: string[]) => ({
+    matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: components.map(objectName) }],
+});
 
 /**
  * Egress to the internet, each to the workloads that need it: HTTPS for Stripe and S3 (ui, ops-worker), webhooks

@@ -119,7 +119,8 @@ export class Platform extends pulumi.ComponentResource {
         );
         // The services' credentials: EMQX (their MQTT user, the auth header) and Keycloak's realm read some of them too.
         const appValues = secretsExternal ? undefined : appSecretValues(`${name}-app-secrets`, secrets, { parent: this });
-        if (appValues) this.appSecret = createAppSecret(`${name}-app-secrets`, { namespace, secretName: config.secrets.app, values: appValues }, { parent: this });
+        if (appValues)
+            this.appSecret = createAppSecret(`${name}-app-secrets`, { namespace, secretName: config.secrets.app, values: appValues }, { parent: this });
         this.emqx = new Emqx(
             `${name}-emqx`,
             {
@@ -135,11 +136,7 @@ export class Platform extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.nats = new Nats(
-            `${name}-nats`,
-            { globals, nats: config.nats, chartRepositoryPassword: secrets.chartRepositoryPassword },
-            { parent: this },
-        );
+        this.nats = new Nats(`${name}-nats`, { globals, nats: config.nats, chartRepositoryPassword: secrets.chartRepositoryPassword }, { parent: this });
 
         // The hooks: migrations and JetStream streams, once their dependencies are up (the database set up); in parallel.
         this.migrator = new Migrator(
@@ -148,11 +145,7 @@ export class Platform extends pulumi.ComponentResource {
             { parent: this },
         );
         const appSecretName = this.appSecret ? this.appSecret.metadata.name : pulumi.output(config.secrets.app);
-        this.natsInit = new NatsInit(
-            `${name}-nats-init`,
-            { globals, natsInit: config.natsInit, natsUrl: this.nats.url, after: [this.nats] },
-            { parent: this },
-        );
+        this.natsInit = new NatsInit(`${name}-nats-init`, { globals, natsInit: config.natsInit, natsUrl: this.nats.url, after: [this.nats] }, { parent: this });
 
         // Pulse's workloads: nothing rolls before the hooks succeeded.
         const uiUrl = publicUrl(config, "ui");

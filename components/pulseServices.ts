@@ -42,7 +42,7 @@ function serviceWaivers(contract: ServiceContract): Record<string, string> {
 export const objectNameOf = (service: ServiceName) => objectName(componentOf(service));
 
 /** http://pulse-<component>:<port>/<liveness path> for a service with a Service and a health endpoint. */
-export function healthUrl(service: ServiceName): string {
+function healthUrl(service: ServiceName): string {
     const http = contractOf(service).http;
     if (!http || !contractOf(service).service) throw new Error(`${service} has no Service with a health endpoint`);
     return `http://${objectNameOf(service)}:${http.port}${http.liveness === "tcp" ? "/" : http.liveness}`;
@@ -98,7 +98,10 @@ export class PulseServices extends pulumi.ComponentResource {
             const svc = args[key];
             const contract = contractOf(key);
             const http = contract.http;
-            const timing = { liveness: { initialDelaySeconds: 10, periodSeconds: 30, failureThreshold: 3 }, readiness: { initialDelaySeconds: 5, periodSeconds: 10 } };
+            const timing = {
+                liveness: { initialDelaySeconds: 10, periodSeconds: 30, failureThreshold: 3 },
+                readiness: { initialDelaySeconds: 5, periodSeconds: 10 },
+            };
             workloads[key] = new Workload(
                 `${name}-${componentOf(key)}`,
                 {
@@ -124,7 +127,7 @@ export class PulseServices extends pulumi.ComponentResource {
                     annotations: serviceWaivers(contract),
                     // The device CA, for the services that read it (DEVICE_CA_*).
                     configMounts:
-                        args.emqx.deviceTls.deviceCaSecret && (contract.reads as readonly string[]).includes("DEVICE_CA_CERT_PATH")
+                        args.emqx.deviceTls.deviceCaSecret && contract.reads.includes("DEVICE_CA_CERT_PATH")
                             ? { "device-ca": { secretName: args.emqx.deviceTls.deviceCaSecret, mountPath: DEVICE_CA_DIR } }
                             : undefined,
                     runAsUser: svc.runAsUser,

@@ -12,7 +12,7 @@ import { DatabaseConnection } from "./database";
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
 /** Where ops-worker writes the device CRL it regenerates (its writable /tmp). */
-export const CRL_OUTPUT_PATH = "/tmp/device-crl.pem";
+const CRL_OUTPUT_PATH = "/tmp/device-crl.pem";
 /** Where the device CA's Secret is mounted in the services that read it (DEVICE_CA_* variables). */
 export const DEVICE_CA_DIR = "/etc/pulse/device-ca";
 

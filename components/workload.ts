@@ -14,7 +14,7 @@ import { annotationsOrNone, EXPOSURE_ANNOTATION, selectorLabels, standardLabels 
 
 type Probe = k8s.types.input.core.v1.Probe;
 
-export interface AutoscalingSpec {
+interface AutoscalingSpec {
     readonly minReplicas: number;
     readonly maxReplicas: number;
     readonly targetCPUUtilizationPercentage: number;
@@ -80,7 +80,7 @@ export function rolloutTimeouts(args: Pick<WorkloadArgs, "replicas" | "autoscali
 }
 
 /** Effective minimum replicas: the HPA's minimum when autoscaling. */
-export function minReplicas(args: Pick<WorkloadArgs, "replicas" | "autoscaling">): number {
+function minReplicas(args: Pick<WorkloadArgs, "replicas" | "autoscaling">): number {
     return args.autoscaling ? args.autoscaling.minReplicas : args.replicas;
 }
 

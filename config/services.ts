@@ -6,7 +6,7 @@
  */
 
 /** An HTTP server in the container: its port and the endpoints the probes use. */
-export interface HttpContract {
+interface HttpContract {
     readonly port: number;
     /** Liveness: a path that answers whatever the dependencies do, or "tcp" (a connect check) where there is none. */
     readonly liveness: string;
@@ -191,4 +191,3 @@ export const SECRET_ENV: Readonly<Record<string, SecretEnvSource>> = {
     EMQX_DASHBOARD_PASSWORD: { secret: "emqxDashboard", key: "EMQX_DASHBOARD__DEFAULT_PASSWORD" },
     ...Object.fromEntries(Object.keys(APP_SECRET_KEYS).map((k) => [k, { secret: "app", key: k } as const])),
 };
-

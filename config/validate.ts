@@ -15,10 +15,7 @@ export const NAMESPACE = "pulse";
 /** Bad stack config: every problem, one `pulse:<path>: <reason>` line each. */
 export class ConfigError extends Error {
     constructor(readonly problems: readonly string[]) {
-        super(
-            `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-                problems.map((p) => `  - ${p}`).join("\n"),
-        );
+        super(`invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` + problems.map((p) => `  - ${p}`).join("\n"));
         this.name = "ConfigError";
     }
 }
@@ -136,7 +133,7 @@ function chartPasswordProblems(c: PulseConfig, set: Partial<Record<SecretKey, st
 }
 
 /** The chart sections whose release is installed. */
-export function installedCharts(c: PulseConfig): ChartSection[] {
+function installedCharts(c: PulseConfig): ChartSection[] {
     return (Object.keys(CHART_SECTIONS) as ChartSection[]).filter((s) => c[s].enabled);
 }
 
@@ -144,7 +141,7 @@ export function installedCharts(c: PulseConfig): ChartSection[] {
  * Local chart sources must exist and be the pinned chart; the repository's TLS files must exist. Relative paths are
  * relative to the working directory, which `pulumi` sets to the project directory.
  */
-export function chartSourceProblems(c: PulseConfig, cwd = process.cwd()): string[] {
+function chartSourceProblems(c: PulseConfig, cwd = process.cwd()): string[] {
     const problems: string[] = [];
     for (const section of installedCharts(c)) {
         const chart = c[section].chart;
@@ -171,7 +168,7 @@ export function chartSourceProblems(c: PulseConfig, cwd = process.cwd()): string
     return problems;
 }
 
-type ChartMeta = { name?: unknown; version?: unknown };
+type ChartMeta = { name?: string; version?: string };
 
 function readText(file: string): string | undefined {
     try {
@@ -183,15 +180,20 @@ function readText(file: string): string | undefined {
 
 function chartYamlOf(text: string | undefined): ChartMeta | undefined {
     try {
-        const doc = text === undefined ? undefined : YAML.parse(text);
-        return typeof doc === "object" && doc !== null ? doc : undefined;
+        const doc: unknown = text === undefined ? undefined : YAML.parse(text);
+        if (typeof doc !== "object" || doc === null) return undefined;
+        const { name, version } = doc as Record<string, unknown>;
+        return {
+            name: typeof name === "string" ? name : undefined,
+            version: typeof version === "string" || typeof version === "number" ? String(version) : undefined,
+        };
     } catch {
         return undefined;
     }
 }
 
 /** `<chart>/Chart.yaml` of a packaged chart (gzip'd tar, as `helm package` writes it). */
-export function chartYamlOfArchive(file: string): ChartMeta | undefined {
+function chartYamlOfArchive(file: string): ChartMeta | undefined {
     let tar: Buffer;
     try {
         tar = zlib.gunzipSync(fs.readFileSync(file));
@@ -199,10 +201,16 @@ export function chartYamlOfArchive(file: string): ChartMeta | undefined {
         return undefined;
     }
     // ustar: 512-byte headers (name at 0, size in octal at 124, type at 156), contents padded to 512 bytes.
-    for (let at = 0; at + 512 <= tar.length; ) {
+    for (let at = 0; at + 512 <= tar.length;) {
         const name = tar.toString("utf8", at, at + 100).replace(/\0.*$/s, "");
         if (name === "") break;
-        const size = parseInt(tar.toString("utf8", at + 124, at + 136).replace(/\0.*$/s, "").trim() || "0", 8);
+        const size = parseInt(
+            tar
+                .toString("utf8", at + 124, at + 136)
+                .replace(/\0.*$/s, "")
+                .trim() || "0",
+            8,
+        );
         if (/^[^/]+\/Chart\.yaml$/.test(name)) return chartYamlOf(tar.toString("utf8", at + 512, at + 512 + size));
         at += 512 + Math.ceil(size / 512) * 512;
     }
@@ -219,7 +227,7 @@ export function parseConfig(input: unknown): PulseConfig {
 // ─── Messages ───────────────────────────────────────────────────────────────────────────────────────────────
 
 /** `pulse:ingest.hosts[0].host` */
-export function keyPath(path: readonly PropertyKey[]): string {
+function keyPath(path: readonly PropertyKey[]): string {
     let out = NAMESPACE + ":";
     path.forEach((p, i) => {
         if (typeof p === "number") out += `[${p}]`;
@@ -278,13 +286,13 @@ function keysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[]
     for (const segment of [...path, undefined]) {
         // Unwrap wrappers until an object or array.
         for (;;) {
-            const def: z.core.$ZodTypeDef & { innerType?: z.core.$ZodType; in?: z.core.$ZodType } = s!._zod.def;
+            const def: z.core.$ZodTypeDef & { innerType?: z.core.$ZodType; in?: z.core.$ZodType } = s._zod.def;
             if (def.innerType) s = def.innerType;
             else if (def.type === "pipe" && def.in) s = def.in;
             else break;
         }
         if (segment === undefined) break;
-        const def = s!._zod.def as z.core.$ZodTypeDef & {
+        const def = s._zod.def as z.core.$ZodTypeDef & {
             shape?: Record<string, z.core.$ZodType>;
             element?: z.core.$ZodType;
             valueType?: z.core.$ZodType;
@@ -292,7 +300,7 @@ function keysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[]
         s = typeof segment === "number" ? def.element : (def.shape?.[String(segment)] ?? def.valueType);
         if (!s) return [];
     }
-    const shape = (s!._zod.def as { shape?: Record<string, unknown> }).shape;
+    const shape = (s._zod.def as { shape?: Record<string, unknown> }).shape;
     return shape ? Object.keys(shape) : [];
 }
 

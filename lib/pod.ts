@@ -46,8 +46,7 @@ export interface PodArgs {
 
 /** A ConfigMap, or a Secret, mounted read-only as a directory. */
 export type ConfigMount =
-    | { readonly configMapName: pulumi.Input<string>; readonly mountPath: string }
-    | { readonly secretName: pulumi.Input<string>; readonly mountPath: string };
+    { readonly configMapName: pulumi.Input<string>; readonly mountPath: string } | { readonly secretName: pulumi.Input<string>; readonly mountPath: string };
 
 /**
  * Volumes and the matching container mounts. `scratch` maps volume name -> mount path (emptyDirs, so the root file
@@ -70,11 +69,7 @@ function podStorage(scratch: Readonly<Record<string, string>> = {}, configMounts
 }
 
 /** The pod's own ServiceAccount (`<name>-sa`, object name `objectName`), its token never mounted. */
-export function podServiceAccount(
-    name: string,
-    metadata: k8s.types.input.meta.v1.ObjectMeta,
-    parent: pulumi.Resource,
-): k8s.core.v1.ServiceAccount {
+export function podServiceAccount(name: string, metadata: k8s.types.input.meta.v1.ObjectMeta, parent: pulumi.Resource): k8s.core.v1.ServiceAccount {
     return new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata, automountServiceAccountToken: false }, { parent });
 }
 

@@ -84,6 +84,11 @@ export function publicUrl(config: PulseConfig, backend: Backend): string | undef
 /** The public origins ui is served at (the realm's redirect URIs and web origins); none without the Ingress. */
 export function uiOrigins(config: PulseConfig): string[] {
     if (!config.ingress.enabled) return [];
-    return [...new Set(routes(config).filter((r) => r.backend === "ui" && !r.host.startsWith("*.")).map((r) => new URL(r.url).origin))];
+    return [
+        ...new Set(
+            routes(config)
+                .filter((r) => r.backend === "ui" && !r.host.startsWith("*."))
+                .map((r) => new URL(r.url).origin),
+        ),
+    ];
 }
-

@@ -9,7 +9,6 @@ import { EXPOSURE_ANNOTATION, NO_PROBES_WAIVER, WRITABLE_ROOT_WAIVER } from "../
 
 export { EXPOSURE_ANNOTATION, NO_PROBES_WAIVER, WRITABLE_ROOT_WAIVER };
 
- 
 type Obj = Record<string, any>;
 
 const WORKLOAD_TYPES: Record<string, (props: Obj) => Obj | undefined> = {
@@ -39,7 +38,6 @@ function podOf(args: ResourceValidationArgs): { pod: Obj; containers: ContainerR
         ],
     };
 }
-
 
 function forEachContainer(args: ResourceValidationArgs, check: (c: ContainerRef, pod: Obj) => void): void {
     const found = podOf(args);
@@ -81,7 +79,11 @@ export const resourcesAndProbes: ResourceValidationPolicy = {
         const waived = args.props.metadata?.annotations?.[NO_PROBES_WAIVER] !== undefined;
         forEachContainer(args, ({ container, init }) => {
             const r = container.resources ?? {};
-            for (const [kind, key] of [["requests", "cpu"], ["requests", "memory"], ["limits", "memory"]] as const) {
+            for (const [kind, key] of [
+                ["requests", "cpu"],
+                ["requests", "memory"],
+                ["limits", "memory"],
+            ] as const) {
                 if (r[kind]?.[key] === undefined) report(`container ${container.name}: no ${key} ${kind === "requests" ? "request" : "limit"}`);
             }
             const longRunning = !init && !waived && args.type !== "kubernetes:batch/v1:Job" && args.type !== "kubernetes:batch/v1:CronJob";

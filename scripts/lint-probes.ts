@@ -31,13 +31,17 @@ runMain(async () => {
         if (!(await prettier.check(text, options))) rules.push("prettier");
         if (!rules.includes(expected)) problems.push(`${file}: expected ${expected}, the linters reported ${rules.join(", ") || "nothing"}`);
     }
-    let knip = "";
+    let knip: string;
     try {
-        knip = execFileSync(path.join(PROJECT_DIR, "node_modules", ".bin", "knip"), ["--directory", path.join(PROBES, "knip"), "--no-progress"], { encoding: "utf8", stdio: "pipe" });
+        knip = execFileSync(path.join(PROJECT_DIR, "node_modules", ".bin", "knip"), ["--directory", path.join(PROBES, "knip"), "--no-progress"], {
+            encoding: "utf8",
+            stdio: "pipe",
+        });
     } catch (e) {
         knip = String((e as { stdout?: string }).stdout ?? "");
     }
-    for (const finding of ["orphan.ts", "neverImported"]) if (!knip.includes(finding)) problems.push(`knip did not report ${finding} in test/fixtures/lint/knip:\n${knip}`);
+    for (const finding of ["orphan.ts", "neverImported"])
+        if (!knip.includes(finding)) problems.push(`knip did not report ${finding} in test/fixtures/lint/knip:\n${knip}`);
     if (problems.length > 0) {
         process.stderr.write(`lint probes failed:\n${problems.map((p) => `  - ${p}`).join("\n")}\n`);
         process.exit(1);

@@ -7,7 +7,9 @@ const withCaddy = (extra = {}) =>
     config({
         caddy: { enabled: true },
         ingress: {
-            hosts: [{ host: "pulse.example.com", paths: [{ path: "/" }, { path: "/auth", service: "keycloak" }, { path: "/provision", service: "provisionApi" }] }],
+            hosts: [
+                { host: "pulse.example.com", paths: [{ path: "/" }, { path: "/auth", service: "keycloak" }, { path: "/provision", service: "provisionApi" }] },
+            ],
         },
         ...extra,
     });
@@ -22,7 +24,12 @@ describe("caddy", () => {
         const file = caddyfile(routes(withCaddy()));
         expect(file).to.include("admin off").and.include("auto_https off").and.include("persist_config off");
         expect(file).to.include(":8080 {");
-        const order = ["handle /healthz", "handle /provision* {\n\t\treverse_proxy pulse-provision-api:8081", "handle /auth* {\n\t\treverse_proxy pulse-keycloak:8080", "handle {\n\t\treverse_proxy pulse-ui:8080"].map((s) => file.indexOf(s));
+        const order = [
+            "handle /healthz",
+            "handle /provision* {\n\t\treverse_proxy pulse-provision-api:8081",
+            "handle /auth* {\n\t\treverse_proxy pulse-keycloak:8080",
+            "handle {\n\t\treverse_proxy pulse-ui:8080",
+        ].map((s) => file.indexOf(s));
         for (const i of order) expect(i).to.be.greaterThan(-1);
         expect([...order].sort((a, b) => a - b)).to.deep.equal(order);
         expect(file).not.to.include("9000");
@@ -53,12 +60,17 @@ describe("caddy", () => {
         expect(c.readinessProbe.httpGet).to.deep.equal({ path: "/healthz", port: "http" });
         const hash = d.spec.template.metadata.annotations["checksum/caddyfile"];
         const other = await build(withCaddy({ ingress: { hosts: [{ host: "pulse.example.com", paths: [{ path: "/" }] }] } }));
-        const hash2 = inputs(one(other.resources, "kubernetes:apps/v1:Deployment", "pulse-caddy-workload-deployment")).spec.template.metadata.annotations["checksum/caddyfile"];
-        expect(hash).to.match(/^[0-9a-f]{64}$/).and.not.equal(hash2);
+        const hash2 = inputs(one(other.resources, "kubernetes:apps/v1:Deployment", "pulse-caddy-workload-deployment")).spec.template.metadata.annotations[
+            "checksum/caddyfile"
+        ];
+        expect(hash)
+            .to.match(/^[0-9a-f]{64}$/)
+            .and.not.equal(hash2);
     });
 
     it("has a ClusterIP Service unless another type is configured", async () => {
-        const svc = (c: ReturnType<typeof config>) => build(c).then(({ resources }) => inputs(one(resources, "kubernetes:core/v1:Service", "pulse-caddy-workload-service")));
+        const svc = (c: ReturnType<typeof config>) =>
+            build(c).then(({ resources }) => inputs(one(resources, "kubernetes:core/v1:Service", "pulse-caddy-workload-service")));
         expect((await svc(withCaddy())).spec.type).to.equal("ClusterIP");
         expect((await svc(withCaddy({ caddy: { enabled: true, serviceType: "LoadBalancer" } }))).spec.type).to.equal("LoadBalancer");
     });

@@ -23,10 +23,16 @@ describe("the charts' objects (test/fixtures/charts/inventory.yaml)", () => {
 
     it("catches a collision: a NetworkPolicy named like the PostgreSQL chart's (the check can fail)", async () => {
         const cfg = stackConfig("dev");
-        const objects = [...kubernetesManifests((await build(cfg)).resources), { kind: "NetworkPolicy", metadata: { name: "pulse-postgresql", namespace: cfg.namespace } }];
+        const objects = [
+            ...kubernetesManifests((await build(cfg)).resources),
+            { kind: "NetworkPolicy", metadata: { name: "pulse-postgresql", namespace: cfg.namespace } },
+        ];
         expect(collisions(inventory, cfg.namespace, objects)).to.deep.equal(["NetworkPolicy/pulse-postgresql (rendered by release pulse-postgresql)"]);
         // Another kind or namespace with the same name is no collision.
-        const elsewhere = [{ kind: "NetworkPolicy", metadata: { name: "pulse-postgresql", namespace: "other" } }, { kind: "ConfigMap", metadata: { name: "pulse-postgresql", namespace: cfg.namespace } }];
+        const elsewhere = [
+            { kind: "NetworkPolicy", metadata: { name: "pulse-postgresql", namespace: "other" } },
+            { kind: "ConfigMap", metadata: { name: "pulse-postgresql", namespace: cfg.namespace } },
+        ];
         expect(collisions(inventory, cfg.namespace, elsewhere)).to.deep.equal([]);
     });
 });

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 
-export const INVENTORY_FILE = path.join(__dirname, "fixtures", "charts", "inventory.yaml");
+const INVENTORY_FILE = path.join(__dirname, "fixtures", "charts", "inventory.yaml");
 
 /** `Kind/name` per release name. */
 export type Inventory = Readonly<Record<string, readonly string[]>>;

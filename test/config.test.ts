@@ -4,15 +4,7 @@ import * as path from "path";
 import * as zlib from "zlib";
 import { expect } from "chai";
 import { config } from "./helpers";
-import {
-    ConfigError,
-    parseConfig,
-    parseQuantity,
-    parseStackConfig,
-    PulseConfigInput,
-    SECRET_KEYS,
-    SERVICE_NAMES,
-} from "../config";
+import { ConfigError, parseConfig, parseQuantity, parseStackConfig, PulseConfigInput, SECRET_KEYS, SERVICE_NAMES } from "../config";
 
 /** The problems a stack config produces, as the `pulse:<path>: reason` lines the user sees. */
 function problems(values: Record<string, unknown>, secretKeys: string[] = []): string[] {
@@ -176,8 +168,11 @@ describe("config schema", () => {
             expectProblem({ ingest: { replicaCout: 3 } }, "ingest.replicaCout", /unknown key \(did you mean "replicaCount"\?\)/);
             expectProblem({ ingst: {} }, "ingst", /unknown key \(did you mean "ingest"\?\)/);
             expectProblem({ "ingest.replicaCount": "3" }, "ingest.replicaCount", /pulumi config set --path/);
-            expectProblem({ ingress: { hosts: [{ host: "a.example.com", paths: [{ path: "/", servce: "ui" }] }] } },
-                "ingress.hosts[0].paths[0].servce", /did you mean "service"/);
+            expectProblem(
+                { ingress: { hosts: [{ host: "a.example.com", paths: [{ path: "/", servce: "ui" }] }] } },
+                "ingress.hosts[0].paths[0].servce",
+                /did you mean "service"/,
+            );
         });
 
         it("autoscaling min > max", () => {
@@ -220,7 +215,11 @@ describe("config schema", () => {
         });
 
         it("byte quantities below 1Mi (a forgotten unit), with the hint", () => {
-            expectProblem({ nats: { jetstream: { memoryStore: { maxSize: "512" } } } }, "nats.jetstream.memoryStore.maxSize", /is 512 bytes, below 1Mi: .*did you mean "512Mi"/);
+            expectProblem(
+                { nats: { jetstream: { memoryStore: { maxSize: "512" } } } },
+                "nats.jetstream.memoryStore.maxSize",
+                /is 512 bytes, below 1Mi: .*did you mean "512Mi"/,
+            );
             expect(problems({ ingest: { resources: { requests: { memory: "64" }, limits: { memory: "64" } } } })).to.deep.equal([
                 'pulse:ingest.resources.requests.memory: is 64 bytes, below 1Mi: without a unit a quantity counts bytes (did you mean "64Mi"?), got "64"',
                 'pulse:ingest.resources.limits.memory: is 64 bytes, below 1Mi: without a unit a quantity counts bytes (did you mean "64Mi"?), got "64"',
@@ -262,12 +261,24 @@ describe("config schema", () => {
         });
 
         it("chart sources: a local path with repository settings, half a client certificate, a missing or wrong local chart", () => {
-            expectProblem({ nats: { chart: { path: "charts/nats", username: "robot" } } }, "nats.chart.username", /applies to a repository, not to a local chart `path`/);
+            expectProblem(
+                { nats: { chart: { path: "charts/nats", username: "robot" } } },
+                "nats.chart.username",
+                /applies to a repository, not to a local chart `path`/,
+            );
             expectProblem({ emqx: { chart: { certFile: "client.pem" } } }, "emqx.chart.keyFile", /certFile and keyFile go together/);
-            expectProblem({ nats: { chart: { path: "no/such/chart" } } }, "nats.chart.path", /must be a chart directory or a .tgz archive, got no such file: no\/such\/chart/);
+            expectProblem(
+                { nats: { chart: { path: "no/such/chart" } } },
+                "nats.chart.path",
+                /must be a chart directory or a .tgz archive, got no such file: no\/such\/chart/,
+            );
             const standIns = path.join(__dirname, "fixtures", "charts");
             expectProblem({ nats: { chart: { path: path.join(standIns, "emqx-5.8.9") } } }, "nats.chart.path", /holds chart "emqx", not "nats"/);
-            expectProblem({ nats: { chart: { path: path.join(standIns, "nats-1.2.11"), version: "1.2.10" } } }, "nats.chart.version", /must match the local chart's version 1.2.11/);
+            expectProblem(
+                { nats: { chart: { path: path.join(standIns, "nats-1.2.11"), version: "1.2.10" } } },
+                "nats.chart.version",
+                /must match the local chart's version 1.2.11/,
+            );
             expectProblem({ nats: { chart: { caFile: "/no/such/ca.pem" } } }, "nats.chart.caFile", /no such file/);
             // A switched-off chart's source is not checked; a good local chart passes.
             expect(problems({ nats: { enabled: false, externalUrl: "nats://nats.example.com:4222", chart: { path: "no/such/chart" } } })).to.deep.equal([]);
@@ -290,12 +301,24 @@ describe("config schema", () => {
             const junk = path.join(dir, "junk.tgz");
             fs.writeFileSync(junk, "not gzip");
             expectProblem({ nats: { chart: { path: junk } } }, "nats.chart.path", /holds no readable Chart.yaml/);
-            expectProblem({ nats: { chart: { path: path.join(dir, "nats.zip") } } }, "nats.chart.path", /must be a chart directory or a .tgz archive, got no such file/);
+            expectProblem(
+                { nats: { chart: { path: path.join(dir, "nats.zip") } } },
+                "nats.chart.path",
+                /must be a chart directory or a .tgz archive, got no such file/,
+            );
         });
 
         it("chart repositories: https or oci only, credentials never in the URL, no TLS files for oci://", () => {
-            expectProblem({ nats: { chart: { repository: "http://charts.example.com" } } }, "nats.chart.repository", /https:\/\/ chart repository or an oci:\/\//);
-            expectProblem({ nats: { chart: { repository: "https://robot:s3cret@charts.example.com" } } }, "nats.chart.repository", /must not carry credentials/);
+            expectProblem(
+                { nats: { chart: { repository: "http://charts.example.com" } } },
+                "nats.chart.repository",
+                /https:\/\/ chart repository or an oci:\/\//,
+            );
+            expectProblem(
+                { nats: { chart: { repository: "https://robot:s3cret@charts.example.com" } } },
+                "nats.chart.repository",
+                /must not carry credentials/,
+            );
             expectProblem({ postgresql: { chart: { caFile: "ca.pem" } } }, "postgresql.chart.caFile", /is not used for an oci:\/\/ registry/);
         });
 
@@ -308,7 +331,11 @@ describe("config schema", () => {
             expect(unused).to.have.length(1);
             expect(unused[0]).to.match(/^pulse:chartRepositoryPassword: is not used/);
             // With externally managed Kubernetes Secrets, the repository's password is still Pulumi's to hold.
-            expect(problems({ secrets: { external: true }, nats: { chart: { username: "robot" } }, chartRepositoryPassword: "s3cret" }, ["chartRepositoryPassword"])).to.deep.equal([]);
+            expect(
+                problems({ secrets: { external: true }, nats: { chart: { username: "robot" } }, chartRepositoryPassword: "s3cret" }, [
+                    "chartRepositoryPassword",
+                ]),
+            ).to.deep.equal([]);
         });
 
         it("an external broker or NATS without its endpoint, or a malformed one", () => {
@@ -316,7 +343,9 @@ describe("config schema", () => {
             expectProblem({ nats: { enabled: false } }, "nats.externalUrl", /is required when nats.enabled is false/);
             expectProblem({ nats: { enabled: false, externalUrl: "http://nats:4222" } }, "nats.externalUrl", /must be a NATS URL/);
             expectProblem({ nats: { enabled: false, externalUrl: "nats://nats:99999" } }, "nats.externalUrl", /must be a NATS URL/);
-            expect(problems({ nats: { enabled: false, externalUrl: "tls://nats.example.com:4222" }, emqx: { enabled: false, externalHost: "mqtt.example.com" } })).to.deep.equal([]);
+            expect(
+                problems({ nats: { enabled: false, externalUrl: "tls://nats.example.com:4222" }, emqx: { enabled: false, externalHost: "mqtt.example.com" } }),
+            ).to.deep.equal([]);
         });
 
         it("JetStream without any store", () => {
@@ -348,7 +377,15 @@ describe("config schema", () => {
             expectProblem(streams({ maxAge: "3 days" }), "natsInit.streams[0].maxAge", /duration such as/);
             expectProblem(streams({ replicas: 3 }), "natsInit.streams[0].replicas", /must be <= nats.replicaCount \(1\)/);
             expectProblem(
-                { natsInit: { streams: [{ name: "A", subjects: ["a"] }, { name: "A", subjects: ["b"] }], consumers: [] } },
+                {
+                    natsInit: {
+                        streams: [
+                            { name: "A", subjects: ["a"] },
+                            { name: "A", subjects: ["b"] },
+                        ],
+                        consumers: [],
+                    },
+                },
                 "natsInit.streams[1].name",
                 /is declared twice/,
             );
@@ -358,9 +395,20 @@ describe("config schema", () => {
         it("a consumer on a stream that is not declared, or twice; streams that reserve more than the JetStream store holds", () => {
             const consumers = (c: object[]) => ({ natsInit: { streams: [{ name: "TELEMETRY", subjects: ["telemetry.>"] }], consumers: c } });
             expectProblem(consumers([{ name: "w", stream: "EVENTS" }]), "natsInit.consumers[0].stream", /is not one of natsInit.streams \(TELEMETRY\)/);
-            expectProblem(consumers([{ name: "w", stream: "TELEMETRY" }, { name: "w", stream: "TELEMETRY" }]), "natsInit.consumers[1].name", /declared twice on stream TELEMETRY/);
+            expectProblem(
+                consumers([
+                    { name: "w", stream: "TELEMETRY" },
+                    { name: "w", stream: "TELEMETRY" },
+                ]),
+                "natsInit.consumers[1].name",
+                /declared twice on stream TELEMETRY/,
+            );
             // Pulse's four streams reserve 2Gi of file store.
-            expectProblem({ nats: { jetstream: { fileStore: { size: "1Gi" } } } }, "nats.jetstream.fileStore.size", /must hold the file streams' reserved max bytes \(2Gi in natsInit.streams\)/);
+            expectProblem(
+                { nats: { jetstream: { fileStore: { size: "1Gi" } } } },
+                "nats.jetstream.fileStore.size",
+                /must hold the file streams' reserved max bytes \(2Gi in natsInit.streams\)/,
+            );
             expect(problems({ nats: { jetstream: { fileStore: { size: "2Gi" } } } })).to.deep.equal([]);
             const memory = { natsInit: { streams: [{ name: "M", subjects: ["m.>"], storage: "memory", maxBytes: "300Mi" }], consumers: [] } };
             expectProblem(memory, "nats.jetstream.memoryStore.maxSize", /memory streams' reserved max bytes \(300Mi/);
@@ -368,7 +416,9 @@ describe("config schema", () => {
 
         it("defaults to Pulse's four streams and four pull consumers, as its code declares them", () => {
             const n = config({}).natsInit;
-            expect(n.streams.map((s) => [s.name, s.subjects[0], s.retention, s.maxAge, s.maxBytes, s.maxMsgsPerSubject, s.storage, s.replicas, s.discard])).to.deep.equal([
+            expect(
+                n.streams.map((s) => [s.name, s.subjects[0], s.retention, s.maxAge, s.maxBytes, s.maxMsgsPerSubject, s.storage, s.replicas, s.discard]),
+            ).to.deep.equal([
                 ["TELEMETRY", "telemetry.>", "limits", "1h", "1Gi", 100000, "file", 1, "old"],
                 ["SHADOW", "shadow.>", "limits", "1h", "256Mi", 10000, "file", 1, "old"],
                 ["COMMANDS", "commands.>", "limits", "1h", "256Mi", 10000, "file", 1, "old"],
@@ -386,10 +436,22 @@ describe("config schema", () => {
         it("malformed network policy ranges", () => {
             expectProblem({ networkPolicy: { mqttClientCidrs: ["10.0.0.0"] } }, "networkPolicy.mqttClientCidrs[0]", /must be a CIDR/);
             // Ranges the API server would refuse: prefix beyond the family's width, octets out of range, leading zeros.
-            expectProblem({ networkPolicy: { mqttClientCidrs: ["10.0.0.0/33"] } }, "networkPolicy.mqttClientCidrs[0]", /IPv4 prefix length is at most 32, not 33/);
-            expectProblem({ networkPolicy: { internet: { cidrs: ["999.1.1.1/8"] } } }, "networkPolicy.internet.cidrs[0]", /999.1.1.1 is not an IPv4 or IPv6 address/);
+            expectProblem(
+                { networkPolicy: { mqttClientCidrs: ["10.0.0.0/33"] } },
+                "networkPolicy.mqttClientCidrs[0]",
+                /IPv4 prefix length is at most 32, not 33/,
+            );
+            expectProblem(
+                { networkPolicy: { internet: { cidrs: ["999.1.1.1/8"] } } },
+                "networkPolicy.internet.cidrs[0]",
+                /999.1.1.1 is not an IPv4 or IPv6 address/,
+            );
             expectProblem({ networkPolicy: { apiServerCidrs: ["010.0.0.1/32"] } }, "networkPolicy.apiServerCidrs[0]", /not an IPv4 or IPv6 address/);
-            expectProblem({ networkPolicy: { internet: { except: ["2001:db8::/129"] } } }, "networkPolicy.internet.except[0]", /IPv6 prefix length is at most 128/);
+            expectProblem(
+                { networkPolicy: { internet: { except: ["2001:db8::/129"] } } },
+                "networkPolicy.internet.except[0]",
+                /IPv6 prefix length is at most 128/,
+            );
             expect(problems({ networkPolicy: { mqttClientCidrs: ["10.0.0.0/8", "2001:db8::/32", "0.0.0.0/0"] } })).to.deep.equal([]);
         });
 
@@ -418,7 +480,13 @@ describe("config schema", () => {
         });
 
         it("accepts a valid config (the checks are not rejecting everything)", () => {
-            const valid = { ingest: { replicaCount: 0 }, postgresql: { enabled: false }, externalDatabase: { enabled: true, host: "db.example.com" }, dbPassword: "pw", keycloakDbPassword: "kc" };
+            const valid = {
+                ingest: { replicaCount: 0 },
+                postgresql: { enabled: false },
+                externalDatabase: { enabled: true, host: "db.example.com" },
+                dbPassword: "pw",
+                keycloakDbPassword: "kc",
+            };
             expect(problems(valid, ["dbPassword", "keycloakDbPassword"])).to.deep.equal([]);
         });
     });
@@ -481,13 +549,23 @@ describe("config schema", () => {
         });
 
         it("ignores other namespaces' keys", () => {
-            const parsed = parseStackConfig({ values: { "kubernetes:context": "kind-pulse", "pulse:app": '{"environment":"development"}' }, secretKeys: new Set() });
+            const parsed = parseStackConfig({
+                values: { "kubernetes:context": "kind-pulse", "pulse:app": '{"environment":"development"}' },
+                secretKeys: new Set(),
+            });
             expect(parsed.config.namespace).to.equal("pulse");
         });
     });
 
     it("parseQuantity reads the Kubernetes suffixes", () => {
-        const cases: [string, number][] = [["250m", 0.25], ["1", 1], ["512Mi", 512 * 2 ** 20], ["2Gi", 2 * 2 ** 30], ["1k", 1000], ["1e3", 1000]];
+        const cases: [string, number][] = [
+            ["250m", 0.25],
+            ["1", 1],
+            ["512Mi", 512 * 2 ** 20],
+            ["2Gi", 2 * 2 ** 30],
+            ["1k", 1000],
+            ["1e3", 1000],
+        ];
         for (const [q, v] of cases) expect(parseQuantity(q), q).to.equal(v);
         expect(parseQuantity("512Mx")).to.equal(undefined);
     });

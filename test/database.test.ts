@@ -111,7 +111,10 @@ describe("database", () => {
 
     describe("external database", () => {
         it("installs no PostgreSQL and keeps the pulse-db-secret contract with the configured password", async () => {
-            const { resources, platform } = await build(config(external), { dbPassword: pulumi.secret("managed-pw"), keycloakDbPassword: pulumi.secret("kc-pw") });
+            const { resources, platform } = await build(config(external), {
+                dbPassword: pulumi.secret("managed-pw"),
+                keycloakDbPassword: pulumi.secret("kc-pw"),
+            });
             expect(pgRelease(resources)).to.have.length(0);
             expect(dbPasswords(resources)).to.have.length(0);
             const secret = dbSecret(resources);
@@ -147,7 +150,12 @@ describe("database", () => {
             expect(env.PGUSER.value).to.equal("postgres");
             expect(env.PGPASSWORD.valueFrom).to.deep.equal({ secretKeyRef: { name: "pulse-db-secret", key: "postgres-password" } });
             expect(env.KEYCLOAK_PASSWORD.valueFrom).to.deep.equal({ secretKeyRef: { name: "pulse-keycloak-db", key: "password" } });
-            expect([env.APP_DB.value, env.APP_USER.value, env.KEYCLOAK_DB.value, env.KEYCLOAK_USER.value]).to.deep.equal(["iotcloud", "iot", "keycloak", "keycloak"]);
+            expect([env.APP_DB.value, env.APP_USER.value, env.KEYCLOAK_DB.value, env.KEYCLOAK_USER.value]).to.deep.equal([
+                "iotcloud",
+                "iot",
+                "keycloak",
+                "keycloak",
+            ]);
             expect(JSON.stringify(c.command)).not.to.match(/password/i);
         });
 
@@ -156,7 +164,9 @@ describe("database", () => {
             expect(DB_SETUP_SQL).to.match(/ALTER ROLE :"app_user" WITH CREATEROLE BYPASSRLS;/);
             // ...and may SET ROLE to the roles it creates (PostgreSQL 16 grants them only with ADMIN otherwise).
             expect(DB_SETUP_SQL).to.match(/ALTER ROLE :"app_user" SET createrole_self_grant = 'set, inherit';/);
-            expect(DB_SETUP_SQL).to.match(/CREATE EXTENSION IF NOT EXISTS timescaledb;/).and.match(/CREATE EXTENSION IF NOT EXISTS pgcrypto;/);
+            expect(DB_SETUP_SQL)
+                .to.match(/CREATE EXTENSION IF NOT EXISTS timescaledb;/)
+                .and.match(/CREATE EXTENSION IF NOT EXISTS pgcrypto;/);
             // Creates only what does not exist: a re-run is a no-op.
             expect(DB_SETUP_SQL).to.match(/CREATE ROLE %I LOGIN', :'kc_user'\) WHERE NOT EXISTS/);
             expect(DB_SETUP_SQL).to.match(/CREATE DATABASE %I OWNER %I', :'kc_db', :'kc_user'\) WHERE NOT EXISTS/);

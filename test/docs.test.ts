@@ -4,7 +4,11 @@ import { expect } from "chai";
 import { PROJECT_DIR } from "../tools/stackfile";
 
 const DOCS = path.join(PROJECT_DIR, "docs");
-const docFiles = () => fs.readdirSync(DOCS).filter((f) => f.endsWith(".md")).sort();
+const docFiles = () =>
+    fs
+        .readdirSync(DOCS)
+        .filter((f) => f.endsWith(".md"))
+        .sort();
 /** The Markdown files whose links and paths are checked, relative to the project directory. */
 const checked = () => ["README.md", "CHANGELOG.md", ...docFiles().map((f) => `docs/${f}`)];
 const read = (rel: string) => fs.readFileSync(path.join(PROJECT_DIR, rel), "utf8");
@@ -45,9 +49,7 @@ export function brokenLink(from: string, target: string): string | undefined {
 /** Backticked repository paths (`config/services.ts`, `.github/actions/node-deps`) a Markdown text names. */
 const REPO_DIRS = ["assets", "components", "config", "docs", "lib", "policy", "scripts", "test", "toolchain", "tools", ".github", ".ci"];
 export function repoPaths(md: string): string[] {
-    return [...md.matchAll(/`([^`\s]+)`/g)]
-        .map((m) => m[1])
-        .filter((p) => REPO_DIRS.some((d) => p.startsWith(`${d}/`)) && !/[<>*{}$]|\.\.\./.test(p));
+    return [...md.matchAll(/`([^`\s]+)`/g)].map((m) => m[1]).filter((p) => REPO_DIRS.some((d) => p.startsWith(`${d}/`)) && !/[<>*{}$]|\.\.\./.test(p));
 }
 
 describe("documentation (README.md, docs/)", () => {
@@ -64,12 +66,21 @@ describe("documentation (README.md, docs/)", () => {
     });
 
     it("every relative link in the README, the changelog and docs/ resolves (file, and heading when it names one)", () => {
-        const broken = checked().flatMap((f) => relativeLinks(read(f)).map((t) => brokenLink(f, t)).filter((b) => b !== undefined).map((b) => `${f}: ${b}`));
+        const broken = checked().flatMap((f) =>
+            relativeLinks(read(f))
+                .map((t) => brokenLink(f, t))
+                .filter((b) => b !== undefined)
+                .map((b) => `${f}: ${b}`),
+        );
         expect(broken).to.deep.equal([]);
     });
 
     it("every repository path the docs name in backticks exists", () => {
-        const missing = checked().flatMap((f) => repoPaths(read(f)).filter((p) => !fs.existsSync(path.join(PROJECT_DIR, p))).map((p) => `${f}: ${p}`));
+        const missing = checked().flatMap((f) =>
+            repoPaths(read(f))
+                .filter((p) => !fs.existsSync(path.join(PROJECT_DIR, p)))
+                .map((p) => `${f}: ${p}`),
+        );
         expect(missing).to.deep.equal([]);
     });
 
@@ -78,7 +89,9 @@ describe("documentation (README.md, docs/)", () => {
         expect(brokenLink("docs/secrets.md", "operations.md#no-such-section")).to.match(/no heading/);
         expect(brokenLink("docs/secrets.md", "../../shared/design/helm-chart-spec.md")).to.match(/outside the repository/);
         expect(brokenLink("docs/secrets.md", "operations.md#3-secrets")).to.equal(undefined);
-        expect(anchors("## 7. Upgrades, and when one fails\n### `pulse:ingest`\n## A\n## A")).to.deep.equal(new Set(["7-upgrades-and-when-one-fails", "pulseingest", "a", "a-1"]));
+        expect(anchors("## 7. Upgrades, and when one fails\n### `pulse:ingest`\n## A\n## A")).to.deep.equal(
+            new Set(["7-upgrades-and-when-one-fails", "pulseingest", "a", "a-1"]),
+        );
         expect(relativeLinks("[a](docs/x.md) [b](https://example.com)\n```\n[c](y.md)\n```")).to.deep.equal(["docs/x.md"]);
         expect(repoPaths("`config/nope.ts` `out/prod` `test/<x>.ts` `lib/render.ts`")).to.deep.equal(["config/nope.ts", "lib/render.ts"]);
     });

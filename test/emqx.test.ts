@@ -89,7 +89,10 @@ describe("emqx", () => {
         expect(bootstrap.stringData["users.csv"]).to.equal("user_id,password,is_superuser\nservice_pulse,mq-pw,true\n");
         const { values } = inputs(emqxRelease(resources)[0]);
         expect(values.emqxConfig).to.include({ EMQX_AUTHORIZATION__NO_MATCH: "deny" });
-        expect(values.extraVolumes).to.deep.include({ name: "pulse-bootstrap", secret: { secretName: "pulse-emqx-bootstrap", items: [{ key: "users.csv", path: "users.csv" }] } });
+        expect(values.extraVolumes).to.deep.include({
+            name: "pulse-bootstrap",
+            secret: { secretName: "pulse-emqx-bootstrap", items: [{ key: "users.csv", path: "users.csv" }] },
+        });
         // The services' MQTT password is the one in their own Secret: one value, generated or configured once.
         const app = inputs(one(resources, SECRET, "pulse-app-secrets")).stringData;
         expect(app.MQTT_PASSWORD).to.equal("mq-pw");
@@ -124,7 +127,10 @@ describe("emqx", () => {
         // would leave the Services' named target ports with nothing listening.
         for (const values of [plain, tls]) expect(Object.keys(values.emqxConfig).filter((k) => /__BIND$/.test(k))).to.deep.equal([]);
         // EMQX gets the CA's certificate only, never the key that signs devices.
-        expect(tls.extraVolumes).to.deep.include({ name: "device-ca", secret: { secretName: "pulse-device-ca", items: [{ key: "tls.crt", path: "tls.crt" }] } });
+        expect(tls.extraVolumes).to.deep.include({
+            name: "device-ca",
+            secret: { secretName: "pulse-device-ca", items: [{ key: "tls.crt", path: "tls.crt" }] },
+        });
         const cert = inputs(one(resources, "kubernetes:cert-manager.io/v1:Certificate"));
         expect(cert.spec).to.deep.include({ secretName: "pulse-emqx-tls", issuerRef: { name: "pulse-ca", kind: "ClusterIssuer", group: "cert-manager.io" } });
         expect(cert.spec.dnsNames).to.include.members(["mqtt.example.com", "pulse-emqx", "pulse-emqx-devices"]);
@@ -137,8 +143,12 @@ describe("emqx", () => {
     });
 
     it("refuses half a device TLS setup, naming the missing half", () => {
-        expect(() => config({ emqx: { deviceTls: { serverCertSecret: "pulse-emqx-tls" } } })).to.throw(/pulse:emqx.deviceTls.deviceCaSecret: is required with a server certificate/);
-        expect(() => config({ emqx: { deviceTls: { deviceCaSecret: "pulse-device-ca" } } })).to.throw(/pulse:emqx.deviceTls.serverCertSecret: or certManager.issuer is required/);
+        expect(() => config({ emqx: { deviceTls: { serverCertSecret: "pulse-emqx-tls" } } })).to.throw(
+            /pulse:emqx.deviceTls.deviceCaSecret: is required with a server certificate/,
+        );
+        expect(() => config({ emqx: { deviceTls: { deviceCaSecret: "pulse-device-ca" } } })).to.throw(
+            /pulse:emqx.deviceTls.serverCertSecret: or certManager.issuer is required/,
+        );
     });
 
     it("gives devices their own Service: WebSocket 9001 to the pods' ws, 8883 once TLS is on; exposed only as configured", async () => {
@@ -156,7 +166,11 @@ describe("emqx", () => {
         const c = config({
             emqx: {
                 deviceTls: { serverCertSecret: "pulse-emqx-tls", deviceCaSecret: "pulse-device-ca" },
-                deviceService: { type: "LoadBalancer", loadBalancerSourceRanges: ["203.0.113.0/24"], annotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" } },
+                deviceService: {
+                    type: "LoadBalancer",
+                    loadBalancerSourceRanges: ["203.0.113.0/24"],
+                    annotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" },
+                },
             },
             networkPolicy: { mqttClientCidrs: ["0.0.0.0/0"] },
         });
@@ -166,12 +180,19 @@ describe("emqx", () => {
             ["mqtts", 8883, "mqttssl"],
             ["ws", 9001, "ws"],
         ]);
-        expect(exposed.metadata.annotations).to.include({ [EXPOSURE_ANNOTATION]: "pulse:emqx.deviceService.type", "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" });
+        expect(exposed.metadata.annotations).to.include({
+            [EXPOSURE_ANNOTATION]: "pulse:emqx.deviceService.type",
+            "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+        });
     });
 
     it("refuses an exposed devices' Service the NetworkPolicies would close, naming mqttClientCidrs", () => {
-        expect(() => config({ emqx: { deviceService: { type: "NodePort" } } })).to.throw(/pulse:networkPolicy.mqttClientCidrs: must list the devices' address ranges when emqx.deviceService.type is NodePort/);
+        expect(() => config({ emqx: { deviceService: { type: "NodePort" } } })).to.throw(
+            /pulse:networkPolicy.mqttClientCidrs: must list the devices' address ranges when emqx.deviceService.type is NodePort/,
+        );
         expect(() => config({ emqx: { deviceService: { type: "NodePort" } }, networkPolicy: { enabled: false } })).not.to.throw();
-        expect(() => config({ emqx: { deviceService: { loadBalancerSourceRanges: ["everyone"] } } })).to.throw(/pulse:emqx.deviceService.loadBalancerSourceRanges\[0\]: must be a CIDR such as 203.0.113.0\/24 \(an address and a prefix length, separated by '\/'\), got "everyone"/);
+        expect(() => config({ emqx: { deviceService: { loadBalancerSourceRanges: ["everyone"] } } })).to.throw(
+            /pulse:emqx.deviceService.loadBalancerSourceRanges\[0\]: must be a CIDR such as 203.0.113.0\/24 \(an address and a prefix length, separated by '\/'\), got "everyone"/,
+        );
     });
 });

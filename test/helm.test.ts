@@ -12,7 +12,9 @@ describe("chart sources (lib/helm)", () => {
     });
 
     it("an OCI registry: the full chart reference and no repository", () => {
-        expect(releaseChart(source({ repository: "oci://registry.example.com/charts/" }), "nats")).to.deep.equal({ chart: "oci://registry.example.com/charts/nats" });
+        expect(releaseChart(source({ repository: "oci://registry.example.com/charts/" }), "nats")).to.deep.equal({
+            chart: "oci://registry.example.com/charts/nats",
+        });
     });
 
     it("a local chart directory or .tgz: its path, no repository, no credentials", () => {
@@ -20,7 +22,11 @@ describe("chart sources (lib/helm)", () => {
     });
 
     it("a private repository: user, password, CA and client certificate", () => {
-        const r = releaseChart(source({ repository: "https://charts.example.com", username: "robot", caFile: "ca.pem", certFile: "c.pem", keyFile: "k.pem" }), "nats", "pw");
+        const r = releaseChart(
+            source({ repository: "https://charts.example.com", username: "robot", caFile: "ca.pem", certFile: "c.pem", keyFile: "k.pem" }),
+            "nats",
+            "pw",
+        );
         expect(r).to.deep.equal({
             chart: "nats",
             repositoryOpts: { repo: "https://charts.example.com", username: "robot", password: "pw", caFile: "ca.pem", certFile: "c.pem", keyFile: "k.pem" },

@@ -68,7 +68,7 @@ export function releases(resources: readonly RecordedResource[], releaseName: st
 }
 
 /** A resource's inputs with secret markers removed, typed loosely for deep property assertions. */
- 
+
 export function inputs(r: RecordedResource): any {
     return unwrapSecrets(r.inputs);
 }

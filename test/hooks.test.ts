@@ -97,7 +97,10 @@ describe("hook Jobs", () => {
         it("writes each stream as a JetStream StreamConfig", () => {
             const s = config({
                 nats: { jetstream: { memoryStore: { maxSize: "1Gi" } }, resources: { limits: { memory: "2Gi" } } },
-                natsInit: { streams: [{ name: "EVENTS", subjects: ["events.>", "alerts.*"], storage: "memory", maxAge: "7d", maxBytes: "1Gi", replicas: 1 }], consumers: [] },
+                natsInit: {
+                    streams: [{ name: "EVENTS", subjects: ["events.>", "alerts.*"], storage: "memory", maxAge: "7d", maxBytes: "1Gi", replicas: 1 }],
+                    consumers: [],
+                },
             }).natsInit.streams[0];
             expect(streamConfig(s)).to.deep.include({
                 name: "EVENTS",

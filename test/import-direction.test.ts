@@ -45,9 +45,7 @@ export function badImports(file: string, source: string): string[] {
 
 describe("import direction", () => {
     it("the checker catches a program file importing the tooling", () => {
-        expect(badImports("components/caddy.ts", `import { renderFiles } from "../tools/render";`)).to.deep.equal([
-            "components/caddy.ts -> ../tools/render",
-        ]);
+        expect(badImports("components/caddy.ts", `import { renderFiles } from "../tools/render";`)).to.deep.equal(["components/caddy.ts -> ../tools/render"]);
         expect(badImports("lib/labels.ts", `const m = require("../test/helpers");`)).to.have.length(1);
         expect(badImports("index.ts", `export * from "./policy/rules";`)).to.have.length(1);
         expect(badImports("config/index.ts", `type R = typeof import("../scripts/manifests");`)).to.have.length(1);

@@ -24,7 +24,9 @@ describe("ingress", () => {
     });
 
     it("never routes ui's internal endpoints: on every host the longest prefix of /api/v1/internal/* leads to no pod", async () => {
-        const c = config({ ingress: { hosts: [{ host: "a.example.com", paths: [{ path: "/" }, { path: "/api", service: "ui" }] }, { host: "b.example.com" }] } });
+        const c = config({
+            ingress: { hosts: [{ host: "a.example.com", paths: [{ path: "/" }, { path: "/api", service: "ui" }] }, { host: "b.example.com" }] },
+        });
         const { resources } = await build(c);
         const ing = inputs(one(resources, INGRESS));
         for (const rule of ing.spec.rules as { host: string; http: { paths: { path: string; backend: { service: { name: string } } }[] } }[]) {
@@ -34,7 +36,9 @@ describe("ingress", () => {
         const blocked = inputs(one(resources, "kubernetes:core/v1:Service", "pulse-ingress-blocked"));
         expect(blocked.spec).not.to.have.property("selector");
         // Refused in config, too.
-        expect(() => config({ ingress: { hosts: [{ host: "a.example.com", paths: [{ path: "/api/v1/internal" }] }] } })).to.throw(/must not route ui's internal endpoints/);
+        expect(() => config({ ingress: { hosts: [{ host: "a.example.com", paths: [{ path: "/api/v1/internal" }] }] } })).to.throw(
+            /must not route ui's internal endpoints/,
+        );
     });
 
     it("routes each configured path to its service, with TLS, annotations and class from config", async () => {

@@ -41,11 +41,11 @@ describe("rendered objects pass the Kubernetes OpenAPI schema (kubernetes-models
 
     it("rejects an invalid object (the check can fail)", () => {
         expect(() => validateObject({ apiVersion: "v1", kind: "Namespace", metadata: { name: 42 } } as never)).to.throw();
-        expect(() =>
-            validateObject({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" }, spec: { template: {} } } as never),
-        ).to.throw(/selector/);
-        expect(() => validateObject({ apiVersion: "cert-manager.io/v1", kind: "Certificate", metadata: { name: "x" }, spec: { dnsNames: ["a"] } } as never)).to.throw(
-            /secretName|issuerRef/,
+        expect(() => validateObject({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" }, spec: { template: {} } } as never)).to.throw(
+            /selector/,
         );
+        expect(() =>
+            validateObject({ apiVersion: "cert-manager.io/v1", kind: "Certificate", metadata: { name: "x" }, spec: { dnsNames: ["a"] } } as never),
+        ).to.throw(/secretName|issuerRef/);
     });
 });

@@ -11,7 +11,13 @@ interface Env {
     valueFrom?: unknown;
 }
 const envOf = (c: { env: Env[] }): Record<string, Env> => Object.fromEntries(c.env.map((e) => [e.name, e]));
-const withKeycloakRoute = { keycloak: { httpRelativePath: "/auth" }, ingress: { hosts: [{ host: "pulse.example.com", paths: [{ path: "/" }, { path: "/auth", service: "keycloak" as const }] }], tls: [{ secretName: "t", hosts: ["pulse.example.com"] }] } };
+const withKeycloakRoute = {
+    keycloak: { httpRelativePath: "/auth" },
+    ingress: {
+        hosts: [{ host: "pulse.example.com", paths: [{ path: "/" }, { path: "/auth", service: "keycloak" as const }] }],
+        tls: [{ secretName: "t", hosts: ["pulse.example.com"] }],
+    },
+};
 
 describe("keycloak", () => {
     it("runs quay.io/keycloak/keycloak:26.0.8 (a patch release) with `start`, the organization feature and the realm import", async () => {
@@ -38,24 +44,41 @@ describe("keycloak", () => {
     });
 
     it("imports the pulse realm from a ConfigMap: Pulse's roles and clients, redirect URIs from the ingress hosts, secrets as placeholders", async () => {
-        const c = config({ ingress: { hosts: [{ host: "pulse.example.com" }, { host: "app.example.org" }], tls: [{ secretName: "t", hosts: ["pulse.example.com"] }] } });
+        const c = config({
+            ingress: { hosts: [{ host: "pulse.example.com" }, { host: "app.example.org" }], tls: [{ secretName: "t", hosts: ["pulse.example.com"] }] },
+        });
         const { resources } = await build(c);
         const realm = JSON.parse(inputs(one(resources, "kubernetes:core/v1:ConfigMap", "pulse-keycloak-realm")).data["realm-pulse.json"]);
         expect(realm).to.deep.include({ realm: "pulse", enabled: true });
         expect(realm.roles.realm.map((r: { name: string }) => r.name)).to.deep.equal(["customer", "tenant-admin", "operator", "operator-admin"]);
         const ui = realm.clients.find((x: { clientId: string }) => x.clientId === "pulse-ui");
-        expect(ui).to.deep.include({ publicClient: true, redirectUris: ["https://pulse.example.com/*", "http://app.example.org/*"], webOrigins: ["https://pulse.example.com", "http://app.example.org"] });
+        expect(ui).to.deep.include({
+            publicClient: true,
+            redirectUris: ["https://pulse.example.com/*", "http://app.example.org/*"],
+            webOrigins: ["https://pulse.example.com", "http://app.example.org"],
+        });
         expect(ui.attributes["pkce.code.challenge.method"]).to.equal("S256");
-        expect(ui.protocolMappers.map((m: { protocolMapper: string }) => m.protocolMapper)).to.deep.equal(["oidc-audience-mapper", "oidc-usermodel-attribute-mapper"]);
+        expect(ui.protocolMappers.map((m: { protocolMapper: string }) => m.protocolMapper)).to.deep.equal([
+            "oidc-audience-mapper",
+            "oidc-usermodel-attribute-mapper",
+        ]);
         const api = realm.clients.find((x: { clientId: string }) => x.clientId === "pulse-api");
         expect(api).to.deep.include({ publicClient: false, secret: "${KEYCLOAK_CLIENT_SECRET}" });
         // The placeholder's value comes from the app Secret, by reference; the ConfigMap holds no secret.
         const d = kcDeployment(resources);
-        expect(envOf(d.spec.template.spec.containers[0]).KEYCLOAK_CLIENT_SECRET.valueFrom).to.deep.equal({ secretKeyRef: { name: "pulse-app-secrets", key: "KEYCLOAK_CLIENT_SECRET" } });
+        expect(envOf(d.spec.template.spec.containers[0]).KEYCLOAK_CLIENT_SECRET.valueFrom).to.deep.equal({
+            secretKeyRef: { name: "pulse-app-secrets", key: "KEYCLOAK_CLIENT_SECRET" },
+        });
         expect(d.spec.template.spec.containers[0].volumeMounts).to.deep.include({ name: "realm", mountPath: "/opt/keycloak/data/import", readOnly: true });
         expect(realm).not.to.have.property("smtpServer");
         const smtp = JSON.parse(
-            inputs(one((await build(config({ smtp: { host: "smtp.example.com", user: "pulse", from: "pulse@example.com" } }))).resources, "kubernetes:core/v1:ConfigMap", "pulse-keycloak-realm")).data["realm-pulse.json"],
+            inputs(
+                one(
+                    (await build(config({ smtp: { host: "smtp.example.com", user: "pulse", from: "pulse@example.com" } }))).resources,
+                    "kubernetes:core/v1:ConfigMap",
+                    "pulse-keycloak-realm",
+                ),
+            ).data["realm-pulse.json"],
         );
         expect(smtp.smtpServer).to.deep.include({ host: "smtp.example.com", port: "587", password: "${SMTP_PASSWORD}" });
     });

@@ -7,7 +7,15 @@ const job = (name: string) => `${P}$pulse:migrator:Migrator$pulse:awaitedJob:Awa
 
 describe("the previous layout's state (integration suite's upgrade check)", () => {
     it("maps each renamed resource to its previous URN by parent chain, type and object name, and rewrites every reference", () => {
-        const previous = previousUrns(["urn:pulumi:test::pulse::x::a", np("pulse-allow-dns").replace("::s::", "::test::"), job("pulse-migrator").replace("::s::", "::test::"), np("pulse-apps").replace("::s::", "::test::")].join("\n"), "s");
+        const previous = previousUrns(
+            [
+                "urn:pulumi:test::pulse::x::a",
+                np("pulse-allow-dns").replace("::s::", "::test::"),
+                job("pulse-migrator").replace("::s::", "::test::"),
+                np("pulse-apps").replace("::s::", "::test::"),
+            ].join("\n"),
+            "s",
+        );
         const resources = [
             { urn: np("pulse-network-allow-dns"), type: "kubernetes:networking.k8s.io/v1:NetworkPolicy", outputs: { metadata: { name: "pulse-allow-dns" } } },
             { urn: np("pulse-apps"), type: "kubernetes:networking.k8s.io/v1:NetworkPolicy", outputs: { metadata: { name: "pulse-apps" } } },
@@ -20,6 +28,8 @@ describe("the previous layout's state (integration suite's upgrade check)", () =
             { current: job("pulse-migrator-job-run"), previous: job("pulse-migrator") },
         ]);
         const state = { resources: [{ urn: job("pulse-migrator-job-run") }, { urn: "d", dependencies: [job("pulse-migrator-job-run")] }] };
-        expect(withPreviousUrns(state, renamed)).to.deep.equal({ resources: [{ urn: job("pulse-migrator") }, { urn: "d", dependencies: [job("pulse-migrator")] }] });
+        expect(withPreviousUrns(state, renamed)).to.deep.equal({
+            resources: [{ urn: job("pulse-migrator") }, { urn: "d", dependencies: [job("pulse-migrator")] }],
+        });
     });
 });

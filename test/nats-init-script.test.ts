@@ -40,7 +40,10 @@ esac
 
 const { streams, consumers } = config({
     natsInit: {
-        streams: [{ name: "TELEMETRY", subjects: ["telemetry.>"] }, { name: "EVENTS", subjects: ["events.>"], storage: "memory" }],
+        streams: [
+            { name: "TELEMETRY", subjects: ["telemetry.>"] },
+            { name: "EVENTS", subjects: ["events.>"], storage: "memory" },
+        ],
         consumers: [{ name: "ingest-workers", stream: "TELEMETRY", maxDeliver: 3 }],
     },
 }).natsInit;
@@ -82,7 +85,13 @@ async function initScript(env: Record<string, string>): Promise<Result> {
         const err = e as { code: number; stdout: string; stderr: string };
         result = { code: err.code, stdout: err.stdout, stderr: err.stderr };
     }
-    const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").map((l) => l.replace(/^--server \S+ /, "").replace(streamsDir, "$DIR")) : [];
+    const calls = fs.existsSync(log)
+        ? fs
+              .readFileSync(log, "utf8")
+              .trim()
+              .split("\n")
+              .map((l) => l.replace(/^--server \S+ /, "").replace(streamsDir, "$DIR"))
+        : [];
     return { ...result, calls };
 }
 

@@ -19,7 +19,10 @@ describe("network policies", () => {
         const dns = rule(networkPolicyRules(config()), "pulse-allow-dns");
         expect(dns.podSelector).to.deep.equal({});
         expect(dns.egress[0].to[0].namespaceSelector.matchLabels).to.deep.equal({ "kubernetes.io/metadata.name": "kube-system" });
-        expect(dns.egress[0].ports).to.deep.equal([{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }]);
+        expect(dns.egress[0].ports).to.deep.equal([
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+        ]);
     });
 
     it("let the configured Ingress controller reach only the HTTP entry points, on their ports", () => {
@@ -29,9 +32,15 @@ describe("network policies", () => {
         expect(entry.ingress).to.deep.equal([
             {
                 from: [
-                    { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "traefik" } } },
+                    {
+                        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } },
+                        podSelector: { matchLabels: { "app.kubernetes.io/name": "traefik" } },
+                    },
                 ],
-                ports: [{ protocol: "TCP", port: 8080 }, { protocol: "TCP", port: 8081 }],
+                ports: [
+                    { protocol: "TCP", port: 8080 },
+                    { protocol: "TCP", port: 8081 },
+                ],
             },
         ]);
     });
@@ -39,7 +48,10 @@ describe("network policies", () => {
     it("open the HTTP ports the services' contracts declare, not a fixed 8080 (provision-api listens on 8081)", () => {
         const rules = networkPolicyRules(config());
         const entry = rule(rules, "pulse-allow-http-entry");
-        expect(entry.ingress[0].ports).to.deep.equal([{ protocol: "TCP", port: 8080 }, { protocol: "TCP", port: 8081 }]);
+        expect(entry.ingress[0].ports).to.deep.equal([
+            { protocol: "TCP", port: 8080 },
+            { protocol: "TCP", port: 8081 },
+        ]);
         const apps = rule(rules, "pulse-apps");
         expect(apps.ingress[0].ports.map((p: { port: number }) => p.port)).to.deep.equal([8080, 8081]);
         expect(apps.egress[0].ports.map((p: { port: number }) => p.port)).to.deep.equal([8080, 8081]);
@@ -52,18 +64,39 @@ describe("network policies", () => {
             e.to[0].podSelector?.matchLabels["app.kubernetes.io/instance"],
             e.ports[0].port,
         ]);
-        expect(targets).to.deep.include.members([["pulse-postgresql", 5432], ["pulse-nats", 4222], ["pulse-emqx", 1883], ["pulse", 8080]]);
+        expect(targets).to.deep.include.members([
+            ["pulse-postgresql", 5432],
+            ["pulse-nats", 4222],
+            ["pulse-emqx", 1883],
+            ["pulse", 8080],
+        ]);
         const pg = rule(rules, "pulse-allow-postgresql");
-        expect(pg.ingress).to.deep.equal([{ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "pulse" } } }], ports: [{ protocol: "TCP", port: 5432 }] }]);
-        expect(rule(rules, "pulse-allow-nats").ingress[1]).to.deep.equal({ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "pulse-nats" } } }] });
+        expect(pg.ingress).to.deep.equal([
+            { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "pulse" } } }], ports: [{ protocol: "TCP", port: 5432 }] },
+        ]);
+        expect(rule(rules, "pulse-allow-nats").ingress[1]).to.deep.equal({
+            from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "pulse-nats" } } }],
+        });
     });
 
     it("open the devices' MQTT ports (the pods' 8883 and 8083 behind the devices' Service) to the configured client ranges only; 1883 and the API to Pulse's pods", () => {
         const closed = rule(networkPolicyRules(config()), "pulse-allow-emqx");
         expect(JSON.stringify(closed.ingress)).not.to.include("ipBlock");
-        expect(closed.ingress[0]).to.deep.equal({ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "pulse" } } }], ports: [{ protocol: "TCP", port: 1883 }, { protocol: "TCP", port: 18083 }] });
+        expect(closed.ingress[0]).to.deep.equal({
+            from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "pulse" } } }],
+            ports: [
+                { protocol: "TCP", port: 1883 },
+                { protocol: "TCP", port: 18083 },
+            ],
+        });
         const open = rule(networkPolicyRules(config({ networkPolicy: { mqttClientCidrs: ["10.20.0.0/16"] } })), "pulse-allow-emqx");
-        expect(open.ingress).to.deep.include({ from: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ protocol: "TCP", port: 8883 }, { protocol: "TCP", port: 8083 }] });
+        expect(open.ingress).to.deep.include({
+            from: [{ ipBlock: { cidr: "10.20.0.0/16" } }],
+            ports: [
+                { protocol: "TCP", port: 8883 },
+                { protocol: "TCP", port: 8083 },
+            ],
+        });
     });
 
     it("let EMQX call ui's internal auth endpoints, and ui accept it", () => {
@@ -72,7 +105,9 @@ describe("network policies", () => {
         expect(rule(rules, "pulse-allow-emqx").egress).to.deep.include({ to: [ui], ports: [{ protocol: "TCP", port: 8080 }] });
         const accept = rule(rules, "pulse-allow-emqx-to-ui");
         expect(accept.podSelector).to.deep.equal(ui.podSelector);
-        expect(accept.ingress).to.deep.equal([{ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "pulse-emqx" } } }], ports: [{ protocol: "TCP", port: 8080 }] }]);
+        expect(accept.ingress).to.deep.equal([
+            { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "pulse-emqx" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
+        ]);
     });
 
     it("let only the services that need the internet reach it, never the private ranges: HTTPS (ui, ops-worker), webhooks, SMTP", () => {
@@ -89,7 +124,9 @@ describe("network policies", () => {
     });
 
     it("keep in each internet ipBlock only the `except` ranges inside it (the API server refuses the others)", () => {
-        const c = config({ networkPolicy: { internet: { cidrs: ["0.0.0.0/0", "203.0.113.0/24", "10.0.0.0/8", "::/0"], except: ["10.0.0.0/8", "10.1.0.0/16", "fd00::/8"] } } });
+        const c = config({
+            networkPolicy: { internet: { cidrs: ["0.0.0.0/0", "203.0.113.0/24", "10.0.0.0/8", "::/0"], except: ["10.0.0.0/8", "10.1.0.0/16", "fd00::/8"] } },
+        });
         expect(rule(networkPolicyRules(c), "pulse-allow-https-out").egress[0].to).to.deep.equal([
             { ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "10.1.0.0/16"] } },
             { ipBlock: { cidr: "203.0.113.0/24" } },
@@ -119,7 +156,9 @@ describe("network policies", () => {
 
     it("each policy's Pulumi name is the component's and its rule's, and it keeps every name it had as an alias", async () => {
         const policies = ofType((await build(config())).resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
-        const identity: Record<string, { name: string; aliases: readonly string[] }> = Object.fromEntries(policies.map((r) => [inputs(r).metadata.name, { name: r.name, aliases: r.aliases }]));
+        const identity: Record<string, { name: string; aliases: readonly string[] }> = Object.fromEntries(
+            policies.map((r) => [inputs(r).metadata.name, { name: r.name, aliases: r.aliases }]),
+        );
         // Named like its object until the component's name prefixed it: that name is its alias (no change on upgrade).
         expect(identity["pulse-allow-dns"]).to.deep.equal({ name: "pulse-network-allow-dns", aliases: ["pulse-allow-dns"] });
         for (const [objectName, { name, aliases }] of Object.entries(identity)) {

@@ -35,7 +35,12 @@ describe("platform", () => {
 
         it("by default, nothing skips Pulumi's readiness await but Keycloak's discovery Service (it lists unready pods) and the blocked-path Service", async () => {
             const { resources } = await build(prod());
-            expect(resources.filter((r) => r.custom && skipsAwait(r)).map((r) => inputs(r).metadata.name).sort()).to.deep.equal(["pulse-edge-blocked", "pulse-keycloak-discovery"]);
+            expect(
+                resources
+                    .filter((r) => r.custom && skipsAwait(r))
+                    .map((r) => inputs(r).metadata.name)
+                    .sort(),
+            ).to.deep.equal(["pulse-edge-blocked", "pulse-keycloak-discovery"]);
             expect(releases(resources)).to.have.length(3);
             for (const r of releases(resources)) expect(inputs(r).skipAwait, r.name).to.equal(false);
         });
@@ -53,11 +58,12 @@ describe("platform", () => {
 
         it("ingress.awaitLoadBalancer false skips the Ingress's wait for an address, and nothing else", async () => {
             const { resources } = await build({ ...prod(), ingress: { ...prod().ingress, awaitLoadBalancer: false } });
-            expect(resources.filter((r) => r.custom && skipsAwait(r)).map((r) => `${inputs(r).kind}/${inputs(r).metadata.name}`).sort()).to.deep.equal([
-                "Ingress/pulse",
-                "Service/pulse-edge-blocked",
-                "Service/pulse-keycloak-discovery",
-            ]);
+            expect(
+                resources
+                    .filter((r) => r.custom && skipsAwait(r))
+                    .map((r) => `${inputs(r).kind}/${inputs(r).metadata.name}`)
+                    .sort(),
+            ).to.deep.equal(["Ingress/pulse", "Service/pulse-edge-blocked", "Service/pulse-keycloak-discovery"]);
         });
     });
 

@@ -50,7 +50,8 @@ describe("policy pack", () => {
         const job = { spec: { template: { spec: { containers: [{ ...goodContainer, readinessProbe: undefined, livenessProbe: undefined }] } } } };
         expect(violations(rules.resourcesAndProbes, "kubernetes:batch/v1:Job", job)).to.deep.equal([]);
         // A worker with no HTTP server carries the documented waiver; its resources are still required.
-        const worker = (container: object) => deployment({ readinessProbe: undefined, livenessProbe: undefined, ...container }, { annotations: { [rules.NO_PROBES_WAIVER]: "no HTTP server" } });
+        const worker = (container: object) =>
+            deployment({ readinessProbe: undefined, livenessProbe: undefined, ...container }, { annotations: { [rules.NO_PROBES_WAIVER]: "no HTTP server" } });
         expect(violations(rules.resourcesAndProbes, DEPLOYMENT, worker({}))).to.deep.equal([]);
         expect(violations(rules.resourcesAndProbes, DEPLOYMENT, worker({ resources: {} }))).to.have.length(3);
     });
@@ -65,7 +66,13 @@ describe("policy pack", () => {
         const svc = (type: string, annotations = {}) => ({ metadata: { name: "s", annotations }, spec: { type } });
         expect(violations(rules.noUnplannedExposure, "kubernetes:core/v1:Service", svc("LoadBalancer"))).to.have.length(1);
         expect(violations(rules.noUnplannedExposure, "kubernetes:core/v1:Service", svc("NodePort"))).to.have.length(1);
-        expect(violations(rules.noUnplannedExposure, "kubernetes:core/v1:Service", svc("LoadBalancer", { [rules.EXPOSURE_ANNOTATION]: "pulse:caddy.serviceType" }))).to.deep.equal([]);
+        expect(
+            violations(
+                rules.noUnplannedExposure,
+                "kubernetes:core/v1:Service",
+                svc("LoadBalancer", { [rules.EXPOSURE_ANNOTATION]: "pulse:caddy.serviceType" }),
+            ),
+        ).to.deep.equal([]);
         expect(violations(rules.noUnplannedExposure, "kubernetes:core/v1:Service", svc("ClusterIP"))).to.deep.equal([]);
     });
 
@@ -84,7 +91,10 @@ describe("policy pack", () => {
                 configAccepts = false;
             }
             const packAccepts = violations(rules.pinnedPulseImages, DEPLOYMENT, deployment({ image: `registry.example.com/pulse/ui-iot:${tag}` })).length === 0;
-            expect(configAccepts, `appVersion ${tag}: config ${configAccepts ? "accepts" : "refuses"} it, the policy pack ${packAccepts ? "accepts" : "refuses"} it`).to.equal(packAccepts);
+            expect(
+                configAccepts,
+                `appVersion ${tag}: config ${configAccepts ? "accepts" : "refuses"} it, the policy pack ${packAccepts ? "accepts" : "refuses"} it`,
+            ).to.equal(packAccepts);
         }
     });
 
@@ -103,7 +113,11 @@ describe("policy pack", () => {
             inputs: deployment({ image: "pulse/ui-iot:main" }),
         };
         expect(checkResources([bad])).to.deep.equal([
-            { policy: "pulse-pinned-pulse-images", resource: `${DEPLOYMENT}::pulse-x`, message: "container app: Pulse image pulse/ui-iot:main is not pinned to a release (x.y.z tag or @sha256 digest)" },
+            {
+                policy: "pulse-pinned-pulse-images",
+                resource: `${DEPLOYMENT}::pulse-x`,
+                message: "container app: Pulse image pulse/ui-iot:main is not pinned to a release (x.y.z tag or @sha256 digest)",
+            },
         ]);
         expect(checkResources([{ ...bad, custom: false }])).to.deep.equal([]);
     });
@@ -112,6 +126,7 @@ describe("policy pack", () => {
         const check = (resources: RecordedResource[]) => expect(checkResources(resources)).to.deep.equal([]);
         for (const stack of ["dev", "prod"]) it(stack, async () => check((await build(stackConfig(stack))).resources));
         it("ci", async () => check((await build(stackConfig(CI_STACK_FILE))).resources));
-        it("caddy exposed as a LoadBalancer by config", async () => check((await build(config({ caddy: { enabled: true, serviceType: "LoadBalancer" } }))).resources));
+        it("caddy exposed as a LoadBalancer by config", async () =>
+            check((await build(config({ caddy: { enabled: true, serviceType: "LoadBalancer" } }))).resources));
     });
 });

@@ -14,7 +14,10 @@ export interface PodLike {
 }
 export interface ServiceLike {
     readonly metadata?: { readonly name?: string };
-    readonly spec?: { readonly selector?: Record<string, string>; readonly ports?: readonly { readonly port: number; readonly targetPort?: number | string }[] };
+    readonly spec?: {
+        readonly selector?: Record<string, string>;
+        readonly ports?: readonly { readonly port: number; readonly targetPort?: number | string }[];
+    };
 }
 export interface NetworkPolicyLike {
     readonly metadata?: { readonly name?: string };

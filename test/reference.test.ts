@@ -48,7 +48,16 @@ describe(`config reference (${REFERENCE_DOC})`, () => {
             const m = new RegExp(`^- \`${key.replace(/\./g, "\\.")}\`:.*?\\bdefault (\`[^\`]*\`|none)`, "m").exec(section);
             return m ? m[1] : sharedDefault(key);
         };
-        const KEYS = ["replicaCount", "image.repository", "resources.requests.cpu", "resources.limits.memory", "env", "autoscaling.enabled", "autoscaling.maxReplicas", "runAsUser"];
+        const KEYS = [
+            "replicaCount",
+            "image.repository",
+            "resources.requests.cpu",
+            "resources.limits.memory",
+            "env",
+            "autoscaling.enabled",
+            "autoscaling.maxReplicas",
+            "runAsUser",
+        ];
 
         for (const name of SERVICE_NAMES) {
             it(`give back pulse:${name}'s own defaults`, () => {

@@ -72,7 +72,12 @@ describe("offline render", () => {
             metadata: { name: "pulse-db-secret", namespace: "pulse" },
             stringData: { password: "plain-under-mocks", url: "postgresql://iot:plain@h/db" },
         });
-        const cm = recorded("kubernetes:core/v1:ConfigMap", "db", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" }, data: secretMarker("hunter2") });
+        const cm = recorded("kubernetes:core/v1:ConfigMap", "db", {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: "x" },
+            data: secretMarker("hunter2"),
+        });
         const s = manifestOf(secret);
         expect(s.stringData).to.deep.equal({ password: REDACTED, url: REDACTED });
         expect(manifestOf(cm).data).to.equal(REDACTED);
@@ -120,10 +125,18 @@ describe("offline render", () => {
             return [];
         };
         const cases: [string, string, RegExp][] = [
-            ["a duplicate key", "config:\n  pulse:namespace: a\n  pulse:namespace: b\n", /^Pulumi.bad.yaml line 3, column 3: Map keys must be unique \(`pulse:namespace: b`\)$/],
+            [
+                "a duplicate key",
+                "config:\n  pulse:namespace: a\n  pulse:namespace: b\n",
+                /^Pulumi.bad.yaml line 3, column 3: Map keys must be unique \(`pulse:namespace: b`\)$/,
+            ],
             ["a tab as indentation", "config:\n\tpulse:namespace: a\n", /^Pulumi.bad.yaml line 2, column 1: Tabs are not allowed as indentation/],
             ["a syntax error", "config:\n  pulse:ingest: {replicaCount: 2\n", /^Pulumi.bad.yaml line \d+, column \d+: Flow map/],
-            ["settings without a `config:` root", "pulse:namespace: foo\n", /^Pulumi.bad.yaml: pulse:namespace: is not a stack file key; settings go under `config:`/],
+            [
+                "settings without a `config:` root",
+                "pulse:namespace: foo\n",
+                /^Pulumi.bad.yaml: pulse:namespace: is not a stack file key; settings go under `config:`/,
+            ],
             ["a list as the document", "- config\n", /^Pulumi.bad.yaml: must be a map with a `config:` key, got a list$/],
             ["`config:` that is not a map", "config: pulse\n", /^Pulumi.bad.yaml: config: must be a map/],
         ];
@@ -166,7 +179,10 @@ describe("offline render", () => {
             const dir = tmp();
             const bad = path.join(dir, "Pulumi.bad.yaml");
             for (const [text, expected] of [
-                ["config:\n  pulse:ingest:\n    replicaCount: -1\n  pulse:keycloak:\n    replicaCout: 1\n", ["pulse:ingest.replicaCount: must be an integer >= 0, got -1", 'pulse:keycloak.replicaCout: unknown key (did you mean "replicaCount"?)']],
+                [
+                    "config:\n  pulse:ingest:\n    replicaCount: -1\n  pulse:keycloak:\n    replicaCout: 1\n",
+                    ["pulse:ingest.replicaCount: must be an integer >= 0, got -1", 'pulse:keycloak.replicaCout: unknown key (did you mean "replicaCount"?)'],
+                ],
                 ["config:\n  pulse:namespace: a\n  pulse:namespace: b\n", ["Pulumi.bad.yaml line 3, column 3: Map keys must be unique"]],
             ] as const) {
                 fs.writeFileSync(bad, text);

@@ -23,9 +23,29 @@ const FACTS: Record<ServiceName, { port?: number; liveness?: string; readiness?:
         readiness: "/healthz",
         service: true,
         single: true,
-        required: ["PG_PASS", "MQTT_PASSWORD", "MQTT_INTERNAL_AUTH_SECRET", "S3_ACCESS_KEY", "S3_SECRET_KEY", "KEYCLOAK_ADMIN_PASSWORD", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "UI_BASE_URL", "KEYCLOAK_JWKS_URI", "INGEST_HEALTH_URL", "EVALUATOR_HEALTH_URL"],
+        required: [
+            "PG_PASS",
+            "MQTT_PASSWORD",
+            "MQTT_INTERNAL_AUTH_SECRET",
+            "S3_ACCESS_KEY",
+            "S3_SECRET_KEY",
+            "KEYCLOAK_ADMIN_PASSWORD",
+            "STRIPE_SECRET_KEY",
+            "STRIPE_WEBHOOK_SECRET",
+            "UI_BASE_URL",
+            "KEYCLOAK_JWKS_URI",
+            "INGEST_HEALTH_URL",
+            "EVALUATOR_HEALTH_URL",
+        ],
     },
-    evaluator: { port: 8080, liveness: "/health", readiness: "/ready", service: true, single: true, required: ["PG_PASS", "DATABASE_URL", "NOTIFY_DATABASE_URL"] },
+    evaluator: {
+        port: 8080,
+        liveness: "/health",
+        readiness: "/ready",
+        service: true,
+        single: true,
+        required: ["PG_PASS", "DATABASE_URL", "NOTIFY_DATABASE_URL"],
+    },
     opsWorker: {
         port: 8080,
         liveness: "/health",
@@ -34,7 +54,14 @@ const FACTS: Record<ServiceName, { port?: number; liveness?: string; readiness?:
         single: true,
         required: ["PG_PASS", "S3_ACCESS_KEY", "S3_SECRET_KEY", "MQTT_PASSWORD", "EMQX_DASHBOARD_PASSWORD", "EMQX_API_URL", "MQTT_BROKER_URL"],
     },
-    routeDelivery: { port: 8080, liveness: "/health", readiness: "/ready", service: false, single: false, required: ["PG_PASS", "MQTT_PASSWORD", "NATS_URL", "MQTT_TLS"] },
+    routeDelivery: {
+        port: 8080,
+        liveness: "/health",
+        readiness: "/ready",
+        service: false,
+        single: false,
+        required: ["PG_PASS", "MQTT_PASSWORD", "NATS_URL", "MQTT_TLS"],
+    },
     subscriptionWorker: { service: false, single: true, required: ["SMTP_PASSWORD", "DATABASE_URL"] },
     provisionApi: { port: 8081, liveness: "/health", readiness: "/ready", service: true, single: false, required: ["PG_PASS", "ADMIN_KEY"] },
     mqttNatsBridge: { service: false, single: true, required: ["MQTT_PASSWORD", "NATS_URL", "MQTT_HOST", "MQTT_PORT", "MQTT_TLS"] },
@@ -95,8 +122,15 @@ describe("Pulse services", () => {
 
     it("points every service at this platform's Services, never the images' compose defaults (iot-*)", async () => {
         const { resources } = await build(config());
-        const values = (s: ServiceName) => Object.fromEntries((container(resources, objectNameOf(s)).env as Env).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
-        expect(values("ingest")).to.include({ NATS_URL: "nats://pulse-nats:4222", PG_HOST: "pulse-postgresql", PG_PORT: "5432", PG_DB: "iotcloud", PG_USER: "iot" });
+        const values = (s: ServiceName) =>
+            Object.fromEntries((container(resources, objectNameOf(s)).env as Env).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+        expect(values("ingest")).to.include({
+            NATS_URL: "nats://pulse-nats:4222",
+            PG_HOST: "pulse-postgresql",
+            PG_PORT: "5432",
+            PG_DB: "iotcloud",
+            PG_USER: "iot",
+        });
         expect(values("ui")).to.include({
             MQTT_HOST: "pulse-emqx",
             MQTT_BROKER_URL: "mqtt://pulse-emqx:1883",
@@ -106,7 +140,11 @@ describe("Pulse services", () => {
             KEYCLOAK_REALM: "pulse",
             JWT_AUDIENCE: "pulse-ui",
         });
-        expect(values("opsWorker")).to.include({ EMQX_API_URL: "http://pulse-emqx:18083/api/v5", EMQX_API_USER: "pulse-admin", MQTT_USERNAME: "service_pulse" });
+        expect(values("opsWorker")).to.include({
+            EMQX_API_URL: "http://pulse-emqx:18083/api/v5",
+            EMQX_API_USER: "pulse-admin",
+            MQTT_USERNAME: "service_pulse",
+        });
         const all = ofType(resources, DEPLOYMENT).flatMap((d) => (inputs(d).spec.template.spec.containers[0].env ?? []) as Env);
         expect(all.filter((e) => e.value?.includes("iot-")).map((e) => e.name)).to.deep.equal([]);
     });
@@ -199,6 +237,11 @@ describe("Pulse services", () => {
 
     it("stack outputs name every service", async () => {
         const { platform } = await build(config(), { dbPassword: pulumi.secret("x") });
-        expect(platform.outputs.serviceNames).to.include({ ingest: "pulse-ingest", provisionApi: "pulse-provision-api", mqttNatsBridge: "pulse-mqtt-nats-bridge", keycloak: "pulse-keycloak" });
+        expect(platform.outputs.serviceNames).to.include({
+            ingest: "pulse-ingest",
+            provisionApi: "pulse-provision-api",
+            mqttNatsBridge: "pulse-mqtt-nats-bridge",
+            keycloak: "pulse-keycloak",
+        });
     });
 });

@@ -2,15 +2,24 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
-import { ConfigError, contractOf, parseConfig, parseQuantity, parseStackConfig, PRODUCTION_SECRETS, PulseConfig, pulseConfigSchema, SERVICE_NAMES } from "../config";
+import {
+    ConfigError,
+    contractOf,
+    parseConfig,
+    parseQuantity,
+    parseStackConfig,
+    PRODUCTION_SECRETS,
+    PulseConfig,
+    pulseConfigSchema,
+    SERVICE_NAMES,
+} from "../config";
 import { projectConfigDeclarations, PROJECT_DIR, readStackFile, withPlaceholderSecrets } from "../tools/stackfile";
 import { CI_STACK_FILE, stackConfig } from "./helpers";
 
 const stackFiles = fs.readdirSync(PROJECT_DIR).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f));
 
 /** Replica count a service really runs with: the HPA minimum when autoscaling, else replicaCount. */
-const minReplicas = (c: PulseConfig, s: (typeof SERVICE_NAMES)[number]) =>
-    c[s].autoscaling.enabled ? c[s].autoscaling.minReplicas : c[s].replicaCount;
+const minReplicas = (c: PulseConfig, s: (typeof SERVICE_NAMES)[number]) => (c[s].autoscaling.enabled ? c[s].autoscaling.minReplicas : c[s].replicaCount);
 
 describe("stack files", () => {
     it("has the dev and prod stacks", () => {
@@ -84,9 +93,7 @@ describe("stack files", () => {
         });
         it("sizes persistence for production (larger than the chart defaults)", () => {
             expect(parseQuantity(prod.postgresql.persistence.size)).to.be.greaterThan(parseQuantity(defaults.postgresql.persistence.size)!);
-            expect(parseQuantity(prod.nats.jetstream.fileStore.size)).to.be.greaterThan(
-                parseQuantity(defaults.nats.jetstream.fileStore.size)!,
-            );
+            expect(parseQuantity(prod.nats.jetstream.fileStore.size)).to.be.greaterThan(parseQuantity(defaults.nats.jetstream.fileStore.size)!);
             expect(prod.postgresql.persistence.enabled && prod.emqx.persistence.enabled && prod.nats.jetstream.fileStore.enabled).to.equal(true);
         });
         it("keeps the database on destroy and replacement, and runs NATS as a 3-node JetStream cluster", () => {

@@ -56,7 +56,9 @@ describe("integration toolchain (scripts/toolchain.sh, toolchain/*)", () => {
     });
 
     it("builds etcd 3.5.x, the version the script names", () => {
-        expect(required("etcd", "go.etcd.io/etcd/server/v3")).to.equal(scriptVar("ETCD_VERSION")).and.to.match(/^v3\.5\./);
+        expect(required("etcd", "go.etcd.io/etcd/server/v3"))
+            .to.equal(scriptVar("ETCD_VERSION"))
+            .and.to.match(/^v3\.5\./);
     });
 
     it("builds kwok and kwokctl (the simulated cluster) at the version the script names", () => {

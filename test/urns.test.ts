@@ -17,7 +17,11 @@ import { renderStack } from "./helpers";
 
 const SNAPSHOT = path.join(__dirname, "fixtures", "urns.prod.txt");
 const PREVIOUS = path.join(__dirname, "fixtures", "urns.prod.previous.txt");
-const lines = (file: string) => fs.readFileSync(file, "utf8").split("\n").filter((l) => l !== "");
+const lines = (file: string) =>
+    fs
+        .readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l !== "");
 
 /**
  * The URN the engine gives a resource: `urn:pulumi:<stack>::<project>::<ancestors' types and its own, $-joined>::<name>`
@@ -57,7 +61,10 @@ describe("URNs", () => {
         const { resources } = await renderStack("prod");
         const byUrn = new Map(resources.map((r) => [r.urn, r]));
         const parents = resources.map((r) => r.parent).filter((p) => p !== "");
-        expect(parents.filter((p) => !byUrn.has(p)), "every parent is recorded").to.deep.equal([]);
+        expect(
+            parents.filter((p) => !byUrn.has(p)),
+            "every parent is recorded",
+        ).to.deep.equal([]);
         const urns = resources.map((r) => engineUrn(r, byUrn)).sort();
         expect(new Set(urns).size, "URNs are unique").to.equal(urns.length);
         if (process.env.UPDATE_URN_SNAPSHOT === "1") fs.writeFileSync(SNAPSHOT, urns.join("\n") + "\n");
@@ -67,10 +74,32 @@ describe("URNs", () => {
     });
 
     it("an alias answers for the resource's former name, under the same parents and type only", () => {
-        const parent: RecordedResource = { type: "pulse:x:X", name: "p", urn: "urn:pulumi:s::pulse::pulse:x:X::p", custom: false, inputs: {}, parent: "", dependencies: [], provider: "", protect: false, retainOnDelete: false, aliases: [] };
-        const child: RecordedResource = { ...parent, type: "pulse:y:Y", name: "p-new", urn: "urn:pulumi:s::pulse::pulse:x:X$pulse:y:Y::p-new", parent: parent.urn, aliases: ["p-old"] };
+        const parent: RecordedResource = {
+            type: "pulse:x:X",
+            name: "p",
+            urn: "urn:pulumi:s::pulse::pulse:x:X::p",
+            custom: false,
+            inputs: {},
+            parent: "",
+            dependencies: [],
+            provider: "",
+            protect: false,
+            retainOnDelete: false,
+            aliases: [],
+        };
+        const child: RecordedResource = {
+            ...parent,
+            type: "pulse:y:Y",
+            name: "p-new",
+            urn: "urn:pulumi:s::pulse::pulse:x:X$pulse:y:Y::p-new",
+            parent: parent.urn,
+            aliases: ["p-old"],
+        };
         const byUrn = new Map([parent, child].map((r) => [r.urn, r]));
-        expect(answeredUrns(child, byUrn)).to.deep.equal(["urn:pulumi:s::pulse::pulse:x:X$pulse:y:Y::p-new", "urn:pulumi:s::pulse::pulse:x:X$pulse:y:Y::p-old"]);
+        expect(answeredUrns(child, byUrn)).to.deep.equal([
+            "urn:pulumi:s::pulse::pulse:x:X$pulse:y:Y::p-new",
+            "urn:pulumi:s::pulse::pulse:x:X$pulse:y:Y::p-old",
+        ]);
         expect(answeredUrns({ ...child, aliases: [] }, byUrn)).not.to.include("urn:pulumi:s::pulse::pulse:x:X$pulse:y:Y::p-old");
     });
 

@@ -91,7 +91,10 @@ describe("GitHub workflows", () => {
 
     it("previews both stacks with the policy pack and deploys prod only after dev", () => {
         const pr = fs.readFileSync(path.join(WORKFLOWS, "pull-request.yml"), "utf8");
-        expect(pr).to.match(/command: preview/).and.match(/policyPacks: policy/).and.match(/comment-on-pr: true/);
+        expect(pr)
+            .to.match(/command: preview/)
+            .and.match(/policyPacks: policy/)
+            .and.match(/comment-on-pr: true/);
         const deploy = YAML.parse(fs.readFileSync(path.join(WORKFLOWS, "deploy.yml"), "utf8"));
         expect(deploy.jobs["up-prod"].needs).to.equal("up-dev");
         const up = YAML.parse(fs.readFileSync(path.join(WORKFLOWS, "pulumi-up.yml"), "utf8"));
@@ -111,10 +114,17 @@ describe("GitHub workflows", () => {
 
     it(".ci/run runs the README's test command, the linters and the integration suite, failing when its toolchain does not build", () => {
         const ci = fs.readFileSync(path.join(PROJECT_DIR, ".ci", "run"), "utf8");
-        expect(ci).to.match(/^npm ci\b/m).and.match(/^npm test$/m).and.match(/^npm run lint$/m).and.match(/^npm run lint:k8s$/m).and.match(/^npm run lint:workflows$/m);
+        expect(ci)
+            .to.match(/^npm ci\b/m)
+            .and.match(/^npm test$/m)
+            .and.match(/^npm run lint$/m)
+            .and.match(/^npm run lint:k8s$/m)
+            .and.match(/^npm run lint:workflows$/m);
         expect(ci).to.match(/^set -euo pipefail$/m);
         // Unconditional lines under `set -e`: a toolchain that fails to build fails the run, the suite always runs.
-        expect(ci).to.match(/^timeout \S+ bash scripts\/toolchain\.sh$/m).and.match(/^npm run test:integration$/m);
+        expect(ci)
+            .to.match(/^timeout \S+ bash scripts\/toolchain\.sh$/m)
+            .and.match(/^npm run test:integration$/m);
         expect(ci).not.to.match(/\bif\b|\|\|/);
         expect(fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8")).to.include("npm ci && npm test");
     });

@@ -104,9 +104,7 @@ describe("workload (generic component)", () => {
         const pdb = inputs(one(ha, "kubernetes:policy/v1:PodDisruptionBudget"));
         expect(pdb.spec).to.deep.include({ maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow" });
         const pod = inputs(one(ha, DEPLOYMENT)).spec.template.spec;
-        expect(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).to.equal(
-            "kubernetes.io/hostname",
-        );
+        expect(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).to.equal("kubernetes.io/hostname");
         expect(pod.topologySpreadConstraints[0].topologyKey).to.equal("topology.kubernetes.io/zone");
         const single = await workload(args({ replicas: 1 }));
         expect(ofType(single, "kubernetes:policy/v1:PodDisruptionBudget")).to.have.length(0);

@@ -12,7 +12,7 @@ import { Render, renderProgram } from "./render";
 import { readStackFile, stackFilePath, stackNameOf, withPlaceholderSecrets } from "./stackfile";
 
 /** Prints the message and exits 2 (bad input or usage). */
-export function fail(message: string): never {
+function fail(message: string): never {
     process.stderr.write(message.endsWith("\n") ? message : message + "\n");
     process.exit(2);
 }

@@ -61,7 +61,7 @@ function cell(v: string): string {
 function defaultOf(s: JsonSchema): string {
     if (s.default === undefined) return "";
     const json = JSON.stringify(s.default);
-    return json === '""' ? "`\"\"` (empty)" : cell("`" + json + "`");
+    return json === '""' ? '`""` (empty)' : cell("`" + json + "`");
 }
 
 interface Row {

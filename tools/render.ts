@@ -41,8 +41,7 @@ function redact(v: unknown): unknown {
     return v;
 }
 
-const isKubernetesObject = (r: RecordedResource) =>
-    r.custom && r.type.startsWith("kubernetes:") && r.type !== HELM_RELEASE_TYPE;
+const isKubernetesObject = (r: RecordedResource) => r.custom && r.type.startsWith("kubernetes:") && r.type !== HELM_RELEASE_TYPE;
 
 interface K8sObject {
     apiVersion: string;
@@ -72,8 +71,7 @@ export function kubernetesManifests(resources: readonly RecordedResource[]): K8s
 }
 
 const yaml = (v: unknown) => YAML.stringify(v, { lineWidth: 0, aliasDuplicateObjects: false });
-const fileName = (o: K8sObject) =>
-    `k8s/${o.metadata.namespace ?? "_cluster"}.${o.kind.toLowerCase()}.${o.metadata.name}.yaml`;
+const fileName = (o: K8sObject) => `k8s/${o.metadata.namespace ?? "_cluster"}.${o.kind.toLowerCase()}.${o.metadata.name}.yaml`;
 
 export function renderFiles(render: Render): RenderedFile[] {
     const files: RenderedFile[] = kubernetesManifests(render.resources).map((o) => ({ path: fileName(o), content: yaml(o) }));

@@ -78,7 +78,7 @@ const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object
  * The `config:` map of a stack file; a ConfigError naming the file, the line and the key for YAML the CLI would refuse
  * (syntax, duplicate keys, tabs) and for a file whose settings are not under `config:`.
  */
-export function stackFileConfig(stackFile: string): Record<string, unknown> {
+function stackFileConfig(stackFile: string): Record<string, unknown> {
     const file = path.basename(stackFile);
     const text = fs.readFileSync(stackFile, "utf8");
     const doc = YAML.parseDocument(text, { uniqueKeys: true });
@@ -97,7 +97,10 @@ export function stackFileConfig(stackFile: string): Record<string, unknown> {
     if (!isMap(root)) throw new ConfigError([`${file}: must be a map with a \`config:\` key, got ${Array.isArray(root) ? "a list" : typeof root}`]);
     const problems = Object.keys(root)
         .filter((k) => !STACK_FILE_KEYS.has(k))
-        .map((k) => `${file}: ${k}: is not a stack file key; settings go under \`config:\`, e.g. \`config:\` / \`  ${k.includes(":") ? k : `${NAMESPACE}:${k}`}: ...\``);
+        .map(
+            (k) =>
+                `${file}: ${k}: is not a stack file key; settings go under \`config:\`, e.g. \`config:\` / \`  ${k.includes(":") ? k : `${NAMESPACE}:${k}`}: ...\``,
+        );
     const config = root.config ?? {};
     if (!isMap(config)) problems.push(`${file}: config: must be a map of \`${NAMESPACE}:<key>\` settings`);
     if (problems.length > 0) throw new ConfigError(problems);
@@ -106,9 +109,7 @@ export function stackFileConfig(stackFile: string): Record<string, unknown> {
 
 /** `dev` -> <project>/Pulumi.dev.yaml; a path is taken as is. */
 export function stackFilePath(stackOrPath: string, projectDir = PROJECT_DIR): string {
-    return stackOrPath.includes("/") || stackOrPath.endsWith(".yaml")
-        ? path.resolve(stackOrPath)
-        : path.join(projectDir, `Pulumi.${stackOrPath}.yaml`);
+    return stackOrPath.includes("/") || stackOrPath.endsWith(".yaml") ? path.resolve(stackOrPath) : path.join(projectDir, `Pulumi.${stackOrPath}.yaml`);
 }
 
 /** Stack name from a file name `Pulumi.<stack>.yaml`. */
@@ -132,4 +133,3 @@ export function withPlaceholderSecrets(raw: RawStackConfig): RawStackConfig {
     }
     return { values, secretKeys };
 }
-

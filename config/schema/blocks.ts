@@ -19,8 +19,7 @@ export const nonEmpty = (what: string) => z.string({ error: `must be ${what}` })
 
 export const port = (def: number) => intAtLeast(1, 65535).default(def);
 
-export const stringMap = (what: string) =>
-    z.record(z.string(), z.string({ error: `${what} values must be strings (quote numbers and booleans)` }));
+export const stringMap = (what: string) => z.record(z.string(), z.string({ error: `${what} values must be strings (quote numbers and booleans)` }));
 
 export const envMap = (def: Record<string, string>) =>
     z
@@ -33,9 +32,7 @@ export const envMap = (def: Record<string, string>) =>
 const PULL_POLICIES = ["IfNotPresent", "Always", "Never"] as const;
 
 export const registry = () =>
-    z
-        .string({ error: "must be a registry host" })
-        .regex(REGISTRY_RE, { error: "must be a registry host such as registry.example.com[:port]" });
+    z.string({ error: "must be a registry host" }).regex(REGISTRY_RE, { error: "must be a registry host such as registry.example.com[:port]" });
 
 interface ImageDefaults {
     readonly registry?: string;
@@ -173,10 +170,7 @@ export const NO_AUTOSCALING: AutoscalingDefaults = {
 };
 
 export const httpPath = (def: string) =>
-    z
-        .string({ error: "must be an absolute HTTP path" })
-        .startsWith("/", { error: "must be an absolute HTTP path starting with '/'" })
-        .default(def);
+    z.string({ error: "must be an absolute HTTP path" }).startsWith("/", { error: "must be an absolute HTTP path starting with '/'" }).default(def);
 
 /** A data volume. The charts disagree on the StorageClass key's name, so each caller adds its own. */
 export function persistence(size: string) {
@@ -224,9 +218,7 @@ export function chart(d: ChartDefaults) {
                 .regex(CHART_VERSION_RE, { error: "must be an exact chart version such as 1.2.11 (no ranges or wildcards)" })
                 .default(d.version)
                 .describe("Chart version, exact"),
-            timeoutSeconds: intAtLeast(60)
-                .default(d.timeoutSeconds)
-                .describe("How long Helm waits for the release's resources and jobs to be ready"),
+            timeoutSeconds: intAtLeast(60).default(d.timeoutSeconds).describe("How long Helm waits for the release's resources and jobs to be ready"),
             username: z
                 .string({ error: "must be a user name" })
                 .default("")
@@ -237,8 +229,7 @@ export function chart(d: ChartDefaults) {
         })
         .prefault({})
         .superRefine((c, ctx) => {
-            const issue = (key: string, message: string) =>
-                ctx.addIssue({ code: "custom", path: [key], input: (c as Record<string, unknown>)[key], message });
+            const issue = (key: string, message: string) => ctx.addIssue({ code: "custom", path: [key], input: (c as Record<string, unknown>)[key], message });
             if (c.path !== "") {
                 for (const key of ["username", "caFile", "certFile", "keyFile"] as const) {
                     if (c[key] !== "") issue(key, "applies to a repository, not to a local chart `path`; remove it");
@@ -259,12 +250,8 @@ export const SERVICE_TYPES = ["ClusterIP", "LoadBalancer", "NodePort"] as const;
 export function jobSettings(d: { backoffLimit: number; activeDeadlineSeconds: number; timeoutSeconds: number }) {
     return {
         backoffLimit: intAtLeast(0).default(d.backoffLimit).describe("Retries of a failed pod before the Job fails"),
-        activeDeadlineSeconds: intAtLeast(30)
-            .default(d.activeDeadlineSeconds)
-            .describe("Hard limit on the Job's run time, retries included"),
-        timeoutSeconds: intAtLeast(60)
-            .default(d.timeoutSeconds)
-            .describe("How long `pulumi up` waits for the Job; must exceed activeDeadlineSeconds"),
+        activeDeadlineSeconds: intAtLeast(30).default(d.activeDeadlineSeconds).describe("Hard limit on the Job's run time, retries included"),
+        timeoutSeconds: intAtLeast(60).default(d.timeoutSeconds).describe("How long `pulumi up` waits for the Job; must exceed activeDeadlineSeconds"),
     };
 }
 

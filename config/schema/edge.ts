@@ -17,9 +17,7 @@ export function ingressControllerNamespace(c: { networkPolicy: { ingressControll
 
 export const networkPolicy = z
     .strictObject({
-        enabled: bool()
-            .default(true)
-            .describe("Default-deny NetworkPolicies for the namespace plus the flows the platform needs"),
+        enabled: bool().default(true).describe("Default-deny NetworkPolicies for the namespace plus the flows the platform needs"),
         ingressController: z
             .strictObject({
                 namespace: dnsLabel()
@@ -44,7 +42,9 @@ export const networkPolicy = z
             .strictObject({
                 cidrs: cidrs("0.0.0.0/0")
                     .default(["0.0.0.0/0"])
-                    .describe("Where the services may reach outside the cluster: Stripe and S3 (ui, ops-worker, on 443 and S3's port), webhooks (route-delivery), SMTP (subscription-worker, Keycloak)"),
+                    .describe(
+                        "Where the services may reach outside the cluster: Stripe and S3 (ui, ops-worker, on 443 and S3's port), webhooks (route-delivery), SMTP (subscription-worker, Keycloak)",
+                    ),
                 except: cidrs("10.0.0.0/8")
                     .default(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"])
                     .describe("Ranges excluded from `cidrs` (the private networks: the cluster's own pods and nodes)"),
@@ -71,9 +71,7 @@ const ingressPath = z.strictObject({
 export const INTERNAL_API_PATH = "/api/v1/internal";
 
 const ingressHostRule = z.strictObject({
-    host: z
-        .string({ error: "must be a DNS host name" })
-        .regex(INGRESS_HOST_RE, { error: "must be a DNS host name (RFC 1123), optionally starting with '*.'" }),
+    host: z.string({ error: "must be a DNS host name" }).regex(INGRESS_HOST_RE, { error: "must be a DNS host name (RFC 1123), optionally starting with '*.'" }),
     paths: z
         .array(ingressPath)
         .min(1, { error: "must list at least one path" })
@@ -94,16 +92,12 @@ export const ingress = z
         hosts: z
             .array(ingressHostRule)
             .default([{ host: "pulse.example.com" }])
-            .describe(
-                `Hosts, each with Pulse's routes or its own paths (each naming the service it routes to); ${INTERNAL_API_PATH}/* is never routed`,
-            ),
+            .describe(`Hosts, each with Pulse's routes or its own paths (each naming the service it routes to); ${INTERNAL_API_PATH}/* is never routed`),
         tls: z
             .array(
                 z.strictObject({
                     secretName: k8sName("a Secret name"),
-                    hosts: z.array(
-                        z.string().regex(INGRESS_HOST_RE, { error: "must be a DNS host name (RFC 1123)" }),
-                    ),
+                    hosts: z.array(z.string().regex(INGRESS_HOST_RE, { error: "must be a DNS host name (RFC 1123)" })),
                 }),
             )
             .default([])

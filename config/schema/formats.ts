@@ -6,9 +6,9 @@ import { z } from "zod";
 import { parseCidr } from "../../lib/cidr";
 
 /** A Kubernetes resource.Quantity in its canonical string forms: 250m, 1, 0.5, 512Mi, 2Gi, 1e3. */
-export const QUANTITY_RE = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$/;
+const QUANTITY_RE = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$/;
 /** An RFC 1123 label (Namespace names): lower case alphanumerics and '-', at most 63 characters. */
-export const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** An RFC 1123 host name: dot-separated labels, at most 253 characters. */
 export const HOSTNAME_RE = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 /** An Ingress host: a host name, optionally with a leading '*.' wildcard label. */
@@ -114,7 +114,13 @@ const SUFFIX: Record<string, number> = {
 
 /** Bytes as the largest binary unit that divides them (2147483648 -> "2Gi"). */
 export function formatBytes(n: number): string {
-    for (const [suffix, f] of [["Ti", 2 ** 40], ["Gi", 2 ** 30], ["Mi", 2 ** 20], ["Ki", 2 ** 10]] as const) if (n % f === 0) return `${n / f}${suffix}`;
+    for (const [suffix, f] of [
+        ["Ti", 2 ** 40],
+        ["Gi", 2 ** 30],
+        ["Mi", 2 ** 20],
+        ["Ki", 2 ** 10],
+    ] as const)
+        if (n % f === 0) return `${n / f}${suffix}`;
     return String(n);
 }
 

@@ -24,13 +24,10 @@ import { app, caddy, global, keycloak, services } from "./workloads";
 
 export { APP_SECRET_KEYS, componentOf, contractOf, SECRET_ENV, SERVICE_NAMES, SERVICES } from "../services";
 export type { SecretEnvSource, ServiceContract, ServiceName } from "../services";
-export { bytes, formatBytes, hostname, parseQuantity, quantity, QUANTITY_RE } from "./formats";
-export { image, intAtLeast, resources } from "./blocks";
-export type { ResourceDefaults } from "./blocks";
+export { parseQuantity } from "./formats";
 export { CHART_SECTIONS } from "./platform";
 export type { ChartSection } from "./platform";
-export { CONTROLLER_NAMESPACES, INGRESS_BACKENDS, ingressControllerNamespace, INTERNAL_API_PATH } from "./edge";
-export { DURATION_RE } from "./jobs";
+export { INGRESS_BACKENDS, ingressControllerNamespace, INTERNAL_API_PATH } from "./edge";
 
 /** Cross-section checks run even when the root has other problems (e.g. unknown keys), so one run lists them all. */
 const ALWAYS = { when: () => true };
@@ -88,7 +85,13 @@ export const pulseConfigSchema = z
                 });
             }
         }
-        if (c.emqx?.enabled && c.emqx.deviceService && c.emqx.deviceService.type !== "ClusterIP" && c.networkPolicy?.enabled && c.networkPolicy.mqttClientCidrs?.length === 0) {
+        if (
+            c.emqx?.enabled &&
+            c.emqx.deviceService &&
+            c.emqx.deviceService.type !== "ClusterIP" &&
+            c.networkPolicy?.enabled &&
+            c.networkPolicy.mqttClientCidrs?.length === 0
+        ) {
             ctx.addIssue({
                 code: "custom",
                 path: ["networkPolicy", "mqttClientCidrs"],
@@ -97,7 +100,12 @@ export const pulseConfigSchema = z
             });
         }
         const ing = c.ingress;
-        if (ing?.enabled && c.networkPolicy?.enabled && c.networkPolicy.ingressController?.namespace === undefined && !(ing.className in CONTROLLER_NAMESPACES)) {
+        if (
+            ing?.enabled &&
+            c.networkPolicy?.enabled &&
+            c.networkPolicy.ingressController?.namespace === undefined &&
+            !(ing.className in CONTROLLER_NAMESPACES)
+        ) {
             ctx.addIssue({
                 code: "custom",
                 path: ["networkPolicy", "ingressController", "namespace"],
@@ -206,7 +214,7 @@ export const pulseConfigSchema = z
 
 export type PulseConfig = z.output<typeof pulseConfigSchema>;
 export type PulseConfigInput = z.input<typeof pulseConfigSchema>;
-export type PulseServiceConfig = PulseConfig[ServiceName];
+type PulseServiceConfig = PulseConfig[ServiceName];
 export type ImageConfig = PulseServiceConfig["image"];
 export type ResourcesConfig = PulseServiceConfig["resources"];
 
@@ -236,5 +244,11 @@ export const SECRET_KEYS = {
 } as const;
 
 /** Secret keys that `app.environment: production` requires: generated placeholders would start Pulse but break the feature. */
-export const PRODUCTION_SECRETS = ["s3AccessKey", "s3SecretKey", "smtpPassword", "stripeSecretKey", "stripeWebhookSecret"] as const satisfies readonly (keyof typeof SECRET_KEYS)[];
+export const PRODUCTION_SECRETS = [
+    "s3AccessKey",
+    "s3SecretKey",
+    "smtpPassword",
+    "stripeSecretKey",
+    "stripeWebhookSecret",
+] as const satisfies readonly (keyof typeof SECRET_KEYS)[];
 export type SecretKey = keyof typeof SECRET_KEYS;

@@ -19,10 +19,9 @@ const STREAM_NAME_RE = /^[A-Za-z0-9_-]{1,255}$/;
 /** A subject: dot-separated tokens, '*' for one token, a final '>' for the rest. */
 const SUBJECT_RE = /^(?:[^.\s*>]+|\*)(?:\.(?:[^.\s*>]+|\*))*(?:\.>)?$|^>$/;
 /** A duration for max age: 0 (unlimited) or a number with s, m, h or d. */
-export const DURATION_RE = /^(0|\d+(s|m|h|d))$/;
+const DURATION_RE = /^(0|\d+(s|m|h|d))$/;
 
-const duration = (def: string) =>
-    z.string().regex(DURATION_RE, { error: "must be 0 (unlimited) or a duration such as 90s, 30m, 72h or 7d" }).default(def);
+const duration = (def: string) => z.string().regex(DURATION_RE, { error: "must be 0 (unlimited) or a duration such as 90s, 30m, 72h or 7d" }).default(def);
 
 const stream = z.strictObject({
     name: z.string({ error: "must be a stream name" }).regex(STREAM_NAME_RE, {
@@ -94,7 +93,12 @@ export const natsInit = z
         const consumers = new Set<string>();
         n.consumers.forEach((c, i) => {
             if (!seen.has(c.stream)) {
-                ctx.addIssue({ code: "custom", path: ["consumers", i, "stream"], input: c.stream, message: `is not one of natsInit.streams (${[...seen].join(", ")})` });
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["consumers", i, "stream"],
+                    input: c.stream,
+                    message: `is not one of natsInit.streams (${[...seen].join(", ")})`,
+                });
             }
             if (consumers.has(`${c.stream}/${c.name}`)) {
                 ctx.addIssue({ code: "custom", path: ["consumers", i, "name"], input: c.name, message: `is declared twice on stream ${c.stream}` });

@@ -48,9 +48,7 @@ export const externalDatabase = z
             .enum(SSL_MODES, { error: `must be one of ${SSL_MODES.join(", ")}` })
             .default("require")
             .describe("libpq sslmode appended to the connection URL"),
-        existingSecret: k8sName("a Secret name")
-            .default("pulse-db-secret")
-            .describe("Secret with keys url, password and username"),
+        existingSecret: k8sName("a Secret name").default("pulse-db-secret").describe("Secret with keys url, password and username"),
     })
     .prefault({});
 
@@ -76,10 +74,15 @@ export const emqx = z
                 serverCertSecret: z
                     .union([z.literal(""), k8sName("a Secret name")])
                     .default("")
-                    .describe("kubernetes.io/tls Secret with the broker's server certificate for 8883 (written by cert-manager when `certManager.issuer` is set)"),
+                    .describe(
+                        "kubernetes.io/tls Secret with the broker's server certificate for 8883 (written by cert-manager when `certManager.issuer` is set)",
+                    ),
                 certManager: z
                     .strictObject({
-                        issuer: z.string().default("").describe("cert-manager issuer that signs the server certificate; empty: bring `serverCertSecret` yourself"),
+                        issuer: z
+                            .string()
+                            .default("")
+                            .describe("cert-manager issuer that signs the server certificate; empty: bring `serverCertSecret` yourself"),
                         issuerKind: z.enum(["ClusterIssuer", "Issuer"], { error: "must be ClusterIssuer or Issuer" }).default("ClusterIssuer"),
                         dnsNames: z.array(hostname()).default([]).describe("Names devices connect to (the Service's in-cluster names are always added)"),
                     })
@@ -87,10 +90,10 @@ export const emqx = z
                 deviceCaSecret: z
                     .union([z.literal(""), k8sName("a Secret name")])
                     .default("")
-                    .describe("Secret with the device CA (tls.crt; tls.key for ui, which signs device certificates, and ops-worker); devices must present a certificate it signed"),
-                crlCheck: bool()
-                    .default(true)
-                    .describe("Refuse revoked device certificates (EMQX fetches the CRL from each certificate's distribution point)"),
+                    .describe(
+                        "Secret with the device CA (tls.crt; tls.key for ui, which signs device certificates, and ops-worker); devices must present a certificate it signed",
+                    ),
+                crlCheck: bool().default(true).describe("Refuse revoked device certificates (EMQX fetches the CRL from each certificate's distribution point)"),
             })
             .prefault({})
             .describe("The devices' listener, 8883 with mutual TLS: on when a server certificate and the device CA are configured"),
@@ -116,9 +119,7 @@ export const emqx = z
 export const nats = z
     .strictObject({
         enabled: bool().default(true).describe("Install NATS JetStream in-cluster"),
-        replicaCount: intAtLeast(1)
-            .default(1)
-            .describe("NATS servers; more than one forms a cluster (3 for JetStream replicated streams)"),
+        replicaCount: intAtLeast(1).default(1).describe("NATS servers; more than one forms a cluster (3 for JetStream replicated streams)"),
         jetstream: z
             .strictObject({
                 memoryStore: z
@@ -137,9 +138,7 @@ export const nats = z
             })
             .prefault({}),
         resources: resources({ requests: { cpu: "100m", memory: "512Mi" }, limits: { memory: "512Mi" } }),
-        natsBox: z
-            .strictObject({ enabled: bool().default(false).describe("Deploy the nats-box toolbox Deployment") })
-            .prefault({}),
+        natsBox: z.strictObject({ enabled: bool().default(false).describe("Deploy the nats-box toolbox Deployment") }).prefault({}),
         externalUrl: z
             .union([z.literal(""), natsUrl()], { error: "must be a NATS URL such as nats://nats.example.com:4222 (or tls://...)" })
             .default("")
@@ -174,33 +173,35 @@ export const secrets = z
     .strictObject({
         external: bool()
             .default(false)
-            .describe(
-                "Secrets are managed outside Pulumi (External Secrets, Sealed Secrets, a cloud secret manager): create none and reference them by name",
-            ),
+            .describe("Secrets are managed outside Pulumi (External Secrets, Sealed Secrets, a cloud secret manager): create none and reference them by name"),
         emqxDashboard: k8sName("a Secret name")
             .default("pulse-emqx-dashboard")
             .describe(
                 "Secret EMQX loads as its environment: EMQX_DASHBOARD__DEFAULT_USERNAME, EMQX_DASHBOARD__DEFAULT_PASSWORD, EMQX_AUTHENTICATION, EMQX_AUTHORIZATION__SOURCES",
             ),
-        keycloakAdmin: k8sName("a Secret name")
-            .default("pulse-keycloak-admin")
-            .describe("Secret with Keycloak's bootstrap admin: username, password"),
+        keycloakAdmin: k8sName("a Secret name").default("pulse-keycloak-admin").describe("Secret with Keycloak's bootstrap admin: username, password"),
         emqxBootstrap: k8sName("a Secret name")
             .default("pulse-emqx-bootstrap")
             .describe("Secret with `users.csv`, EMQX's built-in database bootstrap (the services' MQTT user)"),
-        keycloakDb: k8sName("a Secret name")
-            .default("pulse-keycloak-db")
-            .describe("Secret with Keycloak's database credentials: username, password"),
+        keycloakDb: k8sName("a Secret name").default("pulse-keycloak-db").describe("Secret with Keycloak's database credentials: username, password"),
         app: k8sName("a Secret name")
             .default("pulse-app-secrets")
-            .describe("Secret with the Pulse services' credentials, one key per variable (docs/secrets.md): MQTT_PASSWORD, MQTT_INTERNAL_AUTH_SECRET, S3_ACCESS_KEY, S3_SECRET_KEY, ADMIN_KEY, SMTP_PASSWORD, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, KEYCLOAK_CLIENT_SECRET"),
+            .describe(
+                "Secret with the Pulse services' credentials, one key per variable (docs/secrets.md): MQTT_PASSWORD, MQTT_INTERNAL_AUTH_SECRET, S3_ACCESS_KEY, S3_SECRET_KEY, ADMIN_KEY, SMTP_PASSWORD, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, KEYCLOAK_CLIENT_SECRET",
+            ),
     })
     .prefault({});
 
 export const s3 = z
     .strictObject({
-        endpoint: z.union([z.literal(""), z.url({ error: "must be a URL such as https://s3.eu-west-1.amazonaws.com" })]).default("").describe("S3 API endpoint the services use (S3_ENDPOINT); empty: the SDK's default (AWS)"),
-        publicEndpoint: z.union([z.literal(""), z.url({ error: "must be a URL" })]).default("").describe("S3 endpoint in links handed to browsers (S3_PUBLIC_ENDPOINT); empty: `endpoint`"),
+        endpoint: z
+            .union([z.literal(""), z.url({ error: "must be a URL such as https://s3.eu-west-1.amazonaws.com" })])
+            .default("")
+            .describe("S3 API endpoint the services use (S3_ENDPOINT); empty: the SDK's default (AWS)"),
+        publicEndpoint: z
+            .union([z.literal(""), z.url({ error: "must be a URL" })])
+            .default("")
+            .describe("S3 endpoint in links handed to browsers (S3_PUBLIC_ENDPOINT); empty: `endpoint`"),
         bucket: nonEmpty("a bucket name").default("exports").describe("Bucket for exports and reports (S3_BUCKET)"),
         region: nonEmpty("a region").default("us-east-1").describe("S3 region (S3_REGION)"),
     })

@@ -20,10 +20,7 @@ export const global = z
             .regex(HOSTNAME_RE, { error: "must be a DNS domain such as cluster.local" })
             .default("cluster.local")
             .describe("The cluster's DNS domain (for fully qualified in-cluster names)"),
-        imagePullSecrets: z
-            .array(k8sName("a Secret name"))
-            .default([])
-            .describe("Names of docker-registry Secrets in the namespace, used by every pod"),
+        imagePullSecrets: z.array(k8sName("a Secret name")).default([]).describe("Names of docker-registry Secrets in the namespace, used by every pod"),
         awaitReadiness: bool()
             .default(true)
             .describe(
@@ -65,21 +62,34 @@ function pulseService(name: ServiceName) {
                 "Extra environment variables (plain, non-secret values); they override the platform's plain settings of the same name",
             ),
             autoscaling: autoscaling(d.autoscaling ? { enabled: true, ...d.autoscaling } : NO_AUTOSCALING),
-            runAsUser: intAtLeast(1)
-                .default(10001)
-                .describe("Non-root uid the container runs as (the image must not need root)"),
+            runAsUser: intAtLeast(1).default(10001).describe("Non-root uid the container runs as (the image must not need root)"),
         })
         .prefault({})
         .superRefine((s, ctx) => {
             for (const k of Object.keys(s.env).filter((k) => k in SECRET_ENV)) {
-                ctx.addIssue({ code: "custom", path: ["env", k], input: "(not shown)", message: "is a secret: it comes from its Secret (docs/secrets.md), never a plain value" });
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["env", k],
+                    input: "(not shown)",
+                    message: "is a secret: it comes from its Secret (docs/secrets.md), never a plain value",
+                });
             }
             if (!c.singleton) return;
             if (s.replicaCount > 1) {
-                ctx.addIssue({ code: "custom", path: ["replicaCount"], input: s.replicaCount, message: `must be 0 or 1: ${componentOf(name)} runs once at most (${c.singleton.reason})` });
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["replicaCount"],
+                    input: s.replicaCount,
+                    message: `must be 0 or 1: ${componentOf(name)} runs once at most (${c.singleton.reason})`,
+                });
             }
             if (s.autoscaling.enabled) {
-                ctx.addIssue({ code: "custom", path: ["autoscaling", "enabled"], input: true, message: `must be false: ${componentOf(name)} runs once at most (${c.singleton.reason})` });
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["autoscaling", "enabled"],
+                    input: true,
+                    message: `must be false: ${componentOf(name)} runs once at most (${c.singleton.reason})`,
+                });
             }
         });
 }
@@ -118,9 +128,7 @@ export const keycloak = z
             .prefault({}),
         realmImport: bool()
             .default(true)
-            .describe(
-                "Import the `pulse` realm (roles, the pulse-ui and pulse-api clients, redirect URIs from the ingress hosts) when it does not exist yet",
-            ),
+            .describe("Import the `pulse` realm (roles, the pulse-ui and pulse-api clients, redirect URIs from the ingress hosts) when it does not exist yet"),
     })
     .prefault({});
 

@@ -34,7 +34,18 @@ import { Timings } from "./timings";
 const TOOLCHAIN = path.join(PROJECT_DIR, ".tools", "toolchain");
 const BIN = path.join(TOOLCHAIN, "bin");
 const KUBERNETES_VERSION = /^KUBERNETES_VERSION=(\S+)$/m.exec(fs.readFileSync(path.join(PROJECT_DIR, "scripts", "toolchain.sh"), "utf8"))![1];
-const NEEDED = ["pulumi", "pulumi-resource-kubernetes", "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kwok", "kwokctl", "helm"];
+const NEEDED = [
+    "pulumi",
+    "pulumi-resource-kubernetes",
+    "etcd",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kubectl",
+    "kwok",
+    "kwokctl",
+    "helm",
+];
 const SLOW_START_MS = 4000;
 /** The prod stack's URNs as the layout before issue 14 named its resources (an existing stack's state). */
 const PREVIOUS_LAYOUT_URNS = path.join(PROJECT_DIR, "test", "fixtures", "urns.prod.previous.txt");
@@ -78,7 +89,7 @@ interface StateResource {
     type: string;
     urn: string;
     protect?: boolean;
-     
+
     outputs?: Record<string, any>;
 }
 
@@ -181,7 +192,9 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
         const inventory = readInventory();
         for (const [section, chartDir] of Object.entries(chartDirs())) {
             const release = `pulse-${section}`;
-            const manifest = execFileSync(path.join(BIN, "helm"), ["template", release, chartDir, "--namespace", "pulse", "--skip-tests"], { encoding: "utf8" });
+            const manifest = execFileSync(path.join(BIN, "helm"), ["template", release, chartDir, "--namespace", "pulse", "--skip-tests"], {
+                encoding: "utf8",
+            });
             const rendered = objectsOf(manifest);
             expect(rendered.length, release).to.be.greaterThan(3);
             for (const o of rendered) expect(inventory[release], `${release} renders ${o}: add it to the inventory`).to.include(o);
@@ -223,8 +236,18 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                     const live = await client.read({ apiVersion, kind, metadata: { name: metadata.name, namespace: metadata.namespace } });
                     expect(live.metadata?.uid, `${kind} ${metadata.name}`).to.equal(metadata.uid);
                 }
-                expect(state.filter((r) => r.type === DEPLOYMENT).map((r) => r.outputs!.metadata.name).sort()).to.deep.equal(deployments);
-                expect(state.filter((r) => r.type === JOB).map((r) => r.outputs!.metadata.name.replace(/-[0-9a-f]{10}$/, "")).sort()).to.deep.equal(["pulse-db-setup", "pulse-migrator", "pulse-nats-init"]);
+                expect(
+                    state
+                        .filter((r) => r.type === DEPLOYMENT)
+                        .map((r) => r.outputs!.metadata.name)
+                        .sort(),
+                ).to.deep.equal(deployments);
+                expect(
+                    state
+                        .filter((r) => r.type === JOB)
+                        .map((r) => r.outputs!.metadata.name.replace(/-[0-9a-f]{10}$/, ""))
+                        .sort(),
+                ).to.deep.equal(["pulse-db-setup", "pulse-migrator", "pulse-nats-init"]);
                 // Every workload ready, at its HPA's minimum where it has one (the HPA scales up after the rollout).
                 const apps = kc.makeApiClient(k8s.AppsV1Api);
                 const minimum = new Map(
@@ -234,13 +257,18 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                     ]),
                 );
                 const unready = async () => {
-                    const workloads = [...(await apps.listNamespacedDeployment({ namespace })).items, ...(await apps.listNamespacedStatefulSet({ namespace })).items];
+                    const workloads = [
+                        ...(await apps.listNamespacedDeployment({ namespace })).items,
+                        ...(await apps.listNamespacedStatefulSet({ namespace })).items,
+                    ];
                     const behind = workloads.filter(
                         (w) => (w.status?.readyReplicas ?? 0) !== w.spec!.replicas || w.spec!.replicas < (minimum.get(w.metadata!.name!) ?? 0),
                     );
                     return behind.length === 0 ? [] : behind.map((w) => `${w.metadata!.name} ${w.status?.readyReplicas ?? 0}/${w.spec!.replicas}`);
                 };
-                await until("every Deployment and StatefulSet ready", 60_000, async () => ((await unready()).length === 0 ? true : undefined)).catch(() => undefined);
+                await until("every Deployment and StatefulSet ready", 60_000, async () => ((await unready()).length === 0 ? true : undefined)).catch(
+                    () => undefined,
+                );
                 expect(await unready()).to.deep.equal([]);
                 expect(minimum.size, "the HPAs").to.equal(stackName === "prod" ? 1 : 0);
             });
@@ -254,7 +282,10 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                     expect(stackFile.includes(value), `${key} in plain text in the stack file`).to.equal(false);
                 }
                 const resources = exported.deployment.resources as StateResource[];
-                expect(resources.filter((r) => r.type.startsWith("random:")), "every password is configured").to.deep.equal([]);
+                expect(
+                    resources.filter((r) => r.type.startsWith("random:")),
+                    "every password is configured",
+                ).to.deep.equal([]);
                 const core = kc.makeApiClient(k8s.CoreV1Api);
                 const secret = await core.readNamespacedSecret({ name: "pulse-db-secret", namespace });
                 const value = (key: string) => Buffer.from(secret.data![key], "base64").toString();
@@ -329,7 +360,10 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 );
                 for (const p of pods) {
                     const labels = p.metadata!.labels ?? {};
-                    expect(policies.some((np) => selects(np.spec!.podSelector, labels)), `${p.metadata!.name} is selected by a NetworkPolicy`).to.equal(true);
+                    expect(
+                        policies.some((np) => selects(np.spec!.podSelector, labels)),
+                        `${p.metadata!.name} is selected by a NetworkPolicy`,
+                    ).to.equal(true);
                 }
                 // Every Service port and every port a policy opens is one the pods declare (the charts' included).
                 const services = (await core.listNamespacedService({ namespace })).items;
@@ -373,8 +407,14 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 const up = await stack.up();
                 expect(Object.keys(up.summary.resourceChanges ?? {})).to.deep.equal(["same"]);
                 const after = (await stack.exportStack()).deployment.resources as StateResource[];
-                expect(renamed.map(({ current }) => uid(after, current)), "each renamed resource keeps its object").to.deep.equal(uids);
-                expect(after.filter((r) => renamed.some(({ previous }) => previous === r.urn)).map((r) => r.urn), "no previous URN is left").to.deep.equal([]);
+                expect(
+                    renamed.map(({ current }) => uid(after, current)),
+                    "each renamed resource keeps its object",
+                ).to.deep.equal(uids);
+                expect(
+                    after.filter((r) => renamed.some(({ previous }) => previous === r.urn)).map((r) => r.urn),
+                    "no previous URN is left",
+                ).to.deep.equal([]);
             });
 
             it("an appVersion bump replaces the migrator before any Deployment rolls, and no Deployment loses a ready replica", async () => {
@@ -415,7 +455,12 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                     Object.fromEntries(
                         (await apps.listNamespacedDeployment({ namespace })).items.map((d) => [
                             d.metadata!.name!,
-                            { generation: d.metadata!.generation, image: d.spec!.template.spec!.containers[0].image, ready: d.status?.readyReplicas ?? 0, replicas: d.spec!.replicas },
+                            {
+                                generation: d.metadata!.generation,
+                                image: d.spec!.template.spec!.containers[0].image,
+                                ready: d.status?.readyReplicas ?? 0,
+                                replicas: d.spec!.replicas,
+                            },
                         ]),
                     );
                 const before = await snapshot();
@@ -428,7 +473,10 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 );
                 expect(failure, "pulumi up fails").to.be.instanceOf(Error);
                 expect(failure!.message).to.match(/BackoffLimitExceeded|backoff limit/i);
-                expect(log.steps.filter((s) => s.type === DEPLOYMENT && s.op === "update"), "no Deployment update began").to.deep.equal([]);
+                expect(
+                    log.steps.filter((s) => s.type === DEPLOYMENT && s.op === "update"),
+                    "no Deployment update began",
+                ).to.deep.equal([]);
                 const after = await snapshot();
                 expect(after).to.deep.equal(before);
                 for (const [name, d] of Object.entries(after)) expect(d.ready, `${name} keeps serving`).to.equal(d.replicas);
@@ -436,12 +484,19 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 await stack.removeConfig("pulse:migrator.image.tag", true);
                 const fixed = await stack.up();
                 expect(fixed.summary.result).to.equal("succeeded");
-                for (const d of (await apps.listNamespacedDeployment({ namespace })).items.filter((x) => x.metadata!.labels!["app.kubernetes.io/version"] !== undefined)) {
+                for (const d of (await apps.listNamespacedDeployment({ namespace })).items.filter(
+                    (x) => x.metadata!.labels!["app.kubernetes.io/version"] !== undefined,
+                )) {
                     if (d.metadata!.name === "pulse-keycloak" || d.metadata!.name === "pulse-caddy") continue;
                     expect(d.spec!.template.spec!.containers[0].image, d.metadata!.name).to.match(/:1\.0\.2$/);
                 }
-                const migrators = (await kc.makeApiClient(k8s.BatchV1Api).listNamespacedJob({ namespace })).items.filter((j) => j.metadata!.name!.startsWith("pulse-migrator"));
-                expect(migrators.map((j) => j.spec!.template.spec!.containers[0].image), "one migrator Job: the good one").to.have.length(1);
+                const migrators = (await kc.makeApiClient(k8s.BatchV1Api).listNamespacedJob({ namespace })).items.filter((j) =>
+                    j.metadata!.name!.startsWith("pulse-migrator"),
+                );
+                expect(
+                    migrators.map((j) => j.spec!.template.spec!.containers[0].image),
+                    "one migrator Job: the good one",
+                ).to.have.length(1);
             });
 
             it("an up killed mid-deploy is followed by an up that converges, with nothing duplicated", async () => {
@@ -485,7 +540,8 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                     (((await stack.exportStack()).deployment.pending_operations ?? []) as { type: string; resource: { urn: string } }[]).map(
                         (op) => `${op.type} ${nameOf(op.resource.urn)}`,
                     );
-                expect(await pending()).to.include("creating pulse-migrator");
+                const migrator = log.steps.find((s) => s.phase === "pre" && s.type === JOB && s.urn.includes("migrator"))!;
+                expect(await pending()).to.include(`creating ${nameOf(migrator.urn)}`);
 
                 // What a user does next (docs/operations.md): release the dead run's lock, drop the pending creates from
                 // the state (the objects stay in the cluster), and run up again, which adopts them by name.

@@ -25,9 +25,9 @@ const run = promisify(execFile);
 export const FAILING_TAG_SUFFIX = "-failing";
 /** A Job pod with this image tag suffix completes only after SLOW_JOB_MS (a long migration). */
 export const SLOW_TAG_SUFFIX = "-slow";
-export const SLOW_JOB_MS = 8000;
+const SLOW_JOB_MS = 8000;
 /** Labels whose values mark pods that start slowly: the releases' pods and Keycloak's. */
-export const SLOW_POD_LABELS: Readonly<Record<string, readonly string[]>> = {
+const SLOW_POD_LABELS: Readonly<Record<string, readonly string[]>> = {
     "app.kubernetes.io/instance": ["pulse-postgresql", "pulse-nats", "pulse-emqx"],
     "app.kubernetes.io/name": ["pulse-keycloak"],
 };
@@ -57,7 +57,7 @@ export interface KwokCluster {
 }
 
 const NAME = "pulse-it";
-export const STORAGE_CLASS = "standard";
+const STORAGE_CLASS = "standard";
 export const INGRESS_CLASS = "nginx";
 
 type Stage = { metadata: { name: string }; spec: { selector: { matchExpressions: unknown[] }; delay?: unknown; next: Record<string, unknown> } };
@@ -77,7 +77,7 @@ const JOB_OUTCOME_QUERY =
  * into completing, slowly completing and failing Job pods. Each split is by one query's value, so exactly one stage of
  * a split matches a pod.
  */
-export function kwokStages(stagesDir: string, slowStartMs: number): Stage[] {
+function kwokStages(stagesDir: string, slowStartMs: number): Stage[] {
     const load = (name: string): Stage => YAML.parse(fs.readFileSync(path.join(stagesDir, `${name}.yaml`), "utf8"));
     const withExpression = (s: Stage, name: string, key: string, value: string): Stage => {
         const copy: Stage = structuredClone(s);

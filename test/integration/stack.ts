@@ -31,7 +31,8 @@ export function chartDirs(realCharts = process.env.PULSE_IT_CHARTS): Record<keyo
     for (const [section, chart] of Object.entries(CHART_SECTIONS) as [keyof typeof CHART_SECTIONS, string][]) {
         if (realCharts) {
             const candidates = fs.readdirSync(realCharts).filter((f) => f === chart || f.startsWith(`${chart}-`));
-            if (candidates.length !== 1) throw new Error(`PULSE_IT_CHARTS=${realCharts}: expected one ${chart} chart (directory or .tgz), found ${candidates.length}`);
+            if (candidates.length !== 1)
+                throw new Error(`PULSE_IT_CHARTS=${realCharts}: expected one ${chart} chart (directory or .tgz), found ${candidates.length}`);
             dirs[section] = path.join(realCharts, candidates[0]);
         } else {
             const standIn = fs.readdirSync(standIns).find((f) => f.startsWith(`${chart}-`));
