@@ -55,7 +55,7 @@ export interface CaddyArgs {
     readonly after: readonly pulumi.Resource[];
 }
 
-const CADDY_COMPONENT = "caddy";
+export const CADDY_COMPONENT = "caddy";
 
 export class Caddy extends pulumi.ComponentResource {
     readonly configMap: k8s.core.v1.ConfigMap;

@@ -27,6 +27,7 @@ import {
 import { backendTarget } from "../lib/routes";
 import { selectorLabels, standardLabels } from "../lib/labels";
 import { Globals } from "./globals";
+import { CADDY_COMPONENT } from "./caddy";
 import { KEYCLOAK_COMPONENT } from "./keycloak";
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
@@ -143,7 +144,7 @@ export function networkPolicyRules(config: NetworkPolicySections): NetworkPolicy
         rules.push({
             name: objectName("caddy-public"),
             spec: {
-                podSelector: { matchLabels: { "app.kubernetes.io/name": objectName("caddy") } },
+                podSelector: { matchLabels: { "app.kubernetes.io/name": objectName(CADDY_COMPONENT) } },
                 policyTypes: ["Ingress"],
                 ingress: [{ ports: tcp(CADDY_PORT) }],
             },
@@ -164,7 +165,7 @@ export function networkPolicyRules(config: NetworkPolicySections): NetworkPolicy
         rules.push({
             // Not the release's name: the chart's own NetworkPolicy has that name (test/fixtures/charts/inventory.yaml).
             name: objectName("allow-postgresql"),
-            formerName: objectName("postgresql"),
+            formerName: "pulse-postgresql", // frozen: the name existing stacks hold
             annotations: DANGLING_WAIVER,
             spec: {
                 podSelector: releasePods(POSTGRESQL_RELEASE),
@@ -177,7 +178,7 @@ export function networkPolicyRules(config: NetworkPolicySections): NetworkPolicy
         const own = { podSelector: releasePods(NATS_RELEASE) };
         rules.push({
             name: objectName("allow-nats"),
-            formerName: objectName("nats"),
+            formerName: "pulse-nats", // frozen
             annotations: DANGLING_WAIVER,
             spec: {
                 podSelector: releasePods(NATS_RELEASE),
@@ -191,7 +192,7 @@ export function networkPolicyRules(config: NetworkPolicySections): NetworkPolicy
         const own = { podSelector: releasePods(EMQX_RELEASE) };
         rules.push({
             name: objectName("allow-emqx"),
-            formerName: objectName("emqx"),
+            formerName: "pulse-emqx", // frozen
             annotations: DANGLING_WAIVER,
             spec: {
                 podSelector: releasePods(EMQX_RELEASE),

@@ -7,12 +7,10 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PodArgs, podServiceAccount, podSpec } from "../lib/pod";
+import { PodArgs, podServiceAccount, podSpec, Probe } from "../lib/pod";
 import { awaitAnnotations } from "../lib/awaits";
 import { objectName as objectNameOf, TYPES } from "../lib/contracts";
 import { annotationsOrNone, EXPOSURE_ANNOTATION, selectorLabels, standardLabels } from "../lib/labels";
-
-type Probe = k8s.types.input.core.v1.Probe;
 
 interface AutoscalingSpec {
     readonly minReplicas: number;
@@ -20,20 +18,18 @@ interface AutoscalingSpec {
     readonly targetCPUUtilizationPercentage: number;
 }
 
-export interface WorkloadArgs extends PodArgs {
+/** A Deployment's pod always declares its ports and probes (empty for a worker with no server, with its waiver). */
+export interface WorkloadArgs extends Omit<PodArgs, "ports" | "probes">, Required<Pick<PodArgs, "ports" | "probes">> {
     /** Replicas when not autoscaling. */
     readonly replicas: number;
     /** When set, an HPA owns the replica count and the Deployment sets none. */
     readonly autoscaling?: AutoscalingSpec;
-    /** Named container ports (none for a worker without a server). */
-    readonly ports: Readonly<Record<string, number>>;
     /** RollingUpdate (default: maxUnavailable 0, maxSurge 1) or Recreate (never two pods at once). */
     readonly strategy?: "RollingUpdate" | "Recreate";
     /** Port names the ClusterIP Service exposes (same port number as the container); none: no Service. */
     readonly servicePorts?: readonly string[];
     /** Service type when not ClusterIP, and the config key that asks for it (recorded on the Service). */
     readonly exposure?: { readonly type: "LoadBalancer" | "NodePort"; readonly configuredBy: string };
-    readonly probes: { readonly liveness?: Probe; readonly readiness?: Probe; readonly startup?: Probe };
     /** Pod template annotations, e.g. content checksums that roll the pods on config change. */
     readonly podAnnotations?: Readonly<Record<string, string>>;
     /** Object annotations (e.g. linter waivers with their reason). */

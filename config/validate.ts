@@ -50,7 +50,7 @@ export function parseStackConfig(raw: RawStackConfig): ParsedStackConfig {
             else secretValues[key] = value;
             continue;
         }
-        if (secret) {
+        if (secret && key !== NAMESPACE) {
             problems.push(
                 `${fullKey}: holds a secret value; secrets are separate keys (${Object.keys(SECRET_KEYS)
                     .map((k) => `${NAMESPACE}:${k}`)

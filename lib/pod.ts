@@ -10,7 +10,7 @@ import { ResolvedImage } from "./images";
 import { resourceRequirements } from "./resources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security";
 
-type Probe = k8s.types.input.core.v1.Probe;
+export type Probe = k8s.types.input.core.v1.Probe;
 type EnvFromSource = k8s.types.input.core.v1.EnvFromSource;
 type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;

@@ -226,6 +226,9 @@ describe("config schema", () => {
             ]);
             expectProblem({ postgresql: { persistence: { size: "100k" } } }, "postgresql.persistence.size", /is 100000 bytes, below 1Mi, got "100k"$/);
             expectProblem({ emqx: { persistence: { size: "2048" } } }, "emqx.persistence.size", /did you mean "2048Mi"/);
+            // A stream's byte limit is not a memory or volume size: small ones are legitimate.
+            const small = { name: "SMALL", subjects: ["small.>"], maxBytes: "512Ki" };
+            expect(problems({ natsInit: { streams: [small], consumers: [] } })).to.deep.equal([]);
         });
 
         it("a TLS host that no ingress rule serves", () => {
@@ -233,6 +236,13 @@ describe("config schema", () => {
                 { ingress: { hosts: [{ host: "pulse.example.com" }], tls: [{ secretName: "t", hosts: ["pulse.example.com", "other.example.com"] }] } },
                 "ingress.tls[0].hosts[1]",
                 /is not one of ingress.hosts \(pulse.example.com\)/,
+            );
+            // A wildcard rule serves the hosts one label below it; a wildcard certificate covers them.
+            expect(problems({ ingress: { hosts: [{ host: "*.example.com" }], tls: [{ secretName: "t", hosts: ["a.example.com"] }] } })).to.deep.equal([]);
+            expectProblem(
+                { ingress: { hosts: [{ host: "*.example.com" }], tls: [{ secretName: "t", hosts: ["a.b.example.com"] }] } },
+                "ingress.tls[0].hosts[0]",
+                /is not one of ingress.hosts/,
             );
             // A wildcard certificate covers the hosts one label below it.
             expect(problems({ ingress: { hosts: [{ host: "a.example.com" }], tls: [{ secretName: "t", hosts: ["*.example.com"] }] } })).to.deep.equal([]);
@@ -242,6 +252,18 @@ describe("config schema", () => {
             expectProblem({ ingress: { className: "traefik" } }, "networkPolicy.ingressController.namespace", /is required with ingress.className "traefik"/);
             expect(problems({ ingress: { className: "traefik" }, networkPolicy: { ingressController: { namespace: "traefik" } } })).to.deep.equal([]);
             expect(problems({ ingress: { className: "traefik" }, networkPolicy: { enabled: false } })).to.deep.equal([]);
+            // The entry points' policy admits the controller even when this program creates no Ingress.
+            expectProblem(
+                { ingress: { enabled: false, className: "traefik" } },
+                "networkPolicy.ingressController.namespace",
+                /is required with ingress.className "traefik"/,
+            );
+            // Only the table's own entries are known: not Object.prototype's (an empty selector would admit every namespace).
+            expectProblem(
+                { ingress: { className: "constructor" } },
+                "networkPolicy.ingressController.namespace",
+                /is required with ingress.className "constructor"/,
+            );
         });
 
         it("chart versions that are not exact", () => {
@@ -453,6 +475,19 @@ describe("config schema", () => {
                 /IPv6 prefix length is at most 128/,
             );
             expect(problems({ networkPolicy: { mqttClientCidrs: ["10.0.0.0/8", "2001:db8::/32", "0.0.0.0/0"] } })).to.deep.equal([]);
+            // An exception must lie strictly inside a range it excepts from, or it would silently exclude nothing.
+            expectProblem(
+                { networkPolicy: { internet: { cidrs: ["10.0.0.0/8"], except: ["10.0.0.0/8"] } } },
+                "networkPolicy.internet.except[0]",
+                /must lie strictly inside one of internet.cidrs \(10.0.0.0\/8\), or it excludes nothing/,
+            );
+            expectProblem(
+                { networkPolicy: { internet: { cidrs: ["203.0.113.0/24"], except: ["10.0.0.0/8"] } } },
+                "networkPolicy.internet.except[0]",
+                /must lie strictly inside/,
+            );
+            // The default private ranges apply where a range contains them: a narrow public range needs none.
+            expect(problems({ networkPolicy: { internet: { cidrs: ["203.0.113.0/24"] } } })).to.deep.equal([]);
         });
 
         it("a Job timeout that does not exceed its deadline", () => {

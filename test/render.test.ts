@@ -128,7 +128,12 @@ describe("offline render", () => {
             [
                 "a duplicate key",
                 "config:\n  pulse:namespace: a\n  pulse:namespace: b\n",
-                /^Pulumi.bad.yaml line 3, column 3: Map keys must be unique \(`pulse:namespace: b`\)$/,
+                /^Pulumi.bad.yaml line 3, column 3: Map keys must be unique \(key `pulse:namespace`\)$/,
+            ],
+            [
+                "a duplicate key holding a plain-text secret: the key named, the value never shown",
+                "config:\n  pulse:dbPassword: hunter2\n  pulse:dbPassword: hunter3\n",
+                /^Pulumi.bad.yaml line 3, column 3: Map keys must be unique \(key `pulse:dbPassword`\)$/,
             ],
             ["a tab as indentation", "config:\n\tpulse:namespace: a\n", /^Pulumi.bad.yaml line 2, column 1: Tabs are not allowed as indentation/],
             ["a syntax error", "config:\n  pulse:ingest: {replicaCount: 2\n", /^Pulumi.bad.yaml line \d+, column \d+: Flow map/],
@@ -147,6 +152,12 @@ describe("offline render", () => {
                 expect(found[0]).to.match(expected);
             });
         }
+
+        it("a nested `pulse:` map holding an encrypted value: still the nested-map hint", () => {
+            const file = path.join(tmp(), "Pulumi.nested.yaml");
+            fs.writeFileSync(file, "config:\n  pulse:\n    dbPassword:\n      secure: v1:abc\n");
+            expect(() => parseStackConfig(readStackFile(file))).to.throw(/pulse:pulse: unknown key: a nested `pulse:` map/);
+        });
 
         it("a nested `pulse:` map: the project's namespace, as the CLI reads it, then an unknown key", () => {
             const file = path.join(tmp(), "Pulumi.nested.yaml");

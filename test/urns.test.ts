@@ -13,7 +13,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { RecordedResource } from "../tools/mocks";
-import { renderStack } from "./helpers";
+import { CI_STACK_FILE, renderStack } from "./helpers";
 
 const SNAPSHOT = path.join(__dirname, "fixtures", "urns.prod.txt");
 const PREVIOUS = path.join(__dirname, "fixtures", "urns.prod.previous.txt");
@@ -57,21 +57,27 @@ describe("URNs", () => {
         expect(urnDiff(["a"], ["a"])).to.deep.equal([]);
     });
 
-    it("the prod stack's URNs match test/fixtures/urns.prod.txt", async () => {
-        const { resources } = await renderStack("prod");
-        const byUrn = new Map(resources.map((r) => [r.urn, r]));
-        const parents = resources.map((r) => r.parent).filter((p) => p !== "");
-        expect(
-            parents.filter((p) => !byUrn.has(p)),
-            "every parent is recorded",
-        ).to.deep.equal([]);
-        const urns = resources.map((r) => engineUrn(r, byUrn)).sort();
-        expect(new Set(urns).size, "URNs are unique").to.equal(urns.length);
-        if (process.env.UPDATE_URN_SNAPSHOT === "1") fs.writeFileSync(SNAPSHOT, urns.join("\n") + "\n");
-        const want = lines(SNAPSHOT);
-        const diff = urnDiff(want, urns);
-        expect(diff, `URNs changed (every change replaces the resource in existing stacks unless aliased):\n${diff.join("\n")}\n`).to.deep.equal([]);
-    });
+    // prod, and the CI fixture that turns on what prod leaves off (Caddy, SMTP, device TLS with cert-manager, ...).
+    for (const [stack, snapshot] of [
+        ["prod", SNAPSHOT],
+        [CI_STACK_FILE, path.join(__dirname, "fixtures", "urns.ci.txt")],
+    ] as const) {
+        it(`the ${path.basename(stack)} stack's URNs match test/fixtures/${path.basename(snapshot)}`, async () => {
+            const { resources } = await renderStack(stack);
+            const byUrn = new Map(resources.map((r) => [r.urn, r]));
+            const parents = resources.map((r) => r.parent).filter((p) => p !== "");
+            expect(
+                parents.filter((p) => !byUrn.has(p)),
+                "every parent is recorded",
+            ).to.deep.equal([]);
+            const urns = resources.map((r) => engineUrn(r, byUrn)).sort();
+            expect(new Set(urns).size, "URNs are unique").to.equal(urns.length);
+            if (process.env.UPDATE_URN_SNAPSHOT === "1") fs.writeFileSync(snapshot, urns.join("\n") + "\n");
+            const want = lines(snapshot);
+            const diff = urnDiff(want, urns);
+            expect(diff, `URNs changed (every change replaces the resource in existing stacks unless aliased):\n${diff.join("\n")}\n`).to.deep.equal([]);
+        });
+    }
 
     it("an alias answers for the resource's former name, under the same parents and type only", () => {
         const parent: RecordedResource = {

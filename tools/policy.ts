@@ -29,7 +29,9 @@ export function violations(policy: ResourceValidationPolicy, type: string, props
     const validate = policy.validateResource;
     for (const v of Array.isArray(validate) ? validate : validate ? [validate] : []) {
         try {
-            void v(args, report);
+            // Pulse's rules are synchronous; an async one would report after this returns, so it is refused here.
+            const pending: unknown = v(args, report);
+            if (pending instanceof Promise) throw new Error(`policy ${policy.name}: asynchronous rules cannot run offline`);
         } catch (e) {
             if (!(e instanceof NotApplicable)) throw e;
         }

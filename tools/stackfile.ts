@@ -87,8 +87,9 @@ function stackFileConfig(stackFile: string): Record<string, unknown> {
         throw new ConfigError(
             doc.errors.map((e) => {
                 const at = e.linePos?.[0];
-                const line = at ? lines[at.line - 1]?.trim() : undefined;
-                const source = line ? ` (\`${line}\`)` : "";
+                // The key of the offending line, never its value: a plain-text secret would end up in CI logs.
+                const key = at ? /^\s*(?:-\s+)?([^\s:#][^\s]*?):(?:\s|$)/.exec(lines[at.line - 1] ?? "")?.[1] : undefined;
+                const source = key ? ` (key \`${key}\`)` : "";
                 return `${file}${at ? ` line ${at.line}, column ${at.col}` : ""}: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}${source}`;
             }),
         );

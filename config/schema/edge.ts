@@ -2,15 +2,23 @@
  * The edge: the Ingress that routes HTTP into the platform and the NetworkPolicies that admit only the platform's flows.
  */
 import { z } from "zod";
+import { parseCidr, strictlyInside } from "../../lib/cidr";
 import { bool, httpPath, port, stringMap } from "./blocks";
 import { cidrs, dnsLabel, INGRESS_HOST_RE, k8sName } from "./formats";
+
+/** RFC 1918: the networks the cluster's pods and nodes live in, never "the internet". */
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] as const;
 
 /** Where the usual controller of an IngressClass runs (its install docs' namespace); other classes must say. */
 export const CONTROLLER_NAMESPACES: Readonly<Record<string, string>> = { nginx: "ingress-nginx" };
 
+/** Whether the class's controller namespace is known without config (own keys only: not "constructor" and the like). */
+export const knownControllerClass = (className: string): boolean => Object.hasOwn(CONTROLLER_NAMESPACES, className);
+
 /** The namespace whose pods the NetworkPolicies admit as the Ingress controller (validated to exist). */
 export function ingressControllerNamespace(c: { networkPolicy: { ingressController: { namespace?: string } }; ingress: { className: string } }): string {
-    const ns = c.networkPolicy.ingressController.namespace ?? CONTROLLER_NAMESPACES[c.ingress.className];
+    const ns =
+        c.networkPolicy.ingressController.namespace ?? (knownControllerClass(c.ingress.className) ? CONTROLLER_NAMESPACES[c.ingress.className] : undefined);
     if (ns === undefined) throw new Error(`no ingress controller namespace for class ${c.ingress.className} (validation should have required it)`);
     return ns;
 }
@@ -46,11 +54,31 @@ export const networkPolicy = z
                         "Where the services may reach outside the cluster: Stripe and S3 (ui, ops-worker, on 443 and S3's port), webhooks (route-delivery), SMTP (subscription-worker, Keycloak)",
                     ),
                 except: cidrs("10.0.0.0/8")
-                    .default(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"])
-                    .describe("Ranges excluded from `cidrs` (the private networks: the cluster's own pods and nodes)"),
+                    .default([...PRIVATE_RANGES])
+                    .describe(
+                        "Ranges excluded from `cidrs` (default: the private networks, the cluster's own pods and nodes, wherever a `cidrs` range contains them); each one you set must lie inside a `cidrs` range",
+                    ),
                 webhookPorts: z.array(port(443)).default([80, 443]).describe("Ports route-delivery may deliver webhooks to"),
             })
-            .prefault({}),
+            .prefault({})
+            .superRefine((net, ctx) => {
+                // Kubernetes accepts an `except` only strictly inside its ipBlock's cidr; one inside none of them would
+                // be dropped from every block, so the range it names would stay open.
+                const blocks = net.cidrs.map(parseCidr).filter((b) => typeof b !== "string");
+                if (blocks.length !== net.cidrs.length) return; // a malformed cidr is reported on its own
+                // The default private ranges apply where a range contains them (a narrow public range needs none).
+                if (net.except.length === PRIVATE_RANGES.length && net.except.every((e, i) => e === PRIVATE_RANGES[i])) return;
+                net.except.forEach((text, i) => {
+                    const range = parseCidr(text);
+                    if (typeof range === "string" || blocks.some((b) => strictlyInside(range, b))) return;
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["except", i],
+                        input: text,
+                        message: `must lie strictly inside one of internet.cidrs (${net.cidrs.join(", ")}), or it excludes nothing`,
+                    });
+                });
+            }),
     })
     .prefault({});
 
@@ -119,8 +147,11 @@ export const ingress = z
         );
     });
 
-/** Whether a TLS host entry covers a rule's host: equal, or a `*.` wildcard one label above it. */
+/** Whether a TLS host entry and a rule's host name the same hosts: equal, or one a `*.` wildcard one label above the other. */
 function coversHost(tlsHost: string, ruleHost: string): boolean {
+    const parentOf = (host: string) => host.slice(host.indexOf(".") + 1);
     if (tlsHost === ruleHost) return true;
-    return tlsHost.startsWith("*.") && ruleHost.slice(ruleHost.indexOf(".") + 1) === tlsHost.slice(2) && !ruleHost.startsWith("*.");
+    // A wildcard certificate covers the hosts one label below it; a wildcard rule serves each such host.
+    if (tlsHost.startsWith("*.") && !ruleHost.startsWith("*.")) return parentOf(ruleHost) === tlsHost.slice(2);
+    return ruleHost.startsWith("*.") && !tlsHost.startsWith("*.") && parentOf(tlsHost) === ruleHost.slice(2);
 }

@@ -16,7 +16,7 @@
 import { z } from "zod";
 import { RELEASE_TAG_RE, RELEASE_TAG_RULE } from "../../lib/images";
 import { ServiceName } from "../services";
-import { CONTROLLER_NAMESPACES, ingress, INTERNAL_API_PATH, networkPolicy } from "./edge";
+import { CONTROLLER_NAMESPACES, knownControllerClass, ingress, INTERNAL_API_PATH, networkPolicy } from "./edge";
 import { dnsLabel, formatBytes, parseQuantity } from "./formats";
 import { migrator, natsInit } from "./jobs";
 import { emqx, externalDatabase, nats, postgresql, s3, secrets, smtp } from "./platform";
@@ -100,12 +100,8 @@ export const pulseConfigSchema = z
             });
         }
         const ing = c.ingress;
-        if (
-            ing?.enabled &&
-            c.networkPolicy?.enabled &&
-            c.networkPolicy.ingressController?.namespace === undefined &&
-            !(ing.className in CONTROLLER_NAMESPACES)
-        ) {
+        // The entry points' policy admits the controller whether or not this program creates the Ingress.
+        if (ing && c.networkPolicy?.enabled && c.networkPolicy.ingressController?.namespace === undefined && !knownControllerClass(ing.className)) {
             ctx.addIssue({
                 code: "custom",
                 path: ["networkPolicy", "ingressController", "namespace"],

@@ -3,7 +3,7 @@
  */
 import { z } from "zod";
 import { deadlineBelowTimeout, image, intAtLeast, jobSettings, resources, SMALL } from "./blocks";
-import { bytes } from "./formats";
+import { quantity } from "./formats";
 
 export const migrator = z
     .strictObject({
@@ -33,7 +33,7 @@ const stream = z.strictObject({
     storage: z.enum(["file", "memory"], { error: "must be file or memory" }).default("file"),
     retention: z.enum(["limits", "interest", "workqueue"], { error: "must be limits, interest or workqueue" }).default("limits"),
     maxAge: duration("0"),
-    maxBytes: z.union([z.literal(-1), bytes()], { error: "must be -1 (unlimited) or a quantity such as 10Gi" }).default(-1),
+    maxBytes: z.union([z.literal(-1), quantity()], { error: "must be -1 (unlimited) or a quantity such as 10Gi" }).default(-1),
     maxMsgsPerSubject: z.union([z.literal(-1), intAtLeast(1)], { error: "must be -1 (unlimited) or an integer >= 1" }).default(-1),
     duplicateWindow: duration("2m"),
     replicas: intAtLeast(1, 5).default(1),
