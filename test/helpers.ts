@@ -72,3 +72,19 @@ export function releases(resources: readonly RecordedResource[], releaseName: st
 export function inputs(r: RecordedResource): any {
     return unwrapSecrets(r.inputs);
 }
+
+/** A recorded resource as the mocks would record it: a custom resource with no parent, options or inputs unless given. */
+export function recorded(fields: Pick<RecordedResource, "type" | "name"> & Partial<RecordedResource>): RecordedResource {
+    return {
+        urn: `urn:${fields.name}`,
+        custom: true,
+        parent: "",
+        dependencies: [],
+        provider: "",
+        protect: false,
+        retainOnDelete: false,
+        aliases: [],
+        inputs: {},
+        ...fields,
+    };
+}

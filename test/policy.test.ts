@@ -3,7 +3,7 @@ import * as rules from "../policy/rules";
 import { ConfigError, parseConfig } from "../config";
 import { RecordedResource } from "../tools/mocks";
 import { checkResources, violations } from "../tools/policy";
-import { build, config, stackConfig, CI_STACK_FILE } from "./helpers";
+import { build, config, stackConfig, CI_STACK_FILE, recorded } from "./helpers";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const labels = {
@@ -99,19 +99,7 @@ describe("policy pack", () => {
     });
 
     it("offline over a render (npm run policy): names the policy and the resource of each violation", () => {
-        const bad: RecordedResource = {
-            type: DEPLOYMENT,
-            name: "pulse-x",
-            urn: "urn:x",
-            custom: true,
-            parent: "",
-            dependencies: [],
-            provider: "",
-            protect: false,
-            retainOnDelete: false,
-            aliases: [],
-            inputs: deployment({ image: "pulse/ui-iot:main" }),
-        };
+        const bad = recorded({ type: DEPLOYMENT, name: "pulse-x", inputs: deployment({ image: "pulse/ui-iot:main" }) });
         expect(checkResources([bad])).to.deep.equal([
             {
                 policy: "pulse-pinned-pulse-images",

@@ -8,7 +8,7 @@ import { RecordedResource } from "../tools/mocks";
 import { ConfigError, parseStackConfig } from "../config";
 import { manifestOf, REDACTED, renderFiles, renderStream } from "../tools/render";
 import { PROJECT_DIR, readStackFile, SECRET_PLACEHOLDER } from "../tools/stackfile";
-import { CI_STACK_FILE, renderStack } from "./helpers";
+import { CI_STACK_FILE, recorded, renderStack } from "./helpers";
 
 const run = promisify(execFile);
 const TSX = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
@@ -43,19 +43,7 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "pulse-render-"));
 const secretMarker = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
 
 /** A recorded custom resource with these type, name and inputs. */
-const recorded = (type: string, name: string, inputs: Record<string, unknown>): RecordedResource => ({
-    type,
-    name,
-    urn: `urn:${name}`,
-    custom: true,
-    parent: "",
-    dependencies: [],
-    provider: "",
-    protect: false,
-    retainOnDelete: false,
-    aliases: [],
-    inputs,
-});
+const recordedWith = (type: string, name: string, inputs: Record<string, unknown>): RecordedResource => recorded({ type, name, inputs });
 
 describe("offline render", () => {
     it("is deterministic: the same stack renders byte-identical files", async () => {
@@ -66,13 +54,13 @@ describe("offline render", () => {
     });
 
     it("never writes a secret value: marked secrets and every Secret's data are redacted", () => {
-        const secret = recorded("kubernetes:core/v1:Secret", "db", {
+        const secret = recordedWith("kubernetes:core/v1:Secret", "db", {
             apiVersion: "v1",
             kind: "Secret",
             metadata: { name: "pulse-db-secret", namespace: "pulse" },
             stringData: { password: "plain-under-mocks", url: "postgresql://iot:plain@h/db" },
         });
-        const cm = recorded("kubernetes:core/v1:ConfigMap", "db", {
+        const cm = recordedWith("kubernetes:core/v1:ConfigMap", "db", {
             apiVersion: "v1",
             kind: "ConfigMap",
             metadata: { name: "x" },
@@ -87,7 +75,7 @@ describe("offline render", () => {
     });
 
     it("shows a private chart repository's settings, with its password redacted", () => {
-        const release = recorded("kubernetes:helm.sh/v3:Release", "nats", {
+        const release = recordedWith("kubernetes:helm.sh/v3:Release", "nats", {
             name: "pulse-nats",
             chart: "nats",
             version: "1.2.11",

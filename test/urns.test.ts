@@ -13,7 +13,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { RecordedResource } from "../tools/mocks";
-import { CI_STACK_FILE, renderStack } from "./helpers";
+import { CI_STACK_FILE, recorded, renderStack } from "./helpers";
 
 const SNAPSHOT = path.join(__dirname, "fixtures", "urns.prod.txt");
 const PREVIOUS = path.join(__dirname, "fixtures", "urns.prod.previous.txt");
@@ -80,19 +80,7 @@ describe("URNs", () => {
     }
 
     it("an alias answers for the resource's former name, under the same parents and type only", () => {
-        const parent: RecordedResource = {
-            type: "pulse:x:X",
-            name: "p",
-            urn: "urn:pulumi:s::pulse::pulse:x:X::p",
-            custom: false,
-            inputs: {},
-            parent: "",
-            dependencies: [],
-            provider: "",
-            protect: false,
-            retainOnDelete: false,
-            aliases: [],
-        };
+        const parent = recorded({ type: "pulse:x:X", name: "p", urn: "urn:pulumi:s::pulse::pulse:x:X::p", custom: false });
         const child: RecordedResource = {
             ...parent,
             type: "pulse:y:Y",
