@@ -7,7 +7,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PodArgs, podServiceAccount, podSpec } from "../lib/pod";
+import { PodArgs, podServiceAccount, podMetadata, podSpec } from "../lib/pod";
 import { checksum } from "../lib/checksum";
 import { objectName as objectNameOf, TYPES } from "../lib/contracts";
 import { standardLabels } from "../lib/labels";
@@ -60,7 +60,7 @@ export class AwaitedJob extends pulumi.ComponentResource {
                     backoffLimit: args.backoffLimit,
                     activeDeadlineSeconds: args.activeDeadlineSeconds,
                     template: {
-                        metadata: { labels },
+                        metadata: podMetadata(labels, undefined, args.scheduling),
                         spec: podSpec(args, this.serviceAccount.metadata.name, { restartPolicy: "Never" }),
                     },
                 },

@@ -7,7 +7,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PodArgs, podServiceAccount, podSpec, Probe } from "../lib/pod";
+import { PodArgs, podMetadata, podServiceAccount, podSpec, Probe } from "../lib/pod";
 import { awaitAnnotations } from "../lib/awaits";
 import { objectName as objectNameOf, TYPES } from "../lib/contracts";
 import { annotationsOrNone, EXPOSURE_ANNOTATION, selectorLabels, standardLabels } from "../lib/labels";
@@ -119,10 +119,7 @@ export class Workload extends pulumi.ComponentResource {
                     strategy:
                         args.strategy === "Recreate" ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
                     template: {
-                        metadata: {
-                            labels,
-                            ...(args.podAnnotations ? { annotations: { ...args.podAnnotations } } : {}),
-                        },
+                        metadata: podMetadata(labels, args.podAnnotations, args.scheduling),
                         spec: podSpec(
                             args,
                             this.serviceAccount.metadata.name,

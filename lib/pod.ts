@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ResourcesConfig } from "../config";
+import { ResourcesConfig, Scheduling } from "../config";
 import { ResolvedImage } from "./images";
 import { resourceRequirements } from "./resources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security";
@@ -42,6 +42,8 @@ export interface PodArgs {
     /** Capabilities added back after dropping ALL (restricted allows only NET_BIND_SERVICE). */
     readonly addCapabilities?: readonly "NET_BIND_SERVICE"[];
     readonly initContainers?: readonly Container[];
+    /** Where and how the pods run, from the section's scheduling keys (config/schema/scheduling.ts). */
+    readonly scheduling?: Scheduling;
 }
 
 /** A ConfigMap, or a Secret, mounted read-only as a directory. */
@@ -80,11 +82,57 @@ export interface PodSpecExtras {
     readonly topologySpreadConstraints?: PodSpec["topologySpreadConstraints"];
 }
 
+type Affinity = NonNullable<PodSpec["affinity"]>;
+type AntiAffinityTerms = k8s.types.input.core.v1.PodAntiAffinity;
+
+/** The program's affinity (spreading over hosts) with the configured one added: anti-affinity terms are joined. */
+function withConfiguredAffinity(ours: Affinity | undefined, theirs: Scheduling["affinity"]): Affinity | undefined {
+    const oursAnti = (ours as { podAntiAffinity?: AntiAffinityTerms } | undefined)?.podAntiAffinity;
+    const join = (key: keyof AntiAffinityTerms) => [...((oursAnti?.[key] as unknown[] | undefined) ?? []), ...(theirs.podAntiAffinity?.[key] ?? [])];
+    const required = join("requiredDuringSchedulingIgnoredDuringExecution");
+    const preferred = join("preferredDuringSchedulingIgnoredDuringExecution");
+    const anti = {
+        ...(required.length > 0 ? { requiredDuringSchedulingIgnoredDuringExecution: required } : {}),
+        ...(preferred.length > 0 ? { preferredDuringSchedulingIgnoredDuringExecution: preferred } : {}),
+    };
+    const merged = {
+        ...(theirs.nodeAffinity ? { nodeAffinity: theirs.nodeAffinity } : {}),
+        ...(theirs.podAffinity ? { podAffinity: theirs.podAffinity } : {}),
+        ...(Object.keys(anti).length > 0 ? { podAntiAffinity: anti } : {}),
+    };
+    return Object.keys(merged).length > 0 ? (merged as Affinity) : undefined;
+}
+
+/** The pod template's extra labels and annotations from the scheduling keys, over the program's own. */
+export function podMetadata(labels: Record<string, string>, annotations: Readonly<Record<string, string>> | undefined, scheduling?: Scheduling) {
+    const allAnnotations = { ...scheduling?.podAnnotations, ...annotations };
+    return {
+        labels: { ...scheduling?.podLabels, ...labels },
+        ...(Object.keys(allAnnotations).length > 0 ? { annotations: allAnnotations } : {}),
+    };
+}
+
 /** The pod spec: the component's one container, its ServiceAccount without a token, restricted security, its storage. */
 export function podSpec(args: PodArgs, serviceAccountName: pulumi.Input<string>, extras: PodSpecExtras = {}) {
     const uid = args.runAsUser;
     const gid = args.runAsGroup ?? uid;
-    const storage = podStorage(args.scratch, args.configMounts);
+    const sched = args.scheduling;
+    const extraMounts: Record<string, ConfigMount> = Object.fromEntries(
+        (sched?.extraVolumes ?? []).map((v) => [
+            `extra-${v.name}`,
+            v.secret !== undefined ? { secretName: v.secret, mountPath: v.mountPath } : { configMapName: v.configMap!, mountPath: v.mountPath },
+        ]),
+    );
+    const storage = podStorage(args.scratch, { ...args.configMounts, ...extraMounts });
+    const envFrom: EnvFromSource[] = [
+        ...(args.envFrom ?? []),
+        ...(sched?.envFrom ?? []).map((s) => ({
+            ...(s.secret !== undefined ? { secretRef: { name: s.secret } } : { configMapRef: { name: s.configMap! } }),
+            ...(s.prefix !== undefined ? { prefix: s.prefix } : {}),
+        })),
+    ];
+    const affinity = sched ? withConfiguredAffinity(extras.affinity, sched.affinity) : extras.affinity;
+    const topologySpreadConstraints = (sched?.topologySpreadConstraints as PodSpec["topologySpreadConstraints"]) ?? extras.topologySpreadConstraints;
     const ports = args.ports ?? {};
     const probes = args.probes ?? {};
     const container: Container = {
@@ -93,7 +141,7 @@ export function podSpec(args: PodArgs, serviceAccountName: pulumi.Input<string>,
         imagePullPolicy: args.image.pullPolicy,
         ...(args.command ? { command: [...args.command] } : {}),
         ...(args.args ? { args: [...args.args] } : {}),
-        ...(args.envFrom?.length ? { envFrom: [...args.envFrom] } : {}),
+        ...(envFrom.length > 0 ? { envFrom } : {}),
         ...(args.env?.length ? { env: [...args.env] } : {}),
         ...(Object.keys(ports).length > 0
             ? { ports: Object.entries(ports).map(([portName, containerPort]) => ({ name: portName, containerPort, protocol: "TCP" })) }
@@ -116,8 +164,11 @@ export function podSpec(args: PodArgs, serviceAccountName: pulumi.Input<string>,
         automountServiceAccountToken: false,
         ...(args.imagePullSecrets.length > 0 ? { imagePullSecrets: args.imagePullSecrets.map((s) => ({ name: s })) } : {}),
         securityContext: restrictedPodSecurityContext(uid, gid),
-        ...(extras.affinity ? { affinity: extras.affinity } : {}),
-        ...(extras.topologySpreadConstraints ? { topologySpreadConstraints: extras.topologySpreadConstraints } : {}),
+        ...(Object.keys(sched?.nodeSelector ?? {}).length > 0 ? { nodeSelector: { ...sched!.nodeSelector } } : {}),
+        ...(sched?.tolerations.length ? { tolerations: sched.tolerations.map((t) => ({ ...t })) } : {}),
+        ...(sched?.priorityClassName ? { priorityClassName: sched.priorityClassName } : {}),
+        ...(affinity ? { affinity } : {}),
+        ...(topologySpreadConstraints ? { topologySpreadConstraints } : {}),
         ...(args.initContainers?.length ? { initContainers: [...args.initContainers] } : {}),
         containers: [container],
         volumes: storage.volumes,

@@ -4,15 +4,20 @@
 import { z } from "zod";
 import { deadlineBelowTimeout, image, intAtLeast, jobSettings, resources, SMALL } from "./blocks";
 import { quantity } from "./formats";
+import { schedulingFields, schedulingProblems } from "./scheduling";
 
 export const migrator = z
     .strictObject({
         image: image({ repository: "pulse/db-migrator" }),
         resources: resources(SMALL),
         ...jobSettings({ backoffLimit: 2, activeDeadlineSeconds: 900, timeoutSeconds: 1200 }),
+        ...schedulingFields(),
     })
     .prefault({})
-    .superRefine(deadlineBelowTimeout);
+    .superRefine((m, ctx) => {
+        deadlineBelowTimeout(m, ctx);
+        schedulingProblems(m, ctx);
+    });
 
 /** A JetStream stream name: no whitespace, '.', '*', '>' or path separators. */
 const STREAM_NAME_RE = /^[A-Za-z0-9_-]{1,255}$/;
@@ -79,10 +84,12 @@ export const natsInit = z
             .describe("Durable pull consumers to create or update (name, stream, ackWait, maxDeliver, maxAckPending); default: Pulse's four"),
         waitSeconds: intAtLeast(10).default(120).describe("How long the Job waits for NATS to answer"),
         ...jobSettings({ backoffLimit: 2, activeDeadlineSeconds: 300, timeoutSeconds: 600 }),
+        ...schedulingFields(),
     })
     .prefault({})
     .superRefine((n, ctx) => {
         deadlineBelowTimeout(n, ctx);
+        schedulingProblems(n, ctx);
         const seen = new Set<string>();
         n.streams.forEach((s, i) => {
             if (seen.has(s.name)) {

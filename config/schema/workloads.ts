@@ -3,6 +3,7 @@
  * registry (config/services.ts), Keycloak and Caddy.
  */
 import { z } from "zod";
+import { schedulingFields, schedulingProblems } from "./scheduling";
 import { componentOf, SECRET_ENV, SERVICE_NAMES, ServiceContract, ServiceName, SERVICES } from "../services";
 import { autoscaling, bool, envMap, httpPath, image, intAtLeast, MEDIUM, NO_AUTOSCALING, nonEmpty, registry, resources, SERVICE_TYPES, SMALL } from "./blocks";
 import { HOSTNAME_RE, k8sName, pgIdentifier } from "./formats";
@@ -63,9 +64,11 @@ function pulseService(name: ServiceName) {
             ),
             autoscaling: autoscaling(d.autoscaling ? { enabled: true, ...d.autoscaling } : NO_AUTOSCALING),
             runAsUser: intAtLeast(1).default(10001).describe("Non-root uid the container runs as (the image must not need root)"),
+            ...schedulingFields(),
         })
         .prefault({})
         .superRefine((s, ctx) => {
+            schedulingProblems(s, ctx);
             for (const k of Object.keys(s.env).filter((k) => k in SECRET_ENV)) {
                 ctx.addIssue({
                     code: "custom",
@@ -129,8 +132,10 @@ export const keycloak = z
         realmImport: bool()
             .default(true)
             .describe("Import the `pulse` realm (roles, the pulse-ui and pulse-api clients, redirect URIs from the ingress hosts) when it does not exist yet"),
+        ...schedulingFields(),
     })
-    .prefault({});
+    .prefault({})
+    .superRefine(schedulingProblems);
 
 export const caddy = z
     .strictObject({
@@ -142,5 +147,7 @@ export const caddy = z
             .enum(SERVICE_TYPES, { error: `must be one of ${SERVICE_TYPES.join(", ")}` })
             .default("ClusterIP")
             .describe("Service type; LoadBalancer or NodePort exposes Caddy outside the cluster"),
+        ...schedulingFields(),
     })
-    .prefault({});
+    .prefault({})
+    .superRefine(schedulingProblems);

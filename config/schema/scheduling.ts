@@ -1,0 +1,109 @@
+/**
+ * Where and how a workload's pods run, the same keys in every workload section (the Pulse services, Keycloak, Caddy,
+ * the migrator and nats-init): node selection, tolerations, affinity (added to the program's own spreading, never
+ * replacing it), priority, a topology spread of one's own, extra pod labels and annotations, environment from existing
+ * Secrets or ConfigMaps, and extra read-only volumes (a CA bundle, say).
+ */
+import { z } from "zod";
+import { intAtLeast, stringMap } from "./blocks";
+import { k8sName } from "./formats";
+
+/** A Kubernetes object given as is (affinity terms, spread constraints); the API server validates its shape. */
+const k8sObject = () => z.record(z.string(), z.unknown(), { error: "must be an object (as in the Kubernetes API)" });
+
+const TOLERATION_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
+
+const toleration = z
+    .strictObject({
+        key: z.string().min(1).optional(),
+        operator: z.enum(["Exists", "Equal"], { error: "must be Exists or Equal" }).default("Equal"),
+        value: z.string().optional(),
+        effect: z.enum(TOLERATION_EFFECTS, { error: `must be one of ${TOLERATION_EFFECTS.join(", ")}` }).optional(),
+        tolerationSeconds: intAtLeast(0).optional(),
+    })
+    .superRefine((t, ctx) => {
+        const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], input: t[path as keyof typeof t], message });
+        if (t.operator === "Exists" && t.value !== undefined) issue("value", "must be unset with operator Exists");
+        if (t.operator === "Equal" && t.key === undefined) issue("key", "is required with operator Equal");
+        if (t.tolerationSeconds !== undefined && t.effect !== "NoExecute") issue("tolerationSeconds", "applies only with effect NoExecute");
+    });
+
+/** One source of extra environment: every key of an existing Secret or ConfigMap. */
+const envSource = z
+    .strictObject({
+        secret: k8sName("a Secret name").optional(),
+        configMap: k8sName("a ConfigMap name").optional(),
+        prefix: z.string().optional().describe("Prefix added to each variable name"),
+    })
+    .refine((s) => (s.secret === undefined) !== (s.configMap === undefined), { error: "must name exactly one of secret and configMap" });
+
+/** An existing Secret or ConfigMap mounted read-only. */
+const extraVolume = z
+    .strictObject({
+        // The pod names it extra-<name>, apart from its own volumes: at most 57 characters here.
+        name: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,55}[a-z0-9])?$/, { error: "must be a DNS label of at most 57 characters" }),
+        secret: k8sName("a Secret name").optional(),
+        configMap: k8sName("a ConfigMap name").optional(),
+        mountPath: z.string().regex(/^\/[^:]*$/, { error: "must be an absolute path" }),
+    })
+    .refine((v) => (v.secret === undefined) !== (v.configMap === undefined), { error: "must name exactly one of secret and configMap" });
+
+/** Mount paths the pod builder uses itself (its writable /tmp). */
+const RESERVED_MOUNTS = ["/tmp"];
+const RESERVED_LABEL_PREFIX = "app.kubernetes.io/";
+
+/** The scheduling keys of a workload section, to spread into its object. */
+export const schedulingFields = () => ({
+    nodeSelector: stringMap("label").default({}).describe("Node labels the pods require (nodeSelector)"),
+    tolerations: z.array(toleration).default([]).describe("Taints the pods tolerate"),
+    affinity: z
+        .strictObject({
+            nodeAffinity: k8sObject().optional(),
+            podAffinity: k8sObject().optional(),
+            podAntiAffinity: z
+                .strictObject({
+                    requiredDuringSchedulingIgnoredDuringExecution: z.array(k8sObject()).optional(),
+                    preferredDuringSchedulingIgnoredDuringExecution: z.array(k8sObject()).optional(),
+                })
+                .optional(),
+        })
+        .default({})
+        .describe("Affinity as in the Kubernetes API; its pod anti-affinity terms are added to the program's own (spreading over hosts)"),
+    priorityClassName: k8sName("a PriorityClass name").optional().describe("PriorityClass of the pods"),
+    topologySpreadConstraints: z
+        .array(k8sObject())
+        .optional()
+        .describe("Topology spread constraints as in the Kubernetes API; when set, they replace the program's zone spreading"),
+    podAnnotations: stringMap("annotation").default({}).describe("Extra pod annotations"),
+    podLabels: stringMap("label").default({}).describe(`Extra pod labels (not ${RESERVED_LABEL_PREFIX}*: the program's own, which the selectors use)`),
+    envFrom: z.array(envSource).default([]).describe("Extra environment from existing Secrets or ConfigMaps (every key)"),
+    extraVolumes: z.array(extraVolume).default([]).describe("Existing Secrets or ConfigMaps mounted read-only (e.g. a CA bundle)"),
+});
+
+const schedulingObject = z.object(schedulingFields());
+export type Scheduling = z.output<typeof schedulingObject>;
+
+/** Cross-field rules of the scheduling keys; call from the section's superRefine. */
+export function schedulingProblems(s: Pick<Scheduling, "podLabels" | "extraVolumes">, ctx: z.RefinementCtx): void {
+    for (const key of Object.keys(s.podLabels).filter((k) => k.startsWith(RESERVED_LABEL_PREFIX))) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["podLabels", key],
+            input: s.podLabels[key],
+            message: `is reserved: the program sets ${RESERVED_LABEL_PREFIX}* labels`,
+        });
+    }
+    const seen = { names: new Set<string>(), paths: new Set<string>(RESERVED_MOUNTS) };
+    s.extraVolumes.forEach((v, i) => {
+        if (seen.names.has(v.name)) ctx.addIssue({ code: "custom", path: ["extraVolumes", i, "name"], input: v.name, message: "is used twice" });
+        if (seen.paths.has(v.mountPath)) ctx.addIssue({ code: "custom", path: ["extraVolumes", i, "mountPath"], input: v.mountPath, message: "is used twice" });
+        seen.names.add(v.name);
+        seen.paths.add(v.mountPath);
+    });
+}
+
+/** The scheduling keys of a validated section. */
+export function schedulingOf(section: Scheduling): Scheduling {
+    const { nodeSelector, tolerations, affinity, priorityClassName, topologySpreadConstraints, podAnnotations, podLabels, envFrom, extraVolumes } = section;
+    return { nodeSelector, tolerations, affinity, priorityClassName, topologySpreadConstraints, podAnnotations, podLabels, envFrom, extraVolumes };
+}
