@@ -13,6 +13,7 @@ import { objectName, POSTGRESQL_PORT, POSTGRESQL_RELEASE, TYPES } from "../lib/c
 import { chartRelease } from "../lib/helm";
 import { resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
+import { ConfigMount } from "../lib/pod";
 import { resourceRequirements } from "../lib/resources";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { AwaitedJob } from "./awaitedJob";
@@ -45,6 +46,8 @@ export interface DatabaseConnection {
     readonly database: string;
     readonly username: string;
     readonly sslmode?: string;
+    /** The server's CA, from an existing Secret, mounted at DB_CA_DIR (sslmode verify-ca / verify-full). */
+    readonly ca?: { readonly secretName: string; readonly key: string };
     /** Secret holding url/username/password. */
     readonly secretName: string;
     readonly inCluster: boolean;
@@ -74,15 +77,44 @@ function databaseConnection(postgresql: PulseConfig["postgresql"], external: Pul
               database: external.database,
               username: external.username,
               sslmode: external.sslmode,
+              ...(external.caSecret ? { ca: { secretName: external.caSecret, key: external.caKey } } : {}),
               secretName: external.existingSecret,
               inCluster: false,
           };
 }
 
-/** postgresql://user:password@host:port/database[?sslmode=...], every part URL-encoded. */
+/** Where the external database's CA is mounted in every pod that connects to it. */
+const DB_CA_DIR = "/etc/pulse/db-ca";
+
+/** The CA file's path in the pods, when the connection verifies the server. */
+const databaseCaFile = (c: DatabaseConnection): string | undefined => (c.ca ? `${DB_CA_DIR}/${c.ca.key}` : undefined);
+
+/** `?sslmode=...&sslrootcert=...` (libpq's and pgjdbc's parameter names), or "". */
+export function sslParameters(c: DatabaseConnection): string {
+    const params = [...(c.sslmode ? [`sslmode=${c.sslmode}`] : []), ...(c.ca ? [`sslrootcert=${databaseCaFile(c)}`] : [])];
+    return params.length > 0 ? `?${params.join("&")}` : "";
+}
+
+/** The CA's read-only mount for a pod that connects (none without a CA). */
+export const databaseCaMounts = (c: DatabaseConnection): Record<string, ConfigMount> =>
+    c.ca ? { "db-ca": { secretName: c.ca.secretName, mountPath: DB_CA_DIR } } : {};
+
+/**
+ * The libpq environment that makes a client building its connection from PG_HOST & co. verify the server (asyncpg and
+ * psycopg read PGSSLMODE and PGSSLROOTCERT); none without a CA.
+ */
+export const databaseTlsEnv = (c: DatabaseConnection): { name: string; value: string }[] =>
+    c.ca
+        ? [
+              { name: "PGSSLMODE", value: c.sslmode ?? "verify-full" },
+              { name: "PGSSLROOTCERT", value: databaseCaFile(c)! },
+          ]
+        : [];
+
+/** postgresql://user:password@host:port/database[?sslmode=...&sslrootcert=...], every part URL-encoded. */
 export function databaseUrl(c: DatabaseConnection, password: string): string {
     const e = encodeURIComponent;
-    return `postgresql://${e(c.username)}:${e(password)}@${c.host}:${c.port}/${e(c.database)}${c.sslmode ? `?sslmode=${c.sslmode}` : ""}`;
+    return `postgresql://${e(c.username)}:${e(password)}@${c.host}:${c.port}/${e(c.database)}${sslParameters(c)}`;
 }
 
 /** Values for bitnami/postgresql 15.5.38. Credentials come from the existing Secret, never from values. */

@@ -22,7 +22,7 @@ import {
 import { selectorLabels, standardLabels, WRITABLE_ROOT_WAIVER } from "../lib/labels";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { checksum } from "../lib/checksum";
-import { DatabaseConnection } from "./database";
+import { DatabaseConnection, databaseCaMounts, sslParameters } from "./database";
 import { Globals } from "./globals";
 import { httpProbe, Workload } from "./workload";
 
@@ -115,7 +115,7 @@ function pulseRealm(uiOrigins: readonly string[], smtp: PulseConfig["smtp"]): Re
 
 /** jdbc:postgresql://host:port/db[?sslmode=...] */
 function jdbcUrl(db: DatabaseConnection): string {
-    return `jdbc:postgresql://${db.host}:${db.port}/${db.database}${db.sslmode ? `?sslmode=${db.sslmode}` : ""}`;
+    return `jdbc:postgresql://${db.host}:${db.port}/${db.database}${sslParameters(db)}`;
 }
 
 /** Keycloak's environment; secrets only by reference. */
@@ -279,7 +279,10 @@ export class Keycloak extends pulumi.ComponentResource {
                     liveness: httpProbe("management", "/health/live", { ...management, periodSeconds: 30, failureThreshold: 3 }),
                 },
                 scratch: { "kc-data": "/opt/keycloak/data" },
-                configMounts: this.realmConfigMap ? { realm: { configMapName: this.realmConfigMap.metadata.name, mountPath: REALM_DIR } } : undefined,
+                configMounts: {
+                    ...(this.realmConfigMap ? { realm: { configMapName: this.realmConfigMap.metadata.name, mountPath: REALM_DIR } } : {}),
+                    ...databaseCaMounts(args.database),
+                },
                 // A changed realm file matters only to a realm not imported yet; it still rolls, so a fresh one imports it.
                 podAnnotations: this.realmConfigMap ? { "checksum/realm": checksum(pulseRealm(args.uiOrigins, args.smtp)) } : undefined,
                 annotations: {

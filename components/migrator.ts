@@ -9,12 +9,15 @@ import { PulseConfig, schedulingOf } from "../config";
 import { resolveImage } from "../lib/images";
 import { AwaitedJob } from "./awaitedJob";
 import { Globals } from "./globals";
+import { ConfigMount } from "../lib/pod";
 
 export interface MigratorArgs {
     readonly globals: Globals;
     readonly migrator: PulseConfig["migrator"];
     /** Secret with key `url` (pulse-db-secret). */
     readonly databaseSecretName: pulumi.Input<string>;
+    /** The external database's CA mount, when its URL verifies the server (sslrootcert). */
+    readonly databaseCa?: Readonly<Record<string, ConfigMount>>;
     /** The database (release and Secret): migrations start once it is up. */
     readonly after: readonly pulumi.Resource[];
 }
@@ -40,6 +43,7 @@ export class Migrator extends pulumi.ComponentResource {
                 resources: m.resources,
                 scheduling: schedulingOf(m),
                 env: [{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: args.databaseSecretName, key: "url" } } }],
+                configMounts: args.databaseCa,
                 backoffLimit: m.backoffLimit,
                 activeDeadlineSeconds: m.activeDeadlineSeconds,
                 timeoutSeconds: m.timeoutSeconds,

@@ -8,7 +8,7 @@ import { PlatformSecrets, PulseConfig, SERVICE_NAMES, SERVICES } from "../config
 import { PART_OF, TYPES } from "../lib/contracts";
 import { Backend, publicUrl, Route, routes, uiOrigins } from "../lib/routes";
 import { Caddy } from "./caddy";
-import { Database, keepsData } from "./database";
+import { Database, databaseCaMounts, keepsData } from "./database";
 import { Emqx } from "./emqx";
 import { globalsOf } from "./globals";
 import { Ingress } from "./ingress";
@@ -141,7 +141,13 @@ export class Platform extends pulumi.ComponentResource {
         // The hooks: migrations and JetStream streams, once their dependencies are up (the database set up); in parallel.
         this.migrator = new Migrator(
             `${name}-migrator`,
-            { globals, migrator: config.migrator, databaseSecretName: this.database.secretName, after: [this.database] },
+            {
+                globals,
+                migrator: config.migrator,
+                databaseSecretName: this.database.secretName,
+                databaseCa: databaseCaMounts(this.database.connection),
+                after: [this.database],
+            },
             { parent: this },
         );
         const appSecretName = this.appSecret ? this.appSecret.metadata.name : pulumi.output(config.secrets.app);

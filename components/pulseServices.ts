@@ -13,6 +13,7 @@ import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { Globals } from "./globals";
 import { DEVICE_CA_DIR, ServiceEnvContext, serviceEnv, ServiceSections } from "./serviceEnv";
 import { httpProbe, tcpProbe, Workload } from "./workload";
+import { databaseCaMounts, databaseTlsEnv } from "./database";
 
 const NO_PROBES = "no HTTP server in the image: a crash restarts the container, nothing else can be probed";
 const RUNS_ONCE = "runs once at most (config/services.ts): a rolling update would run two at once";
@@ -98,6 +99,7 @@ export class PulseServices extends pulumi.ComponentResource {
             const svc = args[key];
             const contract = contractOf(key);
             const http = contract.http;
+            const connects = contract.reads.some((v) => v === "PG_HOST" || v === "DATABASE_URL");
             const timing = {
                 liveness: { initialDelaySeconds: 10, periodSeconds: 30, failureThreshold: 3 },
                 readiness: { initialDelaySeconds: 5, periodSeconds: 10 },
@@ -115,7 +117,7 @@ export class PulseServices extends pulumi.ComponentResource {
                     strategy: contract.singleton?.strategy,
                     resources: svc.resources,
                     scheduling: schedulingOf(svc),
-                    env: serviceEnv(key, ctx),
+                    env: [...serviceEnv(key, ctx), ...(connects ? databaseTlsEnv(args.env.database) : [])],
                     ports: http ? { http: http.port } : {},
                     servicePorts: contract.service ? ["http"] : undefined,
                     probes: http
@@ -127,10 +129,13 @@ export class PulseServices extends pulumi.ComponentResource {
                         : {},
                     annotations: serviceWaivers(contract),
                     // The device CA, for the services that read it (DEVICE_CA_*).
-                    configMounts:
-                        args.emqx.deviceTls.deviceCaSecret && contract.reads.includes("DEVICE_CA_CERT_PATH")
+                    configMounts: {
+                        ...(args.emqx.deviceTls.deviceCaSecret && contract.reads.includes("DEVICE_CA_CERT_PATH")
                             ? { "device-ca": { secretName: args.emqx.deviceTls.deviceCaSecret, mountPath: DEVICE_CA_DIR } }
-                            : undefined,
+                            : {}),
+                        // The external database's CA, for the services that connect to it.
+                        ...(connects ? databaseCaMounts(args.env.database) : {}),
+                    },
                     runAsUser: svc.runAsUser,
                     rolloutAfter: args.rolloutAfter,
                 },

@@ -129,10 +129,55 @@ describe("database", () => {
         it("honours port, database, user and sslmode", async () => {
             const c = config({
                 postgresql: { enabled: false },
-                externalDatabase: { enabled: true, host: "db.example.com", port: 6432, database: "pulse", username: "svc", sslmode: "verify-full" },
+                externalDatabase: { enabled: true, host: "db.example.com", port: 6432, database: "pulse", username: "svc", sslmode: "require" },
             });
             const { resources } = await build(c, { dbPassword: pulumi.secret("x") });
-            expect(inputs(dbSecret(resources)).stringData.url).to.equal("postgresql://svc:x@db.example.com:6432/pulse?sslmode=verify-full");
+            expect(inputs(dbSecret(resources)).stringData.url).to.equal("postgresql://svc:x@db.example.com:6432/pulse?sslmode=require");
+            // No CA: nothing mounted, no libpq TLS environment.
+            const ingest = inputs(ofType(resources, "kubernetes:apps/v1:Deployment").find((r) => inputs(r).metadata.name === "pulse-ingest")!).spec.template
+                .spec;
+            expect(ingest.volumes.map((v: { name: string }) => v.name)).not.to.include("db-ca");
+        });
+
+        it("verifies the server with sslmode verify-ca / verify-full: the CA is required, mounted into every pod that connects, named in the URLs", async () => {
+            const verify = { enabled: true, host: "db.example.com", sslmode: "verify-full" } as const;
+            expect(() => config({ postgresql: { enabled: false }, externalDatabase: verify })).to.throw(
+                /pulse:externalDatabase.caSecret: is required with sslmode verify-full: the pods verify the server against this CA/,
+            );
+            const c = config({ postgresql: { enabled: false }, externalDatabase: { ...verify, caSecret: "rds-ca", caKey: "global-bundle.pem" } });
+            const { resources } = await build(c, { dbPassword: pulumi.secret("x"), keycloakDbPassword: pulumi.secret("y") });
+            const file = "/etc/pulse/db-ca/global-bundle.pem";
+            expect(inputs(dbSecret(resources)).stringData.url).to.equal(
+                `postgresql://iot:x@db.example.com:5432/iotcloud?sslmode=verify-full&sslrootcert=${file}`,
+            );
+            const pods = [...ofType(resources, "kubernetes:apps/v1:Deployment"), ...ofType(resources, "kubernetes:batch/v1:Job")].map((r) => inputs(r));
+            const mounting = pods.filter((p) =>
+                p.spec.template.spec.volumes.some(
+                    (v: { name: string; secret?: { secretName: string } }) => v.name === "db-ca" && v.secret?.secretName === "rds-ca",
+                ),
+            );
+            const names = mounting.map((p) => p.metadata.name.replace(/-[0-9a-f]{10}$/, "")).sort();
+            // Every service that reads PG_* or DATABASE_URL, Keycloak and the migrator; not the bridge (MQTT and NATS only).
+            expect(names).to.deep.equal([
+                "pulse-evaluator",
+                "pulse-ingest",
+                "pulse-keycloak",
+                "pulse-migrator",
+                "pulse-ops-worker",
+                "pulse-provision-api",
+                "pulse-route-delivery",
+                "pulse-subscription-worker",
+                "pulse-ui",
+            ]);
+            const keycloak = pods.find((p) => p.metadata.name === "pulse-keycloak")!.spec.template.spec.containers[0];
+            expect(keycloak.env.find((e: { name: string }) => e.name === "KC_DB_URL").value).to.equal(
+                `jdbc:postgresql://db.example.com:5432/keycloak?sslmode=verify-full&sslrootcert=${file}`,
+            );
+            const ingest = pods.find((p) => p.metadata.name === "pulse-ingest")!.spec.template.spec.containers[0];
+            expect(ingest.env.filter((e: { name: string }) => e.name.startsWith("PGSSL"))).to.deep.equal([
+                { name: "PGSSLMODE", value: "verify-full" },
+                { name: "PGSSLROOTCERT", value: file },
+            ]);
         });
     });
 

@@ -143,8 +143,8 @@ describe("keycloak", () => {
     });
 
     it("connects to an external database with its sslmode", async () => {
-        const c = config({ postgresql: { enabled: false }, externalDatabase: { enabled: true, host: "db.example.com", sslmode: "verify-full" } });
+        const c = config({ postgresql: { enabled: false }, externalDatabase: { enabled: true, host: "db.example.com", sslmode: "require" } });
         const pod = kcDeployment((await build(c, { dbPassword: pulumi.secret("x"), keycloakDbPassword: pulumi.secret("y") })).resources).spec.template.spec;
-        expect(envOf(pod.containers[0]).KC_DB_URL.value).to.equal("jdbc:postgresql://db.example.com:5432/keycloak?sslmode=verify-full");
+        expect(envOf(pod.containers[0]).KC_DB_URL.value).to.equal("jdbc:postgresql://db.example.com:5432/keycloak?sslmode=require");
     });
 });

@@ -76,17 +76,23 @@ describe("scheduling controls (the same keys in every workload section)", () => 
         expect(spec.volumes).to.deep.include({ name: "extra-ca-bundle", configMap: { name: "corp-ca" } });
         expect(container.volumeMounts).to.deep.include({ name: "extra-ca-bundle", mountPath: "/etc/ssl/corp", readOnly: true });
         // The Deployment's selector is the program's alone: an extra label never changes which pods it owns.
-        expect(Object.keys(inputs(ofType(resources, DEPLOYMENT).find((r) => inputs(r).metadata.name === "pulse-ingest")!).spec.selector.matchLabels)).not.to.include("team");
+        expect(
+            Object.keys(inputs(ofType(resources, DEPLOYMENT).find((r) => inputs(r).metadata.name === "pulse-ingest")!).spec.selector.matchLabels),
+        ).not.to.include("team");
     });
 
     it("replace the zone spreading with the section's own topology spread constraints", async () => {
-        const own = [{ maxSkew: 2, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { team: "iot" } } }];
+        const own = [
+            { maxSkew: 2, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { team: "iot" } } },
+        ];
         const { resources } = await build(config({ ingest: { replicaCount: 2, autoscaling: { enabled: false }, topologySpreadConstraints: own } }));
         expect(podOf(resources, DEPLOYMENT, "pulse-ingest").spec.topologySpreadConstraints).to.deep.equal(own);
     });
 
     it("reach Keycloak, Caddy and the migrator and nats-init Jobs with the same keys", async () => {
-        const { resources } = await build(config({ keycloak: SCHEDULING, caddy: { enabled: true, ...SCHEDULING }, migrator: SCHEDULING, natsInit: SCHEDULING }));
+        const { resources } = await build(
+            config({ keycloak: SCHEDULING, caddy: { enabled: true, ...SCHEDULING }, migrator: SCHEDULING, natsInit: SCHEDULING }),
+        );
         for (const [type, prefix] of [
             [DEPLOYMENT, "pulse-keycloak"],
             [DEPLOYMENT, "pulse-caddy"],
@@ -97,7 +103,10 @@ describe("scheduling controls (the same keys in every workload section)", () => 
             expect(pod.spec.nodeSelector, prefix).to.deep.equal(SCHEDULING.nodeSelector);
             expect(pod.spec.priorityClassName, prefix).to.equal("pulse-high");
             expect(pod.metadata.labels, prefix).to.include({ team: "iot" });
-            expect(pod.spec.volumes.map((v: { name: string }) => v.name), prefix).to.include("extra-ca-bundle");
+            expect(
+                pod.spec.volumes.map((v: { name: string }) => v.name),
+                prefix,
+            ).to.include("extra-ca-bundle");
         }
     });
 
@@ -105,11 +114,15 @@ describe("scheduling controls (the same keys in every workload section)", () => 
         expect(problems({ ui: { tolerations: [{ key: "k", operator: "Exists", value: "v" }] } })).to.deep.equal([
             'pulse:ui.tolerations[0].value: must be unset with operator Exists, got "v"',
         ]);
-        expect(problems({ ui: { tolerations: [{ operator: "Equal", value: "v" }] } })).to.deep.equal(["pulse:ui.tolerations[0].key: is required with operator Equal, got nothing"]);
+        expect(problems({ ui: { tolerations: [{ operator: "Equal", value: "v" }] } })).to.deep.equal([
+            "pulse:ui.tolerations[0].key: is required with operator Equal, got nothing",
+        ]);
         expect(problems({ ui: { tolerations: [{ key: "k", value: "v", effect: "NoSchedule", tolerationSeconds: 30 }] } })).to.deep.equal([
             "pulse:ui.tolerations[0].tolerationSeconds: applies only with effect NoExecute, got 30",
         ]);
-        expect(problems({ keycloak: { envFrom: [{ secret: "a", configMap: "b" }] } })[0]).to.match(/^pulse:keycloak.envFrom\[0\]: must name exactly one of secret and configMap/);
+        expect(problems({ keycloak: { envFrom: [{ secret: "a", configMap: "b" }] } })[0]).to.match(
+            /^pulse:keycloak.envFrom\[0\]: must name exactly one of secret and configMap/,
+        );
         expect(problems({ caddy: { extraVolumes: [{ name: "tmp2", secret: "s", mountPath: "/tmp" }] } })).to.deep.equal([
             'pulse:caddy.extraVolumes[0].mountPath: is used twice, got "/tmp"',
         ]);

@@ -20,7 +20,7 @@ function clean(node: unknown): unknown {
     );
 }
 
-export function stackFileSchema(): Record<string, unknown> {
+function stackFileSchema(): Record<string, unknown> {
     const root = clean(z.toJSONSchema(pulseConfigSchema, { io: "input", unrepresentable: "any", target: "draft-2020-12" })) as {
         properties: Record<string, unknown>;
     };

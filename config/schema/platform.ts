@@ -49,8 +49,24 @@ export const externalDatabase = z
             .default("require")
             .describe("libpq sslmode appended to the connection URL"),
         existingSecret: k8sName("a Secret name").default("pulse-db-secret").describe("Secret with keys url, password and username"),
+        caSecret: k8sName("a Secret name")
+            .optional()
+            .describe(
+                "Existing Secret holding the CA that signed the server's certificate (key `caKey`), mounted into every pod that connects; required with sslmode verify-ca or verify-full",
+            ),
+        caKey: nonEmpty("a key").default("ca.crt").describe("Key of the CA certificate (PEM) in `caSecret`"),
     })
-    .prefault({});
+    .prefault({})
+    .superRefine((e, ctx) => {
+        if (e.enabled && e.sslmode.startsWith("verify-") && e.caSecret === undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["caSecret"],
+                input: undefined,
+                message: `is required with sslmode ${e.sslmode}: the pods verify the server against this CA, and have no other`,
+            });
+        }
+    });
 
 export const emqx = z
     .strictObject({

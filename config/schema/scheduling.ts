@@ -80,8 +80,7 @@ export const schedulingFields = () => ({
     extraVolumes: z.array(extraVolume).default([]).describe("Existing Secrets or ConfigMaps mounted read-only (e.g. a CA bundle)"),
 });
 
-const schedulingObject = z.object(schedulingFields());
-export type Scheduling = z.output<typeof schedulingObject>;
+export type Scheduling = z.output<z.ZodObject<ReturnType<typeof schedulingFields>>>;
 
 /** Cross-field rules of the scheduling keys; call from the section's superRefine. */
 export function schedulingProblems(s: Pick<Scheduling, "podLabels" | "extraVolumes">, ctx: z.RefinementCtx): void {
