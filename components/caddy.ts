@@ -4,7 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { INTERNAL_API_PATH, PulseConfig, schedulingOf } from "../config";
+import { INTERNAL_API_PATH, PulseConfig } from "../config";
 import { checksum } from "../lib/checksum";
 import { CADDY_PORT, objectName, TYPES } from "../lib/contracts";
 import { resolveImage } from "../lib/images";
@@ -85,7 +85,7 @@ export class Caddy extends pulumi.ComponentResource {
                 awaitReadiness: globals.awaitReadiness,
                 replicas: caddy.replicaCount,
                 resources: caddy.resources,
-                scheduling: schedulingOf(caddy),
+                scheduling: caddy,
                 command: ["caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"],
                 ports: { http: CADDY_PORT },
                 servicePorts: ["http"],

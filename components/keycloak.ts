@@ -6,7 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PulseConfig, schedulingOf } from "../config";
+import { PulseConfig } from "../config";
 import { resolveImage } from "../lib/images";
 import { awaitAnnotations } from "../lib/awaits";
 import {
@@ -254,7 +254,7 @@ export class Keycloak extends pulumi.ComponentResource {
                 awaitReadiness: globals.awaitReadiness,
                 replicas: kc.replicaCount,
                 resources: kc.resources,
-                scheduling: schedulingOf(kc),
+                scheduling: kc,
                 args: keycloakArgs(kc),
                 env: keycloakEnv({
                     keycloak: kc,

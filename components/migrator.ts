@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { TYPES } from "../lib/contracts";
-import { PulseConfig, schedulingOf } from "../config";
+import { PulseConfig } from "../config";
 import { resolveImage } from "../lib/images";
 import { AwaitedJob } from "./awaitedJob";
 import { Globals } from "./globals";
@@ -41,7 +41,7 @@ export class Migrator extends pulumi.ComponentResource {
                 image: resolveImage(m.image, globals, globals.appVersion),
                 imagePullSecrets: globals.imagePullSecrets,
                 resources: m.resources,
-                scheduling: schedulingOf(m),
+                scheduling: m,
                 env: [{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: args.databaseSecretName, key: "url" } } }],
                 configMounts: args.databaseCa,
                 backoffLimit: m.backoffLimit,

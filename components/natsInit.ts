@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { parseQuantity, PulseConfig, schedulingOf } from "../config";
+import { parseQuantity, PulseConfig } from "../config";
 import { checksum } from "../lib/checksum";
 import { objectName, TYPES } from "../lib/contracts";
 import { resolveImage } from "../lib/images";
@@ -98,7 +98,7 @@ export class NatsInit extends pulumi.ComponentResource {
                 image,
                 imagePullSecrets: globals.imagePullSecrets,
                 resources: n.resources,
-                scheduling: schedulingOf(n),
+                scheduling: n,
                 command: ["sh", `${MOUNT}/init.sh`],
                 env: [
                     { name: "NATS_URL", value: args.natsUrl },

@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_SECRET_KEYS, componentOf, contractOf, SecretKey, SERVICE_NAMES, ServiceContract, ServiceName, schedulingOf } from "../config";
+import { APP_SECRET_KEYS, componentOf, contractOf, SecretKey, SERVICE_NAMES, ServiceContract, ServiceName } from "../config";
 import { objectName, TYPES } from "../lib/contracts";
 import { resolveImage } from "../lib/images";
 import { NO_PROBES_WAIVER } from "../lib/labels";
@@ -116,7 +116,7 @@ export class PulseServices extends pulumi.ComponentResource {
                     autoscaling: svc.autoscaling.enabled ? svc.autoscaling : undefined,
                     strategy: contract.singleton?.strategy,
                     resources: svc.resources,
-                    scheduling: schedulingOf(svc),
+                    scheduling: svc,
                     env: [...serviceEnv(key, ctx), ...(connects ? databaseTlsEnv(args.env.database) : [])],
                     ports: http ? { http: http.port } : {},
                     servicePorts: contract.service ? ["http"] : undefined,

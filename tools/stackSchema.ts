@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { NAMESPACE, pulseConfigSchema, SECRET_KEYS } from "../config";
+import { STACK_FILE_KEYS } from "./stackfile";
 
 export const STACK_SCHEMA_FILE = "docs/pulse-stack.schema.json";
 
@@ -51,10 +52,8 @@ function stackFileSchema(): Record<string, unknown> {
                 patternProperties: { [`^(?!${NAMESPACE}:)[^:]+:`]: {} },
                 additionalProperties: false,
             },
-            encryptionsalt: { type: "string" },
-            encryptedkey: { type: "string" },
-            secretsprovider: { type: "string" },
-            environment: {},
+            // The stack file's other keys, as the reader knows them; the CLI owns their contents.
+            ...Object.fromEntries([...STACK_FILE_KEYS].filter((k) => k !== "config").map((k) => [k, {}])),
         },
         additionalProperties: false,
     };

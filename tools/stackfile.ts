@@ -70,7 +70,7 @@ export function readStackFile(stackFile: string, projectDir = PROJECT_DIR): RawS
 }
 
 /** The top-level keys a Pulumi stack file may hold (pulumi/sdk/go/common/workspace ProjectStack). */
-const STACK_FILE_KEYS = new Set(["config", "encryptionsalt", "encryptedkey", "secretsprovider", "environment"]);
+export const STACK_FILE_KEYS = new Set(["config", "encryptionsalt", "encryptedkey", "secretsprovider", "environment"]);
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 

@@ -25,7 +25,6 @@ import { app, caddy, global, keycloak, services } from "./workloads";
 export { APP_SECRET_KEYS, componentOf, contractOf, SECRET_ENV, SERVICE_NAMES, SERVICES } from "../services";
 export type { SecretEnvSource, ServiceContract, ServiceName } from "../services";
 export { parseQuantity } from "./formats";
-export { schedulingOf } from "./scheduling";
 export type { Scheduling } from "./scheduling";
 export { CHART_SECTIONS } from "./platform";
 export type { ChartSection } from "./platform";

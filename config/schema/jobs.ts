@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { deadlineBelowTimeout, image, intAtLeast, jobSettings, resources, SMALL } from "./blocks";
 import { quantity } from "./formats";
-import { schedulingFields, schedulingProblems } from "./scheduling";
+import { schedulingFields } from "./scheduling";
 
 export const migrator = z
     .strictObject({
@@ -14,10 +14,7 @@ export const migrator = z
         ...schedulingFields(),
     })
     .prefault({})
-    .superRefine((m, ctx) => {
-        deadlineBelowTimeout(m, ctx);
-        schedulingProblems(m, ctx);
-    });
+    .superRefine(deadlineBelowTimeout);
 
 /** A JetStream stream name: no whitespace, '.', '*', '>' or path separators. */
 const STREAM_NAME_RE = /^[A-Za-z0-9_-]{1,255}$/;
@@ -89,7 +86,6 @@ export const natsInit = z
     .prefault({})
     .superRefine((n, ctx) => {
         deadlineBelowTimeout(n, ctx);
-        schedulingProblems(n, ctx);
         const seen = new Set<string>();
         n.streams.forEach((s, i) => {
             if (seen.has(s.name)) {

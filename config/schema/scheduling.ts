@@ -52,7 +52,32 @@ const extraVolume = z
 const RESERVED_MOUNTS = ["/tmp"];
 const RESERVED_LABEL_PREFIX = "app.kubernetes.io/";
 
-/** The scheduling keys of a workload section, to spread into its object. */
+/** Extra pod labels: never the program's own, which the selectors use. */
+const podLabels = () =>
+    stringMap("label")
+        .default({})
+        .superRefine((labels, ctx) => {
+            for (const key of Object.keys(labels).filter((k) => k.startsWith(RESERVED_LABEL_PREFIX))) {
+                ctx.addIssue({ code: "custom", path: [key], input: labels[key], message: `is reserved: the program sets ${RESERVED_LABEL_PREFIX}* labels` });
+            }
+        });
+
+/** Extra volumes: each name and mount path once, none where the pod mounts its own. */
+const extraVolumes = () =>
+    z
+        .array(extraVolume)
+        .default([])
+        .superRefine((volumes, ctx) => {
+            const seen = { names: new Set<string>(), paths: new Set<string>(RESERVED_MOUNTS) };
+            volumes.forEach((v, i) => {
+                if (seen.names.has(v.name)) ctx.addIssue({ code: "custom", path: [i, "name"], input: v.name, message: "is used twice" });
+                if (seen.paths.has(v.mountPath)) ctx.addIssue({ code: "custom", path: [i, "mountPath"], input: v.mountPath, message: "is used twice" });
+                seen.names.add(v.name);
+                seen.paths.add(v.mountPath);
+            });
+        });
+
+/** The scheduling keys of a workload section, to spread into its object; each carries its own rules. */
 export const schedulingFields = () => ({
     nodeSelector: stringMap("label").default({}).describe("Node labels the pods require (nodeSelector)"),
     tolerations: z.array(toleration).default([]).describe("Taints the pods tolerate"),
@@ -75,34 +100,10 @@ export const schedulingFields = () => ({
         .optional()
         .describe("Topology spread constraints as in the Kubernetes API; when set, they replace the program's zone spreading"),
     podAnnotations: stringMap("annotation").default({}).describe("Extra pod annotations"),
-    podLabels: stringMap("label").default({}).describe(`Extra pod labels (not ${RESERVED_LABEL_PREFIX}*: the program's own, which the selectors use)`),
+    podLabels: podLabels().describe(`Extra pod labels (not ${RESERVED_LABEL_PREFIX}*: the program's own, which the selectors use)`),
     envFrom: z.array(envSource).default([]).describe("Extra environment from existing Secrets or ConfigMaps (every key)"),
-    extraVolumes: z.array(extraVolume).default([]).describe("Existing Secrets or ConfigMaps mounted read-only (e.g. a CA bundle)"),
+    extraVolumes: extraVolumes().describe("Existing Secrets or ConfigMaps mounted read-only (e.g. a CA bundle)"),
 });
 
+/** What the pod builder reads of a section; a whole validated section is one (it has every key). */
 export type Scheduling = z.output<z.ZodObject<ReturnType<typeof schedulingFields>>>;
-
-/** Cross-field rules of the scheduling keys; call from the section's superRefine. */
-export function schedulingProblems(s: Pick<Scheduling, "podLabels" | "extraVolumes">, ctx: z.RefinementCtx): void {
-    for (const key of Object.keys(s.podLabels).filter((k) => k.startsWith(RESERVED_LABEL_PREFIX))) {
-        ctx.addIssue({
-            code: "custom",
-            path: ["podLabels", key],
-            input: s.podLabels[key],
-            message: `is reserved: the program sets ${RESERVED_LABEL_PREFIX}* labels`,
-        });
-    }
-    const seen = { names: new Set<string>(), paths: new Set<string>(RESERVED_MOUNTS) };
-    s.extraVolumes.forEach((v, i) => {
-        if (seen.names.has(v.name)) ctx.addIssue({ code: "custom", path: ["extraVolumes", i, "name"], input: v.name, message: "is used twice" });
-        if (seen.paths.has(v.mountPath)) ctx.addIssue({ code: "custom", path: ["extraVolumes", i, "mountPath"], input: v.mountPath, message: "is used twice" });
-        seen.names.add(v.name);
-        seen.paths.add(v.mountPath);
-    });
-}
-
-/** The scheduling keys of a validated section. */
-export function schedulingOf(section: Scheduling): Scheduling {
-    const { nodeSelector, tolerations, affinity, priorityClassName, topologySpreadConstraints, podAnnotations, podLabels, envFrom, extraVolumes } = section;
-    return { nodeSelector, tolerations, affinity, priorityClassName, topologySpreadConstraints, podAnnotations, podLabels, envFrom, extraVolumes };
-}

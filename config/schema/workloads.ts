@@ -3,7 +3,7 @@
  * registry (config/services.ts), Keycloak and Caddy.
  */
 import { z } from "zod";
-import { schedulingFields, schedulingProblems } from "./scheduling";
+import { schedulingFields } from "./scheduling";
 import { componentOf, SECRET_ENV, SERVICE_NAMES, ServiceContract, ServiceName, SERVICES } from "../services";
 import { autoscaling, bool, envMap, httpPath, image, intAtLeast, MEDIUM, NO_AUTOSCALING, nonEmpty, registry, resources, SERVICE_TYPES, SMALL } from "./blocks";
 import { HOSTNAME_RE, k8sName, pgIdentifier } from "./formats";
@@ -68,7 +68,6 @@ function pulseService(name: ServiceName) {
         })
         .prefault({})
         .superRefine((s, ctx) => {
-            schedulingProblems(s, ctx);
             for (const k of Object.keys(s.env).filter((k) => k in SECRET_ENV)) {
                 ctx.addIssue({
                     code: "custom",
@@ -134,8 +133,7 @@ export const keycloak = z
             .describe("Import the `pulse` realm (roles, the pulse-ui and pulse-api clients, redirect URIs from the ingress hosts) when it does not exist yet"),
         ...schedulingFields(),
     })
-    .prefault({})
-    .superRefine(schedulingProblems);
+    .prefault({});
 
 export const caddy = z
     .strictObject({
@@ -149,5 +147,4 @@ export const caddy = z
             .describe("Service type; LoadBalancer or NodePort exposes Caddy outside the cluster"),
         ...schedulingFields(),
     })
-    .prefault({})
-    .superRefine(schedulingProblems);
+    .prefault({});
