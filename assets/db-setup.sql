@@ -1,12 +1,18 @@
 -- What Pulse's database needs beyond what the chart creates, run by the db-setup Job as the admin (postgres) after the
 -- release is up and before the migrator, on every change of its trigger. Every statement is idempotent. Values come
--- from the environment (psql's \getenv), so no password is on a command line.
+-- from the environment (psql's \getenv), so no password is on a command line. It also sets the roles' passwords, so
+-- it re-runs when one changes (docs/operations.md, Rotating passwords).
 \set ON_ERROR_STOP on
 \getenv app_db APP_DB
 \getenv app_user APP_USER
+\getenv app_password APP_PASSWORD
 \getenv kc_db KEYCLOAK_DB
 \getenv kc_user KEYCLOAK_USER
 \getenv kc_password KEYCLOAK_PASSWORD
+
+-- The app role's password is the Secret's: the chart sets it at the first start only, so this is what makes a changed
+-- pulse:dbPassword take effect (the setup re-runs on a change; the pods that log in with it roll after it).
+ALTER ROLE :"app_user" WITH PASSWORD :'app_password';
 
 -- Pulse's migrations create roles, one of them with BYPASSRLS (pulse_operator): PostgreSQL 16 lets only a role that
 -- holds CREATEROLE and BYPASSRLS do that. (Pulse's compose file makes the user a superuser; this is the least of it.)

@@ -26,6 +26,8 @@ export interface AwaitedJobArgs extends PodArgs {
     readonly timeoutSeconds: number;
     /** The Job runs again (a new Job, by name) when, and only when, this value changes, or its pod template does. */
     readonly trigger: string;
+    /** Pod template annotations; a change re-runs the Job under the same name (it is replaced: delete, then create). */
+    readonly podAnnotations?: Readonly<Record<string, pulumi.Input<string>>>;
     /** What must be ready before the Job starts (a component stands for all its resources). */
     readonly after?: readonly pulumi.Resource[];
 }
@@ -60,7 +62,7 @@ export class AwaitedJob extends pulumi.ComponentResource {
                     backoffLimit: args.backoffLimit,
                     activeDeadlineSeconds: args.activeDeadlineSeconds,
                     template: {
-                        metadata: podMetadata(labels, undefined, args.scheduling),
+                        metadata: podMetadata(labels, args.podAnnotations, args.scheduling),
                         spec: podSpec(args, this.serviceAccount.metadata.name, { restartPolicy: "Never" }),
                     },
                 },

@@ -8,7 +8,7 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
-import { checksum } from "../lib/checksum";
+import { checksum, keyedChecksum } from "../lib/checksum";
 import { objectName, POSTGRESQL_PORT, POSTGRESQL_RELEASE, TYPES } from "../lib/contracts";
 import { chartRelease } from "../lib/helm";
 import { resolveImage } from "../lib/images";
@@ -160,6 +160,9 @@ export function postgresqlValues(pg: PulseConfig["postgresql"], global: PulseCon
     };
 }
 
+/** The pod-template annotation with the revision of the database password a pod logs in with. */
+export const CREDENTIALS_ANNOTATION = "checksum/db-credentials";
+
 /** The setup script (assets/db-setup.sql): roles, Keycloak's database, the extensions. */
 export const DB_SETUP_SQL = fs.readFileSync(path.join(__dirname, "..", "assets", "db-setup.sql"), "utf8");
 const SETUP_MOUNT = "/etc/db-setup";
@@ -175,6 +178,11 @@ export class Database extends pulumi.ComponentResource {
     readonly keycloakSecretName: pulumi.Output<string>;
     readonly keycloakSecret?: k8s.core.v1.Secret;
     readonly release?: k8s.helm.v3.Release;
+    /**
+     * In-cluster with the passwords in Pulumi: a revision of the app role's and Keycloak's role's password, for the pod
+     * templates of whatever logs in with them (annotation CREDENTIALS_ANNOTATION), so they roll after the setup Job set it.
+     */
+    readonly credentialsRevision?: { readonly app: pulumi.Output<string>; readonly keycloak: pulumi.Output<string> };
     /** In-cluster: the Job that makes the database what Pulse needs (assets/db-setup.sql), once the release is up. */
     readonly setup?: AwaitedJob;
 
@@ -191,6 +199,8 @@ export class Database extends pulumi.ComponentResource {
         let secret: k8s.core.v1.Secret | undefined;
         if (!args.secretsExternal) {
             const password = passwordOr(args.password, `${name}-password`, keepOpts);
+            const adminPassword = connection.inCluster ? passwordOr(args.adminPassword, `${name}-admin-password`, keepOpts) : undefined;
+            const keycloakPassword = passwordOr(args.keycloakDbPassword, `${name}-keycloak-password`, keepOpts);
             secret = credentialsSecret(
                 `${name}-secret`,
                 {
@@ -201,29 +211,31 @@ export class Database extends pulumi.ComponentResource {
                         username: connection.username,
                         password,
                         url: password.apply((p) => databaseUrl(connection, p)),
-                        ...(connection.inCluster ? { "postgres-password": passwordOr(args.adminPassword, `${name}-admin-password`, keepOpts) } : {}),
+                        ...(adminPassword ? { "postgres-password": adminPassword } : {}),
                     },
                 },
                 keepOpts,
             );
-        }
-        this.secret = secret;
-        this.secretName = secret ? secret.metadata.name : pulumi.output(connection.secretName);
-        if (!args.secretsExternal) {
             this.keycloakSecret = credentialsSecret(
                 `${name}-keycloak-secret`,
                 {
                     objectName: args.keycloakDb.secretName,
                     namespace: args.globals.namespace,
                     component: "keycloak",
-                    stringData: {
-                        username: args.keycloakDb.username,
-                        password: passwordOr(args.keycloakDbPassword, `${name}-keycloak-password`, keepOpts),
-                    },
+                    stringData: { username: args.keycloakDb.username, password: keycloakPassword },
                 },
                 keepOpts,
             );
+            // In-cluster, the setup Job sets the roles' passwords: keyed by the admin's, a revision of each that the
+            // setup Job and the pods that log in carry, so a changed password re-runs the setup before they roll.
+            if (adminPassword) {
+                const revision = (p: pulumi.Output<string>) =>
+                    pulumi.unsecret(pulumi.all([adminPassword, p]).apply(([key, value]) => keyedChecksum(key, value)));
+                this.credentialsRevision = { app: revision(password), keycloak: revision(keycloakPassword) };
+            }
         }
+        this.secret = secret;
+        this.secretName = secret ? secret.metadata.name : pulumi.output(connection.secretName);
         this.keycloakSecretName = this.keycloakSecret ? this.keycloakSecret.metadata.name : pulumi.output(args.keycloakDb.secretName);
 
         if (connection.inCluster) {
@@ -252,6 +264,7 @@ export class Database extends pulumi.ComponentResource {
             keycloakSecret: this.keycloakSecret,
             release: this.release,
             setup: this.setup,
+            credentialsRevision: this.credentialsRevision,
         });
     }
 
@@ -287,6 +300,7 @@ export class Database extends pulumi.ComponentResource {
                     fromSecret("PGPASSWORD", this.secretName, "postgres-password"),
                     { name: "APP_DB", value: db.database },
                     { name: "APP_USER", value: db.username },
+                    fromSecret("APP_PASSWORD", this.secretName, "password"),
                     { name: "KEYCLOAK_DB", value: args.keycloakDb.database },
                     { name: "KEYCLOAK_USER", value: args.keycloakDb.username },
                     fromSecret("KEYCLOAK_PASSWORD", this.keycloakSecretName, "password"),
@@ -298,6 +312,10 @@ export class Database extends pulumi.ComponentResource {
                 timeoutSeconds: 600,
                 trigger: `${image.ref} ${checksum(DB_SETUP_SQL)} ${db.database}/${db.username} keycloak=${args.keycloakDb.database}/${args.keycloakDb.username}`,
                 runAsUser: PSQL_UID,
+                // A changed password re-runs the setup, which sets it (ALTER ROLE), before anything logs in with it.
+                podAnnotations: this.credentialsRevision
+                    ? { [CREDENTIALS_ANNOTATION]: pulumi.interpolate`${this.credentialsRevision.app}-${this.credentialsRevision.keycloak}` }
+                    : undefined,
                 after: [release, ...(this.keycloakSecret ? [this.keycloakSecret] : [])],
             },
             { parent: this },

@@ -22,7 +22,7 @@ import {
 import { selectorLabels, standardLabels, WRITABLE_ROOT_WAIVER } from "../lib/labels";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { checksum } from "../lib/checksum";
-import { DatabaseConnection, databaseCaMounts, sslParameters } from "./database";
+import { CREDENTIALS_ANNOTATION, DatabaseConnection, databaseCaMounts, sslParameters } from "./database";
 import { Globals } from "./globals";
 import { httpProbe, Workload } from "./workload";
 
@@ -48,8 +48,11 @@ export interface KeycloakArgs {
     readonly publicUrl?: string;
     /** `pulse:keycloakAdminPassword`; generated when absent. */
     readonly adminPassword?: pulumi.Output<string>;
-    /** Keycloak's own database on Pulse's server, and the Secret with its credentials (username, password). */
-    readonly keycloakDatabase: { readonly name: string; readonly secretName: pulumi.Input<string> };
+    /**
+     * Keycloak's own database on Pulse's server, the Secret with its credentials (username, password), and the
+     * password's revision (Database.credentialsRevision): a changed password rolls Keycloak once the database has it.
+     */
+    readonly keycloakDatabase: { readonly name: string; readonly secretName: pulumi.Input<string>; readonly revision?: pulumi.Input<string> };
     /** Origins of the UI's public routes: the realm's redirect URIs and web origins. */
     readonly uiOrigins: readonly string[];
     /** The Secret holding KEYCLOAK_CLIENT_SECRET (pulse-api's secret) and SMTP_PASSWORD, placeholders of the realm file. */
@@ -284,7 +287,10 @@ export class Keycloak extends pulumi.ComponentResource {
                     ...databaseCaMounts(args.database),
                 },
                 // A changed realm file matters only to a realm not imported yet; it still rolls, so a fresh one imports it.
-                podAnnotations: this.realmConfigMap ? { "checksum/realm": checksum(pulseRealm(args.uiOrigins, args.smtp)) } : undefined,
+                podAnnotations: {
+                    ...(this.realmConfigMap ? { "checksum/realm": checksum(pulseRealm(args.uiOrigins, args.smtp)) } : {}),
+                    ...(args.keycloakDatabase.revision ? { [CREDENTIALS_ANNOTATION]: args.keycloakDatabase.revision } : {}),
+                },
                 annotations: {
                     [WRITABLE_ROOT_WAIVER]: WRITABLE_ROOT,
                     // kube-score's per-object waivers (its annotation takes a list of test ids).

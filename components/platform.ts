@@ -166,7 +166,11 @@ export class Platform extends pulumi.ComponentResource {
                 adminSecretName: config.secrets.keycloakAdmin,
                 secretsExternal,
                 database: db,
-                keycloakDatabase: { name: config.keycloak.database.name, secretName: this.database.keycloakSecretName },
+                keycloakDatabase: {
+                    name: config.keycloak.database.name,
+                    secretName: this.database.keycloakSecretName,
+                    revision: this.database.credentialsRevision?.keycloak,
+                },
                 uiOrigins: uiOrigins(config),
                 appSecretName,
                 publicUrl: keycloakUrl,
@@ -184,6 +188,7 @@ export class Platform extends pulumi.ComponentResource {
                 globals,
                 ...sections(...SERVICE_NAMES, "app", "s3", "smtp", "emqx"),
                 rolloutAfter: [this.migrator.job.job, this.natsInit.job.job, this.emqx],
+                databaseRevision: this.database.credentialsRevision?.app,
                 appSecretName,
                 env: {
                     database: db,

@@ -13,7 +13,7 @@ import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { Globals } from "./globals";
 import { DEVICE_CA_DIR, ServiceEnvContext, serviceEnv, ServiceSections } from "./serviceEnv";
 import { httpProbe, tcpProbe, Workload } from "./workload";
-import { databaseCaMounts, databaseTlsEnv } from "./database";
+import { CREDENTIALS_ANNOTATION, databaseCaMounts, databaseTlsEnv } from "./database";
 
 const NO_PROBES = "no HTTP server in the image: a crash restarts the container, nothing else can be probed";
 const RUNS_ONCE = "runs once at most (config/services.ts): a rolling update would run two at once";
@@ -57,6 +57,8 @@ export interface PulseServicesArgs extends ServiceSections {
     };
     /** The app Secret (createAppSecret), or its name when it is managed outside Pulumi. */
     readonly appSecretName: pulumi.Input<string>;
+    /** The database password's revision (Database.credentialsRevision.app), on the pods that log in with it. */
+    readonly databaseRevision?: pulumi.Input<string>;
     /** Every Deployment waits for these: the migrator and the JetStream init Jobs. */
     readonly rolloutAfter: readonly pulumi.Resource[];
 }
@@ -128,6 +130,8 @@ export class PulseServices extends pulumi.ComponentResource {
                           }
                         : {},
                     annotations: serviceWaivers(contract),
+                    // A changed database password rolls the pods that log in with it, after the setup Job set it.
+                    podAnnotations: connects && args.databaseRevision ? { [CREDENTIALS_ANNOTATION]: args.databaseRevision } : undefined,
                     // The device CA, for the services that read it (DEVICE_CA_*).
                     configMounts: {
                         ...(args.emqx.deviceTls.deviceCaSecret && contract.reads.includes("DEVICE_CA_CERT_PATH")

@@ -31,7 +31,7 @@ export interface WorkloadArgs extends Omit<PodArgs, "ports" | "probes">, Require
     /** Service type when not ClusterIP, and the config key that asks for it (recorded on the Service). */
     readonly exposure?: { readonly type: "LoadBalancer" | "NodePort"; readonly configuredBy: string };
     /** Pod template annotations, e.g. content checksums that roll the pods on config change. */
-    readonly podAnnotations?: Readonly<Record<string, string>>;
+    readonly podAnnotations?: Readonly<Record<string, pulumi.Input<string>>>;
     /** Object annotations (e.g. linter waivers with their reason). */
     readonly annotations?: Readonly<Record<string, string>>;
     /** What must finish before the Deployment is created or rolled (e.g. the migrator Job). */

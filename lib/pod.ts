@@ -104,7 +104,7 @@ function withConfiguredAffinity(ours: Affinity | undefined, theirs: Scheduling["
 }
 
 /** The pod template's extra labels and annotations from the scheduling keys, over the program's own. */
-export function podMetadata(labels: Record<string, string>, annotations: Readonly<Record<string, string>> | undefined, scheduling?: Scheduling) {
+export function podMetadata(labels: Record<string, string>, annotations: Readonly<Record<string, pulumi.Input<string>>> | undefined, scheduling?: Scheduling) {
     const allAnnotations = { ...scheduling?.podAnnotations, ...annotations };
     return {
         labels: { ...scheduling?.podLabels, ...labels },

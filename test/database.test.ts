@@ -1,7 +1,9 @@
 import { resourceRequirements } from "../lib/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { DB_SETUP_SQL, databaseUrl } from "../components/database";
+import { createHash } from "crypto";
+import { CREDENTIALS_ANNOTATION, DB_SETUP_SQL, databaseUrl } from "../components/database";
+import { componentOf, contractOf, SERVICE_NAMES } from "../config";
 import { POSTGRESQL_RELEASE } from "../lib/contracts";
 import { isSecretValue, RecordedResource } from "../tools/mocks";
 import { build, config, inputs, ofType, one, releases } from "./helpers";
@@ -227,6 +229,87 @@ describe("database", () => {
             expect(keycloak.dependencies).to.include(job.urn);
             const ext = await build(config(external), { dbPassword: pulumi.secret("x"), keycloakDbPassword: pulumi.secret("y") });
             expect(setupJob(ext.resources)).to.equal(undefined);
+        });
+    });
+
+    describe("password rotation (in-cluster)", () => {
+        const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+        const setupJob = (rs: RecordedResource[]) => ofType(rs, "kubernetes:batch/v1:Job").find((r) => r.name === "pulse-database-setup-run")!;
+        const revisionOf = (r: RecordedResource): string | undefined => inputs(r).spec.template.metadata.annotations?.[CREDENTIALS_ANNOTATION];
+        const deployments = (rs: RecordedResource[]) => Object.fromEntries(ofType(rs, DEPLOYMENT).map((d) => [d.name, revisionOf(d)]));
+        const passwords = { postgresPassword: "admin-one", dbPassword: "app-one", keycloakDbPassword: "kc-one" };
+        const buildWith = (p: typeof passwords, overrides = {}) =>
+            build(config(overrides), {
+                postgresPassword: pulumi.secret(p.postgresPassword),
+                dbPassword: pulumi.secret(p.dbPassword),
+                keycloakDbPassword: pulumi.secret(p.keycloakDbPassword),
+            });
+
+        it("the setup sets the app role's password from the Secret, like Keycloak's", async () => {
+            expect(DB_SETUP_SQL).to.match(/ALTER ROLE :"app_user" WITH PASSWORD :'app_password';/);
+            expect(DB_SETUP_SQL).to.match(/ALTER ROLE :"kc_user" WITH LOGIN PASSWORD :'kc_password';/);
+            const { resources } = await buildWith(passwords);
+            const env = inputs(setupJob(resources)).spec.template.spec.containers[0].env as { name: string; valueFrom?: unknown }[];
+            expect(env.find((e) => e.name === "APP_PASSWORD")?.valueFrom).to.deep.equal({ secretKeyRef: { name: "pulse-db-secret", key: "password" } });
+        });
+
+        it("a changed pulse:dbPassword re-runs the setup and rolls exactly the pods that log in with it", async () => {
+            const before = await buildWith(passwords);
+            const after = await buildWith({ ...passwords, dbPassword: "app-two" });
+            // Same Job name (the trigger is the script and the roles): the changed pod template replaces it, re-running it.
+            expect(inputs(setupJob(after.resources)).metadata.name).to.equal(inputs(setupJob(before.resources)).metadata.name);
+            expect(revisionOf(setupJob(after.resources)))
+                .to.be.a("string")
+                .and.not.equal(revisionOf(setupJob(before.resources)));
+            const [was, is] = [deployments(before.resources), deployments(after.resources)];
+            const rolled = Object.keys(is).filter((d) => is[d] !== was[d]);
+            const connecting = SERVICE_NAMES.filter((s) => contractOf(s).reads.some((v) => v === "PG_HOST" || v === "DATABASE_URL"));
+            expect(connecting.length).to.be.greaterThan(0);
+            expect(rolled.sort()).to.deep.equal(connecting.map((s) => `pulse-services-${componentOf(s)}-deployment`).sort());
+            // The rest carry no revision at all (Keycloak its own role's).
+            for (const d of Object.keys(is).filter((d) => !rolled.includes(d) && d !== "pulse-keycloak-workload-deployment")) expect(is[d]).to.equal(undefined);
+        });
+
+        it("a changed pulse:keycloakDbPassword re-runs the setup and rolls Keycloak only", async () => {
+            const before = await buildWith(passwords);
+            const after = await buildWith({ ...passwords, keycloakDbPassword: "kc-two" });
+            expect(revisionOf(setupJob(after.resources))).not.to.equal(revisionOf(setupJob(before.resources)));
+            const [was, is] = [deployments(before.resources), deployments(after.resources)];
+            expect(Object.keys(is).filter((d) => is[d] !== was[d])).to.deep.equal(["pulse-keycloak-workload-deployment"]);
+        });
+
+        it("the pods roll only after the setup ran: every revised Deployment waits for the setup Job", async () => {
+            const { resources } = await buildWith(passwords);
+            const job = setupJob(resources);
+            const byUrn = new Map(resources.map((r) => [r.urn, r]));
+            const reaches = (from: RecordedResource, to: string, seen = new Set<string>()): boolean =>
+                from.dependencies.includes(to) ||
+                from.dependencies.some((u) => !seen.has(u) && (seen.add(u), byUrn.has(u)) && reaches(byUrn.get(u)!, to, seen));
+            const revised = ofType(resources, DEPLOYMENT).filter((d) => revisionOf(d) !== undefined);
+            expect(revised.length).to.be.greaterThan(1);
+            for (const d of revised) expect(reaches(d, job.urn), d.name).to.equal(true);
+        });
+
+        it("the revision is keyed: neither the password nor its plain hash is in any object", async () => {
+            const { resources } = await buildWith(passwords);
+            const revision = revisionOf(setupJob(resources))!;
+            const plain = (v: string) => createHash("sha256").update(JSON.stringify(v)).digest("hex");
+            for (const p of Object.values(passwords)) {
+                expect(revision).not.to.include(plain(p).slice(0, 16));
+                expect(revision).not.to.include(p);
+            }
+            // A changed admin password changes every revision (the key): the setup then fails before anything rolls (docs/operations.md).
+            const rekeyed = await buildWith({ ...passwords, postgresPassword: "admin-two" });
+            expect(revisionOf(setupJob(rekeyed.resources))).not.to.equal(revision);
+        });
+
+        it("nothing to revise without the passwords: secrets managed outside Pulumi, or an external database", async () => {
+            for (const { resources } of [
+                await build(config({ secrets: { external: true } })),
+                await build(config(external), { dbPassword: pulumi.secret("x"), keycloakDbPassword: pulumi.secret("y") }),
+            ]) {
+                expect(Object.values(deployments(resources)).filter((r) => r !== undefined)).to.deep.equal([]);
+            }
         });
     });
 

@@ -7,7 +7,7 @@
  * Service or Ingress await starts before its pods can be ready); every object exists and every pod is admitted and
  * selected by a NetworkPolicy; the charts render only inventoried objects; a second up and a preview change nothing;
  * an appVersion bump replaces the migrator before any Deployment rolls, and no Deployment loses a ready replica; a
- * failing migration fails `up` with the Job's failure and changes no Deployment, the next good one succeeds; an `up`
+ * database password rotation re-runs the setup Job before the Deployments that log in with it roll; a failing migration fails `up` with the Job's failure and changes no Deployment, the next good one succeeds; an `up`
  * killed mid-deploy is followed by one that converges with nothing duplicated; destroy removes dev and is refused for
  * prod's protected database. Timings go to out/integration-timings.json, next to an empty program's (the engine floor).
  */
@@ -447,6 +447,34 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                     .filter((d) => d.metadata!.name !== "pulse-keycloak" && d.metadata!.name !== "pulse-caddy")
                     .map((d) => d.spec!.template.spec!.containers[0].image!);
                 for (const image of images) expect(image).to.match(/:1\.0\.1$/);
+            });
+
+            it("a pulse:dbPassword rotation re-runs the setup Job (ALTER ROLE) before the Deployments that log in with it roll; the rest stay", async () => {
+                const apps = kc.makeApiClient(k8s.AppsV1Api);
+                const generations = async () =>
+                    Object.fromEntries((await apps.listNamespacedDeployment({ namespace })).items.map((d) => [d.metadata!.name!, d.metadata!.generation!]));
+                const before = await generations();
+                const rotated = `${SECRETS.dbPassword}-rotated`;
+                await stack.setConfig("pulse:dbPassword", { value: rotated, secret: true });
+                const log = new StepLog();
+                const result = await timings.time(stackName, "up (database password rotation)", () => stack.up({ onEvent: log.onEvent }));
+                expect(result.summary.result).to.equal("succeeded");
+
+                const isSetup = (s: { type: string; urn: string }) => s.type === JOB && nameOf(s.urn) === "pulse-database-setup-run";
+                const setupDone = log.index((s) => isSetup(s) && s.phase === "done" && s.op.includes("replace"));
+                const firstUpdate = log.index((s) => s.phase === "pre" && s.type === DEPLOYMENT && s.op === "update");
+                expect(setupDone, "the setup Job is re-run (replaced)").to.be.greaterThan(-1);
+                expect(firstUpdate, "the Deployments roll").to.be.greaterThan(-1);
+                expect(setupDone, "the setup Job finished before the first Deployment update began").to.be.lessThan(firstUpdate);
+
+                const secret = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ name: "pulse-db-secret", namespace });
+                expect(Buffer.from(secret.data!.password, "base64").toString()).to.equal(rotated);
+                const after = await generations();
+                const connecting = SERVICE_NAMES.filter((s) => contractOf(s).reads.some((v) => v === "PG_HOST" || v === "DATABASE_URL")).map(objectNameOf);
+                for (const name of Object.keys(after)) {
+                    if (connecting.includes(name)) expect(after[name], `${name} rolled`).to.be.greaterThan(before[name]);
+                    else expect(after[name], `${name} unchanged`).to.equal(before[name]);
+                }
             });
 
             it("a failing migration fails pulumi up with the Job's failure, leaves every Deployment as it was, and the next good up succeeds", async () => {
