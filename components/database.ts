@@ -117,8 +117,42 @@ export function databaseUrl(c: DatabaseConnection, password: string): string {
     return `postgresql://${e(c.username)}:${e(password)}@${c.host}:${c.port}/${e(c.database)}${sslParameters(c)}`;
 }
 
-/** Values for bitnami/postgresql 15.5.38. Credentials come from the existing Secret, never from values. */
-export function postgresqlValues(pg: PulseConfig["postgresql"], global: PulseConfig["global"]): Record<string, unknown> {
+/** The backup script (assets/db-backup.sh) the chart's backup CronJob runs: `sh -c SCRIPT db-backup KEEP DATABASE...`. */
+export const DB_BACKUP_SH = fs.readFileSync(path.join(__dirname, "..", "assets", "db-backup.sh"), "utf8");
+/** Where the chart mounts the backup volume (its default; the script reads it as PGDUMP_DIR). */
+export const BACKUP_DIR = "/backup/pgdump";
+
+/** The chart's backup CronJob (pulse-postgresql-pgdumpall): our script over the given databases, to a PVC kept on uninstall. */
+function backupValues(backup: PulseConfig["postgresql"]["backup"], databases: readonly string[]): Record<string, unknown> {
+    if (!backup.enabled) return { enabled: false };
+    return {
+        enabled: true,
+        cronjob: {
+            schedule: backup.schedule,
+            // A backup still running when the next is due: skip the next, never two at once on one volume.
+            concurrencyPolicy: "Forbid",
+            command: ["/bin/sh", "-c", DB_BACKUP_SH, "db-backup", String(backup.keep), ...databases],
+            resources: resourceRequirements(backup.resources),
+            // The program's NetworkPolicies admit the backup pods to PostgreSQL (components/networkPolicies.ts).
+            networkPolicy: { enabled: false },
+            storage: {
+                enabled: true,
+                existingClaim: backup.existingClaim,
+                // helm uninstall (pulumi destroy of an unprotected stack) keeps the backups.
+                resourcePolicy: "keep",
+                size: backup.size,
+                ...(backup.storageClass ? { storageClass: backup.storageClass } : {}),
+                mountPath: BACKUP_DIR,
+            },
+        },
+    };
+}
+
+/**
+ * Values for bitnami/postgresql 15.5.38. Credentials come from the existing Secret, never from values. `databases`: what
+ * a backup dumps (Pulse's and Keycloak's).
+ */
+export function postgresqlValues(pg: PulseConfig["postgresql"], global: PulseConfig["global"], databases: readonly string[]): Record<string, unknown> {
     const image = pg.image;
     return {
         global: {
@@ -155,6 +189,7 @@ export function postgresqlValues(pg: PulseConfig["postgresql"], global: PulseCon
             networkPolicy: { enabled: false },
         },
         readReplicas: { networkPolicy: { enabled: false } },
+        backup: backupValues(pg.backup, databases),
         // Its init container runs as root: never under Pod Security "restricted".
         volumePermissions: { enabled: false },
     };
@@ -246,7 +281,7 @@ export class Database extends pulumi.ComponentResource {
                     chartName: "postgresql",
                     source: args.postgresql.chart,
                     namespace: args.globals.namespace,
-                    values: postgresqlValues(args.postgresql, args.globals),
+                    values: postgresqlValues(args.postgresql, args.globals, [connection.database, args.keycloakDb.database]),
                     awaitReadiness: args.globals.awaitReadiness,
                     repositoryPassword: args.chartRepositoryPassword,
                 },

@@ -20,6 +20,7 @@ import {
     NATS_RELEASE,
     objectName,
     PART_OF,
+    POSTGRESQL_BACKUP,
     POSTGRESQL_PORT,
     POSTGRESQL_RELEASE,
     TYPES,
@@ -162,6 +163,8 @@ export function networkPolicyRules(config: NetworkPolicySections): NetworkPolicy
         });
     }
     if (config.postgresql.enabled) {
+        const backup = config.postgresql.backup.enabled;
+        const backupPods = { matchLabels: { ...releasePods(POSTGRESQL_RELEASE).matchLabels, "app.kubernetes.io/component": POSTGRESQL_BACKUP.component } };
         rules.push({
             // Not the release's name: the chart's own NetworkPolicy has that name (test/fixtures/charts/inventory.yaml).
             name: objectName("allow-postgresql"),
@@ -170,9 +173,21 @@ export function networkPolicyRules(config: NetworkPolicySections): NetworkPolicy
             spec: {
                 podSelector: releasePods(POSTGRESQL_RELEASE),
                 policyTypes: ["Ingress"],
-                ingress: [{ from: [{ podSelector: PULSE_PODS }], ports: tcp(POSTGRESQL_PORT) }],
+                ingress: [{ from: [{ podSelector: PULSE_PODS }, ...(backup ? [{ podSelector: backupPods }] : [])], ports: tcp(POSTGRESQL_PORT) }],
             },
         });
+        // The chart's backup pods (its own policy is off: it allows egress to port 5432 anywhere).
+        if (backup) {
+            rules.push({
+                name: objectName("allow-postgresql-backup"),
+                annotations: DANGLING_WAIVER,
+                spec: {
+                    podSelector: backupPods,
+                    policyTypes: ["Egress"],
+                    egress: [{ to: [{ podSelector: releasePods(POSTGRESQL_RELEASE) }], ports: tcp(POSTGRESQL_PORT) }],
+                },
+            });
+        }
     }
     if (config.nats.enabled) {
         const own = { podSelector: releasePods(NATS_RELEASE) };

@@ -23,6 +23,8 @@ export const EMQX_RELEASE = objectName("emqx");
 
 /** PostgreSQL (the chart's Service and pods). */
 export const POSTGRESQL_PORT = 5432;
+/** The PostgreSQL chart's backup CronJob (and its PVC) and its pods' component label (postgresql.backup). */
+export const POSTGRESQL_BACKUP = { cronJob: `${POSTGRESQL_RELEASE}-pgdumpall`, component: "pg_dumpall" } as const;
 /** NATS client port (the chart's Service and pods). */
 export const NATS_PORT = 4222;
 

@@ -67,7 +67,11 @@ function unknownPaths(chart: string, values: Values, defaults: { values: Values;
 /** Configs that between them switch on every branch of the values builders. */
 const everything = config({
     global: { imageRegistry: "mirror.example.com", imagePullSecrets: ["regcred"] },
-    postgresql: { persistence: { storageClass: "fast" }, image: { digest: `sha256:${"a".repeat(64)}` } },
+    postgresql: {
+        persistence: { storageClass: "fast" },
+        image: { digest: `sha256:${"a".repeat(64)}` },
+        backup: { enabled: true, storageClass: "fast", existingClaim: "pulse-backups" },
+    },
     emqx: { replicaCount: 3, persistence: { storageClassName: "fast" }, deviceTls: { certManager: { issuer: "letsencrypt" }, deviceCaSecret: "device-ca" } },
     nats: { replicaCount: 3, natsBox: { enabled: true }, jetstream: { fileStore: { storageClassName: "fast" } } },
 });
@@ -80,7 +84,7 @@ const configs: Record<string, PulseConfig> = {
 };
 
 const builders: Record<string, (c: PulseConfig) => Values> = {
-    postgresql: (c) => postgresqlValues(c.postgresql, c.global),
+    postgresql: (c) => postgresqlValues(c.postgresql, c.global, [c.postgresql.auth.database, c.keycloak.database.name]),
     emqx: (c) => emqxValues(c.emqx, c.global, { env: c.secrets.emqxDashboard, bootstrap: c.secrets.emqxBootstrap }),
     nats: (c) => natsValues(c.nats, c.global),
 };

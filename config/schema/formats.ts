@@ -66,6 +66,16 @@ export const k8sName = (what: string) =>
 export const pgIdentifier = (what: string) =>
     z.string({ error: `must be ${what}` }).regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: `must be ${what}: lower-case letters, digits and '_' (PostgreSQL)` });
 
+const CRON_MACROS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
+/** A CronJob schedule as Kubernetes takes it: five fields, or a macro (no CRON_TZ/TZ prefix: Kubernetes refuses those). */
+export function cronSchedule() {
+    const msg = `must be a cron schedule: five fields such as "0 2 * * *", or one of ${CRON_MACROS.join(", ")}`;
+    return z
+        .string({ error: msg })
+        .refine((v) => CRON_MACROS.includes(v) || /^[-*/,0-9A-Za-z]+( +[-*/,0-9A-Za-z]+){4}$/.test(v.trim()), { error: msg })
+        .meta({ kind: "cron schedule" });
+}
+
 /** nats://host[:port] or tls://host[:port]. */
 export function natsUrl() {
     const msg = "must be a NATS URL such as nats://nats.example.com:4222 (or tls://...)";

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { bool, chart, image, intAtLeast, nonEmpty, persistence, port, resources, SERVICE_TYPES, storageClass, stringMap } from "./blocks";
-import { bytes, cidrs, hostname, k8sName, natsUrl, optionalHost, parseQuantity } from "./formats";
+import { bytes, cidrs, cronSchedule, hostname, k8sName, natsUrl, optionalHost, parseQuantity } from "./formats";
 
 /** The config sections that install a Helm chart, and the chart's name. */
 export const CHART_SECTIONS = { postgresql: "postgresql", emqx: "emqx", nats: "nats" } as const;
@@ -31,6 +31,25 @@ export const postgresql = z
             .describe(
                 "Keep the database (release, volume, generated passwords) on `pulumi destroy` and refuse to replace it; see docs/upgrades.md, Data safety",
             ),
+        backup: z
+            .strictObject({
+                enabled: bool()
+                    .default(false)
+                    .describe(
+                        "Scheduled logical backups by the chart's backup CronJob (pulse-postgresql-pgdumpall): the roles (pg_dumpall --globals-only) and Pulse's and Keycloak's databases (pg_dump, custom format), one directory per backup on a PVC; restore: docs/operations.md",
+                    ),
+                schedule: cronSchedule().default("0 2 * * *").describe("When backups run (cron, in the cluster's time zone: usually UTC)"),
+                keep: intAtLeast(1).default(7).describe("Backups kept on the volume: after each successful backup, the oldest beyond this many are deleted"),
+                size: bytes().default("20Gi").describe("Backup volume size: room for `keep` backups plus one in progress"),
+                storageClass: storageClass(),
+                existingClaim: z
+                    .union([z.literal(""), k8sName("a PersistentVolumeClaim name")])
+                    .default("")
+                    .describe("Back up to this existing PersistentVolumeClaim instead of the chart's (size and storageClass then unused)"),
+                resources: resources({ requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } }),
+            })
+            .prefault({})
+            .describe("Backups; the volume is kept when the release is uninstalled"),
         chart: chart({ repository: "oci://registry-1.docker.io/bitnamicharts", version: "15.5.38", timeoutSeconds: 600 }),
     })
     .prefault({});

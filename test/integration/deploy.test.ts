@@ -5,7 +5,8 @@
  *
  * Per stack, in order: preview plans creates only; up creates everything (slow-starting releases and Keycloak; no
  * Service or Ingress await starts before its pods can be ready); every object exists and every pod is admitted and
- * selected by a NetworkPolicy; the charts render only inventoried objects; a second up and a preview change nothing;
+ * selected by a NetworkPolicy; the charts render only inventoried objects; where backups are on (prod), a backup Job
+ * run from the chart's CronJob completes; a second up and a preview change nothing;
  * an appVersion bump replaces the migrator before any Deployment rolls, and no Deployment loses a ready replica; a
  * database password rotation re-runs the setup Job before the Deployments that log in with it roll; a failing migration fails `up` with the Job's failure and changes no Deployment, the next good one succeeds; an `up`
  * killed mid-deploy is followed by one that converges with nothing duplicated; destroy removes dev and is refused for
@@ -19,7 +20,9 @@ import * as k8s from "@kubernetes/client-node";
 import { Stack } from "@pulumi/pulumi/automation";
 import { expect } from "chai";
 import * as YAML from "yaml";
+import { DB_BACKUP_SH } from "../../components/database";
 import { objectNameOf } from "../../components/pulseServices";
+import { POSTGRESQL_BACKUP, POSTGRESQL_PORT } from "../../lib/contracts";
 import { contractOf, parseStackConfig, SERVICE_NAMES } from "../../config";
 import { routes } from "../../lib/routes";
 import { PROJECT_DIR, readStackFile } from "../../tools/stackfile";
@@ -386,6 +389,49 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 expect(refusal).to.include("violates PodSecurity");
                 await apps.deleteNamespacedDeployment({ name: "psa-control", namespace });
             });
+
+            if ((config()["pulse:postgresql"]?.backup as { enabled?: boolean } | undefined)?.enabled) {
+                it("a backup run from the chart's CronJob (as `kubectl create job --from` does) is admitted, reaches PostgreSQL by policy and completes", async () => {
+                    const batch = kc.makeApiClient(k8s.BatchV1Api);
+                    const cronJob = await batch.readNamespacedCronJob({ name: POSTGRESQL_BACKUP.cronJob, namespace });
+                    const template = cronJob.spec!.jobTemplate;
+                    // The pod runs the program's script over both databases with the configured retention.
+                    const container = template.spec!.template.spec!.containers[0];
+                    expect(container.command!.slice(0, 4)).to.deep.equal(["/bin/sh", "-c", DB_BACKUP_SH, "db-backup"]);
+                    const labels = template.spec!.template.metadata!.labels!;
+                    const policies = (await kc.makeApiClient(k8s.NetworkingV1Api).listNamespacedNetworkPolicy({ namespace })).items;
+                    const egress = policies.filter((p) => p.spec!.policyTypes?.includes("Egress") && selects(p.spec!.podSelector, labels));
+                    expect(
+                        egress.some((p) => (p.spec!.egress ?? []).some((e) => (e.ports ?? []).some((port) => port.port === POSTGRESQL_PORT))),
+                        "a policy lets the backup pods reach PostgreSQL",
+                    ).to.equal(true);
+
+                    const name = `${POSTGRESQL_BACKUP.cronJob}-manual`;
+                    await batch.createNamespacedJob({
+                        namespace,
+                        body: {
+                            metadata: {
+                                name,
+                                annotations: { "cronjob.kubernetes.io/instantiate": "manual" },
+                                labels: template.metadata?.labels,
+                                ownerReferences: [
+                                    { apiVersion: "batch/v1", kind: "CronJob", name: cronJob.metadata!.name!, uid: cronJob.metadata!.uid!, controller: true },
+                                ],
+                            },
+                            spec: template.spec!,
+                        },
+                    });
+                    const done = await until(`Job ${name} completes`, 120_000, async () => {
+                        const job = await batch.readNamespacedJob({ name, namespace });
+                        return job.status?.succeeded === 1 ? "succeeded" : (job.status?.failed ?? 0) > 0 ? "failed" : undefined;
+                    });
+                    expect(done).to.equal("succeeded");
+                    const claim = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedPersistentVolumeClaim({ name: POSTGRESQL_BACKUP.cronJob, namespace });
+                    expect(claim.status?.phase, "the backup volume is bound").to.equal("Bound");
+                    expect(claim.metadata?.annotations?.["helm.sh/resource-policy"]).to.equal("keep");
+                    await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: "Background" });
+                });
+            }
 
             it("a second pulumi up and a preview change nothing", async () => {
                 const up = await timings.time(stackName, "up (no changes)", () => stack.up());
