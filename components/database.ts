@@ -33,8 +33,8 @@ export interface DatabaseArgs {
     readonly password?: pulumi.Output<string>;
     /** `pulse:postgresPassword`, the in-cluster admin's; generated when absent. */
     readonly adminPassword?: pulumi.Output<string>;
-    /** Keycloak's own database on the same server, and the Secret with its credentials. */
-    readonly keycloakDb: { readonly database: string; readonly username: string; readonly secretName: string };
+    /** Keycloak's own database on the same server, and the Secret with its credentials; none without Keycloak. */
+    readonly keycloakDb?: { readonly database: string; readonly username: string; readonly secretName: string };
     /** `pulse:keycloakDbPassword`; generated when absent (in-cluster only: validation requires it for a managed database). */
     readonly keycloakDbPassword?: pulumi.Output<string>;
 }
@@ -171,8 +171,8 @@ export class Database extends pulumi.ComponentResource {
     /** The Secret Pulse's workloads read (`url`): created here, or managed outside Pulumi. */
     readonly secretName: pulumi.Output<string>;
     readonly secret?: k8s.core.v1.Secret;
-    /** Keycloak's database credentials (username, password): created here, or managed outside Pulumi. */
-    readonly keycloakSecretName: pulumi.Output<string>;
+    /** Keycloak's database credentials (username, password): created here, or managed outside Pulumi; none without Keycloak. */
+    readonly keycloakSecretName?: pulumi.Output<string>;
     readonly keycloakSecret?: k8s.core.v1.Secret;
     readonly release?: k8s.helm.v3.Release;
     /** In-cluster: the Job that makes the database what Pulse needs (assets/db-setup.sql), once the release is up. */
@@ -209,22 +209,23 @@ export class Database extends pulumi.ComponentResource {
         }
         this.secret = secret;
         this.secretName = secret ? secret.metadata.name : pulumi.output(connection.secretName);
-        if (!args.secretsExternal) {
+        const kcDb = args.keycloakDb;
+        if (!args.secretsExternal && kcDb) {
             this.keycloakSecret = credentialsSecret(
                 `${name}-keycloak-secret`,
                 {
-                    objectName: args.keycloakDb.secretName,
+                    objectName: kcDb.secretName,
                     namespace: args.globals.namespace,
                     component: "keycloak",
                     stringData: {
-                        username: args.keycloakDb.username,
+                        username: kcDb.username,
                         password: passwordOr(args.keycloakDbPassword, `${name}-keycloak-password`, keepOpts),
                     },
                 },
                 keepOpts,
             );
         }
-        this.keycloakSecretName = this.keycloakSecret ? this.keycloakSecret.metadata.name : pulumi.output(args.keycloakDb.secretName);
+        this.keycloakSecretName = this.keycloakSecret ? this.keycloakSecret.metadata.name : kcDb && pulumi.output(kcDb.secretName);
 
         if (connection.inCluster) {
             this.release = chartRelease(
@@ -267,6 +268,7 @@ export class Database extends pulumi.ComponentResource {
         );
         const image = resolveImage(args.postgresql.image, args.globals, "");
         const fromSecret = (name: string, secret: pulumi.Input<string>, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+        const kc = args.keycloakDb;
         return new AwaitedJob(
             `${name}-setup`,
             {
@@ -287,16 +289,21 @@ export class Database extends pulumi.ComponentResource {
                     fromSecret("PGPASSWORD", this.secretName, "postgres-password"),
                     { name: "APP_DB", value: db.database },
                     { name: "APP_USER", value: db.username },
-                    { name: "KEYCLOAK_DB", value: args.keycloakDb.database },
-                    { name: "KEYCLOAK_USER", value: args.keycloakDb.username },
-                    fromSecret("KEYCLOAK_PASSWORD", this.keycloakSecretName, "password"),
+                    // Without them (no Keycloak deployed) the script skips Keycloak's role and database.
+                    ...(kc && this.keycloakSecretName
+                        ? [
+                              { name: "KEYCLOAK_DB", value: kc.database },
+                              { name: "KEYCLOAK_USER", value: kc.username },
+                              fromSecret("KEYCLOAK_PASSWORD", this.keycloakSecretName, "password"),
+                          ]
+                        : []),
                     { name: "HOME", value: "/tmp" },
                 ],
                 configMounts: { script: { configMapName: configMap.metadata.name, mountPath: SETUP_MOUNT } },
                 backoffLimit: 4,
                 activeDeadlineSeconds: 300,
                 timeoutSeconds: 600,
-                trigger: `${image.ref} ${checksum(DB_SETUP_SQL)} ${db.database}/${db.username} keycloak=${args.keycloakDb.database}/${args.keycloakDb.username}`,
+                trigger: `${image.ref} ${checksum(DB_SETUP_SQL)} ${db.database}/${db.username} keycloak=${kc ? `${kc.database}/${kc.username}` : "none"}`,
                 runAsUser: PSQL_UID,
                 after: [release, ...(this.keycloakSecret ? [this.keycloakSecret] : [])],
             },
