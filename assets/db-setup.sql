@@ -20,10 +20,13 @@ ALTER ROLE :"app_user" WITH CREATEROLE BYPASSRLS;
 -- ... and uses them (SET LOCAL ROLE pulse_operator): the roles it creates are granted to it with SET and INHERIT.
 ALTER ROLE :"app_user" SET createrole_self_grant = 'set, inherit';
 
--- Keycloak's own role and database (as Pulse's compose file has them), never a schema in Pulse's database.
+-- Keycloak's own role and database (as Pulse's compose file has them), never a schema in Pulse's database; only when
+-- Keycloak is deployed (keycloak.enabled): the Job sets KEYCLOAK_USER then.
+\if :{?kc_user}
 SELECT format('CREATE ROLE %I LOGIN', :'kc_user') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'kc_user')\gexec
 ALTER ROLE :"kc_user" WITH LOGIN PASSWORD :'kc_password';
 SELECT format('CREATE DATABASE %I OWNER %I', :'kc_db', :'kc_user') WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'kc_db')\gexec
+\endif
 
 -- The extensions the migrations use: timescaledb (hypertables, retention and compression policies, time_bucket) can
 -- only be created by the admin; pgcrypto for completeness (gen_random_uuid, digest).

@@ -33,8 +33,8 @@ export interface DatabaseArgs {
     readonly password?: pulumi.Output<string>;
     /** `pulse:postgresPassword`, the in-cluster admin's; generated when absent. */
     readonly adminPassword?: pulumi.Output<string>;
-    /** Keycloak's own database on the same server, and the Secret with its credentials. */
-    readonly keycloakDb: { readonly database: string; readonly username: string; readonly secretName: string };
+    /** Keycloak's own database on the same server, and the Secret with its credentials; none without Keycloak. */
+    readonly keycloakDb?: { readonly database: string; readonly username: string; readonly secretName: string };
     /** `pulse:keycloakDbPassword`; generated when absent (in-cluster only: validation requires it for a managed database). */
     readonly keycloakDbPassword?: pulumi.Output<string>;
 }
@@ -209,15 +209,15 @@ export class Database extends pulumi.ComponentResource {
     /** The Secret Pulse's workloads read (`url`): created here, or managed outside Pulumi. */
     readonly secretName: pulumi.Output<string>;
     readonly secret?: k8s.core.v1.Secret;
-    /** Keycloak's database credentials (username, password): created here, or managed outside Pulumi. */
-    readonly keycloakSecretName: pulumi.Output<string>;
+    /** Keycloak's database credentials (username, password): created here, or managed outside Pulumi; none without Keycloak. */
+    readonly keycloakSecretName?: pulumi.Output<string>;
     readonly keycloakSecret?: k8s.core.v1.Secret;
     readonly release?: k8s.helm.v3.Release;
     /**
      * In-cluster with the passwords in Pulumi: a revision of the app role's and Keycloak's role's password, for the pod
      * templates of whatever logs in with them (annotation CREDENTIALS_ANNOTATION), so they roll after the setup Job set it.
      */
-    readonly credentialsRevision?: { readonly app: pulumi.Output<string>; readonly keycloak: pulumi.Output<string> };
+    readonly credentialsRevision?: { readonly app: pulumi.Output<string>; readonly keycloak?: pulumi.Output<string> };
     /** In-cluster: the Job that makes the database what Pulse needs (assets/db-setup.sql), once the release is up. */
     readonly setup?: AwaitedJob;
 
@@ -232,10 +232,10 @@ export class Database extends pulumi.ComponentResource {
         const keepOpts: pulumi.CustomResourceOptions = { parent: this, protect: keep, retainOnDelete: keep };
 
         let secret: k8s.core.v1.Secret | undefined;
+        const kcDb = args.keycloakDb;
         if (!args.secretsExternal) {
             const password = passwordOr(args.password, `${name}-password`, keepOpts);
             const adminPassword = connection.inCluster ? passwordOr(args.adminPassword, `${name}-admin-password`, keepOpts) : undefined;
-            const keycloakPassword = passwordOr(args.keycloakDbPassword, `${name}-keycloak-password`, keepOpts);
             secret = credentialsSecret(
                 `${name}-secret`,
                 {
@@ -251,27 +251,30 @@ export class Database extends pulumi.ComponentResource {
                 },
                 keepOpts,
             );
-            this.keycloakSecret = credentialsSecret(
-                `${name}-keycloak-secret`,
-                {
-                    objectName: args.keycloakDb.secretName,
-                    namespace: args.globals.namespace,
-                    component: "keycloak",
-                    stringData: { username: args.keycloakDb.username, password: keycloakPassword },
-                },
-                keepOpts,
-            );
+            const keycloakPassword = kcDb ? passwordOr(args.keycloakDbPassword, `${name}-keycloak-password`, keepOpts) : undefined;
+            if (kcDb && keycloakPassword) {
+                this.keycloakSecret = credentialsSecret(
+                    `${name}-keycloak-secret`,
+                    {
+                        objectName: kcDb.secretName,
+                        namespace: args.globals.namespace,
+                        component: "keycloak",
+                        stringData: { username: kcDb.username, password: keycloakPassword },
+                    },
+                    keepOpts,
+                );
+            }
             // In-cluster, the setup Job sets the roles' passwords: keyed by the admin's, a revision of each that the
             // setup Job and the pods that log in carry, so a changed password re-runs the setup before they roll.
             if (adminPassword) {
                 const revision = (p: pulumi.Output<string>) =>
                     pulumi.unsecret(pulumi.all([adminPassword, p]).apply(([key, value]) => keyedChecksum(key, value)));
-                this.credentialsRevision = { app: revision(password), keycloak: revision(keycloakPassword) };
+                this.credentialsRevision = { app: revision(password), ...(keycloakPassword ? { keycloak: revision(keycloakPassword) } : {}) };
             }
         }
         this.secret = secret;
         this.secretName = secret ? secret.metadata.name : pulumi.output(connection.secretName);
-        this.keycloakSecretName = this.keycloakSecret ? this.keycloakSecret.metadata.name : pulumi.output(args.keycloakDb.secretName);
+        this.keycloakSecretName = this.keycloakSecret ? this.keycloakSecret.metadata.name : kcDb && pulumi.output(kcDb.secretName);
 
         if (connection.inCluster) {
             this.release = chartRelease(
@@ -281,7 +284,7 @@ export class Database extends pulumi.ComponentResource {
                     chartName: "postgresql",
                     source: args.postgresql.chart,
                     namespace: args.globals.namespace,
-                    values: postgresqlValues(args.postgresql, args.globals, [connection.database, args.keycloakDb.database]),
+                    values: postgresqlValues(args.postgresql, args.globals, [connection.database, ...(kcDb ? [kcDb.database] : [])]),
                     awaitReadiness: args.globals.awaitReadiness,
                     repositoryPassword: args.chartRepositoryPassword,
                 },
@@ -315,6 +318,7 @@ export class Database extends pulumi.ComponentResource {
         );
         const image = resolveImage(args.postgresql.image, args.globals, "");
         const fromSecret = (name: string, secret: pulumi.Input<string>, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+        const kc = args.keycloakDb;
         return new AwaitedJob(
             `${name}-setup`,
             {
@@ -336,20 +340,25 @@ export class Database extends pulumi.ComponentResource {
                     { name: "APP_DB", value: db.database },
                     { name: "APP_USER", value: db.username },
                     fromSecret("APP_PASSWORD", this.secretName, "password"),
-                    { name: "KEYCLOAK_DB", value: args.keycloakDb.database },
-                    { name: "KEYCLOAK_USER", value: args.keycloakDb.username },
-                    fromSecret("KEYCLOAK_PASSWORD", this.keycloakSecretName, "password"),
+                    // Without them (no Keycloak deployed) the script skips Keycloak's role and database.
+                    ...(kc && this.keycloakSecretName
+                        ? [
+                              { name: "KEYCLOAK_DB", value: kc.database },
+                              { name: "KEYCLOAK_USER", value: kc.username },
+                              fromSecret("KEYCLOAK_PASSWORD", this.keycloakSecretName, "password"),
+                          ]
+                        : []),
                     { name: "HOME", value: "/tmp" },
                 ],
                 configMounts: { script: { configMapName: configMap.metadata.name, mountPath: SETUP_MOUNT } },
                 backoffLimit: 4,
                 activeDeadlineSeconds: 300,
                 timeoutSeconds: 600,
-                trigger: `${image.ref} ${checksum(DB_SETUP_SQL)} ${db.database}/${db.username} keycloak=${args.keycloakDb.database}/${args.keycloakDb.username}`,
+                trigger: `${image.ref} ${checksum(DB_SETUP_SQL)} ${db.database}/${db.username} keycloak=${kc ? `${kc.database}/${kc.username}` : "none"}`,
                 runAsUser: PSQL_UID,
                 // A changed password re-runs the setup, which sets it (ALTER ROLE), before anything logs in with it.
                 podAnnotations: this.credentialsRevision
-                    ? { [CREDENTIALS_ANNOTATION]: pulumi.interpolate`${this.credentialsRevision.app}-${this.credentialsRevision.keycloak}` }
+                    ? { [CREDENTIALS_ANNOTATION]: pulumi.interpolate`${this.credentialsRevision.app}-${this.credentialsRevision.keycloak ?? "none"}` }
                     : undefined,
                 after: [release, ...(this.keycloakSecret ? [this.keycloakSecret] : [])],
             },

@@ -1,8 +1,9 @@
 /**
  * Keycloak 26 (quay.io/keycloak/keycloak) as a Workload: production `start` with the organization feature, its own
  * database and role on Pulse's PostgreSQL server (as Pulse's compose file has it), the `pulse` realm imported from a
- * ConfigMap built from config, the bootstrap admin from a Secret, served at the root behind the TLS-terminating
- * ingress (X-Forwarded headers, plain HTTP inside), health on the management port (KEYCLOAK_MANAGEMENT_PORT) that is never routed.
+ * ConfigMap built from config (or an existing one, `keycloak.realm.configMap`), the bootstrap admin from a Secret,
+ * served at the root behind the TLS-terminating ingress (X-Forwarded headers, plain HTTP inside), health on the
+ * management port (KEYCLOAK_MANAGEMENT_PORT) that is never routed. Deployed only with `keycloak.enabled`.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -176,6 +177,8 @@ function keycloakArgs(kc: PulseConfig["keycloak"]): string[] {
 }
 
 const REALM_DIR = "/opt/keycloak/data/import";
+/** The realm's file in REALM_DIR (and the generated ConfigMap's key); Keycloak imports every *.json there. */
+const REALM_FILE = "realm-pulse.json";
 
 export class Keycloak extends pulumi.ComponentResource {
     readonly workload: Workload;
@@ -236,12 +239,14 @@ export class Keycloak extends pulumi.ComponentResource {
             );
         }
 
-        if (kc.realmImport) {
+        // The realm: an existing ConfigMap's key when configured, else generated from config.
+        const givenRealm = kc.realmImport && kc.realm.configMap !== undefined ? { configMap: kc.realm.configMap, key: kc.realm.key } : undefined;
+        if (kc.realmImport && !givenRealm) {
             this.realmConfigMap = new k8s.core.v1.ConfigMap(
                 `${name}-realm`,
                 {
                     metadata: { name: `${objectName}-realm`, namespace: globals.namespace, labels: standardLabels({ component: KEYCLOAK_COMPONENT }) },
-                    data: { "realm-pulse.json": JSON.stringify(pulseRealm(args.uiOrigins, args.smtp), null, 2) + "\n" },
+                    data: { [REALM_FILE]: JSON.stringify(pulseRealm(args.uiOrigins, args.smtp), null, 2) + "\n" },
                 },
                 { parent: this },
             );
@@ -284,6 +289,9 @@ export class Keycloak extends pulumi.ComponentResource {
                 scratch: { "kc-data": "/opt/keycloak/data" },
                 configMounts: {
                     ...(this.realmConfigMap ? { realm: { configMapName: this.realmConfigMap.metadata.name, mountPath: REALM_DIR } } : {}),
+                    ...(givenRealm
+                        ? { realm: { configMapName: givenRealm.configMap, mountPath: REALM_DIR, items: [{ key: givenRealm.key, path: REALM_FILE }] } }
+                        : {}),
                     ...databaseCaMounts(args.database),
                 },
                 // A changed realm file matters only to a realm not imported yet; it still rolls, so a fresh one imports it.

@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { contractOf, INGRESS_BACKENDS, ingressControllerNamespace, PulseConfig, SERVICE_NAMES, ServiceName } from "../config";
+import { componentOf, contractOf, INGRESS_BACKENDS, ingressControllerNamespace, PulseConfig, SERVICE_NAMES, ServiceName, urlPort } from "../config";
 import { cidrOf, strictlyInside } from "../lib/cidr";
 import {
     CADDY_PORT,
@@ -81,7 +81,7 @@ export function networkPolicyRules(config: NetworkPolicySections): NetworkPolicy
     const exposedCaddy = config.caddy.enabled && config.caddy.serviceType !== "ClusterIP";
     const uiPort = contractOf("ui").http!.port;
     // The HTTP entry points, and every HTTP port Pulse's pods serve on, as configured.
-    const entryPoints = INGRESS_BACKENDS.map((b) => backendTarget(b));
+    const entryPoints = INGRESS_BACKENDS.filter((b) => b !== "keycloak" || config.keycloak.enabled).map((b) => backendTarget(b));
     const entryPorts = unique(entryPoints.map((t) => t.port));
     const podPorts = unique([...SERVICE_NAMES.flatMap((s) => httpPortOf(s)), KEYCLOAK_HTTP_PORT, CADDY_PORT]);
 
@@ -129,7 +129,7 @@ export function networkPolicyRules(config: NetworkPolicySections): NetworkPolicy
             },
         },
     ];
-    if (config.keycloak.replicaCount > 1) {
+    if (config.keycloak.enabled && config.keycloak.replicaCount > 1) {
         const keycloak = { matchLabels: { "app.kubernetes.io/name": objectName(KEYCLOAK_COMPONENT) } };
         rules.push({
             name: objectName("keycloak-cluster"),
@@ -237,11 +237,21 @@ const workloadPods = (...components: string[]) => ({
     matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: components.map(objectName) }],
 });
 
+/** The services that talk to the identity provider (they read KEYCLOAK_*), by component. */
+const IDENTITY_CLIENTS = SERVICE_NAMES.filter((s) => contractOf(s).reads.some((v) => v.startsWith("KEYCLOAK_"))).map((s) => componentOf(s));
+
+/** The ports of an external identity provider's URLs (issuer, JWKS, internal URL); none for the in-cluster Keycloak. */
+function identityPorts(kc: PulseConfig["keycloak"]): number[] {
+    if (kc.enabled) return [];
+    return unique([kc.external.issuerUrl, kc.external.jwksUri, kc.external.internalUrl].filter((u) => u !== undefined).map(urlPort));
+}
+
 /**
  * Egress to the internet, each to the workloads that need it: HTTPS for Stripe and S3 (ui, ops-worker), webhooks
- * (route-delivery), SMTP (subscription-worker and Keycloak, when configured); never to the private ranges.
+ * (route-delivery), SMTP (subscription-worker and Keycloak, when configured), an external identity provider (the
+ * services that read KEYCLOAK_*); never to the private ranges.
  */
-function internetRules(config: Pick<NetworkPolicySections, "networkPolicy" | "s3" | "smtp">): NetworkPolicyRule[] {
+function internetRules(config: Pick<NetworkPolicySections, "networkPolicy" | "s3" | "smtp" | "keycloak">): NetworkPolicyRule[] {
     const net = config.networkPolicy.internet;
     const to: Peer[] = net.cidrs.map((cidr) => {
         // The API server accepts only `except` blocks strictly inside their `cidr`: keep those, per block.
@@ -252,11 +262,15 @@ function internetRules(config: Pick<NetworkPolicySections, "networkPolicy" | "s3
         name,
         spec: { podSelector: workloadPods(...pods), policyTypes: ["Egress"], egress: [{ to, ports: tcp(...unique(ports)) }] },
     });
+    const idpPorts = identityPorts(config.keycloak);
     const s3Port = config.s3.endpoint ? Number(new URL(config.s3.endpoint).port || (config.s3.endpoint.startsWith("http://") ? 80 : 443)) : 443;
     return [
         egress(objectName("allow-https-out"), ["ui", "ops-worker"], [443, s3Port]),
         egress(objectName("allow-webhooks-out"), ["route-delivery"], net.webhookPorts),
-        ...(config.smtp.host ? [egress(objectName("allow-smtp-out"), ["subscription-worker", "keycloak"], [config.smtp.port])] : []),
+        ...(config.smtp.host
+            ? [egress(objectName("allow-smtp-out"), ["subscription-worker", ...(config.keycloak.enabled ? [KEYCLOAK_COMPONENT] : [])], [config.smtp.port])]
+            : []),
+        ...(idpPorts.length > 0 ? [egress(objectName("allow-idp-out"), IDENTITY_CLIENTS, idpPorts)] : []),
     ];
 }
 

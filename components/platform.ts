@@ -18,6 +18,7 @@ import { Nats } from "./nats";
 import { NetworkPolicies } from "./networkPolicies";
 import { NatsInit } from "./natsInit";
 import { appSecretValues, createAppSecret, objectNameOf, PulseServices } from "./pulseServices";
+import { externalIdentity, inClusterIdentity } from "./serviceEnv";
 
 /** Kubernetes minor version whose Pod Security Standards the namespace pins. */
 export const POD_SECURITY_VERSION = "v1.33";
@@ -35,8 +36,9 @@ export interface PlatformOutputs {
     readonly mqttPort: pulumi.Output<number>;
     readonly databaseHost: pulumi.Output<string>;
     readonly databaseSecretName: pulumi.Output<string>;
-    /** Public URL of the UI and of Keycloak ("" when no Ingress routes to them). */
+    /** Public URL of the UI ("" when no Ingress routes to it). */
     readonly publicUrl: pulumi.Output<string>;
+    /** Base URL of the identity provider: Keycloak's public URL ("" when no Ingress routes to it), or the external issuer's base. */
     readonly keycloakUrl: pulumi.Output<string>;
     /** In-cluster Service (or Deployment, for workers) name of each workload, by config key. */
     readonly serviceNames: Readonly<Record<string, string>>;
@@ -49,7 +51,8 @@ export class Platform extends pulumi.ComponentResource {
     readonly nats: Nats;
     readonly migrator: Migrator;
     readonly natsInit: NatsInit;
-    readonly keycloak: Keycloak;
+    /** None with `keycloak.enabled` false: the services use an existing provider. */
+    readonly keycloak?: Keycloak;
     readonly services: PulseServices;
     readonly appSecret?: k8s.core.v1.Secret;
     readonly caddy?: Caddy;
@@ -111,7 +114,9 @@ export class Platform extends pulumi.ComponentResource {
                 secretsExternal,
                 password: secrets.dbPassword,
                 adminPassword: secrets.postgresPassword,
-                keycloakDb: { database: config.keycloak.database.name, username: config.keycloak.database.username, secretName: config.secrets.keycloakDb },
+                keycloakDb: config.keycloak.enabled
+                    ? { database: config.keycloak.database.name, username: config.keycloak.database.username, secretName: config.secrets.keycloakDb }
+                    : undefined,
                 keycloakDbPassword: secrets.keycloakDbPassword,
                 chartRepositoryPassword: secrets.chartRepositoryPassword,
             },
@@ -157,29 +162,33 @@ export class Platform extends pulumi.ComponentResource {
         const uiUrl = publicUrl(config, "ui");
         const keycloakUrl = publicUrl(config, "keycloak");
         const db = this.database.connection;
-        this.keycloak = new Keycloak(
-            `${name}-keycloak`,
-            {
-                globals,
-                keycloak: config.keycloak,
-                smtp: config.smtp,
-                adminSecretName: config.secrets.keycloakAdmin,
-                secretsExternal,
-                database: db,
-                keycloakDatabase: {
-                    name: config.keycloak.database.name,
-                    secretName: this.database.keycloakSecretName,
-                    revision: this.database.credentialsRevision?.keycloak,
+        const keycloakDbSecret = this.database.keycloakSecretName;
+        if (config.keycloak.enabled && keycloakDbSecret) {
+            this.keycloak = new Keycloak(
+                `${name}-keycloak`,
+                {
+                    globals,
+                    keycloak: config.keycloak,
+                    smtp: config.smtp,
+                    adminSecretName: config.secrets.keycloakAdmin,
+                    secretsExternal,
+                    database: db,
+                    keycloakDatabase: {
+                        name: config.keycloak.database.name,
+                        secretName: keycloakDbSecret,
+                        revision: this.database.credentialsRevision?.keycloak,
+                    },
+                    uiOrigins: uiOrigins(config),
+                    appSecretName,
+                    publicUrl: keycloakUrl,
+                    adminPassword: secrets.keycloakAdminPassword,
+                    // Keycloak's own database needs only the database (and its setup), not Pulse's migrations.
+                    rolloutAfter: [this.database],
                 },
-                uiOrigins: uiOrigins(config),
-                appSecretName,
-                publicUrl: keycloakUrl,
-                adminPassword: secrets.keycloakAdminPassword,
-                // Keycloak's own database needs only the database (and its setup), not Pulse's migrations.
-                rolloutAfter: [this.database],
-            },
-            { parent: this },
-        );
+                { parent: this },
+            );
+        }
+        const identity = this.keycloak ? inClusterIdentity(this.keycloak.internalUrl, keycloakUrl) : externalIdentity(config.keycloak.external);
         // EMQX's dashboard Secret exists with the in-cluster broker only (ops-worker reads its password).
         const dashboardSecret = !config.emqx.enabled ? undefined : this.emqx.envSecret ? this.emqx.envSecret.metadata.name : config.secrets.emqxDashboard;
         this.services = new PulseServices(
@@ -194,7 +203,8 @@ export class Platform extends pulumi.ComponentResource {
                     database: db,
                     secretNames: {
                         database: this.database.secretName,
-                        keycloakAdmin: this.keycloak.adminSecret ? this.keycloak.adminSecret.metadata.name : config.secrets.keycloakAdmin,
+                        // Without Keycloak (or with external secrets) an existing Secret: ui reads the provider's admin password.
+                        keycloakAdmin: this.keycloak?.adminSecret ? this.keycloak.adminSecret.metadata.name : config.secrets.keycloakAdmin,
                         emqxDashboard: dashboardSecret,
                     },
                     natsUrl: this.nats.url,
@@ -202,15 +212,14 @@ export class Platform extends pulumi.ComponentResource {
                     mqttPort: this.emqx.mqttPort,
                     emqxApiUrl: this.emqx.apiUrl,
                     uiUrl,
-                    keycloakUrl,
-                    keycloakInternalUrl: this.keycloak.internalUrl,
+                    identity,
                 },
             },
             { parent: this },
         );
         // The entry points come last: each waits for the Services it routes to.
         const serviceOf = (backend: Backend): pulumi.Resource[] => {
-            const workload = backend === "keycloak" ? this.keycloak.workload : backend === "caddy" ? this.caddy?.workload : this.services.workloads[backend];
+            const workload = backend === "keycloak" ? this.keycloak?.workload : backend === "caddy" ? this.caddy?.workload : this.services.workloads[backend];
             return workload?.service ? [workload.service] : [];
         };
         const backendsOf = (table: readonly Route[]) => [...new Set(table.map((r) => r.backend))].flatMap(serviceOf);
@@ -231,10 +240,10 @@ export class Platform extends pulumi.ComponentResource {
             databaseHost: pulumi.output(this.database.connection.host),
             databaseSecretName: this.database.secretName,
             publicUrl: pulumi.output(uiUrl ?? ""),
-            keycloakUrl: pulumi.output(keycloakUrl ?? ""),
+            keycloakUrl: pulumi.output(this.keycloak ? (keycloakUrl ?? "") : identity.publicUrl),
             serviceNames: {
                 ...Object.fromEntries(Object.entries(this.services.workloads).map(([key, w]) => [key, w.objectName])),
-                keycloak: this.keycloak.workload.objectName,
+                ...(this.keycloak ? { keycloak: this.keycloak.workload.objectName } : {}),
                 ...(this.caddy ? { caddy: this.caddy.workload.objectName } : {}),
             },
         };

@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PulseConfig, SECRET_ENV, SecretEnvSource, ServiceName, SERVICES } from "../config";
+import { issuerParts, PulseConfig, SECRET_ENV, SecretEnvSource, ServiceName, SERVICES } from "../config";
 import { KEYCLOAK_REALM, UI_CLIENT_ID } from "../lib/contracts";
 import { DatabaseConnection } from "./database";
 
@@ -15,6 +15,39 @@ type EnvVar = k8s.types.input.core.v1.EnvVar;
 const CRL_OUTPUT_PATH = "/tmp/device-crl.pem";
 /** Where the device CA's Secret is mounted in the services that read it (DEVICE_CA_* variables). */
 export const DEVICE_CA_DIR = "/etc/pulse/device-ca";
+
+/** Where the services find the identity provider, a Keycloak realm (KEYCLOAK_*): the in-cluster Keycloak or an existing one. */
+export interface IdentityProvider {
+    /** KEYCLOAK_URL and KEYCLOAK_PUBLIC_URL: the server's base URL as browsers reach it. */
+    readonly publicUrl: string;
+    /** KEYCLOAK_INTERNAL_URL: the base URL the services call from inside the cluster. */
+    readonly internalUrl: string;
+    readonly realm: string;
+    readonly jwksUri: string;
+}
+
+/** The in-cluster Keycloak: its public URL when the Ingress routes to it (else its Service), keys fetched in-cluster. */
+export function inClusterIdentity(internalUrl: string, publicUrl: string | undefined): IdentityProvider {
+    return {
+        publicUrl: publicUrl ?? internalUrl,
+        internalUrl,
+        realm: KEYCLOAK_REALM,
+        jwksUri: `${internalUrl}/realms/${KEYCLOAK_REALM}/protocol/openid-connect/certs`,
+    };
+}
+
+/** An existing provider (keycloak.enabled false): everything from its issuer URL, unless configured (keycloak.external). */
+export function externalIdentity(external: PulseConfig["keycloak"]["external"]): IdentityProvider {
+    const issuer = external.issuerUrl;
+    const parts = issuer === undefined ? "is required" : issuerParts(issuer);
+    if (typeof parts === "string") throw new Error(`keycloak.external.issuerUrl ${parts} (validation should have refused it)`);
+    return {
+        publicUrl: parts.base,
+        internalUrl: external.internalUrl?.replace(/\/+$/, "") ?? parts.base,
+        realm: parts.realm,
+        jwksUri: external.jwksUri ?? `${issuer}/protocol/openid-connect/certs`,
+    };
+}
 
 /** The config sections a service's environment comes from: each service's own, and app, s3, smtp and emqx. */
 export type ServiceSections = Pick<PulseConfig, ServiceName | "app" | "s3" | "smtp" | "emqx">;
@@ -31,10 +64,9 @@ export interface ServiceEnvContext {
     readonly mqttPort: number;
     /** EMQX's REST API, when the broker is ours. */
     readonly emqxApiUrl?: string;
-    /** Public URLs, when the Ingress routes to them. */
+    /** ui's public URL, when the Ingress routes to it. */
     readonly uiUrl?: string;
-    readonly keycloakUrl?: string;
-    readonly keycloakInternalUrl: string;
+    readonly identity: IdentityProvider;
     /** In-cluster health URL of a service with a Service, e.g. http://pulse-ingest:8080/health. */
     readonly healthUrl: (service: ServiceName) => string;
 }
@@ -46,7 +78,6 @@ function plainValues(ctx: ServiceEnvContext): Record<string, string | undefined>
     const stage = production ? "PROD" : "DEV";
     const origin = (url?: string) => (url ? new URL(url).origin : undefined);
     const corsOrigins = c.app.corsOrigins.length > 0 ? c.app.corsOrigins.join(",") : origin(ctx.uiUrl);
-    const keycloakPublic = ctx.keycloakUrl ?? ctx.keycloakInternalUrl;
     return {
         PG_HOST: db.host,
         PG_PORT: String(db.port),
@@ -62,11 +93,11 @@ function plainValues(ctx: ServiceEnvContext): Record<string, string | undefined>
         EMQX_API_URL: ctx.emqxApiUrl,
         EMQX_API_USER: ctx.emqxApiUrl ? c.emqx.dashboard.username : undefined,
         UI_BASE_URL: ctx.uiUrl,
-        KEYCLOAK_URL: keycloakPublic,
-        KEYCLOAK_PUBLIC_URL: keycloakPublic,
-        KEYCLOAK_INTERNAL_URL: ctx.keycloakInternalUrl,
-        KEYCLOAK_REALM,
-        KEYCLOAK_JWKS_URI: `${ctx.keycloakInternalUrl}/realms/${KEYCLOAK_REALM}/protocol/openid-connect/certs`,
+        KEYCLOAK_URL: ctx.identity.publicUrl,
+        KEYCLOAK_PUBLIC_URL: ctx.identity.publicUrl,
+        KEYCLOAK_INTERNAL_URL: ctx.identity.internalUrl,
+        KEYCLOAK_REALM: ctx.identity.realm,
+        KEYCLOAK_JWKS_URI: ctx.identity.jwksUri,
         JWT_AUDIENCE: UI_CLIENT_ID,
         MODE: stage,
         ENV: stage,

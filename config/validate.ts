@@ -89,7 +89,13 @@ function secretProblems(c: PulseConfig, set: Partial<Record<SecretKey, string>>)
         }
         return problems;
     }
-    for (const k of ["dbPassword", "keycloakDbPassword"] as const) {
+    // Keycloak's own secrets: nothing of Keycloak is deployed to use them.
+    for (const k of ["keycloakAdminPassword", "keycloakDbPassword"] as const) {
+        if (!c.keycloak.enabled && set[k] !== undefined) {
+            problems.push(`${key(k)}: is not used when keycloak.enabled is false (no Keycloak is deployed, docs/secrets.md); remove it`);
+        }
+    }
+    for (const k of c.keycloak.enabled ? (["dbPassword", "keycloakDbPassword"] as const) : (["dbPassword"] as const)) {
         if (c.externalDatabase.enabled && set[k] === undefined) {
             problems.push(
                 `${key(k)}: is required with externalDatabase.enabled (the program cannot generate a managed database's password); set it with \`pulumi config set --secret ${key(k)}\``,

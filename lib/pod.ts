@@ -46,9 +46,10 @@ export interface PodArgs {
     readonly scheduling?: Scheduling;
 }
 
-/** A ConfigMap, or a Secret, mounted read-only as a directory. */
+/** A ConfigMap, or a Secret, mounted read-only as a directory; `items`: only these keys, each as the file named `path`. */
 export type ConfigMount =
-    { readonly configMapName: pulumi.Input<string>; readonly mountPath: string } | { readonly secretName: pulumi.Input<string>; readonly mountPath: string };
+    | { readonly configMapName: pulumi.Input<string>; readonly mountPath: string; readonly items?: readonly { key: string; path: string }[] }
+    | { readonly secretName: pulumi.Input<string>; readonly mountPath: string };
 
 /**
  * Volumes and the matching container mounts. `scratch` maps volume name -> mount path (emptyDirs, so the root file
@@ -60,7 +61,9 @@ function podStorage(scratch: Readonly<Record<string, string>> = {}, configMounts
         volumes: [
             ...Object.keys(emptyDirs).map((name) => ({ name, emptyDir: {} })),
             ...Object.entries(configMounts).map(([name, m]) =>
-                "secretName" in m ? { name, secret: { secretName: m.secretName } } : { name, configMap: { name: m.configMapName } },
+                "secretName" in m
+                    ? { name, secret: { secretName: m.secretName } }
+                    : { name, configMap: { name: m.configMapName, ...(m.items ? { items: [...m.items] } : {}) } },
             ),
         ],
         volumeMounts: [

@@ -43,10 +43,10 @@ function keycloakPaths(config: PulseConfig): string[] {
 
 type PathRule = NonNullable<PulseConfig["ingress"]["hosts"][number]["paths"]>[number];
 
-/** Pulse's own routes (its compose file's Caddy): Keycloak's paths, then ui for everything else. */
+/** Pulse's own routes (its compose file's Caddy): Keycloak's paths (when it is deployed), then ui for everything else. */
 function pulsePaths(config: PulseConfig): PathRule[] {
     return [
-        ...keycloakPaths(config).map((path) => ({ path, pathType: "Prefix" as const, service: "keycloak" as const })),
+        ...(config.keycloak.enabled ? keycloakPaths(config) : []).map((path) => ({ path, pathType: "Prefix" as const, service: "keycloak" as const })),
         { path: "/", pathType: "Prefix" as const, service: "ui" as const },
     ];
 }

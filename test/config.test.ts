@@ -391,6 +391,42 @@ describe("config schema", () => {
             );
         });
 
+        it("keycloak.enabled false without a valid issuer, external keys with Keycloak on, a route to a disabled Keycloak", () => {
+            const off = (external: object, extra: object = {}) => ({ keycloak: { enabled: false, external }, ...extra });
+            const issuerUrl = "https://id.example.com/realms/pulse";
+            expect(problems(off({ issuerUrl }))).to.deep.equal([]);
+            expect(problems(off({ issuerUrl: "https://id.example.com:8443/auth/realms/acme" }))).to.deep.equal([]);
+            expectProblem(off({}), "keycloak.external.issuerUrl", /is required when keycloak.enabled is false/);
+            expectProblem(off({ issuerUrl: "http://id.example.com/realms/pulse" }), "keycloak.external.issuerUrl", /must be an https URL/);
+            expectProblem(
+                off({ issuerUrl: "https://id.example.com" }),
+                "keycloak.external.issuerUrl",
+                /Keycloak realm, https:\/\/<host>\[\/<path>\]\/realms\/<realm>/,
+            );
+            expectProblem(off({ issuerUrl: "https://id.example.com/realms/pulse/" }), "keycloak.external.issuerUrl", /Keycloak realm/);
+            expectProblem(off({ issuerUrl: "id.example.com/realms/pulse" }), "keycloak.external.issuerUrl", /Keycloak realm/);
+            expectProblem(off({ issuerUrl, jwksUri: "http://id.example.com/certs" }), "keycloak.external.jwksUri", /must be an https URL/);
+            expectProblem(off({ issuerUrl, internalUrl: "ftp://id.example.com" }), "keycloak.external.internalUrl", /must be an http\(s\) URL/);
+            expectProblem({ keycloak: { external: { issuerUrl } } }, "keycloak.external.issuerUrl", /used only when keycloak.enabled is false/);
+            expectProblem(
+                off({ issuerUrl }, { ingress: { hosts: [{ host: "a.example.com", paths: [{ path: "/realms", service: "keycloak" }, { path: "/" }] }] } }),
+                "ingress.hosts[0].paths[0].service",
+                /routes to keycloak, which is disabled \(keycloak.enabled is false/,
+            );
+        });
+
+        it("a realm ConfigMap Keycloak would not import, or a bad key", () => {
+            expect(problems({ keycloak: { realm: { configMap: "acme-realm", key: "acme.json" } } })).to.deep.equal([]);
+            expectProblem(
+                { keycloak: { enabled: false, external: { issuerUrl: "https://id.example.com/realms/pulse" }, realm: { configMap: "acme-realm" } } },
+                "keycloak.realm.configMap",
+                /not used when keycloak.enabled is false/,
+            );
+            expectProblem({ keycloak: { realmImport: false, realm: { configMap: "acme-realm" } } }, "keycloak.realm.configMap", /realmImport is false/);
+            expectProblem({ keycloak: { realm: { configMap: "Acme_Realm" } } }, "keycloak.realm.configMap", /must be a ConfigMap name/);
+            expectProblem({ keycloak: { realm: { configMap: "acme-realm", key: "realm/acme.json" } } }, "keycloak.realm.key", /must be a ConfigMap key/);
+        });
+
         it("bad JetStream stream definitions", () => {
             const streams = (s: object) => ({ natsInit: { streams: [{ name: "TELEMETRY", subjects: ["telemetry.>"], ...s }], consumers: [] } });
             expectProblem(streams({ name: "bad.name" }), "natsInit.streams[0].name", /must be a stream name/);
@@ -555,6 +591,19 @@ describe("config schema", () => {
             expect(found).to.have.length(2);
             expect(found[0]).to.match(/^pulse:dbPassword: is required with externalDatabase.enabled/);
             expect(found[1]).to.match(/^pulse:keycloakDbPassword: is required with externalDatabase.enabled/);
+        });
+
+        it("rejects Keycloak's secrets when Keycloak is not deployed; an external database then needs only pulse:dbPassword", () => {
+            const off = { keycloak: { enabled: false, external: { issuerUrl: "https://id.example.com/realms/pulse" } } };
+            const found = problems({ ...off, keycloakAdminPassword: "x", keycloakDbPassword: "y" }, ["keycloakAdminPassword", "keycloakDbPassword"]);
+            expect(found).to.have.length(2);
+            expect(found[0]).to.match(/^pulse:keycloakAdminPassword: is not used when keycloak.enabled is false/);
+            expect(found[1]).to.match(/^pulse:keycloakDbPassword: is not used when keycloak.enabled is false/);
+            expect(found.join("\n")).not.to.match(/: x|: y/);
+            // With Keycloak on they are fine.
+            expect(problems({ keycloakAdminPassword: "x", keycloakDbPassword: "y" }, ["keycloakAdminPassword", "keycloakDbPassword"])).to.deep.equal([]);
+            const external = { postgresql: { enabled: false }, externalDatabase: { enabled: true, host: "db.example.com" } };
+            expect(problems({ ...off, ...external, dbPassword: "x" }, ["dbPassword"])).to.deep.equal([]);
         });
 
         it("rejects secret keys that secrets.external makes unused, and EMQX's default password", () => {

@@ -220,6 +220,26 @@ describe("database", () => {
             expect(DB_SETUP_SQL).to.include("\\set ON_ERROR_STOP on");
         });
 
+        it("skips Keycloak's role and database when Keycloak is not deployed: the script's part for it runs only with KEYCLOAK_USER set", async () => {
+            // Every statement that uses Keycloak's variables sits inside `\if :{?kc_user}` ... `\endif` (psql: "is it set").
+            const lines = DB_SETUP_SQL.split("\n");
+            const open = lines.indexOf("\\if :{?kc_user}");
+            const close = lines.indexOf("\\endif", open);
+            expect(open, "\\if :{?kc_user}").to.be.greaterThan(-1);
+            expect(close).to.be.greaterThan(open);
+            const usesKeycloak = (l: string) => /:['"]?kc_/.test(l);
+            expect(lines.filter((l, i) => usesKeycloak(l) && (i < open || i > close))).to.deep.equal([]);
+            expect(lines.slice(open, close).filter(usesKeycloak)).to.have.length(3);
+            // The Job sets them only with Keycloak; without it there is no Keycloak database Secret either.
+            const off = await build(config({ keycloak: { enabled: false, external: { issuerUrl: "https://id.example.com/realms/pulse" } } }));
+            const env = inputs(setupJob(off.resources)).spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
+            expect(env).to.include("APP_USER");
+            expect(env.filter((n: string) => n.startsWith("KEYCLOAK_"))).to.deep.equal([]);
+            expect(ofType(off.resources, SECRET).map((r) => inputs(r).metadata.name)).not.to.include("pulse-keycloak-db");
+            expect(ofType((await build(config())).resources, SECRET).map((r) => inputs(r).metadata.name)).to.include("pulse-keycloak-db");
+            expect(off.platform.database.keycloakSecretName).to.equal(undefined);
+        });
+
         it("migrations and Keycloak wait for it; an external database gets no setup Job", async () => {
             const { resources } = await build(config());
             const job = setupJob(resources);

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { isSecretValue, RecordedResource } from "../tools/mocks";
+import { networkPolicyRules } from "../components/networkPolicies";
+import { PulseConfigInput } from "../config";
+import { isSecretValue, RecordedResource, resolve } from "../tools/mocks";
 import { build, config, inputs, one, ofType } from "./helpers";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -146,5 +148,120 @@ describe("keycloak", () => {
         const c = config({ postgresql: { enabled: false }, externalDatabase: { enabled: true, host: "db.example.com", sslmode: "require" } });
         const pod = kcDeployment((await build(c, { dbPassword: pulumi.secret("x"), keycloakDbPassword: pulumi.secret("y") })).resources).spec.template.spec;
         expect(envOf(pod.containers[0]).KC_DB_URL.value).to.equal("jdbc:postgresql://db.example.com:5432/keycloak?sslmode=require");
+    });
+});
+
+describe("keycloak.realm.configMap: the realm from an existing ConfigMap", () => {
+    it("mounts the given key as the realm file for --import-realm, and generates no realm ConfigMap", async () => {
+        const { resources } = await build(config({ keycloak: { realm: { configMap: "acme-realm", key: "acme.json" } } }));
+        expect(ofType(resources, "kubernetes:core/v1:ConfigMap").map((r) => r.name)).not.to.include("pulse-keycloak-realm");
+        const pod = kcDeployment(resources).spec.template.spec;
+        expect(pod.containers[0].args).to.include("--import-realm");
+        expect(pod.volumes).to.deep.include({ name: "realm", configMap: { name: "acme-realm", items: [{ key: "acme.json", path: "realm-pulse.json" }] } });
+        expect(pod.containers[0].volumeMounts).to.deep.include({ name: "realm", mountPath: "/opt/keycloak/data/import", readOnly: true });
+        // The realm file's placeholders are still filled from the app Secret.
+        expect(envOf(pod.containers[0])).to.have.property("KEYCLOAK_CLIENT_SECRET");
+        // Without it: the generated ConfigMap, mounted whole.
+        const generated = await build(config());
+        expect(ofType(generated.resources, "kubernetes:core/v1:ConfigMap").map((r) => r.name)).to.include("pulse-keycloak-realm");
+        expect(kcDeployment(generated.resources).spec.template.spec.volumes).to.deep.include({ name: "realm", configMap: { name: "pulse-keycloak-realm" } });
+    });
+});
+
+describe("keycloak.enabled false: an existing identity provider", () => {
+    const ISSUER = "https://id.example.com/realms/acme";
+    const off = (external: Record<string, string> = {}, extra: PulseConfigInput = {}) =>
+        config({ ...extra, keycloak: { ...extra.keycloak, enabled: false, external: { issuerUrl: ISSUER, ...external } } });
+    const uiEnv = (rs: RecordedResource[]) => envOf(inputs(one(rs, DEPLOYMENT, "pulse-services-ui-deployment")).spec.template.spec.containers[0]);
+    /**
+     * Every resource that is Keycloak's or leads to it: by Pulumi or object name, component label, or a reference to its
+     * Service (`pulse-keycloak` as a whole word: routes, policies) or its database role (the db-setup Job's variables).
+     * Not the app Secret's KEYCLOAK_CLIENT_SECRET, one of the services' credentials (docs/secrets.md).
+     */
+    const keycloakParts = (rs: RecordedResource[]) =>
+        rs
+            .filter((r) => {
+                const i = inputs(r);
+                return (
+                    (/keycloak/i.test(r.name) && r.name !== "pulse-app-secrets-keycloak-client-secret") ||
+                    /keycloak/i.test(i?.metadata?.name ?? "") ||
+                    i?.metadata?.labels?.["app.kubernetes.io/component"] === "keycloak" ||
+                    /pulse-keycloak(?![-\w])|"name":"KEYCLOAK_USER"/.test(JSON.stringify(i ?? {}))
+                );
+            })
+            .map((r) => r.name);
+
+    it("deploys nothing of Keycloak: no workload, Services, Secrets, realm, NetworkPolicies, routes, database role or its Secret", async () => {
+        const withSmtpAndCaddy: PulseConfigInput = { smtp: { host: "smtp.example.com" }, caddy: { enabled: true } };
+        // The same config with Keycloak on has every one of them (the check can fail).
+        const on = (await build(config({ ...withSmtpAndCaddy, keycloak: { replicaCount: 2 } }))).resources;
+        expect(keycloakParts(on)).to.include.members([
+            "pulse-keycloak",
+            "pulse-keycloak-workload-deployment",
+            "pulse-keycloak-workload-service",
+            "pulse-keycloak-admin",
+            "pulse-keycloak-realm",
+            "pulse-keycloak-discovery",
+            "pulse-database-keycloak-secret",
+            "pulse-network-keycloak-cluster",
+            "pulse-network-allow-smtp-out",
+            "pulse-network-allow-http-entry",
+            "pulse-ingress-ingress",
+            "pulse-caddy-caddyfile",
+            "pulse-database-setup-run",
+            "pulse-services-ui-deployment",
+        ]);
+        const { resources } = await build(off({}, { ...withSmtpAndCaddy, keycloak: { replicaCount: 2 } }));
+        expect(keycloakParts(resources)).to.deep.equal([]);
+        expect(ofType(resources, "pulse:keycloak:Keycloak")).to.have.length(0);
+        // The db-setup Job still runs, for Pulse's own database, without Keycloak's variables (the script skips its part).
+        const setup = inputs(one(resources, "kubernetes:batch/v1:Job", "pulse-database-setup-run")).spec.template.spec.containers[0];
+        expect(setup.env.map((e: Env) => e.name))
+            .to.include.members(["APP_DB", "APP_USER"])
+            .and.not.include("KEYCLOAK_USER");
+    });
+
+    it("points the services at the issuer: its base, realm and JWKS URI; the stack outputs name its base", async () => {
+        const { resources, platform } = await build(off());
+        const env = uiEnv(resources);
+        expect(env.KEYCLOAK_URL.value).to.equal("https://id.example.com");
+        expect(env.KEYCLOAK_PUBLIC_URL.value).to.equal("https://id.example.com");
+        expect(env.KEYCLOAK_INTERNAL_URL.value).to.equal("https://id.example.com");
+        expect(env.KEYCLOAK_REALM.value).to.equal("acme");
+        expect(env.KEYCLOAK_JWKS_URI.value).to.equal(`${ISSUER}/protocol/openid-connect/certs`);
+        // ui still reads the provider's admin password, from the existing Secret named in config.
+        expect(env.KEYCLOAK_ADMIN_PASSWORD.valueFrom).to.deep.equal({ secretKeyRef: { name: "pulse-keycloak-admin", key: "password" } });
+        expect(await resolve(platform.outputs.keycloakUrl)).to.equal("https://id.example.com");
+        expect(platform.outputs.serviceNames).not.to.have.property("keycloak");
+        expect(platform.keycloak).to.equal(undefined);
+        // Configured: the JWKS URI and the in-cluster URL (a trailing slash dropped).
+        const set = uiEnv(
+            (await build(off({ jwksUri: "https://keys.example.com/certs", internalUrl: "http://keycloak.idp.svc.cluster.local:8080/" }))).resources,
+        );
+        expect(set.KEYCLOAK_JWKS_URI.value).to.equal("https://keys.example.com/certs");
+        expect(set.KEYCLOAK_INTERNAL_URL.value).to.equal("http://keycloak.idp.svc.cluster.local:8080");
+        expect(set.KEYCLOAK_URL.value).to.equal("https://id.example.com");
+        // With Keycloak on, they point at the in-cluster one.
+        const inCluster = uiEnv((await build(config())).resources);
+        expect(inCluster.KEYCLOAK_INTERNAL_URL.value).to.equal("http://pulse-keycloak:8080");
+        expect(inCluster.KEYCLOAK_REALM.value).to.equal("pulse");
+    });
+
+    it("lets the services that read KEYCLOAK_* reach the provider on its ports, through the internet ranges", () => {
+        const idp = (c: ReturnType<typeof config>) => networkPolicyRules(c).find((r) => r.name === "pulse-allow-idp-out");
+        const rule = idp(off({ jwksUri: "https://keys.example.com:8443/certs" }, { networkPolicy: { internet: { cidrs: ["203.0.113.0/24"], except: [] } } }));
+        expect(rule, "pulse-allow-idp-out").not.to.equal(undefined);
+        const spec = JSON.parse(JSON.stringify(rule!.spec));
+        expect(spec.podSelector.matchExpressions[0].values).to.deep.equal(["pulse-ui"]);
+        expect(spec.egress).to.deep.equal([
+            {
+                to: [{ ipBlock: { cidr: "203.0.113.0/24" } }],
+                ports: [
+                    { protocol: "TCP", port: 443 },
+                    { protocol: "TCP", port: 8443 },
+                ],
+            },
+        ]);
+        expect(idp(config())).to.equal(undefined);
     });
 });

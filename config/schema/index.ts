@@ -10,8 +10,8 @@
  *
  * This module assembles the root object and its cross-section checks; the sections and what they are built of live
  * beside it: formats.ts (string grammars, quantities), blocks.ts (building blocks), platform.ts (databases, brokers,
- * S3, SMTP, Secrets), workloads.ts (global, app, the Pulse services, Keycloak, Caddy), edge.ts (Ingress,
- * NetworkPolicies) and jobs.ts (migrator, natsInit).
+ * S3, SMTP, Secrets), workloads.ts (global, app, the Pulse services, Keycloak, Caddy), identity.ts (Keycloak's
+ * external provider and realm source), edge.ts (Ingress, NetworkPolicies) and jobs.ts (migrator, natsInit).
  */
 import { z } from "zod";
 import { RELEASE_TAG_RE, RELEASE_TAG_RULE } from "../../lib/images";
@@ -29,6 +29,7 @@ export type { Scheduling } from "./scheduling";
 export { CHART_SECTIONS } from "./platform";
 export type { ChartSection } from "./platform";
 export { INGRESS_BACKENDS, ingressControllerNamespace, INTERNAL_API_PATH } from "./edge";
+export { issuerParts, urlPort } from "./identity";
 
 /** Cross-section checks run even when the root has other problems (e.g. unknown keys), so one run lists them all. */
 const ALWAYS = { when: () => true };
@@ -51,7 +52,7 @@ export const pulseConfigSchema = z
         emqx: emqx.describe("EMQX MQTT broker (chart 5.8.9)"),
         nats: nats.describe("NATS with JetStream (chart 1.2.11; the original Helm chart's 0.x `nats.nats.jetstream` keys moved here)"),
         ...services,
-        keycloak: keycloak.describe("Keycloak 26 identity provider"),
+        keycloak: keycloak.describe("Keycloak 26 identity provider, or an existing one (`enabled: false`, `external`)"),
         caddy: caddy.describe("Optional Caddy reverse proxy (alternative to an Ingress controller)"),
         ingress: ingress.describe("Kubernetes Ingress for the HTTP entry points"),
         networkPolicy: networkPolicy.describe("NetworkPolicies: default deny, then the platform's flows"),
@@ -129,7 +130,14 @@ export const pulseConfigSchema = z
         c.ingress?.hosts?.forEach((h, i) =>
             h?.paths?.forEach((p, j) => {
                 const kcPath = c.keycloak?.httpRelativePath;
-                if (p?.service === "keycloak" && typeof kcPath === "string" && typeof p.path === "string" && !p.path.startsWith(kcPath)) {
+                if (p?.service === "keycloak" && c.keycloak?.enabled === false) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["ingress", "hosts", i, "paths", j, "service"],
+                        input: p.service,
+                        message: "routes to keycloak, which is disabled (keycloak.enabled is false: the identity provider is keycloak.external)",
+                    });
+                } else if (p?.service === "keycloak" && typeof kcPath === "string" && typeof p.path === "string" && !p.path.startsWith(kcPath)) {
                     ctx.addIssue({
                         code: "custom",
                         path: ["ingress", "hosts", i, "paths", j, "path"],
@@ -225,14 +233,14 @@ export const SCALAR_KEYS: ReadonlySet<string> = new Set(["namespace", "appVersio
 export const SECRET_KEYS = {
     dbPassword: "Password of the Pulse database user (required with externalDatabase.enabled)",
     postgresPassword: "Password of the in-cluster PostgreSQL admin user 'postgres'",
-    keycloakAdminPassword: "Password of Keycloak's bootstrap admin",
+    keycloakAdminPassword: "Password of Keycloak's bootstrap admin (not with keycloak.enabled false)",
     emqxDashboardPassword: "Password of the EMQX dashboard admin (never the chart's 'public')",
     chartRepositoryPassword: "Password of the private chart repository or registry (with `<section>.chart.username`)",
     mqttPassword: "Password of the services' MQTT user (MQTT_PASSWORD; EMQX's built-in database user)",
     mqttInternalAuthSecret: "Shared secret EMQX sends to ui's internal auth endpoints (MQTT_INTERNAL_AUTH_SECRET)",
     adminKey: "Provisioning API admin key (ADMIN_KEY), at least 32 characters",
     keycloakClientSecret: "Secret of the confidential Keycloak client pulse-api (KEYCLOAK_CLIENT_SECRET)",
-    keycloakDbPassword: "Password of Keycloak's database role (required with externalDatabase.enabled)",
+    keycloakDbPassword: "Password of Keycloak's database role (required with externalDatabase.enabled; not with keycloak.enabled false)",
     s3AccessKey: "S3 access key (S3_ACCESS_KEY); required in production",
     s3SecretKey: "S3 secret key (S3_SECRET_KEY); required in production",
     smtpPassword: "SMTP password (SMTP_PASSWORD); required in production",

@@ -7,6 +7,7 @@ import { schedulingFields } from "./scheduling";
 import { componentOf, SECRET_ENV, SERVICE_NAMES, ServiceContract, ServiceName, SERVICES } from "../services";
 import { autoscaling, bool, envMap, httpPath, image, intAtLeast, MEDIUM, NO_AUTOSCALING, nonEmpty, registry, resources, SERVICE_TYPES, SMALL } from "./blocks";
 import { HOSTNAME_RE, k8sName, pgIdentifier } from "./formats";
+import { checkIdentity, keycloakExternal, keycloakRealm } from "./identity";
 
 export const global = z
     .strictObject({
@@ -104,6 +105,12 @@ export const services = Object.fromEntries(SERVICE_NAMES.map((name) => [name, pu
 
 export const keycloak = z
     .strictObject({
+        enabled: bool()
+            .default(true)
+            .describe(
+                "Deploy Keycloak in the namespace; false: the services use an existing provider (`external`) and nothing of Keycloak is deployed (no workload, routes, database or role)",
+            ),
+        external: keycloakExternal.describe("The existing identity provider, when keycloak.enabled is false"),
         replicaCount: intAtLeast(0).default(1).describe("Keycloak replicas; more than one forms an Infinispan cluster (DNS discovery)"),
         image: image({ registry: "quay.io", repository: "keycloak/keycloak", tag: "26.0.8" }),
         resources: resources({
@@ -131,9 +138,11 @@ export const keycloak = z
         realmImport: bool()
             .default(true)
             .describe("Import the `pulse` realm (roles, the pulse-ui and pulse-api clients, redirect URIs from the ingress hosts) when it does not exist yet"),
+        realm: keycloakRealm.describe("Where the imported realm comes from: generated from config, or an existing ConfigMap"),
         ...schedulingFields(),
     })
-    .prefault({});
+    .prefault({})
+    .superRefine(checkIdentity);
 
 export const caddy = z
     .strictObject({
