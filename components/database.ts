@@ -14,6 +14,7 @@ import { chartRelease } from "../lib/helm";
 import { resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
 import { ConfigMount } from "../lib/pod";
+import { postgresqlScheduling, withScheduling } from "../lib/releaseScheduling";
 import { resourceRequirements } from "../lib/resources";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { AwaitedJob } from "./awaitedJob";
@@ -117,8 +118,13 @@ export function databaseUrl(c: DatabaseConnection, password: string): string {
     return `postgresql://${e(c.username)}:${e(password)}@${c.host}:${c.port}/${e(c.database)}${sslParameters(c)}`;
 }
 
-/** Values for bitnami/postgresql 15.5.38. Credentials come from the existing Secret, never from values. */
+/** Values for bitnami/postgresql 15.5.38: the chart's settings, then the section's scheduling keys (lib/releaseScheduling.ts). */
 export function postgresqlValues(pg: PulseConfig["postgresql"], global: PulseConfig["global"]): Record<string, unknown> {
+    return withScheduling(postgresqlChartValues(pg, global), postgresqlScheduling(pg));
+}
+
+/** The chart's settings. Credentials come from the existing Secret, never from values. */
+function postgresqlChartValues(pg: PulseConfig["postgresql"], global: PulseConfig["global"]): Record<string, unknown> {
     const image = pg.image;
     return {
         global: {
