@@ -14,6 +14,7 @@ import { chartRelease } from "../lib/helm";
 import { resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
 import { ConfigMount } from "../lib/pod";
+import { postgresqlScheduling, withScheduling } from "../lib/releaseScheduling";
 import { resourceRequirements } from "../lib/resources";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { AwaitedJob } from "./awaitedJob";
@@ -149,10 +150,15 @@ function backupValues(backup: PulseConfig["postgresql"]["backup"], databases: re
 }
 
 /**
- * Values for bitnami/postgresql 15.5.38. Credentials come from the existing Secret, never from values. `databases`: what
- * a backup dumps (Pulse's and Keycloak's).
+ * Values for bitnami/postgresql 15.5.38: the chart's settings, then the section's scheduling keys (lib/releaseScheduling.ts).
+ * `databases`: what a backup dumps (Pulse's and Keycloak's).
  */
 export function postgresqlValues(pg: PulseConfig["postgresql"], global: PulseConfig["global"], databases: readonly string[]): Record<string, unknown> {
+    return withScheduling(postgresqlChartValues(pg, global, databases), postgresqlScheduling(pg));
+}
+
+/** The chart's settings. Credentials come from the existing Secret, never from values. */
+function postgresqlChartValues(pg: PulseConfig["postgresql"], global: PulseConfig["global"], databases: readonly string[]): Record<string, unknown> {
     const image = pg.image;
     return {
         global: {

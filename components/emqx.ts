@@ -22,6 +22,7 @@ import { EMQX_API_PORT, EMQX_RELEASE, MQTT_PORT, MQTT_TLS_PORT, MQTT_WS_PORT, ob
 import { chartRelease } from "../lib/helm";
 import { resolveImage } from "../lib/images";
 import { EXPOSURE_ANNOTATION, standardLabels } from "../lib/labels";
+import { emqxScheduling, withScheduling } from "../lib/releaseScheduling";
 import { resourceRequirements } from "../lib/resources";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { Globals } from "./globals";
@@ -124,8 +125,13 @@ function bootstrapUsers(serviceUser: string, password: string): string {
     return `user_id,password,is_superuser\n${serviceUser},${password},true\n`;
 }
 
-/** Values for emqx 5.8.9. `podSecurityContext` / `containerSecurityContext` are passed through verbatim (minus `enabled`). */
+/** Values for emqx 5.8.9: the chart's settings, then the section's scheduling keys (lib/releaseScheduling.ts). */
 export function emqxValues(emqx: PulseConfig["emqx"], global: PulseConfig["global"], secretNames: EmqxArgs["secretNames"]): Record<string, unknown> {
+    return withScheduling(emqxChartValues(emqx, global, secretNames), emqxScheduling(emqx));
+}
+
+/** The chart's settings. `podSecurityContext` / `containerSecurityContext` are passed through verbatim (minus `enabled`). */
+function emqxChartValues(emqx: PulseConfig["emqx"], global: PulseConfig["global"], secretNames: EmqxArgs["secretNames"]): Record<string, unknown> {
     const image = resolveImage(emqx.image, global, emqx.image.tag ?? "");
     const repository = image.registry ? `${image.registry}/${image.repository}` : image.repository;
     const tls = deviceTlsEnabled(emqx);

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
 import { NATS_PORT, NATS_RELEASE, TYPES } from "../lib/contracts";
 import { chartRelease } from "../lib/helm";
+import { natsScheduling, withScheduling } from "../lib/releaseScheduling";
 import { resourceRequirements } from "../lib/resources";
 import { Globals } from "./globals";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
@@ -26,7 +27,12 @@ export interface NatsArgs {
     readonly chartRepositoryPassword?: pulumi.Output<string>;
 }
 
+/** Values for nats 1.2.11: the chart's settings, then the section's scheduling keys (lib/releaseScheduling.ts). */
 export function natsValues(nats: PulseConfig["nats"], global: PulseConfig["global"]): Record<string, unknown> {
+    return withScheduling(natsChartValues(nats, global), natsScheduling(nats));
+}
+
+function natsChartValues(nats: PulseConfig["nats"], global: PulseConfig["global"]): Record<string, unknown> {
     const podSecurity = { spec: { securityContext: restrictedPodSecurityContext(NATS_UID) } };
     const containerSecurity = restrictedContainerSecurityContext();
     const { memoryStore, fileStore } = nats.jetstream;

@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ResourcesConfig, Scheduling } from "../config";
+import { EnvSource, ResourcesConfig, Scheduling } from "../config";
 import { ResolvedImage } from "./images";
 import { resourceRequirements } from "./resources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security";
@@ -85,11 +85,24 @@ export interface PodSpecExtras {
     readonly topologySpreadConstraints?: PodSpec["topologySpreadConstraints"];
 }
 
-type Affinity = NonNullable<PodSpec["affinity"]>;
+export type Affinity = NonNullable<PodSpec["affinity"]>;
 type AntiAffinityTerms = k8s.types.input.core.v1.PodAntiAffinity;
 
-/** The program's affinity (spreading over hosts) with the configured one added: anti-affinity terms are joined. */
-function withConfiguredAffinity(ours: Affinity | undefined, theirs: Scheduling["affinity"]): Affinity | undefined {
+/** The configured extra environment sources as the container's envFrom entries. */
+export const envFromSources = (sources: readonly EnvSource[]): EnvFromSource[] =>
+    sources.map((s) => ({
+        ...(s.secret !== undefined ? { secretRef: { name: s.secret } } : { configMapRef: { name: s.configMap! } }),
+        ...(s.prefix !== undefined ? { prefix: s.prefix } : {}),
+    }));
+
+/** An extra volume's name in the pod, apart from the pod's own volumes. */
+export const extraVolumeName = (name: string): string => `extra-${name}`;
+
+/**
+ * The program's (or a chart's) affinity, spreading over hosts, with the configured one added: anti-affinity terms are
+ * joined; node and pod affinity are the configured ones.
+ */
+export function withConfiguredAffinity(ours: Affinity | undefined, theirs: Scheduling["affinity"]): Affinity | undefined {
     const oursAnti = (ours as { podAntiAffinity?: AntiAffinityTerms } | undefined)?.podAntiAffinity;
     const join = (key: keyof AntiAffinityTerms) => [...((oursAnti?.[key] as unknown[] | undefined) ?? []), ...(theirs.podAntiAffinity?.[key] ?? [])];
     const required = join("requiredDuringSchedulingIgnoredDuringExecution");
@@ -122,18 +135,12 @@ export function podSpec(args: PodArgs, serviceAccountName: pulumi.Input<string>,
     const sched = args.scheduling;
     const extraMounts: Record<string, ConfigMount> = Object.fromEntries(
         (sched?.extraVolumes ?? []).map((v) => [
-            `extra-${v.name}`,
+            extraVolumeName(v.name),
             v.secret !== undefined ? { secretName: v.secret, mountPath: v.mountPath } : { configMapName: v.configMap!, mountPath: v.mountPath },
         ]),
     );
     const storage = podStorage(args.scratch, { ...args.configMounts, ...extraMounts });
-    const envFrom: EnvFromSource[] = [
-        ...(args.envFrom ?? []),
-        ...(sched?.envFrom ?? []).map((s) => ({
-            ...(s.secret !== undefined ? { secretRef: { name: s.secret } } : { configMapRef: { name: s.configMap! } }),
-            ...(s.prefix !== undefined ? { prefix: s.prefix } : {}),
-        })),
-    ];
+    const envFrom: EnvFromSource[] = [...(args.envFrom ?? []), ...envFromSources(sched?.envFrom ?? [])];
     const affinity = sched ? withConfiguredAffinity(extras.affinity, sched.affinity) : extras.affinity;
     const topologySpreadConstraints = (sched?.topologySpreadConstraints as PodSpec["topologySpreadConstraints"]) ?? extras.topologySpreadConstraints;
     const ports = args.ports ?? {};

@@ -64,6 +64,18 @@ function unknownPaths(chart: string, values: Values, defaults: { values: Values;
         .filter((p) => !FREE_FORM[chart].some((f) => p.startsWith(f.prefix)));
 }
 
+/** Every scheduling key a release section has (config/schema/scheduling.ts, releaseScheduling). */
+const SCHEDULING = {
+    nodeSelector: { pool: "data" },
+    tolerations: [{ key: "dedicated", value: "data", effect: "NoSchedule" as const }],
+    affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } },
+    priorityClassName: "pulse-data",
+    topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway" }],
+    podLabels: { team: "iot" },
+    podAnnotations: { "example.com/owner": "iot" },
+};
+const EXTRA_VOLUMES = [{ name: "ca", configMap: "corp-ca", mountPath: "/etc/ssl/corp" }];
+
 /** Configs that between them switch on every branch of the values builders. */
 const everything = config({
     global: { imageRegistry: "mirror.example.com", imagePullSecrets: ["regcred"] },
@@ -71,9 +83,23 @@ const everything = config({
         persistence: { storageClass: "fast" },
         image: { digest: `sha256:${"a".repeat(64)}` },
         backup: { enabled: true, storageClass: "fast", existingClaim: "pulse-backups" },
+        ...SCHEDULING,
+        extraVolumes: EXTRA_VOLUMES,
     },
-    emqx: { replicaCount: 3, persistence: { storageClassName: "fast" }, deviceTls: { certManager: { issuer: "letsencrypt" }, deviceCaSecret: "device-ca" } },
-    nats: { replicaCount: 3, natsBox: { enabled: true }, jetstream: { fileStore: { storageClassName: "fast" } } },
+    emqx: {
+        replicaCount: 3,
+        persistence: { storageClassName: "fast" },
+        deviceTls: { certManager: { issuer: "letsencrypt" }, deviceCaSecret: "device-ca" },
+        ...SCHEDULING,
+        extraVolumes: EXTRA_VOLUMES,
+    },
+    nats: {
+        replicaCount: 3,
+        natsBox: { enabled: true },
+        jetstream: { fileStore: { storageClassName: "fast" } },
+        ...SCHEDULING,
+        envFrom: [{ configMap: "nats-tuning" }],
+    },
 });
 const configs: Record<string, PulseConfig> = {
     defaults: config(),
@@ -121,5 +147,34 @@ describe("Helm values exist in the pinned charts' default values", () => {
         expect(unknownPaths("postgresql", { primary: { persistance: { size: "1Gi" } } }, pg)).to.have.length(1);
         const emqx = chartDefaults("emqx", "5.8.9");
         expect(unknownPaths("emqx", { persistence: { storageClass: "x" } }, emqx)).to.deep.equal(["persistence.storageClass"]);
+        // Scheduling values at a path the chart does not read: Bitnami's per-component keys, EMQX's pod labels, NATS's hooks.
+        expect(unknownPaths("postgresql", { nodeSelector: { pool: "data" }, primary: { podLabel: { team: "iot" } } }, pg)).to.deep.equal([
+            "nodeSelector.pool",
+            "primary.podLabel.team",
+        ]);
+        expect(unknownPaths("emqx", { pod: { labels: { team: "iot" } } }, emqx)).to.deep.equal(["pod.labels.team"]);
+        expect(unknownPaths("nats", { podTemplate: { nodeSelector: { pool: "data" } }, natsBox: { tolerations: [] } }, nats)).to.deep.equal([
+            "podTemplate.nodeSelector.pool",
+            "natsBox.tolerations",
+        ]);
+    });
+
+    it("sees every scheduling value of the releases (the check covers them)", () => {
+        const paths = (values: Values) => leafPaths(values).map((p) => p.join("."));
+        expect(paths(builders.postgresql(everything))).to.include.members([
+            "primary.nodeSelector.pool",
+            "primary.tolerations",
+            "primary.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution",
+            "readReplicas.priorityClassName",
+            "readReplicas.extraVolumeMounts",
+            "backup.cronjob.tolerations",
+        ]);
+        expect(paths(builders.emqx(everything))).to.include.members(["nodeSelector.pool", "podLabels.team", "topologySpreadConstraints", "extraVolumes"]);
+        expect(paths(builders.nats(everything))).to.include.members([
+            "podTemplate.merge.spec.nodeSelector.pool",
+            "podTemplate.merge.metadata.labels.team",
+            "natsBox.podTemplate.merge.spec.tolerations",
+            "container.merge.envFrom",
+        ]);
     });
 });

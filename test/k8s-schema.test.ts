@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { kubernetesManifests } from "../tools/render";
-import { CI_STACK_FILE, renderStack } from "./helpers";
+import { CI_STACK_FILE, inputs, renderStack } from "./helpers";
 
 interface Model {
     validate(): void;
@@ -27,6 +27,47 @@ function validateObject(obj: { apiVersion: string; kind: string }): void {
     new Model(obj).validate();
 }
 
+type Values = Record<string, any>;
+type PodFields = { metadata?: Values; spec: Values };
+type ChartPod = { apiVersion: string; kind: string; spec: Values };
+
+/** A Pod of the pod fields a chart renders as they are; a stub container carries the container's fields (mounts, envFrom). */
+const asPod = ({ metadata, spec }: PodFields, container: Values = {}): ChartPod =>
+    JSON.parse(
+        JSON.stringify({
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name: "chart-pod", ...metadata },
+            spec: { ...spec, containers: [{ name: "main", image: "registry.example.com/main:1", ...container }] },
+        }),
+    );
+
+/** Bitnami's and EMQX's pod values (a component's block, or EMQX's top level) as the chart puts them in its pod. */
+function chartPodValues(v: Values | undefined): ChartPod[] {
+    if (!v) return [];
+    const { nodeSelector, tolerations, affinity, priorityClassName, topologySpreadConstraints, extraVolumes: volumes } = v;
+    return [
+        asPod(
+            {
+                metadata: { labels: v.podLabels, annotations: v.podAnnotations },
+                spec: { nodeSelector, tolerations, affinity, priorityClassName, topologySpreadConstraints, volumes },
+            },
+            { volumeMounts: v.extraVolumeMounts },
+        ),
+    ];
+}
+
+/** The pods each release's values shape (lib/releaseScheduling.ts): what the chart copies from its values into pod specs. */
+const RELEASE_PODS: Record<string, (values: Values) => ChartPod[]> = {
+    "pulse-postgresql": (v) => [...chartPodValues(v.primary), ...chartPodValues(v.readReplicas), ...chartPodValues(v.backup?.cronjob)],
+    "pulse-emqx": (v) => chartPodValues(v),
+    // The merge hooks hold a Pod's metadata and spec, and the nats-server container's fields.
+    "pulse-nats": (v) => [
+        ...(v.podTemplate?.merge ? [asPod(v.podTemplate.merge, v.container?.merge)] : []),
+        ...(v.natsBox?.podTemplate?.merge ? [asPod(v.natsBox.podTemplate.merge, v.natsBox.container?.merge)] : []),
+    ],
+};
+
 describe("rendered objects pass the Kubernetes OpenAPI schema (kubernetes-models)", () => {
     const stacks: Record<string, string> = { dev: "dev", prod: "prod", ci: CI_STACK_FILE };
     for (const [stack, file] of Object.entries(stacks)) {
@@ -39,7 +80,21 @@ describe("rendered objects pass the Kubernetes OpenAPI schema (kubernetes-models
         });
     }
 
+    it("the Helm releases' pod values of the ci stack (scheduling keys set) make valid pods", async () => {
+        const rs = (await renderStack(CI_STACK_FILE)).resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
+        const pods = rs.flatMap((r) => RELEASE_PODS[inputs(r).name](inputs(r).values).map((pod) => ({ release: inputs(r).name as string, pod })));
+        // The fixture sets the scheduling keys of two releases: the check is not empty.
+        expect(pods.filter((p) => p.pod.spec.tolerations).map((p) => p.release)).to.include.members(["pulse-postgresql", "pulse-nats"]);
+        for (const { release, pod } of pods) {
+            expect(() => validateObject(pod), release).not.to.throw();
+        }
+    });
+
     it("rejects an invalid object (the check can fail)", () => {
+        expect(() => validateObject(chartPodValues({ tolerations: [{ key: "k", effect: 42 }] })[0])).to.throw(/effect/);
+        const natsPod = (affinity: unknown) => RELEASE_PODS["pulse-nats"]({ podTemplate: { merge: { spec: { affinity } } } })[0];
+        expect(() => validateObject(natsPod({ nodeAffinity: {} }))).not.to.throw();
+        expect(() => validateObject(natsPod({ nodeAffinity: [] }))).to.throw(/nodeAffinity/);
         expect(() => validateObject({ apiVersion: "v1", kind: "Namespace", metadata: { name: 42 } } as never)).to.throw();
         expect(() => validateObject({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" }, spec: { template: {} } } as never)).to.throw(
             /selector/,

@@ -25,7 +25,7 @@ import { app, caddy, global, keycloak, services } from "./workloads";
 export { APP_SECRET_KEYS, componentOf, contractOf, SECRET_ENV, SERVICE_NAMES, SERVICES } from "../services";
 export type { SecretEnvSource, ServiceContract, ServiceName } from "../services";
 export { parseQuantity } from "./formats";
-export type { Scheduling } from "./scheduling";
+export type { EnvSource, ExtraVolume, ReleasePlacement, Scheduling } from "./scheduling";
 export { CHART_SECTIONS } from "./platform";
 export type { ChartSection } from "./platform";
 export { INGRESS_BACKENDS, ingressControllerNamespace, INTERNAL_API_PATH } from "./edge";
@@ -47,10 +47,16 @@ export const pulseConfigSchema = z
         app: app.describe("What every Pulse service is told about its environment (MODE, ENV, cookies, CORS)"),
         s3: s3.describe("S3-compatible object storage for exports and reports (external; credentials are secrets)"),
         smtp: smtp.describe("SMTP for notification e-mail (password: secret pulse:smtpPassword)"),
-        postgresql: postgresql.describe("In-cluster PostgreSQL (Bitnami chart 15.5.38, PostgreSQL 16.4)"),
+        postgresql: postgresql.describe(
+            "In-cluster PostgreSQL (Bitnami chart 15.5.38, PostgreSQL 16.4). The workloads' scheduling keys apply to the primary and the read replicas (nodeSelector and tolerations also to the backup CronJob), and `affinity` keeps the chart's spreading over hosts; no `envFrom`: the chart takes one extra ConfigMap and one extra Secret, not a list of sources",
+        ),
         externalDatabase: externalDatabase.describe("Managed PostgreSQL instead of the in-cluster one"),
-        emqx: emqx.describe("EMQX MQTT broker (chart 5.8.9)"),
-        nats: nats.describe("NATS with JetStream (chart 1.2.11; the original Helm chart's 0.x `nats.nats.jetstream` keys moved here)"),
+        emqx: emqx.describe(
+            "EMQX MQTT broker (chart 5.8.9). The workloads' scheduling keys apply to its nodes (the chart spreads nothing by itself); no `envFrom`: the chart takes one Secret of environment, which holds the program's credentials",
+        ),
+        nats: nats.describe(
+            "NATS with JetStream (chart 1.2.11; the original Helm chart's 0.x `nats.nats.jetstream` keys moved here). The workloads' scheduling keys apply to the NATS servers and nats-box (the chart spreads nothing by itself); `envFrom` reaches the nats-server container; no `extraVolumes`: the chart's merge hook would replace the pod's volumes, not add to them",
+        ),
         ...services,
         keycloak: keycloak.describe("Keycloak 26 identity provider, or an existing one (`enabled: false`, `external`)"),
         caddy: caddy.describe("Optional Caddy reverse proxy (alternative to an Ingress controller)"),

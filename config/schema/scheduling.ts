@@ -2,7 +2,8 @@
  * Where and how a workload's pods run, the same keys in every workload section (the Pulse services, Keycloak, Caddy,
  * the migrator and nats-init): node selection, tolerations, affinity (added to the program's own spreading, never
  * replacing it), priority, a topology spread of one's own, extra pod labels and annotations, environment from existing
- * Secrets or ConfigMaps, and extra read-only volumes (a CA bundle, say).
+ * Secrets or ConfigMaps, and extra read-only volumes (a CA bundle, say). The Helm releases' sections (postgresql, emqx,
+ * nats) take the same keys where their chart can honour them (`releaseScheduling`).
  */
 import { z } from "zod";
 import { intAtLeast, stringMap } from "./blocks";
@@ -50,25 +51,40 @@ const extraVolume = z
 
 /** Mount paths the pod builder uses itself (its writable /tmp). */
 const RESERVED_MOUNTS = ["/tmp"];
+/** The PostgreSQL container's own mounts (bitnami/postgresql 15.5.38: its emptyDirs, /dev/shm and the data volume). */
+const POSTGRESQL_MOUNTS = [
+    "/tmp",
+    "/opt/bitnami/postgresql/conf",
+    "/opt/bitnami/postgresql/tmp",
+    "/opt/bitnami/postgresql/logs",
+    "/dev/shm",
+    "/bitnami/postgresql",
+];
+/** The EMQX container's own mounts: the chart's data volume and the program's Secrets (components/emqx.ts). */
+const EMQX_MOUNTS = ["/opt/emqx/data", "/opt/emqx/etc/pulse-bootstrap", "/opt/emqx/etc/certs/server", "/opt/emqx/etc/certs/device-ca"];
 const RESERVED_LABEL_PREFIX = "app.kubernetes.io/";
 
-/** Extra pod labels: never the program's own, which the selectors use. */
-const podLabels = () =>
+/** Extra pod labels: never the program's own, which the selectors use, nor `chartLabels` (which a chart sets itself). */
+const podLabels = (chartLabels: readonly string[] = []) =>
     stringMap("label")
         .default({})
         .superRefine((labels, ctx) => {
-            for (const key of Object.keys(labels).filter((k) => k.startsWith(RESERVED_LABEL_PREFIX))) {
-                ctx.addIssue({ code: "custom", path: [key], input: labels[key], message: `is reserved: the program sets ${RESERVED_LABEL_PREFIX}* labels` });
+            for (const [key, value] of Object.entries(labels)) {
+                if (key.startsWith(RESERVED_LABEL_PREFIX)) {
+                    ctx.addIssue({ code: "custom", path: [key], input: value, message: `is reserved: the program sets ${RESERVED_LABEL_PREFIX}* labels` });
+                } else if (chartLabels.includes(key)) {
+                    ctx.addIssue({ code: "custom", path: [key], input: value, message: "is reserved: the chart sets this label on its pods" });
+                }
             }
         });
 
-/** Extra volumes: each name and mount path once, none where the pod mounts its own. */
-const extraVolumes = () =>
+/** Extra volumes: each name and mount path once, none where the pod mounts its own (`reservedMounts`). */
+const extraVolumes = (reservedMounts: readonly string[] = RESERVED_MOUNTS) =>
     z
         .array(extraVolume)
         .default([])
         .superRefine((volumes, ctx) => {
-            const seen = { names: new Set<string>(), paths: new Set<string>(RESERVED_MOUNTS) };
+            const seen = { names: new Set<string>(), paths: new Set<string>(reservedMounts) };
             volumes.forEach((v, i) => {
                 if (seen.names.has(v.name)) ctx.addIssue({ code: "custom", path: [i, "name"], input: v.name, message: "is used twice" });
                 if (seen.paths.has(v.mountPath)) ctx.addIssue({ code: "custom", path: [i, "mountPath"], input: v.mountPath, message: "is used twice" });
@@ -77,8 +93,16 @@ const extraVolumes = () =>
             });
         });
 
-/** The scheduling keys of a workload section, to spread into its object; each carries its own rules. */
-export const schedulingFields = () => ({
+/** What the program or a chart adds to the pods that the section's keys join or replace, in the reference's words. */
+interface Wording {
+    readonly affinity: string;
+    readonly topologySpreadConstraints: string;
+    /** Pod labels the chart sets itself (refused as extra labels). */
+    readonly chartLabels?: readonly string[];
+}
+
+/** Where the pods run and how they are marked: the keys every section with pods has. */
+const placementFields = (says: Wording) => ({
     nodeSelector: stringMap("label").default({}).describe("Node labels the pods require (nodeSelector)"),
     tolerations: z.array(toleration).default([]).describe("Taints the pods tolerate"),
     affinity: z
@@ -93,17 +117,65 @@ export const schedulingFields = () => ({
                 .optional(),
         })
         .default({})
-        .describe("Affinity as in the Kubernetes API; its pod anti-affinity terms are added to the program's own (spreading over hosts)"),
+        .describe(says.affinity),
     priorityClassName: k8sName("a PriorityClass name").optional().describe("PriorityClass of the pods"),
-    topologySpreadConstraints: z
-        .array(k8sObject())
-        .optional()
-        .describe("Topology spread constraints as in the Kubernetes API; when set, they replace the program's zone spreading"),
+    topologySpreadConstraints: z.array(k8sObject()).optional().describe(says.topologySpreadConstraints),
     podAnnotations: stringMap("annotation").default({}).describe("Extra pod annotations"),
-    podLabels: podLabels().describe(`Extra pod labels (not ${RESERVED_LABEL_PREFIX}*: the program's own, which the selectors use)`),
+    podLabels: podLabels(says.chartLabels).describe(
+        `Extra pod labels (not ${RESERVED_LABEL_PREFIX}*: the program's own, which the selectors use${says.chartLabels?.length ? `; nor ${says.chartLabels.join(", ")}, which the chart sets` : ""})`,
+    ),
+});
+
+/** The scheduling keys of a workload section, to spread into its object; each carries its own rules. */
+export const schedulingFields = () => ({
+    ...placementFields({
+        affinity: "Affinity as in the Kubernetes API; its pod anti-affinity terms are added to the program's own (spreading over hosts)",
+        topologySpreadConstraints: "Topology spread constraints as in the Kubernetes API; when set, they replace the program's zone spreading",
+    }),
     envFrom: z.array(envSource).default([]).describe("Extra environment from existing Secrets or ConfigMaps (every key)"),
     extraVolumes: extraVolumes().describe("Existing Secrets or ConfigMaps mounted read-only (e.g. a CA bundle)"),
 });
 
 /** What the pod builder reads of a section; a whole validated section is one (it has every key). */
 export type Scheduling = z.output<z.ZodObject<ReturnType<typeof schedulingFields>>>;
+
+const NO_SPREAD = "Topology spread constraints as in the Kubernetes API (the chart sets none)";
+
+/**
+ * The scheduling keys of the Helm releases' sections: the workloads' names and rules where the chart can honour them.
+ * `envFrom` only for NATS (its container merge hook): Bitnami PostgreSQL takes one extra ConfigMap and one extra Secret,
+ * EMQX one Secret (which holds the program's credentials). `extraVolumes` not for NATS: its chart's merge hooks replace
+ * the pod's volume list instead of adding to it.
+ */
+export const releaseScheduling = {
+    postgresql: () => ({
+        ...placementFields({
+            affinity:
+                "Affinity as in the Kubernetes API for the primary (and read replicas); its pod anti-affinity terms are added to the chart's own (its soft spreading over hosts, which a plain `affinity` value would drop)",
+            topologySpreadConstraints: NO_SPREAD,
+        }),
+        extraVolumes: extraVolumes(POSTGRESQL_MOUNTS).describe(
+            "Existing Secrets or ConfigMaps mounted read-only into the PostgreSQL container (e.g. a CA bundle)",
+        ),
+    }),
+    emqx: () => ({
+        ...placementFields({
+            affinity: "Affinity as in the Kubernetes API (the chart sets none: EMQX nodes are not spread unless you spread them)",
+            topologySpreadConstraints: NO_SPREAD,
+            chartLabels: ["app", "version"],
+        }),
+        extraVolumes: extraVolumes(EMQX_MOUNTS).describe("Existing Secrets or ConfigMaps mounted read-only into the EMQX container (e.g. a CA bundle)"),
+    }),
+    nats: () => ({
+        ...placementFields({
+            affinity: "Affinity as in the Kubernetes API, for the NATS servers and nats-box (the chart sets none)",
+            topologySpreadConstraints: `${NO_SPREAD}; the NATS servers only, not nats-box`,
+        }),
+        envFrom: z.array(envSource).default([]).describe("Extra environment of the nats-server container from existing Secrets or ConfigMaps (every key)"),
+    }),
+};
+
+/** The keys every release section has, which its chart's values are built from (lib/releaseScheduling.ts). */
+export type ReleasePlacement = z.output<z.ZodObject<ReturnType<typeof placementFields>>>;
+export type EnvSource = z.output<typeof envSource>;
+export type ExtraVolume = z.output<typeof extraVolume>;
