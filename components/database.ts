@@ -18,6 +18,7 @@ import { resourceRequirements } from "../lib/resources";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { AwaitedJob } from "./awaitedJob";
 import { Globals } from "./globals";
+import { postgresqlExporterValues } from "../lib/metrics";
 
 // POSTGRESQL_RELEASE: the chart's fullname (and Service) is the release name because it contains "postgresql".
 
@@ -157,6 +158,7 @@ export function postgresqlValues(pg: PulseConfig["postgresql"], global: PulseCon
         readReplicas: { networkPolicy: { enabled: false } },
         // Its init container runs as root: never under Pod Security "restricted".
         volumePermissions: { enabled: false },
+        ...postgresqlExporterValues(pg, global),
     };
 }
 

@@ -10,6 +10,7 @@ import { NATS_PORT, NATS_RELEASE, TYPES } from "../lib/contracts";
 import { chartRelease } from "../lib/helm";
 import { resourceRequirements } from "../lib/resources";
 import { Globals } from "./globals";
+import { natsExporterValues } from "../lib/metrics";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
 // NATS_RELEASE: the chart's fullname and client Service are the release name because it contains "nats".
@@ -62,6 +63,7 @@ export function natsValues(nats: PulseConfig["nats"], global: PulseConfig["globa
                   podTemplate: { merge: podSecurity },
               }
             : { enabled: false },
+        ...natsExporterValues(nats, global),
     };
 }
 

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { bool, chart, image, intAtLeast, nonEmpty, persistence, port, resources, SERVICE_TYPES, storageClass, stringMap } from "./blocks";
 import { bytes, cidrs, hostname, k8sName, natsUrl, optionalHost, parseQuantity } from "./formats";
+import { metricsSwitch, natsMetrics, postgresqlMetrics } from "./metrics";
 
 /** The config sections that install a Helm chart, and the chart's name. */
 export const CHART_SECTIONS = { postgresql: "postgresql", emqx: "emqx", nats: "nats" } as const;
@@ -26,6 +27,7 @@ export const postgresql = z
         image: image({ registry: "docker.io", repository: "timescale/timescaledb", tag: "2.16.1-pg16-bitnami" }),
         persistence: persistence("8Gi").extend({ storageClass: storageClass() }).prefault({}),
         resources: resources({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } }),
+        metrics: postgresqlMetrics,
         protect: bool()
             .default(true)
             .describe(
@@ -75,6 +77,7 @@ export const emqx = z
         image: image({ registry: "docker.io", repository: "emqx/emqx", tag: "5.8.9" }),
         persistence: persistence("1Gi").extend({ storageClassName: storageClass() }).prefault({}),
         resources: resources({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } }),
+        metrics: metricsSwitch("EMQX's /api/v5/prometheus/stats on its dashboard port 18083"),
         dashboard: z
             .strictObject({
                 username: nonEmpty("a user name")
@@ -154,6 +157,7 @@ export const nats = z
             })
             .prefault({}),
         resources: resources({ requests: { cpu: "100m", memory: "512Mi" }, limits: { memory: "512Mi" } }),
+        metrics: natsMetrics,
         natsBox: z.strictObject({ enabled: bool().default(false).describe("Deploy the nats-box toolbox Deployment") }).prefault({}),
         externalUrl: z
             .union([z.literal(""), natsUrl()], { error: "must be a NATS URL such as nats://nats.example.com:4222 (or tls://...)" })
