@@ -66,8 +66,16 @@ function unknownPaths(chart: string, values: Values, defaults: { values: Values;
 
 /** Configs that between them switch on every branch of the values builders. */
 const everything = config({
-    global: { imageRegistry: "mirror.example.com", imagePullSecrets: ["regcred"] },
-    postgresql: { persistence: { storageClass: "fast" }, image: { digest: `sha256:${"a".repeat(64)}` } },
+    global: {
+        imageRegistry: "mirror.example.com",
+        imagePullSecrets: ["regcred"],
+        metrics: { enabled: true, prometheus: { namespaceLabels: { team: "observability" }, podLabels: { app: "prometheus" } } },
+    },
+    postgresql: {
+        persistence: { storageClass: "fast" },
+        image: { digest: `sha256:${"a".repeat(64)}` },
+        metrics: { image: { digest: `sha256:${"b".repeat(64)}` } },
+    },
     emqx: { replicaCount: 3, persistence: { storageClassName: "fast" }, deviceTls: { certManager: { issuer: "letsencrypt" }, deviceCaSecret: "device-ca" } },
     nats: { replicaCount: 3, natsBox: { enabled: true }, jetstream: { fileStore: { storageClassName: "fast" } } },
 });
