@@ -19,6 +19,7 @@ import { resourceRequirements } from "../lib/resources";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { AwaitedJob } from "./awaitedJob";
 import { Globals } from "./globals";
+import { postgresqlExporterValues } from "../lib/metrics";
 
 // POSTGRESQL_RELEASE: the chart's fullname (and Service) is the release name because it contains "postgresql".
 
@@ -198,6 +199,7 @@ function postgresqlChartValues(pg: PulseConfig["postgresql"], global: PulseConfi
         backup: backupValues(pg.backup, databases),
         // Its init container runs as root: never under Pod Security "restricted".
         volumePermissions: { enabled: false },
+        ...postgresqlExporterValues(pg, global),
     };
 }
 

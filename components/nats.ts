@@ -11,6 +11,7 @@ import { chartRelease } from "../lib/helm";
 import { natsScheduling, withScheduling } from "../lib/releaseScheduling";
 import { resourceRequirements } from "../lib/resources";
 import { Globals } from "./globals";
+import { natsExporterValues } from "../lib/metrics";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
 // NATS_RELEASE: the chart's fullname and client Service are the release name because it contains "nats".
@@ -68,6 +69,7 @@ function natsChartValues(nats: PulseConfig["nats"], global: PulseConfig["global"
                   podTemplate: { merge: podSecurity },
               }
             : { enabled: false },
+        ...natsExporterValues(nats, global),
     };
 }
 

@@ -30,6 +30,7 @@ import { selectorLabels, standardLabels } from "../lib/labels";
 import { Globals } from "./globals";
 import { CADDY_COMPONENT } from "./caddy";
 import { KEYCLOAK_COMPONENT } from "./keycloak";
+import { metricsTargets } from "../lib/metrics";
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
@@ -61,7 +62,7 @@ export interface NetworkPolicyRule {
  */
 export type NetworkPolicySections = Pick<
     PulseConfig,
-    "networkPolicy" | "ingress" | "postgresql" | "externalDatabase" | "nats" | "emqx" | "caddy" | "keycloak" | "s3" | "smtp"
+    "networkPolicy" | "ingress" | "postgresql" | "externalDatabase" | "nats" | "emqx" | "caddy" | "keycloak" | "s3" | "smtp" | "global" | ServiceName
 >;
 
 /** The rules for a config; pure, so tests read them without the mocks. */
@@ -229,7 +230,26 @@ export function networkPolicyRules(config: NetworkPolicySections): NetworkPolicy
             },
         });
     }
+    rules.push(...metricsRules(config));
     return rules;
+}
+
+/**
+ * The configured Prometheus to each scrape target (components/metrics.ts): the target's port on the target's pods,
+ * from Prometheus's pods in Prometheus's namespaces only (validation requires both selectors); none with metrics off.
+ */
+function metricsRules(config: NetworkPolicySections): NetworkPolicyRule[] {
+    const { namespaceLabels, podLabels } = config.global.metrics.prometheus;
+    const prometheus: Peer = { namespaceSelector: { matchLabels: { ...namespaceLabels } }, podSelector: { matchLabels: { ...podLabels } } };
+    return metricsTargets(config).map((t) => ({
+        name: objectName(`metrics-${t.component}`),
+        ...(t.release ? { annotations: DANGLING_WAIVER } : {}),
+        spec: {
+            podSelector: { matchLabels: { ...t.pods } },
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [prometheus], ports: tcp(t.port.number) }],
+        },
+    }));
 }
 
 /** The pods of these workloads (by their `app.kubernetes.io/name`, objectName(component)). */

@@ -13,6 +13,8 @@ import { Emqx } from "./emqx";
 import { globalsOf } from "./globals";
 import { Ingress } from "./ingress";
 import { Keycloak } from "./keycloak";
+import { metricsTargets } from "../lib/metrics";
+import { Metrics } from "./metrics";
 import { Migrator } from "./migrator";
 import { Nats } from "./nats";
 import { NetworkPolicies } from "./networkPolicies";
@@ -58,6 +60,7 @@ export class Platform extends pulumi.ComponentResource {
     readonly caddy?: Caddy;
     readonly ingress?: Ingress;
     readonly networkPolicies?: NetworkPolicies;
+    readonly metrics?: Metrics;
     readonly outputs: PlatformOutputs;
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -98,7 +101,8 @@ export class Platform extends pulumi.ComponentResource {
                 `${name}-network`,
                 {
                     globals,
-                    ...sections("networkPolicy", "ingress", "postgresql", "externalDatabase", "nats", "emqx", "caddy", "keycloak", "s3", "smtp"),
+                    ...sections("networkPolicy", "ingress", "postgresql", "externalDatabase", "nats", "emqx", "caddy", "keycloak", "s3", "smtp", "global"),
+                    ...sections(...SERVICE_NAMES),
                 },
                 { parent: this },
             );
@@ -230,6 +234,11 @@ export class Platform extends pulumi.ComponentResource {
         }
         if (config.ingress.enabled) {
             this.ingress = new Ingress(`${name}-ingress`, { globals, ingress: config.ingress, routes: table, after: backendsOf(table) }, { parent: this });
+        }
+
+        // The Prometheus operator's PodMonitors, where its CRDs are installed (the scrape targets exist without them).
+        if (config.global.metrics.podMonitors) {
+            this.metrics = new Metrics(`${name}-metrics`, { globals, targets: metricsTargets(config) }, { parent: this });
         }
 
         this.outputs = {

@@ -27,6 +27,10 @@ export const POSTGRESQL_PORT = 5432;
 export const POSTGRESQL_BACKUP = { cronJob: `${POSTGRESQL_RELEASE}-pgdumpall`, component: "pg_dumpall" } as const;
 /** NATS client port (the chart's Service and pods). */
 export const NATS_PORT = 4222;
+/** The NATS chart's Prometheus exporter sidecar (`promExporter.port`, container port `prom-metrics`). */
+export const NATS_EXPORTER_PORT = 7777;
+/** The PostgreSQL chart's Prometheus exporter sidecar (`metrics.containerPorts.metrics`, container port `http-metrics`). */
+export const POSTGRESQL_EXPORTER_PORT = 9187;
 
 /** EMQX's internal listener: the Pulse services, authenticated. */
 export const MQTT_PORT = 1883;
@@ -69,6 +73,7 @@ export const TYPES = {
     emqx: "pulse:emqx:Emqx",
     ingress: "pulse:ingress:Ingress",
     keycloak: "pulse:keycloak:Keycloak",
+    metrics: "pulse:metrics:Metrics",
     migrator: "pulse:migrator:Migrator",
     nats: "pulse:nats:Nats",
     natsInit: "pulse:natsInit:NatsInit",

@@ -78,11 +78,16 @@ const EXTRA_VOLUMES = [{ name: "ca", configMap: "corp-ca", mountPath: "/etc/ssl/
 
 /** Configs that between them switch on every branch of the values builders. */
 const everything = config({
-    global: { imageRegistry: "mirror.example.com", imagePullSecrets: ["regcred"] },
+    global: {
+        imageRegistry: "mirror.example.com",
+        imagePullSecrets: ["regcred"],
+        metrics: { enabled: true, prometheus: { namespaceLabels: { team: "observability" }, podLabels: { app: "prometheus" } } },
+    },
     postgresql: {
         persistence: { storageClass: "fast" },
         image: { digest: `sha256:${"a".repeat(64)}` },
         backup: { enabled: true, storageClass: "fast", existingClaim: "pulse-backups" },
+        metrics: { image: { digest: `sha256:${"b".repeat(64)}` } },
         ...SCHEDULING,
         extraVolumes: EXTRA_VOLUMES,
     },

@@ -8,7 +8,10 @@ interface Model {
 type ModelClass = new (data: unknown) => Model;
 
 /** Custom resources the program creates: their API group's kubernetes-models package (the CRD's schema). */
-const CRD_PACKAGES: Record<string, string> = { "cert-manager.io": "@kubernetes-models/cert-manager" };
+const CRD_PACKAGES: Record<string, string> = {
+    "cert-manager.io": "@kubernetes-models/cert-manager",
+    "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
+};
 
 /** The kubernetes-models class of an object: apiVersion "apps/v1" + kind "Deployment" -> kubernetes-models/apps/v1/Deployment. */
 function modelOf(apiVersion: string, kind: string): ModelClass {
@@ -102,5 +105,8 @@ describe("rendered objects pass the Kubernetes OpenAPI schema (kubernetes-models
         expect(() =>
             validateObject({ apiVersion: "cert-manager.io/v1", kind: "Certificate", metadata: { name: "x" }, spec: { dnsNames: ["a"] } } as never),
         ).to.throw(/secretName|issuerRef/);
+        expect(() =>
+            validateObject({ apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "x" }, spec: { podMetricsEndpoints: [] } } as never),
+        ).to.throw(/selector/);
     });
 });

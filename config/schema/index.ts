@@ -19,6 +19,7 @@ import { ServiceName } from "../services";
 import { CONTROLLER_NAMESPACES, knownControllerClass, ingress, INTERNAL_API_PATH, networkPolicy } from "./edge";
 import { dnsLabel, formatBytes, parseQuantity } from "./formats";
 import { migrator, natsInit } from "./jobs";
+import { metricsProblems } from "./metrics";
 import { emqx, externalDatabase, nats, postgresql, s3, secrets, smtp } from "./platform";
 import { app, caddy, global, keycloak, services } from "./workloads";
 
@@ -213,6 +214,7 @@ export const pulseConfigSchema = z
                 }
             }
         }
+        metricsProblems(c, ctx);
         if (extOn && !c.externalDatabase.host) {
             ctx.addIssue({
                 code: "custom",

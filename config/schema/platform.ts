@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { bool, chart, image, intAtLeast, nonEmpty, persistence, port, resources, SERVICE_TYPES, storageClass, stringMap } from "./blocks";
 import { bytes, cidrs, cronSchedule, hostname, k8sName, natsUrl, optionalHost, parseQuantity } from "./formats";
+import { metricsSwitch, natsMetrics, postgresqlMetrics } from "./metrics";
 import { releaseScheduling } from "./scheduling";
 
 /** The config sections that install a Helm chart, and the chart's name. */
@@ -28,6 +29,7 @@ export const postgresql = z
         persistence: persistence("8Gi").extend({ storageClass: storageClass() }).prefault({}),
         resources: resources({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } }),
         ...releaseScheduling.postgresql(),
+        metrics: postgresqlMetrics,
         protect: bool()
             .default(true)
             .describe(
@@ -97,6 +99,7 @@ export const emqx = z
         persistence: persistence("1Gi").extend({ storageClassName: storageClass() }).prefault({}),
         resources: resources({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } }),
         ...releaseScheduling.emqx(),
+        metrics: metricsSwitch("EMQX's /api/v5/prometheus/stats on its dashboard port 18083"),
         dashboard: z
             .strictObject({
                 username: nonEmpty("a user name")
@@ -177,6 +180,7 @@ export const nats = z
             .prefault({}),
         resources: resources({ requests: { cpu: "100m", memory: "512Mi" }, limits: { memory: "512Mi" } }),
         ...releaseScheduling.nats(),
+        metrics: natsMetrics,
         natsBox: z.strictObject({ enabled: bool().default(false).describe("Deploy the nats-box toolbox Deployment") }).prefault({}),
         externalUrl: z
             .union([z.literal(""), natsUrl()], { error: "must be a NATS URL such as nats://nats.example.com:4222 (or tls://...)" })

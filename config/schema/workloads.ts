@@ -8,6 +8,7 @@ import { componentOf, SECRET_ENV, SERVICE_NAMES, ServiceContract, ServiceName, S
 import { autoscaling, bool, envMap, httpPath, image, intAtLeast, MEDIUM, NO_AUTOSCALING, nonEmpty, registry, resources, SERVICE_TYPES, SMALL } from "./blocks";
 import { HOSTNAME_RE, k8sName, pgIdentifier } from "./formats";
 import { checkIdentity, keycloakExternal, keycloakRealm } from "./identity";
+import { globalMetrics, metricsSwitch } from "./metrics";
 
 export const global = z
     .strictObject({
@@ -29,6 +30,7 @@ export const global = z
                 "Wait for the Helm releases, Deployments to be available, Services to have endpoints and the Ingress an address; false " +
                     "skips those waits (Release `skipAwait`, annotation `pulumi.com/skipAwait`). Jobs are always awaited",
             ),
+        metrics: globalMetrics.describe("Prometheus scrape targets (docs/metrics.md)"),
     })
     .prefault({});
 
@@ -49,6 +51,15 @@ export const app = z
     })
     .prefault({});
 
+/**
+ * The `metrics` switch of a service that serves metrics (its contract's `http.metrics`). The others have no such key
+ * (an unknown key to the schema); typed as an optional one, which is what the section's value holds for them.
+ */
+function serviceMetrics(c: ServiceContract): { metrics: ReturnType<typeof metricsSwitch> | z.ZodOptional<z.ZodNever> } {
+    const http = c.http;
+    return (http?.metrics ? { metrics: metricsSwitch(`its ${http.metrics} on port ${http.port}`) } : {}) as ReturnType<typeof serviceMetrics>;
+}
+
 /** One Pulse service's section (ingest, ui, ...), from its registry entry (config/services.ts). */
 function pulseService(name: ServiceName) {
     const c: ServiceContract = SERVICES[name];
@@ -66,6 +77,7 @@ function pulseService(name: ServiceName) {
             autoscaling: autoscaling(d.autoscaling ? { enabled: true, ...d.autoscaling } : NO_AUTOSCALING),
             runAsUser: intAtLeast(1).default(10001).describe("Non-root uid the container runs as (the image must not need root)"),
             ...schedulingFields(),
+            ...serviceMetrics(c),
         })
         .prefault({})
         .superRefine((s, ctx) => {
@@ -139,6 +151,7 @@ export const keycloak = z
             .default(true)
             .describe("Import the `pulse` realm (roles, the pulse-ui and pulse-api clients, redirect URIs from the ingress hosts) when it does not exist yet"),
         realm: keycloakRealm.describe("Where the imported realm comes from: generated from config, or an existing ConfigMap"),
+        metrics: metricsSwitch("Keycloak's /metrics on its management port 9000"),
         ...schedulingFields(),
     })
     .prefault({})
