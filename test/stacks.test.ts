@@ -32,6 +32,17 @@ describe("stack files", () => {
         });
     }
 
+    it("every stack has the Kubernetes provider update Secrets and ConfigMaps in place (its default deletes and recreates them, and with them every Deployment that names them)", () => {
+        const mutable = (file: string) => {
+            const { values } = readStackFile(file);
+            return [values["kubernetes:enableSecretMutable"], values["kubernetes:enableConfigMapMutable"]];
+        };
+        for (const file of [...stackFiles.map((f) => path.join(PROJECT_DIR, f)), CI_STACK_FILE]) expect(mutable(file), file).to.deep.equal(["true", "true"]);
+        const without = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pulse-stack-")), "Pulumi.bad.yaml");
+        fs.writeFileSync(without, 'config:\n  kubernetes:enableSecretMutable: "true"\n');
+        expect(mutable(without)).to.deep.equal(["true", undefined]);
+    });
+
     it("Pulumi.prod.yaml is a template: without its production secrets it fails naming each, and only them", () => {
         let problems: string[] = [];
         try {
