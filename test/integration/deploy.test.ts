@@ -6,11 +6,12 @@
  * Per stack, in order: preview plans creates only; up creates everything (slow-starting releases and Keycloak; no
  * Service or Ingress await starts before its pods can be ready); every object exists and every pod is admitted and
  * selected by a NetworkPolicy; the charts render only inventoried objects; where backups are on (prod), a backup Job
- * run from the chart's CronJob completes; a second up and a preview change nothing;
- * an appVersion bump replaces the migrator before any Deployment rolls, and no Deployment loses a ready replica; a
- * database password rotation re-runs the setup Job before the Deployments that log in with it roll; a failing migration fails `up` with the Job's failure and changes no Deployment, the next good one succeeds; an `up`
- * killed mid-deploy is followed by one that converges with nothing duplicated; destroy removes dev and is refused for
- * prod's protected database. Timings go to out/integration-timings.json, next to an empty program's (the engine floor).
+ * run from the chart's CronJob completes; a second up and a preview change nothing; an appVersion bump replaces the
+ * migrator before any Deployment rolls, and no Deployment loses a ready replica; a database password rotation re-runs
+ * the setup Job before the Deployments that log in with it roll (updated, not replaced); a failing migration fails `up`
+ * with the Job's failure and changes no Deployment, the next good one succeeds; an `up` killed mid-deploy is followed
+ * by one that converges with nothing duplicated; destroy removes dev and is refused for prod's protected database.
+ * Timings go to out/integration-timings.json, next to an empty program's (the engine floor).
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -512,6 +513,11 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 expect(setupDone, "the setup Job is re-run (replaced)").to.be.greaterThan(-1);
                 expect(firstUpdate, "the Deployments roll").to.be.greaterThan(-1);
                 expect(setupDone, "the setup Job finished before the first Deployment update began").to.be.lessThan(firstUpdate);
+                const replaced = log.steps.filter((s) => (s.type === DEPLOYMENT || s.type === "kubernetes:core/v1:Secret") && s.op.includes("replace"));
+                expect(
+                    replaced.map((s) => nameOf(s.urn)),
+                    "the Secret and the Deployments are updated in place, never recreated",
+                ).to.deep.equal([]);
 
                 const secret = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ name: "pulse-db-secret", namespace });
                 expect(Buffer.from(secret.data!.password, "base64").toString()).to.equal(rotated);
