@@ -9,7 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
 import { checksum, keyedChecksum } from "../lib/checksum";
-import { objectName, POSTGRESQL_PORT, POSTGRESQL_RELEASE, TYPES } from "../lib/contracts";
+import { objectName, POSTGRESQL_PORT, POSTGRESQL_RELEASE, postgresqlPrimary, TYPES } from "../lib/contracts";
 import { chartRelease } from "../lib/helm";
 import { resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
@@ -33,6 +33,8 @@ export interface DatabaseArgs {
     readonly secretsExternal: boolean;
     /** `pulse:dbPassword`; generated when absent (in-cluster only: validation requires it for a managed database). */
     readonly password?: pulumi.Output<string>;
+    /** `pulse:postgresReplicationPassword`, the replicas' (architecture replication); generated when absent. */
+    readonly replicationPassword?: pulumi.Output<string>;
     /** `pulse:postgresPassword`, the in-cluster admin's; generated when absent. */
     readonly adminPassword?: pulumi.Output<string>;
     /** Keycloak's own database on the same server, and the Secret with its credentials; none without Keycloak. */
@@ -66,7 +68,7 @@ export function keepsData(postgresql: PulseConfig["postgresql"]): boolean {
 function databaseConnection(postgresql: PulseConfig["postgresql"], external: PulseConfig["externalDatabase"]): DatabaseConnection {
     return postgresql.enabled
         ? {
-              host: POSTGRESQL_RELEASE,
+              host: postgresqlPrimary(postgresql.architecture),
               port: POSTGRESQL_PORT,
               database: postgresql.auth.database,
               username: postgresql.auth.username,
@@ -150,6 +152,31 @@ function backupValues(backup: PulseConfig["postgresql"]["backup"], databases: re
     };
 }
 
+/** The primary's storage (and the replicas', which copy it): the volume outlives the StatefulSet. */
+function volumeValues(pg: PulseConfig["postgresql"]): Record<string, unknown> {
+    return {
+        resources: resourceRequirements(pg.resources),
+        persistence: {
+            enabled: pg.persistence.enabled,
+            size: pg.persistence.size,
+            ...(pg.persistence.storageClass ? { storageClass: pg.persistence.storageClass } : {}),
+        },
+        // Deleting or scaling the release never deletes data.
+        persistentVolumeClaimRetentionPolicy: { enabled: true, whenDeleted: "Retain", whenScaled: "Retain" },
+    };
+}
+
+/** Read replicas (architecture replication): the primary's volume and resources, streaming as configured. */
+function replicationValues(pg: PulseConfig["postgresql"]): Record<string, unknown> {
+    // The chart's own policy is off here too (components/networkPolicies.ts owns them).
+    const readReplicas = { networkPolicy: { enabled: false } };
+    if (pg.architecture !== "replication") return { readReplicas };
+    return {
+        readReplicas: { ...readReplicas, replicaCount: pg.readReplicas.replicaCount, ...volumeValues(pg) },
+        replication: { synchronousCommit: pg.replication.synchronousCommit, numSynchronousReplicas: pg.replication.numSynchronousReplicas },
+    };
+}
+
 /**
  * Values for bitnami/postgresql 15.5.38: the chart's settings, then the section's scheduling keys (lib/releaseScheduling.ts).
  * `databases`: what a backup dumps (Pulse's and Keycloak's).
@@ -173,7 +200,7 @@ function postgresqlChartValues(pg: PulseConfig["postgresql"], global: PulseConfi
             ...(image.digest ? { digest: image.digest } : {}),
             pullPolicy: image.pullPolicy,
         },
-        architecture: "standalone",
+        architecture: pg.architecture,
         // TimescaleDB must be preloaded; pgaudit is the chart's default.
         postgresqlSharedPreloadLibraries: "pgaudit,timescaledb",
         auth: {
@@ -181,21 +208,15 @@ function postgresqlChartValues(pg: PulseConfig["postgresql"], global: PulseConfi
             database: pg.auth.database,
             username: pg.auth.username,
             existingSecret: pg.auth.existingSecret,
+            // With replication, the replicas log in as the chart's repl_user with the Secret's `replication-password`.
         },
         primary: {
-            resources: resourceRequirements(pg.resources),
-            persistence: {
-                enabled: pg.persistence.enabled,
-                size: pg.persistence.size,
-                ...(pg.persistence.storageClass ? { storageClass: pg.persistence.storageClass } : {}),
-            },
-            // The volume outlives the StatefulSet: deleting or scaling the release never deletes data.
-            persistentVolumeClaimRetentionPolicy: { enabled: true, whenDeleted: "Retain", whenScaled: "Retain" },
+            ...volumeValues(pg),
             // The program owns the namespace's NetworkPolicies (components/networkPolicies.ts). The chart's own is on by
             // default, admits every pod to PostgreSQL's port and allows all egress.
             networkPolicy: { enabled: false },
         },
-        readReplicas: { networkPolicy: { enabled: false } },
+        ...replicationValues(pg),
         backup: backupValues(pg.backup, databases),
         // Its init container runs as root: never under Pod Security "restricted".
         volumePermissions: { enabled: false },
@@ -255,6 +276,9 @@ export class Database extends pulumi.ComponentResource {
                         password,
                         url: password.apply((p) => databaseUrl(connection, p)),
                         ...(adminPassword ? { "postgres-password": adminPassword } : {}),
+                        ...(connection.inCluster && args.postgresql.architecture === "replication"
+                            ? { "replication-password": passwordOr(args.replicationPassword, `${name}-replication-password`, keepOpts) }
+                            : {}),
                     },
                 },
                 keepOpts,

@@ -177,6 +177,23 @@ export function networkPolicyRules(config: NetworkPolicySections): NetworkPolicy
                 ingress: [{ from: [{ podSelector: PULSE_PODS }, ...(backup ? [{ podSelector: backupPods }] : [])], ports: tcp(POSTGRESQL_PORT) }],
             },
         });
+        // With replication, the read replicas stream from the primary (the chart's components "primary" and "read").
+        if (config.postgresql.architecture === "replication") {
+            const servers = {
+                matchLabels: releasePods(POSTGRESQL_RELEASE).matchLabels,
+                matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: ["primary", "read"] }],
+            };
+            rules.push({
+                name: objectName("allow-postgresql-replication"),
+                annotations: DANGLING_WAIVER,
+                spec: {
+                    podSelector: servers,
+                    policyTypes: ["Ingress", "Egress"],
+                    ingress: [{ from: [{ podSelector: servers }], ports: tcp(POSTGRESQL_PORT) }],
+                    egress: [{ to: [{ podSelector: servers }], ports: tcp(POSTGRESQL_PORT) }],
+                },
+            });
+        }
         // The chart's backup pods (its own policy is off: it allows egress to port 5432 anywhere).
         if (backup) {
             rules.push({

@@ -118,6 +118,7 @@ export class Platform extends pulumi.ComponentResource {
                 secretsExternal,
                 password: secrets.dbPassword,
                 adminPassword: secrets.postgresPassword,
+                replicationPassword: secrets.postgresReplicationPassword,
                 keycloakDb: config.keycloak.enabled
                     ? { database: config.keycloak.database.name, username: config.keycloak.database.username, secretName: config.secrets.keycloakDb }
                     : undefined,

@@ -102,6 +102,9 @@ function secretProblems(c: PulseConfig, set: Partial<Record<SecretKey, string>>)
             );
         }
     }
+    if ((!c.postgresql.enabled || c.postgresql.architecture !== "replication") && set.postgresReplicationPassword !== undefined) {
+        problems.push(`${key("postgresReplicationPassword")}: is used only with postgresql.architecture replication; remove it`);
+    }
     if (c.externalDatabase.enabled && set.postgresPassword !== undefined) {
         problems.push(`${key("postgresPassword")}: is not used with an external database; remove it`);
     }

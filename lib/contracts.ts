@@ -23,8 +23,17 @@ export const EMQX_RELEASE = objectName("emqx");
 
 /** PostgreSQL (the chart's Service and pods). */
 export const POSTGRESQL_PORT = 5432;
-/** The PostgreSQL chart's backup CronJob (and its PVC) and its pods' component label (postgresql.backup). */
-export const POSTGRESQL_BACKUP = { cronJob: `${POSTGRESQL_RELEASE}-pgdumpall`, component: "pg_dumpall" } as const;
+/**
+ * The PostgreSQL chart's primary: its StatefulSet and Service, the host Pulse writes to. The release name, or with the
+ * replication architecture `<release>-primary` (the chart's postgresql.v1.primary.fullname); replicas: `<release>-read`.
+ */
+export const postgresqlPrimary = (architecture: "standalone" | "replication") =>
+    architecture === "replication" ? `${POSTGRESQL_RELEASE}-primary` : POSTGRESQL_RELEASE;
+/** The PostgreSQL chart's backup CronJob (and its PVC), named after the primary, and its pods' component label. */
+export const POSTGRESQL_BACKUP = {
+    cronJob: (architecture: "standalone" | "replication") => `${postgresqlPrimary(architecture)}-pgdumpall`,
+    component: "pg_dumpall",
+} as const;
 /** NATS client port (the chart's Service and pods). */
 export const NATS_PORT = 4222;
 /** The NATS chart's Prometheus exporter sidecar (`promExporter.port`, container port `prom-metrics`). */

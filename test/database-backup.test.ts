@@ -108,7 +108,9 @@ describe("PostgreSQL backups (postgresql.backup)", () => {
         const c = config();
         const [container] = pod.spec.containers;
         expect(container.image).to.equal(`${c.postgresql.image.registry}/${c.postgresql.image.repository}:${c.postgresql.image.tag}`);
-        expect(pod.spec.volumes.find((v: { name: string }) => v.name === "backups").persistentVolumeClaim.claimName).to.equal(POSTGRESQL_BACKUP.cronJob);
+        expect(pod.spec.volumes.find((v: { name: string }) => v.name === "backups").persistentVolumeClaim.claimName).to.equal(
+            POSTGRESQL_BACKUP.cronJob("standalone"),
+        );
         expect(container.volumeMounts.find((m: { name: string }) => m.name === "backups").mountPath).to.equal(BACKUP_DIR);
         const password = container.env.find((e: { name: string }) => e.name === "PGPASSWORD").valueFrom.secretKeyRef;
         expect(password).to.deep.equal({ name: c.postgresql.auth.existingSecret, key: "postgres-password" });

@@ -241,6 +241,7 @@ export const SCALAR_KEYS: ReadonlySet<string> = new Set(["namespace", "appVersio
 export const SECRET_KEYS = {
     dbPassword: "Password of the Pulse database user (required with externalDatabase.enabled)",
     postgresPassword: "Password of the in-cluster PostgreSQL admin user 'postgres'",
+    postgresReplicationPassword: "Password of the in-cluster PostgreSQL's replication user (with postgresql.architecture replication)",
     keycloakAdminPassword: "Password of Keycloak's bootstrap admin (not with keycloak.enabled false)",
     emqxDashboardPassword: "Password of the EMQX dashboard admin (never the chart's 'public')",
     chartRepositoryPassword: "Password of the private chart repository or registry (with `<section>.chart.username`)",

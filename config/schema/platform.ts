@@ -21,7 +21,7 @@ export const postgresql = z
                 username: nonEmpty("a user name").default("iot").describe("Database user Pulse connects as"),
                 existingSecret: k8sName("a Secret name")
                     .default("pulse-db-secret")
-                    .describe("Secret with keys url, password, postgres-password (and username)"),
+                    .describe("Secret with keys url, password, postgres-password (and username; replication-password with architecture replication)"),
             })
             .prefault({}),
         // TimescaleDB's build on the Bitnami PostgreSQL 16 image: the chart's scripts, plus the extension Pulse's migrations need.
@@ -35,6 +35,28 @@ export const postgresql = z
             .describe(
                 "Keep the database (release, volume, generated passwords) on `pulumi destroy` and refuse to replace it; see docs/upgrades.md, Data safety",
             ),
+        architecture: z
+            .enum(["standalone", "replication"], { error: "must be standalone or replication" })
+            .default("standalone")
+            .describe(
+                "The chart's architecture: `replication` adds streaming read replicas (a warm standby; no automatic failover) and renames the primary's objects `pulse-postgresql-primary`: choose it at the first install (switching later starts an empty primary: docs/operations.md)",
+            ),
+        readReplicas: z
+            .strictObject({
+                replicaCount: intAtLeast(1).default(1).describe("Read replicas (each with a volume like the primary's, same resources)"),
+            })
+            .prefault({})
+            .describe("With architecture replication: the replicas (Service pulse-postgresql-read)"),
+        replication: z
+            .strictObject({
+                synchronousCommit: z
+                    .enum(["on", "remote_apply", "remote_write", "local", "off"], { error: "must be on, remote_apply, remote_write, local or off" })
+                    .default("off")
+                    .describe("PostgreSQL's synchronous_commit: `on` with numSynchronousReplicas >= 1 loses no committed write with the primary"),
+                numSynchronousReplicas: intAtLeast(0).default(0).describe("Replicas a commit waits for (at most readReplicas.replicaCount); 0: asynchronous"),
+            })
+            .prefault({})
+            .describe("With architecture replication: how commits wait for the replicas"),
         backup: z
             .strictObject({
                 enabled: bool()
@@ -56,7 +78,17 @@ export const postgresql = z
             .describe("Backups; the volume is kept when the release is uninstalled"),
         chart: chart({ repository: "oci://registry-1.docker.io/bitnamicharts", version: "15.5.38", timeoutSeconds: 600 }),
     })
-    .prefault({});
+    .prefault({})
+    .superRefine((pg, ctx) => {
+        if (pg.architecture === "replication" && pg.replication.numSynchronousReplicas > pg.readReplicas.replicaCount) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["replication", "numSynchronousReplicas"],
+                input: pg.replication.numSynchronousReplicas,
+                message: `must be at most readReplicas.replicaCount (${pg.readReplicas.replicaCount}): a commit cannot wait for replicas that do not exist`,
+            });
+        }
+    });
 
 const SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] as const;
 

@@ -394,7 +394,9 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
             if ((config()["pulse:postgresql"]?.backup as { enabled?: boolean } | undefined)?.enabled) {
                 it("a backup run from the chart's CronJob (as `kubectl create job --from` does) is admitted, reaches PostgreSQL by policy and completes", async () => {
                     const batch = kc.makeApiClient(k8s.BatchV1Api);
-                    const cronJob = await batch.readNamespacedCronJob({ name: POSTGRESQL_BACKUP.cronJob, namespace });
+                    const architecture = (config()["pulse:postgresql"]?.architecture as "replication" | undefined) ?? "standalone";
+                    const cronJobName = POSTGRESQL_BACKUP.cronJob(architecture);
+                    const cronJob = await batch.readNamespacedCronJob({ name: cronJobName, namespace });
                     const template = cronJob.spec!.jobTemplate;
                     // The pod runs the program's script over both databases with the configured retention.
                     const container = template.spec!.template.spec!.containers[0];
@@ -407,7 +409,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                         "a policy lets the backup pods reach PostgreSQL",
                     ).to.equal(true);
 
-                    const name = `${POSTGRESQL_BACKUP.cronJob}-manual`;
+                    const name = `${cronJobName}-manual`;
                     await batch.createNamespacedJob({
                         namespace,
                         body: {
@@ -427,7 +429,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                         return job.status?.succeeded === 1 ? "succeeded" : (job.status?.failed ?? 0) > 0 ? "failed" : undefined;
                     });
                     expect(done).to.equal("succeeded");
-                    const claim = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedPersistentVolumeClaim({ name: POSTGRESQL_BACKUP.cronJob, namespace });
+                    const claim = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedPersistentVolumeClaim({ name: cronJobName, namespace });
                     expect(claim.status?.phase, "the backup volume is bound").to.equal("Bound");
                     expect(claim.metadata?.annotations?.["helm.sh/resource-policy"]).to.equal("keep");
                     await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: "Background" });

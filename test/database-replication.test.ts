@@ -1,0 +1,113 @@
+import * as pulumi from "@pulumi/pulumi";
+import { expect } from "chai";
+import { postgresqlValues } from "../components/database";
+import { networkPolicyRules } from "../components/networkPolicies";
+import { ConfigError, parseStackConfig } from "../config";
+import { POSTGRESQL_BACKUP, POSTGRESQL_RELEASE, postgresqlPrimary } from "../lib/contracts";
+import { build, config, inputs, one, stackConfig } from "./helpers";
+import { selects } from "./port-wiring";
+
+const replicated = (pg: Record<string, unknown> = {}) => config({ postgresql: { architecture: "replication", ...pg } });
+const valuesOf = (c: ReturnType<typeof config>) => postgresqlValues(c.postgresql, c.global, [c.postgresql.auth.database]) as Record<string, any>;
+/** The chart's server pods: the primary's and the replicas' labels (templates/primary, templates/read). */
+const pod = (component: string) => ({
+    "app.kubernetes.io/instance": POSTGRESQL_RELEASE,
+    "app.kubernetes.io/name": "postgresql",
+    "app.kubernetes.io/component": component,
+});
+type Selector = Parameters<typeof selects>[0];
+interface PlainRule {
+    name: string;
+    spec: {
+        podSelector: Selector;
+        policyTypes?: string[];
+        ingress?: { from?: { podSelector?: Selector }[] }[];
+        egress?: { to?: { podSelector?: Selector }[] }[];
+    };
+}
+const plainRules = (c: ReturnType<typeof config>): PlainRule[] => JSON.parse(JSON.stringify(networkPolicyRules(c)));
+
+describe("PostgreSQL replication (postgresql.architecture)", () => {
+    it("is standalone by default and in both stacks: the primary keeps the release's name", () => {
+        for (const c of [config(), stackConfig("dev"), stackConfig("prod")]) {
+            expect(valuesOf(c).architecture).to.equal("standalone");
+            expect(postgresqlPrimary(c.postgresql.architecture)).to.equal(POSTGRESQL_RELEASE);
+        }
+        expect(valuesOf(config()).readReplicas).to.deep.equal({ networkPolicy: { enabled: false } });
+    });
+
+    it("with replication: the chart's replicas, their volume like the primary's, the configured commit mode", () => {
+        const v = valuesOf(replicated({ readReplicas: { replicaCount: 2 }, replication: { synchronousCommit: "on", numSynchronousReplicas: 1 } }));
+        expect(v.architecture).to.equal("replication");
+        expect(v.readReplicas.replicaCount).to.equal(2);
+        expect(v.readReplicas.persistence).to.deep.equal(v.primary.persistence);
+        expect(v.readReplicas.resources).to.deep.equal(v.primary.resources);
+        expect(v.readReplicas.persistentVolumeClaimRetentionPolicy).to.deep.equal({ enabled: true, whenDeleted: "Retain", whenScaled: "Retain" });
+        expect(v.readReplicas.networkPolicy).to.deep.equal({ enabled: false });
+        expect(v.replication).to.deep.equal({ synchronousCommit: "on", numSynchronousReplicas: 1 });
+    });
+
+    it("Pulse, Keycloak, the setup Job and the backups use the primary's Service, pulse-postgresql-primary", async () => {
+        const c = replicated({ backup: { enabled: true } });
+        const { platform, resources } = await build(c);
+        expect(platform.database.connection.host).to.equal(`${POSTGRESQL_RELEASE}-primary`);
+        const secret = inputs(one(resources, "kubernetes:core/v1:Secret", "pulse-database-secret"));
+        expect(secret.stringData.url).to.include(`@${POSTGRESQL_RELEASE}-primary:5432/`);
+        const setup = inputs(one(resources, "kubernetes:batch/v1:Job", "pulse-database-setup-run")).spec.template.spec.containers[0];
+        expect(setup.env.find((e: { name: string }) => e.name === "PGHOST").value).to.equal(`${POSTGRESQL_RELEASE}-primary`);
+        expect(POSTGRESQL_BACKUP.cronJob(c.postgresql.architecture)).to.equal(`${POSTGRESQL_RELEASE}-primary-pgdumpall`);
+    });
+
+    it("the database Secret carries the replicas' password (configured, or generated once), and only with replication", async () => {
+        const configured = await build(replicated(), { postgresReplicationPassword: pulumi.secret("repl-pw") });
+        expect(inputs(one(configured.resources, "kubernetes:core/v1:Secret", "pulse-database-secret")).stringData["replication-password"]).to.equal("repl-pw");
+        const generated = await build(replicated());
+        expect(generated.resources.map((r) => r.name)).to.include("pulse-database-replication-password");
+        const standalone = await build(config());
+        expect(inputs(one(standalone.resources, "kubernetes:core/v1:Secret", "pulse-database-secret")).stringData).not.to.have.property("replication-password");
+        expect(standalone.resources.map((r) => r.name)).not.to.include("pulse-database-replication-password");
+    });
+
+    it("NetworkPolicies let the replicas stream from the primary (5432, both ways); none of that when standalone", () => {
+        const rules = plainRules(replicated());
+        const admits = (to: Record<string, string>, from: Record<string, string>) =>
+            rules.some(
+                (r) =>
+                    r.spec.policyTypes?.includes("Ingress") &&
+                    selects(r.spec.podSelector, to) &&
+                    (r.spec.ingress ?? []).some((i) => (i.from ?? []).some((p) => p.podSelector && selects(p.podSelector, from))),
+            );
+        const lets = (from: Record<string, string>, to: Record<string, string>) =>
+            rules.some(
+                (r) =>
+                    r.spec.policyTypes?.includes("Egress") &&
+                    selects(r.spec.podSelector, from) &&
+                    (r.spec.egress ?? []).some((e) => (e.to ?? []).some((p) => p.podSelector && selects(p.podSelector, to))),
+            );
+        expect(admits(pod("primary"), pod("read"))).to.equal(true);
+        expect(lets(pod("read"), pod("primary"))).to.equal(true);
+        expect(plainRules(config()).map((r) => r.name)).not.to.include("pulse-allow-postgresql-replication");
+    });
+
+    it("rejects a bad architecture, too many synchronous replicas, and a replication password it would not use, naming the key", () => {
+        const problems = (values: Record<string, unknown>, secretKeys: string[] = []): string[] => {
+            const raw: Record<string, string> = { "pulse:app": JSON.stringify({ environment: "development" }) };
+            for (const [k, v] of Object.entries(values)) raw[`pulse:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+            try {
+                parseStackConfig({ values: raw, secretKeys: new Set(secretKeys.map((k) => `pulse:${k}`)) });
+                return [];
+            } catch (e) {
+                expect(e).to.be.instanceOf(ConfigError);
+                return [...(e as ConfigError).problems];
+            }
+        };
+        expect(problems({ postgresql: { architecture: "ha" } })[0]).to.match(/^pulse:postgresql\.architecture: must be standalone or replication/);
+        expect(problems({ postgresql: { architecture: "replication", replication: { numSynchronousReplicas: 2 } } })[0]).to.match(
+            /^pulse:postgresql\.replication\.numSynchronousReplicas: must be at most readReplicas\.replicaCount \(1\)/,
+        );
+        expect(problems({ postgresReplicationPassword: "x" }, ["postgresReplicationPassword"])[0]).to.match(
+            /^pulse:postgresReplicationPassword: is used only with postgresql\.architecture replication/,
+        );
+        expect(problems({ postgresql: { architecture: "replication" }, postgresReplicationPassword: "x" }, ["postgresReplicationPassword"])).to.deep.equal([]);
+    });
+});
