@@ -11,7 +11,7 @@ import { PulseConfig } from "../config";
 import { checksum, keyedChecksum } from "../lib/checksum";
 import { objectName, POSTGRESQL_PORT, POSTGRESQL_RELEASE, postgresqlPrimary, TYPES } from "../lib/contracts";
 import { chartRelease } from "../lib/helm";
-import { resolveImage } from "../lib/images";
+import { bitnamiImageValues, resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
 import { ConfigMount } from "../lib/pod";
 import { postgresqlScheduling, withScheduling } from "../lib/releaseScheduling";
@@ -193,13 +193,7 @@ function postgresqlChartValues(pg: PulseConfig["postgresql"], global: PulseConfi
             ...(global.imageRegistry ? { imageRegistry: global.imageRegistry } : {}),
             imagePullSecrets: global.imagePullSecrets,
         },
-        image: {
-            ...(image.registry ? { registry: image.registry } : {}),
-            repository: image.repository,
-            tag: image.tag ?? "",
-            ...(image.digest ? { digest: image.digest } : {}),
-            pullPolicy: image.pullPolicy,
-        },
+        image: bitnamiImageValues(image),
         architecture: pg.architecture,
         // TimescaleDB must be preloaded; pgaudit is the chart's default.
         postgresqlSharedPreloadLibraries: "pgaudit,timescaledb",

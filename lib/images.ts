@@ -49,3 +49,14 @@ export function resolveImage(image: ImageConfig, global: Pick<PulseConfig["globa
         ref: `${name}:${tag}${image.digest ? `@${image.digest}` : ""}`,
     };
 }
+
+/** A Bitnami chart's `image` values (registry, repository, tag or digest, pull policy) from an image section. */
+export function bitnamiImageValues(image: ImageConfig): Record<string, unknown> {
+    return {
+        ...(image.registry ? { registry: image.registry } : {}),
+        repository: image.repository,
+        tag: image.tag ?? "",
+        ...(image.digest ? { digest: image.digest } : {}),
+        pullPolicy: image.pullPolicy,
+    };
+}

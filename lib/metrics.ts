@@ -19,6 +19,7 @@ import {
     POSTGRESQL_EXPORTER_PORT,
     POSTGRESQL_RELEASE,
 } from "./contracts";
+import { bitnamiImageValues } from "./images";
 import { selectorLabels } from "./labels";
 import { resourceRequirements } from "./resources";
 import { restrictedContainerSecurityContext } from "./security";
@@ -120,13 +121,7 @@ export function postgresqlExporterValues(pg: PulseConfig["postgresql"], global: 
     return {
         metrics: {
             enabled: true,
-            image: {
-                ...(image.registry ? { registry: image.registry } : {}),
-                repository: image.repository,
-                tag: image.tag ?? "",
-                ...(image.digest ? { digest: image.digest } : {}),
-                pullPolicy: image.pullPolicy,
-            },
+            image: bitnamiImageValues(image),
             resources: resourceRequirements(pg.metrics.resources),
             containerSecurityContext: { enabled: true, ...restrictedContainerSecurityContext({ uid: BITNAMI_UID, readOnlyRootFilesystem: true }) },
         },

@@ -1,7 +1,8 @@
 /** Shared test helpers: build the platform from a config object under the mocks and query what it registered. */
 import * as path from "path";
 import { createPlatform, Platform } from "../components/platform";
-import { parseConfig, parseStackConfig, PlatformSecrets, PulseConfig, PulseConfigInput } from "../config";
+import { expect } from "chai";
+import { ConfigError, parseConfig, parseStackConfig, PlatformSecrets, PulseConfig, PulseConfigInput } from "../config";
 import { HELM_RELEASE_TYPE } from "../tools/graph";
 import { record, RecordedResource, setStackConfig, unwrapSecrets } from "../tools/mocks";
 import { Render, renderProgram } from "../tools/render";
@@ -24,6 +25,17 @@ export async function renderStack(stack: string): Promise<Render> {
     const raw = withPlaceholderSecrets(readStackFile(stackFilePath(stack)));
     setStackConfig(raw.values, [...raw.secretKeys]);
     return renderProgram();
+}
+
+/** The problems a config (schema defaults overlaid, development) produces, as the `pulse:<path>: reason` lines the user sees. */
+export function configProblems(overrides: PulseConfigInput): string[] {
+    try {
+        parseConfig({ app: { environment: "development" }, ...overrides });
+    } catch (e) {
+        expect(e).to.be.instanceOf(ConfigError);
+        return [...(e as ConfigError).problems];
+    }
+    return [];
 }
 
 export interface Built {

@@ -3,7 +3,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { expect } from "chai";
 import { networkPolicyRules, NetworkPolicyRule } from "../components/networkPolicies";
-import { ConfigError, contractOf, parseConfig, PulseConfig, PulseConfigInput, SERVICE_NAMES, componentOf } from "../config";
+import { contractOf, PulseConfig, PulseConfigInput, SERVICE_NAMES, componentOf } from "../config";
 import {
     EMQX_API_PORT,
     EMQX_RELEASE,
@@ -15,7 +15,7 @@ import {
 } from "../lib/contracts";
 import { metricsTargets, ScrapeTarget } from "../lib/metrics";
 import { RecordedResource } from "../tools/mocks";
-import { build, config, inputs, ofType, releases } from "./helpers";
+import { build, config, inputs, ofType, releases, configProblems } from "./helpers";
 
 const POD_MONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -28,15 +28,7 @@ type MetricsInput = NonNullable<NonNullable<PulseConfigInput["global"]>["metrics
 const withMetrics = (overrides: PulseConfigInput = {}, metrics: MetricsInput = {}): PulseConfig =>
     config({ ...overrides, global: { metrics: { enabled: true, prometheus: PROMETHEUS, ...metrics } } });
 
-function problems(overrides: PulseConfigInput): string[] {
-    try {
-        parseConfig({ app: { environment: "development" }, ...overrides });
-    } catch (e) {
-        expect(e).to.be.instanceOf(ConfigError);
-        return [...(e as ConfigError).problems];
-    }
-    return [];
-}
+const problems = configProblems;
 
 /** The Pulse services whose contract declares a metrics endpoint, as component keys. */
 const SCRAPED_SERVICES = SERVICE_NAMES.filter((s) => contractOf(s).http?.metrics !== undefined).map(componentOf);

@@ -2,9 +2,9 @@ import { expect } from "chai";
 import { postgresqlValues } from "../components/database";
 import { emqxValues } from "../components/emqx";
 import { natsValues } from "../components/nats";
-import { ConfigError, parseConfig, PulseConfig, PulseConfigInput } from "../config";
+import { PulseConfig, PulseConfigInput } from "../config";
 import { EMQX_RELEASE, NATS_RELEASE, POSTGRESQL_RELEASE } from "../lib/contracts";
-import { build, config, inputs, releases } from "./helpers";
+import { build, config, inputs, releases, configProblems } from "./helpers";
 
 type Values = Record<string, any>;
 type ReleaseSection = "postgresql" | "emqx" | "nats";
@@ -62,15 +62,7 @@ function keysIn(v: unknown): string[] {
     return Object.entries(v).flatMap(([k, x]) => [k, ...keysIn(x)]);
 }
 
-function problems(overrides: PulseConfigInput): string[] {
-    try {
-        parseConfig({ app: { environment: "development" }, ...overrides });
-    } catch (e) {
-        expect(e).to.be.instanceOf(ConfigError);
-        return [...(e as ConfigError).problems];
-    }
-    return [];
-}
+const problems = configProblems;
 
 describe("scheduling controls of the Helm releases (postgresql, emqx, nats)", () => {
     describe("set nothing by default", () => {

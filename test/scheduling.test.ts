@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { ConfigError, parseConfig, PulseConfigInput } from "../config";
+import { PulseConfigInput } from "../config";
 import { RecordedResource } from "../tools/mocks";
-import { build, config, inputs, ofType } from "./helpers";
+import { build, config, inputs, ofType, configProblems } from "./helpers";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const JOB = "kubernetes:batch/v1:Job";
@@ -34,15 +34,7 @@ const SCHEDULING: PulseConfigInput["ui"] & object = {
     extraVolumes: [{ name: "ca-bundle", configMap: "corp-ca", mountPath: "/etc/ssl/corp" }],
 };
 
-function problems(overrides: PulseConfigInput): string[] {
-    try {
-        parseConfig({ app: { environment: "development" }, ...overrides });
-    } catch (e) {
-        expect(e).to.be.instanceOf(ConfigError);
-        return [...(e as ConfigError).problems];
-    }
-    return [];
-}
+const problems = configProblems;
 
 describe("scheduling controls (the same keys in every workload section)", () => {
     it("set nothing by default: no selector, toleration, priority or extra volume on any pod", async () => {
