@@ -126,7 +126,13 @@ export const DB_BACKUP_SH = fs.readFileSync(path.join(__dirname, "..", "assets",
 /** Where the chart mounts the backup volume (its default; the script reads it as PGDUMP_DIR). */
 export const BACKUP_DIR = "/backup/pgdump";
 
-/** The chart's backup CronJob (pulse-postgresql-pgdumpall): our script over the given databases, to a PVC kept on uninstall. */
+/** The backups' volume the program creates (unless `backup.existingClaim` names one): never the chart's, see Database. */
+export const BACKUP_CLAIM = objectName("db-backups");
+
+/** The claim the backups go to: the configured one, or the program's. */
+export const backupClaim = (backup: PulseConfig["postgresql"]["backup"]): string => backup.existingClaim || BACKUP_CLAIM;
+
+/** The chart's backup CronJob (pulse-postgresql-pgdumpall): our script over the given databases, to the backup claim. */
 function backupValues(backup: PulseConfig["postgresql"]["backup"], databases: readonly string[]): Record<string, unknown> {
     if (!backup.enabled) return { enabled: false };
     return {
@@ -139,15 +145,9 @@ function backupValues(backup: PulseConfig["postgresql"]["backup"], databases: re
             resources: resourceRequirements(backup.resources),
             // The program's NetworkPolicies admit the backup pods to PostgreSQL (components/networkPolicies.ts).
             networkPolicy: { enabled: false },
-            storage: {
-                enabled: true,
-                existingClaim: backup.existingClaim,
-                // helm uninstall (pulumi destroy of an unprotected stack) keeps the backups.
-                resourcePolicy: "keep",
-                size: backup.size,
-                ...(backup.storageClass ? { storageClass: backup.storageClass } : {}),
-                mountPath: BACKUP_DIR,
-            },
+            // Always an existing claim: the chart's own would be Pending until the first backup on a WaitForFirstConsumer
+            // StorageClass (most clouds' default), and Helm's wait for the release waits for every claim to be bound.
+            storage: { enabled: true, existingClaim: backupClaim(backup), mountPath: BACKUP_DIR },
         },
     };
 }
@@ -241,6 +241,8 @@ export class Database extends pulumi.ComponentResource {
      * templates of whatever logs in with them (annotation CREDENTIALS_ANNOTATION), so they roll after the setup Job set it.
      */
     readonly credentialsRevision?: { readonly app: pulumi.Output<string>; readonly keycloak?: pulumi.Output<string> };
+    /** In-cluster with backups on and no `backup.existingClaim`: the backups' volume (kept on `pulumi destroy`). */
+    readonly backupClaim?: k8s.core.v1.PersistentVolumeClaim;
     /** In-cluster: the Job that makes the database what Pulse needs (assets/db-setup.sql), once the release is up. */
     readonly setup?: AwaitedJob;
 
@@ -303,6 +305,28 @@ export class Database extends pulumi.ComponentResource {
         this.keycloakSecretName = this.keycloakSecret ? this.keycloakSecret.metadata.name : kcDb && pulumi.output(kcDb.secretName);
 
         if (connection.inCluster) {
+            // The backups' volume: created before the release (its CronJob names it), kept like the data; nothing mounts
+            // it until the first backup, so with WaitForFirstConsumer it is Pending until then: no await.
+            const backup = args.postgresql.backup;
+            if (backup.enabled && !backup.existingClaim) {
+                this.backupClaim = new k8s.core.v1.PersistentVolumeClaim(
+                    `${name}-backup-claim`,
+                    {
+                        metadata: {
+                            name: BACKUP_CLAIM,
+                            namespace: args.globals.namespace,
+                            labels: standardLabels({ component: "db-backups" }),
+                            annotations: { "pulumi.com/skipAwait": "true" },
+                        },
+                        spec: {
+                            accessModes: ["ReadWriteOnce"],
+                            resources: { requests: { storage: backup.size } },
+                            ...(backup.storageClass ? { storageClassName: backup.storageClass } : {}),
+                        },
+                    },
+                    { parent: this, protect: keep, retainOnDelete: true },
+                );
+            }
             this.release = chartRelease(
                 `${name}-postgresql`,
                 {
@@ -315,7 +339,7 @@ export class Database extends pulumi.ComponentResource {
                     repositoryPassword: args.chartRepositoryPassword,
                 },
                 // The chart's pods read the Secret at start: it must exist before the release installs.
-                { ...keepOpts, dependsOn: secret ? [secret] : [] },
+                { ...keepOpts, dependsOn: [...(secret ? [secret] : []), ...(this.backupClaim ? [this.backupClaim] : [])] },
             );
             this.setup = this.setupJob(name, args, connection, this.release);
         }
@@ -328,6 +352,7 @@ export class Database extends pulumi.ComponentResource {
             keycloakSecret: this.keycloakSecret,
             release: this.release,
             setup: this.setup,
+            backupClaim: this.backupClaim,
             credentialsRevision: this.credentialsRevision,
         });
     }

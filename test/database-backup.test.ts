@@ -5,11 +5,11 @@ import * as path from "path";
 import { promisify } from "util";
 import { expect } from "chai";
 import * as YAML from "yaml";
-import { BACKUP_DIR, DB_BACKUP_SH, postgresqlValues } from "../components/database";
+import { BACKUP_CLAIM, BACKUP_DIR, DB_BACKUP_SH, postgresqlValues } from "../components/database";
 import { networkPolicyRules } from "../components/networkPolicies";
 import { ConfigError, parseStackConfig } from "../config";
 import { POSTGRESQL_BACKUP, POSTGRESQL_PORT, POSTGRESQL_RELEASE } from "../lib/contracts";
-import { config, stackConfig } from "./helpers";
+import { build, config, inputs, ofType, one, releases, stackConfig } from "./helpers";
 import { selects } from "./port-wiring";
 
 const run = promisify(execFile);
@@ -52,12 +52,28 @@ describe("PostgreSQL backups (postgresql.backup)", () => {
         expect(b.cronjob.schedule).to.equal("30 1 * * *");
         expect(b.cronjob.concurrencyPolicy).to.equal("Forbid");
         expect(b.cronjob.command).to.deep.equal(["/bin/sh", "-c", DB_BACKUP_SH, "db-backup", "3", "iotcloud", "keycloak"]);
-        expect(b.cronjob.storage).to.include({ enabled: true, size: "40Gi", storageClass: "fast", resourcePolicy: "keep", mountPath: BACKUP_DIR });
+        // Always an existing claim (the chart's own would hold Helm's wait until the first backup binds it).
+        expect(b.cronjob.storage).to.deep.equal({ enabled: true, existingClaim: BACKUP_CLAIM, mountPath: BACKUP_DIR });
         expect(b.cronjob.resources.requests).to.have.keys("cpu", "memory", "ephemeral-storage");
         expect(b.cronjob.resources.limits).to.have.property("ephemeral-storage");
         // The program's policies admit the backup pods; the chart's would allow egress to 5432 anywhere.
         expect(b.cronjob.networkPolicy).to.deep.equal({ enabled: false });
         expect(backupOf(withBackup({ existingClaim: "my-backups" })).cronjob.storage.existingClaim).to.equal("my-backups");
+    });
+
+    it("the program creates the backups' claim, unawaited, before the release, kept on destroy; none with an existing claim", async () => {
+        const { resources } = await build(withBackup({ size: "40Gi", storageClass: "fast" }));
+        const claim = one(resources, "kubernetes:core/v1:PersistentVolumeClaim");
+        const c = inputs(claim);
+        expect(c.metadata.name).to.equal(BACKUP_CLAIM);
+        expect(c.metadata.annotations).to.deep.equal({ "pulumi.com/skipAwait": "true" });
+        expect(c.spec).to.deep.equal({ accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "40Gi" } }, storageClassName: "fast" });
+        expect(claim.retainOnDelete).to.equal(true);
+        expect(claim.protect).to.equal(true);
+        expect(releases(resources, POSTGRESQL_RELEASE)[0].dependencies).to.include(claim.urn);
+        const existing = await build(withBackup({ existingClaim: "my-backups" }));
+        expect(ofType(existing.resources, "kubernetes:core/v1:PersistentVolumeClaim")).to.deep.equal([]);
+        expect(ofType((await build(config())).resources, "kubernetes:core/v1:PersistentVolumeClaim")).to.deep.equal([]);
     });
 
     it("the NetworkPolicies let the backup pods reach PostgreSQL's port and nothing else; without backups, no such rule", () => {
@@ -108,9 +124,7 @@ describe("PostgreSQL backups (postgresql.backup)", () => {
         const c = config();
         const [container] = pod.spec.containers;
         expect(container.image).to.equal(`${c.postgresql.image.registry}/${c.postgresql.image.repository}:${c.postgresql.image.tag}`);
-        expect(pod.spec.volumes.find((v: { name: string }) => v.name === "backups").persistentVolumeClaim.claimName).to.equal(
-            POSTGRESQL_BACKUP.cronJob("standalone"),
-        );
+        expect(pod.spec.volumes.find((v: { name: string }) => v.name === "backups").persistentVolumeClaim.claimName).to.equal(BACKUP_CLAIM);
         expect(container.volumeMounts.find((m: { name: string }) => m.name === "backups").mountPath).to.equal(BACKUP_DIR);
         const password = container.env.find((e: { name: string }) => e.name === "PGPASSWORD").valueFrom.secretKeyRef;
         expect(password).to.deep.equal({ name: c.postgresql.auth.existingSecret, key: "postgres-password" });

@@ -33,14 +33,14 @@ describe("platform", () => {
 
         const releases = (resources: RecordedResource[]) => ofType(resources, "kubernetes:helm.sh/v3:Release");
 
-        it("by default, nothing skips Pulumi's readiness await but Keycloak's discovery Service (it lists unready pods) and the blocked-path Service", async () => {
+        it("by default, nothing skips Pulumi's readiness await but Keycloak's discovery Service (it lists unready pods), the blocked-path Service and the backups' claim (no consumer until the first backup)", async () => {
             const { resources } = await build(prod());
             expect(
                 resources
                     .filter((r) => r.custom && skipsAwait(r))
                     .map((r) => inputs(r).metadata.name)
                     .sort(),
-            ).to.deep.equal(["pulse-edge-blocked", "pulse-keycloak-discovery"]);
+            ).to.deep.equal(["pulse-db-backups", "pulse-edge-blocked", "pulse-keycloak-discovery"]);
             expect(releases(resources)).to.have.length(3);
             for (const r of releases(resources)) expect(inputs(r).skipAwait, r.name).to.equal(false);
         });
@@ -63,7 +63,7 @@ describe("platform", () => {
                     .filter((r) => r.custom && skipsAwait(r))
                     .map((r) => `${inputs(r).kind}/${inputs(r).metadata.name}`)
                     .sort(),
-            ).to.deep.equal(["Ingress/pulse", "Service/pulse-edge-blocked", "Service/pulse-keycloak-discovery"]);
+            ).to.deep.equal(["Ingress/pulse", "PersistentVolumeClaim/pulse-db-backups", "Service/pulse-edge-blocked", "Service/pulse-keycloak-discovery"]);
         });
     });
 

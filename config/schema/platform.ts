@@ -62,7 +62,7 @@ export const postgresql = z
                 enabled: bool()
                     .default(false)
                     .describe(
-                        "Scheduled logical backups by the chart's backup CronJob (pulse-postgresql-pgdumpall): the roles (pg_dumpall --globals-only) and Pulse's and Keycloak's databases (pg_dump, custom format), one directory per backup on a PVC; restore: docs/operations.md",
+                        "Scheduled logical backups by the chart's backup CronJob (pulse-postgresql-pgdumpall): the roles (pg_dumpall --globals-only) and Pulse's and Keycloak's databases (pg_dump, custom format), one directory per backup on the PVC pulse-db-backups; restore: docs/operations.md",
                     ),
                 schedule: cronSchedule().default("0 2 * * *").describe("When backups run (cron, in the cluster's time zone: usually UTC)"),
                 keep: intAtLeast(1).default(7).describe("Backups kept on the volume: after each successful backup, the oldest beyond this many are deleted"),
@@ -71,11 +71,11 @@ export const postgresql = z
                 existingClaim: z
                     .union([z.literal(""), k8sName("a PersistentVolumeClaim name")])
                     .default("")
-                    .describe("Back up to this existing PersistentVolumeClaim instead of the chart's (size and storageClass then unused)"),
+                    .describe("Back up to this existing PersistentVolumeClaim instead of the program's pulse-db-backups (size and storageClass then unused)"),
                 resources: resources({ requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } }),
             })
             .prefault({})
-            .describe("Backups; the volume is kept when the release is uninstalled"),
+            .describe("Backups; their volume (pulse-db-backups) is kept on `pulumi destroy`"),
         chart: chart({ repository: "oci://registry-1.docker.io/bitnamicharts", version: "15.5.38", timeoutSeconds: 600 }),
     })
     .prefault({})

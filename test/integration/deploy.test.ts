@@ -21,7 +21,7 @@ import * as k8s from "@kubernetes/client-node";
 import { Stack } from "@pulumi/pulumi/automation";
 import { expect } from "chai";
 import * as YAML from "yaml";
-import { DB_BACKUP_SH } from "../../components/database";
+import { BACKUP_CLAIM, DB_BACKUP_SH } from "../../components/database";
 import { objectNameOf } from "../../components/pulseServices";
 import { POSTGRESQL_BACKUP, POSTGRESQL_PORT } from "../../lib/contracts";
 import { contractOf, parseStackConfig, SERVICE_NAMES } from "../../config";
@@ -429,9 +429,9 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                         return job.status?.succeeded === 1 ? "succeeded" : (job.status?.failed ?? 0) > 0 ? "failed" : undefined;
                     });
                     expect(done).to.equal("succeeded");
-                    const claim = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedPersistentVolumeClaim({ name: cronJobName, namespace });
+                    // The program's claim (Pending until this first backup: WaitForFirstConsumer, which no await held up).
+                    const claim = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedPersistentVolumeClaim({ name: BACKUP_CLAIM, namespace });
                     expect(claim.status?.phase, "the backup volume is bound").to.equal("Bound");
-                    expect(claim.metadata?.annotations?.["helm.sh/resource-policy"]).to.equal("keep");
                     await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: "Background" });
                 });
             }
