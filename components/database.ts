@@ -8,7 +8,7 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
-import { checksum, keyedChecksum } from "../lib/checksum";
+import { checksum, secretsRevision } from "../lib/checksum";
 import { objectName, POSTGRESQL_PORT, POSTGRESQL_RELEASE, postgresqlPrimary, TYPES } from "../lib/contracts";
 import { chartRelease } from "../lib/helm";
 import { bitnamiImageValues, resolveImage } from "../lib/images";
@@ -33,6 +33,8 @@ export interface DatabaseArgs {
     readonly secretsExternal: boolean;
     /** `pulse:dbPassword`; generated when absent (in-cluster only: validation requires it for a managed database). */
     readonly password?: pulumi.Output<string>;
+    /** The key of the password revisions (lib/checksum secretsRevision); none: no revisions. */
+    readonly revisionKey?: pulumi.Output<string>;
     /** `pulse:postgresReplicationPassword`, the replicas' (architecture replication); generated when absent. */
     readonly replicationPassword?: pulumi.Output<string>;
     /** `pulse:postgresPassword`, the in-cluster admin's; generated when absent. */
@@ -292,11 +294,11 @@ export class Database extends pulumi.ComponentResource {
                     keepOpts,
                 );
             }
-            // In-cluster, the setup Job sets the roles' passwords: keyed by the admin's, a revision of each that the
-            // setup Job and the pods that log in carry, so a changed password re-runs the setup before they roll.
-            if (adminPassword) {
-                const revision = (p: pulumi.Output<string>) =>
-                    pulumi.unsecret(pulumi.all([adminPassword, p]).apply(([key, value]) => keyedChecksum(key, value)));
+            // In-cluster, the setup Job sets the roles' passwords: a revision of each that the setup Job and the pods that
+            // log in carry, so a changed password re-runs the setup before they roll.
+            if (adminPassword && args.revisionKey) {
+                const revisionKey = args.revisionKey;
+                const revision = (p: pulumi.Output<string>) => secretsRevision(revisionKey, [p]);
                 this.credentialsRevision = { app: revision(password), ...(keycloakPassword ? { keycloak: revision(keycloakPassword) } : {}) };
             }
         }

@@ -108,6 +108,8 @@ export class Platform extends pulumi.ComponentResource {
             );
         }
 
+        // The services' credentials: EMQX (their MQTT user, the auth header) and Keycloak's realm read some of them too.
+        const appValues = secretsExternal ? undefined : appSecretValues(`${name}-app-secrets`, secrets, { parent: this });
         // Platform services: the three Helm releases (or external endpoints) and their credentials.
         this.database = new Database(
             `${name}-database`,
@@ -118,6 +120,8 @@ export class Platform extends pulumi.ComponentResource {
                 secretsExternal,
                 password: secrets.dbPassword,
                 adminPassword: secrets.postgresPassword,
+                // The key of the pods' secret revisions: a long secret the program always has (ADMIN_KEY, >= 32 characters).
+                revisionKey: appValues?.ADMIN_KEY,
                 replicationPassword: secrets.postgresReplicationPassword,
                 keycloakDb: config.keycloak.enabled
                     ? { database: config.keycloak.database.name, username: config.keycloak.database.username, secretName: config.secrets.keycloakDb }
@@ -127,8 +131,6 @@ export class Platform extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        // The services' credentials: EMQX (their MQTT user, the auth header) and Keycloak's realm read some of them too.
-        const appValues = secretsExternal ? undefined : appSecretValues(`${name}-app-secrets`, secrets, { parent: this });
         if (appValues)
             this.appSecret = createAppSecret(`${name}-app-secrets`, { namespace, secretName: config.secrets.app, values: appValues }, { parent: this });
         this.emqx = new Emqx(
@@ -202,7 +204,15 @@ export class Platform extends pulumi.ComponentResource {
                 globals,
                 ...sections(...SERVICE_NAMES, "app", "s3", "smtp", "emqx"),
                 rolloutAfter: [this.migrator.job.job, this.natsInit.job.job, this.emqx],
-                databaseRevision: this.database.credentialsRevision?.app,
+                secretValues: appValues && {
+                    key: appValues.ADMIN_KEY,
+                    sources: {
+                        app: this.appSecret?.stringData,
+                        database: this.database.secret?.stringData,
+                        keycloakAdmin: this.keycloak?.adminSecret?.stringData,
+                        emqxDashboard: this.emqx.envSecret?.stringData,
+                    },
+                },
                 appSecretName,
                 env: {
                     database: db,

@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_SECRET_KEYS, componentOf, contractOf, SecretKey, SERVICE_NAMES, ServiceContract, ServiceName } from "../config";
+import { APP_SECRET_KEYS, componentOf, contractOf, SECRET_ENV, SecretEnvSource, SecretKey, SERVICE_NAMES, ServiceContract, ServiceName } from "../config";
 import { objectName, TYPES } from "../lib/contracts";
 import { resolveImage } from "../lib/images";
 import { NO_PROBES_WAIVER } from "../lib/labels";
@@ -13,7 +13,8 @@ import { credentialsSecret, passwordOr } from "../lib/secrets";
 import { Globals } from "./globals";
 import { DEVICE_CA_DIR, ServiceEnvContext, serviceEnv, ServiceSections } from "./serviceEnv";
 import { httpProbe, tcpProbe, Workload } from "./workload";
-import { CREDENTIALS_ANNOTATION, databaseCaMounts, databaseTlsEnv } from "./database";
+import { databaseCaMounts, databaseTlsEnv } from "./database";
+import { secretsRevision } from "../lib/checksum";
 
 const NO_PROBES = "no HTTP server in the image: a crash restarts the container, nothing else can be probed";
 const RUNS_ONCE = "runs once at most (config/services.ts): a rolling update would run two at once";
@@ -39,6 +40,25 @@ function serviceWaivers(contract: ServiceContract): Record<string, string> {
     return { ...waivers, ...(kubeScore.length > 0 ? { "kube-score/ignore": kubeScore.sort().join(",") } : {}) };
 }
 
+/** The pod-template annotation with the revision of the secrets a service reads. */
+export const SECRETS_ANNOTATION = "checksum/secrets";
+
+/** The annotation of a service's pods: the revision of every secret value it reads that the program manages. */
+function secretsAnnotation(service: ServiceName, secrets: PulseServicesArgs["secretValues"]): Record<string, pulumi.Output<string>> | undefined {
+    const sources = [
+        ...new Set(
+            contractOf(service)
+                .reads.filter((v) => SECRET_ENV[v])
+                .map((v) => SECRET_ENV[v]),
+        ),
+    ];
+    const values = sources.flatMap((s) => {
+        const data = secrets?.sources[s.secret];
+        return data ? [data.apply((d) => d[s.key] ?? "")] : [];
+    });
+    return secrets && values.length > 0 ? { [SECRETS_ANNOTATION]: secretsRevision(secrets.key, values) } : undefined;
+}
+
 /** Object (and Service) name of a service: objectName of its component. */
 export const objectNameOf = (service: ServiceName) => objectName(componentOf(service));
 
@@ -57,8 +77,15 @@ export interface PulseServicesArgs extends ServiceSections {
     };
     /** The app Secret (createAppSecret), or its name when it is managed outside Pulumi. */
     readonly appSecretName: pulumi.Input<string>;
-    /** The database password's revision (Database.credentialsRevision.app), on the pods that log in with it. */
-    readonly databaseRevision?: pulumi.Input<string>;
+    /**
+     * The values of the Secrets the program manages, by SECRET_ENV's source, and the key of their revision: each service's
+     * pods carry the revision of what they read (SECRETS_ANNOTATION), so a changed secret rolls exactly them. None when the
+     * Secrets are managed outside Pulumi (restart the pods after changing them there).
+     */
+    readonly secretValues?: {
+        readonly key: pulumi.Output<string>;
+        readonly sources: Partial<Record<SecretEnvSource["secret"], pulumi.Output<Record<string, string>>>>;
+    };
     /** Every Deployment waits for these: the migrator and the JetStream init Jobs. */
     readonly rolloutAfter: readonly pulumi.Resource[];
 }
@@ -130,8 +157,8 @@ export class PulseServices extends pulumi.ComponentResource {
                           }
                         : {},
                     annotations: serviceWaivers(contract),
-                    // A changed database password rolls the pods that log in with it, after the setup Job set it.
-                    podAnnotations: connects && args.databaseRevision ? { [CREDENTIALS_ANNOTATION]: args.databaseRevision } : undefined,
+                    // A changed secret rolls the pods that read it (a database password: after the setup Job set it).
+                    podAnnotations: secretsAnnotation(key, args.secretValues),
                     // The device CA, for the services that read it (DEVICE_CA_*).
                     configMounts: {
                         ...(args.emqx.deviceTls.deviceCaSecret && contract.reads.includes("DEVICE_CA_CERT_PATH")

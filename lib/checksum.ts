@@ -1,4 +1,5 @@
 import { createHash, createHmac } from "crypto";
+import * as pulumi from "@pulumi/pulumi";
 
 /** A content hash for a pod-template annotation: the pods roll when the content changes. */
 export function checksum(data: unknown): string {
@@ -11,4 +12,12 @@ export function checksum(data: unknown): string {
  */
 export function keyedChecksum(key: string, data: unknown): string {
     return createHmac("sha256", key).update(JSON.stringify(data)).digest("hex").slice(0, 16);
+}
+
+/**
+ * The revision of secret values for a pod-template annotation: a keyed checksum, not secret itself (so it shows in
+ * previews), that changes when any of the values does. The key is a secret the pods reading the values need not have.
+ */
+export function secretsRevision(key: pulumi.Input<string>, values: readonly pulumi.Input<string>[]): pulumi.Output<string> {
+    return pulumi.unsecret(pulumi.all([key, ...values]).apply(([k, ...vs]) => keyedChecksum(k, vs)));
 }

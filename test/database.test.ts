@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { createHash } from "crypto";
 import { CREDENTIALS_ANNOTATION, DB_SETUP_SQL, databaseUrl } from "../components/database";
+import { SECRETS_ANNOTATION } from "../components/pulseServices";
 import { componentOf, contractOf, SERVICE_NAMES } from "../config";
 import { POSTGRESQL_RELEASE } from "../lib/contracts";
 import { isSecretValue, RecordedResource } from "../tools/mocks";
@@ -255,7 +256,10 @@ describe("database", () => {
     describe("password rotation (in-cluster)", () => {
         const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
         const setupJob = (rs: RecordedResource[]) => ofType(rs, "kubernetes:batch/v1:Job").find((r) => r.name === "pulse-database-setup-run")!;
-        const revisionOf = (r: RecordedResource): string | undefined => inputs(r).spec.template.metadata.annotations?.[CREDENTIALS_ANNOTATION];
+        const revisionOf = (r: RecordedResource): string | undefined => {
+            const annotations = inputs(r).spec.template.metadata.annotations;
+            return annotations?.[CREDENTIALS_ANNOTATION] ?? annotations?.[SECRETS_ANNOTATION];
+        };
         const deployments = (rs: RecordedResource[]) => Object.fromEntries(ofType(rs, DEPLOYMENT).map((d) => [d.name, revisionOf(d)]));
         const passwords = { postgresPassword: "admin-one", dbPassword: "app-one", keycloakDbPassword: "kc-one" };
         const buildWith = (p: typeof passwords, overrides = {}) =>
@@ -286,8 +290,18 @@ describe("database", () => {
             const connecting = SERVICE_NAMES.filter((s) => contractOf(s).reads.some((v) => v === "PG_HOST" || v === "DATABASE_URL"));
             expect(connecting.length).to.be.greaterThan(0);
             expect(rolled.sort()).to.deep.equal(connecting.map((s) => `pulse-services-${componentOf(s)}-deployment`).sort());
-            // The rest carry no revision at all (Keycloak its own role's).
-            for (const d of Object.keys(is).filter((d) => !rolled.includes(d) && d !== "pulse-keycloak-workload-deployment")) expect(is[d]).to.equal(undefined);
+        });
+
+        it("any other changed secret rolls exactly the services that read it (the Secrets are updated in place)", async () => {
+            const withAuth = (v: string) => build(config(), { mqttInternalAuthSecret: pulumi.secret(v) });
+            const [was, is] = [deployments((await withAuth("auth-one")).resources), deployments((await withAuth("auth-two")).resources)];
+            const readers = SERVICE_NAMES.filter((s) => contractOf(s).reads.includes("MQTT_INTERNAL_AUTH_SECRET"));
+            expect(readers.length).to.be.greaterThan(0);
+            expect(
+                Object.keys(is)
+                    .filter((d) => is[d] !== was[d])
+                    .sort(),
+            ).to.deep.equal(readers.map((s) => `pulse-services-${componentOf(s)}-deployment`).sort());
         });
 
         it("a changed pulse:keycloakDbPassword re-runs the setup and rolls Keycloak only", async () => {
@@ -318,18 +332,24 @@ describe("database", () => {
                 expect(revision).not.to.include(plain(p).slice(0, 16));
                 expect(revision).not.to.include(p);
             }
-            // A changed admin password changes every revision (the key): the setup then fails before anything rolls (docs/operations.md).
-            const rekeyed = await buildWith({ ...passwords, postgresPassword: "admin-two" });
-            expect(revisionOf(setupJob(rekeyed.resources))).not.to.equal(revision);
+            // Keyed by ADMIN_KEY, not by the admin password: changing that (by hand first: docs/operations.md) re-runs nothing.
+            const admin = await buildWith({ ...passwords, postgresPassword: "admin-two" });
+            expect(revisionOf(setupJob(admin.resources))).to.equal(revision);
         });
 
-        it("nothing to revise without the passwords: secrets managed outside Pulumi, or an external database", async () => {
-            for (const { resources } of [
-                await build(config({ secrets: { external: true } })),
-                await build(config(external), { dbPassword: pulumi.secret("x"), keycloakDbPassword: pulumi.secret("y") }),
-            ]) {
-                expect(Object.values(deployments(resources)).filter((r) => r !== undefined)).to.deep.equal([]);
-            }
+        it("Secrets managed outside Pulumi: nothing to revise; an external database: no setup Job, and its password still rolls its clients", async () => {
+            const outside = await build(config({ secrets: { external: true } }));
+            expect(Object.values(deployments(outside.resources)).filter((r) => r !== undefined)).to.deep.equal([]);
+            const managed = (pw: string) => build(config(external), { dbPassword: pulumi.secret(pw), keycloakDbPassword: pulumi.secret("y") });
+            const [before, after] = [await managed("x"), await managed("x2")];
+            expect(setupJob(after.resources)).to.equal(undefined);
+            const [was, is] = [deployments(before.resources), deployments(after.resources)];
+            const connecting = SERVICE_NAMES.filter((s) => contractOf(s).reads.some((v) => v === "PG_HOST" || v === "DATABASE_URL"));
+            expect(
+                Object.keys(is)
+                    .filter((d) => is[d] !== was[d])
+                    .sort(),
+            ).to.deep.equal(connecting.map((s) => `pulse-services-${componentOf(s)}-deployment`).sort());
         });
     });
 
