@@ -25,6 +25,7 @@ import { EXPOSURE_ANNOTATION, standardLabels } from "../lib/labels";
 import { emqxScheduling, withScheduling } from "../lib/releaseScheduling";
 import { resourceRequirements } from "../lib/resources";
 import { credentialsSecret, passwordOr } from "../lib/secrets";
+import { secretsRevision } from "../lib/checksum";
 import { Globals } from "./globals";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
@@ -52,6 +53,8 @@ export interface EmqxArgs {
     readonly secretsExternal: boolean;
     /** `pulse:emqxDashboardPassword`; generated when absent. */
     readonly dashboardPassword?: pulumi.Output<string>;
+    /** The key of the broker's secrets revision (lib/checksum secretsRevision); none: Secrets managed outside Pulumi. */
+    readonly revisionKey?: pulumi.Output<string>;
     /** The services' MQTT password and the internal auth header's secret (from the app Secret's values). */
     readonly mqttPassword?: pulumi.Output<string>;
     readonly internalAuthSecret?: pulumi.Output<string>;
@@ -284,7 +287,15 @@ export class Emqx extends pulumi.ComponentResource {
                     chartName: "emqx",
                     source: emqx.chart,
                     namespace: args.globals.namespace,
-                    values: emqxValues(emqx, args.globals, args.secretNames),
+                    // A changed credential (the auth header ui checks, above all) restarts the broker, like the services reading it.
+                    values:
+                        this.envSecret && args.revisionKey
+                            ? withScheduling(emqxValues(emqx, args.globals, args.secretNames), {
+                                  podAnnotations: {
+                                      "checksum/secrets": secretsRevision(args.revisionKey, [this.envSecret.stringData.apply((d) => JSON.stringify(d))]),
+                                  },
+                              })
+                            : emqxValues(emqx, args.globals, args.secretNames),
                     awaitReadiness: args.globals.awaitReadiness,
                     repositoryPassword: args.chartRepositoryPassword,
                 },

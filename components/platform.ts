@@ -143,6 +143,7 @@ export class Platform extends pulumi.ComponentResource {
                 dashboardPassword: secrets.emqxDashboardPassword,
                 mqttPassword: appValues?.MQTT_PASSWORD,
                 internalAuthSecret: appValues?.MQTT_INTERNAL_AUTH_SECRET,
+                revisionKey: appValues?.ADMIN_KEY,
                 uiUrl: `http://${objectNameOf("ui")}:${SERVICES.ui.http.port}`,
                 chartRepositoryPassword: secrets.chartRepositoryPassword,
             },

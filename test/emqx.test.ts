@@ -12,6 +12,23 @@ const emqxRelease = (rs: RecordedResource[]) => releases(rs, EMQX_RELEASE);
 const dashboardSecret = (rs: RecordedResource[]) => one(rs, SECRET, "pulse-emqx-dashboard");
 
 describe("emqx", () => {
+    it("restarts the broker when a credential in its environment changes (the auth header above all); nothing to revise with Secrets managed outside", async () => {
+        const revision = async (internalAuth: string, dashboard = "dash-one") => {
+            const { resources } = await build(config(), {
+                mqttInternalAuthSecret: pulumi.secret(internalAuth),
+                emqxDashboardPassword: pulumi.secret(dashboard),
+            });
+            return inputs(emqxRelease(resources)[0]).values.podAnnotations?.["checksum/secrets"] as string | undefined;
+        };
+        const one = await revision("auth-one");
+        expect(one).to.match(/^[0-9a-f]{16}$/);
+        expect(await revision("auth-one")).to.equal(one);
+        expect(await revision("auth-two")).not.to.equal(one);
+        expect(await revision("auth-one", "dash-two")).not.to.equal(one);
+        const outside = await build(config({ secrets: { external: true } }));
+        expect(inputs(emqxRelease(outside.resources)[0]).values.podAnnotations).to.equal(undefined);
+    });
+
     it("installs emqx 5.8.9 from repos.emqx.io as release pulse-emqx", async () => {
         const [release] = emqxRelease((await build(config())).resources);
         const r = inputs(release);

@@ -21,6 +21,12 @@ describe("the previous layout's state (integration suite's upgrade check)", () =
             { urn: np("pulse-apps"), type: "kubernetes:networking.k8s.io/v1:NetworkPolicy", outputs: { metadata: { name: "pulse-apps" } } },
             { urn: job("pulse-migrator-job-run"), type: "kubernetes:batch/v1:Job", outputs: { metadata: { name: "pulse-migrator-0123456789" } } },
             { urn: `${P}$kubernetes:apps/v1:Deployment::new-thing`, type: "kubernetes:apps/v1:Deployment", outputs: { metadata: { name: "pulse-ui" } } },
+            // Added since: its object name only starts with a previous one's.
+            {
+                urn: np("pulse-network-allow-dns-extra"),
+                type: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+                outputs: { metadata: { name: "pulse-allow-dns-extra" } },
+            },
         ];
         const renamed = renamedSince(resources, previous);
         expect(renamed).to.deep.equal([
