@@ -16,7 +16,7 @@ import { standardLabels } from "../lib/labels";
 import { ConfigMount } from "../lib/pod";
 import { postgresqlScheduling, withScheduling } from "../lib/releaseScheduling";
 import { resourceRequirements } from "../lib/resources";
-import { credentialsSecret, passwordOr } from "../lib/secrets";
+import { CredentialsSecret, credentialsSecret, passwordOr } from "../lib/secrets";
 import { AwaitedJob } from "./awaitedJob";
 import { Globals } from "./globals";
 import { postgresqlExporterValues } from "../lib/metrics";
@@ -132,7 +132,7 @@ export const BACKUP_DIR = "/backup/pgdump";
 export const BACKUP_CLAIM = objectName("db-backups");
 
 /** The claim the backups go to: the configured one, or the program's. */
-export const backupClaim = (backup: PulseConfig["postgresql"]["backup"]): string => backup.existingClaim || BACKUP_CLAIM;
+const backupClaim = (backup: PulseConfig["postgresql"]["backup"]): string => backup.existingClaim || BACKUP_CLAIM;
 
 /** The chart's backup CronJob (pulse-postgresql-pgdumpall): our script over the given databases, to the backup claim. */
 function backupValues(backup: PulseConfig["postgresql"]["backup"], databases: readonly string[]): Record<string, unknown> {
@@ -233,7 +233,7 @@ export class Database extends pulumi.ComponentResource {
     readonly connection: DatabaseConnection;
     /** The Secret Pulse's workloads read (`url`): created here, or managed outside Pulumi. */
     readonly secretName: pulumi.Output<string>;
-    readonly secret?: k8s.core.v1.Secret;
+    readonly secret?: CredentialsSecret;
     /** Keycloak's database credentials (username, password): created here, or managed outside Pulumi; none without Keycloak. */
     readonly keycloakSecretName?: pulumi.Output<string>;
     readonly keycloakSecret?: k8s.core.v1.Secret;
@@ -258,7 +258,7 @@ export class Database extends pulumi.ComponentResource {
         const keep = keepsData(args.postgresql);
         const keepOpts: pulumi.CustomResourceOptions = { parent: this, protect: keep, retainOnDelete: keep };
 
-        let secret: k8s.core.v1.Secret | undefined;
+        let secret: CredentialsSecret | undefined;
         const kcDb = args.keycloakDb;
         if (!args.secretsExternal) {
             const password = passwordOr(args.password, `${name}-password`, keepOpts);

@@ -24,7 +24,7 @@ import { resolveImage } from "../lib/images";
 import { EXPOSURE_ANNOTATION, standardLabels } from "../lib/labels";
 import { emqxScheduling, withScheduling } from "../lib/releaseScheduling";
 import { resourceRequirements } from "../lib/resources";
-import { credentialsSecret, passwordOr } from "../lib/secrets";
+import { CredentialsSecret, credentialsSecret, passwordOr, valuesOf } from "../lib/secrets";
 import { secretsRevision } from "../lib/checksum";
 import { Globals } from "./globals";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
@@ -212,7 +212,7 @@ export class Emqx extends pulumi.ComponentResource {
     /** EMQX's REST API, when the broker is ours. */
     readonly apiUrl?: string;
     /** The Secret the chart loads as environment (the dashboard login, authentication, authorization). */
-    readonly envSecret?: k8s.core.v1.Secret;
+    readonly envSecret?: CredentialsSecret;
     readonly bootstrapSecret?: k8s.core.v1.Secret;
     readonly certificate?: k8s.apiextensions.CustomResource;
     readonly release?: k8s.helm.v3.Release;
@@ -292,7 +292,7 @@ export class Emqx extends pulumi.ComponentResource {
                         this.envSecret && args.revisionKey
                             ? withScheduling(emqxValues(emqx, args.globals, args.secretNames), {
                                   podAnnotations: {
-                                      "checksum/secrets": secretsRevision(args.revisionKey, [this.envSecret.stringData.apply((d) => JSON.stringify(d))]),
+                                      "checksum/secrets": secretsRevision(args.revisionKey, valuesOf(this.envSecret)),
                                   },
                               })
                             : emqxValues(emqx, args.globals, args.secretNames),

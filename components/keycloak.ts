@@ -21,7 +21,7 @@ import {
     UI_CLIENT_ID,
 } from "../lib/contracts";
 import { selectorLabels, standardLabels, WRITABLE_ROOT_WAIVER } from "../lib/labels";
-import { credentialsSecret, passwordOr } from "../lib/secrets";
+import { CredentialsSecret, credentialsSecret, passwordOr } from "../lib/secrets";
 import { checksum } from "../lib/checksum";
 import { CREDENTIALS_ANNOTATION, DatabaseConnection, databaseCaMounts, sslParameters } from "./database";
 import { Globals } from "./globals";
@@ -183,7 +183,7 @@ const REALM_FILE = "realm-pulse.json";
 export class Keycloak extends pulumi.ComponentResource {
     readonly workload: Workload;
     readonly realmConfigMap?: k8s.core.v1.ConfigMap;
-    readonly adminSecret?: k8s.core.v1.Secret;
+    readonly adminSecret?: CredentialsSecret;
     readonly discoveryService?: k8s.core.v1.Service;
     /** In-cluster base URL, e.g. http://pulse-keycloak:8080/auth. */
     readonly internalUrl: string;

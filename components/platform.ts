@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformSecrets, PulseConfig, SERVICE_NAMES, SERVICES } from "../config";
 import { PART_OF, TYPES } from "../lib/contracts";
+import { CredentialsSecret } from "../lib/secrets";
 import { Backend, publicUrl, Route, routes, uiOrigins } from "../lib/routes";
 import { Caddy } from "./caddy";
 import { Database, databaseCaMounts, keepsData } from "./database";
@@ -56,7 +57,7 @@ export class Platform extends pulumi.ComponentResource {
     /** None with `keycloak.enabled` false: the services use an existing provider. */
     readonly keycloak?: Keycloak;
     readonly services: PulseServices;
-    readonly appSecret?: k8s.core.v1.Secret;
+    readonly appSecret?: CredentialsSecret;
     readonly caddy?: Caddy;
     readonly ingress?: Ingress;
     readonly networkPolicies?: NetworkPolicies;
@@ -208,10 +209,10 @@ export class Platform extends pulumi.ComponentResource {
                 secretValues: appValues && {
                     key: appValues.ADMIN_KEY,
                     sources: {
-                        app: this.appSecret?.stringData,
-                        database: this.database.secret?.stringData,
-                        keycloakAdmin: this.keycloak?.adminSecret?.stringData,
-                        emqxDashboard: this.emqx.envSecret?.stringData,
+                        app: this.appSecret?.values,
+                        database: this.database.secret?.values,
+                        keycloakAdmin: this.keycloak?.adminSecret?.values,
+                        emqxDashboard: this.emqx.envSecret?.values,
                     },
                 },
                 appSecretName,

@@ -3,13 +3,12 @@
  * provision-api, mqtt-nats-bridge), each a Workload built from its registry entry and its config section, and the app
  * Secret with their credentials.
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { APP_SECRET_KEYS, componentOf, contractOf, SECRET_ENV, SecretEnvSource, SecretKey, SERVICE_NAMES, ServiceContract, ServiceName } from "../config";
 import { objectName, TYPES } from "../lib/contracts";
 import { resolveImage } from "../lib/images";
 import { NO_PROBES_WAIVER } from "../lib/labels";
-import { credentialsSecret, passwordOr } from "../lib/secrets";
+import { CredentialsSecret, credentialsSecret, passwordOr } from "../lib/secrets";
 import { Globals } from "./globals";
 import { DEVICE_CA_DIR, ServiceEnvContext, serviceEnv, ServiceSections } from "./serviceEnv";
 import { httpProbe, tcpProbe, Workload } from "./workload";
@@ -53,8 +52,8 @@ function secretsAnnotation(service: ServiceName, secrets: PulseServicesArgs["sec
         ),
     ];
     const values = sources.flatMap((s) => {
-        const data = secrets?.sources[s.secret];
-        return data ? [data.apply((d) => d[s.key] ?? "")] : [];
+        const value = secrets?.sources[s.secret]?.[s.key];
+        return value !== undefined ? [value] : [];
     });
     return secrets && values.length > 0 ? { [SECRETS_ANNOTATION]: secretsRevision(secrets.key, values) } : undefined;
 }
@@ -84,7 +83,7 @@ export interface PulseServicesArgs extends ServiceSections {
      */
     readonly secretValues?: {
         readonly key: pulumi.Output<string>;
-        readonly sources: Partial<Record<SecretEnvSource["secret"], pulumi.Output<Record<string, string>>>>;
+        readonly sources: Partial<Record<SecretEnvSource["secret"], Readonly<Record<string, pulumi.Input<string>>>>>;
     };
     /** Every Deployment waits for these: the migrator and the JetStream init Jobs. */
     readonly rolloutAfter: readonly pulumi.Resource[];
@@ -106,7 +105,7 @@ export function createAppSecret(
     name: string,
     args: { readonly namespace: pulumi.Input<string>; readonly secretName: string; readonly values: Record<string, pulumi.Output<string>> },
     opts: pulumi.CustomResourceOptions,
-): k8s.core.v1.Secret {
+): CredentialsSecret {
     return credentialsSecret(name, { objectName: args.secretName, namespace: args.namespace, component: "app", stringData: args.values }, opts);
 }
 

@@ -10,7 +10,7 @@ export function checksum(data: unknown): string {
  * A keyed hash (HMAC-SHA256, 16 hex) of secret values, for a pod-template annotation that must change with them: unlike
  * a plain hash, it gives whoever reads the annotation nothing to test password guesses against without the key.
  */
-export function keyedChecksum(key: string, data: unknown): string {
+function keyedChecksum(key: string, data: unknown): string {
     return createHmac("sha256", key).update(JSON.stringify(data)).digest("hex").slice(0, 16);
 }
 

@@ -23,9 +23,15 @@ export interface CredentialsSecretArgs {
     readonly stringData: Record<string, pulumi.Input<string>>;
 }
 
+/**
+ * A Secret the program writes, with the values it was given: the pods' secret revisions are computed from these (the
+ * Secret's outputs are what the provider read back, not what the program wrote).
+ */
+export type CredentialsSecret = k8s.core.v1.Secret & { readonly values: Readonly<Record<string, pulumi.Input<string>>> };
+
 /** An Opaque Secret with a fixed name; every value goes in as a Pulumi secret. */
-export function credentialsSecret(name: string, args: CredentialsSecretArgs, opts: pulumi.CustomResourceOptions): k8s.core.v1.Secret {
-    return new k8s.core.v1.Secret(
+export function credentialsSecret(name: string, args: CredentialsSecretArgs, opts: pulumi.CustomResourceOptions): CredentialsSecret {
+    const secret = new k8s.core.v1.Secret(
         name,
         {
             metadata: { name: args.objectName, namespace: args.namespace, labels: standardLabels({ component: args.component }) },
@@ -34,4 +40,11 @@ export function credentialsSecret(name: string, args: CredentialsSecretArgs, opt
         },
         opts,
     );
+    return Object.assign(secret, { values: args.stringData });
 }
+
+/** A written Secret's values in key order, for a revision of them (lib/checksum secretsRevision). */
+export const valuesOf = (secret: CredentialsSecret): pulumi.Input<string>[] =>
+    Object.keys(secret.values)
+        .sort()
+        .map((k) => secret.values[k]);

@@ -111,6 +111,13 @@ describe("PostgreSQL backups (postgresql.backup)", () => {
         expect(problems({ schedule: "0 2 * *" })[0]).to.match(/^pulse:postgresql\.backup\.schedule:/);
         expect(problems({ keep: 0 })[0]).to.match(/^pulse:postgresql\.backup\.keep: must be an integer >= 1/);
         expect(problems({ existingClaim: "Not_A_Name" })[0]).to.match(/^pulse:postgresql\.backup\.existingClaim:/);
+        expect(problems({ schedule: "99 99 * * *" })[0]).to.match(/^pulse:postgresql\.backup\.schedule: .*minute "99" is not in 0-59/);
+        expect(problems({ schedule: "a b c d e" })[0]).to.match(/^pulse:postgresql\.backup\.schedule: .*minute "a" is not in 0-59/);
+        expect(problems({ schedule: "0 2 * 13 *" })[0]).to.match(/month "13" is not in 1-12 or JAN-DEC/);
+        expect(problems({ schedule: "0 2 * * 8" })[0]).to.match(/day of week "8" is not in 0-7 or SUN-SAT/);
+        expect(problems({ schedule: "*/0 2 * * *" })[0]).to.match(/minute step must be at least 1/);
+        expect(problems({ schedule: "0 2 ? * SUN" })).to.deep.equal([]);
+        expect(problems({ schedule: "0,30 1-5/2 1 JAN-MAR mon" })).to.deep.equal([]);
         expect(problems({ schedule: "@daily" })).to.deep.equal([]);
         expect(problems({ schedule: "*/15 1-5 * * MON-FRI" })).to.deep.equal([]);
     });
@@ -131,6 +138,10 @@ describe("PostgreSQL backups (postgresql.backup)", () => {
         expect(pod.spec.securityContext).to.include({ runAsNonRoot: true });
         expect(pod.spec.securityContext.seccompProfile).to.deep.equal({ type: "RuntimeDefault" });
         expect(container.securityContext).to.deep.include({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+    });
+
+    it("the backup script holds no Helm template delimiters (the real chart renders the command through tpl)", () => {
+        expect(DB_BACKUP_SH).not.to.include("{{");
     });
 
     describe("the backup script (assets/db-backup.sh) with stand-in pg_dump, pg_dumpall and date", () => {

@@ -102,8 +102,14 @@ describe("PostgreSQL replication (postgresql.architecture)", () => {
             }
         };
         expect(problems({ postgresql: { architecture: "ha" } })[0]).to.match(/^pulse:postgresql\.architecture: must be standalone or replication/);
-        expect(problems({ postgresql: { architecture: "replication", replication: { numSynchronousReplicas: 2 } } })[0]).to.match(
+        expect(problems({ postgresql: { architecture: "replication", replication: { synchronousCommit: "on", numSynchronousReplicas: 2 } } })[0]).to.match(
             /^pulse:postgresql\.replication\.numSynchronousReplicas: must be at most readReplicas\.replicaCount \(1\)/,
+        );
+        expect(problems({ postgresql: { architecture: "replication", replication: { numSynchronousReplicas: 1 } } })[0]).to.match(
+            /^pulse:postgresql\.replication\.synchronousCommit: is off, so the chart makes no replica synchronous/,
+        );
+        expect(problems({ postgresql: { architecture: "replication", replication: { synchronousCommit: "on", numSynchronousReplicas: 1 } } })).to.deep.equal(
+            [],
         );
         expect(problems({ postgresReplicationPassword: "x" }, ["postgresReplicationPassword"])[0]).to.match(
             /^pulse:postgresReplicationPassword: is used only with postgresql\.architecture replication/,

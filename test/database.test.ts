@@ -324,7 +324,7 @@ describe("database", () => {
             for (const d of revised) expect(reaches(d, job.urn), d.name).to.equal(true);
         });
 
-        it("the revision is keyed: neither the password nor its plain hash is in any object", async () => {
+        it("the revision is keyed: it holds neither a password nor its plain hash", async () => {
             const { resources } = await buildWith(passwords);
             const revision = revisionOf(setupJob(resources))!;
             const plain = (v: string) => createHash("sha256").update(JSON.stringify(v)).digest("hex");

@@ -67,12 +67,50 @@ export const pgIdentifier = (what: string) =>
     z.string({ error: `must be ${what}` }).regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: `must be ${what}: lower-case letters, digits and '_' (PostgreSQL)` });
 
 const CRON_MACROS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
-/** A CronJob schedule as Kubernetes takes it: five fields, or a macro (no CRON_TZ/TZ prefix: Kubernetes refuses those). */
+const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+/** The five fields as Kubernetes' cron parser takes them: range, and the names a field accepts (their first is `min`). */
+const CRON_FIELDS = [
+    { name: "minute", min: 0, max: 59, names: [] as string[] },
+    { name: "hour", min: 0, max: 23, names: [] as string[] },
+    { name: "day of month", min: 1, max: 31, names: [] as string[] },
+    { name: "month", min: 1, max: 12, names: MONTHS },
+    { name: "day of week", min: 0, max: 7, names: DAYS },
+];
+
+/** What is wrong with one field of a cron schedule (`*`, `?`, values, ranges, steps, lists), or undefined. */
+function cronFieldProblem(text: string, f: (typeof CRON_FIELDS)[number]): string | undefined {
+    const value = (v: string): number | undefined => {
+        const named = f.names.indexOf(v.toUpperCase());
+        if (named >= 0) return named + f.min;
+        return /^\d+$/.test(v) ? Number(v) : undefined;
+    };
+    for (const item of text.split(",")) {
+        const m = /^(\*|\?|([^-/]+)(?:-([^-/]+))?)(?:\/(\d+))?$/.exec(item);
+        if (!m) return `${f.name} "${item}" is not a value, range or step`;
+        if (m[4] !== undefined && Number(m[4]) < 1) return `${f.name} step must be at least 1`;
+        if (m[1] === "?" && f.name !== "day of month" && f.name !== "day of week") return `"?" is for the day fields only`;
+        for (const v of [m[2], m[3]].filter((x): x is string => x !== undefined)) {
+            const n = value(v);
+            if (n === undefined || n < f.min || n > f.max)
+                return `${f.name} "${v}" is not in ${f.min}-${f.max}${f.names.length > 0 ? ` or ${f.names[0]}-${f.names[f.names.length - 1]}` : ""}`;
+        }
+    }
+    return undefined;
+}
+
+/** A CronJob schedule as Kubernetes takes it: five fields in range, or a macro (no CRON_TZ/TZ prefix: Kubernetes refuses those). */
 export function cronSchedule() {
-    const msg = `must be a cron schedule: five fields such as "0 2 * * *", or one of ${CRON_MACROS.join(", ")}`;
+    const shape = `must be a cron schedule: five fields such as "0 2 * * *", or one of ${CRON_MACROS.join(", ")}`;
     return z
-        .string({ error: msg })
-        .refine((v) => CRON_MACROS.includes(v) || /^[-*/,0-9A-Za-z]+( +[-*/,0-9A-Za-z]+){4}$/.test(v.trim()), { error: msg })
+        .string({ error: shape })
+        .superRefine((v, ctx) => {
+            if (CRON_MACROS.includes(v)) return;
+            const fields = v.trim().split(/ +/);
+            const problem = fields.length !== 5 ? undefined : fields.map((text, i) => cronFieldProblem(text, CRON_FIELDS[i])).find((p) => p !== undefined);
+            if (fields.length !== 5) ctx.addIssue({ code: "custom", input: v, message: shape });
+            else if (problem) ctx.addIssue({ code: "custom", input: v, message: `${shape}; ${problem}` });
+        })
         .meta({ kind: "cron schedule" });
 }
 

@@ -80,6 +80,14 @@ export const postgresql = z
     })
     .prefault({})
     .superRefine((pg, ctx) => {
+        if (pg.architecture === "replication" && pg.replication.synchronousCommit === "off" && pg.replication.numSynchronousReplicas > 0) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["replication", "synchronousCommit"],
+                input: "off",
+                message: `is off, so the chart makes no replica synchronous (numSynchronousReplicas ${pg.replication.numSynchronousReplicas} would do nothing): set on, remote_apply or remote_write, or numSynchronousReplicas 0`,
+            });
+        }
         if (pg.architecture === "replication" && pg.replication.numSynchronousReplicas > pg.readReplicas.replicaCount) {
             ctx.addIssue({
                 code: "custom",
