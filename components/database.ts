@@ -341,7 +341,13 @@ export class Database extends pulumi.ComponentResource {
                     repositoryPassword: args.chartRepositoryPassword,
                 },
                 // The chart's pods read the Secret at start: it must exist before the release installs.
-                { ...keepOpts, dependsOn: [...(secret ? [secret] : []), ...(this.backupClaim ? [this.backupClaim] : [])] },
+                {
+                    ...keepOpts,
+                    dependsOn: [...(secret ? [secret] : []), ...(this.backupClaim ? [this.backupClaim] : [])],
+                    // Another architecture is another primary (an empty one beside the old volume): a replacement, which
+                    // a protected release refuses, instead of an upgrade that points Pulse at it.
+                    replaceOnChanges: ["values.architecture"],
+                },
             );
             this.setup = this.setupJob(name, args, connection, this.release);
         }

@@ -4,7 +4,7 @@ import { postgresqlValues } from "../components/database";
 import { networkPolicyRules } from "../components/networkPolicies";
 import { ConfigError, parseStackConfig } from "../config";
 import { POSTGRESQL_BACKUP, POSTGRESQL_RELEASE, postgresqlPrimary } from "../lib/contracts";
-import { build, config, inputs, one, stackConfig } from "./helpers";
+import { build, config, inputs, one, releases, stackConfig } from "./helpers";
 import { selects } from "./port-wiring";
 
 const replicated = (pg: Record<string, unknown> = {}) => config({ postgresql: { architecture: "replication", ...pg } });
@@ -56,6 +56,14 @@ describe("PostgreSQL replication (postgresql.architecture)", () => {
         const setup = inputs(one(resources, "kubernetes:batch/v1:Job", "pulse-database-setup-run")).spec.template.spec.containers[0];
         expect(setup.env.find((e: { name: string }) => e.name === "PGHOST").value).to.equal(`${POSTGRESQL_RELEASE}-primary`);
         expect(POSTGRESQL_BACKUP.cronJob(c.postgresql.architecture)).to.equal(`${POSTGRESQL_RELEASE}-primary-pgdumpall`);
+    });
+
+    it("a change of architecture replaces the release, so a protected database refuses it instead of moving Pulse to an empty primary", async () => {
+        const { resources } = await build(config());
+        const [release] = releases(resources, POSTGRESQL_RELEASE);
+        expect(release.replaceOnChanges).to.deep.equal(["values.architecture"]);
+        expect(release.protect).to.equal(true);
+        expect(inputs(release).values.architecture).to.equal("standalone");
     });
 
     it("the database Secret carries the replicas' password (configured, or generated once), and only with replication", async () => {

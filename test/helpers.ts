@@ -95,6 +95,7 @@ export function recorded(fields: Pick<RecordedResource, "type" | "name"> & Parti
         provider: "",
         protect: false,
         retainOnDelete: false,
+        replaceOnChanges: [],
         aliases: [],
         inputs: {},
         ...fields,

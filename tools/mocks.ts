@@ -22,6 +22,8 @@ export interface RecordedResource {
     /** Resource options the engine would enforce. */
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
+    /** Input paths whose change replaces the resource (`replaceOnChanges`). */
+    readonly replaceOnChanges: readonly string[];
     /** Earlier identities the resource keeps (`aliases`): a former name, or a full URN. */
     readonly aliases: readonly string[];
     /** `customTimeouts` the engine would apply. */
@@ -65,6 +67,7 @@ interface RegisterRequest {
     getObject(): unknown;
     getProtect(): boolean | undefined;
     getRetainondelete(): boolean | undefined;
+    getReplaceonchangesList(): string[];
     getAliasesList(): { getUrn(): string; getSpec(): { getName(): string } | undefined }[];
     getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 }
@@ -123,6 +126,7 @@ export function installMocks(stack = "test"): void {
                     provider: req.getProvider(),
                     protect: req.getProtect() === true,
                     retainOnDelete: req.getRetainondelete() === true,
+                    replaceOnChanges: [...req.getReplaceonchangesList()],
                     // The SDK also sends name-less specs (parent aliasing): only the ones that name something count.
                     aliases: req
                         .getAliasesList()
