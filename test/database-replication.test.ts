@@ -119,6 +119,20 @@ describe("PostgreSQL replication (postgresql.architecture)", () => {
         expect(problems({ postgresql: { architecture: "replication", replication: { synchronousCommit: "on", numSynchronousReplicas: 1 } } })).to.deep.equal(
             [],
         );
+        expect(problems({ postgresql: { readReplicas: { replicaCount: 2 } } })[0]).to.match(
+            /^pulse:postgresql\.architecture: is standalone, so readReplicas and replication would do nothing/,
+        );
+        const managed = { enabled: false };
+        const external = { enabled: true, host: "db.example.com" };
+        const secrets = { dbPassword: "x", keycloakDbPassword: "y" };
+        const withExternal = (pg: Record<string, unknown>) =>
+            problems({ postgresql: { ...managed, ...pg }, externalDatabase: external, ...secrets }, Object.keys(secrets));
+        expect(withExternal({ architecture: "replication" })).to.have.length(1);
+        expect(withExternal({ architecture: "replication" })[0]).to.match(
+            /^pulse:postgresql\.architecture: is the in-cluster chart's; a managed database has its provider's replicas/,
+        );
+        expect(withExternal({ backup: { enabled: true } })[0]).to.match(/^pulse:postgresql\.backup\.enabled: backs up the in-cluster PostgreSQL/);
+        expect(withExternal({})).to.deep.equal([]);
         expect(problems({ postgresReplicationPassword: "x" }, ["postgresReplicationPassword"])[0]).to.match(
             /^pulse:postgresReplicationPassword: is used only with postgresql\.architecture replication/,
         );

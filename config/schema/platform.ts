@@ -80,6 +80,33 @@ export const postgresql = z
     })
     .prefault({})
     .superRefine((pg, ctx) => {
+        // What only an in-cluster PostgreSQL does, asked of a managed one: say so rather than do nothing.
+        const inClusterOnly = [
+            {
+                on: pg.backup.enabled,
+                path: ["backup", "enabled"],
+                input: true as unknown,
+                what: "backs up the in-cluster PostgreSQL; a managed database has its provider's backups",
+            },
+            {
+                on: pg.architecture === "replication",
+                path: ["architecture"],
+                input: pg.architecture as unknown,
+                what: "is the in-cluster chart's; a managed database has its provider's replicas",
+            },
+        ];
+        for (const k of inClusterOnly.filter((k) => k.on && !pg.enabled)) {
+            ctx.addIssue({ code: "custom", path: k.path, input: k.input, message: `${k.what} (postgresql.enabled is false)` });
+        }
+        const replicationSet = pg.readReplicas.replicaCount !== 1 || pg.replication.synchronousCommit !== "off" || pg.replication.numSynchronousReplicas !== 0;
+        if (pg.enabled && pg.architecture === "standalone" && replicationSet) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["architecture"],
+                input: "standalone",
+                message: "is standalone, so readReplicas and replication would do nothing: set architecture replication, or remove them",
+            });
+        }
         if (pg.architecture === "replication" && pg.replication.synchronousCommit === "off" && pg.replication.numSynchronousReplicas > 0) {
             ctx.addIssue({
                 code: "custom",
