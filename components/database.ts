@@ -239,8 +239,9 @@ export class Database extends pulumi.ComponentResource {
     readonly keycloakSecret?: k8s.core.v1.Secret;
     readonly release?: k8s.helm.v3.Release;
     /**
-     * In-cluster with the passwords in Pulumi: a revision of the app role's and Keycloak's role's password, for the pod
-     * templates of whatever logs in with them (annotation CREDENTIALS_ANNOTATION), so they roll after the setup Job set it.
+     * In-cluster with the passwords in Pulumi: a revision of the app role's and Keycloak's role's password (annotation
+     * CREDENTIALS_ANNOTATION) on the setup Job, which re-runs when one changes, and on Keycloak, which rolls after it (the
+     * services carry their own revision of every secret they read: components/pulseServices.ts).
      */
     readonly credentialsRevision?: { readonly app: pulumi.Output<string>; readonly keycloak?: pulumi.Output<string> };
     /** In-cluster with backups on and no `backup.existingClaim`: the backups' volume (kept on `pulumi destroy`). */
