@@ -25,7 +25,7 @@ import { EXPOSURE_ANNOTATION, standardLabels } from "../lib/labels";
 import { emqxScheduling, withScheduling } from "../lib/releaseScheduling";
 import { resourceRequirements } from "../lib/resources";
 import { CredentialsSecret, credentialsSecret, passwordOr, valuesOf } from "../lib/secrets";
-import { secretsRevision } from "../lib/checksum";
+import { SECRETS_ANNOTATION, secretsRevision } from "../lib/checksum";
 import { Globals } from "./globals";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
@@ -288,14 +288,12 @@ export class Emqx extends pulumi.ComponentResource {
                     source: emqx.chart,
                     namespace: args.globals.namespace,
                     // A changed credential (the auth header ui checks, above all) restarts the broker, like the services reading it.
-                    values:
+                    values: withScheduling(
+                        emqxValues(emqx, args.globals, args.secretNames),
                         this.envSecret && args.revisionKey
-                            ? withScheduling(emqxValues(emqx, args.globals, args.secretNames), {
-                                  podAnnotations: {
-                                      "checksum/secrets": secretsRevision(args.revisionKey, valuesOf(this.envSecret)),
-                                  },
-                              })
-                            : emqxValues(emqx, args.globals, args.secretNames),
+                            ? { podAnnotations: { [SECRETS_ANNOTATION]: secretsRevision(args.revisionKey, valuesOf(this.envSecret)) } }
+                            : {},
+                    ),
                     awaitReadiness: args.globals.awaitReadiness,
                     repositoryPassword: args.chartRepositoryPassword,
                 },

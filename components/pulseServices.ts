@@ -4,7 +4,18 @@
  * Secret with their credentials.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { APP_SECRET_KEYS, componentOf, contractOf, SECRET_ENV, SecretEnvSource, SecretKey, SERVICE_NAMES, ServiceContract, ServiceName } from "../config";
+import {
+    APP_SECRET_KEYS,
+    componentOf,
+    connectsToDatabase,
+    contractOf,
+    SECRET_ENV,
+    SecretEnvSource,
+    SecretKey,
+    SERVICE_NAMES,
+    ServiceContract,
+    ServiceName,
+} from "../config";
 import { objectName, TYPES } from "../lib/contracts";
 import { resolveImage } from "../lib/images";
 import { NO_PROBES_WAIVER } from "../lib/labels";
@@ -13,7 +24,7 @@ import { Globals } from "./globals";
 import { DEVICE_CA_DIR, ServiceEnvContext, serviceEnv, ServiceSections } from "./serviceEnv";
 import { httpProbe, tcpProbe, Workload } from "./workload";
 import { databaseCaMounts, databaseTlsEnv } from "./database";
-import { secretsRevision } from "../lib/checksum";
+import { SECRETS_ANNOTATION, secretsRevision } from "../lib/checksum";
 
 const NO_PROBES = "no HTTP server in the image: a crash restarts the container, nothing else can be probed";
 const RUNS_ONCE = "runs once at most (config/services.ts): a rolling update would run two at once";
@@ -38,9 +49,6 @@ function serviceWaivers(contract: ServiceContract): Record<string, string> {
     }
     return { ...waivers, ...(kubeScore.length > 0 ? { "kube-score/ignore": kubeScore.sort().join(",") } : {}) };
 }
-
-/** The pod-template annotation with the revision of the secrets a service reads. */
-export const SECRETS_ANNOTATION = "checksum/secrets";
 
 /** The annotation of a service's pods: the revision of every secret value it reads that the program manages. */
 function secretsAnnotation(service: ServiceName, secrets: PulseServicesArgs["secretValues"]): Record<string, pulumi.Output<string>> | undefined {
@@ -127,7 +135,7 @@ export class PulseServices extends pulumi.ComponentResource {
             const svc = args[key];
             const contract = contractOf(key);
             const http = contract.http;
-            const connects = contract.reads.some((v) => v === "PG_HOST" || v === "DATABASE_URL");
+            const connects = connectsToDatabase(key);
             const timing = {
                 liveness: { initialDelaySeconds: 10, periodSeconds: 30, failureThreshold: 3 },
                 readiness: { initialDelaySeconds: 5, periodSeconds: 10 },

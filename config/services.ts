@@ -162,6 +162,9 @@ export function contractOf(name: ServiceName): ServiceContract {
     return SERVICES[name];
 }
 
+/** Whether a service logs in to the database (it reads PG_HOST & co. or DATABASE_URL). */
+export const connectsToDatabase = (name: ServiceName): boolean => contractOf(name).reads.some((v) => v === "PG_HOST" || v === "DATABASE_URL");
+
 /** Where a secret environment variable comes from: one of the platform's Secrets, and the key in it. */
 export interface SecretEnvSource {
     readonly secret: "database" | "app" | "keycloakAdmin" | "emqxDashboard";

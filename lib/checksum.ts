@@ -14,6 +14,9 @@ function keyedChecksum(key: string, data: unknown): string {
     return createHmac("sha256", key).update(JSON.stringify(data)).digest("hex").slice(0, 16);
 }
 
+/** The pod-template annotation with the revision of the secret values a workload reads (secretsRevision). */
+export const SECRETS_ANNOTATION = "checksum/secrets";
+
 /**
  * The revision of secret values for a pod-template annotation: a keyed checksum, not secret itself (so it shows in
  * previews), that changes when any of the values does. The key is a secret the pods reading the values need not have.

@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { createHash } from "crypto";
 import { CREDENTIALS_ANNOTATION, DB_SETUP_SQL, databaseUrl } from "../components/database";
-import { SECRETS_ANNOTATION } from "../components/pulseServices";
-import { componentOf, contractOf, SERVICE_NAMES } from "../config";
+import { SECRETS_ANNOTATION } from "../lib/checksum";
+import { componentOf, connectsToDatabase, contractOf, SERVICE_NAMES } from "../config";
 import { POSTGRESQL_RELEASE } from "../lib/contracts";
 import { isSecretValue, RecordedResource } from "../tools/mocks";
 import { build, config, inputs, ofType, one, releases } from "./helpers";
@@ -287,7 +287,7 @@ describe("database", () => {
                 .and.not.equal(revisionOf(setupJob(before.resources)));
             const [was, is] = [deployments(before.resources), deployments(after.resources)];
             const rolled = Object.keys(is).filter((d) => is[d] !== was[d]);
-            const connecting = SERVICE_NAMES.filter((s) => contractOf(s).reads.some((v) => v === "PG_HOST" || v === "DATABASE_URL"));
+            const connecting = SERVICE_NAMES.filter(connectsToDatabase);
             expect(connecting.length).to.be.greaterThan(0);
             expect(rolled.sort()).to.deep.equal(connecting.map((s) => `pulse-services-${componentOf(s)}-deployment`).sort());
         });
@@ -344,7 +344,7 @@ describe("database", () => {
             const [before, after] = [await managed("x"), await managed("x2")];
             expect(setupJob(after.resources)).to.equal(undefined);
             const [was, is] = [deployments(before.resources), deployments(after.resources)];
-            const connecting = SERVICE_NAMES.filter((s) => contractOf(s).reads.some((v) => v === "PG_HOST" || v === "DATABASE_URL"));
+            const connecting = SERVICE_NAMES.filter(connectsToDatabase);
             expect(
                 Object.keys(is)
                     .filter((d) => is[d] !== was[d])

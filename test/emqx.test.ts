@@ -2,6 +2,7 @@ import { resourceRequirements } from "../lib/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { DASHBOARD_PASSWORD_KEY, DASHBOARD_USERNAME_KEY } from "../components/emqx";
+import { SECRETS_ANNOTATION } from "../lib/checksum";
 import { EMQX_RELEASE } from "../lib/contracts";
 import { EXPOSURE_ANNOTATION } from "../lib/labels";
 import { isSecretValue, RecordedResource } from "../tools/mocks";
@@ -18,7 +19,7 @@ describe("emqx", () => {
                 mqttInternalAuthSecret: pulumi.secret(internalAuth),
                 emqxDashboardPassword: pulumi.secret(dashboard),
             });
-            return inputs(emqxRelease(resources)[0]).values.podAnnotations?.["checksum/secrets"] as string | undefined;
+            return inputs(emqxRelease(resources)[0]).values.podAnnotations?.[SECRETS_ANNOTATION] as string | undefined;
         };
         const one = await revision("auth-one");
         expect(one).to.match(/^[0-9a-f]{16}$/);

@@ -23,7 +23,7 @@ import { metricsProblems } from "./metrics";
 import { emqx, externalDatabase, nats, postgresql, s3, secrets, smtp } from "./platform";
 import { app, caddy, global, keycloak, services } from "./workloads";
 
-export { APP_SECRET_KEYS, componentOf, contractOf, SECRET_ENV, SERVICE_NAMES, SERVICES } from "../services";
+export { APP_SECRET_KEYS, componentOf, connectsToDatabase, contractOf, SECRET_ENV, SERVICE_NAMES, SERVICES } from "../services";
 export type { SecretEnvSource, ServiceContract, ServiceName } from "../services";
 export { parseQuantity } from "./formats";
 export type { EnvSource, ExtraVolume, ReleasePlacement, Scheduling } from "./scheduling";

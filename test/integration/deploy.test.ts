@@ -24,7 +24,7 @@ import * as YAML from "yaml";
 import { BACKUP_CLAIM, DB_BACKUP_SH } from "../../components/database";
 import { objectNameOf } from "../../components/pulseServices";
 import { POSTGRESQL_BACKUP, POSTGRESQL_PORT } from "../../lib/contracts";
-import { contractOf, parseStackConfig, SERVICE_NAMES } from "../../config";
+import { connectsToDatabase, contractOf, parseStackConfig, SERVICE_NAMES } from "../../config";
 import { routes } from "../../lib/routes";
 import { PROJECT_DIR, readStackFile } from "../../tools/stackfile";
 import { collisions, objectsOf, readInventory } from "../chart-inventory";
@@ -524,7 +524,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 const secret = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ name: "pulse-db-secret", namespace });
                 expect(Buffer.from(secret.data!.password, "base64").toString()).to.equal(rotated);
                 const after = await generations();
-                const connecting = SERVICE_NAMES.filter((s) => contractOf(s).reads.some((v) => v === "PG_HOST" || v === "DATABASE_URL")).map(objectNameOf);
+                const connecting = SERVICE_NAMES.filter(connectsToDatabase).map(objectNameOf);
                 for (const name of Object.keys(after)) {
                     if (connecting.includes(name)) expect(after[name], `${name} rolled`).to.be.greaterThan(before[name]);
                     else expect(after[name], `${name} unchanged`).to.equal(before[name]);
