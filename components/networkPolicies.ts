@@ -65,6 +65,20 @@ export type NetworkPolicySections = Pick<
     "networkPolicy" | "ingress" | "postgresql" | "externalDatabase" | "nats" | "emqx" | "caddy" | "keycloak" | "s3" | "smtp" | "global" | ServiceName
 >;
 
+/** Pods that talk among themselves on one port (a cluster's members): in from and out to each other, nothing else. */
+function peersRule(name: string, pods: k8s.types.input.meta.v1.LabelSelector, port: number): NetworkPolicyRule {
+    const peers = [{ podSelector: pods }];
+    return {
+        name,
+        spec: {
+            podSelector: pods,
+            policyTypes: ["Ingress", "Egress"],
+            ingress: [{ from: peers, ports: tcp(port) }],
+            egress: [{ to: peers, ports: tcp(port) }],
+        },
+    };
+}
+
 /** The rules for a config; pure, so tests read them without the mocks. */
 export function networkPolicyRules(config: NetworkPolicySections): NetworkPolicyRule[] {
     const np = config.networkPolicy;
@@ -132,15 +146,7 @@ export function networkPolicyRules(config: NetworkPolicySections): NetworkPolicy
     ];
     if (config.keycloak.enabled && config.keycloak.replicaCount > 1) {
         const keycloak = { matchLabels: { "app.kubernetes.io/name": objectName(KEYCLOAK_COMPONENT) } };
-        rules.push({
-            name: objectName("keycloak-cluster"),
-            spec: {
-                podSelector: keycloak,
-                policyTypes: ["Ingress", "Egress"],
-                ingress: [{ from: [{ podSelector: keycloak }], ports: tcp(KEYCLOAK_JGROUPS_PORT) }],
-                egress: [{ to: [{ podSelector: keycloak }], ports: tcp(KEYCLOAK_JGROUPS_PORT) }],
-            },
-        });
+        rules.push(peersRule(objectName("keycloak-cluster"), keycloak, KEYCLOAK_JGROUPS_PORT));
     }
     if (exposedCaddy) {
         rules.push({
@@ -183,16 +189,7 @@ export function networkPolicyRules(config: NetworkPolicySections): NetworkPolicy
                 matchLabels: releasePods(POSTGRESQL_RELEASE).matchLabels,
                 matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: ["primary", "read"] }],
             };
-            rules.push({
-                name: objectName("allow-postgresql-replication"),
-                annotations: DANGLING_WAIVER,
-                spec: {
-                    podSelector: servers,
-                    policyTypes: ["Ingress", "Egress"],
-                    ingress: [{ from: [{ podSelector: servers }], ports: tcp(POSTGRESQL_PORT) }],
-                    egress: [{ to: [{ podSelector: servers }], ports: tcp(POSTGRESQL_PORT) }],
-                },
-            });
+            rules.push({ ...peersRule(objectName("allow-postgresql-replication"), servers, POSTGRESQL_PORT), annotations: DANGLING_WAIVER });
         }
         // The chart's backup pods (its own policy is off: it allows egress to port 5432 anywhere).
         if (backup) {

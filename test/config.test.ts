@@ -3,22 +3,11 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { expect } from "chai";
-import { config } from "./helpers";
-import { ConfigError, parseConfig, parseQuantity, parseStackConfig, PulseConfigInput, SECRET_KEYS, SERVICE_NAMES } from "../config";
+import { config, stackProblems } from "./helpers";
+import { parseConfig, parseQuantity, parseStackConfig, PulseConfigInput, SECRET_KEYS, SERVICE_NAMES } from "../config";
 
-/** The problems a stack config produces, as the `pulse:<path>: reason` lines the user sees. */
-function problems(values: Record<string, unknown>, secretKeys: string[] = []): string[] {
-    const raw: Record<string, string> = {};
-    // Development unless a test says otherwise: production also requires its secrets (tested on its own below).
-    for (const [k, v] of Object.entries({ app: { environment: "development" }, ...values })) raw[`pulse:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-    try {
-        parseStackConfig({ values: raw, secretKeys: new Set(secretKeys.map((k) => `pulse:${k}`)) });
-    } catch (e) {
-        expect(e).to.be.instanceOf(ConfigError);
-        return [...(e as ConfigError).problems];
-    }
-    return [];
-}
+/** The problems a stack config produces (development unless the values say otherwise). */
+const problems = stackProblems;
 
 /** A ustar archive of these files (what `helm package` gzips). */
 function tar(files: Record<string, string>): Buffer {

@@ -6,10 +6,8 @@ import { promisify } from "util";
 import { expect } from "chai";
 import * as YAML from "yaml";
 import { BACKUP_CLAIM, BACKUP_DIR, DB_BACKUP_SH, postgresqlValues } from "../components/database";
-import { networkPolicyRules } from "../components/networkPolicies";
-import { ConfigError, parseStackConfig } from "../config";
 import { POSTGRESQL_BACKUP, POSTGRESQL_PORT, POSTGRESQL_RELEASE } from "../lib/contracts";
-import { build, config, inputs, ofType, one, releases, stackConfig } from "./helpers";
+import { build, config, inputs, ofType, one, plainRules, releases, stackConfig, stackProblems } from "./helpers";
 import { selects } from "./port-wiring";
 
 const run = promisify(execFile);
@@ -24,20 +22,6 @@ const BACKUP_POD = {
     "app.kubernetes.io/component": POSTGRESQL_BACKUP.component,
 };
 const PRIMARY_POD = { ...BACKUP_POD, "app.kubernetes.io/component": "primary" };
-
-type Selector = Parameters<typeof selects>[0];
-type Peer = { podSelector?: Selector };
-/** A rule's spec as plain data (the program's are Pulumi input types). */
-interface PlainRule {
-    name: string;
-    spec: {
-        podSelector: Selector;
-        policyTypes?: string[];
-        ingress?: { from?: Peer[] }[];
-        egress?: { to?: Peer[]; ports?: unknown[] }[];
-    };
-}
-const plainRules = (c: ReturnType<typeof config>): PlainRule[] => JSON.parse(JSON.stringify(networkPolicyRules(c)));
 
 describe("PostgreSQL backups (postgresql.backup)", () => {
     it("are off by default and in dev; on in prod", () => {
@@ -93,19 +77,7 @@ describe("PostgreSQL backups (postgresql.backup)", () => {
     });
 
     it("rejects a bad schedule, retention or claim, naming the key", () => {
-        const problems = (backup: Record<string, unknown>): string[] => {
-            const values = {
-                "pulse:app": JSON.stringify({ environment: "development" }),
-                "pulse:postgresql": JSON.stringify({ backup: { enabled: true, ...backup } }),
-            };
-            try {
-                parseStackConfig({ values, secretKeys: new Set() });
-                return [];
-            } catch (e) {
-                expect(e).to.be.instanceOf(ConfigError);
-                return [...(e as ConfigError).problems];
-            }
-        };
+        const problems = (backup: Record<string, unknown>) => stackProblems({ postgresql: { backup: { enabled: true, ...backup } } });
         expect(problems({ schedule: "daily" })[0]).to.match(/^pulse:postgresql\.backup\.schedule: must be a cron schedule/);
         expect(problems({ schedule: "CRON_TZ=UTC 0 2 * * *" })[0]).to.match(/^pulse:postgresql\.backup\.schedule:/);
         expect(problems({ schedule: "0 2 * *" })[0]).to.match(/^pulse:postgresql\.backup\.schedule:/);

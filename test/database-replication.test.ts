@@ -1,10 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { postgresqlValues } from "../components/database";
-import { networkPolicyRules } from "../components/networkPolicies";
-import { ConfigError, parseStackConfig } from "../config";
 import { POSTGRESQL_BACKUP, POSTGRESQL_RELEASE, postgresqlPrimary } from "../lib/contracts";
-import { build, config, inputs, one, releases, stackConfig } from "./helpers";
+import { build, config, inputs, one, plainRules, releases, stackConfig, stackProblems } from "./helpers";
 import { selects } from "./port-wiring";
 
 const replicated = (pg: Record<string, unknown> = {}) => config({ postgresql: { architecture: "replication", ...pg } });
@@ -15,18 +13,6 @@ const pod = (component: string) => ({
     "app.kubernetes.io/name": "postgresql",
     "app.kubernetes.io/component": component,
 });
-type Selector = Parameters<typeof selects>[0];
-interface PlainRule {
-    name: string;
-    spec: {
-        podSelector: Selector;
-        policyTypes?: string[];
-        ingress?: { from?: { podSelector?: Selector }[] }[];
-        egress?: { to?: { podSelector?: Selector }[] }[];
-    };
-}
-const plainRules = (c: ReturnType<typeof config>): PlainRule[] => JSON.parse(JSON.stringify(networkPolicyRules(c)));
-
 describe("PostgreSQL replication (postgresql.architecture)", () => {
     it("is standalone by default and in both stacks: the primary keeps the release's name", () => {
         for (const c of [config(), stackConfig("dev"), stackConfig("prod")]) {
@@ -98,17 +84,7 @@ describe("PostgreSQL replication (postgresql.architecture)", () => {
     });
 
     it("rejects a bad architecture, too many synchronous replicas, and a replication password it would not use, naming the key", () => {
-        const problems = (values: Record<string, unknown>, secretKeys: string[] = []): string[] => {
-            const raw: Record<string, string> = { "pulse:app": JSON.stringify({ environment: "development" }) };
-            for (const [k, v] of Object.entries(values)) raw[`pulse:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-            try {
-                parseStackConfig({ values: raw, secretKeys: new Set(secretKeys.map((k) => `pulse:${k}`)) });
-                return [];
-            } catch (e) {
-                expect(e).to.be.instanceOf(ConfigError);
-                return [...(e as ConfigError).problems];
-            }
-        };
+        const problems = stackProblems;
         expect(problems({ postgresql: { architecture: "ha" } })[0]).to.match(/^pulse:postgresql\.architecture: must be standalone or replication/);
         expect(problems({ postgresql: { architecture: "replication", replication: { synchronousCommit: "on", numSynchronousReplicas: 2 } } })[0]).to.match(
             /^pulse:postgresql\.replication\.numSynchronousReplicas: must be at most readReplicas\.replicaCount \(1\)/,

@@ -1,5 +1,6 @@
 /** Shared test helpers: build the platform from a config object under the mocks and query what it registered. */
 import * as path from "path";
+import { networkPolicyRules } from "../components/networkPolicies";
 import { createPlatform, Platform } from "../components/platform";
 import { expect } from "chai";
 import { ConfigError, parseConfig, parseStackConfig, PlatformSecrets, PulseConfig, PulseConfigInput } from "../config";
@@ -7,6 +8,7 @@ import { HELM_RELEASE_TYPE } from "../tools/graph";
 import { record, RecordedResource, setStackConfig, unwrapSecrets } from "../tools/mocks";
 import { Render, renderProgram } from "../tools/render";
 import { readStackFile, stackFilePath, withPlaceholderSecrets } from "../tools/stackfile";
+import { selects } from "./port-wiring";
 
 export const CI_STACK_FILE = path.join(__dirname, "fixtures", "Pulumi.ci.yaml");
 
@@ -27,16 +29,44 @@ export async function renderStack(stack: string): Promise<Render> {
     return renderProgram();
 }
 
-/** The problems a config (schema defaults overlaid, development) produces, as the `pulse:<path>: reason` lines the user sees. */
-export function configProblems(overrides: PulseConfigInput): string[] {
+/** The ConfigError problems of a parse, or none: the `pulse:<path>: reason` lines the user sees. */
+function problemsOf(parse: () => unknown): string[] {
     try {
-        parseConfig({ app: { environment: "development" }, ...overrides });
+        parse();
     } catch (e) {
         expect(e).to.be.instanceOf(ConfigError);
         return [...(e as ConfigError).problems];
     }
     return [];
 }
+
+/** The problems a config (schema defaults overlaid, development) produces. */
+export const configProblems = (overrides: PulseConfigInput): string[] => problemsOf(() => parseConfig({ app: { environment: "development" }, ...overrides }));
+
+/**
+ * The problems of a stack config as Pulumi hands it over (`pulse:<key>` strings, `secretKeys` set as secrets);
+ * development unless the values say otherwise (production also requires its secrets).
+ */
+export function stackProblems(values: Record<string, unknown>, secretKeys: readonly string[] = []): string[] {
+    const raw: Record<string, string> = {};
+    for (const [k, v] of Object.entries({ app: { environment: "development" }, ...values })) raw[`pulse:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+    return problemsOf(() => parseStackConfig({ values: raw, secretKeys: new Set(secretKeys.map((k) => `pulse:${k}`)) }));
+}
+
+type Selector = Parameters<typeof selects>[0];
+type Peer = { podSelector?: Selector };
+/** A NetworkPolicy rule as plain data (the program's specs are Pulumi input types). */
+export interface PlainRule {
+    name: string;
+    spec: {
+        podSelector: Selector;
+        policyTypes?: string[];
+        ingress?: { from?: Peer[] }[];
+        egress?: { to?: Peer[]; ports?: unknown[] }[];
+    };
+}
+/** The NetworkPolicy rules of a config, as plain data. */
+export const plainRules = (c: PulseConfig): PlainRule[] => JSON.parse(JSON.stringify(networkPolicyRules(c)));
 
 export interface Built {
     readonly platform: Platform;
