@@ -3,22 +3,24 @@
  *   - MQTT_PORT, the internal listener: the Pulse services, authenticated (NetworkPolicies admit only Pulse's pods);
  *   - MQTT_TLS_PORT, the devices' listener, mutual TLS against the device CA, the certificate's CN as the username
  *     (zone `devices`), 10 messages/s per client; on when a server certificate and the device CA are configured;
- *   - MQTT_WS_PORT, WebSocket at /mqtt; the dashboard and REST API on EMQX_API_PORT (the numbers: lib/contracts).
- * Devices reach the TLS and WebSocket ports through Service DEVICE_SERVICE (ours, its type from config): the chart's
- * Services are cluster-internal. EMQX keeps its default listener ports, which the chart names as container ports
- * (mqttssl, ws); the Service maps MQTT_WS_PORT to `ws`. Binding another port would leave the chart's named ports
- * pointing at nothing.
+ *     MQTT_WSS_PORT, MQTT over WebSocket with the same mutual TLS, only with `deviceTls.websocket`;
+ *   - the dashboard and REST API on EMQX_API_PORT (ops-worker, with an API key bootstrapped from a Secret).
+ * The plain WebSocket listener is off: Pulse's authentication takes a bare `<tenant>/<device>` username wherever
+ * there is no client certificate. Devices reach the mutual-TLS ports through Service DEVICE_SERVICE (ours, its type
+ * from config, only with device TLS): the chart's Services are cluster-internal. EMQX keeps its default listener
+ * ports, which the chart names as container ports (mqttssl, wss); binding another port would leave the chart's named
+ * ports pointing at nothing.
  * Authentication: EMQX's built-in database first (the services' user, bootstrapped from a Secret), then HTTP to ui's
  * internal endpoint with the shared secret header; authorization: HTTP to ui's ACL endpoint, deny when nothing
  * matches. Secrets travel only in Secrets: the chart loads one as environment (`envFromSecret`: the dashboard login,
- * EMQX_AUTHENTICATION, EMQX_AUTHORIZATION__SOURCES) and mounts another (the bootstrap users); its ConfigMap holds the
- * rest. The dashboard login never stays at the chart's admin/public.
+ * EMQX_AUTHENTICATION, EMQX_AUTHORIZATION__SOURCES) and mounts another (the bootstrap users and API key); its ConfigMap
+ * holds the rest. The dashboard login never stays at the chart's admin/public.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { INTERNAL_API_PATH, PulseConfig } from "../config";
+import { deviceTlsEnabled, INTERNAL_API_PATH, PulseConfig } from "../config";
 import { awaitAnnotations } from "../lib/awaits";
-import { EMQX_API_PORT, EMQX_RELEASE, MQTT_PORT, MQTT_TLS_PORT, MQTT_WS_PORT, objectName, TYPES } from "../lib/contracts";
+import { EMQX_API_PORT, EMQX_RELEASE, MQTT_PORT, MQTT_TLS_PORT, MQTT_WSS_PORT, objectName, TYPES } from "../lib/contracts";
 import { chartRelease } from "../lib/helm";
 import { resolveImage } from "../lib/images";
 import { EXPOSURE_ANNOTATION, standardLabels } from "../lib/labels";
@@ -27,6 +29,7 @@ import { resourceRequirements } from "../lib/resources";
 import { CredentialsSecret, credentialsSecret, passwordOr, valuesOf } from "../lib/secrets";
 import { SECRETS_ANNOTATION, secretsRevision } from "../lib/checksum";
 import { Globals } from "./globals";
+import type { EmqxApi } from "./serviceEnv";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
 // EMQX_RELEASE: the chart's fullname and client Service are the release name because it contains "emqx".
@@ -37,8 +40,9 @@ const EMQX_UID = 1000;
 
 export const DASHBOARD_USERNAME_KEY = "EMQX_DASHBOARD__DEFAULT_USERNAME";
 export const DASHBOARD_PASSWORD_KEY = "EMQX_DASHBOARD__DEFAULT_PASSWORD";
-/** The bootstrap file's key in its Secret, and where EMQX reads it. */
+/** The bootstrap files' keys in their Secret (the services' MQTT user; ops-worker's API key), and where EMQX reads them. */
 const BOOTSTRAP_KEY = "users.csv";
+const API_KEYS_KEY = "api-keys.txt";
 const BOOTSTRAP_DIR = "/opt/emqx/etc/pulse-bootstrap";
 const SERVER_CERT_DIR = "/opt/emqx/etc/certs/server";
 const DEVICE_CA_DIR = "/opt/emqx/etc/certs/device-ca";
@@ -55,17 +59,12 @@ export interface EmqxArgs {
     readonly dashboardPassword?: pulumi.Output<string>;
     /** The key of the broker's secrets revision (lib/checksum secretsRevision); none: Secrets managed outside Pulumi. */
     readonly revisionKey?: pulumi.Output<string>;
-    /** The services' MQTT password and the internal auth header's secret (from the app Secret's values). */
+    /** The services' MQTT password, the internal auth header's secret and ops-worker's API secret (the app Secret's values). */
     readonly mqttPassword?: pulumi.Output<string>;
     readonly internalAuthSecret?: pulumi.Output<string>;
+    readonly apiSecret?: pulumi.Output<string>;
     /** ui's in-cluster base URL (http://pulse-ui:8080): EMQX's HTTP authentication and authorization. */
     readonly uiUrl: string;
-}
-
-/** Whether the devices' TLS listener is on: a server certificate and the device CA are configured. */
-function deviceTlsEnabled(emqx: PulseConfig["emqx"]): boolean {
-    const t = emqx.deviceTls;
-    return (t.serverCertSecret !== "" || t.certManager.issuer !== "") && t.deviceCaSecret !== "";
 }
 
 /** The Secret holding the broker's server certificate for the TLS listener (cert-manager's, when it issues it). */
@@ -73,32 +72,48 @@ function serverCertSecretOf(emqx: PulseConfig["emqx"]): string {
     return emqx.deviceTls.serverCertSecret || `${EMQX_RELEASE}-tls`;
 }
 
-/** Non-secret configuration, as EMQX environment variables (HOCON values) in the chart's ConfigMap. */
+/**
+ * A devices' listener (`ssl`, or `wss` for MQTT over WebSocket): mutual TLS against the device CA, in zone `devices`
+ * (the certificate's CN is the MQTT username), 10 messages/s per client, revocation checked only when configured.
+ */
+function deviceListener(listener: "SSL" | "WSS", emqx: PulseConfig["emqx"]): Record<string, string> {
+    const at = `EMQX_LISTENERS__${listener}__DEFAULT__`;
+    return {
+        [`${at}ZONE`]: "devices",
+        [`${at}MESSAGES_RATE`]: "10/s",
+        [`${at}SSL_OPTIONS__CERTFILE`]: `${SERVER_CERT_DIR}/tls.crt`,
+        [`${at}SSL_OPTIONS__KEYFILE`]: `${SERVER_CERT_DIR}/tls.key`,
+        [`${at}SSL_OPTIONS__CACERTFILE`]: `${DEVICE_CA_DIR}/tls.crt`,
+        [`${at}SSL_OPTIONS__VERIFY`]: "verify_peer",
+        [`${at}SSL_OPTIONS__FAIL_IF_NO_PEER_CERT`]: "true",
+        [`${at}SSL_OPTIONS__VERSIONS`]: '["tlsv1.3", "tlsv1.2"]',
+        // EMQX fetches a CRL only from the distribution point a certificate names (validation requires them when on).
+        [`${at}SSL_OPTIONS__ENABLE_CRL_CHECK`]: String(emqx.deviceTls.crlCheck),
+        ...(listener === "WSS" ? { [`${at}WEBSOCKET__MQTT_PATH`]: "/mqtt" } : {}),
+    };
+}
+
+/**
+ * Non-secret configuration, as EMQX environment variables (HOCON values) in the chart's ConfigMap. Devices reach only
+ * the mutual-TLS listeners: Pulse's authentication accepts a bare `<tenant>/<device>` username wherever there is no
+ * client certificate, so the plain WebSocket listener is off and the secure one on only with client certificates.
+ */
 function emqxConfig(emqx: PulseConfig["emqx"]): Record<string, string> {
     const tls = deviceTlsEnabled(emqx);
+    const websocket = tls && emqx.deviceTls.websocket;
     return {
         // Empty values drop the chart's admin/public from its ConfigMap; the env Secret supplies the login.
         [DASHBOARD_USERNAME_KEY]: "",
         [DASHBOARD_PASSWORD_KEY]: "",
         EMQX_AUTHORIZATION__NO_MATCH: "deny",
         EMQX_AUTHORIZATION__CACHE__ENABLE: "true",
-        EMQX_LISTENERS__WS__DEFAULT__WEBSOCKET__MQTT_PATH: "/mqtt",
+        // ops-worker's API key (and its secret) from the bootstrap Secret; EMQX (re)loads it at every start.
+        EMQX_API_KEY__BOOTSTRAP_FILE: `${BOOTSTRAP_DIR}/${API_KEYS_KEY}`,
+        EMQX_LISTENERS__WS__DEFAULT__ENABLE: "false",
         EMQX_LISTENERS__SSL__DEFAULT__ENABLE: String(tls),
-        ...(tls
-            ? {
-                  EMQX_LISTENERS__SSL__DEFAULT__ZONE: "devices",
-                  EMQX_LISTENERS__SSL__DEFAULT__MESSAGES_RATE: "10/s",
-                  EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__CERTFILE: `${SERVER_CERT_DIR}/tls.crt`,
-                  EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__KEYFILE: `${SERVER_CERT_DIR}/tls.key`,
-                  EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__CACERTFILE: `${DEVICE_CA_DIR}/tls.crt`,
-                  EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__VERIFY: "verify_peer",
-                  EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__FAIL_IF_NO_PEER_CERT: "true",
-                  EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__VERSIONS: '["tlsv1.3", "tlsv1.2"]',
-                  EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__ENABLE_CRL_CHECK: String(emqx.deviceTls.crlCheck),
-                  // A device's certificate CN is tenant/device: its MQTT username on this listener only.
-                  EMQX_ZONES__DEVICES__MQTT__PEER_CERT_AS_USERNAME: "cn",
-              }
-            : {}),
+        EMQX_LISTENERS__WSS__DEFAULT__ENABLE: String(websocket),
+        ...(tls ? { ...deviceListener("SSL", emqx), EMQX_ZONES__DEVICES__MQTT__PEER_CERT_AS_USERNAME: "cn" } : {}),
+        ...(websocket ? deviceListener("WSS", emqx) : {}),
     };
 }
 
@@ -128,6 +143,17 @@ function bootstrapUsers(serviceUser: string, password: string): string {
     return `user_id,password,is_superuser\n${serviceUser},${password},true\n`;
 }
 
+/** EMQX's API key bootstrap file: `key:secret` per line (the administrator role, EMQX's default for a line without one). */
+function bootstrapApiKeys(key: string, secret: string): string {
+    return `${key}:${secret}\n`;
+}
+
+/** The devices' ports on EMQX's pods: the mutual-TLS listeners that are on (none without device TLS). */
+export function deviceListenerPorts(emqx: PulseConfig["emqx"]): number[] {
+    if (!deviceTlsEnabled(emqx)) return [];
+    return [MQTT_TLS_PORT, ...(emqx.deviceTls.websocket ? [MQTT_WSS_PORT] : [])];
+}
+
 /** Values for emqx 5.8.9: the chart's settings, then the section's scheduling keys (lib/releaseScheduling.ts). */
 export function emqxValues(emqx: PulseConfig["emqx"], global: PulseConfig["global"], secretNames: EmqxArgs["secretNames"]): Record<string, unknown> {
     return withScheduling(emqxChartValues(emqx, global, secretNames), emqxScheduling(emqx));
@@ -139,7 +165,7 @@ function emqxChartValues(emqx: PulseConfig["emqx"], global: PulseConfig["global"
     const repository = image.registry ? `${image.registry}/${image.repository}` : image.repository;
     const tls = deviceTlsEnabled(emqx);
     const mounts: { name: string; secret: string; path: string; items?: string[] }[] = [
-        { name: "pulse-bootstrap", secret: secretNames.bootstrap, path: BOOTSTRAP_DIR, items: [BOOTSTRAP_KEY] },
+        { name: "pulse-bootstrap", secret: secretNames.bootstrap, path: BOOTSTRAP_DIR, items: [BOOTSTRAP_KEY, API_KEYS_KEY] },
         ...(tls
             ? [
                   { name: "server-cert", secret: serverCertSecretOf(emqx), path: SERVER_CERT_DIR, items: ["tls.crt", "tls.key"] },
@@ -189,15 +215,15 @@ function deviceServiceMetadata(emqx: PulseConfig["emqx"], awaitReadiness: boolea
     return { labels: standardLabels({ component: "emqx" }), annotations };
 }
 
-/** The devices' ports on EMQX's pods (the chart's named container ports). */
+/** The devices' ports on EMQX's pods (the chart's named container ports): the mutual-TLS listeners. */
 function deviceServiceSpec(emqx: PulseConfig["emqx"]): k8s.types.input.core.v1.ServiceSpec {
     const { type, loadBalancerSourceRanges } = emqx.deviceService;
     return {
         type,
         selector: { "app.kubernetes.io/name": "emqx", "app.kubernetes.io/instance": EMQX_RELEASE },
         ports: [
-            ...(deviceTlsEnabled(emqx) ? [{ name: "mqtts", port: MQTT_TLS_PORT, targetPort: "mqttssl", protocol: "TCP" }] : []),
-            { name: "ws", port: MQTT_WS_PORT, targetPort: "ws", protocol: "TCP" },
+            { name: "mqtts", port: MQTT_TLS_PORT, targetPort: "mqttssl", protocol: "TCP" },
+            ...(emqx.deviceTls.websocket ? [{ name: "wss", port: MQTT_WSS_PORT, targetPort: "wss", protocol: "TCP" }] : []),
         ],
         // Outside the cluster: the devices' own addresses reach the pods, so the NetworkPolicy's ranges apply to them.
         ...(type !== "ClusterIP" ? { externalTrafficPolicy: "Local" } : {}),
@@ -209,14 +235,14 @@ export class Emqx extends pulumi.ComponentResource {
     /** MQTT endpoint for Pulse's workloads. */
     readonly mqttHost: string;
     readonly mqttPort: number;
-    /** EMQX's REST API, when the broker is ours. */
-    readonly apiUrl?: string;
+    /** EMQX's REST API and ops-worker's key, when the broker is ours. */
+    readonly api?: EmqxApi;
     /** The Secret the chart loads as environment (the dashboard login, authentication, authorization). */
     readonly envSecret?: CredentialsSecret;
-    readonly bootstrapSecret?: k8s.core.v1.Secret;
+    readonly bootstrapSecret?: CredentialsSecret;
     readonly certificate?: k8s.apiextensions.CustomResource;
     readonly release?: k8s.helm.v3.Release;
-    /** Where devices connect: MQTT_TLS_PORT (mutual TLS, when configured) and WebSocket MQTT_WS_PORT. */
+    /** Where devices connect, with device TLS: MQTT_TLS_PORT, and MQTT_WSS_PORT with `deviceTls.websocket`. */
     readonly deviceService?: k8s.core.v1.Service;
 
     constructor(name: string, args: EmqxArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -224,7 +250,8 @@ export class Emqx extends pulumi.ComponentResource {
         const { emqx } = args;
         this.mqttHost = emqx.enabled ? EMQX_RELEASE : emqx.externalHost;
         this.mqttPort = emqx.enabled ? MQTT_PORT : emqx.externalPort;
-        this.apiUrl = emqx.enabled ? `http://${EMQX_RELEASE}:${EMQX_API_PORT}/api/v5` : undefined;
+        // The base URL: ops-worker appends /api/v5 itself.
+        this.api = emqx.enabled ? { url: `http://${EMQX_RELEASE}:${EMQX_API_PORT}`, key: emqx.apiKey } : undefined;
 
         if (emqx.enabled) {
             const dependsOn: pulumi.Resource[] = [];
@@ -253,7 +280,10 @@ export class Emqx extends pulumi.ComponentResource {
                         objectName: args.secretNames.bootstrap,
                         namespace: args.globals.namespace,
                         component: "emqx",
-                        stringData: { [BOOTSTRAP_KEY]: mqttPassword.apply((p) => bootstrapUsers(emqx.serviceUser, p)) },
+                        stringData: {
+                            [BOOTSTRAP_KEY]: mqttPassword.apply((p) => bootstrapUsers(emqx.serviceUser, p)),
+                            [API_KEYS_KEY]: passwordOr(args.apiSecret, `${name}-api-secret`, { parent: this }).apply((s) => bootstrapApiKeys(emqx.apiKey, s)),
+                        },
                     },
                     { parent: this },
                 );
@@ -287,11 +317,16 @@ export class Emqx extends pulumi.ComponentResource {
                     chartName: "emqx",
                     source: emqx.chart,
                     namespace: args.globals.namespace,
-                    // A changed credential (the auth header ui checks, above all) restarts the broker, like the services reading it.
+                    // A changed credential (the auth header ui checks, above all) restarts the broker, like the services reading it;
+                    // the bootstrap files (the services' user, the API key) are read at start too.
                     values: withScheduling(
                         emqxValues(emqx, args.globals, args.secretNames),
-                        this.envSecret && args.revisionKey
-                            ? { podAnnotations: { [SECRETS_ANNOTATION]: secretsRevision(args.revisionKey, valuesOf(this.envSecret)) } }
+                        this.envSecret && this.bootstrapSecret && args.revisionKey
+                            ? {
+                                  podAnnotations: {
+                                      [SECRETS_ANNOTATION]: secretsRevision(args.revisionKey, [...valuesOf(this.envSecret), ...valuesOf(this.bootstrapSecret)]),
+                                  },
+                              }
                             : {},
                     ),
                     awaitReadiness: args.globals.awaitReadiness,
@@ -299,20 +334,22 @@ export class Emqx extends pulumi.ComponentResource {
                 },
                 { parent: this, dependsOn },
             );
-            this.deviceService = new k8s.core.v1.Service(
-                `${name}-devices`,
-                {
-                    metadata: { name: DEVICE_SERVICE, namespace: args.globals.namespace, ...deviceServiceMetadata(emqx, args.globals.awaitReadiness) },
-                    spec: deviceServiceSpec(emqx),
-                },
-                // Its endpoints are the release's pods: awaited after them.
-                { parent: this, dependsOn: [this.release] },
-            );
+            if (deviceTlsEnabled(emqx)) {
+                this.deviceService = new k8s.core.v1.Service(
+                    `${name}-devices`,
+                    {
+                        metadata: { name: DEVICE_SERVICE, namespace: args.globals.namespace, ...deviceServiceMetadata(emqx, args.globals.awaitReadiness) },
+                        spec: deviceServiceSpec(emqx),
+                    },
+                    // Its endpoints are the release's pods: awaited after them.
+                    { parent: this, dependsOn: [this.release] },
+                );
+            }
         }
         this.registerOutputs({
             mqttHost: this.mqttHost,
             mqttPort: this.mqttPort,
-            apiUrl: this.apiUrl,
+            api: this.api,
             envSecret: this.envSecret,
             bootstrapSecret: this.bootstrapSecret,
             certificate: this.certificate,

@@ -101,19 +101,68 @@ function pulseRealm(uiOrigins: readonly string[], smtp: PulseConfig["smtp"]): Re
             },
             { clientId: API_CLIENT_ID, publicClient: false, serviceAccountsEnabled: true, standardFlowEnabled: false, secret: "${KEYCLOAK_CLIENT_SECRET}" },
         ],
+        // The user profile: Keycloak 26 drops attributes it does not declare, and ui writes tenant_id.
+        components: {
+            [USER_PROFILE_PROVIDER]: [
+                { providerId: "declarative-user-profile", subComponents: {}, config: { [USER_PROFILE_CONFIG]: [JSON.stringify(userProfile())] } },
+            ],
+        },
         ...(smtp.host
             ? {
                   smtpServer: {
                       host: smtp.host,
                       port: String(smtp.port),
                       from: smtp.from,
-                      starttls: String(smtp.tls),
+                      // One meaning for every consumer (smtp.security): TLS from the first byte, or STARTTLS.
+                      ssl: String(smtp.security === "tls"),
+                      starttls: String(smtp.security === "starttls"),
                       auth: String(smtp.user !== ""),
                       user: smtp.user,
                       password: "${SMTP_PASSWORD}",
                   },
               }
             : {}),
+    };
+}
+
+/** The realm's user-profile component (Keycloak's declarative user profile), by its provider type and config key. */
+const USER_PROFILE_PROVIDER = "org.keycloak.userprofile.UserProfileProvider";
+const USER_PROFILE_CONFIG = "kc.user.profile.config";
+
+/** The attributes ui writes through Keycloak's admin API; each is declared, so Keycloak keeps it. */
+export const UI_USER_ATTRIBUTES = ["tenant_id"] as const;
+
+/**
+ * Keycloak 26's default user profile (username, email, first and last name, as it ships) plus the attributes ui writes:
+ * visible to the user, editable by administrators only (a user who could edit tenant_id could move to another
+ * tenant). Attributes not declared stay unmanaged, which Keycloak drops.
+ */
+function userProfile(): Record<string, unknown> {
+    const person = (name: string) => ({
+        name,
+        displayName: `\${${name}}`,
+        required: { roles: ["user"] },
+        permissions: { view: ["admin", "user"], edit: ["admin", "user"] },
+        validations: { length: { max: 255 }, "person-name-prohibited-characters": {} },
+    });
+    return {
+        attributes: [
+            {
+                name: "username",
+                displayName: "${username}",
+                validations: { length: { min: 3, max: 255 }, "username-prohibited-characters": {}, "up-username-not-idn-homograph": {} },
+            },
+            { name: "email", displayName: "${email}", validations: { email: {}, length: { max: 255 } } },
+            person("firstName"),
+            person("lastName"),
+            ...UI_USER_ATTRIBUTES.map((name) => ({
+                name,
+                displayName: name,
+                multivalued: false,
+                permissions: { view: ["admin", "user"], edit: ["admin"] },
+                validations: { length: { max: 255 } },
+            })),
+        ],
     };
 }
 

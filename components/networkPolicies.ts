@@ -5,17 +5,26 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { componentOf, contractOf, INGRESS_BACKENDS, ingressControllerNamespace, PulseConfig, SERVICE_NAMES, ServiceName, urlPort } from "../config";
+import {
+    componentOf,
+    contractOf,
+    INGRESS_BACKENDS,
+    ingressControllerNamespace,
+    PulseConfig,
+    s3Endpoint,
+    SERVICE_NAMES,
+    ServiceName,
+    UI_TEST_CHANNELS,
+    urlPort,
+} from "../config";
 import { cidrOf, strictlyInside } from "../lib/cidr";
 import {
     CADDY_PORT,
     EMQX_API_PORT,
     EMQX_RELEASE,
-    EMQX_WS_CONTAINER_PORT,
     KEYCLOAK_HTTP_PORT,
     KEYCLOAK_JGROUPS_PORT,
     MQTT_PORT,
-    MQTT_TLS_PORT,
     NATS_PORT,
     NATS_RELEASE,
     objectName,
@@ -30,6 +39,7 @@ import { selectorLabels, standardLabels } from "../lib/labels";
 import { Globals } from "./globals";
 import { CADDY_COMPONENT } from "./caddy";
 import { KEYCLOAK_COMPONENT } from "./keycloak";
+import { deviceListenerPorts } from "./emqx";
 import { metricsTargets } from "../lib/metrics";
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
@@ -231,8 +241,8 @@ export function networkPolicyRules(config: NetworkPolicySections): NetworkPolicy
                     // The internal listener and the REST API: Pulse's pods only.
                     { from: [{ podSelector: PULSE_PODS }], ports: tcp(MQTT_PORT, EMQX_API_PORT) },
                     { from: [own] },
-                    // Devices: mutual TLS and WebSocket (the pods' ports behind pulse-emqx-devices), from the configured ranges only.
-                    ...(np.mqttClientCidrs.length > 0 ? [{ from: everywhere(np.mqttClientCidrs), ports: tcp(MQTT_TLS_PORT, EMQX_WS_CONTAINER_PORT) }] : []),
+                    // Devices: the mutual-TLS listeners only (behind pulse-emqx-devices), from the configured ranges only.
+                    ...(np.mqttClientCidrs.length > 0 ? [{ from: everywhere(np.mqttClientCidrs), ports: tcp(...deviceListenerPorts(config.emqx)) }] : []),
                 ],
                 // Cluster traffic among the nodes, the Kubernetes API for the chart's k8s discovery, and ui's internal
                 // authentication and ACL endpoints.
@@ -283,28 +293,57 @@ function identityPorts(kc: PulseConfig["keycloak"]): number[] {
 /**
  * Egress to the internet, each to the workloads that need it: HTTPS for Stripe and S3 (ui, ops-worker), webhooks
  * (route-delivery), SMTP (subscription-worker and Keycloak, when configured), an external identity provider (the
- * services that read KEYCLOAK_*); never to the private ranges.
+ * services that read KEYCLOAK_*), the CRL distribution points (EMQX, with the CRL check); never to the private ranges.
+ * And ui's test channels, to the ranges configured for each (closed by default).
  */
-function internetRules(config: Pick<NetworkPolicySections, "networkPolicy" | "s3" | "smtp" | "keycloak">): NetworkPolicyRule[] {
+function internetRules(config: Pick<NetworkPolicySections, "networkPolicy" | "s3" | "smtp" | "keycloak" | "emqx">): NetworkPolicyRule[] {
     const net = config.networkPolicy.internet;
     const to: Peer[] = net.cidrs.map((cidr) => {
         // The API server accepts only `except` blocks strictly inside their `cidr`: keep those, per block.
         const except = net.except.filter((e) => strictlyInside(cidrOf(e), cidrOf(cidr)));
         return { ipBlock: { cidr, ...(except.length > 0 ? { except } : {}) } };
     });
-    const egress = (name: string, pods: string[], ports: number[]): NetworkPolicyRule => ({
+    const egress = (
+        name: string,
+        podSelector: k8s.types.input.meta.v1.LabelSelector,
+        ports: number[],
+        annotations?: Record<string, string>,
+    ): NetworkPolicyRule => ({
         name,
-        spec: { podSelector: workloadPods(...pods), policyTypes: ["Egress"], egress: [{ to, ports: tcp(...unique(ports)) }] },
+        ...(annotations ? { annotations } : {}),
+        spec: { podSelector, policyTypes: ["Egress"], egress: [{ to, ports: tcp(...unique(ports)) }] },
     });
     const idpPorts = identityPorts(config.keycloak);
-    const s3Port = config.s3.endpoint ? Number(new URL(config.s3.endpoint).port || (config.s3.endpoint.startsWith("http://") ? 80 : 443)) : 443;
+    const crlPorts = unique(config.emqx.deviceTls.crlCheck ? config.emqx.deviceTls.crlDistributionPoints.map(urlPort) : []);
+    const channels = config.networkPolicy.uiTestChannels;
+    const testChannels = (Object.keys(UI_TEST_CHANNELS) as (keyof typeof UI_TEST_CHANNELS)[]).filter((c) => channels[c].length > 0);
     return [
-        egress(objectName("allow-https-out"), ["ui", "ops-worker"], [443, s3Port]),
-        egress(objectName("allow-webhooks-out"), ["route-delivery"], net.webhookPorts),
+        egress(objectName("allow-https-out"), workloadPods("ui", "ops-worker"), [443, urlPort(s3Endpoint(config.s3))]),
+        egress(objectName("allow-webhooks-out"), workloadPods("route-delivery"), net.webhookPorts),
         ...(config.smtp.host
-            ? [egress(objectName("allow-smtp-out"), ["subscription-worker", ...(config.keycloak.enabled ? [KEYCLOAK_COMPONENT] : [])], [config.smtp.port])]
+            ? [
+                  egress(objectName("allow-smtp-out"), workloadPods("subscription-worker", ...(config.keycloak.enabled ? [KEYCLOAK_COMPONENT] : [])), [
+                      config.smtp.port,
+                  ]),
+              ]
             : []),
-        ...(idpPorts.length > 0 ? [egress(objectName("allow-idp-out"), IDENTITY_CLIENTS, idpPorts)] : []),
+        ...(idpPorts.length > 0 ? [egress(objectName("allow-idp-out"), workloadPods(...IDENTITY_CLIENTS), idpPorts)] : []),
+        ...(config.emqx.enabled && crlPorts.length > 0 ? [egress(objectName("allow-emqx-crl-out"), releasePods(EMQX_RELEASE), crlPorts, DANGLING_WAIVER)] : []),
+        ...(testChannels.length > 0
+            ? [
+                  {
+                      name: objectName("allow-ui-test-channels"),
+                      spec: {
+                          podSelector: { matchLabels: selectorLabels("ui") },
+                          policyTypes: ["Egress"],
+                          egress: testChannels.map((c) => ({
+                              to: channels[c].map((cidr) => ({ ipBlock: { cidr } })),
+                              ports: UI_TEST_CHANNELS[c].ports.map((port) => ({ protocol: UI_TEST_CHANNELS[c].protocol, port })),
+                          })),
+                      },
+                  },
+              ]
+            : []),
     ];
 }
 

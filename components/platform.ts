@@ -144,6 +144,7 @@ export class Platform extends pulumi.ComponentResource {
                 dashboardPassword: secrets.emqxDashboardPassword,
                 mqttPassword: appValues?.MQTT_PASSWORD,
                 internalAuthSecret: appValues?.MQTT_INTERNAL_AUTH_SECRET,
+                apiSecret: appValues?.EMQX_API_SECRET,
                 revisionKey: appValues?.ADMIN_KEY,
                 uiUrl: `http://${objectNameOf("ui")}:${SERVICES.ui.http.port}`,
                 chartRepositoryPassword: secrets.chartRepositoryPassword,
@@ -198,8 +199,6 @@ export class Platform extends pulumi.ComponentResource {
             );
         }
         const identity = this.keycloak ? inClusterIdentity(this.keycloak.internalUrl, keycloakUrl) : externalIdentity(config.keycloak.external);
-        // EMQX's dashboard Secret exists with the in-cluster broker only (ops-worker reads its password).
-        const dashboardSecret = !config.emqx.enabled ? undefined : this.emqx.envSecret ? this.emqx.envSecret.metadata.name : config.secrets.emqxDashboard;
         this.services = new PulseServices(
             `${name}-services`,
             {
@@ -212,7 +211,6 @@ export class Platform extends pulumi.ComponentResource {
                         app: this.appSecret?.values,
                         database: this.database.secret?.values,
                         keycloakAdmin: this.keycloak?.adminSecret?.values,
-                        emqxDashboard: this.emqx.envSecret?.values,
                     },
                 },
                 appSecretName,
@@ -222,12 +220,11 @@ export class Platform extends pulumi.ComponentResource {
                         database: this.database.secretName,
                         // Without Keycloak (or with external secrets) an existing Secret: ui reads the provider's admin password.
                         keycloakAdmin: this.keycloak?.adminSecret ? this.keycloak.adminSecret.metadata.name : config.secrets.keycloakAdmin,
-                        emqxDashboard: dashboardSecret,
                     },
                     natsUrl: this.nats.url,
                     mqttHost: this.emqx.mqttHost,
                     mqttPort: this.emqx.mqttPort,
-                    emqxApiUrl: this.emqx.apiUrl,
+                    emqxApi: this.emqx.api,
                     uiUrl,
                     identity,
                 },

@@ -24,7 +24,8 @@ import { Globals } from "./globals";
 import { DEVICE_CA_DIR, ServiceEnvContext, serviceEnv, ServiceSections } from "./serviceEnv";
 import { httpProbe, tcpProbe, Workload } from "./workload";
 import { databaseCaMounts, databaseTlsEnv } from "./database";
-import { SECRETS_ANNOTATION, secretsRevision } from "../lib/checksum";
+import { checksum, SECRETS_ANNOTATION, secretsRevision } from "../lib/checksum";
+import { AwaitedJob } from "./awaitedJob";
 
 const NO_PROBES = "no HTTP server in the image: a crash restarts the container, nothing else can be probed";
 const RUNS_ONCE = "runs once at most (config/services.ts): a rolling update would run two at once";
@@ -69,11 +70,11 @@ function secretsAnnotation(service: ServiceName, secrets: PulseServicesArgs["sec
 /** Object (and Service) name of a service: objectName of its component. */
 export const objectNameOf = (service: ServiceName) => objectName(componentOf(service));
 
-/** http://pulse-<component>:<port>/<liveness path> for a service with a Service and a health endpoint. */
+/** http://pulse-<component>:<port>, the base URL of a service with a Service and a health endpoint (callers append /health). */
 function healthUrl(service: ServiceName): string {
     const http = contractOf(service).http;
-    if (!http || !contractOf(service).service) throw new Error(`${service} has no Service with a health endpoint`);
-    return `http://${objectNameOf(service)}:${http.port}${http.liveness === "tcp" ? "/" : http.liveness}`;
+    if (!http || http.liveness !== "/health" || !contractOf(service).service) throw new Error(`${service} has no Service with a /health endpoint`);
+    return `http://${objectNameOf(service)}:${http.port}`;
 }
 
 export interface PulseServicesArgs extends ServiceSections {
@@ -119,6 +120,8 @@ export function createAppSecret(
 
 export class PulseServices extends pulumi.ComponentResource {
     readonly workloads: Record<ServiceName, Workload>;
+    /** The one-shot startup Jobs of the services whose contract has an `init` (provision-api), by service. */
+    readonly initJobs: Partial<Record<ServiceName, AwaitedJob>>;
 
     constructor(name: string, args: PulseServicesArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.pulseServices, name, {}, opts);
@@ -131,6 +134,7 @@ export class PulseServices extends pulumi.ComponentResource {
         };
 
         const workloads: Partial<Record<ServiceName, Workload>> = {};
+        const initJobs: Partial<Record<ServiceName, AwaitedJob>> = {};
         for (const key of SERVICE_NAMES) {
             const svc = args[key];
             const contract = contractOf(key);
@@ -140,20 +144,52 @@ export class PulseServices extends pulumi.ComponentResource {
                 liveness: { initialDelaySeconds: 10, periodSeconds: 30, failureThreshold: 3 },
                 readiness: { initialDelaySeconds: 5, periodSeconds: 10 },
             };
+            const image = resolveImage(svc.image, globals, globals.appVersion);
+            // What the service's pod and its init Job share: the image, its environment and its mounts.
+            const pod = {
+                namespace: globals.namespace,
+                image,
+                imagePullSecrets: globals.imagePullSecrets,
+                resources: svc.resources,
+                scheduling: svc,
+                env: [...serviceEnv(key, ctx), ...(connects ? databaseTlsEnv(args.env.database) : [])],
+                // The device CA, for the services that read it (DEVICE_CA_*).
+                configMounts: {
+                    ...(args.emqx.deviceTls.deviceCaSecret && contract.reads.includes("DEVICE_CA_CERT_PATH")
+                        ? { "device-ca": { secretName: args.emqx.deviceTls.deviceCaSecret, mountPath: DEVICE_CA_DIR } }
+                        : {}),
+                    // The external database's CA, for the services that connect to it.
+                    ...(connects ? databaseCaMounts(args.env.database) : {}),
+                },
+                runAsUser: svc.runAsUser,
+            };
+            // Startup work its replicas would race on, done once before they start (again with each new image).
+            if (contract.init) {
+                initJobs[key] = new AwaitedJob(
+                    `${name}-${componentOf(key)}-init`,
+                    {
+                        ...pod,
+                        component: `${componentOf(key)}-init`,
+                        command: contract.init.command,
+                        backoffLimit: 2,
+                        activeDeadlineSeconds: 300,
+                        timeoutSeconds: 600,
+                        trigger: `${image.ref} ${checksum(contract.init.command)}`,
+                        after: args.rolloutAfter,
+                    },
+                    { parent: this },
+                );
+            }
+            const initJob = initJobs[key];
             workloads[key] = new Workload(
                 `${name}-${componentOf(key)}`,
                 {
-                    namespace: globals.namespace,
+                    ...pod,
                     component: componentOf(key),
-                    image: resolveImage(svc.image, globals, globals.appVersion),
-                    imagePullSecrets: globals.imagePullSecrets,
                     awaitReadiness: globals.awaitReadiness,
                     replicas: svc.replicaCount,
                     autoscaling: svc.autoscaling.enabled ? svc.autoscaling : undefined,
                     strategy: contract.singleton?.strategy,
-                    resources: svc.resources,
-                    scheduling: svc,
-                    env: [...serviceEnv(key, ctx), ...(connects ? databaseTlsEnv(args.env.database) : [])],
                     ports: http ? { http: http.port } : {},
                     servicePorts: contract.service ? ["http"] : undefined,
                     probes: http
@@ -166,21 +202,13 @@ export class PulseServices extends pulumi.ComponentResource {
                     annotations: serviceWaivers(contract),
                     // A changed secret rolls the pods that read it (a database password: after the setup Job set it).
                     podAnnotations: secretsAnnotation(key, args.secretValues),
-                    // The device CA, for the services that read it (DEVICE_CA_*).
-                    configMounts: {
-                        ...(args.emqx.deviceTls.deviceCaSecret && contract.reads.includes("DEVICE_CA_CERT_PATH")
-                            ? { "device-ca": { secretName: args.emqx.deviceTls.deviceCaSecret, mountPath: DEVICE_CA_DIR } }
-                            : {}),
-                        // The external database's CA, for the services that connect to it.
-                        ...(connects ? databaseCaMounts(args.env.database) : {}),
-                    },
-                    runAsUser: svc.runAsUser,
-                    rolloutAfter: args.rolloutAfter,
+                    rolloutAfter: [...args.rolloutAfter, ...(initJob ? [initJob.job] : [])],
                 },
                 { parent: this },
             );
         }
         this.workloads = workloads as Record<ServiceName, Workload>;
-        this.registerOutputs({ workloads: this.workloads });
+        this.initJobs = initJobs;
+        this.registerOutputs({ workloads: this.workloads, initJobs: this.initJobs });
     }
 }

@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { issuerParts, PulseConfig, SECRET_ENV, SecretEnvSource, ServiceName, SERVICES } from "../config";
+import { deviceTlsEnabled, issuerParts, PulseConfig, s3Endpoint, SECRET_ENV, SecretEnvSource, ServiceName, SERVICES } from "../config";
 import { KEYCLOAK_REALM, UI_CLIENT_ID } from "../lib/contracts";
 import { DatabaseConnection } from "./database";
 
@@ -52,24 +52,31 @@ export function externalIdentity(external: PulseConfig["keycloak"]["external"]):
 /** The config sections a service's environment comes from: each service's own, and app, s3, smtp and emqx. */
 export type ServiceSections = Pick<PulseConfig, ServiceName | "app" | "s3" | "smtp" | "emqx">;
 
+/** EMQX's REST API, when the broker is ours: its base URL (the code appends /api/v5) and the API key ops-worker uses. */
+export interface EmqxApi {
+    readonly url: string;
+    readonly key: string;
+}
+
 export interface ServiceEnvContext {
     readonly sections: ServiceSections;
     readonly database: DatabaseConnection;
-    /** Names of the Secrets the secret variables come from; none for EMQX's dashboard when the broker is not ours. */
-    readonly secretNames: Readonly<Record<Exclude<SecretEnvSource["secret"], "emqxDashboard">, pulumi.Input<string>>> & {
-        readonly emqxDashboard?: pulumi.Input<string>;
-    };
+    /** Names of the Secrets the secret variables come from. */
+    readonly secretNames: Readonly<Record<SecretEnvSource["secret"], pulumi.Input<string>>>;
     readonly natsUrl: string;
     readonly mqttHost: string;
     readonly mqttPort: number;
     /** EMQX's REST API, when the broker is ours. */
-    readonly emqxApiUrl?: string;
+    readonly emqxApi?: EmqxApi;
     /** ui's public URL, when the Ingress routes to it. */
     readonly uiUrl?: string;
     readonly identity: IdentityProvider;
-    /** In-cluster health URL of a service with a Service, e.g. http://pulse-ingest:8080/health. */
+    /** In-cluster base URL of a service with a Service, e.g. http://pulse-ingest:8080 (the code appends /health). */
     readonly healthUrl: (service: ServiceName) => string;
 }
+
+/** Secret variables that exist only with a part of the platform (the part, by context field): unset without it. */
+const SECRET_NEEDS: Readonly<Record<string, keyof ServiceEnvContext>> = { EMQX_DASHBOARD_PASSWORD: "emqxApi" };
 
 /** The plain value of each variable the platform supplies; undefined: not configured, so left to the image's default. */
 function plainValues(ctx: ServiceEnvContext): Record<string, string | undefined> {
@@ -78,6 +85,7 @@ function plainValues(ctx: ServiceEnvContext): Record<string, string | undefined>
     const stage = production ? "PROD" : "DEV";
     const origin = (url?: string) => (url ? new URL(url).origin : undefined);
     const corsOrigins = c.app.corsOrigins.length > 0 ? c.app.corsOrigins.join(",") : origin(ctx.uiUrl);
+    const s3 = s3Endpoint(c.s3);
     return {
         PG_HOST: db.host,
         PG_PORT: String(db.port),
@@ -90,8 +98,10 @@ function plainValues(ctx: ServiceEnvContext): Record<string, string | undefined>
         MQTT_USERNAME: c.emqx.serviceUser,
         // The internal listener is plain MQTT inside the namespace (the images default to TLS).
         MQTT_TLS: "false",
-        EMQX_API_URL: ctx.emqxApiUrl,
-        EMQX_API_USER: ctx.emqxApiUrl ? c.emqx.dashboard.username : undefined,
+        // Devices that present a certificate the device CA signed are authenticated by it (compose sets 1).
+        CERT_AUTH_ENABLED: deviceTlsEnabled(c.emqx) ? "1" : "0",
+        EMQX_API_URL: ctx.emqxApi?.url,
+        EMQX_API_USER: ctx.emqxApi?.key,
         UI_BASE_URL: ctx.uiUrl,
         KEYCLOAK_URL: ctx.identity.publicUrl,
         KEYCLOAK_PUBLIC_URL: ctx.identity.publicUrl,
@@ -103,14 +113,15 @@ function plainValues(ctx: ServiceEnvContext): Record<string, string | undefined>
         ENV: stage,
         SECURE_COOKIES: String(production),
         CORS_ORIGINS: corsOrigins,
-        S3_ENDPOINT: c.s3.endpoint || undefined,
-        S3_PUBLIC_ENDPOINT: c.s3.publicEndpoint || c.s3.endpoint || undefined,
+        S3_ENDPOINT: s3,
+        S3_PUBLIC_ENDPOINT: c.s3.publicEndpoint || s3,
         S3_BUCKET: c.s3.bucket,
         S3_REGION: c.s3.region,
         SMTP_HOST: c.smtp.host || undefined,
         SMTP_PORT: String(c.smtp.port),
         SMTP_USER: c.smtp.user || undefined,
-        SMTP_TLS: String(c.smtp.tls),
+        // subscription-worker's switch is implicit TLS (TLS from the first byte); false lets it STARTTLS.
+        SMTP_TLS: String(c.smtp.security === "tls"),
         SMTP_FROM: c.smtp.from || undefined,
         INGEST_HEALTH_URL: ctx.healthUrl("ingest"),
         EVALUATOR_HEALTH_URL: ctx.healthUrl("evaluator"),
@@ -130,8 +141,10 @@ export function serviceEnv(name: ServiceName, ctx: ServiceEnvContext): EnvVar[] 
     for (const variable of SERVICES[name].reads) {
         const secret = SECRET_ENV[variable];
         if (secret) {
-            const secretName = ctx.secretNames[secret.secret];
-            if (secretName !== undefined) env.set(variable, { name: variable, valueFrom: { secretKeyRef: { name: secretName, key: secret.key } } });
+            const needs = SECRET_NEEDS[variable];
+            if (needs === undefined || ctx[needs] !== undefined) {
+                env.set(variable, { name: variable, valueFrom: { secretKeyRef: { name: ctx.secretNames[secret.secret], key: secret.key } } });
+            }
         } else if (!(variable in plain)) {
             throw new Error(`${name} reads ${variable}, for which the platform has no source (components/serviceEnv.ts)`);
         } else if (plain[variable] !== undefined) {

@@ -20,14 +20,21 @@ export interface ServiceContract {
     readonly description: string;
     /** The environment variables its code reads that the platform supplies (components/serviceEnv.ts has each source). */
     readonly reads: readonly string[];
-    /** Image repository (the compose build's service directory). */
+    /** Image repository: images/Dockerfile's stage of the same name builds it (test/images.test.ts). */
     readonly repository: string;
+    /** The service's folder in the Pulse source, which its image is built from (with services/shared). */
+    readonly source: string;
     /** The HTTP server, or none: a worker without one gets no port, no probes and no Service. */
     readonly http?: HttpContract;
     /** Whether others call it by name (health URLs, routes): it gets a ClusterIP Service. */
     readonly service: boolean;
     /** At most one replica, and why; how it rolls (Recreate: never two at once). */
     readonly singleton?: { readonly reason: string; readonly strategy: "Recreate" | "RollingUpdate" };
+    /**
+     * Startup work of the image that replicas starting together would race on, run once by a Job of the same image,
+     * environment and mounts before its pods start (again when the image changes): the command, and why.
+     */
+    readonly init?: { readonly reason: string; readonly command: readonly string[] };
     readonly defaults: {
         readonly replicaCount: number;
         readonly resources: "small" | "medium";
@@ -38,8 +45,10 @@ export interface ServiceContract {
 
 /** The database, as the services' shared config helper reads it (PG_PASS is required by it). */
 const DB = ["PG_PASS", "DATABASE_URL", "PG_HOST", "PG_PORT", "PG_DB", "PG_USER"] as const;
-/** The broker, on the internal listener, as the service user. */
-const MQTT = ["MQTT_HOST", "MQTT_PORT", "MQTT_BROKER_URL", "MQTT_USERNAME", "MQTT_PASSWORD", "MQTT_TLS"] as const;
+/** The broker's service user on the internal listener (MQTT_USERNAME, MQTT_PASSWORD), as every MQTT client reads it. */
+const MQTT_USER = ["MQTT_USERNAME", "MQTT_PASSWORD"] as const;
+/** The broker as a host and port; the clients that read MQTT_TLS default it to true, so it is always set. */
+const MQTT_HOST_PORT = ["MQTT_HOST", "MQTT_PORT"] as const;
 const S3 = ["S3_ENDPOINT", "S3_BUCKET", "S3_REGION", "S3_ACCESS_KEY", "S3_SECRET_KEY"] as const;
 const HEALTH_URLS = ["INGEST_HEALTH_URL", "EVALUATOR_HEALTH_URL"] as const;
 /** The device CA (certificate and key, mounted from its Secret): ui signs device certificates, ops-worker the CRL. */
@@ -51,8 +60,10 @@ const single = (reason: string, strategy: "Recreate" | "RollingUpdate" = "Recrea
 export const SERVICES = {
     ingest: {
         description: "Ingest workers: NATS -> PostgreSQL (shared JetStream pull consumers)",
-        reads: [...DB, "NATS_URL"],
+        // CERT_AUTH_ENABLED: devices authenticated by their certificate alone (no provision token) are accepted, not quarantined.
+        reads: [...DB, "NATS_URL", "CERT_AUTH_ENABLED"],
         repository: "pulse/ingest-iot",
+        source: "services/ingest_iot",
         http: { port: 8080, liveness: "/health", readiness: "/ready", metrics: "/metrics" },
         service: true,
         defaults: {
@@ -66,7 +77,9 @@ export const SERVICES = {
         description: "UI and HTTP API (also the EMQX authentication and ACL endpoints)",
         reads: [
             ...DB,
-            ...MQTT,
+            ...MQTT_HOST_PORT,
+            "MQTT_BROKER_URL",
+            ...MQTT_USER,
             ...S3,
             "S3_PUBLIC_ENDPOINT",
             "NATS_URL",
@@ -77,6 +90,8 @@ export const SERVICES = {
             "KEYCLOAK_INTERNAL_URL",
             "KEYCLOAK_REALM",
             "KEYCLOAK_JWKS_URI",
+            // The master realm's admin (admin-cli): the user Keycloak was started with, from the same Secret.
+            "KEYCLOAK_ADMIN_USERNAME",
             "KEYCLOAK_ADMIN_PASSWORD",
             "JWT_AUDIENCE",
             "STRIPE_SECRET_KEY",
@@ -89,6 +104,7 @@ export const SERVICES = {
             ...DEVICE_CA,
         ],
         repository: "pulse/ui-iot",
+        source: "services/ui_iot",
         // No /health: /healthz checks the database (readiness); liveness must not, so a TCP check.
         http: { port: 8080, liveness: "tcp", readiness: "/healthz", metrics: "/metrics" },
         service: true,
@@ -100,6 +116,7 @@ export const SERVICES = {
         description: "Rule evaluator (LISTEN/NOTIFY on a direct database connection)",
         reads: [...DB, "NOTIFY_DATABASE_URL"],
         repository: "pulse/evaluator-iot",
+        source: "services/evaluator_iot",
         http: { port: 8080, liveness: "/health", readiness: "/ready", metrics: "/metrics" },
         service: true,
         singleton: single("it takes no lock: two would evaluate every rule twice"),
@@ -107,8 +124,21 @@ export const SERVICES = {
     },
     opsWorker: {
         description: "Operations worker: health checks, system alerts, the device CRL",
-        reads: [...DB, ...MQTT, ...S3, ...HEALTH_URLS, "EMQX_API_URL", "EMQX_API_USER", "EMQX_DASHBOARD_PASSWORD", "CRL_OUTPUT_PATH", ...DEVICE_CA],
+        // EMQX's REST API with an API key (EMQX_API_USER) and its secret (EMQX_DASHBOARD_PASSWORD: the code's name for it).
+        reads: [
+            ...DB,
+            "MQTT_BROKER_URL",
+            ...MQTT_USER,
+            ...S3,
+            ...HEALTH_URLS,
+            "EMQX_API_URL",
+            "EMQX_API_USER",
+            "EMQX_DASHBOARD_PASSWORD",
+            "CRL_OUTPUT_PATH",
+            ...DEVICE_CA,
+        ],
         repository: "pulse/ops-worker",
+        source: "services/ops_worker",
         http: { port: 8080, liveness: "/health", readiness: "/ready", metrics: "/metrics" },
         service: false,
         singleton: single("its MQTT client id is fixed"),
@@ -116,8 +146,9 @@ export const SERVICES = {
     },
     routeDelivery: {
         description: "Route delivery worker (JetStream work queue -> webhooks and MQTT)",
-        reads: [...DB, ...MQTT, "NATS_URL"],
+        reads: [...DB, ...MQTT_HOST_PORT, ...MQTT_USER, "MQTT_TLS", "NATS_URL"],
         repository: "pulse/route-delivery",
+        source: "services/route_delivery",
         http: { port: 8080, liveness: "/health", readiness: "/ready", metrics: "/metrics" },
         service: false,
         defaults: { replicaCount: 1, resources: "small" },
@@ -126,6 +157,7 @@ export const SERVICES = {
         description: "Subscription worker (e-mail notifications); no HTTP server",
         reads: ["DATABASE_URL", "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS", "SMTP_FROM"],
         repository: "pulse/subscription-worker",
+        source: "services/subscription_worker",
         service: false,
         singleton: single("it takes no lock: two would send every notification twice"),
         defaults: { replicaCount: 1, resources: "small" },
@@ -134,14 +166,22 @@ export const SERVICES = {
         description: "Device provisioning API",
         reads: [...DB, "ADMIN_KEY"],
         repository: "pulse/provision-api",
+        source: "services/provision_api",
         http: { port: 8081, liveness: "/health", readiness: "/ready" },
         service: true,
+        // Its startup (app.py) runs CREATE TABLE IF NOT EXISTS for tables no migration creates: two replicas starting at
+        // once on a fresh database race on the catalog and one exits. The Job runs that startup alone first.
+        init: {
+            reason: "it creates its own tables at start (no migration does): replicas starting at once on a fresh database race on them",
+            command: ["python", "-c", "import asyncio, app\nasync def init():\n    await app.startup()\n    await app.pool.close()\nasyncio.run(init())"],
+        },
         defaults: { replicaCount: 1, resources: "small" },
     },
     mqttNatsBridge: {
         description: "MQTT -> NATS bridge: subscribes tenant/+/device/+/+ and publishes telemetry, shadow and commands; no HTTP server",
-        reads: [...MQTT, "NATS_URL"],
+        reads: [...MQTT_HOST_PORT, ...MQTT_USER, "MQTT_TLS", "NATS_URL"],
         repository: "pulse/mqtt-nats-bridge",
+        source: "services/mqtt_nats_bridge",
         service: false,
         singleton: single("a plain MQTT subscription: two would publish every message twice"),
         defaults: { replicaCount: 1, resources: "small" },
@@ -167,7 +207,7 @@ export const connectsToDatabase = (name: ServiceName): boolean => contractOf(nam
 
 /** Where a secret environment variable comes from: one of the platform's Secrets, and the key in it. */
 export interface SecretEnvSource {
-    readonly secret: "database" | "app" | "keycloakAdmin" | "emqxDashboard";
+    readonly secret: "database" | "app" | "keycloakAdmin";
     readonly key: string;
 }
 
@@ -182,7 +222,12 @@ export const APP_SECRET_KEYS = {
     STRIPE_SECRET_KEY: "stripeSecretKey",
     STRIPE_WEBHOOK_SECRET: "stripeWebhookSecret",
     KEYCLOAK_CLIENT_SECRET: "keycloakClientSecret",
+    // The secret of ops-worker's EMQX API key (bootstrapped into EMQX with it); ops-worker reads it as EMQX_DASHBOARD_PASSWORD.
+    EMQX_API_SECRET: "emqxApiSecret",
 } as const;
+
+/** App Secret keys that a service reads under another variable's name (the variable, by key). */
+const RENAMED_APP_KEYS: Readonly<Record<string, string>> = { EMQX_API_SECRET: "EMQX_DASHBOARD_PASSWORD" };
 
 /** The variables that carry secrets: only ever by reference to a Secret, never a literal (nor a section's `env`). */
 export const SECRET_ENV: Readonly<Record<string, SecretEnvSource>> = {
@@ -190,7 +235,8 @@ export const SECRET_ENV: Readonly<Record<string, SecretEnvSource>> = {
     DATABASE_URL: { secret: "database", key: "url" },
     // No connection pooler in front of the database: LISTEN works on the same URL.
     NOTIFY_DATABASE_URL: { secret: "database", key: "url" },
+    // The admin user Keycloak starts with and its password: one Secret for both.
+    KEYCLOAK_ADMIN_USERNAME: { secret: "keycloakAdmin", key: "username" },
     KEYCLOAK_ADMIN_PASSWORD: { secret: "keycloakAdmin", key: "password" },
-    EMQX_DASHBOARD_PASSWORD: { secret: "emqxDashboard", key: "EMQX_DASHBOARD__DEFAULT_PASSWORD" },
-    ...Object.fromEntries(Object.keys(APP_SECRET_KEYS).map((k) => [k, { secret: "app", key: k } as const])),
+    ...Object.fromEntries(Object.keys(APP_SECRET_KEYS).map((k) => [RENAMED_APP_KEYS[k] ?? k, { secret: "app", key: k } as const])),
 };

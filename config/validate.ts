@@ -111,6 +111,13 @@ function secretProblems(c: PulseConfig, set: Partial<Record<SecretKey, string>>)
     if (!c.emqx.enabled && set.emqxDashboardPassword !== undefined) {
         problems.push(`${key("emqxDashboardPassword")}: is not used when emqx.enabled is false; remove it`);
     }
+    if (!c.emqx.enabled && set.emqxApiSecret !== undefined) {
+        problems.push(`${key("emqxApiSecret")}: is not used when emqx.enabled is false (the API key is bootstrapped into the in-cluster EMQX); remove it`);
+    }
+    // EMQX's bootstrap file holds `key:secret` per line.
+    if (set.emqxApiSecret !== undefined && /[:\s]/.test(set.emqxApiSecret)) {
+        problems.push(`${key("emqxApiSecret")}: must not contain ':' or whitespace (EMQX's API key bootstrap file is one key:secret per line)`);
+    }
     if (set.emqxDashboardPassword === "public") {
         problems.push(`${key("emqxDashboardPassword")}: must not be EMQX's well-known default password`);
     }
@@ -251,6 +258,12 @@ function shown(v: unknown): string {
     return s.length > 60 ? s.slice(0, 57) + "..." : s;
 }
 
+/** Keys that were replaced, with what to write instead (an unknown key otherwise, which says less). */
+const REPLACED_KEYS: Readonly<Record<string, string>> = {
+    "smtp.tls":
+        "replaced by smtp.security, one meaning for every consumer: starttls (port 587), tls (TLS from the first byte, port 465) or none; remove smtp.tls",
+};
+
 function formatIssue(issue: z.core.$ZodIssue): string[] {
     const where = keyPath(issue.path);
     switch (issue.code) {
@@ -263,6 +276,8 @@ function formatIssue(issue: z.core.$ZodIssue): string[] {
                 if (issue.path.length === 0 && k.includes(".")) {
                     return `${where}: unknown key; to set a field of a section use \`pulumi config set --path '${NAMESPACE}:${k}' <value>\``;
                 }
+                const replaced = REPLACED_KEYS[[...issue.path, k].join(".")];
+                if (replaced) return `${where}: ${replaced}`;
                 const hint = suggestKey(issue.path, k);
                 return `${where}: unknown key${hint ? ` (did you mean "${hint}"?)` : ""}`;
             });

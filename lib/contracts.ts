@@ -45,10 +45,8 @@ export const POSTGRESQL_EXPORTER_PORT = 9187;
 export const MQTT_PORT = 1883;
 /** EMQX's devices' listener: mutual TLS (the chart's `mqttssl` container port, same number). */
 export const MQTT_TLS_PORT = 8883;
-/** WebSocket port devices reach on `pulse-emqx-devices` (our Service), to the chart's `ws` container port. */
-export const MQTT_WS_PORT = 9001;
-/** The chart's `ws` container port (EMQX's default WebSocket listener). */
-export const EMQX_WS_CONTAINER_PORT = 8083;
+/** EMQX's secure WebSocket listener (the chart's `wss` container port, same number): devices, mutual TLS, when configured. */
+export const MQTT_WSS_PORT = 8084;
 /** EMQX's dashboard and REST API. */
 export const EMQX_API_PORT = 18083;
 

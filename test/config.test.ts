@@ -481,10 +481,12 @@ describe("config schema", () => {
         });
 
         it("malformed network policy ranges", () => {
-            expectProblem({ networkPolicy: { mqttClientCidrs: ["10.0.0.0"] } }, "networkPolicy.mqttClientCidrs[0]", /must be a CIDR/);
+            // Devices' ranges apply to the mutual-TLS listener only.
+            const emqx = { deviceTls: { serverCertSecret: "pulse-emqx-tls", deviceCaSecret: "pulse-device-ca" } };
+            expectProblem({ emqx, networkPolicy: { mqttClientCidrs: ["10.0.0.0"] } }, "networkPolicy.mqttClientCidrs[0]", /must be a CIDR/);
             // Ranges the API server would refuse: prefix beyond the family's width, octets out of range, leading zeros.
             expectProblem(
-                { networkPolicy: { mqttClientCidrs: ["10.0.0.0/33"] } },
+                { emqx, networkPolicy: { mqttClientCidrs: ["10.0.0.0/33"] } },
                 "networkPolicy.mqttClientCidrs[0]",
                 /IPv4 prefix length is at most 32, not 33/,
             );
@@ -499,7 +501,7 @@ describe("config schema", () => {
                 "networkPolicy.internet.except[0]",
                 /IPv6 prefix length is at most 128/,
             );
-            expect(problems({ networkPolicy: { mqttClientCidrs: ["10.0.0.0/8", "2001:db8::/32", "0.0.0.0/0"] } })).to.deep.equal([]);
+            expect(problems({ emqx, networkPolicy: { mqttClientCidrs: ["10.0.0.0/8", "2001:db8::/32", "0.0.0.0/0"] } })).to.deep.equal([]);
             // An exception must lie strictly inside a range it excepts from, or it would silently exclude nothing.
             expectProblem(
                 { networkPolicy: { internet: { cidrs: ["10.0.0.0/8"], except: ["10.0.0.0/8"] } } },

@@ -4,10 +4,10 @@ import { expect } from "chai";
 import { createHash } from "crypto";
 import { CREDENTIALS_ANNOTATION, DB_SETUP_SQL, databaseUrl } from "../components/database";
 import { SECRETS_ANNOTATION } from "../lib/checksum";
-import { componentOf, connectsToDatabase, contractOf, SERVICE_NAMES } from "../config";
+import { componentOf, connectsToDatabase, contractOf, PULSE_DATABASE_USER, SERVICE_NAMES } from "../config";
 import { POSTGRESQL_RELEASE } from "../lib/contracts";
 import { isSecretValue, RecordedResource } from "../tools/mocks";
-import { build, config, inputs, ofType, one, releases } from "./helpers";
+import { build, config, configProblems, inputs, ofType, one, releases } from "./helpers";
 
 const SECRET = "kubernetes:core/v1:Secret";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
@@ -129,13 +129,24 @@ describe("database", () => {
             expect(platform.database.connection).to.include({ host: "pulse.abc.eu-west-1.rds.amazonaws.com", port: 5432, inCluster: false });
         });
 
+        it("refuses a database user other than iot, in-cluster or external: the migrations grant to that role by name", () => {
+            expect(PULSE_DATABASE_USER).to.equal("iot");
+            const because = "Pulse's migrations grant roles and row-level-security policies to the role iot by name, so another user would miss them";
+            expect(configProblems({ postgresql: { auth: { username: "pulse" } } })).to.deep.equal([
+                `pulse:postgresql.auth.username: must be iot: ${because}, got "pulse"`,
+            ]);
+            expect(
+                configProblems({ postgresql: { enabled: false }, externalDatabase: { enabled: true, host: "db.example.com", username: "svc_pulse" } }),
+            ).to.deep.equal([`pulse:externalDatabase.username: must be iot: ${because}, got "svc_pulse"`]);
+        });
+
         it("honours port, database, user and sslmode", async () => {
             const c = config({
                 postgresql: { enabled: false },
-                externalDatabase: { enabled: true, host: "db.example.com", port: 6432, database: "pulse", username: "svc", sslmode: "require" },
+                externalDatabase: { enabled: true, host: "db.example.com", port: 6432, database: "pulse", sslmode: "require" },
             });
             const { resources } = await build(c, { dbPassword: pulumi.secret("x") });
-            expect(inputs(dbSecret(resources)).stringData.url).to.equal("postgresql://svc:x@db.example.com:6432/pulse?sslmode=require");
+            expect(inputs(dbSecret(resources)).stringData.url).to.equal("postgresql://iot:x@db.example.com:6432/pulse?sslmode=require");
             // No CA: nothing mounted, no libpq TLS environment.
             const ingest = inputs(ofType(resources, "kubernetes:apps/v1:Deployment").find((r) => inputs(r).metadata.name === "pulse-ingest")!).spec.template
                 .spec;
@@ -168,6 +179,7 @@ describe("database", () => {
                 "pulse-migrator",
                 "pulse-ops-worker",
                 "pulse-provision-api",
+                "pulse-provision-api-init",
                 "pulse-route-delivery",
                 "pulse-subscription-worker",
                 "pulse-ui",
@@ -270,7 +282,7 @@ describe("database", () => {
             });
 
         it("the setup sets the app role's password from the Secret, like Keycloak's", async () => {
-            expect(DB_SETUP_SQL).to.match(/ALTER ROLE :"app_user" WITH PASSWORD :'app_password';/);
+            expect(DB_SETUP_SQL).to.match(/ALTER ROLE :"app_user" WITH LOGIN PASSWORD :'app_password';/);
             expect(DB_SETUP_SQL).to.match(/ALTER ROLE :"kc_user" WITH LOGIN PASSWORD :'kc_password';/);
             const { resources } = await buildWith(passwords);
             const env = inputs(setupJob(resources)).spec.template.spec.containers[0].env as { name: string; valueFrom?: unknown }[];

@@ -6,7 +6,7 @@ import { SECRETS_ANNOTATION } from "../lib/checksum";
 import { EMQX_RELEASE } from "../lib/contracts";
 import { EXPOSURE_ANNOTATION } from "../lib/labels";
 import { isSecretValue, RecordedResource } from "../tools/mocks";
-import { build, config, inputs, ofType, one, releases } from "./helpers";
+import { build, config, configProblems, inputs, ofType, one, releases, stackProblems } from "./helpers";
 
 const SECRET = "kubernetes:core/v1:Secret";
 const emqxRelease = (rs: RecordedResource[]) => releases(rs, EMQX_RELEASE);
@@ -109,7 +109,13 @@ describe("emqx", () => {
         expect(values.emqxConfig).to.include({ EMQX_AUTHORIZATION__NO_MATCH: "deny" });
         expect(values.extraVolumes).to.deep.include({
             name: "pulse-bootstrap",
-            secret: { secretName: "pulse-emqx-bootstrap", items: [{ key: "users.csv", path: "users.csv" }] },
+            secret: {
+                secretName: "pulse-emqx-bootstrap",
+                items: [
+                    { key: "users.csv", path: "users.csv" },
+                    { key: "api-keys.txt", path: "api-keys.txt" },
+                ],
+            },
         });
         // The services' MQTT password is the one in their own Secret: one value, generated or configured once.
         const app = inputs(one(resources, SECRET, "pulse-app-secrets")).stringData;
@@ -125,9 +131,14 @@ describe("emqx", () => {
         expect(inputs(dashboardSecret(resources)).stringData.EMQX_AUTHENTICATION).to.include(`"${app.MQTT_INTERNAL_AUTH_SECRET}"`);
     });
 
-    it("listens on 1883 (internal), WebSocket /mqtt, and 8883 with mutual TLS once a server certificate and the device CA are configured", async () => {
+    it("offers devices only mutual TLS: 8883 once a server certificate and the device CA are configured, never plain WebSocket", async () => {
         const plain = inputs(emqxRelease((await build(config())).resources)[0]).values;
-        expect(plain.emqxConfig).to.include({ EMQX_LISTENERS__WS__DEFAULT__WEBSOCKET__MQTT_PATH: "/mqtt", EMQX_LISTENERS__SSL__DEFAULT__ENABLE: "false" });
+        // Pulse's authentication takes a bare <tenant>/<device> username on a listener without client certificates.
+        expect(plain.emqxConfig).to.include({
+            EMQX_LISTENERS__WS__DEFAULT__ENABLE: "false",
+            EMQX_LISTENERS__WSS__DEFAULT__ENABLE: "false",
+            EMQX_LISTENERS__SSL__DEFAULT__ENABLE: "false",
+        });
         const c = config({ emqx: { deviceTls: { certManager: { issuer: "pulse-ca", dnsNames: ["mqtt.example.com"] }, deviceCaSecret: "pulse-device-ca" } } });
         const { resources } = await build(c);
         const tls = inputs(emqxRelease(resources)[0]).values;
@@ -139,9 +150,12 @@ describe("emqx", () => {
             EMQX_ZONES__DEVICES__MQTT__PEER_CERT_AS_USERNAME: "cn",
             EMQX_LISTENERS__SSL__DEFAULT__ZONE: "devices",
             EMQX_LISTENERS__SSL__DEFAULT__MESSAGES_RATE: "10/s",
-            EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__ENABLE_CRL_CHECK: "true",
+            // Off unless the operator names a CRL source: the certificates ui issues carry no distribution point.
+            EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__ENABLE_CRL_CHECK: "false",
+            EMQX_LISTENERS__WS__DEFAULT__ENABLE: "false",
+            EMQX_LISTENERS__WSS__DEFAULT__ENABLE: "false",
         });
-        // The chart names its container ports after EMQX's default listeners (ws 8083, mqttssl 8883): a moved bind
+        // The chart names its container ports after EMQX's default listeners (mqttssl 8883, wss 8084): a moved bind
         // would leave the Services' named target ports with nothing listening.
         for (const values of [plain, tls]) expect(Object.keys(values.emqxConfig).filter((k) => /__BIND$/.test(k))).to.deep.equal([]);
         // EMQX gets the CA's certificate only, never the key that signs devices.
@@ -160,6 +174,80 @@ describe("emqx", () => {
         }
     });
 
+    it("MQTT over WebSocket only as wss with the same mutual TLS (deviceTls.websocket), and only with device TLS", async () => {
+        const c = config({ emqx: { deviceTls: { serverCertSecret: "pulse-emqx-tls", deviceCaSecret: "pulse-device-ca", websocket: true } } });
+        const { emqxConfig } = inputs(emqxRelease((await build(c)).resources)[0]).values;
+        expect(emqxConfig).to.include({
+            EMQX_LISTENERS__WS__DEFAULT__ENABLE: "false",
+            EMQX_LISTENERS__WSS__DEFAULT__ENABLE: "true",
+            EMQX_LISTENERS__WSS__DEFAULT__ZONE: "devices",
+            EMQX_LISTENERS__WSS__DEFAULT__SSL_OPTIONS__VERIFY: "verify_peer",
+            EMQX_LISTENERS__WSS__DEFAULT__SSL_OPTIONS__FAIL_IF_NO_PEER_CERT: "true",
+            EMQX_LISTENERS__WSS__DEFAULT__WEBSOCKET__MQTT_PATH: "/mqtt",
+        });
+        expect(() => config({ emqx: { deviceTls: { websocket: true } } })).to.throw(/pulse:emqx.deviceTls.websocket: is used only with emqx.deviceTls/);
+    });
+
+    it("checks device certificates against a CRL only where the operator names the distribution points, and lets EMQX fetch them", async () => {
+        const tls = { serverCertSecret: "pulse-emqx-tls", deviceCaSecret: "pulse-device-ca" };
+        expect(() => config({ emqx: { deviceTls: { ...tls, crlCheck: true } } })).to.throw(
+            /pulse:emqx.deviceTls.crlDistributionPoints: must list the CRL distribution points your device certificates name when crlCheck is true/,
+        );
+        expect(() => config({ emqx: { deviceTls: { ...tls, crlDistributionPoints: ["http://crl.example.com/ca.crl"] } } })).to.throw(
+            /pulse:emqx.deviceTls.crlDistributionPoints: is used only with crlCheck: true/,
+        );
+        const c = config({ emqx: { deviceTls: { ...tls, crlCheck: true, crlDistributionPoints: ["http://crl.example.com:8080/ca.crl"] } } });
+        const { resources } = await build(c);
+        expect(inputs(emqxRelease(resources)[0]).values.emqxConfig).to.include({ EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__ENABLE_CRL_CHECK: "true" });
+        const policy = inputs(one(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "pulse-network-allow-emqx-crl-out"));
+        expect(policy.spec.podSelector).to.deep.equal({ matchLabels: { "app.kubernetes.io/instance": "pulse-emqx" } });
+        expect(policy.spec.egress[0].ports).to.deep.equal([{ protocol: "TCP", port: 8080 }]);
+        // Off (the default): no egress for it.
+        expect(
+            ofType((await build(config({ emqx: { deviceTls: tls } }))).resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => r.name),
+        ).not.to.include("pulse-network-allow-emqx-crl-out");
+    });
+
+    it("bootstraps ops-worker's REST API key into EMQX; ops-worker calls the base URL with the key and its secret, never the dashboard login", async () => {
+        const { resources } = await build(config(), { emqxApiSecret: pulumi.secret("api-s3cret") });
+        const bootstrap = inputs(one(resources, SECRET, "pulse-emqx-bootstrap")).stringData;
+        expect(bootstrap["api-keys.txt"]).to.equal("pulse-ops-worker:api-s3cret\n");
+        const { values } = inputs(emqxRelease(resources)[0]);
+        expect(values.emqxConfig).to.include({ EMQX_API_KEY__BOOTSTRAP_FILE: "/opt/emqx/etc/pulse-bootstrap/api-keys.txt" });
+        const ops = inputs(ofType(resources, "kubernetes:apps/v1:Deployment").find((r) => inputs(r).metadata.name === "pulse-ops-worker")!);
+        const env = ops.spec.template.spec.containers[0].env as { name: string; value?: string; valueFrom?: unknown }[];
+        // The code appends /api/v5 itself.
+        expect(env).to.deep.include({ name: "EMQX_API_URL", value: "http://pulse-emqx:18083" });
+        expect(env).to.deep.include({ name: "EMQX_API_USER", value: "pulse-ops-worker" });
+        expect(env).to.deep.include({ name: "EMQX_DASHBOARD_PASSWORD", valueFrom: { secretKeyRef: { name: "pulse-app-secrets", key: "EMQX_API_SECRET" } } });
+        expect(inputs(one(resources, SECRET, "pulse-app-secrets")).stringData.EMQX_API_SECRET).to.equal("api-s3cret");
+        expect(JSON.stringify(values)).not.to.include("api-s3cret");
+        // A rotated API secret restarts EMQX, which loads the bootstrap file at start.
+        const revision = async (secret: string) =>
+            inputs(emqxRelease((await build(config(), { emqxApiSecret: pulumi.secret(secret) })).resources)[0]).values.podAnnotations[SECRETS_ANNOTATION];
+        expect(await revision("api-one")).not.to.equal(await revision("api-two"));
+        // Without the in-cluster broker there is no API to call: none of it.
+        const external = await build(config({ emqx: { enabled: false, externalHost: "mqtt.example.com" } }));
+        const names = (
+            inputs(ofType(external.resources, "kubernetes:apps/v1:Deployment").find((r) => inputs(r).metadata.name === "pulse-ops-worker")!).spec.template.spec
+                .containers[0].env as { name: string }[]
+        ).map((e) => e.name);
+        expect(names.filter((n) => n.startsWith("EMQX_"))).to.deep.equal([]);
+    });
+
+    it("refuses an API secret EMQX's bootstrap file cannot hold, without echoing it; and one no broker of ours would use", () => {
+        for (const bad of ["key:and-more", "with space"]) {
+            const problems = stackProblems({ emqxApiSecret: bad }, ["emqxApiSecret"]);
+            expect(problems).to.deep.equal([
+                "pulse:emqxApiSecret: must not contain ':' or whitespace (EMQX's API key bootstrap file is one key:secret per line)",
+            ]);
+        }
+        expect(stackProblems({ emqxApiSecret: "fine-secret" }, ["emqxApiSecret"])).to.deep.equal([]);
+        expect(stackProblems({ emqxApiSecret: "fine-secret", emqx: { enabled: false, externalHost: "mqtt.example.com" } }, ["emqxApiSecret"])).to.deep.equal([
+            "pulse:emqxApiSecret: is not used when emqx.enabled is false (the API key is bootstrapped into the in-cluster EMQX); remove it",
+        ]);
+    });
+
     it("refuses half a device TLS setup, naming the missing half", () => {
         expect(() => config({ emqx: { deviceTls: { serverCertSecret: "pulse-emqx-tls" } } })).to.throw(
             /pulse:emqx.deviceTls.deviceCaSecret: is required with a server certificate/,
@@ -169,21 +257,24 @@ describe("emqx", () => {
         );
     });
 
-    it("gives devices their own Service: WebSocket 9001 to the pods' ws, 8883 once TLS is on; exposed only as configured", async () => {
+    it("gives devices their own Service only with device TLS: 8883 (and wss 8084 with websocket); exposed only as configured", async () => {
         const service = (rs: RecordedResource[]) => inputs(one(rs, "kubernetes:core/v1:Service", "pulse-emqx-devices"));
-        const plain = await build(config());
-        const internal = service(plain.resources);
-        expect(internal.spec).to.deep.equal({
+        expect(ofType((await build(config())).resources, "kubernetes:core/v1:Service").map((r) => inputs(r).metadata.name)).not.to.include(
+            "pulse-emqx-devices",
+        );
+        const tls = { serverCertSecret: "pulse-emqx-tls", deviceCaSecret: "pulse-device-ca" };
+        const internal = await build(config({ emqx: { deviceTls: tls } }));
+        expect(service(internal.resources).spec).to.deep.equal({
             type: "ClusterIP",
             selector: { "app.kubernetes.io/name": "emqx", "app.kubernetes.io/instance": "pulse-emqx" },
-            ports: [{ name: "ws", port: 9001, targetPort: "ws", protocol: "TCP" }],
+            ports: [{ name: "mqtts", port: 8883, targetPort: "mqttssl", protocol: "TCP" }],
         });
-        expect(internal.metadata.annotations).not.to.have.property(EXPOSURE_ANNOTATION);
-        expect(one(plain.resources, "kubernetes:core/v1:Service", "pulse-emqx-devices").dependencies).to.include(emqxRelease(plain.resources)[0].urn);
+        expect(service(internal.resources).metadata.annotations).not.to.have.property(EXPOSURE_ANNOTATION);
+        expect(one(internal.resources, "kubernetes:core/v1:Service", "pulse-emqx-devices").dependencies).to.include(emqxRelease(internal.resources)[0].urn);
 
         const c = config({
             emqx: {
-                deviceTls: { serverCertSecret: "pulse-emqx-tls", deviceCaSecret: "pulse-device-ca" },
+                deviceTls: { ...tls, websocket: true },
                 deviceService: {
                     type: "LoadBalancer",
                     loadBalancerSourceRanges: ["203.0.113.0/24"],
@@ -196,7 +287,7 @@ describe("emqx", () => {
         expect(exposed.spec).to.deep.include({ type: "LoadBalancer", externalTrafficPolicy: "Local", loadBalancerSourceRanges: ["203.0.113.0/24"] });
         expect(exposed.spec.ports.map((p: { name: string; port: number; targetPort: string }) => [p.name, p.port, p.targetPort])).to.deep.equal([
             ["mqtts", 8883, "mqttssl"],
-            ["ws", 9001, "ws"],
+            ["wss", 8084, "wss"],
         ]);
         expect(exposed.metadata.annotations).to.include({
             [EXPOSURE_ANNOTATION]: "pulse:emqx.deviceService.type",
@@ -204,12 +295,19 @@ describe("emqx", () => {
         });
     });
 
-    it("refuses an exposed devices' Service the NetworkPolicies would close, naming mqttClientCidrs", () => {
-        expect(() => config({ emqx: { deviceService: { type: "NodePort" } } })).to.throw(
+    it("refuses an exposed devices' Service the NetworkPolicies would close, naming mqttClientCidrs, and one without device TLS", () => {
+        const deviceTls = { serverCertSecret: "pulse-emqx-tls", deviceCaSecret: "pulse-device-ca" };
+        expect(() => config({ emqx: { deviceTls, deviceService: { type: "NodePort" } } })).to.throw(
             /pulse:networkPolicy.mqttClientCidrs: must list the devices' address ranges when emqx.deviceService.type is NodePort/,
         );
-        expect(() => config({ emqx: { deviceService: { type: "NodePort" } }, networkPolicy: { enabled: false } })).not.to.throw();
-        expect(() => config({ emqx: { deviceService: { loadBalancerSourceRanges: ["everyone"] } } })).to.throw(
+        expect(() => config({ emqx: { deviceTls, deviceService: { type: "NodePort" } }, networkPolicy: { enabled: false } })).not.to.throw();
+        // Without device TLS there is nothing to expose: every key that would expose it is named.
+        const problems = configProblems({ emqx: { deviceService: { type: "NodePort" } }, networkPolicy: { mqttClientCidrs: ["0.0.0.0/0"] } });
+        expect(problems.filter((p) => p.includes("is used only with emqx.deviceTls"))).to.have.length(2);
+        expect(problems.join("\n"))
+            .to.match(/pulse:emqx.deviceService.type: is used only with emqx.deviceTls/)
+            .and.match(/pulse:networkPolicy.mqttClientCidrs: is used only/);
+        expect(() => config({ emqx: { deviceTls, deviceService: { loadBalancerSourceRanges: ["everyone"] } } })).to.throw(
             /pulse:emqx.deviceService.loadBalancerSourceRanges\[0\]: must be a CIDR such as 203.0.113.0\/24 \(an address and a prefix length, separated by '\/'\), got "everyone"/,
         );
     });

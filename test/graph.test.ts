@@ -47,7 +47,15 @@ function expectShape(g: DeployGraph, releases: string[]): void {
         expect(routedTo("Ingress/pulse")).to.include("Service/pulse-ui");
         for (const l of labels) expect(g.waitsFor[l], `${l} waits for the Ingress`).not.to.include("Ingress/pulse");
     }
-    for (const l of g.stages[g.stages.length - 1]) expect(["Ingress/pulse", "Service/pulse-caddy"], "the last stage").to.include(l);
+    const last = g.stages[g.stages.length - 1];
+    expect(
+        last.filter((l) => ["Ingress/pulse", "Service/pulse-caddy"].includes(l)),
+        "the last stage holds an entry point",
+    ).not.to.deep.equal([]);
+    // provision-api's startup runs once, after the migrations, before any of its replicas.
+    const init = jobOf(g, "provision-api-init");
+    expect(g.waitsFor["Deployment/pulse-provision-api"], "provision-api waits for its init Job").to.include(init);
+    expect(transitiveWaits(g, init), "the init Job runs after the migrations").to.include(JOBS[0]);
 }
 
 describe("deploy graph", () => {
@@ -82,5 +90,8 @@ describe("deploy graph", () => {
         });
         expect(() => expectShape(without("Deployment/pulse-ui", jobOf(g, "migrator")), [])).to.throw(/pulse-ui waits for Job\/pulse-migrator-/);
         expect(() => expectShape(without("Service/pulse-ui", "Deployment/pulse-ui"), [])).to.throw(/Service\/pulse-ui waits for Deployment\/pulse-ui/);
+        expect(() => expectShape(without("Deployment/pulse-provision-api", jobOf(g, "provision-api-init")), [])).to.throw(
+            /provision-api waits for its init Job/,
+        );
     });
 });

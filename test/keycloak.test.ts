@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
+import { UI_USER_ATTRIBUTES } from "../components/keycloak";
 import { networkPolicyRules } from "../components/networkPolicies";
 import { PulseConfigInput } from "../config";
 import { isSecretValue, RecordedResource, resolve } from "../tools/mocks";
@@ -83,6 +84,33 @@ describe("keycloak", () => {
             ).data["realm-pulse.json"],
         );
         expect(smtp.smtpServer).to.deep.include({ host: "smtp.example.com", port: "587", password: "${SMTP_PASSWORD}" });
+    });
+
+    it("declares every attribute ui writes (tenant_id) in the realm's user profile, so Keycloak keeps it; only administrators edit it", async () => {
+        const { resources } = await build(config());
+        const realm = JSON.parse(inputs(one(resources, "kubernetes:core/v1:ConfigMap", "pulse-keycloak-realm")).data["realm-pulse.json"]);
+        const [component] = realm.components["org.keycloak.userprofile.UserProfileProvider"];
+        expect(component.providerId).to.equal("declarative-user-profile");
+        const profile = JSON.parse(component.config["kc.user.profile.config"][0]);
+        const attributes = new Map<string, { permissions?: { edit: string[]; view: string[] } }>(
+            profile.attributes.map((a: { name: string }) => [a.name, a] as const),
+        );
+        // Keycloak's own four stay declared (a profile without username or email is refused), plus ui's.
+        expect([...attributes.keys()]).to.include.members(["username", "email", "firstName", "lastName", ...UI_USER_ATTRIBUTES]);
+        expect(UI_USER_ATTRIBUTES).to.include("tenant_id");
+        // A user who could edit tenant_id could move to another tenant.
+        expect(attributes.get("tenant_id")!.permissions).to.deep.equal({ view: ["admin", "user"], edit: ["admin"] });
+        // Unmanaged attributes stay off: undeclared ones are dropped, not editable by users.
+        expect(profile).not.to.have.property("unmanagedAttributePolicy");
+    });
+
+    it("tells ui the admin user Keycloak starts with: one Secret key for both", async () => {
+        const { resources } = await build(config({ keycloak: { adminUsername: "ops-admin" } }));
+        const kc = envOf(kcDeployment(resources).spec.template.spec.containers[0]);
+        const ui = envOf(inputs(ofType(resources, DEPLOYMENT).find((r) => inputs(r).metadata.name === "pulse-ui")!).spec.template.spec.containers[0]);
+        expect(ui.KEYCLOAK_ADMIN_USERNAME.valueFrom).to.deep.equal(kc.KC_BOOTSTRAP_ADMIN_USERNAME.valueFrom);
+        expect(ui.KEYCLOAK_ADMIN_PASSWORD.valueFrom).to.deep.equal(kc.KC_BOOTSTRAP_ADMIN_PASSWORD.valueFrom);
+        expect(inputs(one(resources, "kubernetes:core/v1:Secret", "pulse-keycloak-admin")).stringData.username).to.equal("ops-admin");
     });
 
     it("creates the admin Secret with a generated or configured password, as a secret", async () => {

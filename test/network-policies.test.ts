@@ -79,7 +79,7 @@ describe("network policies", () => {
         });
     });
 
-    it("open the devices' MQTT ports (the pods' 8883 and 8083 behind the devices' Service) to the configured client ranges only; 1883 and the API to Pulse's pods", () => {
+    it("open only the devices' mutual-TLS ports (8883, and wss 8084 with websocket) to the configured client ranges; 1883 and the API to Pulse's pods", () => {
         const closed = rule(networkPolicyRules(config()), "pulse-allow-emqx");
         expect(JSON.stringify(closed.ingress)).not.to.include("ipBlock");
         expect(closed.ingress[0]).to.deep.equal({
@@ -89,14 +89,41 @@ describe("network policies", () => {
                 { protocol: "TCP", port: 18083 },
             ],
         });
-        const open = rule(networkPolicyRules(config({ networkPolicy: { mqttClientCidrs: ["10.20.0.0/16"] } })), "pulse-allow-emqx");
-        expect(open.ingress).to.deep.include({
+        const deviceTls = { serverCertSecret: "pulse-emqx-tls", deviceCaSecret: "pulse-device-ca" };
+        const open = rule(networkPolicyRules(config({ emqx: { deviceTls }, networkPolicy: { mqttClientCidrs: ["10.20.0.0/16"] } })), "pulse-allow-emqx");
+        expect(open.ingress).to.deep.include({ from: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ protocol: "TCP", port: 8883 }] });
+        const wss = config({ emqx: { deviceTls: { ...deviceTls, websocket: true } }, networkPolicy: { mqttClientCidrs: ["10.20.0.0/16"] } });
+        expect(rule(networkPolicyRules(wss), "pulse-allow-emqx").ingress).to.deep.include({
             from: [{ ipBlock: { cidr: "10.20.0.0/16" } }],
             ports: [
                 { protocol: "TCP", port: 8883 },
-                { protocol: "TCP", port: 8083 },
+                { protocol: "TCP", port: 8084 },
             ],
         });
+    });
+
+    it("let ui test notification channels only where configured: SMTP, SNMP (UDP) and MQTT closed by default", () => {
+        expect(networkPolicyRules(config()).map((r) => r.name)).not.to.include("pulse-allow-ui-test-channels");
+        const c = config({ networkPolicy: { uiTestChannels: { snmp: ["10.50.0.0/16"], smtp: ["0.0.0.0/0"] } } });
+        const r = rule(networkPolicyRules(c), "pulse-allow-ui-test-channels");
+        expect(r.podSelector).to.deep.equal({ matchLabels: { "app.kubernetes.io/name": "pulse-ui", "app.kubernetes.io/instance": "pulse" } });
+        expect(r.egress).to.deep.equal([
+            {
+                to: [{ ipBlock: { cidr: "0.0.0.0/0" } }],
+                ports: [
+                    { protocol: "TCP", port: 25 },
+                    { protocol: "TCP", port: 465 },
+                    { protocol: "TCP", port: 587 },
+                ],
+            },
+            {
+                to: [{ ipBlock: { cidr: "10.50.0.0/16" } }],
+                ports: [
+                    { protocol: "UDP", port: 161 },
+                    { protocol: "UDP", port: 162 },
+                ],
+            },
+        ]);
     });
 
     it("let EMQX call ui's internal auth endpoints, and ui accept it", () => {
@@ -111,7 +138,9 @@ describe("network policies", () => {
     });
 
     it("let only the services that need the internet reach it, never the private ranges: HTTPS (ui, ops-worker), webhooks, SMTP", () => {
-        const rules = networkPolicyRules(config({ smtp: { host: "smtp.example.com", port: 465 }, s3: { endpoint: "https://s3.example.com:9443" } }));
+        const rules = networkPolicyRules(
+            config({ smtp: { host: "smtp.example.com", port: 465, security: "tls" }, s3: { endpoint: "https://s3.example.com:9443" } }),
+        );
         const https = rule(rules, "pulse-allow-https-out");
         expect(https.podSelector.matchExpressions[0].values).to.deep.equal(["pulse-ui", "pulse-ops-worker"]);
         expect(https.egress[0].ports.map((p: { port: number }) => p.port)).to.deep.equal([443, 9443]);

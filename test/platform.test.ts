@@ -52,7 +52,12 @@ describe("platform", () => {
             for (const r of awaited) expect(skipsAwait(r), r.name).to.equal(true);
             for (const r of releases(resources)) expect(inputs(r).skipAwait, r.name).to.equal(true);
             const jobs = ofType(resources, "kubernetes:batch/v1:Job");
-            expect(jobs.map((j) => j.name).sort()).to.deep.equal(["pulse-database-setup-run", "pulse-migrator-job-run", "pulse-nats-init-job-run"]);
+            expect(jobs.map((j) => j.name).sort()).to.deep.equal([
+                "pulse-database-setup-run",
+                "pulse-migrator-job-run",
+                "pulse-nats-init-job-run",
+                "pulse-services-provision-api-init-run",
+            ]);
             for (const j of jobs) expect(skipsAwait(j), j.name).to.equal(false);
         });
 

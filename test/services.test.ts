@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { objectNameOf } from "../components/pulseServices";
-import { APP_SECRET_KEYS, SECRET_ENV, SERVICE_NAMES, ServiceName } from "../config";
+import { APP_SECRET_KEYS, contractOf, PulseConfigInput, SECRET_ENV, SERVICE_NAMES, ServiceName, SERVICES } from "../config";
 import { isSecretValue, RecordedResource } from "../tools/mocks";
 import { resourceRequirements } from "../lib/resources";
-import { build, config, inputs, ofType } from "./helpers";
+import { build, config, configProblems, inputs, ofType, one } from "./helpers";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const deployment = (rs: RecordedResource[], name: string) => inputs(ofType(rs, DEPLOYMENT).find((r) => inputs(r).metadata.name === name)!);
@@ -16,7 +16,7 @@ type Env = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: s
  * here on purpose, apart from the registry, so a registry entry that drifts from the facts fails.
  */
 const FACTS: Record<ServiceName, { port?: number; liveness?: string; readiness?: string; service: boolean; single: boolean; required: string[] }> = {
-    ingest: { port: 8080, liveness: "/health", readiness: "/ready", service: true, single: false, required: ["PG_PASS", "NATS_URL"] },
+    ingest: { port: 8080, liveness: "/health", readiness: "/ready", service: true, single: false, required: ["PG_PASS", "NATS_URL", "CERT_AUTH_ENABLED"] },
     ui: {
         port: 8080,
         liveness: "tcp",
@@ -29,7 +29,9 @@ const FACTS: Record<ServiceName, { port?: number; liveness?: string; readiness?:
             "MQTT_INTERNAL_AUTH_SECRET",
             "S3_ACCESS_KEY",
             "S3_SECRET_KEY",
+            "KEYCLOAK_ADMIN_USERNAME",
             "KEYCLOAK_ADMIN_PASSWORD",
+            "S3_ENDPOINT",
             "STRIPE_SECRET_KEY",
             "STRIPE_WEBHOOK_SECRET",
             "UI_BASE_URL",
@@ -52,7 +54,17 @@ const FACTS: Record<ServiceName, { port?: number; liveness?: string; readiness?:
         readiness: "/ready",
         service: false,
         single: true,
-        required: ["PG_PASS", "S3_ACCESS_KEY", "S3_SECRET_KEY", "MQTT_PASSWORD", "EMQX_DASHBOARD_PASSWORD", "EMQX_API_URL", "MQTT_BROKER_URL"],
+        required: [
+            "PG_PASS",
+            "S3_ACCESS_KEY",
+            "S3_SECRET_KEY",
+            "S3_ENDPOINT",
+            "MQTT_PASSWORD",
+            "EMQX_DASHBOARD_PASSWORD",
+            "EMQX_API_URL",
+            "EMQX_API_USER",
+            "MQTT_BROKER_URL",
+        ],
     },
     routeDelivery: {
         port: 8080,
@@ -134,19 +146,98 @@ describe("Pulse services", () => {
         expect(values("ui")).to.include({
             MQTT_HOST: "pulse-emqx",
             MQTT_BROKER_URL: "mqtt://pulse-emqx:1883",
-            MQTT_TLS: "false",
-            INGEST_HEALTH_URL: "http://pulse-ingest:8080/health",
-            EVALUATOR_HEALTH_URL: "http://pulse-evaluator:8080/health",
             KEYCLOAK_REALM: "pulse",
             JWT_AUDIENCE: "pulse-ui",
         });
-        expect(values("opsWorker")).to.include({
-            EMQX_API_URL: "http://pulse-emqx:18083/api/v5",
-            EMQX_API_USER: "pulse-admin",
-            MQTT_USERNAME: "service_pulse",
-        });
+        // The clients that read MQTT_TLS default it to true; the internal listener is plain.
+        for (const s of ["routeDelivery", "mqttNatsBridge"] as const) expect(values(s), s).to.include({ MQTT_TLS: "false", MQTT_HOST: "pulse-emqx" });
+        expect(values("opsWorker")).to.include({ MQTT_BROKER_URL: "mqtt://pulse-emqx:1883", MQTT_USERNAME: "service_pulse" });
         const all = ofType(resources, DEPLOYMENT).flatMap((d) => (inputs(d).spec.template.spec.containers[0].env ?? []) as Env);
         expect(all.filter((e) => e.value?.includes("iot-")).map((e) => e.name)).to.deep.equal([]);
+    });
+
+    it("gives health URLs as base URLs (the code appends /health) and CERT_AUTH_ENABLED on when devices use certificates", async () => {
+        const env = async (cfg: ReturnType<typeof config>, s: ServiceName) =>
+            Object.fromEntries(
+                (container((await build(cfg)).resources, objectNameOf(s)).env as Env).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]),
+            );
+        for (const s of ["ui", "opsWorker"] as const) {
+            expect(await env(config(), s), s).to.include({
+                INGEST_HEALTH_URL: "http://pulse-ingest:8080",
+                EVALUATOR_HEALTH_URL: "http://pulse-evaluator:8080",
+            });
+        }
+        expect((await env(config(), "ingest")).CERT_AUTH_ENABLED).to.equal("0");
+        const devices = config({ emqx: { deviceTls: { serverCertSecret: "pulse-emqx-tls", deviceCaSecret: "pulse-device-ca" } } });
+        expect((await env(devices, "ingest")).CERT_AUTH_ENABLED).to.equal("1");
+    });
+
+    it("always sets S3_ENDPOINT (the code's fallback is a compose MinIO): AWS's regional endpoint unless configured; an empty one is refused", async () => {
+        const env = async (cfg: ReturnType<typeof config>, s: ServiceName) =>
+            Object.fromEntries(
+                (container((await build(cfg)).resources, objectNameOf(s)).env as Env).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]),
+            );
+        for (const s of ["ui", "opsWorker"] as const) {
+            expect(await env(config({ s3: { region: "eu-west-1" } }), s), s).to.include({
+                S3_ENDPOINT: "https://s3.eu-west-1.amazonaws.com",
+                S3_REGION: "eu-west-1",
+            });
+        }
+        expect(await env(config({ s3: { endpoint: "https://minio.example.com:9000" } }), "ui")).to.include({
+            S3_ENDPOINT: "https://minio.example.com:9000",
+            S3_PUBLIC_ENDPOINT: "https://minio.example.com:9000",
+        });
+        expect(configProblems({ s3: { endpoint: "" } })).to.deep.equal([
+            'pulse:s3.endpoint: must be a URL such as https://s3.eu-west-1.amazonaws.com (unset: AWS S3\'s endpoint for `region`), got ""',
+        ]);
+    });
+
+    it("smtp.security means the same for every consumer: subscription-worker's implicit-TLS flag, Keycloak's ssl/starttls; pairs that cannot work are refused", async () => {
+        const realmSmtp = async (smtp: Record<string, unknown>) =>
+            JSON.parse(
+                inputs(
+                    one(
+                        (await build(config({ smtp: { host: "smtp.example.com", ...smtp } }))).resources,
+                        "kubernetes:core/v1:ConfigMap",
+                        "pulse-keycloak-realm",
+                    ),
+                ).data["realm-pulse.json"],
+            ).smtpServer;
+        const smtpTls = async (smtp: Record<string, unknown>) =>
+            (container((await build(config({ smtp: { host: "smtp.example.com", ...smtp } }))).resources, "pulse-subscription-worker").env as Env).find(
+                (e) => e.name === "SMTP_TLS",
+            )!.value;
+        for (const [smtp, tls, realm] of [
+            [{}, "false", { ssl: "false", starttls: "true", port: "587" }],
+            [{ security: "tls", port: 465 }, "true", { ssl: "true", starttls: "false", port: "465" }],
+            [{ security: "none", port: 25 }, "false", { ssl: "false", starttls: "false", port: "25" }],
+        ] as const) {
+            expect(await smtpTls(smtp), JSON.stringify(smtp)).to.equal(tls);
+            expect(await realmSmtp(smtp), JSON.stringify(smtp)).to.deep.include(realm);
+        }
+        expect(configProblems({ smtp: { security: "tls", port: 587 } })).to.deep.equal([
+            'pulse:smtp.security: is tls (TLS from the first byte), but port 587 starts in plain text: use starttls, or port 465, got "tls"',
+        ]);
+        expect(configProblems({ smtp: { port: 465 } })).to.deep.equal([
+            'pulse:smtp.security: is starttls, but port 465 expects TLS from the first byte: use tls, or port 587, got "starttls"',
+        ]);
+        expect(configProblems({ smtp: { tls: true } } as PulseConfigInput)[0]).to.match(/^pulse:smtp.tls: replaced by smtp.security/);
+    });
+
+    it("runs provision-api's racy startup (its own tables) once in a Job, with its image, environment and mounts, before any replica starts", async () => {
+        const { resources } = await build(config({ provisionApi: { replicaCount: 3 } }));
+        const jobs = ofType(resources, "kubernetes:batch/v1:Job").filter((r) => inputs(r).metadata.name.startsWith("pulse-provision-api-init-"));
+        expect(jobs).to.have.length(1);
+        const job = inputs(jobs[0]).spec.template.spec;
+        const pod = deployment(resources, "pulse-provision-api").spec.template.spec;
+        expect(job.containers[0].command).to.deep.equal([...SERVICES.provisionApi.init.command]);
+        expect(job.containers[0].image).to.equal(pod.containers[0].image);
+        expect(job.containers[0].env).to.deep.equal(pod.containers[0].env);
+        expect(job.volumes).to.deep.equal(pod.volumes);
+        const d = ofType(resources, DEPLOYMENT).find((r) => inputs(r).metadata.name === "pulse-provision-api")!;
+        expect(d.dependencies).to.include(jobs[0].urn);
+        // Only a service whose contract has an init gets one.
+        expect(SERVICE_NAMES.filter((n) => contractOf(n).init)).to.deep.equal(["provisionApi"]);
     });
 
     it("passes every secret by reference to its Secret, never as a value", async () => {
@@ -162,8 +253,9 @@ describe("Pulse services", () => {
         expect(Object.fromEntries(refs)).to.include({
             PG_PASS: "pulse-db-secret/password",
             NOTIFY_DATABASE_URL: "pulse-db-secret/url",
+            KEYCLOAK_ADMIN_USERNAME: "pulse-keycloak-admin/username",
             KEYCLOAK_ADMIN_PASSWORD: "pulse-keycloak-admin/password",
-            EMQX_DASHBOARD_PASSWORD: "pulse-emqx-dashboard/EMQX_DASHBOARD__DEFAULT_PASSWORD",
+            EMQX_DASHBOARD_PASSWORD: "pulse-app-secrets/EMQX_API_SECRET",
             ADMIN_KEY: "pulse-app-secrets/ADMIN_KEY",
             MQTT_PASSWORD: "pulse-app-secrets/MQTT_PASSWORD",
         });

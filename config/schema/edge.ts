@@ -23,6 +23,23 @@ export function ingressControllerNamespace(c: { networkPolicy: { ingressControll
     return ns;
 }
 
+/** The ports of ui's "test channel" features (it connects out to check a notification channel), by channel. */
+export const UI_TEST_CHANNELS = {
+    smtp: { protocol: "TCP", ports: [25, 465, 587] },
+    snmp: { protocol: "UDP", ports: [161, 162] },
+    mqtt: { protocol: "TCP", ports: [1883, 8883] },
+} as const;
+
+/** A channel's ranges: where ui may connect to test it, nowhere by default. */
+const testChannel = (channel: keyof typeof UI_TEST_CHANNELS) =>
+    cidrs("203.0.113.0/24")
+        .default([])
+        .describe(
+            `Where ui may test ${channel.toUpperCase()} channels (${UI_TEST_CHANNELS[channel].protocol} ${UI_TEST_CHANNELS[channel].ports.join(", ")}); empty: nowhere`,
+        );
+
+const uiTestChannels = z.strictObject({ smtp: testChannel("smtp"), snmp: testChannel("snmp"), mqtt: testChannel("mqtt") }).prefault({});
+
 export const networkPolicy = z
     .strictObject({
         enabled: bool().default(true).describe("Default-deny NetworkPolicies for the namespace plus the flows the platform needs"),
@@ -46,6 +63,9 @@ export const networkPolicy = z
         apiServerCidrs: cidrs("10.96.0.1/32")
             .default(["0.0.0.0/0"])
             .describe("Where EMQX may reach the Kubernetes API (its k8s cluster discovery), on 443/6443"),
+        uiTestChannels: uiTestChannels.describe(
+            'Where ui\'s "test channel" features may connect (a notification channel checked from the UI): address ranges per channel, closed by default',
+        ),
         internet: z
             .strictObject({
                 cidrs: cidrs("0.0.0.0/0")

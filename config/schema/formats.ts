@@ -126,6 +126,20 @@ export function natsUrl() {
     );
 }
 
+/** An http(s) URL (of the given protocols) without credentials or fragment. */
+export const httpUrl = (rule: string, protocols: readonly string[] = ["https:", "http:"]) =>
+    z.string({ error: rule }).refine(
+        (v) => {
+            try {
+                const url = new URL(v);
+                return protocols.includes(url.protocol) && !url.username && !url.password && !url.hash;
+            } catch {
+                return false;
+            }
+        },
+        { error: rule },
+    );
+
 export const optionalHost = (what: string) =>
     z
         .union([z.literal(""), hostname()], { error: "must be a DNS host name (RFC 1123)" })

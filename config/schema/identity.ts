@@ -5,7 +5,7 @@
  * provider is a Keycloak realm, wherever it runs.
  */
 import { z } from "zod";
-import { k8sName } from "./formats";
+import { httpUrl, k8sName } from "./formats";
 
 const ISSUER_EXAMPLE = "https://id.example.com/realms/pulse";
 const ISSUER_RULE = `must be the https URL of a Keycloak realm, https://<host>[/<path>]/realms/<realm> such as ${ISSUER_EXAMPLE}`;
@@ -38,19 +38,6 @@ export const urlPort = (u: string): number => {
     const url = new URL(u);
     return Number(url.port || (url.protocol === "http:" ? 80 : 443));
 };
-
-const httpUrl = (rule: string, protocols: readonly string[]) =>
-    z.string({ error: rule }).refine(
-        (v) => {
-            try {
-                const url = new URL(v);
-                return protocols.includes(url.protocol) && !url.username && !url.password && !url.hash;
-            } catch {
-                return false;
-            }
-        },
-        { error: rule },
-    );
 
 export const keycloakExternal = z
     .strictObject({

@@ -10,7 +10,7 @@
  *
  * This module assembles the root object and its cross-section checks; the sections and what they are built of live
  * beside it: formats.ts (string grammars, quantities), blocks.ts (building blocks), platform.ts (databases, brokers,
- * S3, SMTP, Secrets), workloads.ts (global, app, the Pulse services, Keycloak, Caddy), identity.ts (Keycloak's
+ * Secrets), external.ts (S3, SMTP), workloads.ts (global, app, the Pulse services, Keycloak, Caddy), identity.ts (Keycloak's
  * external provider and realm source), edge.ts (Ingress, NetworkPolicies) and jobs.ts (migrator, natsInit).
  */
 import { z } from "zod";
@@ -20,16 +20,18 @@ import { CONTROLLER_NAMESPACES, knownControllerClass, ingress, INTERNAL_API_PATH
 import { dnsLabel, formatBytes, parseQuantity } from "./formats";
 import { migrator, natsInit } from "./jobs";
 import { metricsProblems } from "./metrics";
-import { emqx, externalDatabase, nats, postgresql, s3, secrets, smtp } from "./platform";
+import { emqx, externalDatabase, nats, postgresql, secrets } from "./platform";
+import { s3, smtp } from "./external";
 import { app, caddy, global, keycloak, services } from "./workloads";
 
 export { APP_SECRET_KEYS, componentOf, connectsToDatabase, contractOf, SECRET_ENV, SERVICE_NAMES, SERVICES } from "../services";
 export type { SecretEnvSource, ServiceContract, ServiceName } from "../services";
 export { parseQuantity } from "./formats";
 export type { EnvSource, ExtraVolume, ReleasePlacement, Scheduling } from "./scheduling";
-export { CHART_SECTIONS } from "./platform";
+export { CHART_SECTIONS, deviceTlsEnabled, PULSE_DATABASE_USER } from "./platform";
+export { s3Endpoint } from "./external";
 export type { ChartSection } from "./platform";
-export { INGRESS_BACKENDS, ingressControllerNamespace, INTERNAL_API_PATH } from "./edge";
+export { INGRESS_BACKENDS, ingressControllerNamespace, INTERNAL_API_PATH, UI_TEST_CHANNELS } from "./edge";
 export { issuerParts, urlPort } from "./identity";
 
 /** Cross-section checks run even when the root has other problems (e.g. unknown keys), so one run lists them all. */
@@ -91,6 +93,26 @@ export const pulseConfigSchema = z
                     message: hasCert
                         ? "is required with a server certificate: 8883 is mutual TLS, devices present certificates the device CA signed"
                         : "or certManager.issuer is required with deviceCaSecret: 8883 needs the broker's own certificate",
+                });
+            }
+        }
+        // Devices have one entry, the mutual-TLS listener: its Service and admitted ranges mean nothing without it.
+        if (c.emqx?.enabled && tls && tls.serverCertSecret === "" && tls.certManager?.issuer === "" && tls.deviceCaSecret === "") {
+            const svc = c.emqx.deviceService;
+            const set: [PropertyKey[], unknown][] = [
+                [["emqx", "deviceService", "type"], svc?.type !== "ClusterIP" ? svc?.type : undefined],
+                [["emqx", "deviceService", "loadBalancerSourceRanges"], svc?.loadBalancerSourceRanges?.length ? svc.loadBalancerSourceRanges : undefined],
+                [["emqx", "deviceService", "annotations"], svc && Object.keys(svc.annotations ?? {}).length > 0 ? svc.annotations : undefined],
+                [["emqx", "deviceTls", "websocket"], tls.websocket ? true : undefined],
+                [["networkPolicy", "mqttClientCidrs"], c.networkPolicy?.mqttClientCidrs?.length ? c.networkPolicy.mqttClientCidrs : undefined],
+            ];
+            for (const [path, input] of set.filter(([, v]) => v !== undefined)) {
+                ctx.addIssue({
+                    code: "custom",
+                    path,
+                    input,
+                    message:
+                        "is used only with emqx.deviceTls (devices connect only through the mutual-TLS listener): configure deviceTls.serverCertSecret (or certManager.issuer) and deviceCaSecret, or remove it",
                 });
             }
         }
@@ -247,6 +269,7 @@ export const SECRET_KEYS = {
     chartRepositoryPassword: "Password of the private chart repository or registry (with `<section>.chart.username`)",
     mqttPassword: "Password of the services' MQTT user (MQTT_PASSWORD; EMQX's built-in database user)",
     mqttInternalAuthSecret: "Shared secret EMQX sends to ui's internal auth endpoints (MQTT_INTERNAL_AUTH_SECRET)",
+    emqxApiSecret: "Secret of ops-worker's EMQX REST API key (`emqx.apiKey`; ops-worker's EMQX_DASHBOARD_PASSWORD): no ':' or whitespace",
     adminKey: "Provisioning API admin key (ADMIN_KEY), at least 32 characters",
     keycloakClientSecret: "Secret of the confidential Keycloak client pulse-api (KEYCLOAK_CLIENT_SECRET)",
     keycloakDbPassword: "Password of Keycloak's database role (required with externalDatabase.enabled; not with keycloak.enabled false)",

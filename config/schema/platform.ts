@@ -1,12 +1,25 @@
 /**
  * The platform's sections: the data stores and brokers Pulse runs on (PostgreSQL or an external database, EMQX, NATS),
- * the external services it calls (S3, SMTP), and where its Kubernetes Secrets come from.
+ * and where its Kubernetes Secrets come from.
  */
 import { z } from "zod";
 import { bool, chart, image, intAtLeast, nonEmpty, persistence, port, resources, SERVICE_TYPES, storageClass, stringMap } from "./blocks";
-import { bytes, cidrs, cronSchedule, hostname, k8sName, natsUrl, optionalHost, parseQuantity } from "./formats";
+import { bytes, cidrs, cronSchedule, hostname, httpUrl, k8sName, natsUrl, optionalHost, parseQuantity } from "./formats";
 import { metricsSwitch, natsMetrics, postgresqlMetrics } from "./metrics";
 import { releaseScheduling } from "./scheduling";
+
+/**
+ * The database user Pulse's migrations name literally (`GRANT pulse_app TO iot`, policies `TO iot`: 004_enable_rls.sql,
+ * 029, 030, 035): any other user would lack those grants, so only that name is accepted.
+ */
+export const PULSE_DATABASE_USER = "iot";
+const pulseDatabaseUser = () =>
+    z
+        .string({ error: `must be ${PULSE_DATABASE_USER}` })
+        .refine((u) => u === PULSE_DATABASE_USER, {
+            error: `must be ${PULSE_DATABASE_USER}: Pulse's migrations grant roles and row-level-security policies to the role ${PULSE_DATABASE_USER} by name, so another user would miss them`,
+        })
+        .default(PULSE_DATABASE_USER);
 
 /** The config sections that install a Helm chart, and the chart's name. */
 export const CHART_SECTIONS = { postgresql: "postgresql", emqx: "emqx", nats: "nats" } as const;
@@ -18,7 +31,7 @@ export const postgresql = z
         auth: z
             .strictObject({
                 database: nonEmpty("a database name").default("iotcloud").describe("Database Pulse uses"),
-                username: nonEmpty("a user name").default("iot").describe("Database user Pulse connects as"),
+                username: pulseDatabaseUser().describe("Database user Pulse connects as: iot (Pulse's migrations grant to it by that name)"),
                 existingSecret: k8sName("a Secret name")
                     .default("pulse-db-secret")
                     .describe("Secret with keys url, password, postgres-password (and username; replication-password with architecture replication)"),
@@ -133,7 +146,9 @@ export const externalDatabase = z
         host: optionalHost("Database host (required when enabled)"),
         port: port(5432).describe("Database port"),
         database: nonEmpty("a database name").default("iotcloud").describe("Database name"),
-        username: nonEmpty("a user name").default("iot").describe("Database user"),
+        username: pulseDatabaseUser().describe(
+            "Database user: iot (Pulse's migrations grant to it by that name; docs/platform.md says what its admin grants it)",
+        ),
         sslmode: z
             .enum(SSL_MODES, { error: `must be one of ${SSL_MODES.join(", ")}` })
             .default("require")
@@ -201,10 +216,46 @@ export const emqx = z
                     .describe(
                         "Secret with the device CA (tls.crt; tls.key for ui, which signs device certificates, and ops-worker); devices must present a certificate it signed",
                     ),
-                crlCheck: bool().default(true).describe("Refuse revoked device certificates (EMQX fetches the CRL from each certificate's distribution point)"),
+                crlCheck: bool()
+                    .default(false)
+                    .describe(
+                        "Refuse revoked device certificates. EMQX reads a CRL only from the distribution point a certificate names, and the certificates Pulse's ui issues name none: with the check on, EMQX refuses every certificate whose status it cannot determine. On only with `crlDistributionPoints`",
+                    ),
+                crlDistributionPoints: z
+                    .array(httpUrl("must be an http(s) URL such as http://crl.example.com/device-ca.crl"))
+                    .default([])
+                    .describe(
+                        "The CRL distribution points your device certificates name (required with crlCheck): EMQX fetches them, so its NetworkPolicy opens their ports to `networkPolicy.internet`",
+                    ),
+                websocket: bool()
+                    .default(false)
+                    .describe(
+                        "Also offer devices MQTT over WebSocket with the same mutual TLS (wss, port 8084, path /mqtt). EMQX's plain WebSocket listener is always off: Pulse's authentication accepts a bare `<tenant>/<device>` username on a listener without client certificates",
+                    ),
             })
             .prefault({})
-            .describe("The devices' listener, 8883 with mutual TLS: on when a server certificate and the device CA are configured"),
+            .superRefine((t, ctx) => {
+                if (t.crlCheck && t.crlDistributionPoints.length === 0) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["crlDistributionPoints"],
+                        input: [],
+                        message:
+                            "must list the CRL distribution points your device certificates name when crlCheck is true: EMQX checks revocation only there, and refuses every certificate whose status it cannot determine (the certificates Pulse's ui issues name none)",
+                    });
+                }
+                if (!t.crlCheck && t.crlDistributionPoints.length > 0) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["crlDistributionPoints"],
+                        input: t.crlDistributionPoints,
+                        message: "is used only with crlCheck: true (EMQX fetches them to check revocation); set crlCheck, or remove them",
+                    });
+                }
+            })
+            .describe(
+                "The devices' only entry: 8883 with mutual TLS (and wss 8084 with `websocket`), on when a server certificate and the device CA are configured",
+            ),
         deviceService: z
             .strictObject({
                 type: z
@@ -217,12 +268,28 @@ export const emqx = z
                     .describe("Address ranges a LoadBalancer admits (empty: the provider's default, usually everything)"),
             })
             .prefault({})
-            .describe("The devices' entry: 8883 (mutual TLS, when deviceTls is configured) and WebSocket 9001 at /mqtt"),
+            .describe("The Service devices connect to (pulse-emqx-devices), created with deviceTls: 8883 (and wss 8084 with deviceTls.websocket)"),
+        apiKey: z
+            .string({ error: "must be an API key name" })
+            .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: "must be an API key name: letters, digits, '_' and '-' (at most 64)" })
+            .default("pulse-ops-worker")
+            .describe(
+                "The EMQX REST API key ops-worker uses (EMQX_API_USER; its secret: pulse:emqxApiSecret, generated when unset), bootstrapped into EMQX from the bootstrap Secret (`api_key.bootstrap_file`)",
+            ),
         externalHost: optionalHost("MQTT broker host when emqx.enabled is false (required then)"),
         externalPort: port(1883).describe("MQTT broker port when emqx.enabled is false"),
         chart: chart({ repository: "https://repos.emqx.io/charts", version: "5.8.9", timeoutSeconds: 600 }),
     })
     .prefault({});
+
+/** Whether the devices' mutual-TLS listener is on: the in-cluster broker, a server certificate and the device CA. */
+export function deviceTlsEnabled(emqx: {
+    readonly enabled: boolean;
+    readonly deviceTls: { readonly serverCertSecret: string; readonly certManager: { readonly issuer: string }; readonly deviceCaSecret: string };
+}): boolean {
+    const t = emqx.deviceTls;
+    return emqx.enabled && (t.serverCertSecret !== "" || t.certManager.issuer !== "") && t.deviceCaSecret !== "";
+}
 
 export const nats = z
     .strictObject({
@@ -299,30 +366,5 @@ export const secrets = z
             .describe(
                 "Secret with the Pulse services' credentials, one key per variable (docs/secrets.md): MQTT_PASSWORD, MQTT_INTERNAL_AUTH_SECRET, S3_ACCESS_KEY, S3_SECRET_KEY, ADMIN_KEY, SMTP_PASSWORD, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, KEYCLOAK_CLIENT_SECRET",
             ),
-    })
-    .prefault({});
-
-export const s3 = z
-    .strictObject({
-        endpoint: z
-            .union([z.literal(""), z.url({ error: "must be a URL such as https://s3.eu-west-1.amazonaws.com" })])
-            .default("")
-            .describe("S3 API endpoint the services use (S3_ENDPOINT); empty: the SDK's default (AWS)"),
-        publicEndpoint: z
-            .union([z.literal(""), z.url({ error: "must be a URL" })])
-            .default("")
-            .describe("S3 endpoint in links handed to browsers (S3_PUBLIC_ENDPOINT); empty: `endpoint`"),
-        bucket: nonEmpty("a bucket name").default("exports").describe("Bucket for exports and reports (S3_BUCKET)"),
-        region: nonEmpty("a region").default("us-east-1").describe("S3 region (S3_REGION)"),
-    })
-    .prefault({});
-
-export const smtp = z
-    .strictObject({
-        host: optionalHost("SMTP server for notification e-mail (SMTP_HOST)"),
-        port: port(587).describe("SMTP port"),
-        user: z.string().default("").describe("SMTP user (password: secret pulse:smtpPassword)"),
-        tls: bool().default(true).describe("STARTTLS/TLS to the SMTP server"),
-        from: z.string().default("").describe("Sender address of notification e-mail (SMTP_FROM)"),
     })
     .prefault({});
