@@ -27,16 +27,16 @@ SELECT format('CREATE ROLE %I LOGIN', :'app_user') WHERE NOT EXISTS (SELECT 1 FR
 ALTER ROLE :"app_user" WITH LOGIN PASSWORD :'app_password';
 SELECT format('CREATE DATABASE %I OWNER %I', :'app_db', :'app_user') WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'app_db')\gexec
 
--- Pulse's migrations create roles, two of them with BYPASSRLS (pulse_operator, pulse_operator_read), grant them to the
--- app role and use them (SET LOCAL ROLE pulse_operator). PostgreSQL 16 lets a role holding CREATEROLE and BYPASSRLS do
--- that, and createrole_self_grant makes the roles it creates its own with SET and INHERIT. PostgreSQL 15 lets only a
--- superuser create a BYPASSRLS role: they are created here, as the migrations would (CREATEROLE grants them there).
--- (Pulse's compose file makes the app user a superuser; this is the least of it.)
-\if :pg16
+-- Pulse's migrations write seed rows into tables under forced row-level security (004, 052), create roles, two of them
+-- with BYPASSRLS (pulse_operator, pulse_operator_read), grant them to the app role and use them (SET LOCAL ROLE): the
+-- app role bypasses RLS itself and creates roles. (Pulse's compose file makes it a superuser; this is the least of it.)
+-- PostgreSQL 16 lets such a role create BYPASSRLS roles, and createrole_self_grant makes the roles it creates its own
+-- with SET and INHERIT. PostgreSQL 15 lets only a superuser create a BYPASSRLS role: those two are created here, as
+-- the migrations would, and CREATEROLE lets the app role grant them there.
 ALTER ROLE :"app_user" WITH CREATEROLE BYPASSRLS;
+\if :pg16
 ALTER ROLE :"app_user" SET createrole_self_grant = 'set, inherit';
 \else
-ALTER ROLE :"app_user" WITH CREATEROLE;
 SELECT format('CREATE ROLE %I NOLOGIN BYPASSRLS', r) FROM unnest(ARRAY['pulse_operator', 'pulse_operator_read']) AS r
     WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r)\gexec
 \endif

@@ -115,6 +115,28 @@ describe("images (images/Dockerfile, images/docker-bake.json)", () => {
         expect(spa.instructions.map((i) => `${i.getKeyword()} ${i.getArgumentsContent()}`)).to.include("RUN npm run build");
     });
 
+    it("the migrator image applies images/migrations.sed to the migration that fails on every fresh database, and fails the build if it no longer matches", () => {
+        const migrator = stagesOf(DockerfileParser.parse(text)).find((st) => st.name === "db-migrator")!;
+        expect(copiesOf(migrator)).to.deep.include({ from: undefined, sources: ["migrations.sed"], destination: "/tmp/migrations.sed" });
+        const run = migrator.instructions
+            .filter((i) => i.getKeyword() === "RUN")
+            .map((i) => i.getArgumentsContent() ?? "")
+            .find((a) => a.includes("migrations.sed"))!;
+        expect(run)
+            .to.match(/sed -E -i -f \/tmp\/migrations.sed \/app\/migrations\/117_operator_role_granularity.sql/)
+            .and.match(/&& grep -q to_regclass/);
+        // The expression guards exactly the grants on a table: applied to such a line, the GRANT runs only where the table is.
+        const expression = fs
+            .readFileSync(path.join(PROJECT_DIR, "images", "migrations.sed"), "utf8")
+            .split("\n")
+            .find((l) => l.startsWith("s/"))!;
+        const [, pattern, replacement] = /^s\/(.*)\/(.*)\/$/.exec(expression)!;
+        const line = "GRANT INSERT, UPDATE ON subscriptions TO pulse_operator_write;";
+        expect(line.replace(new RegExp(pattern), (...groups: string[]) => replacement.replace(/\\(\d)/g, (_, n: string) => groups[Number(n)]))).to.equal(
+            "DO $$ BEGIN IF to_regclass('public.subscriptions') IS NOT NULL THEN GRANT INSERT, UPDATE ON subscriptions TO pulse_operator_write; END IF; END $$;",
+        );
+    });
+
     it("bakes every image under the repository and tag the stacks expect (appVersion), from the checkout in PULSE_SRC", () => {
         const bake = JSON.parse(fs.readFileSync(BAKE_FILE, "utf8"));
         const stageNames = new Set(stagesOf(DockerfileParser.parse(text)).map((s) => s.name));
