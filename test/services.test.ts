@@ -152,6 +152,19 @@ describe("Pulse services", () => {
         // The clients that read MQTT_TLS default it to true; the internal listener is plain.
         for (const s of ["routeDelivery", "mqttNatsBridge"] as const) expect(values(s), s).to.include({ MQTT_TLS: "false", MQTT_HOST: "pulse-emqx" });
         expect(values("opsWorker")).to.include({ MQTT_BROKER_URL: "mqtt://pulse-emqx:1883", MQTT_USERNAME: "service_pulse" });
+        // Only what the code reads: no variable a service ignores (pulse-services.md's corrections).
+        const unread: Partial<Record<ServiceName, string[]>> = {
+            ui: ["MQTT_TLS"],
+            opsWorker: ["MQTT_HOST", "MQTT_PORT", "MQTT_TLS"],
+            routeDelivery: ["MQTT_BROKER_URL"],
+            mqttNatsBridge: ["MQTT_BROKER_URL"],
+        };
+        for (const [s, names] of Object.entries(unread) as [ServiceName, string[]][]) {
+            expect(
+                Object.keys(values(s)).filter((n) => names.includes(n)),
+                s,
+            ).to.deep.equal([]);
+        }
         const all = ofType(resources, DEPLOYMENT).flatMap((d) => (inputs(d).spec.template.spec.containers[0].env ?? []) as Env);
         expect(all.filter((e) => e.value?.includes("iot-")).map((e) => e.name)).to.deep.equal([]);
     });

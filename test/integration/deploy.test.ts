@@ -74,6 +74,7 @@ const SECRETS = {
     emqxDashboardPassword: "it-emqx-password-5b20",
     mqttPassword: "it-mqtt-password-2c44",
     mqttInternalAuthSecret: "it-mqtt-internal-auth-91ab",
+    emqxApiSecret: "it-emqx-api-secret-7c31",
     adminKey: "it-admin-key-0123456789abcdef0123456789",
     keycloakClientSecret: "it-kc-client-secret-6d0e",
     keycloakDbPassword: "it-kc-db-password-e51c",
@@ -251,7 +252,13 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                         .filter((r) => r.type === JOB)
                         .map((r) => r.outputs!.metadata.name.replace(/-[0-9a-f]{10}$/, ""))
                         .sort(),
-                ).to.deep.equal(["pulse-db-setup", "pulse-migrator", "pulse-nats-init"]);
+                ).to.deep.equal(["pulse-db-setup", "pulse-migrator", "pulse-nats-init", "pulse-provision-api-init"]);
+                // provision-api's startup (its own tables) ran once, in its Job, before any replica was created: replicas
+                // starting together on a fresh database would race on them.
+                const initDone = firstUp.index((st) => st.phase === "done" && nameOf(st.urn) === "pulse-services-provision-api-init-run");
+                const apiCreated = firstUp.index((st) => st.phase === "pre" && nameOf(st.urn) === "pulse-services-provision-api-deployment");
+                expect(initDone, "provision-api's init Job completed").to.be.greaterThan(-1);
+                expect(initDone, "before provision-api's Deployment was created").to.be.lessThan(apiCreated);
                 // Every workload ready, at its HPA's minimum where it has one (the HPA scales up after the rollout).
                 const apps = kc.makeApiClient(k8s.AppsV1Api);
                 const minimum = new Map(
