@@ -48,7 +48,15 @@ function copiesOf(stage: Stage): { from?: string; sources: string[]; destination
         });
 }
 
-const last = (stage: Stage, keyword: string) => [...stage.instructions].reverse().find((i) => i.getKeyword() === keyword);
+/** The stage and the stages it is built on, nearest first. */
+function chainOf(stage: Stage, byName: ReadonlyMap<string, Stage>): Stage[] {
+    const chain = [stage];
+    for (let base = byName.get(stage.base); base; base = byName.get(base.base)) chain.push(base);
+    return chain;
+}
+
+/** The last instruction of a kind in effect for a stage (its own, else its bases'). */
+const inEffect = (chain: readonly Stage[], keyword: string) => chain.flatMap((st) => [...st.instructions].reverse()).find((i) => i.getKeyword() === keyword);
 
 /** The problems of a Dockerfile's text: the linter's errors, then each registry image's stage that is missing or wrong. */
 function imageProblems(text: string): string[] {
@@ -61,28 +69,32 @@ function imageProblems(text: string): string[] {
         const tag = /:([^:@/]+)$/.exec(s.base)?.[1];
         if (!tag || !/^\d+\.\d+\.\d+-/.test(tag)) problems.push(`stage ${s.name}: base image ${s.base} is not pinned to a patch release`);
     }
-    const imageStages = [
-        ...SERVICE_NAMES.map((n) => ({ repository: SERVICES[n].repository, source: SERVICES[n].source })),
-        { repository: MIGRATOR_REPOSITORY, source: undefined as string | undefined },
-    ];
-    for (const { repository, source } of imageStages) {
-        const name = repository.slice(repository.lastIndexOf("/") + 1);
+    const images = [...SERVICE_NAMES.map((n) => ({ repository: SERVICES[n].repository, service: true })), { repository: MIGRATOR_REPOSITORY, service: false }];
+    for (const { repository, service } of images) {
+        const name = imageName(repository);
         const stage = byName.get(name);
         if (!stage) {
             problems.push(`${repository}: no stage ${name}`);
             continue;
         }
-        const fromPulse = copiesOf(stage)
-            .filter((c) => c.from === "pulse")
-            .flatMap((c) => c.sources);
-        // Every service imports the shared package; upstream's Dockerfiles leave it out of some.
-        if (source && !(fromPulse.includes(`${source}/`) && fromPulse.includes("services/shared/")))
-            problems.push(`${name}: does not copy ${source}/ and services/shared/`);
-        if (last(stage, "USER")?.getArgumentsContent() !== `${POD_UID}:${POD_UID}`) problems.push(`${name}: does not end as USER ${POD_UID}:${POD_UID}`);
-        if (!last(stage, "CMD")) problems.push(`${name}: has no CMD`);
+        const chain = chainOf(stage, byName);
+        const fromPulse = chain.flatMap((st) =>
+            copiesOf(st)
+                .filter((c) => c.from === "pulse")
+                .flatMap((c) => c.sources),
+        );
+        // Every service imports the shared package; upstream's Dockerfiles leave it out of some. Its own folder is SOURCE.
+        if (service && !(fromPulse.includes("${SOURCE}/") && fromPulse.includes("services/shared/"))) {
+            problems.push(`${name}: does not copy its folder (\${SOURCE}/) and services/shared/`);
+        }
+        if (inEffect(chain, "USER")?.getArgumentsContent() !== `${POD_UID}:${POD_UID}`) problems.push(`${name}: does not run as USER ${POD_UID}:${POD_UID}`);
+        if (!stage.instructions.some((i) => i.getKeyword() === "CMD")) problems.push(`${name}: has no CMD of its own`);
     }
     return problems;
 }
+
+/** An image's stage and bake target: its repository's last segment (pulse/ingest-iot: ingest-iot). */
+const imageName = (repository: string) => repository.slice(repository.lastIndexOf("/") + 1);
 
 const text = fs.readFileSync(DOCKERFILE, "utf8");
 
@@ -97,10 +109,11 @@ describe("images (images/Dockerfile, images/docker-bake.json)", () => {
             "stage python: base image python:3-slim is not pinned to a patch release",
         );
         expect(imageProblems(text.replace("AS ops-worker", "AS ops"))).to.include("pulse/ops-worker: no stage ops-worker");
-        const withoutShared = text.replace(/(FROM python AS route-delivery[\s\S]*?)COPY --from=pulse services\/shared\/ \/app\/shared\/\n/, "$1");
-        expect(imageProblems(withoutShared)).to.deep.equal(["route-delivery: does not copy services/route_delivery/ and services/shared/"]);
-        const root = text.replace(/(FROM python AS ui-iot[\s\S]*?)USER 10001:10001/, "$1USER root");
-        expect(imageProblems(root)).to.deep.equal(["ui-iot: does not end as USER 10001:10001"]);
+        const withoutShared = text.replace("COPY --from=pulse services/shared/ /app/shared/\n", "");
+        expect(imageProblems(withoutShared)).to.include("route-delivery: does not copy its folder (${SOURCE}/) and services/shared/");
+        const root = text.replace(/(FROM service AS ui-iot\n)/, "$1USER root\n");
+        expect(imageProblems(root)).to.deep.equal(["ui-iot: does not run as USER 10001:10001"]);
+        expect(imageProblems(text.replace('CMD ["python", "/app/bridge.py"]', ""))).to.deep.equal(["mqtt-nats-bridge: has no CMD of its own"]);
     });
 
     it("puts ui's single-page app, built from frontend/, at /app/spa", () => {
@@ -141,13 +154,15 @@ describe("images (images/Dockerfile, images/docker-bake.json)", () => {
         const bake = JSON.parse(fs.readFileSync(BAKE_FILE, "utf8"));
         const stageNames = new Set(stagesOf(DockerfileParser.parse(text)).map((s) => s.name));
         const repositories = [...SERVICE_NAMES.map((n) => SERVICES[n].repository as string), MIGRATOR_REPOSITORY];
-        const targets = repositories.map((r) => r.slice(r.lastIndexOf("/") + 1));
+        const targets = repositories.map(imageName);
         expect(bake.group.default.targets).to.have.members(targets);
         for (const [i, name] of targets.entries()) {
             const t = bake.target[name];
             expect(t, name).to.deep.include({ inherits: ["_pulse"], target: name, tags: [`\${REGISTRY}${repositories[i]}:\${VERSION}`] });
             expect(stageNames.has(t.target), `stage ${t.target}`).to.equal(true);
         }
+        // Each service's image is built from its own folder of the Pulse source.
+        for (const n of SERVICE_NAMES) expect(bake.target[imageName(SERVICES[n].repository)].args, n).to.deep.equal({ SOURCE: SERVICES[n].source });
         expect(bake.target._pulse).to.deep.equal({ context: "images", dockerfile: "Dockerfile", contexts: { pulse: "${PULSE_SRC}" } });
         expect(bake.variable.VERSION.default).to.equal(parseConfig({}).appVersion);
     });
