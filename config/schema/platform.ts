@@ -3,7 +3,7 @@
  * and where its Kubernetes Secrets come from.
  */
 import { z } from "zod";
-import { bool, chart, image, intAtLeast, nonEmpty, persistence, port, resources, SERVICE_TYPES, storageClass, stringMap } from "./blocks";
+import { annotationMap, bool, chart, image, intAtLeast, nonEmpty, persistence, port, resources, SERVICE_TYPES, storageClass } from "./blocks";
 import { bytes, cidrs, cronSchedule, hostname, httpUrl, k8sName, natsUrl, optionalHost, parseQuantity } from "./formats";
 import { metricsSwitch, natsMetrics, postgresqlMetrics } from "./metrics";
 import { releaseScheduling } from "./scheduling";
@@ -20,6 +20,10 @@ const pulseDatabaseUser = () =>
             error: `must be ${PULSE_DATABASE_USER}: Pulse's migrations grant roles and row-level-security policies to the role ${PULSE_DATABASE_USER} by name, so another user would miss them`,
         })
         .default(PULSE_DATABASE_USER);
+
+/** The in-cluster PostgreSQL's admin and its replication user (the Bitnami chart's `postgres` and auth.replicationUsername). */
+export const POSTGRES_ADMIN_USER = "postgres";
+export const POSTGRES_REPLICATION_USER = "repl_user";
 
 /** The config sections that install a Helm chart, and the chart's name. */
 export const CHART_SECTIONS = { postgresql: "postgresql", emqx: "emqx", nats: "nats" } as const;
@@ -262,7 +266,7 @@ export const emqx = z
                     .enum(SERVICE_TYPES, { error: `must be one of ${SERVICE_TYPES.join(", ")}` })
                     .default("ClusterIP")
                     .describe("Type of the Service devices connect to (pulse-emqx-devices); LoadBalancer or NodePort exposes it outside the cluster"),
-                annotations: stringMap("annotation").default({}).describe("Its annotations (a cloud load balancer's settings)"),
+                annotations: annotationMap().default({}).describe("Its annotations (a cloud load balancer's settings)"),
                 loadBalancerSourceRanges: cidrs("203.0.113.0/24")
                     .default([])
                     .describe("Address ranges a LoadBalancer admits (empty: the provider's default, usually everything)"),
@@ -316,10 +320,7 @@ export const nats = z
         ...releaseScheduling.nats(),
         metrics: natsMetrics,
         natsBox: z.strictObject({ enabled: bool().default(false).describe("Deploy the nats-box toolbox Deployment") }).prefault({}),
-        externalUrl: z
-            .union([z.literal(""), natsUrl()], { error: "must be a NATS URL such as nats://nats.example.com:4222 (or tls://...)" })
-            .default("")
-            .describe("NATS URL when nats.enabled is false (required then)"),
+        externalUrl: natsUrl(true).default("").describe("NATS URL when nats.enabled is false (required then)"),
         chart: chart({ repository: "https://nats-io.github.io/k8s/helm/charts/", version: "1.2.11", timeoutSeconds: 600 }),
     })
     .prefault({})

@@ -6,7 +6,7 @@
  * nats) take the same keys where their chart can honour them (`releaseScheduling`).
  */
 import { z } from "zod";
-import { intAtLeast, stringMap } from "./blocks";
+import { annotationMap, intAtLeast, labelMap } from "./blocks";
 import { k8sName } from "./formats";
 
 /** A Kubernetes object given as is (affinity terms, spread constraints); the API server validates its shape. */
@@ -66,7 +66,7 @@ const RESERVED_LABEL_PREFIX = "app.kubernetes.io/";
 
 /** Extra pod labels: never the program's own, which the selectors use, nor `chartLabels` (which a chart sets itself). */
 const podLabels = (chartLabels: readonly string[] = []) =>
-    stringMap("label")
+    labelMap()
         .default({})
         .superRefine((labels, ctx) => {
             for (const [key, value] of Object.entries(labels)) {
@@ -103,7 +103,7 @@ interface Wording {
 
 /** Where the pods run and how they are marked: the keys every section with pods has. */
 const placementFields = (says: Wording) => ({
-    nodeSelector: stringMap("label").default({}).describe("Node labels the pods require (nodeSelector)"),
+    nodeSelector: labelMap().default({}).describe("Node labels the pods require (nodeSelector)"),
     tolerations: z.array(toleration).default([]).describe("Taints the pods tolerate"),
     affinity: z
         .strictObject({
@@ -120,7 +120,7 @@ const placementFields = (says: Wording) => ({
         .describe(says.affinity),
     priorityClassName: k8sName("a PriorityClass name").optional().describe("PriorityClass of the pods"),
     topologySpreadConstraints: z.array(k8sObject()).optional().describe(says.topologySpreadConstraints),
-    podAnnotations: stringMap("annotation").default({}).describe("Extra pod annotations"),
+    podAnnotations: annotationMap().default({}).describe("Extra pod annotations"),
     podLabels: podLabels(says.chartLabels).describe(
         `Extra pod labels (not ${RESERVED_LABEL_PREFIX}*: the program's own, which the selectors use${says.chartLabels?.length ? `; nor ${says.chartLabels.join(", ")}, which the chart sets` : ""})`,
     ),
