@@ -54,6 +54,16 @@ export function parseStackConfig(raw: RawStackConfig): ParsedStackConfig {
         if (secret && key !== NAMESPACE) {
             const known = Object.prototype.hasOwnProperty.call(pulseConfigSchema.shape, key);
             const hint = known ? undefined : closest(key, Object.keys(SECRET_KEYS));
+            // A section with a secret typed into it (`pulumi config set --secret --path pulse:smtp.password`): point at its key.
+            const typed = known ? secretsTypedIn(key, value) : [];
+            if (typed.length > 0) {
+                problems.push(
+                    ...typed.map(
+                        ([at, k]) => `${keyPath(at)}: is a secret, never a field of a section: set it with \`pulumi config set --secret ${NAMESPACE}:${k}\``,
+                    ),
+                );
+                continue;
+            }
             problems.push(
                 hint
                     ? `${fullKey}: unknown secret key (did you mean "${NAMESPACE}:${hint}"?)`
@@ -365,6 +375,27 @@ function secretTypedAt(path: readonly PropertyKey[], key: string): SecretKey | u
     const flat = (s: string) => s.toLowerCase().replace(/database/g, "db");
     const spelled = flat([...path.filter((p) => typeof p === "string"), key].join(""));
     return (Object.keys(SECRET_KEYS) as SecretKey[]).find((k) => flat(k) === flat(key) || flat(k) === spelled);
+}
+
+/** The secret keys typed into a section's (JSON) value, by path. */
+function secretsTypedIn(section: string, json: string): [PropertyKey[], SecretKey][] {
+    let value: unknown;
+    try {
+        value = JSON.parse(json);
+    } catch {
+        return [];
+    }
+    const found: [PropertyKey[], SecretKey][] = [];
+    const walk = (v: unknown, path: string[]) => {
+        if (typeof v !== "object" || v === null || Array.isArray(v)) return;
+        for (const [k, x] of Object.entries(v)) {
+            const secret = secretTypedAt(path, k);
+            if (secret && !keysAt(pulseConfigSchema, path).includes(k)) found.push([[...path, k], secret]);
+            else walk(x, [...path, k]);
+        }
+    };
+    walk(value, [section]);
+    return found;
 }
 
 /** A string where a number or boolean was given: YAML reads unquoted 1.0, 5.8, true, on as such. */

@@ -105,6 +105,13 @@ describe("bad input (issue 23)", () => {
             accepted({ emqx: { image: { repository: "emqx/emqx--mirror" } }, global: { imageRegistry: "localhost:5000" } });
         });
 
+        it("taint keys and values, and integers beyond the API's int32", () => {
+            refused({ ingest: { tolerations: [{ key: "dedicated node", operator: "Exists" }] } }, "ingest.tolerations[0].key", /taint key/);
+            refused({ ingest: { tolerations: [{ key: "dedicated", value: "a b" }] } }, "ingest.tolerations[0].value", /taint value/);
+            refused({ ingest: { runAsUser: 2 ** 31 } }, "ingest.runAsUser", /32-bit/);
+            refused({ routeDelivery: { replicaCount: 3e9 } }, "routeDelivery.replicaCount", /32-bit/);
+        });
+
         it("an object over the API server's request size", () => {
             refused({ ingest: { env: { BIG: "x".repeat(2 * 1024 * 1024) } } }, "ingest.env", /MiB/);
         });
@@ -214,6 +221,9 @@ describe("bad input (issue 23)", () => {
             refused({ s3: { accessKey: "x" } }, "s3.accessKey", /pulse:s3AccessKey/);
             refused({ keycloak: { database: { password: "x" } } }, "keycloak.database.password", /pulse:keycloakDbPassword/);
             expect(stackProblems({ smtp: { password: SECRET } }).join("\n")).to.not.include(SECRET);
+            // Set with --secret --path: the section is secret, the message still names the field's own key.
+            refused({ smtp: { host: "smtp.example.com", password: SECRET } }, "smtp.password", /pulse:smtpPassword/);
+            refusedAt(stackProblems({ smtp: { host: "smtp.example.com", password: SECRET } }, ["smtp"]), "smtp.password", /pulse:smtpPassword/);
         });
         it("did you mean, for an unknown secret key", () => {
             refusedAt(stackProblems({ smtpPasword: "x" }, ["smtpPasword"]), "smtpPasword", /did you mean "pulse:smtpPassword"/);

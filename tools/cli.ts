@@ -12,7 +12,7 @@ import { Render, RenderedFile, renderProgram } from "./render";
 import { PROJECT_DIR, readStackFile, stackFilePath, stackNameOf, withPlaceholderSecrets } from "./stackfile";
 
 /** Bad input or usage the CLI reports in one message (exit code 2). */
-export class UsageError extends Error {}
+class UsageError extends Error {}
 
 /** Prints the message and exits 2 (bad input or usage). */
 function fail(message: string): never {
@@ -32,7 +32,7 @@ function writtenBefore(dir: string): string[] | undefined {
     if (!fs.existsSync(file)) return undefined;
     try {
         const list: unknown = JSON.parse(fs.readFileSync(file, "utf8"));
-        if (Array.isArray(list) && list.every((f) => typeof f === "string")) return list as string[];
+        if (Array.isArray(list) && list.every((f) => typeof f === "string")) return list;
     } catch {
         // unreadable: treated as a folder the render did not write
     }

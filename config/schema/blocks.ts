@@ -8,11 +8,17 @@ import { annotationsSize, isAnnotationKey, isLabelKey, isLabelValue, TOTAL_ANNOT
 import { bytes, DIGEST_RE, ENV_NAME_RE, IMAGE_TAG_RE, parseQuantity, quantity } from "./formats";
 import { DOMAIN_RE, readAsRegistry, REMOTE_NAME_RE, REPOSITORY_MAX } from "./reference";
 
+/** The API's int32 fields (replicas, ports, uids, retries): what the API server decodes at most. */
+const INT32_MAX = 2 ** 31 - 1;
+
 /** An integer >= min; one message for wrong type, fraction and range so errors read the same everywhere. */
 export function intAtLeast(min: number, max?: number) {
     const msg = max === undefined ? `must be an integer >= ${min}` : `must be an integer from ${min} to ${max}`;
     const base = z.int({ error: msg }).min(min, { error: msg });
-    return max === undefined ? base : base.max(max, { error: msg });
+    // A refinement, not .max(): the reference and the JSON Schema keep saying ">= min".
+    return max === undefined
+        ? base.refine((n) => n <= INT32_MAX, { error: `must be at most ${INT32_MAX} (a 32-bit integer in the Kubernetes API)` })
+        : base.max(max, { error: msg });
 }
 
 export const bool = () => z.boolean({ error: "must be true or false" });
@@ -21,7 +27,7 @@ export const nonEmpty = (what: string) => z.string({ error: `must be ${what}` })
 
 export const port = (def: number) => intAtLeast(1, 65535).default(def);
 
-export const stringMap = (what: string) => z.record(z.string(), z.string({ error: `${what} values must be strings (quote numbers and booleans)` }));
+const stringMap = (what: string) => z.record(z.string(), z.string({ error: `${what} values must be strings (quote numbers and booleans)` }));
 
 /** Labels (or a label selector's matchLabels): keys and values as the API server validates them (apimachinery.ts). */
 export const labelMap = () =>

@@ -9,12 +9,13 @@ import * as net from "net";
 import { z } from "zod";
 import { parseCidr } from "../../lib/cidr";
 import { CONTROLLER_NAMESPACES, coversHost } from "./edge";
+import type { PulseConfig } from "./index";
 
 /** Namespaces every cluster has and runs its own components in (kube-apiserver's system namespaces and `default`). */
-export const CLUSTER_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "default"] as const;
+const CLUSTER_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "default"] as const;
 
-// The root refinement's input: the whole config, typed loosely (sections may be invalid).
-type Loose = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** The root refinement's input: typed as the whole config, read defensively (a section may be invalid). */
+type Loose = PulseConfig;
 type Ctx = z.RefinementCtx;
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 const issue = (ctx: Ctx, path: PropertyKey[], input: unknown, message: string) => ctx.addIssue({ code: "custom", path, input, message });
@@ -66,8 +67,10 @@ export function secretNameProblems(c: Loose, ctx: Ctx): void {
         [["emqx", "deviceTls", "serverCertSecret"], c.emqx?.deviceTls?.serverCertSecret],
         [["emqx", "deviceTls", "deviceCaSecret"], c.emqx?.deviceTls?.deviceCaSecret],
         [["externalDatabase", "caSecret"], c.externalDatabase?.caSecret],
-        ...(Array.isArray(c.ingress?.tls) ? c.ingress.tls.map((t: Loose, i: number) => [["ingress", "tls", i, "secretName"], t?.secretName]) : []),
-        ...(Array.isArray(c.global?.imagePullSecrets) ? c.global.imagePullSecrets.map((s: unknown, i: number) => [["global", "imagePullSecrets", i], s]) : []),
+        ...(Array.isArray(c.ingress?.tls) ? c.ingress.tls.map((t, i): [PropertyKey[], unknown] => [["ingress", "tls", i, "secretName"], t?.secretName]) : []),
+        ...(Array.isArray(c.global?.imagePullSecrets)
+            ? c.global.imagePullSecrets.map((s, i): [PropertyKey[], unknown] => [["global", "imagePullSecrets", i], s])
+            : []),
     ];
     for (const [path, name] of existing) {
         const owner = named.find(([, n]) => n === name);
@@ -91,7 +94,7 @@ function blockedByEgress(host: string, c: Loose): string | undefined {
             b.addSubnet(block.address, block.prefix, block.family);
             return b.check(ip, family === 4 ? "ipv4" : "ipv6");
         });
-    const internet = c.networkPolicy?.internet ?? {};
+    const internet: { cidrs?: unknown; except?: unknown } = c.networkPolicy?.internet ?? {};
     if (inside(internet.except)) return "an address of networkPolicy.internet.except";
     if (!inside(internet.cidrs ?? ["0.0.0.0/0"])) return "an address outside networkPolicy.internet.cidrs";
     return undefined;
@@ -133,14 +136,15 @@ export function egressProblems(c: Loose, ctx: Ctx): void {
 export function browserProblems(c: Loose, ctx: Ctx): void {
     const ing = c.ingress;
     if (typeof ing !== "object" || ing === null || ing.enabled === false || !Array.isArray(ing.hosts) || c.keycloak?.enabled === false) return;
-    const tlsHosts: unknown[] = (Array.isArray(ing.tls) ? ing.tls : []).flatMap((t: Loose) => (Array.isArray(t?.hosts) ? t.hosts : []));
+    type Host = (typeof ing.hosts)[number];
+    const tlsHosts: unknown[] = (Array.isArray(ing.tls) ? ing.tls : []).flatMap((t) => (Array.isArray(t?.hosts) ? t.hosts : []));
     const secure = (host: string) => tlsHosts.some((t) => typeof t === "string" && coversHost(t, host));
-    const routes = (h: Loose, backend: string) =>
-        Array.isArray(h.paths) ? h.paths.some((p: Loose) => (p?.service ?? "ui") === backend) : backend === "ui" || backend === "keycloak";
-    const first = (backend: string) => ing.hosts.findIndex((h: Loose) => typeof h?.host === "string" && !h.host.startsWith("*.") && routes(h, backend));
+    const routes = (h: Host, backend: string) =>
+        Array.isArray(h.paths) ? h.paths.some((p) => (p?.service ?? "ui") === backend) : backend === "ui" || backend === "keycloak";
+    const first = (backend: string) => ing.hosts.findIndex((h) => typeof h?.host === "string" && !h.host.startsWith("*.") && routes(h, backend));
     const [ui, kc] = [first("ui"), first("keycloak")];
     if (ui < 0 || kc < 0) return;
-    const [uiHost, kcHost] = [ing.hosts[ui].host as string, ing.hosts[kc].host as string];
+    const [uiHost, kcHost] = [ing.hosts[ui].host, ing.hosts[kc].host];
     if (secure(uiHost) && !secure(kcHost)) {
         issue(
             ctx,

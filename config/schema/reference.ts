@@ -20,7 +20,6 @@ const remoteName = `${pathComponent}(?:/${pathComponent})*`;
 const namePat = `(?:${domainAndPort}/)?${remoteName}`;
 
 export const TAG_RE = new RegExp(`^${tag}$`);
-export const DIGEST_RE = new RegExp(`^${digestPat}$`);
 /** A registry: domainAndPort. */
 export const DOMAIN_RE = new RegExp(`^${domainAndPort}$`);
 /** A repository path (remote name) below a registry. */

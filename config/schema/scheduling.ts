@@ -6,6 +6,7 @@
  * nats) take the same keys where their chart can honour them (`releaseScheduling`).
  */
 import { z } from "zod";
+import { isLabelKey, isLabelValue } from "./apimachinery";
 import { annotationMap, intAtLeast, labelMap } from "./blocks";
 import { k8sName } from "./formats";
 
@@ -27,6 +28,11 @@ const toleration = z
         if (t.operator === "Exists" && t.value !== undefined) issue("value", "must be unset with operator Exists");
         if (t.operator === "Equal" && t.key === undefined) issue("key", "is required with operator Equal");
         if (t.tolerationSeconds !== undefined && t.effect !== "NoExecute") issue("tolerationSeconds", "applies only with effect NoExecute");
+        // k8s.io/kubernetes pkg/apis/core/validation ValidateTolerations: the key is a label key, an Equal value a label value.
+        const keyProblems = t.key === undefined ? [] : isLabelKey(t.key);
+        if (keyProblems.length > 0) issue("key", `is not a valid taint key: ${keyProblems.join("; ")}`);
+        const valueProblems = t.operator === "Equal" && t.value !== undefined ? isLabelValue(t.value) : [];
+        if (valueProblems.length > 0) issue("value", `is not a valid taint value: ${valueProblems.join("; ")}`);
     });
 
 /** One source of extra environment: every key of an existing Secret or ConfigMap. */
