@@ -105,11 +105,17 @@ describe("bad input (issue 23)", () => {
             accepted({ emqx: { image: { repository: "emqx/emqx--mirror" } }, global: { imageRegistry: "localhost:5000" } });
         });
 
-        it("taint keys and values, and integers beyond the API's int32", () => {
+        it("taint keys and values, integers beyond the API's int32, repeated spread constraints", () => {
             refused({ ingest: { tolerations: [{ key: "dedicated node", operator: "Exists" }] } }, "ingest.tolerations[0].key", /taint key/);
             refused({ ingest: { tolerations: [{ key: "dedicated", value: "a b" }] } }, "ingest.tolerations[0].value", /taint value/);
             refused({ ingest: { runAsUser: 2 ** 31 } }, "ingest.runAsUser", /32-bit/);
             refused({ routeDelivery: { replicaCount: 3e9 } }, "routeDelivery.replicaCount", /32-bit/);
+            const spread = { topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", maxSkew: 1 };
+            refused(
+                { ingest: { topologySpreadConstraints: [spread, { ...spread, maxSkew: 2 }] } },
+                "ingest.topologySpreadConstraints[1]",
+                /one constraint per pair/,
+            );
         });
 
         it("an object over the API server's request size", () => {

@@ -107,6 +107,28 @@ interface Wording {
     readonly chartLabels?: readonly string[];
 }
 
+/**
+ * Topology spread constraints, passed through for the API server to check their shape; one per topologyKey and
+ * whenUnsatisfiable (k8s.io/kubernetes v1.35.4 core validation ValidateSpreadConstraintNotRepeat; the list's map keys
+ * for server-side apply).
+ */
+const spreadConstraints = () =>
+    z.array(k8sObject()).superRefine((list, ctx) => {
+        const seen = new Set<string>();
+        list.forEach((c, i) => {
+            const key = JSON.stringify([c.topologyKey, c.whenUnsatisfiable]);
+            if (seen.has(key)) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: [i],
+                    input: c,
+                    message: `repeats topologyKey ${String(c.topologyKey)} with whenUnsatisfiable ${String(c.whenUnsatisfiable)}: the API server allows one constraint per pair`,
+                });
+            }
+            seen.add(key);
+        });
+    });
+
 /** Where the pods run and how they are marked: the keys every section with pods has. */
 const placementFields = (says: Wording) => ({
     nodeSelector: labelMap().default({}).describe("Node labels the pods require (nodeSelector)"),
@@ -125,7 +147,7 @@ const placementFields = (says: Wording) => ({
         .default({})
         .describe(says.affinity),
     priorityClassName: k8sName("a PriorityClass name").optional().describe("PriorityClass of the pods"),
-    topologySpreadConstraints: z.array(k8sObject()).optional().describe(says.topologySpreadConstraints),
+    topologySpreadConstraints: spreadConstraints().optional().describe(says.topologySpreadConstraints),
     podAnnotations: annotationMap().default({}).describe("Extra pod annotations"),
     podLabels: podLabels(says.chartLabels).describe(
         `Extra pod labels (not ${RESERVED_LABEL_PREFIX}*: the program's own, which the selectors use${says.chartLabels?.length ? `; nor ${says.chartLabels.join(", ")}, which the chart sets` : ""})`,
