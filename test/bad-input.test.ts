@@ -110,6 +110,9 @@ describe("bad input (issue 23)", () => {
             refused({ ingest: { tolerations: [{ key: "dedicated", value: "a b" }] } }, "ingest.tolerations[0].value", /taint value/);
             refused({ ingest: { runAsUser: 2 ** 31 } }, "ingest.runAsUser", /32-bit/);
             refused({ routeDelivery: { replicaCount: 3e9 } }, "routeDelivery.replicaCount", /32-bit/);
+            // Found by the generated-config dry run (seed 4242, #92): a StorageClass is an object name.
+            refused({ postgresql: { persistence: { storageClass: "0 0 * * 7" } } }, "postgresql.persistence.storageClass", /StorageClass name/);
+            refused({ nats: { jetstream: { fileStore: { storageClassName: "Fast SSD" } } } }, "nats.jetstream.fileStore.storageClassName");
             const spread = { topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", maxSkew: 1 };
             refused(
                 { ingest: { topologySpreadConstraints: [spread, { ...spread, maxSkew: 2 }] } },

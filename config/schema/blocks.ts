@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { isPulseRepository, RELEASE_TAG_RE, RELEASE_TAG_RULE } from "../../lib/images";
 import { annotationsSize, isAnnotationKey, isLabelKey, isLabelValue, TOTAL_ANNOTATION_SIZE_LIMIT } from "./apimachinery";
-import { bytes, DIGEST_RE, ENV_NAME_RE, IMAGE_TAG_RE, parseQuantity, quantity } from "./formats";
+import { bytes, DIGEST_RE, ENV_NAME_RE, IMAGE_TAG_RE, k8sName, parseQuantity, quantity } from "./formats";
 import { DOMAIN_RE, readAsRegistry, REMOTE_NAME_RE, REPOSITORY_MAX } from "./reference";
 
 /** The API's int32 fields (replicas, ports, uids, retries): what the API server decodes at most. */
@@ -233,7 +233,14 @@ export function persistence(size: string) {
     });
 }
 
-export const storageClass = () => z.string().optional().describe("StorageClass (cluster default when unset)");
+/** A StorageClass: an object name (a DNS subdomain: the claim's storageClassName), as the API server checks it. */
+export const storageClass = () =>
+    z
+        .union([z.literal(""), k8sName("a StorageClass name")], {
+            error: "must be a StorageClass name (a DNS subdomain: lower-case letters, digits, '-' and '.')",
+        })
+        .optional()
+        .describe("StorageClass (cluster default when unset)");
 
 const CHART_VERSION_RE = /^\d+\.\d+\.\d+$/;
 const CHART_REPO_RE = /^(https|oci):\/\/[^\s]+$/;
