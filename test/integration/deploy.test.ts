@@ -11,7 +11,12 @@
  * the setup Job before the Deployments that log in with it roll (updated, not replaced); a failing migration fails `up`
  * with the Job's failure and changes no Deployment, the next good one succeeds; an `up` killed mid-deploy is followed
  * by one that converges with nothing duplicated; destroy removes dev and is refused for prod's protected database.
- * Timings go to out/integration-timings.json, next to an empty program's (the engine floor).
+ * Timings go to out/integration-timings.json, next to an empty program's (the engine floor) and the peer's (the spec's
+ * chart with `helm install --wait`, test/integration/peer.ts), with their ratios and each first up's critical path.
+ *
+ * For measurement loops: PULSE_IT_STACKS=prod (comma-separated; default dev,prod) runs only those stacks;
+ * PULSE_IT_TIMINGS_ONLY=1 runs only the floor, the peer, and per stack the timed operations (preview, first up and its
+ * awaits' order, a no-op up and preview), skipping the other scenarios.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -26,14 +31,16 @@ import { objectNameOf } from "../../components/pulseServices";
 import { POSTGRESQL_BACKUP, POSTGRESQL_PORT } from "../../lib/contracts";
 import { connectsToDatabase, contractOf, parseStackConfig, SERVICE_NAMES } from "../../config";
 import { routes } from "../../lib/routes";
-import { PROJECT_DIR, readStackFile } from "../../tools/stackfile";
+import { PROJECT_DIR, readStackFile, withPlaceholderSecrets } from "../../tools/stackfile";
 import { collisions, objectsOf, readInventory } from "../chart-inventory";
 import { portWiringProblems, selects } from "../port-wiring";
 import { createKwokCluster, FAILING_TAG_SUFFIX, INGRESS_CLASS, KwokCluster, SLOW_TAG_SUFFIX } from "./kwok";
 import { commandOf, descendants, IngressStatusPublisher, ReadinessWatch, releaseObjects } from "./observe";
 import { chartDirs, createStack, nameOf, pulseProgram, StepLog, stackFileWithOverlay } from "./stack";
 import { previousUrns, renamedSince, withPreviousUrns } from "./layout";
-import { Timings } from "./timings";
+import { assemblePeerChart, installPeer, peerDeployments, peerValues, uninstallPeer } from "./peer";
+import { RatioSpec, Timings } from "./timings";
+import { criticalPath } from "../../tools/criticalPath";
 
 const TOOLCHAIN = path.join(PROJECT_DIR, ".tools", "toolchain");
 const BIN = path.join(TOOLCHAIN, "bin");
@@ -51,6 +58,18 @@ const NEEDED = [
     "helm",
 ];
 const SLOW_START_MS = 4000;
+/** The stacks to deploy (PULSE_IT_STACKS, comma-separated), dev and prod by default. */
+const STACKS = (process.env.PULSE_IT_STACKS ?? "dev,prod").split(",").filter((s) => s !== "");
+/** PULSE_IT_TIMINGS_ONLY=1: only the timed operations; the other scenarios are skipped (measurement loops). */
+const itFull = process.env.PULSE_IT_TIMINGS_ONLY === "1" ? it.skip : it;
+/** The stack the peer chart mirrors: the goals compare its first up with the peer's install. */
+const PEER_STACK = "prod";
+/** The goals (issue 24), as ratios of operations timed in the same run on the same cluster. */
+const RATIOS: readonly RatioSpec[] = [
+    { name: "prod first up / peer chart's helm install --wait", of: ["prod", "up (first)"], over: ["peer chart", "helm install --wait"], goal: 2 },
+    { name: "prod no-op up / empty program's up", of: ["prod", "up (no changes)"], over: ["empty program", "up"], goal: 1.3 },
+    { name: "prod no-op preview / empty program's preview", of: ["prod", "preview (no changes)"], over: ["empty program", "preview"], goal: 2 },
+];
 /** The prod stack's URNs as the layout before issue 14 named its resources (an existing stack's state). */
 const PREVIOUS_LAYOUT_URNS = path.join(PROJECT_DIR, "test", "fixtures", "urns.prod.previous.txt");
 /**
@@ -166,7 +185,8 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
             kubernetesVersion: KUBERNETES_VERSION,
             nodes: 4,
             node: { cpu: "8", memory: "32Gi", ephemeralStorage: "100Gi", pods: 110 },
-            volumes: { count: 16, size: "64Gi" },
+            // Retained volumes are never reused: dev's, the peer's and prod's claims each bind their own.
+            volumes: { count: 24, size: "64Gi" },
             slowStartMs: SLOW_START_MS,
         });
         timings.record("cluster", "create (kwokctl, 4 nodes)", Date.now() - started);
@@ -177,8 +197,9 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
 
     after(async function () {
         ingressController?.stop();
-        const file = timings.write(path.join(PROJECT_DIR, "out", "integration-timings.json"));
-        console.log(`\n${timings.table()}\n    timings written to ${path.relative(PROJECT_DIR, file)}`);
+        const ratios = timings.ratios(RATIOS);
+        const file = timings.write(path.join(PROJECT_DIR, "out", "integration-timings.json"), ratios);
+        console.log(`\n${timings.table(ratios)}\n    timings written to ${path.relative(PROJECT_DIR, file)}`);
         if (this.currentTest?.state === "failed" && cluster) console.log(cluster.logs());
         await cluster?.stop();
         if (!process.env.PULSE_IT_KEEP) fs.rmSync(dir, { recursive: true, force: true });
@@ -190,6 +211,25 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
         await timings.time("empty program", "preview", () => empty.preview());
         const up = await timings.time("empty program", "up", () => empty.up());
         expect(up.summary.result).to.equal("succeeded");
+    });
+
+    it(`the peer: the spec's chart with the ${PEER_STACK} stack's workloads and chart values installs with helm install --wait (timed), then is uninstalled`, async () => {
+        const peerDir = path.join(dir, "peer");
+        fs.mkdirSync(peerDir, { recursive: true });
+        const stackFilePath = path.join(peerDir, `Pulumi.${PEER_STACK}.yaml`);
+        fs.writeFileSync(stackFilePath, stackFileWithOverlay(PEER_STACK, "pulse-peer", OVERLAYS[PEER_STACK]));
+        const config = parseStackConfig(withPlaceholderSecrets(readStackFile(stackFilePath))).config;
+        const chart = assemblePeerChart(peerDir, chartDirs());
+        const helm = { bin: path.join(BIN, "helm"), kubeconfig: cluster.kubeconfig, home: path.join(peerDir, "helm") };
+        const namespace = "pulse-peer";
+        const started = Date.now();
+        await timings.time("peer chart", "helm install --wait", () => installPeer(helm, chart, namespace, peerValues(config)));
+        expect(Date.now() - started, "Helm waited for the slow pods").to.be.at.least(SLOW_START_MS);
+        // Every workload of the stack is in the peer (Helm's --wait held the install until each was ready).
+        const deployed = (await kc.makeApiClient(k8s.AppsV1Api).listNamespacedDeployment({ namespace })).items.map((d) => `Deployment/${d.metadata!.name}`);
+        expect(deployed.filter((d) => d !== "Deployment/pulse-nats-box").sort()).to.deep.equal(peerDeployments(config));
+        await uninstallPeer(helm, namespace);
+        await kc.makeApiClient(k8s.CoreV1Api).deleteNamespace({ name: namespace });
     });
 
     it("every chart (stand-in or real) renders with its default values only objects the inventory lists", () => {
@@ -205,7 +245,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
         }
     });
 
-    for (const stackName of ["dev", "prod"]) {
+    for (const stackName of STACKS) {
         describe(`${stackName} stack`, () => {
             const namespace = `pulse-${stackName}`;
             let stack: Stack;
@@ -232,6 +272,8 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 firstUp = new StepLog();
                 const result = await timings.time(stackName, "up (first)", () => stack.up({ onEvent: firstUp.onEvent }));
                 expect(result.summary.result).to.equal("succeeded");
+                // The chain of resources that decided the total (tools/criticalPath.ts), over the state's dependencies.
+                timings.recordCriticalPath(stackName, "up (first)", criticalPath(firstUp.steps, (await stack.exportStack()).deployment.resources));
                 const state = await k8sResources(stack);
                 for (const r of state) objectUrns.set(`${r.outputs!.kind}/${r.outputs!.metadata.name}`, r.urn);
                 const client = k8s.KubernetesObjectApi.makeApiClient(kc);
@@ -277,7 +319,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 expect(minimum.size, "the HPAs").to.equal(stackName === "prod" ? 1 : 0);
             });
 
-            it("keeps every password encrypted in the state and the stack file and delivers it to its Secret; generates none", async () => {
+            itFull("keeps every password encrypted in the state and the stack file and delivers it to its Secret; generates none", async () => {
                 const exported = await stack.exportStack();
                 const state = JSON.stringify(exported);
                 const stackFile = fs.readFileSync(path.join(env().dir, `project-${stackName}`, `Pulumi.${stackName}.yaml`), "utf8");
@@ -338,7 +380,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 }
             });
 
-            it("the releases hold only inventoried objects; the program creates none of them; the chart's NetworkPolicy is off", async () => {
+            itFull("the releases hold only inventoried objects; the program creates none of them; the chart's NetworkPolicy is off", async () => {
                 const inventory = readInventory();
                 for (const release of ["pulse-postgresql", "pulse-nats", "pulse-emqx"]) {
                     const objects = await releaseObjects(kc, namespace, release);
@@ -350,7 +392,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 expect(collisions(inventory, namespace, programObjects)).to.deep.equal([]);
             });
 
-            it("Pod Security admits every pod, the charts' included (and refuses a non-compliant one); NetworkPolicies select every pod; Services and policies reach declared ports", async () => {
+            itFull("Pod Security admits every pod, the charts' included (and refuses a non-compliant one); NetworkPolicies select every pod; Services and policies reach declared ports", async () => {
                 const core = kc.makeApiClient(k8s.CoreV1Api);
                 const apps = kc.makeApiClient(k8s.AppsV1Api);
                 const pods = (await core.listNamespacedPod({ namespace })).items;
@@ -392,7 +434,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
             });
 
             if ((config()["pulse:postgresql"]?.backup as { enabled?: boolean } | undefined)?.enabled) {
-                it("a backup run from the chart's CronJob (as `kubectl create job --from` does) is admitted, reaches PostgreSQL by policy and completes", async () => {
+                itFull("a backup run from the chart's CronJob (as `kubectl create job --from` does) is admitted, reaches PostgreSQL by policy and completes", async () => {
                     const batch = kc.makeApiClient(k8s.BatchV1Api);
                     const architecture = (config()["pulse:postgresql"]?.architecture as "replication" | undefined) ?? "standalone";
                     const cronJobName = POSTGRESQL_BACKUP.cronJob(architecture);
@@ -443,7 +485,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 expect(Object.keys(preview.changeSummary)).to.deep.equal(["same"]);
             });
 
-            it("a stack the previous layout deployed (URNs as in test/fixtures/urns.prod.previous.txt) previews no create, replace or delete, and up moves it to today's URNs keeping every object", async () => {
+            itFull("a stack the previous layout deployed (URNs as in test/fixtures/urns.prod.previous.txt) previews no create, replace or delete, and up moves it to today's URNs keeping every object", async () => {
                 const exported = await stack.exportStack();
                 const resources = exported.deployment.resources as StateResource[];
                 const renamed = renamedSince(resources, previousUrns(fs.readFileSync(PREVIOUS_LAYOUT_URNS, "utf8"), stackName));
@@ -466,7 +508,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 ).to.deep.equal([]);
             });
 
-            it("an appVersion bump replaces the migrator before any Deployment rolls, and no Deployment loses a ready replica", async () => {
+            itFull("an appVersion bump replaces the migrator before any Deployment rolls, and no Deployment loses a ready replica", async () => {
                 const oldJobs = (await k8sResources(stack)).filter((r) => r.type === JOB).map((r) => r.outputs!.metadata.name);
                 await stack.setConfig("pulse:appVersion", { value: "1.0.1" });
                 const watch = new ReadinessWatch(kc, namespace);
@@ -498,7 +540,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 for (const image of images) expect(image).to.match(/:1\.0\.1$/);
             });
 
-            it("a pulse:dbPassword rotation re-runs the setup Job (ALTER ROLE) before the Deployments that log in with it roll; the rest stay", async () => {
+            itFull("a pulse:dbPassword rotation re-runs the setup Job (ALTER ROLE) before the Deployments that log in with it roll; the rest stay", async () => {
                 const apps = kc.makeApiClient(k8s.AppsV1Api);
                 const generations = async () =>
                     Object.fromEntries((await apps.listNamespacedDeployment({ namespace })).items.map((d) => [d.metadata!.name!, d.metadata!.generation!]));
@@ -531,7 +573,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 }
             });
 
-            it("a failing migration fails pulumi up with the Job's failure, leaves every Deployment as it was, and the next good up succeeds", async () => {
+            itFull("a failing migration fails pulumi up with the Job's failure, leaves every Deployment as it was, and the next good up succeeds", async () => {
                 const apps = kc.makeApiClient(k8s.AppsV1Api);
                 const snapshot = async () =>
                     Object.fromEntries(
@@ -581,7 +623,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 ).to.have.length(1);
             });
 
-            it("an up killed mid-deploy is followed by an up that converges, with nothing duplicated", async () => {
+            itFull("an up killed mid-deploy is followed by an up that converges, with nothing duplicated", async () => {
                 // A long migration (its Job completes after a while), so the kill lands while Pulumi waits for the Job.
                 await stack.setConfig("pulse:appVersion", { value: "1.0.3" });
                 await stack.setConfig("pulse:migrator.image.tag", { value: `1.0.3${SLOW_TAG_SUFFIX}` }, true);
@@ -643,7 +685,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
             });
 
             if (stackName === "dev") {
-                it("pulumi destroy removes everything: no data is protected in dev", async () => {
+                itFull("pulumi destroy removes everything: no data is protected in dev", async () => {
                     const result = await stack.destroy();
                     expect(result.summary.result).to.equal("succeeded");
                     const left = ((await stack.exportStack()).deployment.resources ?? []) as StateResource[];
@@ -658,7 +700,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                     expect(gone).to.equal(true);
                 });
             } else {
-                it("pulumi destroy is refused while the database is protected, and the database stays", async () => {
+                itFull("pulumi destroy is refused while the database is protected, and the database stays", async () => {
                     const failure = await stack.destroy().then(
                         () => undefined,
                         (e: Error) => e,

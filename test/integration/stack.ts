@@ -137,7 +137,7 @@ export interface Step {
     readonly op: string;
     readonly type: string;
     readonly urn: string;
-    /** Milliseconds since the first event of the operation. */
+    /** Milliseconds since the StepLog was made (just before the operation began). */
     readonly at: number;
 }
 
