@@ -11,7 +11,7 @@ import { PulseConfig, SERVICE_NAMES } from "../config";
 import { EMQX_RELEASE, NATS_RELEASE, POSTGRESQL_RELEASE } from "../lib/contracts";
 import { deployGraph, transitiveWaits } from "../tools/graph";
 import { RecordedResource } from "../tools/mocks";
-import { build, config, inputs, ofType, one, stackConfig } from "./helpers";
+import { build, config, inputs, ofType, one, releases, stackConfig } from "./helpers";
 
 const SERVICE = "kubernetes:core/v1:Service";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -76,6 +76,29 @@ describe("awaits (lib/awaits.ts): none that repeats another's proof, the order k
             const svc = byObjectName(resources, SERVICE, "pulse-caddy");
             expect(awaitsOf(svc)).to.deep.equal(ADDRESS);
             expect(svc.dependencies).to.include(byObjectName(resources, DEPLOYMENT, "pulse-caddy").urn);
+        });
+
+        it("the devices' Service skips its await and comes after the EMQX release, which Helm waits for; as a LoadBalancer it waits for its address", async () => {
+            const { resources } = await prod();
+            const release = releases(resources, EMQX_RELEASE)[0];
+            expect(inputs(release).skipAwait, "Helm waits for the broker's pods").to.equal(false);
+            const devices = byObjectName(resources, SERVICE, "pulse-emqx-devices");
+            expect(awaitsOf(devices)).to.deep.equal(SKIP);
+            expect(devices.dependencies).to.include(release.urn);
+
+            const exposed = config({ emqx: { deviceService: { type: "LoadBalancer" } }, networkPolicy: { mqttClientCidrs: ["0.0.0.0/0"] } });
+            const lb = byObjectName((await build(exposed)).resources, SERVICE, "pulse-emqx-devices");
+            expect(awaitsOf(lb)).to.deep.equal(ADDRESS);
+        });
+
+        it("no Pulse Deployment waits for the devices' Service; each waits for the EMQX release, the migrator and nats-init", async () => {
+            const g = deployGraph((await prod()).resources);
+            const job = (c: string) => Object.keys(g.waitsFor).find((l) => l.startsWith(`Job/pulse-${c}-`))!;
+            for (const s of SERVICE_NAMES) {
+                const waits = transitiveWaits(g, `Deployment/${objectNameOf(s)}`);
+                expect(waits, s).not.to.include("Service/pulse-emqx-devices");
+                expect(waits, s).to.include.members([`HelmRelease/${EMQX_RELEASE}`, job("migrator"), job("nats-init")]);
+            }
         });
 
         it("the Ingress waits for its controller's address alone, created after every Service it routes to", async () => {

@@ -43,6 +43,7 @@ describe("platform", () => {
             ).to.deep.equal([
                 "PersistentVolumeClaim/pulse-db-backups",
                 "Service/pulse-edge-blocked",
+                "Service/pulse-emqx-devices",
                 "Service/pulse-evaluator",
                 "Service/pulse-ingest",
                 "Service/pulse-keycloak",
