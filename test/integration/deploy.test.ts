@@ -490,6 +490,17 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 expect(Object.keys(up.summary.resourceChanges ?? {})).to.deep.equal(["same"]);
                 const preview = await timings.time(stackName, "preview (no changes)", () => stack.preview());
                 expect(Object.keys(preview.changeSummary)).to.deep.equal(["same"]);
+                // Once more with the engine's events (not timed: the event log costs both programs, the floor's too): where
+                // a no-op spends its time, step by step, for the critical path.
+                const graph = (await stack.exportStack()).deployment.resources;
+                for (const [operation, op] of [
+                    ["up (no changes)", (onEvent: StepLog["onEvent"]) => stack.up({ onEvent })],
+                    ["preview (no changes)", (onEvent: StepLog["onEvent"]) => stack.preview({ onEvent })],
+                ] as const) {
+                    const log = new StepLog();
+                    await op(log.onEvent);
+                    timings.recordCriticalPath(stackName, `${operation}, traced`, criticalPath(log.steps, graph));
+                }
             });
 
             itFull("a stack the previous layout deployed (URNs as in test/fixtures/urns.prod.previous.txt) previews no create, replace or delete, and up moves it to today's URNs keeping every object", async () => {
