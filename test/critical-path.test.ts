@@ -110,6 +110,13 @@ describe("critical path (tools/criticalPath.ts)", () => {
         ];
         // The Secret ended last, so it is the path's end; the Namespace is the longest chain only through its provider.
         const path = criticalPath(events, withProvider);
+        // The stack, a component, ends after everything: never a link.
+        const stack = "urn:pulumi:prod::pulse::pulumi:pulumi:Stack::pulse-prod";
+        const withStack = inOrder(events, [
+            { phase: "pre", op: "create", type: "pulumi:pulumi:Stack", urn: stack, at: 10 },
+            { phase: "done", op: "create", type: "pulumi:pulumi:Stack", urn: stack, at: 5000 },
+        ]);
+        expect(criticalPath(withStack, [...withProvider, { urn: stack, custom: false }]).links.map((l) => l.name)).to.deep.equal(["late"]);
         expect(path.links.map((l) => l.name)).to.deep.equal(["late"]);
         const nsOnly = events.filter((e) => !e.urn.endsWith("::late"));
         expect(criticalPath(nsOnly, withProvider).links.map((l) => [l.name, l.waitMs])).to.deep.equal([

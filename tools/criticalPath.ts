@@ -96,13 +96,15 @@ function waitsOf(r: GraphResource | undefined): string[] {
 const later = (a: Span, b: Span) => a.end > b.end || (a.end === b.end && a.order > b.order);
 
 /**
- * The critical path of the steps over the graph. A gate is a custom resource (or provider) that ended no later than the
- * link began; none left: the link is the first.
+ * The critical path of the steps over the graph. Links are custom resources (and providers): a component, the stack
+ * included, ends when its children's outputs do and does no work of its own. A gate is one that ended no later than
+ * the link began; none left: the link is the first.
  */
 export function criticalPath(steps: readonly StepEvent[], graph: readonly GraphResource[]): CriticalPath {
-    const bySpan = spans(steps);
-    if (bySpan.size === 0) return { totalMs: 0, links: [] };
     const byUrn = new Map(graph.map((r) => [r.urn, r]));
+    // Components (the stack among them) span their children: they are never links.
+    const bySpan = new Map([...spans(steps)].filter(([urn]) => byUrn.get(urn)?.custom !== false));
+    if (bySpan.size === 0) return { totalMs: 0, links: [] };
     let current = [...bySpan.values()].reduce((a, b) => (later(b, a) ? b : a));
     const chain: Span[] = [];
     const seen = new Set<string>();
@@ -111,7 +113,6 @@ export function criticalPath(steps: readonly StepEvent[], graph: readonly GraphR
         seen.add(current.urn);
         const start = current.start;
         const gates = waitsOf(byUrn.get(current.urn))
-            .filter((u) => byUrn.get(u)?.custom !== false)
             .map((u) => bySpan.get(u))
             .filter((s): s is Span => s !== undefined && !seen.has(s.urn) && s.end <= start);
         if (gates.length === 0) break;
