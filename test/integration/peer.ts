@@ -79,12 +79,25 @@ export function peerDeployments(config: PulseConfig): string[] {
     return [...SERVICE_NAMES.map((k) => componentOf(k)), "keycloak", ...(config.caddy.enabled ? ["caddy"] : [])].map((c) => `Deployment/${PEER_RELEASE}-${c}`).sort();
 }
 
-/** A copy of the peer chart in `dir` with the charts (directories or .tgz, as chartDirs() finds them) in its charts/. */
+/**
+ * A copy of the peer chart in `dir` with the charts (directories or .tgz, as chartDirs() finds them) in its charts/.
+ * Helm keeps one namespace of named templates for a chart and its subcharts; the stand-ins all name their helpers
+ * `standin.*` (the real charts name theirs after the chart), so each copied stand-in gets its own prefix.
+ */
 export function assemblePeerChart(dir: string, charts: Readonly<Record<string, string>>): string {
     const chart = path.join(dir, "pulse");
     fs.cpSync(PEER_CHART, chart, { recursive: true });
     fs.mkdirSync(path.join(chart, "charts"), { recursive: true });
-    for (const source of Object.values(charts)) fs.cpSync(source, path.join(chart, "charts", path.basename(source)), { recursive: true });
+    for (const [section, source] of Object.entries(charts)) {
+        const target = path.join(chart, "charts", path.basename(source));
+        fs.cpSync(source, target, { recursive: true });
+        if (!fs.statSync(target).isDirectory()) continue;
+        const templates = path.join(target, "templates");
+        for (const f of fs.readdirSync(templates)) {
+            const file = path.join(templates, f);
+            fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/"standin\./g, `"standin-${section}.`));
+        }
+    }
     return chart;
 }
 
