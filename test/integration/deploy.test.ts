@@ -40,7 +40,6 @@ import { chartDirs, createStack, nameOf, pulseProgram, StepLog, stackFileWithOve
 import { previousUrns, renamedSince, withPreviousUrns } from "./layout";
 import { assemblePeerChart, installPeer, peerDeployments, peerValues, uninstallPeer } from "./peer";
 import { RatioSpec, Timings } from "./timings";
-import { criticalPath } from "../../tools/criticalPath";
 
 const TOOLCHAIN = path.join(PROJECT_DIR, ".tools", "toolchain");
 const BIN = path.join(TOOLCHAIN, "bin");
@@ -62,6 +61,8 @@ const SLOW_START_MS = 4000;
 const STACKS = (process.env.PULSE_IT_STACKS ?? "dev,prod").split(",").filter((s) => s !== "");
 /** PULSE_IT_TIMINGS_ONLY=1: only the timed operations; the other scenarios are skipped (measurement loops). */
 const itFull = process.env.PULSE_IT_TIMINGS_ONLY === "1" ? it.skip : it;
+/** Each traced operation's step events and dependency graph (tools/criticalPath.ts reads them again). */
+const TRACES = path.join(PROJECT_DIR, "out", "integration-traces");
 /** The stack the peer chart mirrors: the goals compare its first up with the peer's install. */
 const PEER_STACK = "prod";
 /** The goals (issue 24), as ratios of operations timed in the same run on the same cluster. */
@@ -273,7 +274,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 const result = await timings.time(stackName, "up (first)", () => stack.up({ onEvent: firstUp.onEvent }));
                 expect(result.summary.result).to.equal("succeeded");
                 // The chain of resources that decided the total (tools/criticalPath.ts), over the state's dependencies.
-                timings.recordCriticalPath(stackName, "up (first)", criticalPath(firstUp.steps, (await stack.exportStack()).deployment.resources));
+                timings.recordCriticalPath(stackName, "up (first)", firstUp.steps, (await stack.exportStack()).deployment.resources, TRACES);
                 const state = await k8sResources(stack);
                 for (const r of state) objectUrns.set(`${r.outputs!.kind}/${r.outputs!.metadata.name}`, r.urn);
                 const client = k8s.KubernetesObjectApi.makeApiClient(kc);
@@ -499,7 +500,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 ] as const) {
                     const log = new StepLog();
                     await op(log.onEvent);
-                    timings.recordCriticalPath(stackName, `${operation}, traced`, criticalPath(log.steps, graph));
+                    timings.recordCriticalPath(stackName, `${operation}, traced`, log.steps, graph, TRACES);
                 }
             });
 

@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CriticalPath, formatCriticalPath } from "../../tools/criticalPath";
+import { CriticalPath, criticalPath, formatCriticalPath, GraphResource, StepEvent } from "../../tools/criticalPath";
 
 export interface Timing {
     readonly subject: string;
@@ -37,8 +37,13 @@ export class Timings {
         this.entries.push({ subject, operation, ms });
     }
 
-    recordCriticalPath(subject: string, operation: string, path: CriticalPath): void {
-        this.criticalPaths.push({ subject, operation, path });
+    /** The operation's critical path; its step events and graph go to `traces` (JSON) too, to look at them again. */
+    recordCriticalPath(subject: string, operation: string, steps: readonly StepEvent[], graph: readonly GraphResource[], traces?: string): void {
+        this.criticalPaths.push({ subject, operation, path: criticalPath(steps, graph) });
+        if (!traces) return;
+        fs.mkdirSync(traces, { recursive: true });
+        const file = path.join(traces, `${subject} ${operation}.json`.replace(/[^A-Za-z0-9.-]+/g, "-"));
+        fs.writeFileSync(file, JSON.stringify({ subject, operation, steps, graph }) + "\n");
     }
 
     /** Runs `op` and records how long it took (also when it fails). */
