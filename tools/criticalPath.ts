@@ -28,7 +28,7 @@ export interface GraphResource {
     readonly parent?: string;
 }
 
-export interface Link {
+interface Link {
     readonly urn: string;
     /** The resource's name (the URN's last part) and type. */
     readonly name: string;

@@ -410,90 +410,102 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 expect(collisions(inventory, namespace, programObjects)).to.deep.equal([]);
             });
 
-            itFull("Pod Security admits every pod, the charts' included (and refuses a non-compliant one); NetworkPolicies select every pod; Services and policies reach declared ports", async () => {
-                const core = kc.makeApiClient(k8s.CoreV1Api);
-                const apps = kc.makeApiClient(k8s.AppsV1Api);
-                const pods = (await core.listNamespacedPod({ namespace })).items;
-                const instances = new Set(pods.map((p) => p.metadata!.labels?.["app.kubernetes.io/instance"]));
-                expect([...instances].sort()).to.deep.equal(["pulse", "pulse-emqx", "pulse-nats", "pulse-postgresql"]);
-                const events = (await core.listNamespacedEvent({ namespace })).items;
-                expect(events.filter((e) => e.reason === "FailedCreate").map((e) => e.message)).to.deep.equal([]);
-                // Every pod is selected by a policy that allows something (not only by the default deny).
-                const policies = (await kc.makeApiClient(k8s.NetworkingV1Api).listNamespacedNetworkPolicy({ namespace })).items.filter(
-                    (p) => p.metadata!.name !== "pulse-default-deny" && p.metadata!.name !== "pulse-allow-dns",
-                );
-                for (const p of pods) {
-                    const labels = p.metadata!.labels ?? {};
-                    expect(
-                        policies.some((np) => selects(np.spec!.podSelector, labels)),
-                        `${p.metadata!.name} is selected by a NetworkPolicy`,
-                    ).to.equal(true);
-                }
-                // Every Service port and every port a policy opens is one the pods declare (the charts' included).
-                const services = (await core.listNamespacedService({ namespace })).items;
-                expect(portWiringProblems(pods, services, policies)).to.deep.equal([]);
-                // The control: no security context at all must be refused by the namespace's "restricted" enforcement.
-                await apps.createNamespacedDeployment({
-                    namespace,
-                    body: {
-                        metadata: { name: "psa-control" },
-                        spec: {
-                            selector: { matchLabels: { app: "psa-control" } },
-                            template: { metadata: { labels: { app: "psa-control" } }, spec: { containers: [{ name: "c", image: "busybox:1.37" }] } },
-                        },
-                    },
-                });
-                const refusal = await until("the control's ReplicaSet is refused", 30_000, async () => {
-                    const rs = (await apps.listNamespacedReplicaSet({ namespace, labelSelector: "app=psa-control" })).items[0];
-                    return rs?.status?.conditions?.find((c) => c.type === "ReplicaFailure")?.message;
-                });
-                expect(refusal).to.include("violates PodSecurity");
-                await apps.deleteNamespacedDeployment({ name: "psa-control", namespace });
-            });
-
-            if ((config()["pulse:postgresql"]?.backup as { enabled?: boolean } | undefined)?.enabled) {
-                itFull("a backup run from the chart's CronJob (as `kubectl create job --from` does) is admitted, reaches PostgreSQL by policy and completes", async () => {
-                    const batch = kc.makeApiClient(k8s.BatchV1Api);
-                    const architecture = (config()["pulse:postgresql"]?.architecture as "replication" | undefined) ?? "standalone";
-                    const cronJobName = POSTGRESQL_BACKUP.cronJob(architecture);
-                    const cronJob = await batch.readNamespacedCronJob({ name: cronJobName, namespace });
-                    const template = cronJob.spec!.jobTemplate;
-                    // The pod runs the program's script over both databases with the configured retention.
-                    const container = template.spec!.template.spec!.containers[0];
-                    expect(container.command!.slice(0, 4)).to.deep.equal(["/bin/sh", "-c", DB_BACKUP_SH, "db-backup"]);
-                    const labels = template.spec!.template.metadata!.labels!;
-                    const policies = (await kc.makeApiClient(k8s.NetworkingV1Api).listNamespacedNetworkPolicy({ namespace })).items;
-                    const egress = policies.filter((p) => p.spec!.policyTypes?.includes("Egress") && selects(p.spec!.podSelector, labels));
-                    expect(
-                        egress.some((p) => (p.spec!.egress ?? []).some((e) => (e.ports ?? []).some((port) => port.port === POSTGRESQL_PORT))),
-                        "a policy lets the backup pods reach PostgreSQL",
-                    ).to.equal(true);
-
-                    const name = `${cronJobName}-manual`;
-                    await batch.createNamespacedJob({
+            itFull(
+                "Pod Security admits every pod, the charts' included (and refuses a non-compliant one); NetworkPolicies select every pod; Services and policies reach declared ports",
+                async () => {
+                    const core = kc.makeApiClient(k8s.CoreV1Api);
+                    const apps = kc.makeApiClient(k8s.AppsV1Api);
+                    const pods = (await core.listNamespacedPod({ namespace })).items;
+                    const instances = new Set(pods.map((p) => p.metadata!.labels?.["app.kubernetes.io/instance"]));
+                    expect([...instances].sort()).to.deep.equal(["pulse", "pulse-emqx", "pulse-nats", "pulse-postgresql"]);
+                    const events = (await core.listNamespacedEvent({ namespace })).items;
+                    expect(events.filter((e) => e.reason === "FailedCreate").map((e) => e.message)).to.deep.equal([]);
+                    // Every pod is selected by a policy that allows something (not only by the default deny).
+                    const policies = (await kc.makeApiClient(k8s.NetworkingV1Api).listNamespacedNetworkPolicy({ namespace })).items.filter(
+                        (p) => p.metadata!.name !== "pulse-default-deny" && p.metadata!.name !== "pulse-allow-dns",
+                    );
+                    for (const p of pods) {
+                        const labels = p.metadata!.labels ?? {};
+                        expect(
+                            policies.some((np) => selects(np.spec!.podSelector, labels)),
+                            `${p.metadata!.name} is selected by a NetworkPolicy`,
+                        ).to.equal(true);
+                    }
+                    // Every Service port and every port a policy opens is one the pods declare (the charts' included).
+                    const services = (await core.listNamespacedService({ namespace })).items;
+                    expect(portWiringProblems(pods, services, policies)).to.deep.equal([]);
+                    // The control: no security context at all must be refused by the namespace's "restricted" enforcement.
+                    await apps.createNamespacedDeployment({
                         namespace,
                         body: {
-                            metadata: {
-                                name,
-                                annotations: { "cronjob.kubernetes.io/instantiate": "manual" },
-                                labels: template.metadata?.labels,
-                                ownerReferences: [
-                                    { apiVersion: "batch/v1", kind: "CronJob", name: cronJob.metadata!.name!, uid: cronJob.metadata!.uid!, controller: true },
-                                ],
+                            metadata: { name: "psa-control" },
+                            spec: {
+                                selector: { matchLabels: { app: "psa-control" } },
+                                template: { metadata: { labels: { app: "psa-control" } }, spec: { containers: [{ name: "c", image: "busybox:1.37" }] } },
                             },
-                            spec: template.spec!,
                         },
                     });
-                    const done = await until(`Job ${name} completes`, 120_000, async () => {
-                        const job = await batch.readNamespacedJob({ name, namespace });
-                        return job.status?.succeeded === 1 ? "succeeded" : (job.status?.failed ?? 0) > 0 ? "failed" : undefined;
+                    const refusal = await until("the control's ReplicaSet is refused", 30_000, async () => {
+                        const rs = (await apps.listNamespacedReplicaSet({ namespace, labelSelector: "app=psa-control" })).items[0];
+                        return rs?.status?.conditions?.find((c) => c.type === "ReplicaFailure")?.message;
                     });
-                    expect(done).to.equal("succeeded");
-                    // The program's claim (Pending until this first backup: WaitForFirstConsumer, which no await held up).
-                    const claim = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedPersistentVolumeClaim({ name: BACKUP_CLAIM, namespace });
-                    expect(claim.status?.phase, "the backup volume is bound").to.equal("Bound");
-                    await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: "Background" });
-                });
+                    expect(refusal).to.include("violates PodSecurity");
+                    await apps.deleteNamespacedDeployment({ name: "psa-control", namespace });
+                },
+            );
+
+            if ((config()["pulse:postgresql"]?.backup as { enabled?: boolean } | undefined)?.enabled) {
+                itFull(
+                    "a backup run from the chart's CronJob (as `kubectl create job --from` does) is admitted, reaches PostgreSQL by policy and completes",
+                    async () => {
+                        const batch = kc.makeApiClient(k8s.BatchV1Api);
+                        const architecture = (config()["pulse:postgresql"]?.architecture as "replication" | undefined) ?? "standalone";
+                        const cronJobName = POSTGRESQL_BACKUP.cronJob(architecture);
+                        const cronJob = await batch.readNamespacedCronJob({ name: cronJobName, namespace });
+                        const template = cronJob.spec!.jobTemplate;
+                        // The pod runs the program's script over both databases with the configured retention.
+                        const container = template.spec!.template.spec!.containers[0];
+                        expect(container.command!.slice(0, 4)).to.deep.equal(["/bin/sh", "-c", DB_BACKUP_SH, "db-backup"]);
+                        const labels = template.spec!.template.metadata!.labels!;
+                        const policies = (await kc.makeApiClient(k8s.NetworkingV1Api).listNamespacedNetworkPolicy({ namespace })).items;
+                        const egress = policies.filter((p) => p.spec!.policyTypes?.includes("Egress") && selects(p.spec!.podSelector, labels));
+                        expect(
+                            egress.some((p) => (p.spec!.egress ?? []).some((e) => (e.ports ?? []).some((port) => port.port === POSTGRESQL_PORT))),
+                            "a policy lets the backup pods reach PostgreSQL",
+                        ).to.equal(true);
+
+                        const name = `${cronJobName}-manual`;
+                        await batch.createNamespacedJob({
+                            namespace,
+                            body: {
+                                metadata: {
+                                    name,
+                                    annotations: { "cronjob.kubernetes.io/instantiate": "manual" },
+                                    labels: template.metadata?.labels,
+                                    ownerReferences: [
+                                        {
+                                            apiVersion: "batch/v1",
+                                            kind: "CronJob",
+                                            name: cronJob.metadata!.name!,
+                                            uid: cronJob.metadata!.uid!,
+                                            controller: true,
+                                        },
+                                    ],
+                                },
+                                spec: template.spec!,
+                            },
+                        });
+                        const done = await until(`Job ${name} completes`, 120_000, async () => {
+                            const job = await batch.readNamespacedJob({ name, namespace });
+                            return job.status?.succeeded === 1 ? "succeeded" : (job.status?.failed ?? 0) > 0 ? "failed" : undefined;
+                        });
+                        expect(done).to.equal("succeeded");
+                        // The program's claim (Pending until this first backup: WaitForFirstConsumer, which no await held up).
+                        const claim = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedPersistentVolumeClaim({ name: BACKUP_CLAIM, namespace });
+                        expect(claim.status?.phase, "the backup volume is bound").to.equal("Bound");
+                        await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: "Background" });
+                    },
+                );
             }
 
             it("a second pulumi up and a preview change nothing", async () => {
@@ -507,28 +519,31 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 timings.recordCriticalPath(stackName, "preview (no changes)", previewLog.steps, graph, TRACES);
             });
 
-            itFull("a stack the previous layout deployed (URNs as in test/fixtures/urns.prod.previous.txt) previews no create, replace or delete, and up moves it to today's URNs keeping every object", async () => {
-                const exported = await stack.exportStack();
-                const resources = exported.deployment.resources as StateResource[];
-                const renamed = renamedSince(resources, previousUrns(fs.readFileSync(PREVIOUS_LAYOUT_URNS, "utf8"), stackName));
-                expect(renamed.length, "resources renamed since the previous layout").to.be.greaterThan(0);
-                const uid = (rs: StateResource[], urn: string) => rs.find((r) => r.urn === urn)?.outputs?.metadata?.uid as string | undefined;
-                const uids = renamed.map(({ current }) => uid(resources, current));
-                await stack.importStack(withPreviousUrns(exported, renamed));
-                const preview = await stack.preview();
-                expect(Object.keys(preview.changeSummary), "the first preview after the upgrade changes nothing").to.deep.equal(["same"]);
-                const up = await stack.up();
-                expect(Object.keys(up.summary.resourceChanges ?? {})).to.deep.equal(["same"]);
-                const after = (await stack.exportStack()).deployment.resources as StateResource[];
-                expect(
-                    renamed.map(({ current }) => uid(after, current)),
-                    "each renamed resource keeps its object",
-                ).to.deep.equal(uids);
-                expect(
-                    after.filter((r) => renamed.some(({ previous }) => previous === r.urn)).map((r) => r.urn),
-                    "no previous URN is left",
-                ).to.deep.equal([]);
-            });
+            itFull(
+                "a stack the previous layout deployed (URNs as in test/fixtures/urns.prod.previous.txt) previews no create, replace or delete, and up moves it to today's URNs keeping every object",
+                async () => {
+                    const exported = await stack.exportStack();
+                    const resources = exported.deployment.resources as StateResource[];
+                    const renamed = renamedSince(resources, previousUrns(fs.readFileSync(PREVIOUS_LAYOUT_URNS, "utf8"), stackName));
+                    expect(renamed.length, "resources renamed since the previous layout").to.be.greaterThan(0);
+                    const uid = (rs: StateResource[], urn: string) => rs.find((r) => r.urn === urn)?.outputs?.metadata?.uid as string | undefined;
+                    const uids = renamed.map(({ current }) => uid(resources, current));
+                    await stack.importStack(withPreviousUrns(exported, renamed));
+                    const preview = await stack.preview();
+                    expect(Object.keys(preview.changeSummary), "the first preview after the upgrade changes nothing").to.deep.equal(["same"]);
+                    const up = await stack.up();
+                    expect(Object.keys(up.summary.resourceChanges ?? {})).to.deep.equal(["same"]);
+                    const after = (await stack.exportStack()).deployment.resources as StateResource[];
+                    expect(
+                        renamed.map(({ current }) => uid(after, current)),
+                        "each renamed resource keeps its object",
+                    ).to.deep.equal(uids);
+                    expect(
+                        after.filter((r) => renamed.some(({ previous }) => previous === r.urn)).map((r) => r.urn),
+                        "no previous URN is left",
+                    ).to.deep.equal([]);
+                },
+            );
 
             itFull("an appVersion bump replaces the migrator before any Deployment rolls, and no Deployment loses a ready replica", async () => {
                 const oldJobs = (await k8sResources(stack)).filter((r) => r.type === JOB).map((r) => r.outputs!.metadata.name);
@@ -562,38 +577,41 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 for (const image of images) expect(image).to.match(/:1\.0\.1$/);
             });
 
-            itFull("a pulse:dbPassword rotation re-runs the setup Job (ALTER ROLE) before the Deployments that log in with it roll; the rest stay", async () => {
-                const apps = kc.makeApiClient(k8s.AppsV1Api);
-                const generations = async () =>
-                    Object.fromEntries((await apps.listNamespacedDeployment({ namespace })).items.map((d) => [d.metadata!.name!, d.metadata!.generation!]));
-                const before = await generations();
-                const rotated = `${SECRETS.dbPassword}-rotated`;
-                await stack.setConfig("pulse:dbPassword", { value: rotated, secret: true });
-                const log = new StepLog();
-                const result = await timings.time(stackName, "up (database password rotation)", () => stack.up({ onEvent: log.onEvent }));
-                expect(result.summary.result).to.equal("succeeded");
+            itFull(
+                "a pulse:dbPassword rotation re-runs the setup Job (ALTER ROLE) before the Deployments that log in with it roll; the rest stay",
+                async () => {
+                    const apps = kc.makeApiClient(k8s.AppsV1Api);
+                    const generations = async () =>
+                        Object.fromEntries((await apps.listNamespacedDeployment({ namespace })).items.map((d) => [d.metadata!.name!, d.metadata!.generation!]));
+                    const before = await generations();
+                    const rotated = `${SECRETS.dbPassword}-rotated`;
+                    await stack.setConfig("pulse:dbPassword", { value: rotated, secret: true });
+                    const log = new StepLog();
+                    const result = await timings.time(stackName, "up (database password rotation)", () => stack.up({ onEvent: log.onEvent }));
+                    expect(result.summary.result).to.equal("succeeded");
 
-                const isSetup = (s: { type: string; urn: string }) => s.type === JOB && nameOf(s.urn) === "pulse-database-setup-run";
-                const setupDone = log.index((s) => isSetup(s) && s.phase === "done" && s.op.includes("replace"));
-                const firstUpdate = log.index((s) => s.phase === "pre" && s.type === DEPLOYMENT && s.op === "update");
-                expect(setupDone, "the setup Job is re-run (replaced)").to.be.greaterThan(-1);
-                expect(firstUpdate, "the Deployments roll").to.be.greaterThan(-1);
-                expect(setupDone, "the setup Job finished before the first Deployment update began").to.be.lessThan(firstUpdate);
-                const replaced = log.steps.filter((s) => (s.type === DEPLOYMENT || s.type === "kubernetes:core/v1:Secret") && s.op.includes("replace"));
-                expect(
-                    replaced.map((s) => nameOf(s.urn)),
-                    "the Secret and the Deployments are updated in place, never recreated",
-                ).to.deep.equal([]);
+                    const isSetup = (s: { type: string; urn: string }) => s.type === JOB && nameOf(s.urn) === "pulse-database-setup-run";
+                    const setupDone = log.index((s) => isSetup(s) && s.phase === "done" && s.op.includes("replace"));
+                    const firstUpdate = log.index((s) => s.phase === "pre" && s.type === DEPLOYMENT && s.op === "update");
+                    expect(setupDone, "the setup Job is re-run (replaced)").to.be.greaterThan(-1);
+                    expect(firstUpdate, "the Deployments roll").to.be.greaterThan(-1);
+                    expect(setupDone, "the setup Job finished before the first Deployment update began").to.be.lessThan(firstUpdate);
+                    const replaced = log.steps.filter((s) => (s.type === DEPLOYMENT || s.type === "kubernetes:core/v1:Secret") && s.op.includes("replace"));
+                    expect(
+                        replaced.map((s) => nameOf(s.urn)),
+                        "the Secret and the Deployments are updated in place, never recreated",
+                    ).to.deep.equal([]);
 
-                const secret = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ name: "pulse-db-secret", namespace });
-                expect(Buffer.from(secret.data!.password, "base64").toString()).to.equal(rotated);
-                const after = await generations();
-                const connecting = SERVICE_NAMES.filter(connectsToDatabase).map(objectNameOf);
-                for (const name of Object.keys(after)) {
-                    if (connecting.includes(name)) expect(after[name], `${name} rolled`).to.be.greaterThan(before[name]);
-                    else expect(after[name], `${name} unchanged`).to.equal(before[name]);
-                }
-            });
+                    const secret = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ name: "pulse-db-secret", namespace });
+                    expect(Buffer.from(secret.data!.password, "base64").toString()).to.equal(rotated);
+                    const after = await generations();
+                    const connecting = SERVICE_NAMES.filter(connectsToDatabase).map(objectNameOf);
+                    for (const name of Object.keys(after)) {
+                        if (connecting.includes(name)) expect(after[name], `${name} rolled`).to.be.greaterThan(before[name]);
+                        else expect(after[name], `${name} unchanged`).to.equal(before[name]);
+                    }
+                },
+            );
 
             itFull("a failing migration fails pulumi up with the Job's failure, leaves every Deployment as it was, and the next good up succeeds", async () => {
                 const apps = kc.makeApiClient(k8s.AppsV1Api);

@@ -22,7 +22,7 @@ const run = promisify(execFile);
 
 export const PEER_CHART = path.join(PROJECT_DIR, "test", "fixtures", "peer-chart");
 /** The release name: "pulse", so the subcharts' objects get the program's names (pulse-postgresql, ...). */
-export const PEER_RELEASE = "pulse";
+const PEER_RELEASE = "pulse";
 
 type Image = PulseConfig["ingest"]["image"];
 const imageOf = (image: Image, config: PulseConfig) => {
@@ -76,7 +76,9 @@ export function peerValues(config: PulseConfig): Record<string, unknown> {
 
 /** Every workload the chart deploys for these values: `Deployment/<name>`, by the chart's templates. */
 export function peerDeployments(config: PulseConfig): string[] {
-    return [...SERVICE_NAMES.map((k) => componentOf(k)), "keycloak", ...(config.caddy.enabled ? ["caddy"] : [])].map((c) => `Deployment/${PEER_RELEASE}-${c}`).sort();
+    return [...SERVICE_NAMES.map((k) => componentOf(k)), "keycloak", ...(config.caddy.enabled ? ["caddy"] : [])]
+        .map((c) => `Deployment/${PEER_RELEASE}-${c}`)
+        .sort();
 }
 
 /**
@@ -124,7 +126,21 @@ export async function installPeer(h: Helm, chart: string, namespace: string, val
     const file = path.join(h.home, "peer-values.yaml");
     fs.mkdirSync(h.home, { recursive: true });
     fs.writeFileSync(file, YAML.stringify(values, { lineWidth: 0 }));
-    await helm(h, "install", PEER_RELEASE, chart, "--namespace", namespace, "--create-namespace", "--values", file, "--wait", "--wait-for-jobs", "--timeout", "5m");
+    await helm(
+        h,
+        "install",
+        PEER_RELEASE,
+        chart,
+        "--namespace",
+        namespace,
+        "--create-namespace",
+        "--values",
+        file,
+        "--wait",
+        "--wait-for-jobs",
+        "--timeout",
+        "5m",
+    );
 }
 
 /** Uninstalls it and waits until its objects are gone (its volumes stay Released: they are never reused). */
