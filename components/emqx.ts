@@ -19,7 +19,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { deviceTlsEnabled, INTERNAL_API_PATH, PulseConfig } from "../config";
-import { awaitAnnotations } from "../lib/awaits";
+import { serviceAwait, ServiceAwait } from "../lib/awaits";
 import { EMQX_API_PORT, EMQX_RELEASE, MQTT_PORT, MQTT_TLS_PORT, MQTT_WSS_PORT, objectName, TYPES } from "../lib/contracts";
 import { chartRelease } from "../lib/helm";
 import { resolveImage } from "../lib/images";
@@ -202,7 +202,7 @@ function emqxChartValues(emqx: PulseConfig["emqx"], global: PulseConfig["global"
 }
 
 /** Labels and annotations of the devices' Service: an exposed type carries the config key that asked for it. */
-function deviceServiceMetadata(emqx: PulseConfig["emqx"], awaitReadiness: boolean) {
+function deviceServiceMetadata(emqx: PulseConfig["emqx"], awaits: ServiceAwait["annotations"]) {
     const exposed = emqx.deviceService.type !== "ClusterIP";
     const annotations = {
         ...emqx.deviceService.annotations,
@@ -210,7 +210,7 @@ function deviceServiceMetadata(emqx: PulseConfig["emqx"], awaitReadiness: boolea
         "ignore-check.kube-linter.io/dangling-service": "selects the EMQX release's pods, which the offline render does not expand into objects",
         "kube-score/ignore": "service-targets-pod",
         ...(exposed ? { [EXPOSURE_ANNOTATION]: "pulse:emqx.deviceService.type" } : {}),
-        ...awaitAnnotations(awaitReadiness),
+        ...awaits,
     };
     return { labels: standardLabels({ component: "emqx" }), annotations };
 }
@@ -335,14 +335,16 @@ export class Emqx extends pulumi.ComponentResource {
                 { parent: this, dependsOn },
             );
             if (deviceTlsEnabled(emqx)) {
+                // Its endpoints are the release's pods, which Helm's wait saw ready: created after the release, it waits
+                // for nothing more (but an address, as a LoadBalancer). The Pulse workloads wait for the release, not for it.
+                const devicesAwait = serviceAwait(emqx.deviceService.type, args.globals.awaitReadiness, this.release);
                 this.deviceService = new k8s.core.v1.Service(
                     `${name}-devices`,
                     {
-                        metadata: { name: DEVICE_SERVICE, namespace: args.globals.namespace, ...deviceServiceMetadata(emqx, args.globals.awaitReadiness) },
+                        metadata: { name: DEVICE_SERVICE, namespace: args.globals.namespace, ...deviceServiceMetadata(emqx, devicesAwait.annotations) },
                         spec: deviceServiceSpec(emqx),
                     },
-                    // Its endpoints are the release's pods: awaited after them.
-                    { parent: this, dependsOn: [this.release] },
+                    { parent: this, dependsOn: devicesAwait.dependsOn },
                 );
             }
         }

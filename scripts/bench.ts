@@ -30,7 +30,8 @@ const median = (xs: number[]) => {
 
 async function main(): Promise<void> {
     const file = stackfile.stackFilePath(values.stack);
-    const raw = stackfile.readStackFile(file);
+    // A template stack (prod) leaves its production secrets unset: placeholders, as the offline render does.
+    const raw = stackfile.withPlaceholderSecrets(stackfile.readStackFile(file));
     mocks.installMocks(stackfile.stackNameOf(file));
     mocks.setStackConfig(raw.values, [...raw.secretKeys]);
 

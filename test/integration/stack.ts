@@ -137,16 +137,22 @@ export interface Step {
     readonly op: string;
     readonly type: string;
     readonly urn: string;
-    /** Milliseconds since the first event of the operation. */
+    /** Milliseconds since the StepLog was made (just before the operation began). */
     readonly at: number;
 }
 
 /** Collects an operation's step events (pass `onEvent` to up/preview/destroy). */
 export class StepLog {
     readonly steps: Step[] = [];
+    /**
+     * When the engine's summary came (ms since the StepLog was made): the CLI's own command, without what the
+     * Automation API runs after an up (`stack output` twice, `stack history`), which a user's `pulumi up` does not.
+     */
+    summaryAt?: number;
     private readonly start = Date.now();
     readonly onEvent = (e: EngineEvent): void => {
         const at = Date.now() - this.start;
+        if (e.summaryEvent) this.summaryAt = at;
         const m = (e.resourcePreEvent ?? e.resOutputsEvent ?? e.resOpFailedEvent)?.metadata;
         if (!m) return;
         const phase = e.resourcePreEvent ? "pre" : e.resOutputsEvent ? "done" : "failed";
