@@ -19,6 +19,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { INTERNAL_API_PATH, PulseConfig } from "../config";
 import { awaitAnnotations } from "../lib/awaits";
 import { EMQX_API_PORT, EMQX_RELEASE, MQTT_PORT, MQTT_TLS_PORT, MQTT_WS_PORT, objectName, TYPES } from "../lib/contracts";
+import { checkedEmqxConfig, EmqxConfig } from "../lib/emqxConfig";
 import { chartRelease } from "../lib/helm";
 import { resolveImage } from "../lib/images";
 import { EXPOSURE_ANNOTATION, standardLabels } from "../lib/labels";
@@ -73,8 +74,11 @@ function serverCertSecretOf(emqx: PulseConfig["emqx"]): string {
     return emqx.deviceTls.serverCertSecret || `${EMQX_RELEASE}-tls`;
 }
 
-/** Non-secret configuration, as EMQX environment variables (HOCON values) in the chart's ConfigMap. */
-function emqxConfig(emqx: PulseConfig["emqx"]): Record<string, string> {
+/**
+ * Non-secret configuration, as EMQX environment variables in the chart's ConfigMap: HOCON scalars as strings, lists and
+ * maps as structures (the chart writes them as JSON; a scalar goes unescaped into double quotes: lib/emqxConfig.ts).
+ */
+function emqxConfig(emqx: PulseConfig["emqx"]): EmqxConfig {
     const tls = deviceTlsEnabled(emqx);
     return {
         // Empty values drop the chart's admin/public from its ConfigMap; the env Secret supplies the login.
@@ -93,7 +97,7 @@ function emqxConfig(emqx: PulseConfig["emqx"]): Record<string, string> {
                   EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__CACERTFILE: `${DEVICE_CA_DIR}/tls.crt`,
                   EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__VERIFY: "verify_peer",
                   EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__FAIL_IF_NO_PEER_CERT: "true",
-                  EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__VERSIONS: '["tlsv1.3", "tlsv1.2"]',
+                  EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__VERSIONS: ["tlsv1.3", "tlsv1.2"],
                   EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__ENABLE_CRL_CHECK: String(emqx.deviceTls.crlCheck),
                   // A device's certificate CN is tenant/device: its MQTT username on this listener only.
                   EMQX_ZONES__DEVICES__MQTT__PEER_CERT_AS_USERNAME: "cn",
@@ -162,7 +166,7 @@ function emqxChartValues(emqx: PulseConfig["emqx"], global: PulseConfig["global"
             ...(emqx.persistence.storageClassName ? { storageClassName: emqx.persistence.storageClassName } : {}),
         },
         resources: resourceRequirements(emqx.resources),
-        emqxConfig: emqxConfig(emqx),
+        emqxConfig: checkedEmqxConfig(emqxConfig(emqx)),
         envFromSecret: secretNames.env,
         extraVolumes: mounts.map((m) => ({
             name: m.name,

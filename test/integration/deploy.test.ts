@@ -27,6 +27,7 @@ import { POSTGRESQL_BACKUP, POSTGRESQL_PORT } from "../../lib/contracts";
 import { connectsToDatabase, contractOf, parseStackConfig, SERVICE_NAMES } from "../../config";
 import { routes } from "../../lib/routes";
 import { PROJECT_DIR, readStackFile } from "../../tools/stackfile";
+import { SUITE_OVERLAYS } from "../../tools/stacks";
 import { collisions, objectsOf, readInventory } from "../chart-inventory";
 import { portWiringProblems, selects } from "../port-wiring";
 import { createKwokCluster, FAILING_TAG_SUFFIX, INGRESS_CLASS, KwokCluster, SLOW_TAG_SUFFIX } from "./kwok";
@@ -53,17 +54,6 @@ const NEEDED = [
 const SLOW_START_MS = 4000;
 /** The prod stack's URNs as the layout before issue 14 named its resources (an existing stack's state). */
 const PREVIOUS_LAYOUT_URNS = path.join(PROJECT_DIR, "test", "fixtures", "urns.prod.previous.txt");
-/**
- * prod also exercises the devices' entry: the 8883 mutual-TLS listener (Secrets named, not created: KWOK mounts no
- * volumes; a real cluster waits for them) and the NetworkPolicy that admits devices.
- */
-const OVERLAYS: Record<string, Record<string, unknown>> = {
-    dev: {},
-    prod: {
-        "pulse:emqx": { deviceTls: { serverCertSecret: "pulse-emqx-tls", deviceCaSecret: "pulse-device-ca" } },
-        "pulse:networkPolicy": { mqttClientCidrs: ["0.0.0.0/0"] },
-    },
-};
 /** pulumi-kubernetes' Service await waits this long after the endpoints last changed (await/service.go). */
 const ENDPOINTS_SETTLE_MS = 10_000;
 /** Every secret is configured: the random provider cannot be built here (docs/integration-testing.md), so nothing may be generated. */
@@ -213,7 +203,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
             let firstUp: StepLog;
             /** `Kind/name` of each object to its resource's URN, after the first up. */
             const objectUrns = new Map<string, string>();
-            const stackFile = () => stackFileWithOverlay(stackName, namespace, OVERLAYS[stackName]);
+            const stackFile = () => stackFileWithOverlay(stackName, namespace, SUITE_OVERLAYS[stackName]);
             const config = () => YAML.parse(stackFile()).config as Record<string, Record<string, unknown>>;
 
             before(async () => {

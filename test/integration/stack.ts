@@ -15,6 +15,7 @@ import { EngineEvent, LocalWorkspace, PulumiCommand, PulumiFn, Stack } from "@pu
 import { createPlatform } from "../../components/platform";
 import { CHART_SECTIONS, loadConfig } from "../../config";
 import { installedVersion, PROJECT_DIR } from "../../tools/stackfile";
+import { mergeConfig } from "../../tools/stacks";
 
 export interface PulumiEnv {
     /** Directory holding `pulumi` and the plugin binaries (scripts/toolchain.sh); unset: the installed CLI and plugins. */
@@ -43,16 +44,6 @@ export function chartDirs(realCharts = process.env.PULSE_IT_CHARTS): Record<keyo
     return dirs;
 }
 
-/** Objects are merged key by key; anything else replaces. */
-function merge(base: unknown, overlay: unknown): unknown {
-    if (typeof base !== "object" || base === null || Array.isArray(base) || typeof overlay !== "object" || overlay === null || Array.isArray(overlay)) {
-        return overlay;
-    }
-    const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-    for (const [k, v] of Object.entries(overlay)) out[k] = k in out ? merge(out[k], v) : v;
-    return out;
-}
-
 /** The project's stack file with the suite's overlay. */
 export function stackFileWithOverlay(stack: string, namespace: string, overlay: Record<string, unknown> = {}): string {
     const doc = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) ?? {};
@@ -60,9 +51,9 @@ export function stackFileWithOverlay(stack: string, namespace: string, overlay: 
     const charts = chartDirs();
     const suite: Record<string, unknown> = { "pulse:namespace": namespace, ...overlay };
     for (const section of Object.keys(CHART_SECTIONS) as (keyof typeof CHART_SECTIONS)[]) {
-        suite[`pulse:${section}`] = merge(suite[`pulse:${section}`] ?? {}, { chart: { path: charts[section] } });
+        suite[`pulse:${section}`] = mergeConfig(suite[`pulse:${section}`] ?? {}, { chart: { path: charts[section] } });
     }
-    for (const [k, v] of Object.entries(suite)) config[k] = merge(config[k], v);
+    for (const [k, v] of Object.entries(suite)) config[k] = mergeConfig(config[k], v);
     return YAML.stringify({ config }, { lineWidth: 0 });
 }
 
