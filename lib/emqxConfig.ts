@@ -13,13 +13,19 @@ import * as YAML from "yaml";
 
 type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
 /** An `emqxConfig` value: a string (an HOCON scalar; "" leaves the entry out), or a list or map (rendered as JSON). */
-export type EmqxConfigValue = string | readonly Json[] | { readonly [key: string]: Json };
+type EmqxConfigValue = string | readonly Json[] | { readonly [key: string]: Json };
 export type EmqxConfig = Readonly<Record<string, EmqxConfigValue>>;
 
 /** The chart's key rule: `regexReplaceAllLiteral "\\." (regexReplaceAllLiteral "EMQX[_\\.]" (upper (trimAll " " k)) "") "__"`. */
 export function chartEnvKey(key: string): string {
     const trimmed = key.replace(/^ +| +$/g, "");
-    return "EMQX_" + trimmed.toUpperCase().replace(/EMQX[_.]/g, "").replace(/\./g, "__");
+    return (
+        "EMQX_" +
+        trimmed
+            .toUpperCase()
+            .replace(/EMQX[_.]/g, "")
+            .replace(/\./g, "__")
+    );
 }
 
 /** Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
@@ -57,16 +63,15 @@ export function goToJson(v: unknown): string {
     return JSON.stringify(v);
 }
 
+const isStructure = (v: unknown): v is object => typeof v === "object" && v !== null;
+
 /** The ConfigMap line the chart writes for one entry, or undefined when it leaves the entry out. */
 export function chartEnvLine(key: string, value: unknown): string | undefined {
-    const structure = typeof value === "object" && value !== null;
-    const empty = !value || (structure && Object.keys(value).length === 0);
-    if (empty) return undefined;
-    const text = structure ? goQuote(goToJson(value)) : `"${String(value)}"`;
+    if (!value || (isStructure(value) && Object.keys(value).length === 0)) return undefined;
+    // Go's %v of a scalar: the program gives strings only (emqxConfigProblems), true prints as Go prints it.
+    const text = isStructure(value) ? goQuote(goToJson(value)) : `"${typeof value === "string" ? value : JSON.stringify(value)}"`;
     return `${chartEnvKey(key)}: ${text}`;
 }
-
-const isStructure = (v: unknown): v is object => typeof v === "object" && v !== null;
 
 /** Why one entry does not reach EMQX as given, or undefined when it does (or is "", left out on purpose). */
 function entryProblem(key: string, value: unknown): string | undefined {
@@ -89,8 +94,9 @@ function entryProblem(key: string, value: unknown): string | undefined {
     const doc = YAML.parseDocument(`data:\n  ${line}\n`, { version: "1.1", uniqueKeys: true });
     const back: unknown = doc.errors.length === 0 ? (doc.toJS() as { data?: Record<string, unknown> } | null)?.data?.[key] : undefined;
     const intended = isStructure(value) ? goToJson(value) : value;
-    if (back !== intended) return `does not survive the chart's template: its ConfigMap would read ${back === undefined ? "nothing (a YAML error)" : JSON.stringify(back)}`;
-    if (isStructure(value) && JSON.stringify(JSON.parse(back as string)) !== JSON.stringify(value)) return "does not survive the chart's JSON";
+    if (back !== intended)
+        return `does not survive the chart's template: its ConfigMap would read ${back === undefined ? "nothing (a YAML error)" : JSON.stringify(back)}`;
+    if (isStructure(value) && JSON.stringify(JSON.parse(back)) !== JSON.stringify(value)) return "does not survive the chart's JSON";
     return undefined;
 }
 

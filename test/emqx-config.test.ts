@@ -111,7 +111,9 @@ describe("emqxConfig through the EMQX chart's ConfigMap template (lib/emqxConfig
             error = e;
         }
         expect(pulumi.RunError.isInstance(error)).to.equal(true);
-        expect((error as Error).message).to.include(`emqxConfig.${VERSIONS}: holds a double quote`).and.include("emqxConfig.EMQX_X: holds `{{`");
+        expect((error as Error).message)
+            .to.include(`emqxConfig.${VERSIONS}: holds a double quote`)
+            .and.include("emqxConfig.EMQX_X: holds `{{`");
     });
 
     it("models the chart's Go functions: the key rule, %q and toJson (sorted keys, HTML-safe)", () => {
