@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import { CHART_SECTIONS, ChartSection, parseStackConfig } from "../config";
+import { behaviourDifferences, programPaths, readBehaviour } from "../tools/chartBehaviour";
 import { chartDirs, ChartsError, collisions, identity, manifestObjects, podSecurityFindings, STAND_IN_CHARTS } from "../tools/charts";
 import { checkedStacks, mergeConfig, SUITE_OVERLAYS, withOverlay } from "../tools/stacks";
 import { fetchChart, FetchError, UPSTREAM_CHARTS } from "../tools/upstreamCharts";
@@ -111,5 +112,27 @@ describe("the real-chart check's pieces (tools/charts.ts, tools/stacks.ts, tools
             /tag nats-1.2.11 names commit [0-9a-f]{40}, not the pinned 1876e42b/,
         );
         expect(() => fetchChart("nats", out, { "nats-io/k8s": path.join(out, "no-such-repo") })).to.throw(FetchError, /cannot fetch tag nats-1.2.11/);
+    });
+
+    it("the record of how the real charts treat each value (behaviour.yaml) covers exactly the values the program sets now", () => {
+        const recorded = readBehaviour();
+        const now = programPaths();
+        for (const chart of Object.keys(CHART_SECTIONS)) {
+            expect(Object.keys(recorded[chart] ?? {}).sort(), `${chart}: re-record with \`npm run test:charts -- <real charts> --record\``).to.deep.equal(
+                now[chart],
+            );
+        }
+        expect(now.emqx).to.include("emqxConfig.EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__VERSIONS");
+        expect(now.postgresql).to.include("replication.synchronousCommit");
+    });
+
+    it("tells each value a chart treats otherwise than recorded (the check can fail)", () => {
+        const recorded = { emqx: { "image.tag": ["literal", "error"] as const, replicaCount: "changed" } };
+        expect(behaviourDifferences(recorded, recorded)).to.deep.equal([]);
+        expect(behaviourDifferences(recorded, { emqx: { "image.tag": ["literal", "literal"], extra: "changed" } })).to.deep.equal([
+            'emqx extra: recorded "nothing", observed "changed"',
+            'emqx image.tag: recorded ["literal","error"], observed ["literal","literal"]',
+            'emqx replicaCount: recorded "changed", observed "nothing"',
+        ]);
     });
 });

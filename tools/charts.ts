@@ -115,7 +115,7 @@ export function checkChartVersions(check: ChartsCheck, render: Render): void {
 }
 
 /** `helm template` of one release with its values (a JSON file: YAML 1.1 would read `on` or `no` as booleans). */
-function templateRelease(check: ChartsCheck, release: ReleaseInput): { objects: RenderedObject[] } | { error: string } {
+export function templateRelease(check: ChartsCheck, release: ReleaseInput): { objects: RenderedObject[] } | { error: string } {
     const section = RELEASE_SECTIONS[release.name];
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulse-charts-"));
     const values = path.join(dir, "values.json");
