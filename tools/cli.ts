@@ -6,13 +6,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs, ParseArgsConfig } from "util";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "../config";
+import { ConfigError, RawStackConfig } from "../config";
 import { installMocks, setStackConfig } from "./mocks";
 import { Render, renderProgram } from "./render";
 import { readStackFile, stackFilePath, stackNameOf, withPlaceholderSecrets } from "./stackfile";
 
 /** Prints the message and exits 2 (bad input or usage). */
-function fail(message: string): never {
+export function fail(message: string): never {
     process.stderr.write(message.endsWith("\n") ? message : message + "\n");
     process.exit(2);
 }
@@ -54,13 +54,17 @@ export async function renderStackFile(stackFile: string, placeholderSecrets: boo
         if (e instanceof ConfigError) fail(e.message);
         throw e;
     }
-    if (placeholderSecrets) raw = withPlaceholderSecrets(raw);
-    installMocks(stackNameOf(stackFile));
+    return renderStackConfig(path.basename(stackFile), placeholderSecrets ? withPlaceholderSecrets(raw) : raw, stackNameOf(stackFile));
+}
+
+/** Renders the program for a stack config (`label` in messages) under the mocks; bad config exits 2 naming the keys. */
+export async function renderStackConfig(label: string, raw: RawStackConfig, stack = "offline"): Promise<Render> {
+    installMocks(stack);
     setStackConfig(raw.values, [...raw.secretKeys]);
     try {
         return await renderProgram();
     } catch (e) {
-        if (pulumi.RunError.isInstance(e)) fail(`${path.basename(stackFile)}: ${e.message}`);
+        if (pulumi.RunError.isInstance(e)) fail(`${label}: ${e.message}`);
         throw e;
     }
 }
