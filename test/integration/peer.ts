@@ -94,9 +94,11 @@ export function assemblePeerChart(dir: string, charts: Readonly<Record<string, s
         const target = path.join(chart, "charts", path.basename(source));
         fs.cpSync(source, target, { recursive: true });
         if (!fs.statSync(target).isDirectory()) continue;
+        // The stand-ins share their helpers' names; a real chart's templates (in subfolders too) have their own.
         const templates = path.join(target, "templates");
-        for (const f of fs.readdirSync(templates)) {
+        for (const f of fs.readdirSync(templates, { recursive: true, encoding: "utf8" })) {
             const file = path.join(templates, f);
+            if (!fs.statSync(file).isFile()) continue;
             fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/"standin\./g, `"standin-${section}.`));
         }
     }
