@@ -19,8 +19,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { deviceTlsEnabled, INTERNAL_API_PATH, PulseConfig } from "../config";
-import { awaitAnnotations } from "../lib/awaits";
+import { serviceAwait, ServiceAwait } from "../lib/awaits";
 import { EMQX_API_PORT, EMQX_RELEASE, MQTT_PORT, MQTT_TLS_PORT, MQTT_WSS_PORT, objectName, TYPES } from "../lib/contracts";
+import { checkedEmqxConfig, EmqxConfig } from "../lib/emqxConfig";
 import { chartRelease } from "../lib/helm";
 import { resolveImage } from "../lib/images";
 import { EXPOSURE_ANNOTATION, standardLabels } from "../lib/labels";
@@ -76,7 +77,7 @@ function serverCertSecretOf(emqx: PulseConfig["emqx"]): string {
  * A devices' listener (`ssl`, or `wss` for MQTT over WebSocket): mutual TLS against the device CA, in zone `devices`
  * (the certificate's CN is the MQTT username), 10 messages/s per client, revocation checked only when configured.
  */
-function deviceListener(listener: "SSL" | "WSS", emqx: PulseConfig["emqx"]): Record<string, string> {
+function deviceListener(listener: "SSL" | "WSS", emqx: PulseConfig["emqx"]): EmqxConfig {
     const at = `EMQX_LISTENERS__${listener}__DEFAULT__`;
     return {
         [`${at}ZONE`]: "devices",
@@ -86,7 +87,7 @@ function deviceListener(listener: "SSL" | "WSS", emqx: PulseConfig["emqx"]): Rec
         [`${at}SSL_OPTIONS__CACERTFILE`]: `${DEVICE_CA_DIR}/tls.crt`,
         [`${at}SSL_OPTIONS__VERIFY`]: "verify_peer",
         [`${at}SSL_OPTIONS__FAIL_IF_NO_PEER_CERT`]: "true",
-        [`${at}SSL_OPTIONS__VERSIONS`]: '["tlsv1.3", "tlsv1.2"]',
+        [`${at}SSL_OPTIONS__VERSIONS`]: ["tlsv1.3", "tlsv1.2"],
         // EMQX fetches a CRL only from the distribution point a certificate names (validation requires them when on).
         [`${at}SSL_OPTIONS__ENABLE_CRL_CHECK`]: String(emqx.deviceTls.crlCheck),
         ...(listener === "WSS" ? { [`${at}WEBSOCKET__MQTT_PATH`]: "/mqtt" } : {}),
@@ -94,11 +95,13 @@ function deviceListener(listener: "SSL" | "WSS", emqx: PulseConfig["emqx"]): Rec
 }
 
 /**
- * Non-secret configuration, as EMQX environment variables (HOCON values) in the chart's ConfigMap. Devices reach only
- * the mutual-TLS listeners: Pulse's authentication accepts a bare `<tenant>/<device>` username wherever there is no
- * client certificate, so the plain WebSocket listener is off and the secure one on only with client certificates.
+ * Non-secret configuration, as EMQX environment variables in the chart's ConfigMap: HOCON scalars as strings, lists and
+ * maps as structures (the chart writes them as JSON; a scalar goes unescaped into double quotes: lib/emqxConfig.ts).
+ * Devices reach only the mutual-TLS listeners: Pulse's authentication accepts a bare `<tenant>/<device>` username
+ * wherever there is no client certificate, so the plain WebSocket listener is off and the secure one on only with
+ * client certificates.
  */
-function emqxConfig(emqx: PulseConfig["emqx"]): Record<string, string> {
+function emqxConfig(emqx: PulseConfig["emqx"]): EmqxConfig {
     const tls = deviceTlsEnabled(emqx);
     const websocket = tls && emqx.deviceTls.websocket;
     return {
@@ -188,7 +191,7 @@ function emqxChartValues(emqx: PulseConfig["emqx"], global: PulseConfig["global"
             ...(emqx.persistence.storageClassName ? { storageClassName: emqx.persistence.storageClassName } : {}),
         },
         resources: resourceRequirements(emqx.resources),
-        emqxConfig: emqxConfig(emqx),
+        emqxConfig: checkedEmqxConfig(emqxConfig(emqx)),
         envFromSecret: secretNames.env,
         extraVolumes: mounts.map((m) => ({
             name: m.name,
@@ -202,7 +205,7 @@ function emqxChartValues(emqx: PulseConfig["emqx"], global: PulseConfig["global"
 }
 
 /** Labels and annotations of the devices' Service: an exposed type carries the config key that asked for it. */
-function deviceServiceMetadata(emqx: PulseConfig["emqx"], awaitReadiness: boolean) {
+function deviceServiceMetadata(emqx: PulseConfig["emqx"], awaits: ServiceAwait["annotations"]) {
     const exposed = emqx.deviceService.type !== "ClusterIP";
     const annotations = {
         ...emqx.deviceService.annotations,
@@ -210,7 +213,7 @@ function deviceServiceMetadata(emqx: PulseConfig["emqx"], awaitReadiness: boolea
         "ignore-check.kube-linter.io/dangling-service": "selects the EMQX release's pods, which the offline render does not expand into objects",
         "kube-score/ignore": "service-targets-pod",
         ...(exposed ? { [EXPOSURE_ANNOTATION]: "pulse:emqx.deviceService.type" } : {}),
-        ...awaitAnnotations(awaitReadiness),
+        ...awaits,
     };
     return { labels: standardLabels({ component: "emqx" }), annotations };
 }
@@ -335,14 +338,16 @@ export class Emqx extends pulumi.ComponentResource {
                 { parent: this, dependsOn },
             );
             if (deviceTlsEnabled(emqx)) {
+                // Its endpoints are the release's pods, which Helm's wait saw ready: created after the release, it waits
+                // for nothing more (but an address, as a LoadBalancer). The Pulse workloads wait for the release, not for it.
+                const devicesAwait = serviceAwait(emqx.deviceService.type, args.globals.awaitReadiness, this.release);
                 this.deviceService = new k8s.core.v1.Service(
                     `${name}-devices`,
                     {
-                        metadata: { name: DEVICE_SERVICE, namespace: args.globals.namespace, ...deviceServiceMetadata(emqx, args.globals.awaitReadiness) },
+                        metadata: { name: DEVICE_SERVICE, namespace: args.globals.namespace, ...deviceServiceMetadata(emqx, devicesAwait.annotations) },
                         spec: deviceServiceSpec(emqx),
                     },
-                    // Its endpoints are the release's pods: awaited after them.
-                    { parent: this, dependsOn: [this.release] },
+                    { parent: this, dependsOn: devicesAwait.dependsOn },
                 );
             }
         }

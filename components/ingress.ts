@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { INTERNAL_API_PATH, PulseConfig } from "../config";
-import { awaitAnnotations, SKIP_AWAIT_ANNOTATION } from "../lib/awaits";
+import { ingressAwaitAnnotations, SKIP_AWAIT_ANNOTATION } from "../lib/awaits";
 import { objectName, TYPES } from "../lib/contracts";
 import { annotationsOrNone, standardLabels } from "../lib/labels";
 import { Route } from "../lib/routes";
@@ -20,7 +20,7 @@ export interface IngressArgs {
     readonly ingress: PulseConfig["ingress"];
     /** The routing table (lib/routes' `routes(config)`): its paths, per host. */
     readonly routes: readonly Route[];
-    /** The Services it routes to: its await (an address from the controller) starts once they are ready. */
+    /** The Services it routes to: it is created once they are (each after its ready pods), then awaits its address. */
     readonly after: readonly pulumi.Resource[];
 }
 
@@ -77,7 +77,8 @@ export class Ingress extends pulumi.ComponentResource {
                     labels,
                     ...annotationsOrNone({
                         ...args.ingress.annotations,
-                        ...awaitAnnotations(args.globals.awaitReadiness && args.ingress.awaitLoadBalancer),
+                        // Its controller's address; its backends' pods were ready before their Services (lib/awaits.ts).
+                        ...ingressAwaitAnnotations(args.globals.awaitReadiness && args.ingress.awaitLoadBalancer),
                     }),
                 },
                 spec: ingressSpec(args.ingress, args.routes),

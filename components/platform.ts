@@ -204,7 +204,8 @@ export class Platform extends pulumi.ComponentResource {
             {
                 globals,
                 ...sections(...SERVICE_NAMES, "app", "s3", "smtp", "emqx"),
-                rolloutAfter: [this.migrator.job.job, this.natsInit.job.job, this.emqx],
+                // The broker is its release (Helm's wait proves its pods ready), not the devices' Service.
+                rolloutAfter: [this.migrator.job.job, this.natsInit.job.job, ...(this.emqx.release ? [this.emqx.release] : [])],
                 secretValues: appValues && {
                     key: appValues.ADMIN_KEY,
                     sources: {

@@ -8,7 +8,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PodArgs, podMetadata, podServiceAccount, podSpec, Probe } from "../lib/pod";
-import { awaitAnnotations } from "../lib/awaits";
+import { awaitAnnotations, serviceAwait } from "../lib/awaits";
 import { objectName as objectNameOf, TYPES } from "../lib/contracts";
 import { annotationsOrNone, EXPOSURE_ANNOTATION, selectorLabels, standardLabels } from "../lib/labels";
 
@@ -36,7 +36,7 @@ export interface WorkloadArgs extends Omit<PodArgs, "ports" | "probes">, Require
     readonly annotations?: Readonly<Record<string, string>>;
     /** What must finish before the Deployment is created or rolled (e.g. the migrator Job). */
     readonly rolloutAfter?: readonly pulumi.Resource[];
-    /** `global.awaitReadiness`: false skips Pulumi's wait for the Deployment and Service to be ready. */
+    /** `global.awaitReadiness`: false skips Pulumi's wait for the Deployment (and a LoadBalancer Service's address). */
     readonly awaitReadiness: boolean;
 }
 
@@ -136,12 +136,16 @@ export class Workload extends pulumi.ComponentResource {
         );
 
         if (args.servicePorts?.length) {
+            const type = args.exposure?.type ?? "ClusterIP";
+            // Its endpoints are the Deployment's pods, which the Deployment's await saw ready: created after it, it waits
+            // for nothing more (but an address, as a LoadBalancer), so what comes after it still comes after ready pods.
+            const svcAwait = serviceAwait(type, args.awaitReadiness, this.deployment);
             this.service = new k8s.core.v1.Service(
                 `${name}-service`,
                 {
-                    metadata: metadata({ ...(args.exposure ? { [EXPOSURE_ANNOTATION]: args.exposure.configuredBy } : {}), ...awaits }),
+                    metadata: metadata({ ...(args.exposure ? { [EXPOSURE_ANNOTATION]: args.exposure.configuredBy } : {}), ...svcAwait.annotations }),
                     spec: {
-                        type: args.exposure?.type ?? "ClusterIP",
+                        type,
                         selector,
                         ports: args.servicePorts.map((portName) => {
                             const port = args.ports[portName];
@@ -150,9 +154,7 @@ export class Workload extends pulumi.ComponentResource {
                         }),
                     },
                 },
-                // Its await (endpoints) starts once its pods are available, not while they wait for the Deployment's own
-                // dependencies (migrations, releases), which can take longer than the await.
-                { parent: this, dependsOn: [this.deployment] },
+                { parent: this, dependsOn: svcAwait.dependsOn },
             );
         }
 

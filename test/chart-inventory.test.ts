@@ -27,7 +27,9 @@ describe("the charts' objects (test/fixtures/charts/inventory.yaml)", () => {
             ...kubernetesManifests((await build(cfg)).resources),
             { kind: "NetworkPolicy", metadata: { name: "pulse-postgresql", namespace: cfg.namespace } },
         ];
-        expect(collisions(inventory, cfg.namespace, objects)).to.deep.equal(["NetworkPolicy/pulse-postgresql (rendered by release pulse-postgresql)"]);
+        expect(collisions(inventory, cfg.namespace, objects)).to.deep.equal([
+            `NetworkPolicy ${cfg.namespace}/pulse-postgresql: the program and release pulse-postgresql both create it`,
+        ]);
         // Another kind or namespace with the same name is no collision.
         const elsewhere = [
             { kind: "NetworkPolicy", metadata: { name: "pulse-postgresql", namespace: "other" } },

@@ -1,5 +1,4 @@
 /** Shared test helpers: build the platform from a config object under the mocks and query what it registered. */
-import * as path from "path";
 import { networkPolicyRules } from "../components/networkPolicies";
 import { createPlatform, Platform } from "../components/platform";
 import { expect } from "chai";
@@ -10,7 +9,7 @@ import { Render, renderProgram } from "../tools/render";
 import { readStackFile, stackFilePath, withPlaceholderSecrets } from "../tools/stackfile";
 import { selects } from "./port-wiring";
 
-export const CI_STACK_FILE = path.join(__dirname, "fixtures", "Pulumi.ci.yaml");
+export { CI_STACK_FILE } from "../tools/stacks";
 
 /** A validated config: schema defaults overlaid with `overrides` (the way a stack file overlays values.yaml). */
 export function config(overrides: PulseConfigInput = {}): PulseConfig {

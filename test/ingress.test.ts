@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { build, config, inputs, one, ofType } from "./helpers";
+import { ADDRESS_PUBLISHED, WAIT_FOR_ANNOTATION } from "../lib/awaits";
 
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 
@@ -56,7 +57,8 @@ describe("ingress", () => {
         });
         const ing = inputs(one((await build(c)).resources, INGRESS));
         expect(ing.spec.ingressClassName).to.equal("traefik");
-        expect(ing.metadata.annotations).to.deep.equal({ "cert-manager.io/cluster-issuer": "letsencrypt" });
+        // The configured annotations, and the await for the controller's address (test/awaits.test.ts).
+        expect(ing.metadata.annotations).to.deep.equal({ "cert-manager.io/cluster-issuer": "letsencrypt", [WAIT_FOR_ANNOTATION]: ADDRESS_PUBLISHED });
         expect(paths(ing).filter((p) => p[2] !== "pulse-edge-blocked")).to.deep.equal([
             ["pulse.example.com", "/", "pulse-ui", { name: "http" }],
             ["pulse.example.com", "/auth", "pulse-keycloak", { name: "http" }],

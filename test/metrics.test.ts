@@ -15,6 +15,7 @@ import {
 } from "../lib/contracts";
 import { metricsTargets, ScrapeTarget } from "../lib/metrics";
 import { RecordedResource } from "../tools/mocks";
+import { restrictedViolations as podRestrictedViolations } from "../tools/podSecurity";
 import { build, config, inputs, ofType, releases, configProblems } from "./helpers";
 
 const POD_MONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
@@ -39,20 +40,11 @@ const chartDefaults = (chart: string) =>
     YAML.parse(fs.readFileSync(path.join(__dirname, "fixtures", "charts", chart, "values.yaml"), "utf8")) as Record<string, any>;
 
 /**
- * What Pod Security "restricted" asks of a container, given its pod's securityContext: each unmet requirement.
+ * The Pod Security "restricted" checks (tools/podSecurity.ts) a container fails, given its pod's securityContext.
  * (The charts' exporters are not objects of the render: their values are what the tests can hold to the standard.)
  */
-function restrictedViolations(container: Record<string, any> = {}, pod: Record<string, any> = {}): string[] {
-    const found: string[] = [];
-    if (container.allowPrivilegeEscalation !== false) found.push("allowPrivilegeEscalation");
-    if (!(container.capabilities?.drop ?? []).includes("ALL")) found.push("capabilities.drop");
-    if ((container.capabilities?.add ?? []).some((c: string) => c !== "NET_BIND_SERVICE")) found.push("capabilities.add");
-    if ((container.runAsNonRoot ?? pod.runAsNonRoot) !== true) found.push("runAsNonRoot");
-    if ((container.runAsUser ?? pod.runAsUser) === 0) found.push("runAsUser");
-    if ((container.seccompProfile?.type ?? pod.seccompProfile?.type) !== "RuntimeDefault") found.push("seccompProfile");
-    if (container.privileged === true) found.push("privileged");
-    return found;
-}
+const restrictedViolations = (container: Record<string, any> = {}, pod: Record<string, any> = {}): string[] =>
+    podRestrictedViolations({ securityContext: pod, containers: [{ name: "exporter", securityContext: container }] }).map((v) => v.split(":")[0]);
 
 describe("metrics (Prometheus scrape targets)", () => {
     describe("off by default", () => {
@@ -300,7 +292,7 @@ describe("metrics (Prometheus scrape targets)", () => {
             expect(restrictedViolations(values.promExporter.merge.securityContext, pod)).to.deep.equal([]);
             expect(values.promExporter.merge.securityContext.readOnlyRootFilesystem).to.equal(true);
             // The check can fail: the sidecar as the chart ships it (no securityContext) meets none of it but the pod's.
-            expect(restrictedViolations({}, pod)).to.deep.equal(["allowPrivilegeEscalation", "capabilities.drop"]);
+            expect(restrictedViolations({}, pod)).to.deep.equal(["allowPrivilegeEscalation", "capabilities"]);
             expect(restrictedViolations({})).to.have.length(4);
             const off = releaseValues((await build(withMetrics({ nats: { metrics: { enabled: false } } }))).resources, NATS_RELEASE);
             expect(off).not.to.have.property("promExporter");

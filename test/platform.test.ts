@@ -33,14 +33,25 @@ describe("platform", () => {
 
         const releases = (resources: RecordedResource[]) => ofType(resources, "kubernetes:helm.sh/v3:Release");
 
-        it("by default, nothing skips Pulumi's readiness await but Keycloak's discovery Service (it lists unready pods), the blocked-path Service and the backups' claim (no consumer until the first backup)", async () => {
+        it("by default, what skips Pulumi's readiness await is what has nothing to prove: Keycloak's discovery Service (it lists unready pods), the blocked-path Service, the backups' claim (no consumer until the first backup) and the Services whose pods their owner's await saw ready (test/awaits.test.ts)", async () => {
             const { resources } = await build(prod());
             expect(
                 resources
                     .filter((r) => r.custom && skipsAwait(r))
-                    .map((r) => inputs(r).metadata.name)
+                    .map((r) => `${inputs(r).kind}/${inputs(r).metadata.name}`)
                     .sort(),
-            ).to.deep.equal(["pulse-db-backups", "pulse-edge-blocked", "pulse-keycloak-discovery"]);
+            ).to.deep.equal([
+                "PersistentVolumeClaim/pulse-db-backups",
+                "Service/pulse-edge-blocked",
+                "Service/pulse-emqx-devices",
+                "Service/pulse-evaluator",
+                "Service/pulse-ingest",
+                "Service/pulse-keycloak",
+                "Service/pulse-keycloak-discovery",
+                "Service/pulse-provision-api",
+                "Service/pulse-ui",
+            ]);
+            for (const d of ofType(resources, "kubernetes:apps/v1:Deployment")) expect(skipsAwait(d), d.name).to.equal(false);
             expect(releases(resources)).to.have.length(3);
             for (const r of releases(resources)) expect(inputs(r).skipAwait, r.name).to.equal(false);
         });
@@ -62,13 +73,14 @@ describe("platform", () => {
         });
 
         it("ingress.awaitLoadBalancer false skips the Ingress's wait for an address, and nothing else", async () => {
-            const { resources } = await build({ ...prod(), ingress: { ...prod().ingress, awaitLoadBalancer: false } });
-            expect(
-                resources
+            const skipping = async (c: ReturnType<typeof prod>) =>
+                (await build(c)).resources
                     .filter((r) => r.custom && skipsAwait(r))
                     .map((r) => `${inputs(r).kind}/${inputs(r).metadata.name}`)
-                    .sort(),
-            ).to.deep.equal(["Ingress/pulse", "PersistentVolumeClaim/pulse-db-backups", "Service/pulse-edge-blocked", "Service/pulse-keycloak-discovery"]);
+                    .sort();
+            const before = await skipping(prod());
+            expect(before).not.to.include("Ingress/pulse");
+            expect(await skipping({ ...prod(), ingress: { ...prod().ingress, awaitLoadBalancer: false } })).to.deep.equal([...before, "Ingress/pulse"].sort());
         });
     });
 

@@ -2,14 +2,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
 import { installedVersion, PROJECT_DIR } from "../tools/stackfile";
+import { toolchainVar } from "../tools/toolchain";
 
 const read = (...p: string[]) => fs.readFileSync(path.join(PROJECT_DIR, ...p), "utf8");
-/** `NAME=value` from scripts/toolchain.sh. */
-const scriptVar = (name: string) => {
-    const m = new RegExp(`^${name}=(\\S+)$`, "m").exec(read("scripts", "toolchain.sh"));
-    if (!m) throw new Error(`scripts/toolchain.sh sets no ${name}`);
-    return m[1];
-};
 /** The version a wrapper go.mod requires of a module. */
 const required = (wrapper: string, module: string) => {
     const m = new RegExp(`^\\s*(?:require\\s+)?${module.replace(/[.]/g, "\\.")} (v\\S+)`, "m").exec(read("toolchain", wrapper, "go.mod"));
@@ -30,11 +25,11 @@ describe("integration toolchain (scripts/toolchain.sh, toolchain/*)", () => {
         const v = `v${installedVersion("@pulumi/pulumi")}`;
         expect(required("pulumi", "github.com/pulumi/pulumi/pkg/v3")).to.equal(v);
         expect(required("pulumi", "github.com/pulumi/pulumi/sdk/v3")).to.equal(v);
-        expect(scriptVar("PULUMI_VERSION")).to.equal(v);
+        expect(toolchainVar("PULUMI_VERSION")).to.equal(v);
     });
 
     it("builds the one Kubernetes provider version the script names, and docs/integration-testing.md says which @pulumi/kubernetes it stands in for", () => {
-        const commit = scriptVar("PROVIDER_COMMIT");
+        const commit = toolchainVar("PROVIDER_COMMIT");
         expect(required("kubernetes-provider", "github.com/pulumi/pulumi-kubernetes/provider/v4")).to.equal(commit);
         const doc = read("docs", "integration-testing.md");
         expect(doc).to.include(commit);
@@ -42,7 +37,7 @@ describe("integration toolchain (scripts/toolchain.sh, toolchain/*)", () => {
     });
 
     it("builds kube-apiserver with every staging module at the matching v0.x release", () => {
-        const k8sVersion = scriptVar("KUBERNETES_VERSION");
+        const k8sVersion = toolchainVar("KUBERNETES_VERSION");
         expect(required("kubernetes", "k8s.io/kubernetes")).to.equal(k8sVersion);
         const replaces = stagingReplaces(read("toolchain", "kubernetes", "go.mod"));
         expect(replaces.map((r) => r.module)).to.include.members(["k8s.io/api", "k8s.io/apiserver", "k8s.io/client-go", "k8s.io/pod-security-admission"]);
@@ -57,17 +52,17 @@ describe("integration toolchain (scripts/toolchain.sh, toolchain/*)", () => {
 
     it("builds etcd 3.5.x, the version the script names", () => {
         expect(required("etcd", "go.etcd.io/etcd/server/v3"))
-            .to.equal(scriptVar("ETCD_VERSION"))
+            .to.equal(toolchainVar("ETCD_VERSION"))
             .and.to.match(/^v3\.5\./);
     });
 
     it("builds kwok and kwokctl (the simulated cluster) at the version the script names", () => {
-        expect(required("kwok", "sigs.k8s.io/kwok")).to.equal(scriptVar("KWOK_VERSION"));
+        expect(required("kwok", "sigs.k8s.io/kwok")).to.equal(toolchainVar("KWOK_VERSION"));
     });
 
     it("builds helm at the version the Kubernetes provider embeds, so `helm template` renders as the provider installs", () => {
         const embedded = required("kubernetes-provider", "helm.sh/helm/v3");
         expect(required("helm", "helm.sh/helm/v3")).to.equal(embedded);
-        expect(scriptVar("HELM_VERSION")).to.equal(embedded);
+        expect(toolchainVar("HELM_VERSION")).to.equal(embedded);
     });
 });

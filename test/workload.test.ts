@@ -133,7 +133,7 @@ describe("workload (generic component)", () => {
         expect(one(rs, DEPLOYMENT).customTimeouts).to.deep.include({ create: `${DEFAULT_ROLLOUT_SECONDS}s`, update: `${3 * pod}s` });
     });
 
-    it("creates its Service after its Deployment: the Service's await needs ready pods", async () => {
+    it("creates its Service after its Deployment, whose await saw the pods ready (test/awaits.test.ts pins the Service's await)", async () => {
         const rs = await workload(args({ servicePorts: ["http"] }));
         expect(one(rs, "kubernetes:core/v1:Service").dependencies).to.include(one(rs, DEPLOYMENT).urn);
     });

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs, ParseArgsConfig } from "util";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseStackConfig } from "../config";
+import { ConfigError, parseStackConfig, RawStackConfig } from "../config";
 import { installMocks, setStackConfig } from "./mocks";
 import { Render, RenderedFile, renderProgram } from "./render";
 import { PROJECT_DIR, readStackFile, stackFilePath, stackNameOf, withPlaceholderSecrets } from "./stackfile";
@@ -15,7 +15,7 @@ import { PROJECT_DIR, readStackFile, stackFilePath, stackNameOf, withPlaceholder
 class UsageError extends Error {}
 
 /** Prints the message and exits 2 (bad input or usage). */
-function fail(message: string): never {
+export function fail(message: string): never {
     process.stderr.write(message.endsWith("\n") ? message : message + "\n");
     process.exit(2);
 }
@@ -146,12 +146,17 @@ export async function renderStackFile(stackFile: string, placeholderSecrets: boo
         if (e instanceof ConfigError) fail(`${path.basename(stackFile)}: ${configErrorText(e.problems, placeholderSecrets)}`);
         throw e;
     }
-    installMocks(stackNameOf(stackFile));
+    return renderStackConfig(path.basename(stackFile), raw, stackNameOf(stackFile));
+}
+
+/** Renders the program for a stack config (`label` in messages) under the mocks; bad config exits 2 naming the keys. */
+export async function renderStackConfig(label: string, raw: RawStackConfig, stack = "offline"): Promise<Render> {
+    installMocks(stack);
     setStackConfig(raw.values, [...raw.secretKeys]);
     try {
         return await renderProgram();
     } catch (e) {
-        if (pulumi.RunError.isInstance(e)) fail(`${path.basename(stackFile)}: ${e.message}`);
+        if (pulumi.RunError.isInstance(e)) fail(`${label}: ${e.message}`);
         throw e;
     }
 }

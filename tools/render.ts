@@ -74,28 +74,42 @@ export function kubernetesManifests(resources: readonly RecordedResource[]): K8s
 const yaml = (v: unknown) => YAML.stringify(v, { lineWidth: 0, aliasDuplicateObjects: false });
 const fileName = (o: K8sObject) => `k8s/${o.metadata.namespace ?? "_cluster"}.${o.kind.toLowerCase()}.${o.metadata.name}.yaml`;
 
-export function renderFiles(render: Render): RenderedFile[] {
-    const files: RenderedFile[] = kubernetesManifests(render.resources).map((o) => ({ path: fileName(o), content: yaml(o) }));
-    for (const r of render.resources.filter((x) => x.type === HELM_RELEASE_TYPE)) {
-        const { name, namespace, chart, version, values, ...rest } = redact(r.inputs) as Record<string, unknown>;
-        delete rest.repositoryOpts;
-        // The repository's settings are shown; only its password is redacted (the SDK marks the whole object secret).
-        const opts = (unwrapSecrets(r.inputs.repositoryOpts) ?? {}) as Record<string, unknown>;
-        const { repo: repository, ...access }: Record<string, unknown> = { ...opts, ...("password" in opts ? { password: REDACTED } : {}) };
-        files.push({
-            path: `helm/${typeof name === "string" ? name : r.name}.yaml`,
-            content: yaml({
-                name,
+/** A Helm release as the program asks for it (helm/<release>.yaml): chart, version, repository, namespace, values. */
+export interface ReleaseInput {
+    readonly name: string;
+    readonly namespace: string;
+    readonly chart: string;
+    readonly version: string;
+    readonly values: Record<string, unknown>;
+    readonly [setting: string]: unknown;
+}
+
+/** Every Helm release of a render, redacted: the repository's settings are shown, only its password is redacted. */
+export function releaseInputs(resources: readonly RecordedResource[]): ReleaseInput[] {
+    return resources
+        .filter((x) => x.type === HELM_RELEASE_TYPE)
+        .map((r) => {
+            const { name, namespace, chart, version, values, ...rest } = redact(r.inputs) as Record<string, unknown>;
+            delete rest.repositoryOpts;
+            // The SDK marks the whole repositoryOpts secret when a password is set.
+            const opts = (unwrapSecrets(r.inputs.repositoryOpts) ?? {}) as Record<string, unknown>;
+            const { repo: repository, ...access }: Record<string, unknown> = { ...opts, ...("password" in opts ? { password: REDACTED } : {}) };
+            return {
+                name: typeof name === "string" ? name : r.name,
                 namespace,
                 chart,
                 version,
                 ...(repository ? { repository } : {}),
                 ...(Object.keys(access).length > 0 ? { repositoryAccess: access } : {}),
                 ...rest,
-                values: values ?? {},
-            }),
+                values: (values ?? {}) as Record<string, unknown>,
+            } as ReleaseInput;
         });
-    }
+}
+
+export function renderFiles(render: Render): RenderedFile[] {
+    const files: RenderedFile[] = kubernetesManifests(render.resources).map((o) => ({ path: fileName(o), content: yaml(o) }));
+    for (const release of releaseInputs(render.resources)) files.push({ path: `helm/${release.name}.yaml`, content: yaml(release) });
     files.push({ path: "outputs.yaml", content: yaml(render.outputs) });
     files.push({ path: "graph.yaml", content: yaml(deployGraph(render.resources)) });
     const paths = new Set<string>();

@@ -51,7 +51,7 @@ function decryptOffline(v: unknown): { value: unknown; secret: boolean } {
 }
 
 /** Pulumi passes scalars as strings and maps/lists as JSON text. */
-const asConfigString = (v: unknown): string => (typeof v === "object" && v !== null ? JSON.stringify(v) : String(v));
+export const asConfigString = (v: unknown): string => (typeof v === "object" && v !== null ? JSON.stringify(v) : String(v));
 
 export function readStackFile(stackFile: string, projectDir = PROJECT_DIR): RawStackConfig {
     const values: Record<string, string> = {};

@@ -28,7 +28,7 @@ export const global = z
         awaitReadiness: bool()
             .default(true)
             .describe(
-                "Wait for the Helm releases, Deployments to be available, Services to have endpoints and the Ingress an address; false " +
+                "Wait for the Helm releases, Deployments to be available (their Services' endpoints with them) and the Ingress (and any LoadBalancer Service) an address; false " +
                     "skips those waits (Release `skipAwait`, annotation `pulumi.com/skipAwait`). Jobs are always awaited",
             ),
         metrics: globalMetrics.describe("Prometheus scrape targets (docs/metrics.md)"),

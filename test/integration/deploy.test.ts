@@ -11,12 +11,16 @@
  * the setup Job before the Deployments that log in with it roll (updated, not replaced); a failing migration fails `up`
  * with the Job's failure and changes no Deployment, the next good one succeeds; an `up` killed mid-deploy is followed
  * by one that converges with nothing duplicated; destroy removes dev and is refused for prod's protected database.
- * Timings go to out/integration-timings.json, next to an empty program's (the engine floor).
+ * Timings go to out/integration-timings.json, next to an empty program's (the engine floor) and the peer's (the spec's
+ * chart with `helm install --wait`, test/integration/peer.ts), with their ratios and each first up's critical path.
+ *
+ * For measurement loops: PULSE_IT_STACKS=prod (comma-separated; default dev,prod) runs only those stacks;
+ * PULSE_IT_TIMINGS_ONLY=1 runs only the floor, the peer, and per stack the timed operations (preview, first up and its
+ * awaits' order, a no-op up and preview), skipping the other scenarios.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { execFileSync } from "child_process";
 import * as k8s from "@kubernetes/client-node";
 import { Stack } from "@pulumi/pulumi/automation";
 import { expect } from "chai";
@@ -26,18 +30,20 @@ import { objectNameOf } from "../../components/pulseServices";
 import { POSTGRESQL_BACKUP, POSTGRESQL_PORT } from "../../lib/contracts";
 import { connectsToDatabase, contractOf, parseStackConfig, SERVICE_NAMES } from "../../config";
 import { routes } from "../../lib/routes";
-import { PROJECT_DIR, readStackFile } from "../../tools/stackfile";
-import { collisions, objectsOf, readInventory } from "../chart-inventory";
+import { PROJECT_DIR, readStackFile, withPlaceholderSecrets } from "../../tools/stackfile";
+import { SUITE_OVERLAYS } from "../../tools/stacks";
+import { TOOLCHAIN_BIN, TOOLCHAIN_DIR, toolchainVar } from "../../tools/toolchain";
+import { collisions, readInventory } from "../chart-inventory";
 import { portWiringProblems, selects } from "../port-wiring";
 import { createKwokCluster, FAILING_TAG_SUFFIX, INGRESS_CLASS, KwokCluster, SLOW_TAG_SUFFIX } from "./kwok";
 import { commandOf, descendants, IngressStatusPublisher, ReadinessWatch, releaseObjects } from "./observe";
-import { chartDirs, createStack, nameOf, pulseProgram, StepLog, stackFileWithOverlay } from "./stack";
+import { createStack, nameOf, pulseProgram, StepLog, stackFileWithOverlay, suiteCharts } from "./stack";
 import { previousUrns, renamedSince, withPreviousUrns } from "./layout";
-import { Timings } from "./timings";
+import { assemblePeerChart, installPeer, peerDeployments, peerValues, uninstallPeer } from "./peer";
+import { RatioSpec, Timings } from "./timings";
 
-const TOOLCHAIN = path.join(PROJECT_DIR, ".tools", "toolchain");
-const BIN = path.join(TOOLCHAIN, "bin");
-const KUBERNETES_VERSION = /^KUBERNETES_VERSION=(\S+)$/m.exec(fs.readFileSync(path.join(PROJECT_DIR, "scripts", "toolchain.sh"), "utf8"))![1];
+const BIN = TOOLCHAIN_BIN;
+const KUBERNETES_VERSION = toolchainVar("KUBERNETES_VERSION");
 const NEEDED = [
     "pulumi",
     "pulumi-resource-kubernetes",
@@ -51,20 +57,33 @@ const NEEDED = [
     "helm",
 ];
 const SLOW_START_MS = 4000;
+/** The stacks to deploy (PULSE_IT_STACKS, comma-separated), dev and prod by default. */
+const STACKS = (process.env.PULSE_IT_STACKS ?? "dev,prod").split(",").filter((s) => s !== "");
+/** PULSE_IT_TIMINGS_ONLY=1: only the timed operations; the other scenarios are skipped (measurement loops). */
+const itFull = process.env.PULSE_IT_TIMINGS_ONLY === "1" ? it.skip : it;
+/** Each traced operation's step events and dependency graph (tools/criticalPath.ts reads them again). */
+const TRACES = path.join(PROJECT_DIR, "out", "integration-traces");
+/** The stack the peer chart mirrors: the goals compare its first up with the peer's install. */
+const PEER_STACK = "prod";
+/** The goals (issue 24), as ratios of operations timed in the same run on the same cluster. */
+const RATIOS: readonly RatioSpec[] = [
+    { name: "prod first up / peer chart's helm install --wait", of: ["prod", "up (first): command"], over: ["peer chart", "helm install --wait"], goal: 2 },
+    { name: "prod no-op up / empty program's up", of: ["prod", "up (no changes): command"], over: ["empty program", "up: command"], goal: 1.3 },
+    { name: "prod no-op preview / empty program's preview", of: ["prod", "preview (no changes)"], over: ["empty program", "preview"], goal: 2 },
+];
+/**
+ * Times an up or preview (the Automation API call) and, from the engine's events, the CLI's command alone (up to its
+ * summary: an up's call also runs `stack output` twice and `stack history`, which a user's `pulumi up` does not).
+ */
+async function timed<T>(timings: Timings, subject: string, operation: string, op: (onEvent: StepLog["onEvent"]) => Promise<T>): Promise<[T, StepLog]> {
+    const log = new StepLog();
+    const result = await timings.time(subject, operation, () => op(log.onEvent));
+    if (log.summaryAt !== undefined) timings.record(subject, `${operation}: command`, log.summaryAt);
+    return [result, log];
+}
 /** The prod stack's URNs as the layout before issue 14 named its resources (an existing stack's state). */
 const PREVIOUS_LAYOUT_URNS = path.join(PROJECT_DIR, "test", "fixtures", "urns.prod.previous.txt");
-/**
- * prod also exercises the devices' entry: the 8883 mutual-TLS listener (Secrets named, not created: KWOK mounts no
- * volumes; a real cluster waits for them) and the NetworkPolicy that admits devices.
- */
-const OVERLAYS: Record<string, Record<string, unknown>> = {
-    dev: {},
-    prod: {
-        "pulse:emqx": { deviceTls: { serverCertSecret: "pulse-emqx-tls", deviceCaSecret: "pulse-device-ca" } },
-        "pulse:networkPolicy": { mqttClientCidrs: ["0.0.0.0/0"] },
-    },
-};
-/** pulumi-kubernetes' Service await waits this long after the endpoints last changed (await/service.go). */
+/** pulumi-kubernetes' Service and Ingress awaits wait this long after endpoints last changed (await/service.go, ingress.go). */
 const ENDPOINTS_SETTLE_MS = 10_000;
 /** Every secret is configured: the random provider cannot be built here (docs/integration-testing.md), so nothing may be generated. */
 const SECRETS = {
@@ -143,8 +162,8 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 
 function toolchainMissing(): string | undefined {
     const missing = NEEDED.filter((b) => !fs.existsSync(path.join(BIN, b)));
-    if (!fs.existsSync(path.join(TOOLCHAIN, "kwok-stages"))) missing.push("kwok-stages/");
-    return missing.length ? `missing ${missing.join(", ")} in ${TOOLCHAIN}: run scripts/toolchain.sh` : undefined;
+    if (!fs.existsSync(path.join(TOOLCHAIN_DIR, "kwok-stages"))) missing.push("kwok-stages/");
+    return missing.length ? `missing ${missing.join(", ")} in ${TOOLCHAIN_DIR}: run scripts/toolchain.sh` : undefined;
 }
 
 describe("integration: Pulse on a simulated cluster (KWOK) with the real engine, provider, Helm and control plane", function () {
@@ -162,12 +181,13 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
         const started = Date.now();
         cluster = await createKwokCluster({
             bin: BIN,
-            stagesDir: path.join(TOOLCHAIN, "kwok-stages"),
+            stagesDir: path.join(TOOLCHAIN_DIR, "kwok-stages"),
             dir: path.join(dir, "cluster"),
             kubernetesVersion: KUBERNETES_VERSION,
             nodes: 4,
             node: { cpu: "8", memory: "32Gi", ephemeralStorage: "100Gi", pods: 110 },
-            volumes: { count: 16, size: "64Gi" },
+            // Retained volumes are never reused: dev's, the peer's and prod's claims each bind their own.
+            volumes: { count: 24, size: "64Gi" },
             slowStartMs: SLOW_START_MS,
         });
         timings.record("cluster", "create (kwokctl, 4 nodes)", Date.now() - started);
@@ -178,8 +198,9 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
 
     after(async function () {
         ingressController?.stop();
-        const file = timings.write(path.join(PROJECT_DIR, "out", "integration-timings.json"));
-        console.log(`\n${timings.table()}\n    timings written to ${path.relative(PROJECT_DIR, file)}`);
+        const ratios = timings.ratios(RATIOS);
+        const file = timings.write(path.join(PROJECT_DIR, "out", "integration-timings.json"), ratios);
+        console.log(`\n${timings.table(ratios)}\n    timings written to ${path.relative(PROJECT_DIR, file)}`);
         if (this.currentTest?.state === "failed" && cluster) console.log(cluster.logs());
         await cluster?.stop();
         if (!process.env.PULSE_IT_KEEP) fs.rmSync(dir, { recursive: true, force: true });
@@ -188,25 +209,31 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
 
     it("the engine's floor: an empty program's preview and up on this machine", async () => {
         const empty = await createStack(env(), { stack: "empty", stackFile: "config: {}\n", program: () => Promise.resolve({}), projectName: "pulse-empty" });
-        await timings.time("empty program", "preview", () => empty.preview());
-        const up = await timings.time("empty program", "up", () => empty.up());
+        await timed(timings, "empty program", "preview", (onEvent) => empty.preview({ onEvent }));
+        const [up] = await timed(timings, "empty program", "up", (onEvent) => empty.up({ onEvent }));
         expect(up.summary.result).to.equal("succeeded");
     });
 
-    it("every chart (stand-in or real) renders with its default values only objects the inventory lists", () => {
-        const inventory = readInventory();
-        for (const [section, chartDir] of Object.entries(chartDirs())) {
-            const release = `pulse-${section}`;
-            const manifest = execFileSync(path.join(BIN, "helm"), ["template", release, chartDir, "--namespace", "pulse", "--skip-tests"], {
-                encoding: "utf8",
-            });
-            const rendered = objectsOf(manifest);
-            expect(rendered.length, release).to.be.greaterThan(3);
-            for (const o of rendered) expect(inventory[release], `${release} renders ${o}: add it to the inventory`).to.include(o);
-        }
+    it(`the peer: the spec's chart with the ${PEER_STACK} stack's workloads and chart values installs with helm install --wait (timed), then is uninstalled`, async () => {
+        const peerDir = path.join(dir, "peer");
+        fs.mkdirSync(peerDir, { recursive: true });
+        const stackFilePath = path.join(peerDir, `Pulumi.${PEER_STACK}.yaml`);
+        fs.writeFileSync(stackFilePath, stackFileWithOverlay(PEER_STACK, "pulse-peer", SUITE_OVERLAYS[PEER_STACK]));
+        const config = parseStackConfig(withPlaceholderSecrets(readStackFile(stackFilePath))).config;
+        const chart = assemblePeerChart(peerDir, suiteCharts());
+        const helm = { bin: path.join(BIN, "helm"), kubeconfig: cluster.kubeconfig, home: path.join(peerDir, "helm") };
+        const namespace = "pulse-peer";
+        const started = Date.now();
+        await timings.time("peer chart", "helm install --wait", () => installPeer(helm, chart, namespace, peerValues(config)));
+        expect(Date.now() - started, "Helm waited for the slow pods").to.be.at.least(SLOW_START_MS);
+        // Every workload of the stack is in the peer (Helm's --wait held the install until each was ready).
+        const deployed = (await kc.makeApiClient(k8s.AppsV1Api).listNamespacedDeployment({ namespace })).items.map((d) => `Deployment/${d.metadata!.name}`);
+        expect(deployed.filter((d) => d !== "Deployment/pulse-nats-box").sort()).to.deep.equal(peerDeployments(config));
+        await uninstallPeer(helm, namespace);
+        await kc.makeApiClient(k8s.CoreV1Api).deleteNamespace({ name: namespace });
     });
 
-    for (const stackName of ["dev", "prod"]) {
+    for (const stackName of STACKS) {
         describe(`${stackName} stack`, () => {
             const namespace = `pulse-${stackName}`;
             let stack: Stack;
@@ -214,7 +241,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
             let firstUp: StepLog;
             /** `Kind/name` of each object to its resource's URN, after the first up. */
             const objectUrns = new Map<string, string>();
-            const stackFile = () => stackFileWithOverlay(stackName, namespace, OVERLAYS[stackName]);
+            const stackFile = () => stackFileWithOverlay(stackName, namespace, SUITE_OVERLAYS[stackName]);
             const config = () => YAML.parse(stackFile()).config as Record<string, Record<string, unknown>>;
 
             before(async () => {
@@ -230,9 +257,11 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
             });
 
             it("pulumi up installs the releases and deploys every workload, awaits on; every object exists", async () => {
-                firstUp = new StepLog();
-                const result = await timings.time(stackName, "up (first)", () => stack.up({ onEvent: firstUp.onEvent }));
+                const [result, log] = await timed(timings, stackName, "up (first)", (onEvent) => stack.up({ onEvent }));
+                firstUp = log;
                 expect(result.summary.result).to.equal("succeeded");
+                // The chain of resources that decided the total (tools/criticalPath.ts), over the state's dependencies.
+                timings.recordCriticalPath(stackName, "up (first)", firstUp.steps, (await stack.exportStack()).deployment.resources, TRACES);
                 const state = await k8sResources(stack);
                 for (const r of state) objectUrns.set(`${r.outputs!.kind}/${r.outputs!.metadata.name}`, r.urn);
                 const client = k8s.KubernetesObjectApi.makeApiClient(kc);
@@ -284,7 +313,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 expect(minimum.size, "the HPAs").to.equal(stackName === "prod" ? 1 : 0);
             });
 
-            it("keeps every password encrypted in the state and the stack file and delivers it to its Secret; generates none", async () => {
+            itFull("keeps every password encrypted in the state and the stack file and delivers it to its Secret; generates none", async () => {
                 const exported = await stack.exportStack();
                 const state = JSON.stringify(exported);
                 const stackFile = fs.readFileSync(path.join(env().dir, `project-${stackName}`, `Pulumi.${stackName}.yaml`), "utf8");
@@ -308,7 +337,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 expect(appValue("STRIPE_WEBHOOK_SECRET")).to.equal(SECRETS.stripeWebhookSecret);
             });
 
-            it("slow starts: the releases and Keycloak were awaited, and no Service or Ingress await began before its pods could be ready", () => {
+            it("slow starts: the releases and Keycloak were awaited; no Service or Ingress began before the pods behind it were ready, and none waited for them again", async () => {
                 const steps = firstUp.steps;
                 const done = (type: string, name: string) => steps.find((s) => s.phase === "done" && s.type === type && s.urn.endsWith(name));
                 const pre = (type: string, name: string) => steps.find((s) => s.phase === "pre" && s.type === type && s.urn.endsWith(name));
@@ -319,16 +348,19 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 }
                 const keycloak = steps.filter((s) => s.type === DEPLOYMENT && s.urn.includes("keycloak"));
                 expect(keycloak[keycloak.length - 1].at - keycloak[0].at, "Keycloak's rollout waited for its slow pods").to.be.at.least(SLOW_START_MS);
-                // Every workload Service's await starts after its Deployment is available.
-                // A workload's Service (not Keycloak's discovery Service nor the blocked-path one, which await nothing).
+                // Every workload Service begins after its Deployment is available (a workload's Service: not Keycloak's
+                // discovery Service nor the blocked-path one, which select no ready pods on purpose).
                 const services = steps.filter((s) => s.phase === "pre" && s.type === SERVICE && s.urn.endsWith("-service"));
                 expect(services.length).to.be.at.least(4);
                 for (const svc of services) {
                     const deployment = done(DEPLOYMENT, nameOf(svc.urn).replace(/-service$/, "-deployment"));
                     expect(deployment, `${nameOf(svc.urn)}'s Deployment`).not.to.equal(undefined);
                     expect(svc.at, `${nameOf(svc.urn)} starts after its Deployment is ready`).to.be.at.least(deployment!.at);
-                    // The provider lets endpoints settle for 10 s after they change; nothing else is left to wait for.
-                    expect(done(SERVICE, nameOf(svc.urn))!.at - svc.at, `${nameOf(svc.urn)}'s await`).to.be.below(ENDPOINTS_SETTLE_MS + 10_000);
+                }
+                // No Service repeats the readiness its Deployment's (or the release's) await proved: the provider's endpoint
+                // await would take at least its 10 s settle (lib/awaits.ts).
+                for (const svc of steps.filter((s) => s.phase === "pre" && s.type === SERVICE)) {
+                    expect(done(SERVICE, nameOf(svc.urn))!.at - svc.at, `${nameOf(svc.urn)} waited for nothing`).to.be.below(ENDPOINTS_SETTLE_MS);
                 }
                 const ingress = pre(INGRESS, "-ingress");
                 expect(ingress, "the Ingress").not.to.equal(undefined);
@@ -343,9 +375,13 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                     expect(serviceDone(b), `Service ${b}`).not.to.equal(undefined);
                     expect(ingress!.at, `the Ingress starts after Service ${b} is ready`).to.be.at.least(serviceDone(b)!.at);
                 }
+                // The Ingress waited for its controller's address, and only for that (no endpoint settle).
+                expect(done(INGRESS, "-ingress")!.at - ingress!.at, "the Ingress's await").to.be.below(ENDPOINTS_SETTLE_MS);
+                const live = await kc.makeApiClient(k8s.NetworkingV1Api).readNamespacedIngress({ name: "pulse", namespace });
+                expect(live.status?.loadBalancer?.ingress ?? [], "the Ingress has its address").to.have.length.at.least(1);
             });
 
-            it("the releases hold only inventoried objects; the program creates none of them; the chart's NetworkPolicy is off", async () => {
+            itFull("the releases hold only inventoried objects; the program creates none of them; the chart's NetworkPolicy is off", async () => {
                 const inventory = readInventory();
                 for (const release of ["pulse-postgresql", "pulse-nats", "pulse-emqx"]) {
                     const objects = await releaseObjects(kc, namespace, release);
@@ -357,123 +393,142 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 expect(collisions(inventory, namespace, programObjects)).to.deep.equal([]);
             });
 
-            it("Pod Security admits every pod, the charts' included (and refuses a non-compliant one); NetworkPolicies select every pod; Services and policies reach declared ports", async () => {
-                const core = kc.makeApiClient(k8s.CoreV1Api);
-                const apps = kc.makeApiClient(k8s.AppsV1Api);
-                const pods = (await core.listNamespacedPod({ namespace })).items;
-                const instances = new Set(pods.map((p) => p.metadata!.labels?.["app.kubernetes.io/instance"]));
-                expect([...instances].sort()).to.deep.equal(["pulse", "pulse-emqx", "pulse-nats", "pulse-postgresql"]);
-                const events = (await core.listNamespacedEvent({ namespace })).items;
-                expect(events.filter((e) => e.reason === "FailedCreate").map((e) => e.message)).to.deep.equal([]);
-                // Every pod is selected by a policy that allows something (not only by the default deny).
-                const policies = (await kc.makeApiClient(k8s.NetworkingV1Api).listNamespacedNetworkPolicy({ namespace })).items.filter(
-                    (p) => p.metadata!.name !== "pulse-default-deny" && p.metadata!.name !== "pulse-allow-dns",
-                );
-                for (const p of pods) {
-                    const labels = p.metadata!.labels ?? {};
-                    expect(
-                        policies.some((np) => selects(np.spec!.podSelector, labels)),
-                        `${p.metadata!.name} is selected by a NetworkPolicy`,
-                    ).to.equal(true);
-                }
-                // Every Service port and every port a policy opens is one the pods declare (the charts' included).
-                const services = (await core.listNamespacedService({ namespace })).items;
-                expect(portWiringProblems(pods, services, policies)).to.deep.equal([]);
-                // The control: no security context at all must be refused by the namespace's "restricted" enforcement.
-                await apps.createNamespacedDeployment({
-                    namespace,
-                    body: {
-                        metadata: { name: "psa-control" },
-                        spec: {
-                            selector: { matchLabels: { app: "psa-control" } },
-                            template: { metadata: { labels: { app: "psa-control" } }, spec: { containers: [{ name: "c", image: "busybox:1.37" }] } },
-                        },
-                    },
-                });
-                const refusal = await until("the control's ReplicaSet is refused", 30_000, async () => {
-                    const rs = (await apps.listNamespacedReplicaSet({ namespace, labelSelector: "app=psa-control" })).items[0];
-                    return rs?.status?.conditions?.find((c) => c.type === "ReplicaFailure")?.message;
-                });
-                expect(refusal).to.include("violates PodSecurity");
-                await apps.deleteNamespacedDeployment({ name: "psa-control", namespace });
-            });
-
-            if ((config()["pulse:postgresql"]?.backup as { enabled?: boolean } | undefined)?.enabled) {
-                it("a backup run from the chart's CronJob (as `kubectl create job --from` does) is admitted, reaches PostgreSQL by policy and completes", async () => {
-                    const batch = kc.makeApiClient(k8s.BatchV1Api);
-                    const architecture = (config()["pulse:postgresql"]?.architecture as "replication" | undefined) ?? "standalone";
-                    const cronJobName = POSTGRESQL_BACKUP.cronJob(architecture);
-                    const cronJob = await batch.readNamespacedCronJob({ name: cronJobName, namespace });
-                    const template = cronJob.spec!.jobTemplate;
-                    // The pod runs the program's script over both databases with the configured retention.
-                    const container = template.spec!.template.spec!.containers[0];
-                    expect(container.command!.slice(0, 4)).to.deep.equal(["/bin/sh", "-c", DB_BACKUP_SH, "db-backup"]);
-                    const labels = template.spec!.template.metadata!.labels!;
-                    const policies = (await kc.makeApiClient(k8s.NetworkingV1Api).listNamespacedNetworkPolicy({ namespace })).items;
-                    const egress = policies.filter((p) => p.spec!.policyTypes?.includes("Egress") && selects(p.spec!.podSelector, labels));
-                    expect(
-                        egress.some((p) => (p.spec!.egress ?? []).some((e) => (e.ports ?? []).some((port) => port.port === POSTGRESQL_PORT))),
-                        "a policy lets the backup pods reach PostgreSQL",
-                    ).to.equal(true);
-
-                    const name = `${cronJobName}-manual`;
-                    await batch.createNamespacedJob({
+            itFull(
+                "Pod Security admits every pod, the charts' included (and refuses a non-compliant one); NetworkPolicies select every pod; Services and policies reach declared ports",
+                async () => {
+                    const core = kc.makeApiClient(k8s.CoreV1Api);
+                    const apps = kc.makeApiClient(k8s.AppsV1Api);
+                    const pods = (await core.listNamespacedPod({ namespace })).items;
+                    const instances = new Set(pods.map((p) => p.metadata!.labels?.["app.kubernetes.io/instance"]));
+                    expect([...instances].sort()).to.deep.equal(["pulse", "pulse-emqx", "pulse-nats", "pulse-postgresql"]);
+                    const events = (await core.listNamespacedEvent({ namespace })).items;
+                    expect(events.filter((e) => e.reason === "FailedCreate").map((e) => e.message)).to.deep.equal([]);
+                    // Every pod is selected by a policy that allows something (not only by the default deny).
+                    const policies = (await kc.makeApiClient(k8s.NetworkingV1Api).listNamespacedNetworkPolicy({ namespace })).items.filter(
+                        (p) => p.metadata!.name !== "pulse-default-deny" && p.metadata!.name !== "pulse-allow-dns",
+                    );
+                    for (const p of pods) {
+                        const labels = p.metadata!.labels ?? {};
+                        expect(
+                            policies.some((np) => selects(np.spec!.podSelector, labels)),
+                            `${p.metadata!.name} is selected by a NetworkPolicy`,
+                        ).to.equal(true);
+                    }
+                    // Every Service port and every port a policy opens is one the pods declare (the charts' included).
+                    const services = (await core.listNamespacedService({ namespace })).items;
+                    expect(portWiringProblems(pods, services, policies)).to.deep.equal([]);
+                    // The control: no security context at all must be refused by the namespace's "restricted" enforcement.
+                    await apps.createNamespacedDeployment({
                         namespace,
                         body: {
-                            metadata: {
-                                name,
-                                annotations: { "cronjob.kubernetes.io/instantiate": "manual" },
-                                labels: template.metadata?.labels,
-                                ownerReferences: [
-                                    { apiVersion: "batch/v1", kind: "CronJob", name: cronJob.metadata!.name!, uid: cronJob.metadata!.uid!, controller: true },
-                                ],
+                            metadata: { name: "psa-control" },
+                            spec: {
+                                selector: { matchLabels: { app: "psa-control" } },
+                                template: { metadata: { labels: { app: "psa-control" } }, spec: { containers: [{ name: "c", image: "busybox:1.37" }] } },
                             },
-                            spec: template.spec!,
                         },
                     });
-                    const done = await until(`Job ${name} completes`, 120_000, async () => {
-                        const job = await batch.readNamespacedJob({ name, namespace });
-                        return job.status?.succeeded === 1 ? "succeeded" : (job.status?.failed ?? 0) > 0 ? "failed" : undefined;
+                    const refusal = await until("the control's ReplicaSet is refused", 30_000, async () => {
+                        const rs = (await apps.listNamespacedReplicaSet({ namespace, labelSelector: "app=psa-control" })).items[0];
+                        return rs?.status?.conditions?.find((c) => c.type === "ReplicaFailure")?.message;
                     });
-                    expect(done).to.equal("succeeded");
-                    // The program's claim (Pending until this first backup: WaitForFirstConsumer, which no await held up).
-                    const claim = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedPersistentVolumeClaim({ name: BACKUP_CLAIM, namespace });
-                    expect(claim.status?.phase, "the backup volume is bound").to.equal("Bound");
-                    await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: "Background" });
-                });
+                    expect(refusal).to.include("violates PodSecurity");
+                    await apps.deleteNamespacedDeployment({ name: "psa-control", namespace });
+                },
+            );
+
+            if ((config()["pulse:postgresql"]?.backup as { enabled?: boolean } | undefined)?.enabled) {
+                itFull(
+                    "a backup run from the chart's CronJob (as `kubectl create job --from` does) is admitted, reaches PostgreSQL by policy and completes",
+                    async () => {
+                        const batch = kc.makeApiClient(k8s.BatchV1Api);
+                        const architecture = (config()["pulse:postgresql"]?.architecture as "replication" | undefined) ?? "standalone";
+                        const cronJobName = POSTGRESQL_BACKUP.cronJob(architecture);
+                        const cronJob = await batch.readNamespacedCronJob({ name: cronJobName, namespace });
+                        const template = cronJob.spec!.jobTemplate;
+                        // The pod runs the program's script over both databases with the configured retention.
+                        const container = template.spec!.template.spec!.containers[0];
+                        expect(container.command!.slice(0, 4)).to.deep.equal(["/bin/sh", "-c", DB_BACKUP_SH, "db-backup"]);
+                        const labels = template.spec!.template.metadata!.labels!;
+                        const policies = (await kc.makeApiClient(k8s.NetworkingV1Api).listNamespacedNetworkPolicy({ namespace })).items;
+                        const egress = policies.filter((p) => p.spec!.policyTypes?.includes("Egress") && selects(p.spec!.podSelector, labels));
+                        expect(
+                            egress.some((p) => (p.spec!.egress ?? []).some((e) => (e.ports ?? []).some((port) => port.port === POSTGRESQL_PORT))),
+                            "a policy lets the backup pods reach PostgreSQL",
+                        ).to.equal(true);
+
+                        const name = `${cronJobName}-manual`;
+                        await batch.createNamespacedJob({
+                            namespace,
+                            body: {
+                                metadata: {
+                                    name,
+                                    annotations: { "cronjob.kubernetes.io/instantiate": "manual" },
+                                    labels: template.metadata?.labels,
+                                    ownerReferences: [
+                                        {
+                                            apiVersion: "batch/v1",
+                                            kind: "CronJob",
+                                            name: cronJob.metadata!.name!,
+                                            uid: cronJob.metadata!.uid!,
+                                            controller: true,
+                                        },
+                                    ],
+                                },
+                                spec: template.spec!,
+                            },
+                        });
+                        const done = await until(`Job ${name} completes`, 120_000, async () => {
+                            const job = await batch.readNamespacedJob({ name, namespace });
+                            return job.status?.succeeded === 1 ? "succeeded" : (job.status?.failed ?? 0) > 0 ? "failed" : undefined;
+                        });
+                        expect(done).to.equal("succeeded");
+                        // The program's claim (Pending until this first backup: WaitForFirstConsumer, which no await held up).
+                        const claim = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedPersistentVolumeClaim({ name: BACKUP_CLAIM, namespace });
+                        expect(claim.status?.phase, "the backup volume is bound").to.equal("Bound");
+                        await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: "Background" });
+                    },
+                );
             }
 
             it("a second pulumi up and a preview change nothing", async () => {
-                const up = await timings.time(stackName, "up (no changes)", () => stack.up());
+                const [up, upLog] = await timed(timings, stackName, "up (no changes)", (onEvent) => stack.up({ onEvent }));
                 expect(Object.keys(up.summary.resourceChanges ?? {})).to.deep.equal(["same"]);
-                const preview = await timings.time(stackName, "preview (no changes)", () => stack.preview());
+                const [preview, previewLog] = await timed(timings, stackName, "preview (no changes)", (onEvent) => stack.preview({ onEvent }));
                 expect(Object.keys(preview.changeSummary)).to.deep.equal(["same"]);
+                // Where a no-op spends its time, step by step.
+                const graph = (await stack.exportStack()).deployment.resources;
+                timings.recordCriticalPath(stackName, "up (no changes)", upLog.steps, graph, TRACES);
+                timings.recordCriticalPath(stackName, "preview (no changes)", previewLog.steps, graph, TRACES);
             });
 
-            it("a stack the previous layout deployed (URNs as in test/fixtures/urns.prod.previous.txt) previews no create, replace or delete, and up moves it to today's URNs keeping every object", async () => {
-                const exported = await stack.exportStack();
-                const resources = exported.deployment.resources as StateResource[];
-                const renamed = renamedSince(resources, previousUrns(fs.readFileSync(PREVIOUS_LAYOUT_URNS, "utf8"), stackName));
-                expect(renamed.length, "resources renamed since the previous layout").to.be.greaterThan(0);
-                const uid = (rs: StateResource[], urn: string) => rs.find((r) => r.urn === urn)?.outputs?.metadata?.uid as string | undefined;
-                const uids = renamed.map(({ current }) => uid(resources, current));
-                await stack.importStack(withPreviousUrns(exported, renamed));
-                const preview = await stack.preview();
-                expect(Object.keys(preview.changeSummary), "the first preview after the upgrade changes nothing").to.deep.equal(["same"]);
-                const up = await stack.up();
-                expect(Object.keys(up.summary.resourceChanges ?? {})).to.deep.equal(["same"]);
-                const after = (await stack.exportStack()).deployment.resources as StateResource[];
-                expect(
-                    renamed.map(({ current }) => uid(after, current)),
-                    "each renamed resource keeps its object",
-                ).to.deep.equal(uids);
-                expect(
-                    after.filter((r) => renamed.some(({ previous }) => previous === r.urn)).map((r) => r.urn),
-                    "no previous URN is left",
-                ).to.deep.equal([]);
-            });
+            itFull(
+                "a stack the previous layout deployed (URNs as in test/fixtures/urns.prod.previous.txt) previews no create, replace or delete, and up moves it to today's URNs keeping every object",
+                async () => {
+                    const exported = await stack.exportStack();
+                    const resources = exported.deployment.resources as StateResource[];
+                    const renamed = renamedSince(resources, previousUrns(fs.readFileSync(PREVIOUS_LAYOUT_URNS, "utf8"), stackName));
+                    expect(renamed.length, "resources renamed since the previous layout").to.be.greaterThan(0);
+                    const uid = (rs: StateResource[], urn: string) => rs.find((r) => r.urn === urn)?.outputs?.metadata?.uid as string | undefined;
+                    const uids = renamed.map(({ current }) => uid(resources, current));
+                    await stack.importStack(withPreviousUrns(exported, renamed));
+                    const preview = await stack.preview();
+                    expect(Object.keys(preview.changeSummary), "the first preview after the upgrade changes nothing").to.deep.equal(["same"]);
+                    const up = await stack.up();
+                    expect(Object.keys(up.summary.resourceChanges ?? {})).to.deep.equal(["same"]);
+                    const after = (await stack.exportStack()).deployment.resources as StateResource[];
+                    expect(
+                        renamed.map(({ current }) => uid(after, current)),
+                        "each renamed resource keeps its object",
+                    ).to.deep.equal(uids);
+                    expect(
+                        after.filter((r) => renamed.some(({ previous }) => previous === r.urn)).map((r) => r.urn),
+                        "no previous URN is left",
+                    ).to.deep.equal([]);
+                },
+            );
 
-            it("an appVersion bump replaces the migrator before any Deployment rolls, and no Deployment loses a ready replica", async () => {
+            itFull("an appVersion bump replaces the migrator before any Deployment rolls, and no Deployment loses a ready replica", async () => {
                 const oldJobs = (await k8sResources(stack)).filter((r) => r.type === JOB).map((r) => r.outputs!.metadata.name);
                 await stack.setConfig("pulse:appVersion", { value: "1.0.1" });
                 const watch = new ReadinessWatch(kc, namespace);
@@ -505,40 +560,43 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 for (const image of images) expect(image).to.match(/:1\.0\.1$/);
             });
 
-            it("a pulse:dbPassword rotation re-runs the setup Job (ALTER ROLE) before the Deployments that log in with it roll; the rest stay", async () => {
-                const apps = kc.makeApiClient(k8s.AppsV1Api);
-                const generations = async () =>
-                    Object.fromEntries((await apps.listNamespacedDeployment({ namespace })).items.map((d) => [d.metadata!.name!, d.metadata!.generation!]));
-                const before = await generations();
-                const rotated = `${SECRETS.dbPassword}-rotated`;
-                await stack.setConfig("pulse:dbPassword", { value: rotated, secret: true });
-                const log = new StepLog();
-                const result = await timings.time(stackName, "up (database password rotation)", () => stack.up({ onEvent: log.onEvent }));
-                expect(result.summary.result).to.equal("succeeded");
+            itFull(
+                "a pulse:dbPassword rotation re-runs the setup Job (ALTER ROLE) before the Deployments that log in with it roll; the rest stay",
+                async () => {
+                    const apps = kc.makeApiClient(k8s.AppsV1Api);
+                    const generations = async () =>
+                        Object.fromEntries((await apps.listNamespacedDeployment({ namespace })).items.map((d) => [d.metadata!.name!, d.metadata!.generation!]));
+                    const before = await generations();
+                    const rotated = `${SECRETS.dbPassword}-rotated`;
+                    await stack.setConfig("pulse:dbPassword", { value: rotated, secret: true });
+                    const log = new StepLog();
+                    const result = await timings.time(stackName, "up (database password rotation)", () => stack.up({ onEvent: log.onEvent }));
+                    expect(result.summary.result).to.equal("succeeded");
 
-                const isSetup = (s: { type: string; urn: string }) => s.type === JOB && nameOf(s.urn) === "pulse-database-setup-run";
-                const setupDone = log.index((s) => isSetup(s) && s.phase === "done" && s.op.includes("replace"));
-                const firstUpdate = log.index((s) => s.phase === "pre" && s.type === DEPLOYMENT && s.op === "update");
-                expect(setupDone, "the setup Job is re-run (replaced)").to.be.greaterThan(-1);
-                expect(firstUpdate, "the Deployments roll").to.be.greaterThan(-1);
-                expect(setupDone, "the setup Job finished before the first Deployment update began").to.be.lessThan(firstUpdate);
-                const replaced = log.steps.filter((s) => (s.type === DEPLOYMENT || s.type === "kubernetes:core/v1:Secret") && s.op.includes("replace"));
-                expect(
-                    replaced.map((s) => nameOf(s.urn)),
-                    "the Secret and the Deployments are updated in place, never recreated",
-                ).to.deep.equal([]);
+                    const isSetup = (s: { type: string; urn: string }) => s.type === JOB && nameOf(s.urn) === "pulse-database-setup-run";
+                    const setupDone = log.index((s) => isSetup(s) && s.phase === "done" && s.op.includes("replace"));
+                    const firstUpdate = log.index((s) => s.phase === "pre" && s.type === DEPLOYMENT && s.op === "update");
+                    expect(setupDone, "the setup Job is re-run (replaced)").to.be.greaterThan(-1);
+                    expect(firstUpdate, "the Deployments roll").to.be.greaterThan(-1);
+                    expect(setupDone, "the setup Job finished before the first Deployment update began").to.be.lessThan(firstUpdate);
+                    const replaced = log.steps.filter((s) => (s.type === DEPLOYMENT || s.type === "kubernetes:core/v1:Secret") && s.op.includes("replace"));
+                    expect(
+                        replaced.map((s) => nameOf(s.urn)),
+                        "the Secret and the Deployments are updated in place, never recreated",
+                    ).to.deep.equal([]);
 
-                const secret = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ name: "pulse-db-secret", namespace });
-                expect(Buffer.from(secret.data!.password, "base64").toString()).to.equal(rotated);
-                const after = await generations();
-                const connecting = SERVICE_NAMES.filter(connectsToDatabase).map(objectNameOf);
-                for (const name of Object.keys(after)) {
-                    if (connecting.includes(name)) expect(after[name], `${name} rolled`).to.be.greaterThan(before[name]);
-                    else expect(after[name], `${name} unchanged`).to.equal(before[name]);
-                }
-            });
+                    const secret = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ name: "pulse-db-secret", namespace });
+                    expect(Buffer.from(secret.data!.password, "base64").toString()).to.equal(rotated);
+                    const after = await generations();
+                    const connecting = SERVICE_NAMES.filter(connectsToDatabase).map(objectNameOf);
+                    for (const name of Object.keys(after)) {
+                        if (connecting.includes(name)) expect(after[name], `${name} rolled`).to.be.greaterThan(before[name]);
+                        else expect(after[name], `${name} unchanged`).to.equal(before[name]);
+                    }
+                },
+            );
 
-            it("a failing migration fails pulumi up with the Job's failure, leaves every Deployment as it was, and the next good up succeeds", async () => {
+            itFull("a failing migration fails pulumi up with the Job's failure, leaves every Deployment as it was, and the next good up succeeds", async () => {
                 const apps = kc.makeApiClient(k8s.AppsV1Api);
                 const snapshot = async () =>
                     Object.fromEntries(
@@ -588,7 +646,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 ).to.have.length(1);
             });
 
-            it("an up killed mid-deploy is followed by an up that converges, with nothing duplicated", async () => {
+            itFull("an up killed mid-deploy is followed by an up that converges, with nothing duplicated", async () => {
                 // A long migration (its Job completes after a while), so the kill lands while Pulumi waits for the Job.
                 await stack.setConfig("pulse:appVersion", { value: "1.0.3" });
                 await stack.setConfig("pulse:migrator.image.tag", { value: `1.0.3${SLOW_TAG_SUFFIX}` }, true);
@@ -650,7 +708,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
             });
 
             if (stackName === "dev") {
-                it("pulumi destroy removes everything: no data is protected in dev", async () => {
+                itFull("pulumi destroy removes everything: no data is protected in dev", async () => {
                     const result = await stack.destroy();
                     expect(result.summary.result).to.equal("succeeded");
                     const left = ((await stack.exportStack()).deployment.resources ?? []) as StateResource[];
@@ -665,7 +723,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                     expect(gone).to.equal(true);
                 });
             } else {
-                it("pulumi destroy is refused while the database is protected, and the database stays", async () => {
+                itFull("pulumi destroy is refused while the database is protected, and the database stays", async () => {
                     const failure = await stack.destroy().then(
                         () => undefined,
                         (e: Error) => e,

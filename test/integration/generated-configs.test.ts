@@ -9,7 +9,7 @@
  * a failure lists every refused config with its seed and index, and how to replay one (PULSE_IT_ONLY=<index>).
  * Objects whose API the cluster does not serve (the Prometheus operator's and cert-manager's) are counted, not checked.
  */
-import { ChildProcessWithoutNullStreams, execFileSync, spawn } from "child_process";
+import { ChildProcessWithoutNullStreams, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -17,16 +17,17 @@ import * as readline from "readline";
 import * as k8s from "@kubernetes/client-node";
 import { expect } from "chai";
 import fc from "fast-check";
-import * as YAML from "yaml";
-import { CHART_SECTIONS, ConfigError, parseStackConfig, RawStackConfig } from "../../config";
+import { ConfigError, parseStackConfig, RawStackConfig } from "../../config";
+import { ChartsCheck, pinnedHelm, templateRelease } from "../../tools/charts";
+import { ReleaseInput } from "../../tools/render";
 import { PROJECT_DIR } from "../../tools/stackfile";
+import { TOOLCHAIN_BIN, TOOLCHAIN_DIR, toolchainVar } from "../../tools/toolchain";
 import { describeEdits, generatedConfig, rawConfigOf } from "./generated";
 import { createKwokCluster, KwokCluster } from "./kwok";
-import { chartDirs } from "./stack";
+import { suiteCharts } from "./stack";
 
-const TOOLCHAIN = path.join(PROJECT_DIR, ".tools", "toolchain");
-const BIN = path.join(TOOLCHAIN, "bin");
-const KUBERNETES_VERSION = /^KUBERNETES_VERSION=(\S+)$/m.exec(fs.readFileSync(path.join(PROJECT_DIR, "scripts", "toolchain.sh"), "utf8"))![1];
+const BIN = TOOLCHAIN_BIN;
+const KUBERNETES_VERSION = toolchainVar("KUBERNETES_VERSION");
 const SEED = Number(process.env.PULSE_IT_SEED ?? 23);
 const RUNS = Number(process.env.PULSE_IT_GENERATED_RUNS ?? 200);
 const SECONDS = Number(process.env.PULSE_IT_GENERATED_SECONDS ?? 420);
@@ -40,7 +41,7 @@ interface Rendered {
     configError?: boolean;
     error?: string;
     objects?: K8sObject[];
-    releases?: { name: string; namespace: string; chart: string; values: unknown }[];
+    releases?: ReleaseInput[];
 }
 
 /** The render child: one process for the whole run, restarted if it dies. */
@@ -86,13 +87,14 @@ describe("integration: generated configs, judged by the API server (server-side 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulse-gen-"));
     let cluster: KwokCluster;
     let client: k8s.KubernetesObjectApi;
+    let charts: ChartsCheck;
     const renderer = new Renderer();
 
     before(async function () {
         if (!fs.existsSync(path.join(BIN, "kube-apiserver"))) throw new Error(`missing ${BIN}/kube-apiserver: run scripts/toolchain.sh`);
         cluster = await createKwokCluster({
             bin: BIN,
-            stagesDir: path.join(TOOLCHAIN, "kwok-stages"),
+            stagesDir: path.join(TOOLCHAIN_DIR, "kwok-stages"),
             dir: path.join(dir, "cluster"),
             kubernetesVersion: KUBERNETES_VERSION,
             nodes: 1,
@@ -101,6 +103,7 @@ describe("integration: generated configs, judged by the API server (server-side 
             slowStartMs: 0,
         });
         client = k8s.KubernetesObjectApi.makeApiClient(cluster.kc);
+        charts = { helm: pinnedHelm(path.join(BIN, "helm"), toolchainVar("HELM_VERSION")), kubeVersion: KUBERNETES_VERSION, charts: suiteCharts() };
     });
 
     after(async function () {
@@ -144,28 +147,6 @@ describe("integration: generated configs, judged by the API server (server-side 
             return undefined;
         };
 
-        /** The objects a release's chart renders with the program's values; a values-schema or template failure as a string. */
-        const chartObjects = (release: NonNullable<Rendered["releases"]>[number], namespace: string): K8sObject[] | string => {
-            const values = path.join(dir, `${release.name}.values.yaml`);
-            fs.writeFileSync(values, YAML.stringify(release.values));
-            // The release's chart by its name (the last part of its reference: oci://.../postgresql, emqx, nats).
-            const section = (Object.keys(CHART_SECTIONS) as (keyof typeof CHART_SECTIONS)[]).find((s) => release.chart.split("/").pop() === CHART_SECTIONS[s]);
-            if (!section) return `no stand-in chart for ${release.chart}`;
-            const chart = chartDirs()[section];
-            try {
-                const out = execFileSync(
-                    path.join(BIN, "helm"),
-                    ["template", release.name, chart, "--namespace", release.namespace ?? namespace, "--skip-tests", "--values", values],
-                    { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
-                );
-                return YAML.parseAllDocuments(out)
-                    .map((d) => d.toJS() as K8sObject)
-                    .filter((o) => o && typeof o === "object" && o.kind);
-            } catch (e) {
-                return `helm template ${release.chart}: ${String((e as { stderr?: string }).stderr ?? e).trim()}`;
-            }
-        };
-
         for (const [index, g] of samples.entries()) {
             if (ONLY !== undefined && index !== ONLY) continue;
             if (Date.now() > deadline) break;
@@ -197,9 +178,12 @@ describe("integration: generated configs, judged by the API server (server-side 
                 if (why) refusals.push(why);
             }
             for (const release of rendered.releases!) {
-                const objs = chartObjects(release, namespace);
-                if (typeof objs === "string") refusals.push(objs);
-                else for (const obj of objs) refusals.push(...[await dryRun(obj, namespace)].filter((x): x is string => x !== undefined));
+                // tools/charts.ts: `helm template` with the release's values (the chart's values schema included).
+                const templated = templateRelease(charts, release);
+                if ("error" in templated) refusals.push(`helm template ${release.name}: ${templated.error}`);
+                else
+                    for (const obj of templated.objects)
+                        refusals.push(...[await dryRun(obj as K8sObject, namespace)].filter((x): x is string => x !== undefined));
             }
             if (refusals.length > 0) {
                 counts.refusedByServer++;

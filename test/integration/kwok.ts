@@ -6,7 +6,7 @@
  *
  * What is simulated: nodes (CPU, memory, ephemeral storage, pods), containers (no image is pulled, nothing runs) and
  * their timing. On top of KWOK's stock stages the suite adds two behaviours a real cluster has:
- *   - slow starts: pods of the Helm releases and Keycloak become ready only after `slowStartMs`;
+ *   - slow starts: pods of the charts (PostgreSQL, NATS, EMQX) and Keycloak become ready only after `slowStartMs`;
  *   - failing containers: a Job pod whose image tag ends in FAILING_TAG_SUFFIX exits 1 instead of completing;
  *   - long Jobs: a Job pod whose image tag ends in SLOW_TAG_SUFFIX completes after SLOW_JOB_MS.
  * Storage is a default StorageClass with pre-created PersistentVolumes (static provisioning, bound by the real PV
@@ -26,10 +26,12 @@ export const FAILING_TAG_SUFFIX = "-failing";
 /** A Job pod with this image tag suffix completes only after SLOW_JOB_MS (a long migration). */
 export const SLOW_TAG_SUFFIX = "-slow";
 const SLOW_JOB_MS = 8000;
-/** Labels whose values mark pods that start slowly: the releases' pods and Keycloak's. */
+/**
+ * Labels whose values mark pods that start slowly: the releases' pods and Keycloak's. By the charts' names, not their
+ * release names: the peer chart installs the same charts as subcharts of one release (test/fixtures/peer-chart).
+ */
 const SLOW_POD_LABELS: Readonly<Record<string, readonly string[]>> = {
-    "app.kubernetes.io/instance": ["pulse-postgresql", "pulse-nats", "pulse-emqx"],
-    "app.kubernetes.io/name": ["pulse-keycloak"],
+    "app.kubernetes.io/name": ["postgresql", "nats", "emqx", "pulse-keycloak"],
 };
 
 export interface KwokOptions {

@@ -4,14 +4,13 @@
  * global to the Pulumi runtime and the integration suite's other specs run the real engine in theirs.
  *
  * Request: { id, values, secretKeys } (raw stack config, as readStackFile returns it). Answer: { id, ok: true, objects,
- * releases } with every Kubernetes object unredacted (the API server judges real values) and every Helm release's
- * name, namespace and values; or { id, ok: false, configError, error } when the program refused or crashed.
+ * releases } with every Kubernetes object unredacted (the API server judges real values) and every Helm release as the
+ * offline render writes it; or { id, ok: false, configError, error } when the program refused or crashed.
  */
 import * as readline from "readline";
 import * as pulumi from "@pulumi/pulumi";
-import { HELM_RELEASE_TYPE } from "../../tools/graph";
 import { installMocks, setStackConfig, unwrapSecrets } from "../../tools/mocks";
-import { isKubernetesObject, renderProgram } from "../../tools/render";
+import { isKubernetesObject, releaseInputs, renderProgram } from "../../tools/render";
 
 /** What the provider does to an object without a name: the Pulumi name and a random suffix (8 characters). */
 const AUTONAME_SUFFIX = "-0a1b2c3d";
@@ -30,12 +29,8 @@ async function answer(line: string): Promise<unknown> {
             obj.metadata.name ??= r.name + AUTONAME_SUFFIX;
             return obj;
         });
-        const releases = render.resources
-            .filter((r) => r.type === HELM_RELEASE_TYPE)
-            .map((r) => {
-                const i = unwrapSecrets(r.inputs) as Record<string, unknown>;
-                return { name: i.name, namespace: i.namespace, chart: i.chart, values: i.values ?? {} };
-            });
+        // As the offline render writes them (helm/<release>.yaml), which tools/charts.ts templates.
+        const releases = releaseInputs(render.resources);
         return { id: req.id, ok: true, objects, releases };
     } catch (e) {
         return { id: req.id, ok: false, configError: pulumi.RunError.isInstance(e), error: e instanceof Error ? (e.stack ?? e.message) : String(e) };

@@ -14,7 +14,9 @@ import * as YAML from "yaml";
 import { EngineEvent, LocalWorkspace, PulumiCommand, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { createPlatform } from "../../components/platform";
 import { CHART_SECTIONS, loadConfig } from "../../config";
+import { chartDirs, STAND_IN_CHARTS } from "../../tools/charts";
 import { installedVersion, PROJECT_DIR } from "../../tools/stackfile";
+import { mergeConfig } from "../../tools/stacks";
 
 export interface PulumiEnv {
     /** Directory holding `pulumi` and the plugin binaries (scripts/toolchain.sh); unset: the installed CLI and plugins. */
@@ -24,45 +26,19 @@ export interface PulumiEnv {
     readonly dir: string;
 }
 
-/** Where each chart comes from: the stand-in charts, or a directory holding the real ones (PULSE_IT_CHARTS). */
-export function chartDirs(realCharts = process.env.PULSE_IT_CHARTS): Record<keyof typeof CHART_SECTIONS, string> {
-    const standIns = path.join(PROJECT_DIR, "test", "fixtures", "charts");
-    const dirs = {} as Record<keyof typeof CHART_SECTIONS, string>;
-    for (const [section, chart] of Object.entries(CHART_SECTIONS) as [keyof typeof CHART_SECTIONS, string][]) {
-        if (realCharts) {
-            const candidates = fs.readdirSync(realCharts).filter((f) => f === chart || f.startsWith(`${chart}-`));
-            if (candidates.length !== 1)
-                throw new Error(`PULSE_IT_CHARTS=${realCharts}: expected one ${chart} chart (directory or .tgz), found ${candidates.length}`);
-            dirs[section] = path.join(realCharts, candidates[0]);
-        } else {
-            const standIn = fs.readdirSync(standIns).find((f) => f.startsWith(`${chart}-`));
-            if (!standIn) throw new Error(`no stand-in chart for ${chart} in ${standIns}`);
-            dirs[section] = path.join(standIns, standIn);
-        }
-    }
-    return dirs;
-}
-
-/** Objects are merged key by key; anything else replaces. */
-function merge(base: unknown, overlay: unknown): unknown {
-    if (typeof base !== "object" || base === null || Array.isArray(base) || typeof overlay !== "object" || overlay === null || Array.isArray(overlay)) {
-        return overlay;
-    }
-    const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-    for (const [k, v] of Object.entries(overlay)) out[k] = k in out ? merge(out[k], v) : v;
-    return out;
-}
+/** The charts the suite installs: the stand-ins (test/fixtures/charts), or the real ones in PULSE_IT_CHARTS. */
+export const suiteCharts = () => chartDirs(process.env.PULSE_IT_CHARTS || STAND_IN_CHARTS);
 
 /** The project's stack file with the suite's overlay. */
 export function stackFileWithOverlay(stack: string, namespace: string, overlay: Record<string, unknown> = {}): string {
     const doc = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) ?? {};
     const config: Record<string, unknown> = { ...(doc.config ?? {}) };
-    const charts = chartDirs();
+    const charts = suiteCharts();
     const suite: Record<string, unknown> = { "pulse:namespace": namespace, ...overlay };
     for (const section of Object.keys(CHART_SECTIONS) as (keyof typeof CHART_SECTIONS)[]) {
-        suite[`pulse:${section}`] = merge(suite[`pulse:${section}`] ?? {}, { chart: { path: charts[section] } });
+        suite[`pulse:${section}`] = mergeConfig(suite[`pulse:${section}`] ?? {}, { chart: { path: charts[section] } });
     }
-    for (const [k, v] of Object.entries(suite)) config[k] = merge(config[k], v);
+    for (const [k, v] of Object.entries(suite)) config[k] = mergeConfig(config[k], v);
     return YAML.stringify({ config }, { lineWidth: 0 });
 }
 
@@ -137,16 +113,22 @@ export interface Step {
     readonly op: string;
     readonly type: string;
     readonly urn: string;
-    /** Milliseconds since the first event of the operation. */
+    /** Milliseconds since the StepLog was made (just before the operation began). */
     readonly at: number;
 }
 
 /** Collects an operation's step events (pass `onEvent` to up/preview/destroy). */
 export class StepLog {
     readonly steps: Step[] = [];
+    /**
+     * When the engine's summary came (ms since the StepLog was made): the CLI's own command, without what the
+     * Automation API runs after an up (`stack output` twice, `stack history`), which a user's `pulumi up` does not.
+     */
+    summaryAt?: number;
     private readonly start = Date.now();
     readonly onEvent = (e: EngineEvent): void => {
         const at = Date.now() - this.start;
+        if (e.summaryEvent) this.summaryAt = at;
         const m = (e.resourcePreEvent ?? e.resOutputsEvent ?? e.resOpFailedEvent)?.metadata;
         if (!m) return;
         const phase = e.resourcePreEvent ? "pre" : e.resOutputsEvent ? "done" : "failed";

@@ -1,7 +1,11 @@
-/** Wall-clock timings of the suite's operations, written as JSON and printed as a table. */
+/**
+ * Wall-clock timings of the suite's operations, the critical path of each first up and the ratios the goals are set in
+ * (docs/integration-testing.md), written as JSON and printed as a table.
+ */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { CriticalPath, criticalPath, formatCriticalPath, GraphResource, StepEvent } from "../../tools/criticalPath";
 
 export interface Timing {
     readonly subject: string;
@@ -9,11 +13,37 @@ export interface Timing {
     readonly ms: number;
 }
 
+/** An operation's timing over another's (same cluster, same run), against its goal. */
+export interface Ratio {
+    readonly name: string;
+    readonly ratio: number;
+    readonly goal: number;
+    readonly met: boolean;
+}
+
+/** What a ratio divides: `subject` / `operation` of two timings. */
+export interface RatioSpec {
+    readonly name: string;
+    readonly of: readonly [subject: string, operation: string];
+    readonly over: readonly [subject: string, operation: string];
+    readonly goal: number;
+}
+
 export class Timings {
     readonly entries: Timing[] = [];
+    readonly criticalPaths: { subject: string; operation: string; path: CriticalPath }[] = [];
 
     record(subject: string, operation: string, ms: number): void {
         this.entries.push({ subject, operation, ms });
+    }
+
+    /** The operation's critical path; its step events and graph go to `traces` (JSON) too, to look at them again. */
+    recordCriticalPath(subject: string, operation: string, steps: readonly StepEvent[], graph: readonly GraphResource[], traces?: string): void {
+        this.criticalPaths.push({ subject, operation, path: criticalPath(steps, graph) });
+        if (!traces) return;
+        fs.mkdirSync(traces, { recursive: true });
+        const file = path.join(traces, `${subject} ${operation}.json`.replace(/[^A-Za-z0-9.-]+/g, "-"));
+        fs.writeFileSync(file, JSON.stringify({ subject, operation, steps, graph }) + "\n");
     }
 
     /** Runs `op` and records how long it took (also when it fails). */
@@ -26,16 +56,39 @@ export class Timings {
         }
     }
 
-    write(file: string): string {
+    /** The ratios of the specs whose two timings were both recorded. */
+    ratios(specs: readonly RatioSpec[]): Ratio[] {
+        const find = ([subject, operation]: readonly [string, string]) => this.entries.find((e) => e.subject === subject && e.operation === operation);
+        return specs.flatMap((s) => {
+            const a = find(s.of);
+            const b = find(s.over);
+            if (!a || !b || b.ms === 0) return [];
+            const ratio = Math.round((a.ms / b.ms) * 100) / 100;
+            return [{ name: s.name, ratio, goal: s.goal, met: ratio <= s.goal }];
+        });
+    }
+
+    write(file: string, ratios: readonly Ratio[] = []): string {
         fs.mkdirSync(path.dirname(file), { recursive: true });
-        const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
-        fs.writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), machine, timings: this.entries }, null, 2) + "\n");
+        const machine = {
+            cpus: os.cpus().length,
+            model: os.cpus()[0]?.model ?? "",
+            memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+            node: process.version,
+            loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+        };
+        const doc = { when: new Date().toISOString(), machine, timings: this.entries, ratios, criticalPaths: this.criticalPaths };
+        fs.writeFileSync(file, JSON.stringify(doc, null, 2) + "\n");
         return file;
     }
 
-    table(): string {
+    table(ratios: readonly Ratio[] = []): string {
         const rows = this.entries.map((e) => [e.subject, e.operation, `${(e.ms / 1000).toFixed(1)} s`]);
         const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length), 4));
-        return rows.map((r) => "    " + r.map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ")).join("\n");
+        return [
+            ...rows.map((r) => "    " + r.map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ")),
+            ...ratios.map((r) => `    ${r.name}: ${r.ratio.toFixed(2)}× (goal ≤ ${r.goal}×: ${r.met ? "met" : "not met"})`),
+            ...this.criticalPaths.flatMap((c) => [`    critical path of ${c.subject} ${c.operation}:`, formatCriticalPath(c.path, "      ")]),
+        ].join("\n");
     }
 }

@@ -1,0 +1,82 @@
+/**
+ * The integration suite's peer (test/fixtures/peer-chart, test/integration/peer.ts) without a cluster: it deploys every
+ * workload the program does, with the stack's replicas and the program's own chart values, and its dependencies are
+ * the charts the suite installs. And the ratios the suite reports (test/integration/timings.ts).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { expect } from "chai";
+import * as YAML from "yaml";
+import { postgresqlValues } from "../components/database";
+import { natsValues } from "../components/nats";
+import { CHART_SECTIONS, componentOf, contractOf, SERVICE_NAMES } from "../config";
+import { PEER_CHART, peerDeployments, peerValues } from "./integration/peer";
+import { Timings } from "./integration/timings";
+import { stackConfig } from "./helpers";
+
+const template = (file: string) => path.join(PEER_CHART, "templates", file);
+
+/** Whether a chart version satisfies a dependency's `x.y.*` / `x.*` / exact constraint. */
+const satisfies = (version: string, constraint: string) => new RegExp(`^${constraint.replace(/\./g, "\\.").replace(/\*/g, "\\d+(\\.\\d+)*")}$`).test(version);
+
+describe("the peer chart (integration suite)", () => {
+    it("has a Deployment template per Pulse service of the registry, and a Service template exactly for those with a Service", () => {
+        for (const key of SERVICE_NAMES) {
+            const c = componentOf(key);
+            expect(fs.readFileSync(template(`${c}-deployment.yaml`), "utf8"), key).to.include(`"key" "${key}"`);
+            expect(fs.existsSync(template(`${c}-service.yaml`)), `${c}-service.yaml`).to.equal(contractOf(key).service);
+        }
+        for (const f of ["keycloak-deployment.yaml", "keycloak-service.yaml", "migrator-job.yaml", "nats-init-job.yaml", "db-setup-job.yaml", "ingress.yaml"]) {
+            expect(fs.existsSync(template(f)), f).to.equal(true);
+        }
+    });
+
+    it("depends on the three charts, in versions the stand-ins satisfy (the spec's Chart.yaml)", () => {
+        const chart = YAML.parse(fs.readFileSync(path.join(PEER_CHART, "Chart.yaml"), "utf8")) as { dependencies: { name: string; version: string }[] };
+        expect(chart.dependencies.map((d) => d.name).sort()).to.deep.equal(Object.values(CHART_SECTIONS).sort());
+        const standIns = fs.readdirSync(path.join(__dirname, "fixtures", "charts"));
+        for (const d of chart.dependencies) {
+            const dir = standIns.find((f) => f.startsWith(`${d.name}-`))!;
+            expect(satisfies(dir.slice(d.name.length + 1), d.version), `${dir} satisfies ${d.version}`).to.equal(true);
+        }
+        expect(satisfies("5.9.0", "5.8.*")).to.equal(false);
+    });
+
+    it("mirrors the stack: each workload's replicas and autoscaling, the program's values of the charts (their globals shared)", () => {
+        const prod = stackConfig("prod");
+        const values = peerValues(prod) as Record<string, any>;
+        for (const key of SERVICE_NAMES) {
+            expect(values[key].replicaCount, key).to.equal(prod[key].replicaCount);
+            expect(values[key].autoscaling, key).to.deep.equal(prod[key].autoscaling);
+        }
+        expect(values.ingest.autoscaling.enabled).to.equal(true);
+        expect(values.keycloak.replicaCount).to.equal(prod.keycloak.replicaCount);
+        const { global: natsGlobal, ...nats } = natsValues(prod.nats, prod.global);
+        expect(values.nats).to.deep.equal({ ...nats, enabled: true });
+        const { global: pgGlobal, ...pg } = postgresqlValues(prod.postgresql, prod.global, ["iotcloud", "keycloak"]);
+        expect(values.postgresql).to.deep.equal({ ...pg, enabled: true });
+        expect(values.global).to.deep.equal({ ...(natsGlobal as object), ...(pgGlobal as object) });
+        expect(values.emqx.replicaCount).to.equal(3);
+        expect(peerDeployments(prod)).to.include.members(["Deployment/pulse-ingest", "Deployment/pulse-keycloak"]);
+    });
+});
+
+describe("integration timings: ratios", () => {
+    it("divides the two recorded timings, says whether the goal is met, and leaves out a ratio missing a timing", () => {
+        const t = new Timings();
+        t.record("prod", "up (first)", 13_000);
+        t.record("peer chart", "helm install --wait", 6_500);
+        t.record("prod", "up (no changes)", 4_000);
+        t.record("empty program", "up", 2_500);
+        const ratios = t.ratios([
+            { name: "first", of: ["prod", "up (first)"], over: ["peer chart", "helm install --wait"], goal: 2 },
+            { name: "no-op", of: ["prod", "up (no changes)"], over: ["empty program", "up"], goal: 1.3 },
+            { name: "preview", of: ["prod", "preview (no changes)"], over: ["empty program", "preview"], goal: 2 },
+        ]);
+        expect(ratios).to.deep.equal([
+            { name: "first", ratio: 2, goal: 2, met: true },
+            { name: "no-op", ratio: 1.6, goal: 1.3, met: false },
+        ]);
+        expect(t.table(ratios)).to.include("no-op: 1.60× (goal ≤ 1.3×: not met)");
+    });
+});

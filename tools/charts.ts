@@ -1,0 +1,180 @@
+/**
+ * The charts the program installs, rendered by Helm with exactly the values the program passes each release (the
+ * offline render's helm/<release>.yaml), and what must hold of the result: Helm renders it (no template or schema
+ * error), every pod meets Pod Security "restricted" (tools/podSecurity.ts), and no object of a chart shares kind,
+ * namespace and name with one of the program's or another chart's (Helm refuses to install over an object it does not
+ * own), and every object a chart renders is in the charts' inventory. `npm run test:charts -- DIR` runs it over the
+ * real charts; the integration suite over the charts it installs.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { CHART_SECTIONS, ChartSection } from "../config";
+import { EMQX_RELEASE, NATS_RELEASE, POSTGRESQL_RELEASE } from "../lib/contracts";
+import { podsOf, restrictedViolations } from "./podSecurity";
+import { kubernetesManifests, ReleaseInput, releaseInputs, Render } from "./render";
+import { PROJECT_DIR } from "./stackfile";
+
+/** The stand-in charts CI installs (test/fixtures/charts), one folder `<chart>-<version>` each. */
+export const STAND_IN_CHARTS = path.join(PROJECT_DIR, "test", "fixtures", "charts");
+
+/**
+ * What each release may render, by `Kind/name` (test/fixtures/charts/inventory.yaml): the program's objects are held
+ * to it offline (test/chart-inventory.test.ts), so a chart object missing from it is a finding.
+ */
+export type Inventory = Readonly<Record<string, readonly string[]>>;
+const INVENTORY_FILE = path.join(STAND_IN_CHARTS, "inventory.yaml");
+export const readInventory = (file = INVENTORY_FILE): Inventory => YAML.parse(fs.readFileSync(file, "utf8")) as Inventory;
+
+/** The section (and chart) each release installs. */
+const RELEASE_SECTIONS: Readonly<Record<string, ChartSection>> = { [POSTGRESQL_RELEASE]: "postgresql", [NATS_RELEASE]: "nats", [EMQX_RELEASE]: "emqx" };
+
+/** Where each chart is: `<dir>/<chart>` or `<dir>/<chart>-<anything>` (a directory or a .tgz), one per chart. */
+export function chartDirs(dir: string = STAND_IN_CHARTS): Record<ChartSection, string> {
+    const entries = fs.readdirSync(dir);
+    const found = {} as Record<ChartSection, string>;
+    for (const [section, chart] of Object.entries(CHART_SECTIONS) as [ChartSection, string][]) {
+        const candidates = entries.filter((f) => f === chart || f.startsWith(`${chart}-`));
+        if (candidates.length !== 1)
+            throw new ChartsError(`${dir}: expected one ${chart} chart (a directory or .tgz named ${chart} or ${chart}-*), found ${candidates.length}`);
+        found[section] = path.join(dir, candidates[0]);
+    }
+    return found;
+}
+
+/** Bad input (charts missing or of another version, no Helm): the CLI prints the message and exits 2. */
+export class ChartsError extends Error {}
+
+/** A rendered Kubernetes object, namespaced as Helm would create it. */
+export interface RenderedObject {
+    readonly kind: string;
+    readonly metadata: { readonly name: string; readonly namespace?: string; readonly [k: string]: unknown };
+    readonly [k: string]: unknown;
+}
+
+const isObject = (o: unknown): o is RenderedObject =>
+    typeof o === "object" && o !== null && typeof (o as RenderedObject).kind === "string" && typeof (o as RenderedObject).metadata?.name === "string";
+
+/** The objects of a multi-document manifest (what `helm template` prints); those without a namespace get `namespace`. */
+export function manifestObjects(manifest: string, namespace?: string): RenderedObject[] {
+    return YAML.parseAllDocuments(manifest)
+        .map((d) => d.toJS() as unknown)
+        .filter(isObject)
+        .map((o) => (namespace && !o.metadata.namespace ? { ...o, metadata: { ...o.metadata, namespace } } : o));
+}
+
+/** An object's identity for Helm's ownership: `Kind namespace/name` (cluster-scoped: `Kind name`). */
+export const identity = (o: { kind: string; metadata: { name?: string; namespace?: string } }) =>
+    `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
+
+/** Each object of `objects` (created by `by`) whose identity an owner holds: `<identity>: <by> and <owner> both create it`. */
+export function collisions(
+    owned: ReadonlyMap<string, string>,
+    objects: readonly { kind: string; metadata: { name?: string; namespace?: string } }[],
+    by: string,
+): string[] {
+    return objects.filter((o) => owned.has(identity(o))).map((o) => `${identity(o)}: ${by} and ${owned.get(identity(o))} both create it`);
+}
+
+/** The pinned Helm, the toolchain's (the provider's Helm version): its path, or a ChartsError saying how to get it. */
+export function pinnedHelm(helm: string, version: string): string {
+    if (!fs.existsSync(helm)) throw new ChartsError(`no ${helm}: build it with \`npm run toolchain\` (docs/integration-testing.md)`);
+    const actual = execFileSync(helm, ["version", "--template", "{{.Version}}"], { encoding: "utf8" }).trim();
+    if (actual !== version) throw new ChartsError(`${helm} is Helm ${actual}, not ${version} (the provider's): rebuild it with \`npm run toolchain\``);
+    return helm;
+}
+
+export interface ChartsCheck {
+    /** The toolchain's Helm. */
+    readonly helm: string;
+    /** `helm template --kube-version`: the cluster the charts are checked for. */
+    readonly kubeVersion: string;
+    /** Each chart's directory or archive. */
+    readonly charts: Record<ChartSection, string>;
+}
+
+/** The chart's name and version as Helm reads them (`helm show chart`). */
+function chartMeta(check: ChartsCheck, chart: string): { name?: string; version?: string } {
+    return YAML.parse(execFileSync(check.helm, ["show", "chart", chart], { encoding: "utf8" })) as { name?: string; version?: string };
+}
+
+/** Refuses charts that are not the versions the program pins (a render of another chart proves nothing). */
+export function checkChartVersions(check: ChartsCheck, render: Render): void {
+    for (const release of releaseInputs(render.resources)) {
+        const section = RELEASE_SECTIONS[release.name];
+        if (!section) throw new ChartsError(`release ${release.name}: no chart section installs it`);
+        const meta = chartMeta(check, check.charts[section]);
+        if (meta.name !== CHART_SECTIONS[section] || meta.version !== release.version) {
+            throw new ChartsError(
+                `${check.charts[section]} is chart ${meta.name} ${meta.version}; release ${release.name} pins ${CHART_SECTIONS[section]} ${release.version}`,
+            );
+        }
+    }
+}
+
+/** `helm template` of one release with its values (a JSON file: YAML 1.1 would read `on` or `no` as booleans). */
+export function templateRelease(check: ChartsCheck, release: ReleaseInput): { objects: RenderedObject[] } | { error: string } {
+    const section = RELEASE_SECTIONS[release.name];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulse-charts-"));
+    const values = path.join(dir, "values.json");
+    fs.writeFileSync(values, JSON.stringify(release.values));
+    try {
+        const args = ["template", release.name, check.charts[section], "--namespace", release.namespace, "--values", values];
+        // Test hooks are not part of an install; other hooks are. A cluster's discovery lists kinds, which `helm template`
+        // does not know by itself: the EMQX chart renders its PodDisruptionBudget only when policy/v1 lists it.
+        args.push("--kube-version", check.kubeVersion, "--api-versions", "policy/v1/PodDisruptionBudget", "--skip-tests");
+        const manifest = execFileSync(check.helm, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+        return { objects: manifestObjects(manifest, release.namespace) };
+    } catch (e) {
+        const err = e as { stderr?: string; message: string };
+        return { error: (err.stderr || err.message).trim() };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+export interface ReleaseReport {
+    readonly release: string;
+    /** The chart's objects (none when Helm failed). */
+    readonly objects: readonly RenderedObject[];
+    /** `template`, `pod-security` and `collision` findings: what fails the check. */
+    readonly findings: readonly string[];
+}
+
+/**
+ * Every release of a render through its chart, then Pod Security over every pod (the program's too), collisions, and
+ * chart objects the inventory does not list.
+ */
+export function checkRender(check: ChartsCheck, render: Render, inventory: Inventory = readInventory()): { releases: ReleaseReport[]; program: string[] } {
+    const programObjects = kubernetesManifests(render.resources) as unknown as RenderedObject[];
+    const programOwned = new Map(programObjects.map((o) => [identity(o), "the program"]));
+    const chartOwned = new Map<string, string>();
+    const releases: ReleaseReport[] = [];
+    for (const release of releaseInputs(render.resources)) {
+        const result = templateRelease(check, release);
+        if ("error" in result) {
+            releases.push({ release: release.name, objects: [], findings: [`template: ${result.error}`] });
+            continue;
+        }
+        const by = `release ${release.name}`;
+        const findings = [
+            ...podSecurityFindings(result.objects),
+            ...[...collisions(programOwned, result.objects, by), ...collisions(chartOwned, result.objects, by)].map((c) => `collision: ${c}`),
+            ...result.objects
+                .filter((o) => !(inventory[release.name] ?? []).includes(`${o.kind}/${o.metadata.name}`))
+                .map((o) => `inventory: ${identity(o)} is not listed for ${release.name} in ${path.relative(PROJECT_DIR, INVENTORY_FILE)}`),
+        ];
+        for (const o of result.objects) chartOwned.set(identity(o), `release ${release.name}`);
+        releases.push({ release: release.name, objects: result.objects, findings });
+    }
+    return { releases, program: podSecurityFindings(programObjects) };
+}
+
+/** `pod-security: <Kind ns/name> <where>: <violation>` for each pod template that fails "restricted". */
+export function podSecurityFindings(objects: readonly RenderedObject[]): string[] {
+    return objects.flatMap((o) =>
+        podsOf(o).flatMap((pod) => restrictedViolations(pod.spec, pod.metadata).map((v) => `pod-security: ${identity(o)} ${pod.where}: ${v}`)),
+    );
+}
