@@ -113,6 +113,8 @@ describe("bad input (issue 23)", () => {
             // Found by the generated-config dry run (seed 4242, #92): a StorageClass is an object name.
             refused({ postgresql: { persistence: { storageClass: "0 0 * * 7" } } }, "postgresql.persistence.storageClass", /StorageClass name/);
             refused({ nats: { jetstream: { fileStore: { storageClassName: "Fast SSD" } } } }, "nats.jetstream.fileStore.storageClassName");
+            // Found by the dry run (seed 4242, #122): 71027 NATS servers, whose routes make the chart's ConfigMap over 3 MiB.
+            refused({ nats: { replicaCount: 71027 } }, "nats.replicaCount", /from 1 to 1000/);
             const spread = { topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", maxSkew: 1 };
             refused(
                 { ingest: { topologySpreadConstraints: [spread, { ...spread, maxSkew: 2 }] } },

@@ -25,6 +25,9 @@ const pulseDatabaseUser = () =>
 export const POSTGRES_ADMIN_USER = "postgres";
 export const POSTGRES_REPLICATION_USER = "repl_user";
 
+/** NATS servers at most: the chart lists every server's route in its ConfigMap, which must stay within the API's limits. */
+const NATS_SERVERS_MAX = 1000;
+
 /** The config sections that install a Helm chart, and the chart's name. */
 export const CHART_SECTIONS = { postgresql: "postgresql", emqx: "emqx", nats: "nats" } as const;
 export type ChartSection = keyof typeof CHART_SECTIONS;
@@ -298,7 +301,9 @@ export function deviceTlsEnabled(emqx: {
 export const nats = z
     .strictObject({
         enabled: bool().default(true).describe("Install NATS JetStream in-cluster"),
-        replicaCount: intAtLeast(1).default(1).describe("NATS servers; more than one forms a cluster (3 for JetStream replicated streams)"),
+        // The chart writes every server's route (nats://<release>-<i>.<release>-headless:6222, ~50 bytes) into one ConfigMap,
+        // which the API server caps at 1 MiB of data (and 3 MiB a request): far fewer servers than that, with headroom.
+        replicaCount: intAtLeast(1, NATS_SERVERS_MAX).default(1).describe("NATS servers; more than one forms a cluster (3 for JetStream replicated streams)"),
         jetstream: z
             .strictObject({
                 memoryStore: z
