@@ -8,6 +8,7 @@ import * as path from "path";
 import * as zlib from "zlib";
 import * as YAML from "yaml";
 import { z } from "zod";
+import { productionProblems } from "./schema/cluster";
 import { CHART_SECTIONS, ChartSection, PRODUCTION_SECRETS, pulseConfigSchema, PulseConfig, SCALAR_KEYS, SECRET_KEYS, SecretKey } from "./schema";
 
 export const NAMESPACE = "pulse";
@@ -51,10 +52,24 @@ export function parseStackConfig(raw: RawStackConfig): ParsedStackConfig {
             continue;
         }
         if (secret && key !== NAMESPACE) {
+            const known = Object.prototype.hasOwnProperty.call(pulseConfigSchema.shape, key);
+            const hint = known ? undefined : closest(key, Object.keys(SECRET_KEYS));
+            // A section with a secret typed into it (`pulumi config set --secret --path pulse:smtp.password`): point at its key.
+            const typed = known ? secretsTypedIn(key, value) : [];
+            if (typed.length > 0) {
+                problems.push(
+                    ...typed.map(
+                        ([at, k]) => `${keyPath(at)}: is a secret, never a field of a section: set it with \`pulumi config set --secret ${NAMESPACE}:${k}\``,
+                    ),
+                );
+                continue;
+            }
             problems.push(
-                `${fullKey}: holds a secret value; secrets are separate keys (${Object.keys(SECRET_KEYS)
-                    .map((k) => `${NAMESPACE}:${k}`)
-                    .join(", ")}), never fields of a section`,
+                hint
+                    ? `${fullKey}: unknown secret key (did you mean "${NAMESPACE}:${hint}"?)`
+                    : `${fullKey}: holds a secret value; secrets are separate keys (${Object.keys(SECRET_KEYS)
+                          .map((k) => `${NAMESPACE}:${k}`)
+                          .join(", ")}), never fields of a section`,
             );
             continue;
         }
@@ -71,10 +86,69 @@ export function parseStackConfig(raw: RawStackConfig): ParsedStackConfig {
     }
 
     const result = pulseConfigSchema.safeParse(sections, { reportInput: true });
-    if (!result.success) problems.push(...result.error.issues.flatMap(formatIssue));
-    else problems.push(...secretProblems(result.data, secretValues), ...chartSourceProblems(result.data));
+    if (result.success) problems.push(...wholeConfigProblems(result.data, secretValues));
+    else {
+        // Every problem at once: the secrets' and chart sources' checks run on the config without its bad keys, and
+        // report what the schema has not already reported at the same key.
+        const schemaProblems = result.error.issues.flatMap(formatIssue);
+        const said = new Set(schemaProblems.map(keyOf));
+        const rest = withoutBadKeys(sections, result.error.issues);
+        const more = rest ? wholeConfigProblems(rest, secretValues) : [];
+        problems.push(...schemaProblems, ...more.filter((p) => !said.has(keyOf(p))));
+    }
     if (problems.length > 0) throw new ConfigError(problems);
     return { config: result.data as PulseConfig, secretValues };
+}
+
+/** The checks of a whole stack config beyond the schema: its secrets, production's needs, the chart sources. */
+const wholeConfigProblems = (c: PulseConfig, set: Partial<Record<SecretKey, string>>): string[] => [
+    ...secretProblems(c, set),
+    ...productionProblems(c).map(([path, reason]) => `${keyPath(path)}: ${reason}`),
+    ...chartSourceProblems(c),
+];
+
+/** The key a problem line names (`pulse:ingest.replicaCount`). */
+const keyOf = (problem: string): string => problem.slice(0, problem.indexOf(": "));
+
+/**
+ * The config with the keys the schema refused removed (their defaults apply), section by section and without the
+ * cross-section checks (already reported), for the checks that need a whole config; undefined if a section stays invalid.
+ * A key inside a list takes the whole list with it.
+ */
+function withoutBadKeys(sections: Record<string, unknown>, issues: readonly z.core.$ZodIssue[]): PulseConfig | undefined {
+    const strip = (input: Record<string, unknown>, bad: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []) => {
+        for (const issue of bad) {
+            const paths = issue.code === "unrecognized_keys" ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
+            for (const p of paths.map((x) => [...prefix, ...x])) {
+                const cut = p.findIndex((x) => typeof x === "number");
+                removePath(input, cut < 0 ? p : p.slice(0, cut));
+            }
+        }
+    };
+    const input = structuredClone(sections);
+    strip(input, issues);
+    const out: Record<string, unknown> = {};
+    for (const [key, schema] of Object.entries(pulseConfigSchema.shape) as [string, z.ZodType][]) {
+        let result = schema.safeParse(input[key]);
+        for (let round = 0; !result.success && round < 3; round++) {
+            strip(input, result.error.issues, [key]);
+            result = schema.safeParse(input[key]);
+        }
+        if (!result.success) result = schema.safeParse(undefined);
+        if (!result.success) return undefined;
+        out[key] = result.data;
+    }
+    return out as PulseConfig;
+}
+
+function removePath(root: Record<string, unknown>, path: readonly PropertyKey[]): void {
+    if (path.length === 0) return;
+    let at: unknown = root;
+    for (const k of path.slice(0, -1)) {
+        if (typeof at !== "object" || at === null) return;
+        at = (at as Record<PropertyKey, unknown>)[k];
+    }
+    if (typeof at === "object" && at !== null) delete (at as Record<PropertyKey, unknown>)[path[path.length - 1]];
 }
 
 /** Secret keys that the rest of the config makes required, pointless or unsafe. Values are never echoed. */
@@ -252,10 +326,83 @@ function keyPath(path: readonly PropertyKey[]): string {
     return out;
 }
 
-function shown(v: unknown): string {
+/** A URL's user information, with or without a scheme (`https://user:pass@`, `user:pass@host`). */
+const URL_CREDENTIALS_RE = /([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@]*@|^[^\s/@:]+:[^\s/@]*@/gi;
+/** Names that suggest a secret value: such a key's value is never printed (the schema's own keys hold none). */
+const SECRET_LOOKING_RE = /pass(word|wd)?|secret|token|credential|private.?key|api.?key|access.?key/i;
+
+/** Strings with any URL credentials replaced, deep. */
+function withoutCredentials(v: unknown): unknown {
+    if (typeof v === "string") return v.replace(URL_CREDENTIALS_RE, (_m, scheme?: string) => `${scheme ?? ""}***@`);
+    if (Array.isArray(v)) return v.map(withoutCredentials);
+    if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withoutCredentials(x)]));
+    return v;
+}
+
+/** The value a message shows: short, never a URL's credentials, never the value of a key that looks like a secret. */
+function shown(v: unknown, path: readonly PropertyKey[] = []): string {
     if (v === undefined) return "nothing";
-    const s = JSON.stringify(v);
+    const last = path[path.length - 1];
+    if (typeof last === "string" && SECRET_LOOKING_RE.test(last) && !keysAt(pulseConfigSchema, path.slice(0, -1)).includes(last)) return "(not shown)";
+    const s = JSON.stringify(withoutCredentials(v));
     return s.length > 60 ? s.slice(0, 57) + "..." : s;
+}
+
+/**
+ * Secrets typed into a section, by the key a newcomer writes there: each is a `pulse:<secret>` key of its own.
+ * Beyond these, a key named like a secret key (`smtpPassword`), or whose section path and name spell one
+ * (`keycloak.adminPassword`), points at it too.
+ */
+const SECRETS_IN_SECTIONS: Readonly<Record<string, SecretKey>> = {
+    "smtp.password": "smtpPassword",
+    "s3.secretAccessKey": "s3SecretKey",
+    "s3.accessKeyId": "s3AccessKey",
+    "externalDatabase.password": "dbPassword",
+    "postgresql.auth.password": "dbPassword",
+    "postgresql.auth.replicationPassword": "postgresReplicationPassword",
+    "keycloak.database.password": "keycloakDbPassword",
+    "keycloak.adminPassword": "keycloakAdminPassword",
+    "emqx.dashboard.password": "emqxDashboardPassword",
+    "emqx.apiSecret": "emqxApiSecret",
+    "emqx.password": "mqttPassword",
+};
+
+/** The secret key a section's unknown key stands for, if it is one. */
+function secretTypedAt(path: readonly PropertyKey[], key: string): SecretKey | undefined {
+    const dotted = [...path, key].filter((p) => typeof p === "string").join(".");
+    if (Object.hasOwn(SECRETS_IN_SECTIONS, dotted)) return SECRETS_IN_SECTIONS[dotted];
+    if (path[path.length - 1] === "chart" && /^pass(word)?$/i.test(key)) return "chartRepositoryPassword";
+    const flat = (s: string) => s.toLowerCase().replace(/database/g, "db");
+    const spelled = flat([...path.filter((p) => typeof p === "string"), key].join(""));
+    return (Object.keys(SECRET_KEYS) as SecretKey[]).find((k) => flat(k) === flat(key) || flat(k) === spelled);
+}
+
+/** The secret keys typed into a section's (JSON) value, by path. */
+function secretsTypedIn(section: string, json: string): [PropertyKey[], SecretKey][] {
+    let value: unknown;
+    try {
+        value = JSON.parse(json);
+    } catch {
+        return [];
+    }
+    const found: [PropertyKey[], SecretKey][] = [];
+    const walk = (v: unknown, path: string[]) => {
+        if (typeof v !== "object" || v === null || Array.isArray(v)) return;
+        for (const [k, x] of Object.entries(v)) {
+            const secret = secretTypedAt(path, k);
+            if (secret && !keysAt(pulseConfigSchema, path).includes(k)) found.push([[...path, k], secret]);
+            else walk(x, [...path, k]);
+        }
+    };
+    walk(value, [section]);
+    return found;
+}
+
+/** A string where a number or boolean was given: YAML reads unquoted 1.0, 5.8, true, on as such. */
+function quoteHint(issue: z.core.$ZodIssue): string {
+    const input = (issue as { input?: unknown }).input;
+    if (issue.code !== "invalid_type" || issue.expected !== "string" || (typeof input !== "number" && typeof input !== "boolean")) return "";
+    return `: YAML reads an unquoted ${typeof input} as such (1.0 even as 1); quote it ("...")`;
 }
 
 /** Keys that were replaced, with what to write instead (an unknown key otherwise, which says less). */
@@ -278,23 +425,42 @@ function formatIssue(issue: z.core.$ZodIssue): string[] {
                 }
                 const replaced = REPLACED_KEYS[[...issue.path, k].join(".")];
                 if (replaced) return `${where}: ${replaced}`;
+                const secret = issue.path.length > 0 ? secretTypedAt(issue.path, k) : closestSecret(k);
+                if (secret) {
+                    return issue.path.length > 0
+                        ? `${where}: is a secret, never a field of a section: set it with \`pulumi config set --secret ${NAMESPACE}:${secret}\``
+                        : `${where}: unknown key (did you mean "${NAMESPACE}:${secret}"? It is a secret: \`pulumi config set --secret ${NAMESPACE}:${secret}\`)`;
+                }
                 const hint = suggestKey(issue.path, k);
                 return `${where}: unknown key${hint ? ` (did you mean "${hint}"?)` : ""}`;
             });
         case "invalid_type":
             if (issue.input === undefined) return [`${where}: is required`];
             if (issue.message.startsWith("Invalid input")) {
-                return [`${where}: must be ${issue.expected === "object" ? "an object" : `a ${issue.expected}`}, got ${shown(issue.input)}`];
+                return [
+                    `${where}: must be ${issue.expected === "object" ? "an object" : `a ${issue.expected}`}, got ${shown(issue.input, issue.path)}${quoteHint(issue)}`,
+                ];
             }
-            return [`${where}: ${issue.message}, got ${shown(issue.input)}`];
+            return [`${where}: ${issue.message}, got ${shown(issue.input, issue.path)}${quoteHint(issue)}`];
         default:
-            return [`${where}: ${issue.message}, got ${shown(issue.input)}`];
+            return [`${where}: ${issue.message}, got ${shown(issue.input, issue.path)}`];
     }
 }
 
 /** The known key closest to a misspelt one, if it is close enough to be the likely intent. */
-function suggestKey(path: readonly PropertyKey[], unknown: string): string | undefined {
-    const known = keysAt(pulseConfigSchema, path);
+const suggestKey = (path: readonly PropertyKey[], unknown: string): string | undefined => closest(unknown, keysAt(pulseConfigSchema, path));
+
+/** The secret key a top-level key misspells, unless a section's name is closer. */
+function closestSecret(unknown: string): SecretKey | undefined {
+    const secret = closest(unknown, Object.keys(SECRET_KEYS)) as SecretKey | undefined;
+    if (secret === undefined) return undefined;
+    const section = closest(unknown, Object.keys(pulseConfigSchema.shape));
+    const d = (k: string) => levenshtein(unknown.toLowerCase(), k.toLowerCase());
+    return section !== undefined && d(section) < d(secret) ? undefined : secret;
+}
+
+/** Of `known`, the one closest to `unknown`, if it is close enough to be the likely intent. */
+function closest(unknown: string, known: readonly string[]): string | undefined {
     let best: string | undefined;
     let bestDistance = Infinity;
     for (const k of known) {

@@ -4,9 +4,13 @@
  */
 import type { ImageConfig, PulseConfig } from "../config";
 
-/** A released Pulse version: semantic version x.y.z, optional leading v, pre-release or build suffix. */
-export const RELEASE_TAG_RE = /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/;
-export const RELEASE_TAG_RULE = "must be a released version x.y.z (e.g. 1.4.2), the tag the policy pack requires of Pulse images";
+/**
+ * A released Pulse version: semantic version x.y.z, optional leading v, optional pre-release suffix. No `+build`
+ * suffix: '+' is no character of an image tag (distribution/reference), so no image could carry it.
+ */
+export const RELEASE_TAG_RE = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+export const RELEASE_TAG_RULE =
+    "must be a released version x.y.z, optionally -<pre-release> (e.g. 1.4.2; no '+build' suffix, which no image tag can carry), the tag the policy pack requires of Pulse images";
 
 /** Pulse's own images: a `pulse/` repository, on any registry. */
 export const isPulseRepository = (repository: string): boolean => /(^|\/)pulse\//.test(repository);

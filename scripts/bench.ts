@@ -57,6 +57,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exit(1);
+    // Bad input (a stack file or config the program refuses) is one message and exit 2, as in the other CLIs.
+    const { RunError } = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    const { ConfigError } = require("../config") as typeof import("../config");
+    const bad = e instanceof ConfigError || RunError.isInstance(e);
+    process.stderr.write(`${bad ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(bad ? 2 : 1);
 });

@@ -2,32 +2,28 @@
  * Offline manifest render: `npm run manifests -- <stack> [--out DIR]` or `--config path/to/Pulumi.<stack>.yaml`;
  * `--placeholder-secrets` renders a template stack whose production secrets are not set yet.
  * Runs the Pulumi program under mocks (no CLI, no cluster, no network). Without --out, prints every Kubernetes object
- * as one multi-document YAML stream; with --out, writes DIR/k8s/*.yaml, DIR/helm/<release>.yaml and DIR/outputs.yaml.
+ * as one multi-document YAML stream; with --out, writes DIR/k8s/*.yaml, DIR/helm/<release>.yaml, DIR/outputs.yaml and
+ * DIR/graph.yaml, and lists them in DIR/.pulse-render.json: DIR must be new, empty or a previous render's, and only the
+ * files that list names are replaced. Relative paths are the caller's (INIT_CWD under npm run).
  * Exit codes: 0 rendered, 2 invalid config or usage.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { parseStackArgs, renderStackFile, runMain } from "../tools/cli";
+import { orFail, parseStackArgs, prepareOutDir, renderStackFile, runMain, writeOutDir } from "../tools/cli";
 import { renderFiles, renderStream } from "../tools/render";
 
 const USAGE = "usage: npm run manifests -- <stack> | --config <Pulumi.<stack>.yaml> [--out <dir>] [--placeholder-secrets]";
 
 runMain(async () => {
     const { stackFile, placeholderSecrets, values } = parseStackArgs(USAGE, { out: { type: "string" } });
-    const render = await renderStackFile(stackFile, placeholderSecrets);
-
     const out = values.out as string | undefined;
-    if (out === undefined) {
+    // Checked before rendering: a file, or a folder the render did not write, is refused (never overwritten or cleared).
+    const dir = out === undefined ? undefined : orFail(() => prepareOutDir(out));
+    const render = await renderStackFile(stackFile, placeholderSecrets);
+    if (dir === undefined) {
         process.stdout.write(renderStream(render));
         return;
     }
-    // The render owns these paths: clear them so a removed object leaves no stale file behind.
-    for (const owned of ["k8s", "helm", "outputs.yaml", "graph.yaml"]) fs.rmSync(path.join(out, owned), { recursive: true, force: true });
+    // Replaces the files of its previous render (listed in the folder's manifest), so a removed object leaves no stale file.
     const files = renderFiles(render);
-    for (const f of files) {
-        const target = path.join(out, f.path);
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        fs.writeFileSync(target, f.content);
-    }
-    process.stderr.write(`wrote ${files.length} files to ${out}\n`);
+    orFail(() => writeOutDir(dir, files));
+    process.stderr.write(`wrote ${files.length} files to ${dir}\n`);
 });

@@ -29,13 +29,16 @@ function tar(files: Record<string, string>): Buffer {
     return Buffer.concat([...blocks, Buffer.alloc(1024)]);
 }
 
-/** Asserts exactly one problem, at `key`, whose reason matches. */
-function expectProblem(values: Record<string, unknown>, key: string, reason: RegExp): void {
-    const found = problems(values);
+/** Asserts exactly one problem, at `key`, whose reason matches (the given secret keys set as secrets). */
+function expectProblem(values: Record<string, unknown>, key: string, reason: RegExp, secretKeys: readonly string[] = []): void {
+    const found = problems(values, secretKeys);
     expect(found, found.join("\n")).to.have.length(1);
     expect(found[0]).to.satisfy((p: string) => p.startsWith(`pulse:${key}: `), found[0]);
     expect(found[0]).to.match(reason);
 }
+
+/** The secrets an external database requires (Keycloak's too, with Keycloak deployed). */
+const EXTERNAL_DB_SECRETS = { dbPassword: "x", keycloakDbPassword: "x" };
 
 describe("config schema", () => {
     describe("defaults are the spec's values.yaml, corrected for the pinned charts", () => {
@@ -146,9 +149,10 @@ describe("config schema", () => {
                 /must be a DNS host name.*got "Pulse_Host.example.com"/,
             );
             expectProblem(
-                { postgresql: { enabled: false }, externalDatabase: { enabled: true, host: "db..example.com" } },
+                { postgresql: { enabled: false }, externalDatabase: { enabled: true, host: "db..example.com" }, ...EXTERNAL_DB_SECRETS },
                 "externalDatabase.host",
                 /DNS host name/,
+                Object.keys(EXTERNAL_DB_SECRETS),
             );
             expectProblem({ namespace: "Pulse" }, "namespace", /must be a DNS label/);
         });
@@ -183,9 +187,10 @@ describe("config schema", () => {
 
         it("an external database without a host", () => {
             expectProblem(
-                { postgresql: { enabled: false }, externalDatabase: { enabled: true } },
+                { postgresql: { enabled: false }, externalDatabase: { enabled: true }, ...EXTERNAL_DB_SECRETS },
                 "externalDatabase.host",
                 /is required when externalDatabase.enabled is true/,
+                Object.keys(EXTERNAL_DB_SECRETS),
             );
         });
 
@@ -196,7 +201,7 @@ describe("config schema", () => {
         });
 
         it("a Pulse release the policy pack would refuse: appVersion or a Pulse image tag that is not x.y.z", () => {
-            expectProblem({ appVersion: "1.0" }, "appVersion", /must be a released version x.y.z .*got "1.0"$/);
+            expectProblem({ appVersion: "1.0" }, "appVersion", /must be a released version x.y.z.*got "1.0"$/);
             expectProblem({ ingest: { image: { tag: "main" } } }, "ingest.image.tag", /released version x.y.z.*or set a digest.*got "main"$/);
             // A digest pins it; other images keep their own tags (the rule is Pulse's).
             expect(problems({ ingest: { image: { tag: "main", digest: `sha256:${"a".repeat(64)}` } } })).to.deep.equal([]);
@@ -273,7 +278,7 @@ describe("config schema", () => {
 
         it("chart sources: a local path with repository settings, half a client certificate, a missing or wrong local chart", () => {
             expectProblem(
-                { nats: { chart: { path: "charts/nats", username: "robot" } } },
+                { nats: { chart: { path: path.join(__dirname, "fixtures", "charts", "nats-1.2.11"), username: "robot" } } },
                 "nats.chart.username",
                 /applies to a repository, not to a local chart `path`/,
             );
@@ -607,7 +612,12 @@ describe("config schema", () => {
         });
 
         it("requires the S3, SMTP and Stripe secrets in production, and ADMIN_KEY of 32 characters at least", () => {
-            const prod = problems({ app: { environment: "production" } });
+            // Everything else production needs (TLS, SMTP) is configured: the secrets are what is missing.
+            const browser = {
+                ingress: { hosts: [{ host: "pulse.example.com" }], tls: [{ secretName: "pulse-tls", hosts: ["pulse.example.com"] }] },
+                smtp: { host: "smtp.example.com", from: "pulse@example.com" },
+            };
+            const prod = problems({ app: { environment: "production" }, ...browser });
             expect(prod.map((p) => p.split(": ")[0])).to.deep.equal([
                 "pulse:s3AccessKey",
                 "pulse:s3SecretKey",
@@ -617,7 +627,7 @@ describe("config schema", () => {
             ]);
             for (const p of prod) expect(p).to.match(/is required with app.environment production/);
             const keys = ["s3AccessKey", "s3SecretKey", "smtpPassword", "stripeSecretKey", "stripeWebhookSecret"];
-            expect(problems({ app: { environment: "production" }, ...Object.fromEntries(keys.map((k) => [k, "x"])) }, keys)).to.deep.equal([]);
+            expect(problems({ app: { environment: "production" }, ...browser, ...Object.fromEntries(keys.map((k) => [k, "x"])) }, keys)).to.deep.equal([]);
             const short = problems({ adminKey: "too-short" }, ["adminKey"]);
             expect(short).to.deep.equal(["pulse:adminKey: must be at least 32 characters (provision-api refuses a shorter one)"]);
             expect(problems({ adminKey: "k".repeat(32) }, ["adminKey"])).to.deep.equal([]);

@@ -83,11 +83,11 @@ describe("PostgreSQL backups (postgresql.backup)", () => {
         expect(problems({ schedule: "0 2 * *" })[0]).to.match(/^pulse:postgresql\.backup\.schedule:/);
         expect(problems({ keep: 0 })[0]).to.match(/^pulse:postgresql\.backup\.keep: must be an integer >= 1/);
         expect(problems({ existingClaim: "Not_A_Name" })[0]).to.match(/^pulse:postgresql\.backup\.existingClaim:/);
-        expect(problems({ schedule: "99 99 * * *" })[0]).to.match(/^pulse:postgresql\.backup\.schedule: .*minute "99" is not in 0-59/);
-        expect(problems({ schedule: "a b c d e" })[0]).to.match(/^pulse:postgresql\.backup\.schedule: .*minute "a" is not in 0-59/);
-        expect(problems({ schedule: "0 2 * 13 *" })[0]).to.match(/month "13" is not in 1-12 or JAN-DEC/);
-        expect(problems({ schedule: "0 2 * * 8" })[0]).to.match(/day of week "8" is not in 0-7 or SUN-SAT/);
-        expect(problems({ schedule: "*/0 2 * * *" })[0]).to.match(/minute step must be at least 1/);
+        expect(problems({ schedule: "99 99 * * *" })[0]).to.match(/^pulse:postgresql\.backup\.schedule: .*end of range \(99\) above maximum \(59\)/);
+        expect(problems({ schedule: "a b c d e" })[0]).to.match(/^pulse:postgresql\.backup\.schedule: .*failed to parse int from a/);
+        expect(problems({ schedule: "0 2 * 13 *" })[0]).to.match(/end of range \(13\) above maximum \(12\)/);
+        expect(problems({ schedule: "0 2 * * 7" })[0]).to.match(/end of range \(7\) above maximum \(6\)/);
+        expect(problems({ schedule: "*/0 2 * * *" })[0]).to.match(/step of range should be a positive number/);
         expect(problems({ schedule: "0 2 ? * SUN" })).to.deep.equal([]);
         expect(problems({ schedule: "0,30 1-5/2 1 JAN-MAR mon" })).to.deep.equal([]);
         expect(problems({ schedule: "@daily" })).to.deep.equal([]);

@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { RecordedResource } from "../tools/mocks";
 import { ConfigError, parseStackConfig } from "../config";
 import { manifestOf, REDACTED, renderFiles, renderStream } from "../tools/render";
+import { OUT_MANIFEST } from "../tools/cli";
 import { PROJECT_DIR, readStackFile, SECRET_PLACEHOLDER } from "../tools/stackfile";
 import { CI_STACK_FILE, recorded, renderStack } from "./helpers";
 
@@ -170,7 +171,9 @@ describe("offline render", () => {
             expect(r.code, r.stderr).to.equal(0);
             const tree = readTree(out);
             const expected = renderFiles(await renderStack("prod"));
-            expect(Object.keys(tree).sort()).to.deep.equal(expected.map((f) => f.path).sort());
+            // The folder also lists what the render wrote (a later render removes only those).
+            expect(Object.keys(tree).sort()).to.deep.equal([...expected.map((f) => f.path), OUT_MANIFEST].sort());
+            expect(JSON.parse(tree[OUT_MANIFEST])).to.deep.equal(expected.map((f) => f.path));
             for (const f of expected) expect(tree[f.path] === f.content, `${f.path} differs from the in-process render`).to.equal(true);
         });
 

@@ -201,7 +201,7 @@ describe("Pulse services", () => {
             S3_PUBLIC_ENDPOINT: "https://minio.example.com:9000",
         });
         expect(configProblems({ s3: { endpoint: "" } })).to.deep.equal([
-            'pulse:s3.endpoint: must be a URL such as https://s3.eu-west-1.amazonaws.com (unset: AWS S3\'s endpoint for `region`), got ""',
+            'pulse:s3.endpoint: must be an http(s) URL such as https://s3.eu-west-1.amazonaws.com (unset: AWS S3\'s endpoint for `region`), got ""',
         ]);
     });
 

@@ -41,7 +41,8 @@ function redact(v: unknown): unknown {
     return v;
 }
 
-const isKubernetesObject = (r: RecordedResource) => r.custom && r.type.startsWith("kubernetes:") && r.type !== HELM_RELEASE_TYPE;
+/** A Kubernetes object the program registers itself (not a Helm release, not a component). */
+export const isKubernetesObject = (r: RecordedResource) => r.custom && r.type.startsWith("kubernetes:") && r.type !== HELM_RELEASE_TYPE;
 
 interface K8sObject {
     apiVersion: string;

@@ -59,11 +59,13 @@ export function readStackFile(stackFile: string, projectDir = PROJECT_DIR): RawS
     for (const [key, decl] of Object.entries(projectConfigDeclarations(projectDir))) {
         if (decl.default !== undefined) values[key] = asConfigString(decl.default);
     }
-    for (const [key, raw] of Object.entries(stackFileConfig(stackFile))) {
+    const { config, scalarText } = stackFileConfig(stackFile);
+    for (const [key, raw] of Object.entries(config)) {
         const { value, secret } = decryptOffline(raw);
         // As the Pulumi CLI does: a key without a namespace belongs to the project (`pulse`).
         const fullKey = key.includes(":") ? key : `${NAMESPACE}:${key}`;
-        values[fullKey] = asConfigString(value);
+        // A plain top-level scalar reaches the program as written (the CLI reads it as a string: 1.10 stays "1.10").
+        values[fullKey] = scalarText.get(key) ?? asConfigString(value);
         if (secret) secretKeys.add(fullKey);
     }
     return { values, secretKeys };
@@ -75,17 +77,35 @@ export const STACK_FILE_KEYS = new Set(["config", "encryptionsalt", "encryptedke
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
- * The `config:` map of a stack file; a ConfigError naming the file, the line and the key for YAML the CLI would refuse
- * (syntax, duplicate keys, tabs) and for a file whose settings are not under `config:`.
+ * The `config:` map of a stack file, with the source text of its plain top-level scalars; a ConfigError naming the
+ * file (and the line and key, for YAML errors) for what the Pulumi CLI would refuse: no file, not UTF-8, YAML syntax,
+ * duplicate keys, tabs, more than one document, an alias bomb, settings outside `config:`. Merge keys (`<<`) are read
+ * as the CLI's YAML library reads them.
  */
-function stackFileConfig(stackFile: string): Record<string, unknown> {
+function stackFileConfig(stackFile: string): { config: Record<string, unknown>; scalarText: Map<string, string> } {
     const file = path.basename(stackFile);
-    const text = fs.readFileSync(stackFile, "utf8");
-    const doc = YAML.parseDocument(text, { uniqueKeys: true });
+    const fail = (reason: string): never => {
+        throw new ConfigError([`${file}: ${reason}`]);
+    };
+    let bytes: Buffer;
+    try {
+        if (fs.statSync(stackFile).isDirectory()) fail(`is a directory, not a stack file (${stackFile})`);
+        bytes = fs.readFileSync(stackFile);
+    } catch (e) {
+        if (e instanceof ConfigError) throw e;
+        return fail(`cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || bytes.includes(0)) {
+        fail("is UTF-16 (or binary), not UTF-8 text: save it as UTF-8");
+    }
+    const text = bytes.toString("utf8");
+    if (text.includes("\ufffd")) fail("is not valid UTF-8: save it as UTF-8");
+    const doc = YAML.parseDocument(text, { uniqueKeys: true, merge: true });
     if (doc.errors.length > 0) {
         const lines = text.split("\n");
         throw new ConfigError(
             doc.errors.map((e) => {
+                if (e.code === "MULTIPLE_DOCS") return `${file}: holds more than one YAML document ('---'): a stack file is one map with a \`config:\` key`;
                 const at = e.linePos?.[0];
                 // The key of the offending line, never its value: a plain-text secret would end up in CI logs.
                 const key = at ? /^\s*(?:-\s+)?([^\s:#][^\s]*?):(?:\s|$)/.exec(lines[at.line - 1] ?? "")?.[1] : undefined;
@@ -94,23 +114,44 @@ function stackFileConfig(stackFile: string): Record<string, unknown> {
             }),
         );
     }
-    const root: unknown = doc.toJS() ?? {};
-    if (!isMap(root)) throw new ConfigError([`${file}: must be a map with a \`config:\` key, got ${Array.isArray(root) ? "a list" : typeof root}`]);
-    const problems = Object.keys(root)
+    let root: unknown;
+    try {
+        root = doc.toJS() ?? {};
+    } catch (e) {
+        // The yaml library refuses exponential alias expansion (maxAliasCount), as a resource exhaustion attack.
+        return fail(`cannot be read: ${(e as Error).message.split("\n")[0]} (YAML aliases)`);
+    }
+    if (!isMap(root)) fail(`must be a map with a \`config:\` key, got ${Array.isArray(root) ? "a list" : typeof root}`);
+    const problems = Object.keys(root as Record<string, unknown>)
         .filter((k) => !STACK_FILE_KEYS.has(k))
         .map(
             (k) =>
                 `${file}: ${k}: is not a stack file key; settings go under \`config:\`, e.g. \`config:\` / \`  ${k.includes(":") ? k : `${NAMESPACE}:${k}`}: ...\``,
         );
-    const config = root.config ?? {};
+    const config = (root as Record<string, unknown>).config ?? {};
     if (!isMap(config)) problems.push(`${file}: config: must be a map of \`${NAMESPACE}:<key>\` settings`);
     if (problems.length > 0) throw new ConfigError(problems);
-    return config as Record<string, unknown>;
+    const scalarText = new Map<string, string>();
+    const node = doc.get("config", true);
+    if (YAML.isMap(node)) {
+        for (const pair of node.items) {
+            if (
+                YAML.isScalar(pair.key) &&
+                YAML.isScalar(pair.value) &&
+                pair.value.type === "PLAIN" &&
+                typeof pair.value.source === "string" &&
+                pair.value.value !== null
+            ) {
+                scalarText.set(String(pair.key.value), pair.value.source);
+            }
+        }
+    }
+    return { config: config as Record<string, unknown>, scalarText };
 }
 
-/** `dev` -> <project>/Pulumi.dev.yaml; a path is taken as is. */
-export function stackFilePath(stackOrPath: string, projectDir = PROJECT_DIR): string {
-    return stackOrPath.includes("/") || stackOrPath.endsWith(".yaml") ? path.resolve(stackOrPath) : path.join(projectDir, `Pulumi.${stackOrPath}.yaml`);
+/** `dev` -> <project>/Pulumi.dev.yaml; a path is taken as is, relative to `base` (the caller's directory). */
+export function stackFilePath(stackOrPath: string, projectDir = PROJECT_DIR, base = process.cwd()): string {
+    return stackOrPath.includes("/") || stackOrPath.endsWith(".yaml") ? path.resolve(base, stackOrPath) : path.join(projectDir, `Pulumi.${stackOrPath}.yaml`);
 }
 
 /** Stack name from a file name `Pulumi.<stack>.yaml`. */

@@ -4,13 +4,21 @@
  */
 import { z } from "zod";
 import { isPulseRepository, RELEASE_TAG_RE, RELEASE_TAG_RULE } from "../../lib/images";
-import { bytes, DIGEST_RE, ENV_NAME_RE, IMAGE_TAG_RE, parseQuantity, quantity, REGISTRY_RE, REPOSITORY_RE } from "./formats";
+import { annotationsSize, isAnnotationKey, isLabelKey, isLabelValue, TOTAL_ANNOTATION_SIZE_LIMIT } from "./apimachinery";
+import { bytes, DIGEST_RE, ENV_NAME_RE, IMAGE_TAG_RE, k8sName, parseQuantity, quantity } from "./formats";
+import { DOMAIN_RE, readAsRegistry, REMOTE_NAME_RE, REPOSITORY_MAX } from "./reference";
+
+/** The API's int32 fields (replicas, ports, uids, retries): what the API server decodes at most. */
+const INT32_MAX = 2 ** 31 - 1;
 
 /** An integer >= min; one message for wrong type, fraction and range so errors read the same everywhere. */
 export function intAtLeast(min: number, max?: number) {
     const msg = max === undefined ? `must be an integer >= ${min}` : `must be an integer from ${min} to ${max}`;
     const base = z.int({ error: msg }).min(min, { error: msg });
-    return max === undefined ? base : base.max(max, { error: msg });
+    // A refinement, not .max(): the reference and the JSON Schema keep saying ">= min".
+    return max === undefined
+        ? base.refine((n) => n <= INT32_MAX, { error: `must be at most ${INT32_MAX} (a 32-bit integer in the Kubernetes API)` })
+        : base.max(max, { error: msg });
 }
 
 export const bool = () => z.boolean({ error: "must be true or false" });
@@ -19,7 +27,43 @@ export const nonEmpty = (what: string) => z.string({ error: `must be ${what}` })
 
 export const port = (def: number) => intAtLeast(1, 65535).default(def);
 
-export const stringMap = (what: string) => z.record(z.string(), z.string({ error: `${what} values must be strings (quote numbers and booleans)` }));
+const stringMap = (what: string) => z.record(z.string(), z.string({ error: `${what} values must be strings (quote numbers and booleans)` }));
+
+/** Labels (or a label selector's matchLabels): keys and values as the API server validates them (apimachinery.ts). */
+export const labelMap = () =>
+    stringMap("label").superRefine((labels, ctx) => {
+        for (const [key, value] of Object.entries(labels)) {
+            const keyProblems = isLabelKey(key);
+            if (keyProblems.length > 0)
+                ctx.addIssue({ code: "custom", path: [key], input: key, message: `is not a valid label key: ${keyProblems.join("; ")}` });
+            const valueProblems = isLabelValue(value);
+            if (valueProblems.length > 0) {
+                ctx.addIssue({ code: "custom", path: [key], input: value, message: `is not a valid label value: ${valueProblems.join("; ")}` });
+            }
+        }
+    });
+
+/** Room left for the annotations the program adds to the same object itself (content checksums, revisions). */
+const PROGRAM_ANNOTATIONS = 4 * 1024;
+
+/** Annotations: keys as the API server validates them, and their total size within its limit (apimachinery.ts). */
+export const annotationMap = () =>
+    stringMap("annotation").superRefine((annotations, ctx) => {
+        for (const key of Object.keys(annotations)) {
+            const problems = isAnnotationKey(key);
+            if (problems.length > 0)
+                ctx.addIssue({ code: "custom", path: [key], input: key, message: `is not a valid annotation key: ${problems.join("; ")}` });
+        }
+        const size = annotationsSize(annotations);
+        const limit = TOTAL_ANNOTATION_SIZE_LIMIT - PROGRAM_ANNOTATIONS;
+        if (size > limit) {
+            ctx.addIssue({
+                code: "custom",
+                input: `(${size} bytes)`,
+                message: `must hold at most ${limit} bytes of keys and values: the API server refuses an object whose annotations exceed 256 KiB, and the program adds its own (up to ${PROGRAM_ANNOTATIONS} bytes)`,
+            });
+        }
+    });
 
 export const envMap = (def: Record<string, string>) =>
     z
@@ -31,8 +75,14 @@ export const envMap = (def: Record<string, string>) =>
 
 const PULL_POLICIES = ["IfNotPresent", "Always", "Never"] as const;
 
+/** A registry host[:port] (distribution/reference's domain) that a runtime also reads as one, not as a Docker Hub namespace. */
 export const registry = () =>
-    z.string({ error: "must be a registry host" }).regex(REGISTRY_RE, { error: "must be a registry host such as registry.example.com[:port]" });
+    z
+        .string({ error: "must be a registry host" })
+        .regex(DOMAIN_RE, { error: "must be a registry host such as registry.example.com[:port]", abort: true })
+        .refine(readAsRegistry, {
+            error: "must be a registry host with a '.' or a port (or localhost): a container runtime reads a bare name such as this as a Docker Hub namespace (docker.io/<name>/...)",
+        });
 
 interface ImageDefaults {
     readonly registry?: string;
@@ -46,7 +96,7 @@ export function image(d: ImageDefaults) {
     const tag = z
         .string({ error: "must be a non-empty image tag" })
         .min(1, { error: "must be a non-empty image tag", abort: true })
-        .regex(IMAGE_TAG_RE, { error: "must be a valid image tag (letters, digits, '_', '.', '-'; at most 128)" })
+        .regex(IMAGE_TAG_RE, { error: "must be a valid image tag: letters, digits, '_', '.' and '-', not starting with '.' or '-', at most 128 (no '+')" })
         .refine((t) => t !== "latest", { error: "must be a pinned version, not 'latest'" });
     return z
         .strictObject({
@@ -55,7 +105,10 @@ export function image(d: ImageDefaults) {
             ),
             repository: z
                 .string({ error: "must be an image repository" })
-                .regex(REPOSITORY_RE, { error: "must be an image repository such as pulse/ingest-iot" })
+                .regex(REMOTE_NAME_RE, {
+                    error: "must be an image repository such as pulse/ingest-iot: lower-case path components of letters and digits, separated by '.', '_', '__' or dashes",
+                })
+                .max(REPOSITORY_MAX, { error: `must be an image repository of at most ${REPOSITORY_MAX} characters` })
                 .default(d.repository)
                 .describe("Image repository"),
             tag: (d.tag === undefined ? tag.optional() : tag.default(d.tag)).describe(
@@ -180,7 +233,14 @@ export function persistence(size: string) {
     });
 }
 
-export const storageClass = () => z.string().optional().describe("StorageClass (cluster default when unset)");
+/** A StorageClass: an object name (a DNS subdomain: the claim's storageClassName), as the API server checks it. */
+export const storageClass = () =>
+    z
+        .union([z.literal(""), k8sName("a StorageClass name")], {
+            error: "must be a StorageClass name (a DNS subdomain: lower-case letters, digits, '-' and '.')",
+        })
+        .optional()
+        .describe("StorageClass (cluster default when unset)");
 
 const CHART_VERSION_RE = /^\d+\.\d+\.\d+$/;
 const CHART_REPO_RE = /^(https|oci):\/\/[^\s]+$/;

@@ -3,7 +3,7 @@
  */
 import { z } from "zod";
 import { parseCidr, strictlyInside } from "../../lib/cidr";
-import { bool, httpPath, port, stringMap } from "./blocks";
+import { annotationMap, bool, httpPath, labelMap, port } from "./blocks";
 import { cidrs, dnsLabel, INGRESS_HOST_RE, k8sName } from "./formats";
 
 /** RFC 1918: the networks the cluster's pods and nodes live in, never "the internet". */
@@ -54,7 +54,7 @@ export const networkPolicy = z
                             .map(([c, ns]) => `${c}: ${ns}`)
                             .join(", ")}), required for any other class`,
                     ),
-                podLabels: stringMap("label").default({}).describe("Labels of the controller's pods (empty: any pod of that namespace)"),
+                podLabels: labelMap().default({}).describe("Labels of the controller's pods (empty: any pod of that namespace)"),
             })
             .prefault({}),
         mqttClientCidrs: cidrs("10.0.0.0/8")
@@ -106,14 +106,45 @@ const PATH_TYPES = ["Prefix", "Exact", "ImplementationSpecific"] as const;
 /** Services an Ingress path may route to. */
 export const INGRESS_BACKENDS = ["ui", "provisionApi", "keycloak", "caddy"] as const;
 
-const ingressPath = z.strictObject({
-    path: httpPath("/").describe("URL path"),
-    pathType: z.enum(PATH_TYPES, { error: `must be one of ${PATH_TYPES.join(", ")}` }).default("Prefix"),
-    service: z
-        .enum(INGRESS_BACKENDS, { error: `must be one of ${INGRESS_BACKENDS.join(", ")}` })
-        .default("ui")
-        .describe("Pulse service the path routes to"),
-});
+/**
+ * k8s.io/kubernetes v1.35.4 pkg/apis/networking/validation/validation.go validateHTTPIngressPath: an Exact or Prefix
+ * path must not contain these sequences nor end with these suffixes (an ImplementationSpecific one only starts with '/').
+ */
+const INVALID_PATH_SEQUENCES = ["//", "/./", "/../", "%2f", "%2F"];
+const INVALID_PATH_SUFFIXES = ["/..", "/."];
+/**
+ * An Exact or Prefix path is matched literally, element by element: ingress-nginx (the `nginx` class) refuses one with
+ * any other characters ("path ... cannot be used with pathType Prefix", its strict-validate-path-type check), and `*`
+ * or a regular expression there matches nothing anyway. Such paths are ImplementationSpecific.
+ */
+const LITERAL_PATH_RE = /^\/[A-Za-z0-9\-._~/]*$/;
+
+/** Why the API server or the controller refuses a path of this type, or undefined. */
+function ingressPathProblem(path: string, pathType: (typeof PATH_TYPES)[number]): string | undefined {
+    if (pathType === "ImplementationSpecific") return undefined;
+    const seq = INVALID_PATH_SEQUENCES.find((x) => path.includes(x));
+    if (seq) return `must not contain '${seq}' with pathType ${pathType} (the API server refuses it)`;
+    const suffix = INVALID_PATH_SUFFIXES.find((x) => path.endsWith(x));
+    if (suffix) return `cannot end with '${suffix}' with pathType ${pathType} (the API server refuses it)`;
+    if (!LITERAL_PATH_RE.test(path)) {
+        return `must be a literal path (letters, digits, '-', '.', '_', '~' and '/') with pathType ${pathType}: '*' and patterns match nothing there and ingress-nginx refuses them; use pathType ImplementationSpecific for a pattern`;
+    }
+    return undefined;
+}
+
+const ingressPath = z
+    .strictObject({
+        path: httpPath("/").describe("URL path"),
+        pathType: z.enum(PATH_TYPES, { error: `must be one of ${PATH_TYPES.join(", ")}` }).default("Prefix"),
+        service: z
+            .enum(INGRESS_BACKENDS, { error: `must be one of ${INGRESS_BACKENDS.join(", ")}` })
+            .default("ui")
+            .describe("Pulse service the path routes to"),
+    })
+    .superRefine((p, ctx) => {
+        const problem = ingressPathProblem(p.path, p.pathType);
+        if (problem) ctx.addIssue({ code: "custom", path: ["path"], input: p.path, message: problem });
+    });
 
 /** ui's internal endpoints (EMQX authentication and ACL): never routed from outside. */
 export const INTERNAL_API_PATH = "/api/v1/internal";
@@ -130,13 +161,13 @@ const ingressHostRule = z.strictObject({
 export const ingress = z
     .strictObject({
         enabled: bool().default(true).describe("Create an Ingress for the HTTP entry points"),
-        className: z.string().min(1).default("nginx").describe("ingressClassName"),
+        className: k8sName("an IngressClass name").default("nginx").describe("ingressClassName"),
         awaitLoadBalancer: bool()
             .default(true)
             .describe(
                 "Wait until the Ingress controller publishes an address (`.status.loadBalancer`); false for controllers that never do, so `pulumi up` does not wait 10 minutes for it",
             ),
-        annotations: stringMap("annotation").default({}).describe("Ingress annotations"),
+        annotations: annotationMap().default({}).describe("Ingress annotations"),
         hosts: z
             .array(ingressHostRule)
             .default([{ host: "pulse.example.com" }])
@@ -153,6 +184,14 @@ export const ingress = z
     })
     .prefault({})
     .superRefine((ing, ctx) => {
+        if (ing.enabled && ing.hosts.length === 0) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["hosts"],
+                input: [],
+                message: "must list at least one host while ingress.enabled is true (the API server refuses an Ingress with no rules); or set enabled: false",
+            });
+        }
         const served = ing.hosts.map((h) => h.host);
         ing.tls.forEach((t, i) =>
             t.hosts.forEach((host, j) => {
@@ -168,7 +207,7 @@ export const ingress = z
     });
 
 /** Whether a TLS host entry and a rule's host name the same hosts: equal, or one a `*.` wildcard one label above the other. */
-function coversHost(tlsHost: string, ruleHost: string): boolean {
+export function coversHost(tlsHost: string, ruleHost: string): boolean {
     const parentOf = (host: string) => host.slice(host.indexOf(".") + 1);
     if (tlsHost === ruleHost) return true;
     // A wildcard certificate covers the hosts one label below it; a wildcard rule serves each such host.

@@ -4,21 +4,19 @@
  */
 import { z } from "zod";
 import { nonEmpty, port } from "./blocks";
-import { optionalHost } from "./formats";
+import { httpUrl, optionalHost } from "./formats";
 
 /** Where the services reach S3 when `s3.endpoint` is unset: AWS's regional endpoint (their code's own default is a compose MinIO). */
 export const s3Endpoint = (s3: { endpoint?: string; region: string }): string => s3.endpoint ?? `https://s3.${s3.region}.amazonaws.com`;
 
 export const s3 = z
     .strictObject({
-        endpoint: z
-            .url({ error: "must be a URL such as https://s3.eu-west-1.amazonaws.com (unset: AWS S3's endpoint for `region`)" })
+        endpoint: httpUrl("must be an http(s) URL such as https://s3.eu-west-1.amazonaws.com (unset: AWS S3's endpoint for `region`)")
             .optional()
             .describe(
                 "S3 API endpoint the services use (S3_ENDPOINT); unset: AWS S3's regional endpoint https://s3.<region>.amazonaws.com. Always set for the services: without it their code falls back to a compose MinIO host",
             ),
-        publicEndpoint: z
-            .union([z.literal(""), z.url({ error: "must be a URL" })])
+        publicEndpoint: httpUrl("must be an http(s) URL such as https://s3.example.com, or empty", ["https:", "http:"], true)
             .default("")
             .describe("S3 endpoint in links handed to browsers (S3_PUBLIC_ENDPOINT); empty: the services' endpoint"),
         bucket: nonEmpty("a bucket name").default("exports").describe("Bucket for exports and reports (S3_BUCKET)"),

@@ -4,6 +4,8 @@
  */
 import { z } from "zod";
 import { parseCidr } from "../../lib/cidr";
+import { CRON_DESCRIPTORS, cronScheduleProblem } from "./cron";
+import { TAG_RE } from "./reference";
 
 /** A Kubernetes resource.Quantity in its canonical string forms: 250m, 1, 0.5, 512Mi, 2Gi, 1e3. */
 const QUANTITY_RE = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$/;
@@ -13,13 +15,9 @@ const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export const HOSTNAME_RE = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 /** An Ingress host: a host name, optionally with a leading '*.' wildcard label. */
 export const INGRESS_HOST_RE = /^(\*\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
-/** Docker image tag grammar. */
-export const IMAGE_TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** Image tags, digests, repositories and registries: distribution/reference's grammar (reference.ts). */
+export const IMAGE_TAG_RE = TAG_RE;
 export const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
-/** Image repository path: lower-case path components separated by '/'. */
-export const REPOSITORY_RE = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
-/** Registry host with optional port, e.g. registry.example.com:5000. */
-export const REGISTRY_RE = /^[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?(:\d{1,5})?$/;
 /** Environment variable names Kubernetes accepts. */
 export const ENV_NAME_RE = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
@@ -66,78 +64,57 @@ export const k8sName = (what: string) =>
 export const pgIdentifier = (what: string) =>
     z.string({ error: `must be ${what}` }).regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: `must be ${what}: lower-case letters, digits and '_' (PostgreSQL)` });
 
-const CRON_MACROS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
-const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
-const DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
-/** The five fields as Kubernetes' cron parser takes them: range, and the names a field accepts (their first is `min`). */
-const CRON_FIELDS = [
-    { name: "minute", min: 0, max: 59, names: [] as string[] },
-    { name: "hour", min: 0, max: 23, names: [] as string[] },
-    { name: "day of month", min: 1, max: 31, names: [] as string[] },
-    { name: "month", min: 1, max: 12, names: MONTHS },
-    { name: "day of week", min: 0, max: 7, names: DAYS },
-];
-
-/** What is wrong with one field of a cron schedule (`*`, `?`, values, ranges, steps, lists), or undefined. */
-function cronFieldProblem(text: string, f: (typeof CRON_FIELDS)[number]): string | undefined {
-    const value = (v: string): number | undefined => {
-        const named = f.names.indexOf(v.toUpperCase());
-        if (named >= 0) return named + f.min;
-        return /^\d+$/.test(v) ? Number(v) : undefined;
-    };
-    for (const item of text.split(",")) {
-        const m = /^(\*|\?|([^-/]+)(?:-([^-/]+))?)(?:\/(\d+))?$/.exec(item);
-        if (!m) return `${f.name} "${item}" is not a value, range or step`;
-        if (m[4] !== undefined && Number(m[4]) < 1) return `${f.name} step must be at least 1`;
-        if (m[1] === "?" && f.name !== "day of month" && f.name !== "day of week") return `"?" is for the day fields only`;
-        for (const v of [m[2], m[3]].filter((x): x is string => x !== undefined)) {
-            const n = value(v);
-            if (n === undefined || n < f.min || n > f.max)
-                return `${f.name} "${v}" is not in ${f.min}-${f.max}${f.names.length > 0 ? ` or ${f.names[0]}-${f.names[f.names.length - 1]}` : ""}`;
-        }
-    }
-    return undefined;
-}
-
-/** A CronJob schedule as Kubernetes takes it: five fields in range, or a macro (no CRON_TZ/TZ prefix: Kubernetes refuses those). */
+/** A CronJob schedule as the API server validates it (cron.ts: robfig/cron v3's standard parser, no TZ). */
 export function cronSchedule() {
-    const shape = `must be a cron schedule: five fields such as "0 2 * * *", or one of ${CRON_MACROS.join(", ")}`;
+    const shape = `must be a cron schedule as Kubernetes reads it: five fields such as "0 2 * * *" (day of week 0-6 or SUN-SAT), one of ${CRON_DESCRIPTORS.join(", ")}, or "@every <duration>" such as "@every 12h"`;
     return z
         .string({ error: shape })
         .superRefine((v, ctx) => {
-            if (CRON_MACROS.includes(v)) return;
-            const fields = v.trim().split(/ +/);
-            const problem = fields.length !== 5 ? undefined : fields.map((text, i) => cronFieldProblem(text, CRON_FIELDS[i])).find((p) => p !== undefined);
-            if (fields.length !== 5) ctx.addIssue({ code: "custom", input: v, message: shape });
-            else if (problem) ctx.addIssue({ code: "custom", input: v, message: `${shape}; ${problem}` });
+            const problem = cronScheduleProblem(v);
+            if (problem !== undefined) ctx.addIssue({ code: "custom", input: v, message: `${shape}; the API server says: ${problem}` });
         })
         .meta({ kind: "cron schedule" });
 }
 
-/** nats://host[:port] or tls://host[:port]. */
-export function natsUrl() {
+/** A URL's user information (`user[:password]@`), which stack config must never hold: it is plain text, and printed. */
+const CREDENTIALS_RE = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]*@/i;
+const CREDENTIALS =
+    "must not carry credentials (user:password@): stack config is plain text and would print them; give the service's credentials through its secret keys";
+
+/** A string checked by `valid` (a reason, or undefined), credentials refused first; "" too when `allowEmpty`. */
+const urlString = (rule: string, valid: (v: string) => string | undefined, allowEmpty: boolean) =>
+    z.string({ error: rule }).superRefine((v, ctx) => {
+        if (allowEmpty && v === "") return;
+        const problem = CREDENTIALS_RE.test(v) ? CREDENTIALS : valid(v);
+        if (problem !== undefined) ctx.addIssue({ code: "custom", input: v, message: problem });
+    });
+
+/** nats://host[:port] or tls://host[:port] ("" too with allowEmpty). */
+export function natsUrl(allowEmpty = false) {
     const msg = "must be a NATS URL such as nats://nats.example.com:4222 (or tls://...)";
-    return z.string({ error: msg }).refine(
+    return urlString(
+        msg,
         (v) => {
             const m = /^(nats|tls):\/\/([^/:\s]+)(:(\d{1,5}))?$/.exec(v);
-            return m !== null && HOSTNAME_RE.test(m[2]) && (m[4] === undefined || (Number(m[4]) >= 1 && Number(m[4]) <= 65535));
+            return m !== null && HOSTNAME_RE.test(m[2]) && (m[4] === undefined || (Number(m[4]) >= 1 && Number(m[4]) <= 65535)) ? undefined : msg;
         },
-        { error: msg },
+        allowEmpty,
     );
 }
 
-/** An http(s) URL (of the given protocols) without credentials or fragment. */
-export const httpUrl = (rule: string, protocols: readonly string[] = ["https:", "http:"]) =>
-    z.string({ error: rule }).refine(
+/** An http(s) URL (of the given protocols) without credentials or fragment ("" too with allowEmpty). */
+export const httpUrl = (rule: string, protocols: readonly string[] = ["https:", "http:"], allowEmpty = false) =>
+    urlString(
+        rule,
         (v) => {
             try {
                 const url = new URL(v);
-                return protocols.includes(url.protocol) && !url.username && !url.password && !url.hash;
+                return protocols.includes(url.protocol) && !url.hash ? undefined : rule;
             } catch {
-                return false;
+                return rule;
             }
         },
-        { error: rule },
+        allowEmpty,
     );
 
 export const optionalHost = (what: string) =>

@@ -17,6 +17,7 @@ import { z } from "zod";
 import { RELEASE_TAG_RE, RELEASE_TAG_RULE } from "../../lib/images";
 import { ServiceName } from "../services";
 import { CONTROLLER_NAMESPACES, knownControllerClass, ingress, INTERNAL_API_PATH, networkPolicy } from "./edge";
+import { browserProblems, egressProblems, namespaceProblems, secretNameProblems } from "./cluster";
 import { dnsLabel, formatBytes, parseQuantity } from "./formats";
 import { migrator, natsInit } from "./jobs";
 import { metricsProblems } from "./metrics";
@@ -43,6 +44,7 @@ export const pulseConfigSchema = z
         appVersion: z
             .string({ error: RELEASE_TAG_RULE })
             .regex(RELEASE_TAG_RE, { error: RELEASE_TAG_RULE })
+            .max(128, { error: "must be at most 128 characters: it is every Pulse image's default tag" })
             .default("1.0.0")
             .describe("Pulse release; the default tag of every Pulse image"),
         global: global.describe("Settings every workload shares"),
@@ -237,6 +239,20 @@ export const pulseConfigSchema = z
             }
         }
         metricsProblems(c, ctx);
+        namespaceProblems(c, ctx);
+        secretNameProblems(c, ctx);
+        browserProblems(c, ctx);
+        egressProblems(c, ctx);
+        objectSizeProblems(c, ctx);
+        const pulseDb = extOn ? c.externalDatabase?.database : c.postgresql?.auth?.database;
+        if (c.keycloak?.enabled !== false && typeof pulseDb === "string" && c.keycloak?.database?.name === pulseDb) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["keycloak", "database", "name"],
+                input: pulseDb,
+                message: `is Pulse's own database (${pulseDb}): Keycloak needs a database of its own, which the setup creates and gives its role`,
+            });
+        }
         if (extOn && !c.externalDatabase.host) {
             ctx.addIssue({
                 code: "custom",
@@ -246,6 +262,37 @@ export const pulseConfigSchema = z
             });
         }
     }, ALWAYS);
+
+/**
+ * What one section may weigh: the objects built from it (a Deployment carries its env, annotations, affinity) must fit
+ * in etcd, which refuses a request over 1.5 MiB (etcd's default --max-request-bytes; kube-apiserver's own body limit
+ * is 3 MiB, a Secret's or ConfigMap's data 1 MiB): 1 MiB leaves room for what the program adds.
+ */
+const SECTION_BYTES_MAX = 1024 * 1024;
+
+/** A section over SECTION_BYTES_MAX, reported at the key that holds most of it. */
+function objectSizeProblems(c: Record<string, unknown>, ctx: z.RefinementCtx): void {
+    const size = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? "", "utf8");
+    for (const [section, value] of Object.entries(c)) {
+        const total = size(value);
+        if (total <= SECTION_BYTES_MAX) continue;
+        const path: PropertyKey[] = [section];
+        let at: unknown = value;
+        for (;;) {
+            if (typeof at !== "object" || at === null) break;
+            const [key, child] = Object.entries(at).reduce<[string, unknown]>((best, e) => (size(e[1]) > size(best[1]) ? e : best), ["", undefined]);
+            if (key === "" || size(child) * 2 < total) break;
+            path.push(Array.isArray(at) ? Number(key) : key);
+            at = child;
+        }
+        ctx.addIssue({
+            code: "custom",
+            path,
+            input: `(${(total / 2 ** 20).toFixed(1)} MiB)`,
+            message: `makes pulse:${section} ${(total / 2 ** 20).toFixed(1)} MiB, over ${SECTION_BYTES_MAX / 2 ** 20} MiB: the objects built from it would exceed what the API server stores (etcd refuses requests over 1.5 MiB); keep large data in a ConfigMap or Secret of your own (envFrom, extraVolumes)`,
+        });
+    }
+}
 
 export type PulseConfig = z.output<typeof pulseConfigSchema>;
 export type PulseConfigInput = z.input<typeof pulseConfigSchema>;

@@ -23,6 +23,32 @@ const SUBJECT_RE = /^(?:[^.\s*>]+|\*)(?:\.(?:[^.\s*>]+|\*))*(?:\.>)?$|^>$/;
 /** A duration for max age: 0 (unlimited) or a number with s, m, h or d. */
 const DURATION_RE = /^(0|\d+(s|m|h|d))$/;
 
+const SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 };
+/** Seconds of a duration DURATION_RE accepts (0: unlimited). */
+const seconds = (d: string): number => (d === "0" ? 0 : Number(d.slice(0, -1)) * SECONDS[d.slice(-1)]);
+
+/**
+ * Whether two subjects can match one message (nats-server server/sublist.go SubjectsCollide): equal, or token by token
+ * compatible where '*' matches one token and a final '>' the rest.
+ */
+function subjectsCollide(a: string, b: string): boolean {
+    if (a === b) return true;
+    const ta = a.split(".");
+    const tb = b.split(".");
+    const fwcA = ta[ta.length - 1] === ">";
+    const fwcB = tb[tb.length - 1] === ">";
+    if (!fwcA && !fwcB && ta.length !== tb.length) return false;
+    if (ta.length < tb.length && !fwcA) return false;
+    if (tb.length < ta.length && !fwcB) return false;
+    const stop = Math.min(ta.length, tb.length);
+    for (let i = 0; i < stop; i++) {
+        const [x, y] = [ta[i], tb[i]];
+        if (x === "*" || y === "*" || x === ">" || y === ">") continue;
+        if (x !== y) return false;
+    }
+    return true;
+}
+
 const duration = (def: string) => z.string().regex(DURATION_RE, { error: "must be 0 (unlimited) or a duration such as 90s, 30m, 72h or 7d" }).default(def);
 
 const stream = z.strictObject({
@@ -92,6 +118,52 @@ export const natsInit = z
                 ctx.addIssue({ code: "custom", path: ["streams", i, "name"], input: s.name, message: "is declared twice" });
             }
             seen.add(s.name);
+        });
+        // What the NATS server refuses when the init Job creates the streams (server/stream.go checkStreamCfg; the
+        // stream create's subject overlap check) and the consumers (server/consumer.go, work-queue streams).
+        n.streams.forEach((s, i) => {
+            const maxAge = seconds(s.maxAge);
+            if (maxAge > 0 && seconds(s.duplicateWindow) > maxAge) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["streams", i, "duplicateWindow"],
+                    input: s.duplicateWindow,
+                    message: `must not exceed maxAge (${s.maxAge}): NATS refuses a stream whose duplicate window is longer than its max age`,
+                });
+            }
+            s.subjects.forEach((subject, j) => {
+                if (s.subjects.indexOf(subject) !== j) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["streams", i, "subjects", j],
+                        input: subject,
+                        message: "is listed twice (NATS refuses duplicate subjects)",
+                    });
+                }
+                const other = n.streams.slice(0, i).find((o) => o.subjects.some((x) => subjectsCollide(x, subject)));
+                if (other) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["streams", i, "subjects", j],
+                        input: subject,
+                        message: `overlaps the subjects of stream ${other.name}: NATS refuses a stream whose subjects overlap another's (a message would belong to both)`,
+                    });
+                }
+            });
+        });
+        const perWorkQueue = new Map<string, string>();
+        n.consumers.forEach((c, i) => {
+            const stream = n.streams.find((s) => s.name === c.stream);
+            if (stream?.retention !== "workqueue") return;
+            const first = perWorkQueue.get(c.stream);
+            if (first !== undefined && first !== c.name) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["consumers", i],
+                    input: c.name,
+                    message: `is a second consumer on the work-queue stream ${c.stream} (beside ${first}): NATS allows one consumer per subject there (each message goes to one consumer), and these consumers filter none`,
+                });
+            } else perWorkQueue.set(c.stream, c.name);
         });
         const consumers = new Set<string>();
         n.consumers.forEach((c, i) => {

@@ -5,7 +5,7 @@
  * target off, and configures its exporter where the chart runs one beside the server (NATS, PostgreSQL).
  */
 import { z } from "zod";
-import { bool, image, resources, ResourceDefaults, stringMap } from "./blocks";
+import { bool, image, labelMap, resources, ResourceDefaults } from "./blocks";
 
 export const globalMetrics = z
     .strictObject({
@@ -19,17 +19,17 @@ export const globalMetrics = z
             .describe(
                 "Create a PodMonitor (monitoring.coreos.com/v1) per scrape target; only where the Prometheus operator's CRDs are installed (`pulumi up` fails without them)",
             ),
-        monitorLabels: stringMap("label")
+        monitorLabels: labelMap()
             .default({})
             .describe("Labels on every PodMonitor, for the Prometheus's `podMonitorSelector` (e.g. `release: kube-prometheus-stack`)"),
         prometheus: z
             .strictObject({
-                namespaceLabels: stringMap("label")
+                namespaceLabels: labelMap()
                     .default({})
                     .describe(
                         "Labels of the namespace Prometheus runs in (e.g. `kubernetes.io/metadata.name: monitoring`); required while the NetworkPolicies are on",
                     ),
-                podLabels: stringMap("label")
+                podLabels: labelMap()
                     .default({})
                     .describe("Labels of the Prometheus pods (e.g. `app.kubernetes.io/name: prometheus`); required while the NetworkPolicies are on"),
             })

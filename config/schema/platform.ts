@@ -3,7 +3,7 @@
  * and where its Kubernetes Secrets come from.
  */
 import { z } from "zod";
-import { bool, chart, image, intAtLeast, nonEmpty, persistence, port, resources, SERVICE_TYPES, storageClass, stringMap } from "./blocks";
+import { annotationMap, bool, chart, image, intAtLeast, nonEmpty, persistence, port, resources, SERVICE_TYPES, storageClass } from "./blocks";
 import { bytes, cidrs, cronSchedule, hostname, httpUrl, k8sName, natsUrl, optionalHost, parseQuantity } from "./formats";
 import { metricsSwitch, natsMetrics, postgresqlMetrics } from "./metrics";
 import { releaseScheduling } from "./scheduling";
@@ -20,6 +20,13 @@ const pulseDatabaseUser = () =>
             error: `must be ${PULSE_DATABASE_USER}: Pulse's migrations grant roles and row-level-security policies to the role ${PULSE_DATABASE_USER} by name, so another user would miss them`,
         })
         .default(PULSE_DATABASE_USER);
+
+/** The in-cluster PostgreSQL's admin and its replication user (the Bitnami chart's `postgres` and auth.replicationUsername). */
+export const POSTGRES_ADMIN_USER = "postgres";
+export const POSTGRES_REPLICATION_USER = "repl_user";
+
+/** NATS servers at most: the chart lists every server's route in its ConfigMap, which must stay within the API's limits. */
+const NATS_SERVERS_MAX = 1000;
 
 /** The config sections that install a Helm chart, and the chart's name. */
 export const CHART_SECTIONS = { postgresql: "postgresql", emqx: "emqx", nats: "nats" } as const;
@@ -262,7 +269,7 @@ export const emqx = z
                     .enum(SERVICE_TYPES, { error: `must be one of ${SERVICE_TYPES.join(", ")}` })
                     .default("ClusterIP")
                     .describe("Type of the Service devices connect to (pulse-emqx-devices); LoadBalancer or NodePort exposes it outside the cluster"),
-                annotations: stringMap("annotation").default({}).describe("Its annotations (a cloud load balancer's settings)"),
+                annotations: annotationMap().default({}).describe("Its annotations (a cloud load balancer's settings)"),
                 loadBalancerSourceRanges: cidrs("203.0.113.0/24")
                     .default([])
                     .describe("Address ranges a LoadBalancer admits (empty: the provider's default, usually everything)"),
@@ -294,7 +301,9 @@ export function deviceTlsEnabled(emqx: {
 export const nats = z
     .strictObject({
         enabled: bool().default(true).describe("Install NATS JetStream in-cluster"),
-        replicaCount: intAtLeast(1).default(1).describe("NATS servers; more than one forms a cluster (3 for JetStream replicated streams)"),
+        // The chart writes every server's route (nats://<release>-<i>.<release>-headless:6222, ~50 bytes) into one ConfigMap,
+        // which the API server caps at 1 MiB of data (and 3 MiB a request): far fewer servers than that, with headroom.
+        replicaCount: intAtLeast(1, NATS_SERVERS_MAX).default(1).describe("NATS servers; more than one forms a cluster (3 for JetStream replicated streams)"),
         jetstream: z
             .strictObject({
                 memoryStore: z
@@ -316,10 +325,7 @@ export const nats = z
         ...releaseScheduling.nats(),
         metrics: natsMetrics,
         natsBox: z.strictObject({ enabled: bool().default(false).describe("Deploy the nats-box toolbox Deployment") }).prefault({}),
-        externalUrl: z
-            .union([z.literal(""), natsUrl()], { error: "must be a NATS URL such as nats://nats.example.com:4222 (or tls://...)" })
-            .default("")
-            .describe("NATS URL when nats.enabled is false (required then)"),
+        externalUrl: natsUrl(true).default("").describe("NATS URL when nats.enabled is false (required then)"),
         chart: chart({ repository: "https://nats-io.github.io/k8s/helm/charts/", version: "1.2.11", timeoutSeconds: 600 }),
     })
     .prefault({})

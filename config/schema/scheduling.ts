@@ -6,7 +6,8 @@
  * nats) take the same keys where their chart can honour them (`releaseScheduling`).
  */
 import { z } from "zod";
-import { intAtLeast, stringMap } from "./blocks";
+import { isLabelKey, isLabelValue } from "./apimachinery";
+import { annotationMap, intAtLeast, labelMap } from "./blocks";
 import { k8sName } from "./formats";
 
 /** A Kubernetes object given as is (affinity terms, spread constraints); the API server validates its shape. */
@@ -27,6 +28,11 @@ const toleration = z
         if (t.operator === "Exists" && t.value !== undefined) issue("value", "must be unset with operator Exists");
         if (t.operator === "Equal" && t.key === undefined) issue("key", "is required with operator Equal");
         if (t.tolerationSeconds !== undefined && t.effect !== "NoExecute") issue("tolerationSeconds", "applies only with effect NoExecute");
+        // k8s.io/kubernetes pkg/apis/core/validation ValidateTolerations: the key is a label key, an Equal value a label value.
+        const keyProblems = t.key === undefined ? [] : isLabelKey(t.key);
+        if (keyProblems.length > 0) issue("key", `is not a valid taint key: ${keyProblems.join("; ")}`);
+        const valueProblems = t.operator === "Equal" && t.value !== undefined ? isLabelValue(t.value) : [];
+        if (valueProblems.length > 0) issue("value", `is not a valid taint value: ${valueProblems.join("; ")}`);
     });
 
 /** One source of extra environment: every key of an existing Secret or ConfigMap. */
@@ -66,7 +72,7 @@ const RESERVED_LABEL_PREFIX = "app.kubernetes.io/";
 
 /** Extra pod labels: never the program's own, which the selectors use, nor `chartLabels` (which a chart sets itself). */
 const podLabels = (chartLabels: readonly string[] = []) =>
-    stringMap("label")
+    labelMap()
         .default({})
         .superRefine((labels, ctx) => {
             for (const [key, value] of Object.entries(labels)) {
@@ -101,9 +107,31 @@ interface Wording {
     readonly chartLabels?: readonly string[];
 }
 
+/**
+ * Topology spread constraints, passed through for the API server to check their shape; one per topologyKey and
+ * whenUnsatisfiable (k8s.io/kubernetes v1.35.4 core validation ValidateSpreadConstraintNotRepeat; the list's map keys
+ * for server-side apply).
+ */
+const spreadConstraints = () =>
+    z.array(k8sObject()).superRefine((list, ctx) => {
+        const seen = new Set<string>();
+        list.forEach((c, i) => {
+            const key = JSON.stringify([c.topologyKey, c.whenUnsatisfiable]);
+            if (seen.has(key)) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: [i],
+                    input: c,
+                    message: `repeats topologyKey ${String(c.topologyKey)} with whenUnsatisfiable ${String(c.whenUnsatisfiable)}: the API server allows one constraint per pair`,
+                });
+            }
+            seen.add(key);
+        });
+    });
+
 /** Where the pods run and how they are marked: the keys every section with pods has. */
 const placementFields = (says: Wording) => ({
-    nodeSelector: stringMap("label").default({}).describe("Node labels the pods require (nodeSelector)"),
+    nodeSelector: labelMap().default({}).describe("Node labels the pods require (nodeSelector)"),
     tolerations: z.array(toleration).default([]).describe("Taints the pods tolerate"),
     affinity: z
         .strictObject({
@@ -119,8 +147,8 @@ const placementFields = (says: Wording) => ({
         .default({})
         .describe(says.affinity),
     priorityClassName: k8sName("a PriorityClass name").optional().describe("PriorityClass of the pods"),
-    topologySpreadConstraints: z.array(k8sObject()).optional().describe(says.topologySpreadConstraints),
-    podAnnotations: stringMap("annotation").default({}).describe("Extra pod annotations"),
+    topologySpreadConstraints: spreadConstraints().optional().describe(says.topologySpreadConstraints),
+    podAnnotations: annotationMap().default({}).describe("Extra pod annotations"),
     podLabels: podLabels(says.chartLabels).describe(
         `Extra pod labels (not ${RESERVED_LABEL_PREFIX}*: the program's own, which the selectors use${says.chartLabels?.length ? `; nor ${says.chartLabels.join(", ")}, which the chart sets` : ""})`,
     ),

@@ -9,6 +9,7 @@ import { autoscaling, bool, envMap, httpPath, image, intAtLeast, MEDIUM, NO_AUTO
 import { HOSTNAME_RE, k8sName, pgIdentifier } from "./formats";
 import { checkIdentity, keycloakExternal, keycloakRealm } from "./identity";
 import { globalMetrics, metricsSwitch } from "./metrics";
+import { POSTGRES_ADMIN_USER, POSTGRES_REPLICATION_USER, PULSE_DATABASE_USER } from "./platform";
 
 export const global = z
     .strictObject({
@@ -45,7 +46,7 @@ export const app = z
                 "production: MODE/ENV=PROD, secure cookies, and the S3, SMTP and Stripe secrets must be configured; development: MODE/ENV=DEV, and unset ones are generated placeholders",
             ),
         corsOrigins: z
-            .array(z.string().regex(/^https?:\/\/[^\s/]+$/, { error: "must be an origin such as https://pulse.example.com (no path)" }))
+            .array(z.string().regex(/^https?:\/\/[^\s/@]+$/, { error: "must be an origin such as https://pulse.example.com (no path, no credentials)" }))
             .default([])
             .describe("Origins allowed to call the API (CORS_ORIGINS); empty: the UI's public origin"),
     })
@@ -155,7 +156,33 @@ export const keycloak = z
         ...schedulingFields(),
     })
     .prefault({})
-    .superRefine(checkIdentity);
+    .superRefine(checkIdentity)
+    .superRefine((kc, ctx) => {
+        // The setup script creates Keycloak's role and sets its password: another role's name would set that role's
+        // password twice (PostgreSQL: pg_* names are reserved, CREATE ROLE refuses them).
+        const role = kc.database.username;
+        const taken: Record<string, string> = {
+            [PULSE_DATABASE_USER]: "Pulse's own role",
+            [POSTGRES_ADMIN_USER]: "the database admin",
+            [POSTGRES_REPLICATION_USER]: "the replication user",
+        };
+        const why = Object.hasOwn(taken, role)
+            ? `is ${taken[role]}`
+            : role.startsWith("pg_")
+              ? "starts with pg_, which PostgreSQL reserves for its own roles"
+              : undefined;
+        if (why) {
+            ctx.addIssue({ code: "custom", path: ["database", "username"], input: role, message: `${why}: Keycloak needs a role of its own (e.g. keycloak)` });
+        }
+        if (["postgres", "template0", "template1"].includes(kc.database.name)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["database", "name"],
+                input: kc.database.name,
+                message: "is one of PostgreSQL's own databases: Keycloak needs a database of its own (e.g. keycloak)",
+            });
+        }
+    });
 
 export const caddy = z
     .strictObject({
