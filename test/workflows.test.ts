@@ -15,6 +15,8 @@ interface Step {
 }
 interface Job {
     uses?: string;
+    needs?: string | string[];
+    env?: Record<string, unknown>;
     with?: Record<string, unknown>;
     steps?: Step[];
     strategy?: { matrix?: Record<string, unknown[]> };
@@ -41,6 +43,18 @@ function references(file: string): { kind: "npm" | "path" | "action" | "pack" | 
         }
     }
     return out;
+}
+
+/**
+ * Jobs that run the program with the Pulumi CLI (pulumi/actions) and let its runtime type-check it again: ts-node does
+ * unless PULUMI_NODEJS_TRANSPILE_ONLY is "true" (@pulumi/pulumi cmd/run/run.js), which a cold cache makes the slowest
+ * part of a preview. The checks job's `npm test` (tsc, strict) has type-checked the commit before.
+ */
+function typeCheckedTwice(doc: { jobs: Record<string, Job> }): string[] {
+    return Object.entries(doc.jobs)
+        .filter(([, job]) => (job.steps ?? []).some((s) => s.uses?.startsWith("pulumi/actions@")))
+        .filter(([, job]) => job.env?.PULUMI_NODEJS_TRANSPILE_ONLY !== "true")
+        .map(([name]) => name);
 }
 
 function missing(refs: ReturnType<typeof references>): string[] {
@@ -100,6 +114,21 @@ describe("GitHub workflows", () => {
         const up = YAML.parse(fs.readFileSync(path.join(WORKFLOWS, "pulumi-up.yml"), "utf8"));
         expect(up.jobs.up.environment).to.equal("${{ inputs.stack }}");
         expect(up.jobs.up.concurrency).to.deep.equal({ group: "pulumi-up-${{ inputs.stack }}", "cancel-in-progress": false });
+    });
+
+    it("run the program only after the checks type-checked it, and never have Pulumi's runtime type-check it again", () => {
+        const doc = (f: string) => YAML.parse(fs.readFileSync(path.join(WORKFLOWS, f), "utf8")) as { jobs: Record<string, Job> };
+        const [pr, deploy] = [doc("pull-request.yml"), doc("deploy.yml")];
+        expect(pr.jobs.preview.needs).to.equal("checks");
+        expect(deploy.jobs["up-dev"].needs).to.equal("checks");
+        expect(deploy.jobs["up-dev"].uses).to.equal("./.github/workflows/pulumi-up.yml");
+        for (const f of files) expect(typeCheckedTwice(doc(f)), f).to.deep.equal([]);
+        // The check can fail: a job running pulumi/actions without the switch, or with it off, is named.
+        const step = { uses: "pulumi/actions@v7" };
+        const bad = {
+            jobs: { a: { steps: [step] }, b: { env: { PULUMI_NODEJS_TRANSPILE_ONLY: "false" }, steps: [step] }, c: { steps: [{ run: "npm test" }] } },
+        };
+        expect(typeCheckedTwice(bad)).to.deep.equal(["a", "b"]);
     });
 
     it("pin every action to a version (no branches), in workflows and local actions", () => {
