@@ -9,6 +9,7 @@ import * as zlib from "zlib";
 import * as YAML from "yaml";
 import { z } from "zod";
 import { productionProblems } from "./schema/cluster";
+import { withoutUrlCredentials } from "./schema/formats";
 import { CHART_SECTIONS, ChartSection, PRODUCTION_SECRETS, pulseConfigSchema, PulseConfig, SCALAR_KEYS, SECRET_KEYS, SecretKey } from "./schema";
 
 export const NAMESPACE = "pulse";
@@ -88,13 +89,18 @@ export function parseStackConfig(raw: RawStackConfig): ParsedStackConfig {
     const result = pulseConfigSchema.safeParse(sections, { reportInput: true });
     if (result.success) problems.push(...wholeConfigProblems(result.data, secretValues));
     else {
-        // Every problem at once: the secrets' and chart sources' checks run on the config without its bad keys, and
-        // report what the schema has not already reported at the same key.
+        // Every problem at once: the secrets', production's and chart sources' checks run on the config without its
+        // bad keys (their defaults apply) and add what the schema did not say, but nothing in a section with a bad key:
+        // there they would judge defaults the user never wrote (an invalid host's TLS against the default host). A
+        // refused app.environment skips them: its default, production, would make every check production's.
         const schemaProblems = result.error.issues.flatMap(formatIssue);
         const said = new Set(schemaProblems.map(keyOf));
+        const badSections = new Set(schemaProblems.map((p) => sectionOf(keyOf(p))));
         const rest = withoutBadKeys(sections, result.error.issues);
-        const more = rest ? wholeConfigProblems(rest, secretValues) : [];
-        problems.push(...schemaProblems, ...more.filter((p) => !said.has(keyOf(p))));
+        const written = (sections.app as { environment?: unknown } | null | undefined)?.environment;
+        const environmentKept = rest !== undefined && (written === undefined || written === rest.app.environment);
+        const more = rest && environmentKept ? wholeConfigProblems(rest, secretValues) : [];
+        problems.push(...schemaProblems, ...more.filter((p) => !said.has(keyOf(p)) && !badSections.has(sectionOf(keyOf(p)))));
     }
     if (problems.length > 0) throw new ConfigError(problems);
     return { config: result.data as PulseConfig, secretValues };
@@ -109,6 +115,8 @@ const wholeConfigProblems = (c: PulseConfig, set: Partial<Record<SecretKey, stri
 
 /** The key a problem line names (`pulse:ingest.replicaCount`). */
 const keyOf = (problem: string): string => problem.slice(0, problem.indexOf(": "));
+/** The top-level key of a problem's key (`pulse:ingest.hosts[0]` → `ingest`). */
+const sectionOf = (key: string): string => /^[^:]*:([^.[]*)/.exec(key)?.[1] ?? key;
 
 /**
  * The config with the keys the schema refused removed (their defaults apply), section by section and without the
@@ -326,14 +334,12 @@ function keyPath(path: readonly PropertyKey[]): string {
     return out;
 }
 
-/** A URL's user information, with or without a scheme (`https://user:pass@`, `user:pass@host`). */
-const URL_CREDENTIALS_RE = /([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@]*@|^[^\s/@:]+:[^\s/@]*@/gi;
 /** Names that suggest a secret value: such a key's value is never printed (the schema's own keys hold none). */
 const SECRET_LOOKING_RE = /pass(word|wd)?|secret|token|credential|private.?key|api.?key|access.?key/i;
 
 /** Strings with any URL credentials replaced, deep. */
 function withoutCredentials(v: unknown): unknown {
-    if (typeof v === "string") return v.replace(URL_CREDENTIALS_RE, (_m, scheme?: string) => `${scheme ?? ""}***@`);
+    if (typeof v === "string") return withoutUrlCredentials(v);
     if (Array.isArray(v)) return v.map(withoutCredentials);
     if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withoutCredentials(x)]));
     return v;

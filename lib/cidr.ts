@@ -24,12 +24,17 @@ export function parseCidr(text: string): Cidr | string {
     return { address, family: kind === 4 ? "ipv4" : "ipv6", prefix };
 }
 
+/** Whether an address of the given family lies inside `block`. */
+export function contains(block: Cidr, address: string, family: Cidr["family"]): boolean {
+    if (block.family !== family) return false;
+    const list = new net.BlockList();
+    list.addSubnet(block.address, block.prefix, block.family);
+    return list.check(address, family);
+}
+
 /** Whether `inner` is a strict subset of `outer` (same family, longer prefix, inside its range). */
 export function strictlyInside(inner: Cidr, outer: Cidr): boolean {
-    if (inner.family !== outer.family || inner.prefix <= outer.prefix) return false;
-    const block = new net.BlockList();
-    block.addSubnet(outer.address, outer.prefix, outer.family);
-    return block.check(inner.address, inner.family);
+    return inner.family === outer.family && inner.prefix > outer.prefix && contains(outer, inner.address, inner.family);
 }
 
 /** A block the config schema has already validated. */

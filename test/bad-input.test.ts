@@ -68,6 +68,28 @@ describe("bad input (issue 23)", () => {
             refused(path("/api/*"), "ingress.hosts[0].paths[0].path", /\*/);
             refused(path("/api/*", "Exact"), "ingress.hosts[0].paths[0].path", /\*/);
             accepted(path("/api/.*", "ImplementationSpecific"));
+            // ingress-nginx's literal-path rule holds for its class only; '*' matches nothing under any class.
+            refused(path("/@me"), "ingress.hosts[0].paths[0].path", /ingress-nginx/);
+            const traefik = (p: string) => ({
+                ingress: { className: "traefik", hosts: [{ host: "pulse.example.com", paths: [{ path: p }] }] },
+                networkPolicy: { enabled: false },
+            });
+            accepted(traefik("/@me"));
+            refused(traefik("/api/*"), "ingress.hosts[0].paths[0].path", /\*/);
+        });
+
+        it("an IP address as an Ingress host", () => {
+            refused({ ingress: { hosts: [{ host: "10.0.0.1" }] } }, "ingress.hosts[0].host", /not an IP address/);
+        });
+
+        it("object names as the API server checks them: a DNS subdomain, no limit per label", () => {
+            accepted({ secrets: { app: "a".repeat(70) } });
+            refused({ secrets: { app: "a".repeat(254) } }, "secrets.app", /253/);
+            refused({ secrets: { app: "Pulse-App" } }, "secrets.app", /subdomain/);
+            refused({ namespace: "a".repeat(64) }, "namespace", /63/);
+            // "-" is the Bitnami charts' "no StorageClass"; any other claim's storageClassName "-" the API server refuses.
+            accepted({ postgresql: { persistence: { storageClass: "-" } } });
+            refused({ emqx: { persistence: { storageClassName: "-" } } }, "emqx.persistence.storageClassName", /StorageClass/);
         });
 
         it("an Ingress with no rules", () => {
@@ -214,6 +236,17 @@ describe("bad input (issue 23)", () => {
             refused({ nats: { chart: { repository: `https://user:${SECRET}@charts.example.com` } } }, "nats.chart.repository", /credentials/);
             refused({ app: { corsOrigins: [url] } }, "app.corsOrigins[0]");
         });
+        it("a password holding '/', '?', '#' or '@' is still credentials, and never printed", () => {
+            for (const pw of [`${SECRET}/x`, `${SECRET}?x`, `${SECRET}#x`, `${SECRET}@x`]) {
+                const at = `https://user:${pw}@example.com`;
+                refused({ s3: { endpoint: at } }, "s3.endpoint", /credentials/);
+                refused({ nats: { enabled: false, externalUrl: `nats://user:${pw}@nats.example.com:4222` } }, "nats.externalUrl", /credentials/);
+                refused({ keycloak: { enabled: false, external: { issuerUrl: `${at}/realms/pulse` } } }, "keycloak.external.issuerUrl", /credentials/);
+                refused({ nats: { chart: { repository: `https://user:${pw}@charts.example.com` } } }, "nats.chart.repository", /credentials/);
+                refused({ postgresql: { enabled: false }, externalDatabase: { enabled: true, host: `user:${pw}@db.example.com` } }, "externalDatabase.host");
+                refused({ app: { corsOrigins: [at] } }, "app.corsOrigins[0]");
+            }
+        });
         it("nor a value of a key that looks like a secret", () => {
             refused({ ingest: { env: { DB_PASSWORD: 12345678 } } }, "ingest.env.DB_PASSWORD");
             const found = stackProblems({ ingest: { env: { DB_PASSWORD: 12345678 } }, ui: { podAnnotations: { "api-token": 87654321 } } });
@@ -226,6 +259,18 @@ describe("bad input (issue 23)", () => {
             const found = stackProblems({ app: { environment: "production" }, ingest: { replicaCount: -1 } });
             refusedAt(found, "ingest.replicaCount");
             for (const k of PRODUCTION_SECRETS) refusedAt(found, k, /required with app.environment production/);
+        });
+        it("no problem about defaults the user never wrote", () => {
+            // A refused app.environment would default to production: none of production's checks may follow from it.
+            const typo = stackProblems({ app: { environment: "dev" } });
+            expect(typo, typo.join("\n")).to.have.length(1);
+            refusedAt(typo, "app.environment", /production, development|development/);
+            // An invalid host is not replaced by the default one in the TLS check.
+            const host = prodProblems({
+                ingress: { hosts: [{ host: "Pulse.Example.com" }], tls: [{ secretName: "pulse-tls", hosts: ["pulse.example.com"] }] },
+            });
+            refusedAt(host, "ingress.hosts[0].host");
+            expect(host.join("\n")).to.not.match(/must cover/);
         });
         it("a secret typed inside a section points at its key", () => {
             refused({ smtp: { password: "x" } }, "smtp.password", /pulse:smtpPassword/);

@@ -43,6 +43,11 @@ describe("CLI input (issue 23)", () => {
             const text = "config:\n  pulse:namespace: pulse\n";
             expect(readError(writeStack(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")])))).to.match(/UTF-16/);
         });
+        it("invalid UTF-8 is refused; valid UTF-8 is read, U+FFFD included", () => {
+            expect(readError(writeStack(Buffer.from([...Buffer.from("config:\n  pulse:namespace: "), 0xc3, 0x28, 0x0a])))).to.match(/not valid UTF-8/);
+            const raw = readStackFile(writeStack('config:\n  pulse:ingest:\n    podAnnotations: { note: "\ufffd" }\n'));
+            expect(JSON.parse(raw.values["pulse:ingest"])).to.deep.equal({ podAnnotations: { note: "\ufffd" } });
+        });
         it("a multi-document file", () => {
             expect(readError(writeStack("config:\n  pulse:namespace: a\n---\nconfig:\n  pulse:namespace: b\n"))).to.match(/document/);
         });

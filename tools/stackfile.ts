@@ -98,8 +98,12 @@ function stackFileConfig(stackFile: string): { config: Record<string, unknown>; 
     if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || bytes.includes(0)) {
         fail("is UTF-16 (or binary), not UTF-8 text: save it as UTF-8");
     }
-    const text = bytes.toString("utf8");
-    if (text.includes("\ufffd")) fail("is not valid UTF-8: save it as UTF-8");
+    let text = "";
+    try {
+        text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+        fail("is not valid UTF-8: save it as UTF-8");
+    }
     const doc = YAML.parseDocument(text, { uniqueKeys: true, merge: true });
     if (doc.errors.length > 0) {
         const lines = text.split("\n");

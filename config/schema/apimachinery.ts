@@ -10,10 +10,10 @@
  */
 
 const DNS1123_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
-const DNS1123_LABEL_RE = new RegExp(`^${DNS1123_LABEL}$`);
-const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_LABEL}(\\.${DNS1123_LABEL})*$`);
-const DNS1123_LABEL_MAX = 63;
-const DNS1123_SUBDOMAIN_MAX = 253;
+export const DNS1123_LABEL_RE = new RegExp(`^${DNS1123_LABEL}$`);
+export const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_LABEL}(\\.${DNS1123_LABEL})*$`);
+export const DNS1123_LABEL_MAX = 63;
+export const DNS1123_SUBDOMAIN_MAX = 253;
 const LABEL_KEY = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
 const LABEL_KEY_RE = new RegExp(`^${LABEL_KEY}$`);
 const LABEL_VALUE_RE = new RegExp(`^(${LABEL_KEY})?$`);

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { isPulseRepository, RELEASE_TAG_RE, RELEASE_TAG_RULE } from "../../lib/images";
 import { annotationsSize, isAnnotationKey, isLabelKey, isLabelValue, TOTAL_ANNOTATION_SIZE_LIMIT } from "./apimachinery";
-import { bytes, DIGEST_RE, ENV_NAME_RE, IMAGE_TAG_RE, k8sName, parseQuantity, quantity } from "./formats";
+import { bytes, DIGEST_RE, ENV_NAME_RE, hasUrlCredentials, IMAGE_TAG_RE, k8sName, parseQuantity, quantity } from "./formats";
 import { DOMAIN_RE, readAsRegistry, REMOTE_NAME_RE, REPOSITORY_MAX } from "./reference";
 
 /** The API's int32 fields (replicas, ports, uids, retries): what the API server decodes at most. */
@@ -17,7 +17,9 @@ export function intAtLeast(min: number, max?: number) {
     const base = z.int({ error: msg }).min(min, { error: msg });
     // A refinement, not .max(): the reference and the JSON Schema keep saying ">= min".
     return max === undefined
-        ? base.refine((n) => n <= INT32_MAX, { error: `must be at most ${INT32_MAX} (a 32-bit integer in the Kubernetes API)` })
+        ? base.refine((n) => n <= INT32_MAX, {
+              error: `must be at most ${INT32_MAX} (one bound for every integer the program passes on: most are 32-bit in the Kubernetes API)`,
+          })
         : base.max(max, { error: msg });
 }
 
@@ -233,14 +235,17 @@ export function persistence(size: string) {
     });
 }
 
-/** A StorageClass: an object name (a DNS subdomain: the claim's storageClassName), as the API server checks it. */
-export const storageClass = () =>
-    z
-        .union([z.literal(""), k8sName("a StorageClass name")], {
-            error: "must be a StorageClass name (a DNS subdomain: lower-case letters, digits, '-' and '.')",
-        })
+/**
+ * A StorageClass: an object name (a DNS subdomain: the claim's storageClassName), as the API server checks it. For a
+ * Bitnami chart also "-", its way to write storageClassName "" (no dynamic provisioning: pre-created volumes only).
+ */
+export const storageClass = (chart: "bitnami" | "other" = "other") => {
+    const error = `must be a StorageClass name (a DNS subdomain: lower-case letters, digits, '-' and '.')${chart === "bitnami" ? ', or "-" for none' : ""}`;
+    const name = k8sName("a StorageClass name");
+    return (chart === "bitnami" ? z.union([z.literal(""), z.literal("-"), name], { error }) : z.union([z.literal(""), name], { error }))
         .optional()
-        .describe("StorageClass (cluster default when unset)");
+        .describe(`StorageClass (cluster default when unset)${chart === "bitnami" ? '; "-": none, pre-created volumes only' : ""}`);
+};
 
 const CHART_VERSION_RE = /^\d+\.\d+\.\d+$/;
 const CHART_REPO_RE = /^(https|oci):\/\/[^\s]+$/;
@@ -265,7 +270,7 @@ export function chart(d: ChartDefaults) {
             repository: z
                 .string({ error: "must be a chart repository URL" })
                 .regex(CHART_REPO_RE, { error: "must be an https:// chart repository or an oci:// registry path" })
-                .refine((v) => !/^[a-z]+:\/\/[^/]*@/.test(v), {
+                .refine((v) => !hasUrlCredentials(v), {
                     error: "must not carry credentials: set chart.username and the secret pulse:chartRepositoryPassword",
                 })
                 .default(d.repository)

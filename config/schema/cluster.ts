@@ -7,7 +7,7 @@
  */
 import * as net from "net";
 import { z } from "zod";
-import { parseCidr } from "../../lib/cidr";
+import { contains, parseCidr } from "../../lib/cidr";
 import { CONTROLLER_NAMESPACES, coversHost } from "./edge";
 import type { PulseConfig } from "./index";
 
@@ -78,21 +78,20 @@ export function secretNameProblems(c: Loose, ctx: Ctx): void {
     }
 }
 
+const IN_CLUSTER_NAME = "a name inside the cluster";
+
 /** Whether a host is an address inside the cluster or its private networks: what the egress policy keeps the pods from. */
 function blockedByEgress(host: string, c: Loose): string | undefined {
     const domain = str(c.global?.clusterDomain) ?? "cluster.local";
-    if (!host.includes(".") || host === "localhost") return "a name inside the cluster";
-    if (host.endsWith(".svc") || host.endsWith(".svc." + domain) || host.endsWith("." + domain)) return "a name inside the cluster";
+    if (!host.includes(".") || host === "localhost") return IN_CLUSTER_NAME;
+    if (host.endsWith(".svc") || host.endsWith(".svc." + domain) || host.endsWith("." + domain)) return IN_CLUSTER_NAME;
     const ip = host.replace(/^\[|\]$/g, "");
     const family = net.isIP(ip);
     if (family === 0) return undefined;
     const inside = (list: unknown) =>
         (Array.isArray(list) ? list : []).some((text) => {
             const block = typeof text === "string" ? parseCidr(text) : "";
-            if (typeof block === "string") return false;
-            const b = new net.BlockList();
-            b.addSubnet(block.address, block.prefix, block.family);
-            return b.check(ip, family === 4 ? "ipv4" : "ipv6");
+            return typeof block !== "string" && contains(block, ip, family === 4 ? "ipv4" : "ipv6");
         });
     const internet: { cidrs?: unknown; except?: unknown } = c.networkPolicy?.internet ?? {};
     if (inside(internet.except)) return "an address of networkPolicy.internet.except";
@@ -118,11 +117,12 @@ export function egressProblems(c: Loose, ctx: Ctx): void {
     for (const [path, input, host] of endpoints) {
         const where = host === undefined ? undefined : blockedByEgress(host, c);
         if (where) {
+            const remedies = where === IN_CLUSTER_NAME ? "use the service's public address" : "use the service's public address, adjust networkPolicy.internet";
             issue(
                 ctx,
                 path,
                 input,
-                `is ${where}, which the services' egress NetworkPolicy blocks (they reach S3 and SMTP through networkPolicy.internet, the private ranges excluded): use the service's public address, narrow networkPolicy.internet.except, or set networkPolicy.enabled false`,
+                `is ${where}, which the services' egress NetworkPolicy blocks (they reach S3 and SMTP through networkPolicy.internet, the private ranges excluded): ${remedies}, or set networkPolicy.enabled false`,
             );
         }
     }

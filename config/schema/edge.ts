@@ -1,6 +1,7 @@
 /**
  * The edge: the Ingress that routes HTTP into the platform and the NetworkPolicies that admit only the platform's flows.
  */
+import { isIP } from "net";
 import { z } from "zod";
 import { parseCidr, strictlyInside } from "../../lib/cidr";
 import { annotationMap, bool, httpPath, labelMap, port } from "./blocks";
@@ -113,44 +114,45 @@ export const INGRESS_BACKENDS = ["ui", "provisionApi", "keycloak", "caddy"] as c
 const INVALID_PATH_SEQUENCES = ["//", "/./", "/../", "%2f", "%2F"];
 const INVALID_PATH_SUFFIXES = ["/..", "/."];
 /**
- * An Exact or Prefix path is matched literally, element by element: ingress-nginx (the `nginx` class) refuses one with
- * any other characters ("path ... cannot be used with pathType Prefix", its strict-validate-path-type check), and `*`
- * or a regular expression there matches nothing anyway. Such paths are ImplementationSpecific.
+ * An Exact or Prefix path is matched literally, element by element: `*` there matches nothing (only a URL with a
+ * literal '*'), whatever the controller; ingress-nginx (the `nginx` class) also refuses any character outside these
+ * ("path ... cannot be used with pathType Prefix", its strict-validate-path-type check). Patterns are
+ * ImplementationSpecific.
  */
-const LITERAL_PATH_RE = /^\/[A-Za-z0-9\-._~/]*$/;
+const NGINX_LITERAL_PATH_RE = /^\/[A-Za-z0-9\-._~/]*$/;
 
-/** Why the API server or the controller refuses a path of this type, or undefined. */
-function ingressPathProblem(path: string, pathType: (typeof PATH_TYPES)[number]): string | undefined {
+/** Why the API server or the controller of `className` refuses a path of this type, or undefined. */
+function ingressPathProblem(path: string, pathType: (typeof PATH_TYPES)[number], className: string): string | undefined {
     if (pathType === "ImplementationSpecific") return undefined;
     const seq = INVALID_PATH_SEQUENCES.find((x) => path.includes(x));
     if (seq) return `must not contain '${seq}' with pathType ${pathType} (the API server refuses it)`;
     const suffix = INVALID_PATH_SUFFIXES.find((x) => path.endsWith(x));
     if (suffix) return `cannot end with '${suffix}' with pathType ${pathType} (the API server refuses it)`;
-    if (!LITERAL_PATH_RE.test(path)) {
-        return `must be a literal path (letters, digits, '-', '.', '_', '~' and '/') with pathType ${pathType}: '*' and patterns match nothing there and ingress-nginx refuses them; use pathType ImplementationSpecific for a pattern`;
+    if (path.includes("*")) return `must not contain '*' with pathType ${pathType}: it is matched literally; use pathType ImplementationSpecific for a pattern`;
+    if (className === "nginx" && !NGINX_LITERAL_PATH_RE.test(path)) {
+        return `must be a literal path (letters, digits, '-', '.', '_', '~' and '/') with pathType ${pathType}: ingress-nginx refuses others; use pathType ImplementationSpecific for a pattern`;
     }
     return undefined;
 }
 
-const ingressPath = z
-    .strictObject({
-        path: httpPath("/").describe("URL path"),
-        pathType: z.enum(PATH_TYPES, { error: `must be one of ${PATH_TYPES.join(", ")}` }).default("Prefix"),
-        service: z
-            .enum(INGRESS_BACKENDS, { error: `must be one of ${INGRESS_BACKENDS.join(", ")}` })
-            .default("ui")
-            .describe("Pulse service the path routes to"),
-    })
-    .superRefine((p, ctx) => {
-        const problem = ingressPathProblem(p.path, p.pathType);
-        if (problem) ctx.addIssue({ code: "custom", path: ["path"], input: p.path, message: problem });
-    });
+const ingressPath = z.strictObject({
+    path: httpPath("/").describe("URL path"),
+    pathType: z.enum(PATH_TYPES, { error: `must be one of ${PATH_TYPES.join(", ")}` }).default("Prefix"),
+    service: z
+        .enum(INGRESS_BACKENDS, { error: `must be one of ${INGRESS_BACKENDS.join(", ")}` })
+        .default("ui")
+        .describe("Pulse service the path routes to"),
+});
 
 /** ui's internal endpoints (EMQX authentication and ACL): never routed from outside. */
 export const INTERNAL_API_PATH = "/api/v1/internal";
 
 const ingressHostRule = z.strictObject({
-    host: z.string({ error: "must be a DNS host name" }).regex(INGRESS_HOST_RE, { error: "must be a DNS host name (RFC 1123), optionally starting with '*.'" }),
+    host: z
+        .string({ error: "must be a DNS host name" })
+        .regex(INGRESS_HOST_RE, { error: "must be a DNS host name (RFC 1123), optionally starting with '*.'" })
+        // networking/validation.go validateIngressRules: "must be a DNS name, not an IP address".
+        .refine((h) => isIP(h) === 0, { error: "must be a DNS name, not an IP address (the API server refuses an IP as an Ingress host)" }),
     paths: z
         .array(ingressPath)
         .min(1, { error: "must list at least one path" })
@@ -192,6 +194,12 @@ export const ingress = z
                 message: "must list at least one host while ingress.enabled is true (the API server refuses an Ingress with no rules); or set enabled: false",
             });
         }
+        ing.hosts.forEach((h, i) =>
+            h.paths?.forEach((p, j) => {
+                const problem = ingressPathProblem(p.path, p.pathType, ing.className);
+                if (problem) ctx.addIssue({ code: "custom", path: ["hosts", i, "paths", j, "path"], input: p.path, message: problem });
+            }),
+        );
         const served = ing.hosts.map((h) => h.host);
         ing.tls.forEach((t, i) =>
             t.hosts.forEach((host, j) => {

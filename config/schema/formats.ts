@@ -4,13 +4,12 @@
  */
 import { z } from "zod";
 import { parseCidr } from "../../lib/cidr";
+import { DNS1123_LABEL_MAX, DNS1123_LABEL_RE, DNS1123_SUBDOMAIN_MAX, DNS1123_SUBDOMAIN_RE } from "./apimachinery";
 import { CRON_DESCRIPTORS, cronScheduleProblem } from "./cron";
 import { TAG_RE } from "./reference";
 
 /** A Kubernetes resource.Quantity in its canonical string forms: 250m, 1, 0.5, 512Mi, 2Gi, 1e3. */
 const QUANTITY_RE = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$/;
-/** An RFC 1123 label (Namespace names): lower case alphanumerics and '-', at most 63 characters. */
-const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** An RFC 1123 host name: dot-separated labels, at most 253 characters. */
 export const HOSTNAME_RE = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 /** An Ingress host: a host name, optionally with a leading '*.' wildcard label. */
@@ -43,10 +42,12 @@ export function bytes() {
     });
 }
 
+/** A DNS-1123 label (apimachinery.ts), with its rule as a JSON Schema pattern for editors. */
 export const dnsLabel = () =>
     z
         .string({ error: "must be a DNS label (RFC 1123)" })
-        .regex(DNS_LABEL_RE, { error: "must be a DNS label: lower-case letters, digits and '-', at most 63 characters" })
+        .max(DNS1123_LABEL_MAX, { error: `must be a DNS label: at most ${DNS1123_LABEL_MAX} characters` })
+        .regex(DNS1123_LABEL_RE, { error: "must be a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit" })
         .meta({ kind: "DNS label" });
 
 export function hostname() {
@@ -54,10 +55,12 @@ export function hostname() {
     return z.string({ error: msg }).regex(HOSTNAME_RE, { error: msg }).meta({ kind: "host name" });
 }
 
+/** An object name: a DNS-1123 subdomain (apimachinery.ts; no per-label limit, as the API server checks it). */
 export const k8sName = (what: string) =>
     z
         .string({ error: `must be ${what}` })
-        .regex(HOSTNAME_RE, { error: `must be ${what}: a DNS subdomain name (lower-case letters, digits, '-' and '.')` })
+        .max(DNS1123_SUBDOMAIN_MAX, { error: `must be ${what}: at most ${DNS1123_SUBDOMAIN_MAX} characters` })
+        .regex(DNS1123_SUBDOMAIN_RE, { error: `must be ${what}: a DNS subdomain name (lower-case letters, digits, '-' and '.')` })
         .meta({ kind: "object name" });
 
 /** A PostgreSQL identifier the setup script creates unquoted-safe: lower case, digits and '_'. */
@@ -76,16 +79,23 @@ export function cronSchedule() {
         .meta({ kind: "cron schedule" });
 }
 
-/** A URL's user information (`user[:password]@`), which stack config must never hold: it is plain text, and printed. */
-const CREDENTIALS_RE = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]*@/i;
-const CREDENTIALS =
+/**
+ * A URL's user information (`user[:password]@`), which stack config must never hold: it is plain text, and printed.
+ * Any '@' after `scheme://` counts, up to the last one: a password may hold '/', '?' or '#' (generated ones and AWS
+ * secret keys do), which a URL parser takes for the end of the authority. Without a scheme: `user:password@host`.
+ */
+const URL_CREDENTIALS_RE = /([a-z][a-z0-9+.-]*:\/\/)\S*@|^[^\s:@]*:\S*@/gi;
+export const hasUrlCredentials = (v: string): boolean => new RegExp(URL_CREDENTIALS_RE.source, "i").test(v);
+/** `v` with every URL's user information replaced by `***`. */
+export const withoutUrlCredentials = (v: string): string => v.replace(URL_CREDENTIALS_RE, (_m, scheme?: string) => `${scheme ?? ""}***@`);
+export const CREDENTIALS =
     "must not carry credentials (user:password@): stack config is plain text and would print them; give the service's credentials through its secret keys";
 
 /** A string checked by `valid` (a reason, or undefined), credentials refused first; "" too when `allowEmpty`. */
 const urlString = (rule: string, valid: (v: string) => string | undefined, allowEmpty: boolean) =>
     z.string({ error: rule }).superRefine((v, ctx) => {
         if (allowEmpty && v === "") return;
-        const problem = CREDENTIALS_RE.test(v) ? CREDENTIALS : valid(v);
+        const problem = hasUrlCredentials(v) ? CREDENTIALS : valid(v);
         if (problem !== undefined) ctx.addIssue({ code: "custom", input: v, message: problem });
     });
 

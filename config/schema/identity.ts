@@ -5,7 +5,7 @@
  * provider is a Keycloak realm, wherever it runs.
  */
 import { z } from "zod";
-import { httpUrl, k8sName } from "./formats";
+import { CREDENTIALS, hasUrlCredentials, httpUrl, k8sName } from "./formats";
 
 const ISSUER_EXAMPLE = "https://id.example.com/realms/pulse";
 const ISSUER_RULE = `must be the https URL of a Keycloak realm, https://<host>[/<path>]/realms/<realm> such as ${ISSUER_EXAMPLE}`;
@@ -20,6 +20,7 @@ export interface IssuerParts {
 
 /** The base and realm of a realm issuer, or a reason it is not one. Pure: the schema and the components share it. */
 export function issuerParts(issuerUrl: string): IssuerParts | string {
+    if (hasUrlCredentials(issuerUrl)) return CREDENTIALS;
     let url: URL;
     try {
         url = new URL(issuerUrl);

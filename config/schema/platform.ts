@@ -46,7 +46,9 @@ export const postgresql = z
             .prefault({}),
         // TimescaleDB's build on the Bitnami PostgreSQL 16 image: the chart's scripts, plus the extension Pulse's migrations need.
         image: image({ registry: "docker.io", repository: "timescale/timescaledb", tag: "2.16.1-pg16-bitnami" }),
-        persistence: persistence("8Gi").extend({ storageClass: storageClass() }).prefault({}),
+        persistence: persistence("8Gi")
+            .extend({ storageClass: storageClass("bitnami") })
+            .prefault({}),
         resources: resources({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } }),
         ...releaseScheduling.postgresql(),
         metrics: postgresqlMetrics,

@@ -60,12 +60,21 @@ class Renderer {
         if (!this.child || this.child.exitCode !== null) this.start();
         const id = this.next++;
         this.child!.stdin.write(JSON.stringify({ id, values: raw.values, secretKeys: [...raw.secretKeys] }) + "\n");
-        const line = await this.lines!.next();
-        if (line.done) {
-            this.child = undefined;
-            return { ok: false, error: "the render process died" };
+        // The answer is the line carrying this id: anything else the child prints (a library's log line) is skipped.
+        for (;;) {
+            const line = await this.lines!.next();
+            if (line.done) {
+                this.child = undefined;
+                return { ok: false, error: "the render process died" };
+            }
+            let answer: (Rendered & { id?: unknown }) | undefined;
+            try {
+                answer = JSON.parse(line.value) as Rendered & { id?: unknown };
+            } catch {
+                continue;
+            }
+            if (answer?.id === id) return answer;
         }
-        return JSON.parse(line.value) as Rendered;
     }
 
     stop(): void {
