@@ -125,6 +125,23 @@ describe("render diff (issue 25)", () => {
             }
         });
 
+        it("stays within the limit when the workloads that roll or the kinds alone would pass it", () => {
+            const rolling: ObjectChange[] = Array.from({ length: 300 }, (_, i) => ({
+                path: `k8s/pulse.deployment.d${i}.yaml`,
+                kind: `Kind${i % 60}`,
+                title: `pulse/a-rather-long-deployment-name-${i}`,
+                status: "changed",
+                rolls: true,
+                patch: "-a\n+b",
+            }));
+            for (const max of [1000, 4000]) {
+                const md = markdownSummary(rolling, { maxChars: max });
+                expect(md.length, `maxChars ${max}`).to.be.at.most(max);
+                expect(md, `maxChars ${max}`).to.include("Truncated");
+            }
+            expect(markdownSummary(rolling, { maxChars: 20000 })).to.include("Pods roll: 300 workloads, marked below.");
+        });
+
         it("fences a diff that holds ``` with a longer fence", () => {
             const md = markdownSummary([{ path: "k8s/a.yaml", kind: "ConfigMap", title: "a", status: "changed", patch: "-x ```\n+y ````" }]);
             expect(md).to.include("`````diff\n-x ```\n+y ````\n`````");

@@ -139,7 +139,9 @@ export function markdownSummary(changes: readonly ObjectChange[], options: Summa
     ];
     const totals = ["changed", "added", "removed"].map((s) => `${changes.filter((c) => c.status === s).length} ${s}`).join(", ");
     const rolling = changes.filter((c) => c.rolls).map((c) => `${c.kind} ${escapeHtml(c.title)}`);
-    const rolls = rolling.length > 0 ? [`Pods roll: ${rolling.join(", ")}.`, ""] : [];
+    const rollsLine = `Pods roll: ${rolling.join(", ")}.`;
+    // Named, unless the names alone would take a quarter of the comment: then counted (each is marked below).
+    const rolls = rolling.length === 0 ? [] : [rollsLine.length <= max / 4 ? rollsLine : `Pods roll: ${count(rolling.length, "workload")}, marked below.`, ""];
     let out = [...heading, `${count(changes.length, "file")}: ${totals}.`, "", ...rolls, ...table].join("\n");
 
     // The closing note's room is kept free throughout, so the note always fits.
@@ -175,6 +177,11 @@ export function markdownSummary(changes: readonly ObjectChange[], options: Summa
     if (withoutDiff > 0 || left > 0) {
         const parts = [...(withoutDiff > 0 ? [`${count(withoutDiff, "diff")} left out`] : []), ...(left > 0 ? [`${count(left, "more file")} not listed`] : [])];
         out += `\n> **Truncated** to ${max} characters: ${parts.join(", ")}. The whole diff: \`npm run -s manifests:diff -- BASE HEAD\` over the two renders (docs/delivery.md).\n`;
+    }
+    // The heading and the table alone may pass a small limit: cut at a line, never beyond it.
+    if (out.length > max) {
+        const note = "\n> **Truncated**: the summary alone passes the size limit.\n";
+        out = out.slice(0, out.lastIndexOf("\n", max - note.length) + 1) + note;
     }
     return out;
 }
