@@ -24,7 +24,8 @@
 #   pulumi-resource-random  (github.com/pulumi/pulumi-random/provider/v4): the integration stack sets every password,
 #                            so no random resource is registered and the plugin is never loaded.
 #
-# Usage: scripts/toolchain.sh [--check]   (--check: exit 0 when every binary is built and current, 1 otherwise)
+# Usage: scripts/toolchain.sh [--check] [NAME...]   (--check: exit 0 when every binary is built and current, 1 otherwise;
+#   NAMEs: only those binaries, e.g. `helm` for the render's --charts, and not KWOK's stages)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -79,11 +80,16 @@ provider_assets() {
 }
 
 check_only=0
-[ "${1:-}" = "--check" ] && check_only=1
+[ "${1:-}" = "--check" ] && { check_only=1; shift; }
+only=("$@")
+for want_name in "${only[@]}"; do
+    printf '%s\n' "${TARGETS[@]}" | cut -d'|' -f1 | grep -qx -- "$want_name" || { echo "no binary $want_name in the toolchain" >&2; exit 2; }
+done
 stale=0
 total_start=$(date +%s)
 for target in "${TARGETS[@]}"; do
     IFS='|' read -r name dir pkg ldflags <<< "$target"
+    if [ ${#only[@]} -gt 0 ] && ! printf '%s\n' "${only[@]}" | grep -qx -- "$name"; then continue; fi
     want=$(stamp_of "$dir" "$ldflags")
     if [ -x "$BIN/$name" ] && [ "$(cat "$BIN/$name.stamp" 2>/dev/null)" = "$want" ]; then
         [ $check_only = 1 ] || echo "up to date: $name"
@@ -102,6 +108,11 @@ for target in "${TARGETS[@]}"; do
 done
 # KWOK's stock stages (nodes initialised, pods Running and Ready, Job pods completed, pods deleted), from the pinned
 # module: the integration suite builds its simulated cluster's behaviour from them (test/integration/kwok.ts).
+if [ ${#only[@]} -gt 0 ]; then
+    [ $check_only = 1 ] && exit $stale
+    echo "${only[*]} ready in $BIN ($(( $(date +%s) - total_start )) s)"
+    exit 0
+fi
 STAGES="$ROOT/.tools/toolchain/kwok-stages"
 STAGE_FILES=(node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete)
 if [ $check_only = 1 ]; then

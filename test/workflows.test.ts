@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { expect } from "chai";
+import { COMMENT_MARKER } from "../tools/renderDiff";
 import { PROJECT_DIR } from "../tools/stackfile";
 
 const WORKFLOWS = path.join(PROJECT_DIR, ".github", "workflows");
@@ -33,7 +34,7 @@ function references(file: string): { kind: "npm" | "path" | "action" | "pack" | 
         for (const s of stacks) out.push({ kind: "stack", value: s, where });
         for (const step of job.steps ?? []) {
             if (step.uses?.startsWith("./")) out.push({ kind: "action", value: step.uses, where });
-            for (const m of (step.run ?? "").matchAll(/npm run ([\w:-]+)/g)) out.push({ kind: "npm", value: m[1], where });
+            for (const m of (step.run ?? "").matchAll(/npm run (?:-\S+\s+)*(\w[\w:-]*)/g)) out.push({ kind: "npm", value: m[1], where });
             if (/(^|\s)npm test\b/.test(step.run ?? "")) out.push({ kind: "npm", value: "test", where });
             for (const m of (step.run ?? "").matchAll(/bash (\S+\.sh)/g)) out.push({ kind: "path", value: m[1], where });
             if (typeof step.with?.policyPacks === "string") out.push({ kind: "pack", value: step.with.policyPacks, where });
@@ -129,6 +130,18 @@ describe("GitHub workflows", () => {
             jobs: { a: { steps: [step] }, b: { env: { PULUMI_NODEJS_TRANSPILE_ONLY: "false" }, steps: [step] }, c: { steps: [{ run: "npm test" }] } },
         };
         expect(typeCheckedTwice(bad)).to.deep.equal(["a", "b"]);
+    });
+
+    it("the render diff of pull requests: commented with its marker, restores the toolchain without saving a partial one, may write to PRs only", () => {
+        const wf = YAML.parse(fs.readFileSync(path.join(WORKFLOWS, "pull-request.yml"), "utf8"));
+        const job = wf.jobs["render-diff"] as { permissions: unknown; steps: { uses?: string; run?: string; env?: Record<string, string> }[] };
+        expect(job.permissions).to.deep.equal({ contents: "read", "pull-requests": "write" });
+        expect(job.steps.map((s) => s.env?.MARKER).filter(Boolean)).to.deep.equal([COMMENT_MARKER]);
+        expect(job.steps.some((s) => s.uses?.startsWith("actions/cache/restore@"))).to.equal(true);
+        expect(job.steps.filter((s) => /^actions\/cache(\/save)?@/.test(s.uses ?? ""))).to.deep.equal([]);
+        expect(job.steps.map((s) => s.run ?? "").join("\n"))
+            .to.match(/--charts --charts-dir test\/fixtures\/charts/)
+            .and.match(/npm run -s manifests:diff -- /);
     });
 
     it("pin every action to a version (no branches), in workflows and local actions", () => {

@@ -81,8 +81,14 @@ export function collisions(
 /** The pinned Helm, the toolchain's (the provider's Helm version): its path, or a ChartsError saying how to get it. */
 export function pinnedHelm(helm: string, version: string): string {
     if (!fs.existsSync(helm)) throw new ChartsError(`no ${helm}: build it with \`npm run toolchain\` (docs/integration-testing.md)`);
-    const actual = execFileSync(helm, ["version", "--template", "{{.Version}}"], { encoding: "utf8" }).trim();
-    if (actual !== version) throw new ChartsError(`${helm} is Helm ${actual}, not ${version} (the provider's): rebuild it with \`npm run toolchain\``);
+    let actual: string;
+    try {
+        actual = execFileSync(helm, ["version", "--template", "{{.Version}}"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    } catch {
+        throw new ChartsError(`${helm} does not run as Helm (\`${path.basename(helm)} version\` failed): build the pinned one with \`npm run toolchain\``);
+    }
+    if (actual !== version)
+        throw new ChartsError(`${helm} is Helm ${actual || "(no version)"}, not ${version} (the provider's): rebuild it with \`npm run toolchain\``);
     return helm;
 }
 

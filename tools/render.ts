@@ -71,8 +71,13 @@ export function kubernetesManifests(resources: readonly RecordedResource[]): K8s
     return resources.filter(isKubernetesObject).map(manifestOf);
 }
 
-const yaml = (v: unknown) => YAML.stringify(v, { lineWidth: 0, aliasDuplicateObjects: false });
-const fileName = (o: K8sObject) => `k8s/${o.metadata.namespace ?? "_cluster"}.${o.kind.toLowerCase()}.${o.metadata.name}.yaml`;
+/** The render's YAML: no line folding, no aliases (the same input gives the same bytes). */
+export const toYaml = (v: unknown) => YAML.stringify(v, { lineWidth: 0, aliasDuplicateObjects: false });
+/** An object's file name in a render folder: `<namespace>.<kind>.<name>.yaml` (cluster-scoped: `_cluster.…`). */
+export const objectFileName = (o: { kind: string; metadata: { name?: string; namespace?: string } }) =>
+    `${o.metadata.namespace ?? "_cluster"}.${o.kind.toLowerCase()}.${o.metadata.name}.yaml`;
+const yaml = toYaml;
+const fileName = (o: K8sObject) => `k8s/${objectFileName(o)}`;
 
 /** A Helm release as the program asks for it (helm/<release>.yaml): chart, version, repository, namespace, values. */
 export interface ReleaseInput {
