@@ -224,6 +224,7 @@ export function useRecoverer(r: Recoverer): Recoverer {
  * recovery logs what it did as a warning on `resource`. A pending revision that is not recovered, or a check that
  * fails, is reported as an error on `resource`, which fails the `up` with what to do (Helm's own refusal follows). It is
  * reported, not thrown: a rejected input leaves an in-process (Automation API) program waiting for the Release forever.
+ * Each report is awaited before the Release may go on: the engine has it before Helm's own failure ends the update.
  * Resolves to what happened.
  */
 export function recoveredBeforeDeploy(
@@ -238,15 +239,15 @@ export function recoveredBeforeDeploy(
         try {
             plan = await recoverer({ release, namespace: ns, stuckAfterSeconds });
         } catch (e) {
-            void pulumi.log.error(`Helm release ${ns}/${release}: the stuck-release check failed: ${(e as Error).message}`, resource);
+            await pulumi.log.error(`Helm release ${ns}/${release}: the stuck-release check failed: ${(e as Error).message}`, resource);
             return "check failed";
         }
         if (plan.action === "refuse") {
-            void pulumi.log.error(plan.message, resource);
+            await pulumi.log.error(plan.message, resource);
             return "refused";
         }
         if (plan.action === "none") return "not pending";
-        void pulumi.log.warn(plan.message, resource);
+        await pulumi.log.warn(plan.message, resource);
         return plan.action;
     });
 }
