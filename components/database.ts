@@ -340,6 +340,7 @@ export class Database extends pulumi.ComponentResource {
                     values: postgresqlValues(args.postgresql, args.globals, [connection.database, ...(kcDb ? [kcDb.database] : [])]),
                     awaitReadiness: args.globals.awaitReadiness,
                     repositoryPassword: args.chartRepositoryPassword,
+                    recovery: args.globals.helm,
                 },
                 // The chart's pods read the Secret at start: it must exist before the release installs.
                 {

@@ -334,6 +334,7 @@ export class Emqx extends pulumi.ComponentResource {
                     ),
                     awaitReadiness: args.globals.awaitReadiness,
                     repositoryPassword: args.chartRepositoryPassword,
+                    recovery: args.globals.helm,
                 },
                 { parent: this, dependsOn },
             );

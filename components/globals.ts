@@ -1,7 +1,7 @@
 /**
  * The settings every component shares, resolved once by the Platform (components/platform.ts) and handed to each
  * component next to its own config section(s): the namespace, `global.*` (image registry, pull secrets, cluster
- * domain, awaitReadiness) and `appVersion`. Components never see the whole PulseConfig.
+ * domain, awaitReadiness), `appVersion` and `helm` (stuck releases' recovery). Components never see the whole PulseConfig.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
@@ -13,9 +13,11 @@ export interface Globals extends Readonly<PulseConfig["global"]> {
     readonly namespaceName: string;
     /** `pulse:appVersion`: the default tag of Pulse's images. */
     readonly appVersion: string;
+    /** `pulse:helm`: recovery of releases an interrupted `pulumi up` left pending (lib/releaseRecovery.ts). */
+    readonly helm: PulseConfig["helm"];
 }
 
 /** The shared settings of a config; `namespace` is the created Namespace's name (the config's, when omitted). */
 export function globalsOf(config: PulseConfig, namespace: pulumi.Input<string> = config.namespace): Globals {
-    return { ...config.global, namespace, namespaceName: config.namespace, appVersion: config.appVersion };
+    return { ...config.global, namespace, namespaceName: config.namespace, appVersion: config.appVersion, helm: config.helm };
 }

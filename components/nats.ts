@@ -93,6 +93,7 @@ export class Nats extends pulumi.ComponentResource {
                     values: natsValues(nats, args.globals),
                     awaitReadiness: args.globals.awaitReadiness,
                     repositoryPassword: args.chartRepositoryPassword,
+                    recovery: args.globals.helm,
                 },
                 { parent: this },
             );

@@ -36,3 +36,13 @@ export function loadConfig(): LoadedConfig {
         throw e;
     }
 }
+
+/**
+ * How the stack's Kubernetes provider reaches the cluster (the default provider: the program creates no other): its
+ * `kubernetes:kubeconfig` (a path or the file's content) and `kubernetes:context` config, else, like the provider, the
+ * KUBECONFIG environment variable or ~/.kube/config and its current context. lib/releaseRecovery.ts connects with it.
+ */
+export function providerKubeconfig(): { readonly kubeconfig?: string; readonly context?: string } {
+    const k8s = new pulumi.Config("kubernetes");
+    return { kubeconfig: k8s.get("kubeconfig"), context: k8s.get("context") };
+}

@@ -2,6 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
+import { recoveredBeforeDeploy } from "./releaseRecovery";
 
 /** Revisions Helm keeps per release (the Helm CLI's default; the provider's default is unlimited). */
 const MAX_HISTORY = 10;
@@ -21,6 +22,8 @@ export interface ChartReleaseArgs {
     readonly awaitReadiness: boolean;
     /** `pulse:chartRepositoryPassword`, used with `source.username`. */
     readonly repositoryPassword?: pulumi.Input<string>;
+    /** `pulse:helm`: whether and when a release left pending by an interrupted `up` is recovered first. */
+    readonly recovery: PulseConfig["helm"];
 }
 
 type ReleaseChart = Pick<k8s.helm.v3.ReleaseArgs, "chart" | "repositoryOpts">;
@@ -46,7 +49,16 @@ export function releaseChart(source: ChartSource, chartName: string, password?: 
     };
 }
 
+/**
+ * The release, installed or upgraded only after lib/releaseRecovery.ts checked it (unless `helm.recoverStuckReleases`
+ * is off): its `values` wait for the check, so the provider's Create or Update, which gets the values, comes after it.
+ * The check passes the values through unchanged: no diff, no replacement, nothing in a preview.
+ */
 export function chartRelease(name: string, args: ChartReleaseArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
+    const checked = args.recovery.recoverStuckReleases
+        ? recoveredBeforeDeploy(args.releaseName, args.namespace, args.recovery.stuckAfterSeconds, opts.parent)
+        : undefined;
+    const values = checked ? pulumi.all([args.values, checked]).apply(([v]) => v) : args.values;
     return new k8s.helm.v3.Release(
         name,
         {
@@ -60,7 +72,7 @@ export function chartRelease(name: string, args: ChartReleaseArgs, opts: pulumi.
             waitForJobs: true,
             skipAwait: !args.awaitReadiness,
             atomic: false,
-            values: args.values,
+            values,
         },
         opts,
     );

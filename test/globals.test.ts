@@ -7,13 +7,20 @@ import { config } from "./helpers";
 const COMPONENTS = path.join(__dirname, "..", "components");
 
 describe("globals (what every component shares)", () => {
-    it("are global.*, appVersion and the namespace, resolved from the config", () => {
+    it("are global.*, appVersion, helm and the namespace, resolved from the config", () => {
         const c = config({
             namespace: "iot",
             appVersion: "2.1.0",
             global: { imageRegistry: "mirror.example.com", imagePullSecrets: ["regcred"], awaitReadiness: false },
+            helm: { stuckAfterSeconds: 1200 },
         });
-        expect(globalsOf(c)).to.deep.equal({ ...c.global, namespace: "iot", namespaceName: "iot", appVersion: "2.1.0" });
+        expect(globalsOf(c)).to.deep.equal({
+            ...c.global,
+            namespace: "iot",
+            namespaceName: "iot",
+            appVersion: "2.1.0",
+            helm: { recoverStuckReleases: true, stuckAfterSeconds: 1200 },
+        });
         // The Platform passes the Namespace's name (an output): objects wait for the Namespace; the plain name stays.
         expect(globalsOf(c, "other")).to.include({ namespace: "other", namespaceName: "iot" });
     });

@@ -4,6 +4,7 @@
  * benchmark.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { RecoveryTarget, useRecoverer } from "../lib/releaseRecovery";
 
 const PROJECT = "pulse";
 
@@ -83,6 +84,8 @@ const runtimeInternals = pulumi.runtime as unknown as { waitForRPCs(): Promise<v
 
 class Recorder {
     resources: RecordedResource[] = [];
+    /** The stuck-release checks the program asked for (lib/releaseRecovery.ts), in order. */
+    recoveryChecks: RecoveryTarget[] = [];
 }
 
 const recorder = new Recorder();
@@ -138,8 +141,16 @@ export function installMocks(stack = "test"): void {
             cb(err, res);
         });
     };
+    // No cluster under the mocks: the releases' stuck-release check records what it was asked and changes nothing.
+    useRecoverer((target) => {
+        recorder.recoveryChecks.push(target);
+        return Promise.resolve({ action: "none" });
+    });
     installedFor = stack;
 }
+
+/** The registrations of the recording under way, so far (a test's stand-in recoverer looks at them). */
+export const registeredSoFar = (): readonly RecordedResource[] => [...recorder.resources];
 
 function timeoutsOf(req: RegisterRequest): RecordedResource["customTimeouts"] {
     const t = req.getCustomtimeouts();
@@ -155,17 +166,19 @@ export function setStackConfig(values: Record<string, string>, secretKeys: reado
  * Runs `build` on an empty record, waits until the SDK has registered everything, and returns the registrations in
  * order. `build` throwing (e.g. bad config) rejects before anything is registered.
  */
-export async function record<T>(build: () => T): Promise<{ result: T; resources: RecordedResource[] }> {
+export async function record<T>(build: () => T): Promise<{ result: T; resources: RecordedResource[]; recoveryChecks: RecoveryTarget[] }> {
     if (installedFor === undefined) throw new Error("installMocks() first");
     if (recording) throw new Error("record() is not re-entrant: await one recording before starting the next");
     recording = true;
     recorder.resources = [];
+    recorder.recoveryChecks = [];
     try {
         const result = build();
         await runtimeInternals.waitForRPCs();
-        return { result, resources: recorder.resources };
+        return { result, resources: recorder.resources, recoveryChecks: recorder.recoveryChecks };
     } finally {
         recorder.resources = [];
+        recorder.recoveryChecks = [];
         recording = false;
     }
 }

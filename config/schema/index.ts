@@ -21,7 +21,7 @@ import { browserProblems, egressProblems, namespaceProblems, secretNameProblems 
 import { dnsLabel, formatBytes, parseQuantity } from "./formats";
 import { migrator, natsInit } from "./jobs";
 import { metricsProblems } from "./metrics";
-import { emqx, externalDatabase, nats, postgresql, secrets } from "./platform";
+import { CHART_SECTIONS, emqx, externalDatabase, helm, nats, postgresql, secrets } from "./platform";
 import { s3, smtp } from "./external";
 import { app, caddy, global, keycloak, services } from "./workloads";
 
@@ -69,6 +69,9 @@ export const pulseConfigSchema = z
         networkPolicy: networkPolicy.describe("NetworkPolicies: default deny, then the platform's flows"),
         migrator: migrator.describe("Database migrator Job, run before every rollout"),
         natsInit: natsInit.describe("JetStream stream setup Job"),
+        helm: helm.describe(
+            "Helm releases (PostgreSQL, EMQX, NATS) left pending-install or pending-upgrade by an interrupted `pulumi up`: automatic recovery before the next install or upgrade (docs/operations.md)",
+        ),
     })
     .superRefine((c, ctx) => {
         // The root check runs even when sections have errors: read defensively.
@@ -239,6 +242,7 @@ export const pulseConfigSchema = z
             }
         }
         metricsProblems(c, ctx);
+        stuckAgeProblems(c, ctx);
         namespaceProblems(c, ctx);
         secretNameProblems(c, ctx);
         browserProblems(c, ctx);
@@ -336,3 +340,26 @@ export const PRODUCTION_SECRETS = [
     "stripeWebhookSecret",
 ] as const satisfies readonly (keyof typeof SECRET_KEYS)[];
 export type SecretKey = keyof typeof SECRET_KEYS;
+
+type ChartedSection = { enabled?: unknown; chart?: { timeoutSeconds?: unknown } } | undefined;
+
+/**
+ * A pending revision counts as interrupted only once older than `helm.stuckAfterSeconds`; Helm gives up an operation
+ * after the release's `chart.timeoutSeconds`, so a threshold at or below a release's timeout could take a running
+ * install or upgrade for a dead one.
+ */
+function stuckAgeProblems(c: { helm?: { recoverStuckReleases?: unknown; stuckAfterSeconds?: unknown } } & Record<string, unknown>, ctx: z.RefinementCtx): void {
+    const age = c.helm?.stuckAfterSeconds;
+    if (c.helm?.recoverStuckReleases !== true || typeof age !== "number") return;
+    for (const section of Object.keys(CHART_SECTIONS)) {
+        const s = c[section] as ChartedSection;
+        const timeout = s?.chart?.timeoutSeconds;
+        if (s?.enabled === false || typeof timeout !== "number" || age > timeout) continue;
+        ctx.addIssue({
+            code: "custom",
+            path: ["helm", "stuckAfterSeconds"],
+            input: age,
+            message: `must exceed ${section}.chart.timeoutSeconds (${timeout}): a pending revision younger than the release's own Helm timeout may belong to an install or upgrade that still runs`,
+        });
+    }
+}

@@ -32,6 +32,25 @@ const NATS_SERVERS_MAX = 1000;
 export const CHART_SECTIONS = { postgresql: "postgresql", emqx: "emqx", nats: "nats" } as const;
 export type ChartSection = keyof typeof CHART_SECTIONS;
 
+/**
+ * Recovery of a Helm release an interrupted `pulumi up` left pending (pulumi-kubernetes#2054): lib/releaseRecovery.ts.
+ * The root schema checks `stuckAfterSeconds` against every installed chart's `timeoutSeconds`.
+ */
+export const helm = z
+    .strictObject({
+        recoverStuckReleases: bool()
+            .default(true)
+            .describe(
+                "Before `pulumi up` installs or upgrades a release, recover it when an interrupted operation left its last revision pending-install or pending-upgrade for longer than `stuckAfterSeconds`: an upgrade's pending revision is marked failed (the upgrade then runs from the last deployed revision), a first install's pending record is removed (the install adopts the objects); no object, claim or volume is deleted, and a warning says what was done. false: `pulumi up` fails with Helm's \"another operation (install/upgrade/rollback) is in progress\" and an operator recovers by hand (docs/operations.md)",
+            ),
+        stuckAfterSeconds: intAtLeast(61)
+            .default(900)
+            .describe(
+                "Age (seconds, by the API server's clock) from which a pending revision counts as interrupted: no Helm operation still runs it. Must exceed every installed chart's `chart.timeoutSeconds` (Helm gives up after it); a younger pending revision fails `pulumi up` with what to wait for",
+            ),
+    })
+    .prefault({});
+
 export const postgresql = z
     .strictObject({
         enabled: bool().default(true).describe("Install PostgreSQL in-cluster (Bitnami chart); false for a managed database"),

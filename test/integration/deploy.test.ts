@@ -10,7 +10,9 @@
  * migrator before any Deployment rolls, and no Deployment loses a ready replica; a database password rotation re-runs
  * the setup Job before the Deployments that log in with it roll (updated, not replaced); a failing migration fails `up`
  * with the Job's failure and changes no Deployment, the next good one succeeds; an `up` killed mid-deploy is followed
- * by one that converges with nothing duplicated; destroy removes dev and is refused for prod's protected database.
+ * by one that converges with nothing duplicated; an up killed while a release upgrades, or installs (in a namespace of
+ * its own), leaves it pending and the next up after helm.stuckAfterSeconds recovers it (issue 25), the database kept
+ * (PULSE_IT_RECOVERY=off: they fail); destroy removes dev and is refused for prod's protected database.
  * Timings go to out/integration-timings.json, next to an empty program's (the engine floor) and the peer's (the spec's
  * chart with `helm install --wait`, test/integration/peer.ts), with their ratios and each first up's critical path.
  *
@@ -31,11 +33,11 @@ import { POSTGRESQL_BACKUP, POSTGRESQL_PORT } from "../../lib/contracts";
 import { connectsToDatabase, contractOf, parseStackConfig, SERVICE_NAMES } from "../../config";
 import { routes } from "../../lib/routes";
 import { PROJECT_DIR, readStackFile, withPlaceholderSecrets } from "../../tools/stackfile";
-import { SUITE_OVERLAYS } from "../../tools/stacks";
+import { mergeConfig, SUITE_OVERLAYS } from "../../tools/stacks";
 import { TOOLCHAIN_BIN, TOOLCHAIN_DIR, toolchainVar } from "../../tools/toolchain";
 import { collisions, readInventory } from "../chart-inventory";
 import { portWiringProblems, selects } from "../port-wiring";
-import { createKwokCluster, FAILING_TAG_SUFFIX, INGRESS_CLASS, KwokCluster, SLOW_TAG_SUFFIX } from "./kwok";
+import { createKwokCluster, FAILING_TAG_SUFFIX, INGRESS_CLASS, KwokCluster, SLOW_TAG_SUFFIX, SLOWER_NAMESPACE_SUFFIX } from "./kwok";
 import { commandOf, descendants, IngressStatusPublisher, ReadinessWatch, releaseObjects } from "./observe";
 import { createStack, nameOf, pulseProgram, StepLog, stackFileWithOverlay, suiteCharts } from "./stack";
 import { previousUrns, renamedSince, withPreviousUrns } from "./layout";
@@ -103,6 +105,20 @@ const SECRETS = {
     stripeSecretKey: "it-stripe-secret-key-c3d9",
     stripeWebhookSecret: "it-stripe-webhook-secret-52aa",
 };
+/**
+ * Stuck releases (issue 25, lib/releaseRecovery.ts): the suite's releases time out after 60 s (the schema's minimum) and
+ * a pending revision counts as interrupted after STUCK_AFTER_S, which must exceed them. PULSE_IT_RECOVERY=off turns
+ * the recovery off: the stuck-release scenarios then fail, which shows they need it.
+ */
+const STUCK_AFTER_S = 65;
+const RECOVERY_ON = process.env.PULSE_IT_RECOVERY !== "off";
+const RECOVERY_OVERLAY: Record<string, unknown> = {
+    "pulse:helm": { recoverStuckReleases: RECOVERY_ON, stuckAfterSeconds: STUCK_AFTER_S },
+    "pulse:postgresql": { chart: { timeoutSeconds: 60 } },
+    "pulse:emqx": { chart: { timeoutSeconds: 60 } },
+    "pulse:nats": { chart: { timeoutSeconds: 60 } },
+};
+const POSTGRESQL_CLAIM = "data-pulse-postgresql-0";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const SERVICE = "kubernetes:core/v1:Service";
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
@@ -148,6 +164,81 @@ const stateObjects = (state: StateResource[]) =>
         .map((r) => `${r.outputs!.kind}/${r.outputs!.metadata.name}`)
         .sort();
 
+/** A release's revisions as Helm stores them (one Secret each, labelled owner=helm), oldest first. */
+async function helmRevisions(kc: k8s.KubeConfig, namespace: string, release: string): Promise<{ version: number; status: string; created: Date }[]> {
+    const secrets = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedSecret({ namespace, labelSelector: `owner=helm,name=${release}` });
+    return secrets.items
+        .map((s) => ({ version: Number(s.metadata!.labels!.version), status: s.metadata!.labels!.status, created: new Date(s.metadata!.creationTimestamp!) }))
+        .sort((a, b) => a.version - b.version);
+}
+
+/** UIDs of the database's data-bearing objects: its claim, StatefulSet and Secret. */
+async function databaseUids(kc: k8s.KubeConfig, namespace: string): Promise<Record<string, string>> {
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    return {
+        claim: (await core.readNamespacedPersistentVolumeClaim({ name: POSTGRESQL_CLAIM, namespace })).metadata!.uid!,
+        statefulSet: (await kc.makeApiClient(k8s.AppsV1Api).readNamespacedStatefulSet({ name: "pulse-postgresql", namespace })).metadata!.uid!,
+        secret: (await core.readNamespacedSecret({ name: "pulse-db-secret", namespace })).metadata!.uid!,
+    };
+}
+
+/**
+ * An up killed (its CLI and plugins, SIGKILL) while PostgreSQL's release is pending (`status`) and its claim exists,
+ * then the next ups without a hand step but Pulumi's own lock release (`pulumi cancel`): one at once, which the
+ * recovery refuses (the pending revision may still run), and one once the revision is older than STUCK_AFTER_S, which
+ * must converge. Returns the recovery's warnings and the database's UIDs when the up was killed.
+ */
+async function killAndRecover(
+    stack: Stack,
+    kc: k8s.KubeConfig,
+    namespace: string,
+    status: "pending-install" | "pending-upgrade",
+): Promise<{ warnings: string[]; uidsAtKill: Record<string, string>; killed: string[] }> {
+    let ended = false;
+    const interrupted = stack.up().then(
+        () => undefined,
+        (e: Error) => e,
+    );
+    void interrupted.then(() => (ended = true));
+    const uidsAtKill = await until(`PostgreSQL's release is ${status} with its claim`, 180_000, async () => {
+        if (ended) return {};
+        const last = (await helmRevisions(kc, namespace, "pulse-postgresql")).pop();
+        return last?.status === status ? databaseUids(kc, namespace) : undefined;
+    });
+    if (ended) throw new Error(`the up ended before the release was ${status}: ${(await interrupted)?.message ?? "it succeeded"}`);
+    const pids = descendants(process.pid).filter((p) => commandOf(p).startsWith("pulumi"));
+    const killed = pids.map(commandOf);
+    for (const p of pids) process.kill(p, "SIGKILL");
+    expect(await interrupted, "the killed up fails").to.be.instanceOf(Error);
+    expect((await helmRevisions(kc, namespace, "pulse-postgresql")).pop()?.status, "the kill left the release pending").to.equal(status);
+
+    await stack.cancel();
+    const early = await stack.up().then(
+        () => undefined,
+        (e: Error) => e,
+    );
+    expect(early, "an up at once fails: the pending revision may still run").to.be.instanceOf(Error);
+    if (RECOVERY_ON) expect(early!.message, early!.message).to.match(/pending-(install|upgrade) since .*younger than helm\.stuckAfterSeconds \(65 s\)/);
+    else console.log(`      recovery off, the up at once: ${/^.*(another operation|cannot re-use a name).*$/m.exec(early!.message)?.[0]?.trim()}`);
+    expect((await helmRevisions(kc, namespace, "pulse-postgresql")).pop()?.status, "the refused up left the pending revision alone").to.equal(status);
+    // The kill may have left the other releases pending too (a first up installs all three at once): the newest counts.
+    const lasts = await Promise.all(["pulse-postgresql", "pulse-emqx", "pulse-nats"].map(async (r) => (await helmRevisions(kc, namespace, r)).pop()));
+    const newest = Math.max(...lasts.filter((r) => r?.status.startsWith("pending-")).map((r) => r!.created.getTime()));
+    const wait = newest + (STUCK_AFTER_S + 1) * 1000 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+
+    const warnings: string[] = [];
+    const result = await stack.up({
+        onEvent: (e) => {
+            const d = e.diagnosticEvent;
+            if (d && d.severity === "warning" && d.message.includes("helm.recoverStuckReleases")) warnings.push(d.message.trim());
+        },
+    });
+    expect(result.summary.result, "the up after the age converges").to.equal("succeeded");
+    for (const w of warnings) console.log(`      recovery: ${w}`);
+    return { warnings, uidsAtKill, killed };
+}
+
 /** Does a label selector select these labels? */
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -187,11 +278,15 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
             nodes: 4,
             node: { cpu: "8", memory: "32Gi", ephemeralStorage: "100Gi", pods: 110 },
             // Retained volumes are never reused: dev's, the peer's and prod's claims each bind their own.
-            volumes: { count: 24, size: "64Gi" },
+            // Each stack's first-install recovery deploys it once more, into a namespace of its own.
+            volumes: { count: 44, size: "64Gi" },
             slowStartMs: SLOW_START_MS,
         });
         timings.record("cluster", "create (kwokctl, 4 nodes)", Date.now() - started);
         kc = cluster.kc;
+        // The program runs in this process (the Automation API's inline program): it reaches the cluster as the CLI
+        // hands a program it starts the environment, here the stacks' KUBECONFIG (lib/releaseRecovery.ts, providerKubeconfig).
+        process.env.KUBECONFIG = cluster.kubeconfig;
         ingressController = new IngressStatusPublisher(kc, INGRESS_CLASS);
         ingressController.start();
     });
@@ -241,7 +336,8 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
             let firstUp: StepLog;
             /** `Kind/name` of each object to its resource's URN, after the first up. */
             const objectUrns = new Map<string, string>();
-            const stackFile = () => stackFileWithOverlay(stackName, namespace, SUITE_OVERLAYS[stackName]);
+            const stackFile = () =>
+                stackFileWithOverlay(stackName, namespace, mergeConfig(SUITE_OVERLAYS[stackName], RECOVERY_OVERLAY) as Record<string, unknown>);
             const config = () => YAML.parse(stackFile()).config as Record<string, Record<string, unknown>>;
 
             before(async () => {
@@ -645,6 +741,77 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                     "one migrator Job: the good one",
                 ).to.have.length(1);
             });
+
+            itFull(
+                "stuck release: an up killed while PostgreSQL's release upgrades is recovered by the next up after the age, the database untouched",
+                async () => {
+                    const core = kc.makeApiClient(k8s.CoreV1Api);
+                    const before = await databaseUids(kc, namespace);
+                    const last = (await helmRevisions(kc, namespace, "pulse-postgresql")).pop()!;
+                    expect(last.status).to.equal("deployed");
+                    // A values change that rolls the database's pod, which starts slowly: Helm's upgrade waits for it.
+                    await stack.setConfig("pulse:postgresql.resources.requests.cpu", { value: "150m" }, true);
+                    const { warnings, uidsAtKill, killed } = await killAndRecover(stack, kc, namespace, "pending-upgrade");
+                    expect(killed, "the CLI was killed").to.include("pulumi");
+                    expect(uidsAtKill).to.deep.equal(before);
+                    expect(warnings, "the recovery says what it did").to.have.length(1);
+                    expect(warnings[0]).to.match(
+                        new RegExp(
+                            `${namespace}/pulse-postgresql: revision ${last.version + 1} is pending-upgrade since .*marked it failed .*from revision ${last.version}, the last deployed`,
+                        ),
+                    );
+                    const revisions = await helmRevisions(kc, namespace, "pulse-postgresql");
+                    expect(revisions.slice(-2).map((r) => [r.version, r.status])).to.deep.equal([
+                        [last.version + 1, "failed"],
+                        [last.version + 2, "deployed"],
+                    ]);
+                    expect(await databaseUids(kc, namespace), "the database's claim, StatefulSet and Secret are the same objects").to.deep.equal(before);
+                    const claim = await core.readNamespacedPersistentVolumeClaim({ name: POSTGRESQL_CLAIM, namespace });
+                    expect(claim.status?.phase).to.equal("Bound");
+                    const sts = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedStatefulSet({ name: "pulse-postgresql", namespace });
+                    expect(sts.spec!.template.spec!.containers[0].resources?.requests?.cpu, "the upgrade applied the change").to.equal("150m");
+                },
+            );
+
+            itFull(
+                "stuck release: an up killed while PostgreSQL's release installs (first up) is recovered by the next up after the age, its claim kept",
+                async () => {
+                    // Its releases' pods start slowly (kwok.ts, SLOWER_NAMESPACE_SUFFIX): all three are in flight at the kill.
+                    const installNamespace = `${namespace}${SLOWER_NAMESPACE_SUFFIX}`;
+                    const fresh = await createStack(env(), {
+                        stack: `${stackName}-install`,
+                        stackFile: stackFileWithOverlay(
+                            stackName,
+                            installNamespace,
+                            mergeConfig(SUITE_OVERLAYS[stackName], RECOVERY_OVERLAY) as Record<string, unknown>,
+                        ),
+                        program: pulseProgram,
+                        secrets: SECRETS,
+                    });
+                    const { warnings, uidsAtKill, killed } = await killAndRecover(fresh, kc, installNamespace, "pending-install");
+                    expect(killed, "the CLI was killed").to.include("pulumi");
+                    expect(
+                        warnings.filter((w) => w.includes("/pulse-postgresql:")),
+                        "the recovery says what it did",
+                    ).to.have.length(1);
+                    expect(warnings.join("\n")).to.match(
+                        new RegExp(
+                            `${installNamespace}/pulse-postgresql: revision 1 is pending-install since .*removed its pending record sh\\.helm\\.release\\.v1\\.pulse-postgresql\\.v1`,
+                        ),
+                    );
+                    for (const release of ["pulse-postgresql", "pulse-emqx", "pulse-nats"]) {
+                        const revisions = await helmRevisions(kc, installNamespace, release);
+                        expect(
+                            revisions.map((r) => [r.version, r.status]),
+                            release,
+                        ).to.deep.equal([[1, "deployed"]]);
+                    }
+                    // The interrupted install's objects were adopted, none deleted: the claim and the database are the same.
+                    expect(await databaseUids(kc, installNamespace)).to.deep.equal(uidsAtKill);
+                    const again = await fresh.up();
+                    expect(Object.keys(again.summary.resourceChanges ?? {})).to.deep.equal(["same"]);
+                },
+            );
 
             itFull("an up killed mid-deploy is followed by an up that converges, with nothing duplicated", async () => {
                 // A long migration (its Job completes after a while), so the kill lands while Pulumi waits for the Job.

@@ -6,7 +6,9 @@
  *
  * What is simulated: nodes (CPU, memory, ephemeral storage, pods), containers (no image is pulled, nothing runs) and
  * their timing. On top of KWOK's stock stages the suite adds two behaviours a real cluster has:
- *   - slow starts: pods of the charts (PostgreSQL, NATS, EMQX) and Keycloak become ready only after `slowStartMs`;
+ *   - slow starts: pods of the charts (PostgreSQL, NATS, EMQX) and Keycloak become ready only after `slowStartMs`,
+ *     and after SLOWER_START_MS in a namespace whose name ends in SLOWER_NAMESPACE_SUFFIX (where the suite kills a
+ *     first install: every release is still installing then);
  *   - failing containers: a Job pod whose image tag ends in FAILING_TAG_SUFFIX exits 1 instead of completing;
  *   - long Jobs: a Job pod whose image tag ends in SLOW_TAG_SUFFIX completes after SLOW_JOB_MS.
  * Storage is a default StorageClass with pre-created PersistentVolumes (static provisioning, bound by the real PV
@@ -26,6 +28,9 @@ export const FAILING_TAG_SUFFIX = "-failing";
 /** A Job pod with this image tag suffix completes only after SLOW_JOB_MS (a long migration). */
 export const SLOW_TAG_SUFFIX = "-slow";
 const SLOW_JOB_MS = 8000;
+/** Namespaces whose slow pods start slower still: every release of a first install there is in flight for a while. */
+export const SLOWER_NAMESPACE_SUFFIX = "-install";
+const SLOWER_START_MS = 20_000;
 /**
  * Labels whose values mark pods that start slowly: the releases' pods and Keycloak's. By the charts' names, not their
  * release names: the peer chart installs the same charts as subcharts of one release (test/fixtures/peer-chart).
@@ -69,6 +74,9 @@ function labelQuery(labels: Readonly<Record<string, readonly string[]>>): string
     const tests = Object.entries(labels).flatMap(([k, vs]) => vs.map((v) => `.metadata.labels[${JSON.stringify(k)}] == ${JSON.stringify(v)}`));
     return `[${tests.join(", ")}] | any`;
 }
+/** How fast a pod becomes ready: "fast", "slow" (the slow labels) or "slower" (those in a SLOWER_NAMESPACE_SUFFIX namespace). */
+const readyQuery = (labels: Readonly<Record<string, readonly string[]>>) =>
+    `if (${labelQuery(labels)}) then (if (.metadata.namespace | endswith(${JSON.stringify(SLOWER_NAMESPACE_SUFFIX)})) then "slower" else "slow" end) else "fast" end`;
 /** How a Job pod ends, by its (first) container's image tag: "fail", "slow" or "complete". */
 const JOB_OUTCOME_QUERY =
     `.spec.containers[0].image | if endswith(${JSON.stringify(FAILING_TAG_SUFFIX)}) then "fail" ` +
@@ -88,8 +96,10 @@ function kwokStages(stagesDir: string, slowStartMs: number): Stage[] {
         return copy;
     };
     const ready = load("pod-ready");
-    const slow = withExpression(ready, "pod-ready-slow", labelQuery(SLOW_POD_LABELS), "true");
+    const slow = withExpression(ready, "pod-ready-slow", readyQuery(SLOW_POD_LABELS), "slow");
     slow.spec.delay = { durationMilliseconds: slowStartMs };
+    const slower = withExpression(ready, "pod-ready-slower", readyQuery(SLOW_POD_LABELS), "slower");
+    slower.spec.delay = { durationMilliseconds: SLOWER_START_MS };
     const complete = load("pod-complete");
     const slowComplete = withExpression(complete, "pod-complete-slow", JOB_OUTCOME_QUERY, "slow");
     slowComplete.spec.delay = { durationMilliseconds: SLOW_JOB_MS };
@@ -106,8 +116,9 @@ function kwokStages(stagesDir: string, slowStartMs: number): Stage[] {
     return [
         load("node-initialize"),
         load("node-heartbeat-with-lease"),
-        withExpression(ready, "pod-ready", labelQuery(SLOW_POD_LABELS), "false"),
+        withExpression(ready, "pod-ready", readyQuery(SLOW_POD_LABELS), "fast"),
         slow,
+        slower,
         withExpression(complete, "pod-complete", JOB_OUTCOME_QUERY, "complete"),
         slowComplete,
         failing,
