@@ -2,8 +2,8 @@
  * Issue 25, with Helm alone (no cluster): the render with the charts' objects (`npm run manifests -- <stack> --out DIR
  * --charts`) through the stand-in charts and the toolchain's Helm, and the diff a pull request is commented with
  * (`npm run manifests:diff`):
- *   - a values change the program passes a chart (PostgreSQL's resources) shows up as a change of the chart's
- *     StatefulSet, whose pods roll, next to the release's values; the render without --charts shows only the values;
+ *   - a values change the program passes a chart (dev: PostgreSQL's resources; prod: NATS's) shows up as a change of
+ *     the chart's StatefulSet, whose pods roll, next to the release's values; the render without --charts shows only the values;
  *   - the same input renders byte for byte the same, so the diff of identical inputs is empty, even through a chart
  *     that generates values with randAlphaNum (written `<generated>`, a Secret's values `<redacted>`);
  *   - the chart files are the render's own: listed in .pulse-render.json, removed by the next render without --charts.
@@ -48,11 +48,21 @@ describe("the render with the charts' objects, and the diff of two renders (issu
         // The change under review: PostgreSQL's CPU and memory requests, which the program passes the chart as values.
         dev.config["pulse:postgresql"].resources.requests = { cpu: "250m", memory: "512Mi" };
         fs.writeFileSync(path.join(tmp, "head-stack", "Pulumi.dev.yaml"), YAML.stringify(dev));
+        // And prod (a template: placeholder secrets), whose change is NATS's CPU request: one render per stack, as the
+        // pull-request workflow compares them.
+        const prod = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, any> };
+        fs.writeFileSync(path.join(tmp, "base-stack", "Pulumi.prod.yaml"), YAML.stringify(prod));
+        prod.config["pulse:nats"].resources.requests.cpu = "750m";
+        fs.writeFileSync(path.join(tmp, "head-stack", "Pulumi.prod.yaml"), YAML.stringify(prod));
         base = path.join(tmp, "base", "dev");
         head = path.join(tmp, "head", "dev");
         await Promise.all([
             render(path.join(tmp, "base-stack", "Pulumi.dev.yaml"), base, ...withCharts()),
             render(path.join(tmp, "head-stack", "Pulumi.dev.yaml"), head, ...withCharts()),
+        ]);
+        await Promise.all([
+            render(path.join(tmp, "base-stack", "Pulumi.prod.yaml"), path.join(tmp, "base", "prod"), "--placeholder-secrets", ...withCharts()),
+            render(path.join(tmp, "head-stack", "Pulumi.prod.yaml"), path.join(tmp, "head", "prod"), "--placeholder-secrets", ...withCharts()),
         ]);
     });
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -69,8 +79,13 @@ describe("the render with the charts' objects, and the diff of two renders (issu
 
     it("a values change shows up as a change of the chart's StatefulSet, whose pods roll", async () => {
         const md = await diff(path.dirname(base), path.dirname(head));
-        expect(md).to.include("| StatefulSet | 1 | 0 | 0 |");
-        expect(md).to.include("Pods roll: StatefulSet dev pulse/pulse-postgresql (chart of pulse-postgresql).");
+        expect(md).to.include("| StatefulSet | 2 | 0 | 0 |");
+        expect(md).to.include(
+            "Pods roll: StatefulSet dev pulse/pulse-postgresql (chart of pulse-postgresql), StatefulSet prod pulse/pulse-nats (chart of pulse-nats).",
+        );
+        expect(md)
+            .to.match(/^-\s+cpu: 500m$/m)
+            .and.match(/^\+\s+cpu: 750m$/m);
         expect(md).to.include(`--- a/dev/${STS}`);
         expect(md)
             .to.match(/^-\s+cpu: 100m$/m)
