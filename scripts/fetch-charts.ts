@@ -7,25 +7,15 @@
  * Exit codes: 0 extracted, 2 usage, an unreachable repository or a tag that is not the pinned commit.
  */
 import * as path from "path";
-import { parseArgs } from "util";
 import { ChartSection } from "../config";
-import { fail, runMain } from "../tools/cli";
+import { fail, parseCliArgs, runMain } from "../tools/cli";
 import { PROJECT_DIR } from "../tools/stackfile";
 import { fetchChart, FetchError, UPSTREAM_CHARTS } from "../tools/upstreamCharts";
 
 const USAGE = "usage: npm run charts:fetch -- [--out <dir>] [--from <owner/name>=<git URL or directory>]...";
 
 runMain(() => {
-    let args;
-    try {
-        args = parseArgs({ options: { out: { type: "string" }, from: { type: "string", multiple: true }, help: { type: "boolean", short: "h" } } });
-    } catch (e) {
-        fail(`${(e as Error).message}\n${USAGE}`);
-    }
-    if (args.values.help) {
-        process.stdout.write(USAGE + "\n");
-        return Promise.resolve();
-    }
+    const args = parseCliArgs(USAGE, { out: { type: "string" }, from: { type: "string", multiple: true } }, false);
     const remotes: Record<string, string> = {};
     for (const f of args.values.from ?? []) {
         const m = /^([\w.-]+\/[\w.-]+)=(.+)$/.exec(f);

@@ -9,8 +9,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
-import { fail, OUT_MANIFEST, resolveFromCaller, runMain } from "../tools/cli";
+import { fail, OUT_MANIFEST, parseCliArgs, resolveFromCaller, runMain } from "../tools/cli";
 import { COMMENT_LIMIT, diffRenders, markdownSummary, RenderTree } from "../tools/renderDiff";
 
 const USAGE = "usage: npm run -s manifests:diff -- <base render folder> <head render folder> [--base-name <name>] [--head-name <name>] [--max-chars <n>]";
@@ -54,24 +53,7 @@ function readRenders(arg: string, label: string): RenderTree {
 }
 
 function main(): void {
-    let args;
-    try {
-        args = parseArgs({
-            allowPositionals: true,
-            options: {
-                "base-name": { type: "string" },
-                "head-name": { type: "string" },
-                "max-chars": { type: "string" },
-                help: { type: "boolean", short: "h" },
-            },
-        });
-    } catch (e) {
-        fail(`${(e as Error).message}\n${USAGE}`);
-    }
-    if (args.values.help) {
-        process.stdout.write(USAGE + "\n");
-        return;
-    }
+    const args = parseCliArgs(USAGE, { "base-name": { type: "string" }, "head-name": { type: "string" }, "max-chars": { type: "string" } });
     if (args.positionals.length !== 2) fail(USAGE);
     const maxText = args.values["max-chars"];
     const maxChars = maxText === undefined ? COMMENT_LIMIT : Number(maxText);

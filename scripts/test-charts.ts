@@ -12,29 +12,16 @@
  * Exit codes: 0 passed, 1 findings (listed), 2 usage, no Helm, charts missing or of other versions, invalid config.
  */
 import * as path from "path";
-import { parseArgs } from "util";
 import { BEHAVIOUR_FILE, observeBehaviour, writeBehaviour } from "../tools/chartBehaviour";
 import { ChartsError, checkChartVersions, checkRender, chartDirs, ChartsCheck, pinnedHelm, STAND_IN_CHARTS } from "../tools/charts";
-import { fail, renderStackConfig, runMain } from "../tools/cli";
+import { fail, parseCliArgs, renderStackConfig, runMain } from "../tools/cli";
 import { checkedStacks } from "../tools/stacks";
 import { TOOLCHAIN_BIN, toolchainVar } from "../tools/toolchain";
 
 const USAGE = "usage: npm run test:charts -- <dir holding the nats, emqx and postgresql charts> [--stack <name>]... [--record]";
 
 runMain(async () => {
-    let args;
-    try {
-        args = parseArgs({
-            allowPositionals: true,
-            options: { stack: { type: "string", multiple: true }, record: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-        });
-    } catch (e) {
-        fail(`${(e as Error).message}\n${USAGE}`);
-    }
-    if (args.values.help) {
-        process.stdout.write(USAGE + "\n");
-        return;
-    }
+    const args = parseCliArgs(USAGE, { stack: { type: "string", multiple: true }, record: { type: "boolean" } });
     if (args.positionals.length !== 1) fail(USAGE);
     const stacks = checkedStacks();
     const wanted = args.values.stack ?? stacks.map((s) => s.name);

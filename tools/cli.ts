@@ -93,25 +93,35 @@ export function configErrorText(problems: readonly string[], placeholderSecrets:
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
+const HELP = { help: { type: "boolean", short: "h" } } as const satisfies Options;
+
+/**
+ * The CLIs' arguments: `options` and -h/--help; an unknown or malformed flag exits 2 with the usage, --help prints it
+ * and exits 0.
+ */
+export function parseCliArgs<O extends Options>(usage: string, options: O, allowPositionals = true) {
+    let args;
+    try {
+        args = parseArgs({ allowPositionals, options: { ...options, ...HELP } });
+    } catch (e) {
+        fail(`${(e as Error).message}\n${usage}`);
+    }
+    if ((args.values as { help?: boolean }).help) {
+        process.stdout.write(usage + "\n");
+        process.exit(0);
+    }
+    return args;
+}
+
 const STACK_OPTIONS = {
     config: { type: "string" },
     "placeholder-secrets": { type: "boolean" },
-    help: { type: "boolean", short: "h" },
 } as const satisfies Options;
 
 /** Parses `<stack> | --config <file>` and `--placeholder-secrets` plus the command's own options; exits on --help. */
 export function parseStackArgs<O extends Options>(usage: string, options: O) {
-    let args: { values: Record<string, string | boolean | undefined>; positionals: string[] };
-    try {
-        args = parseArgs({ allowPositionals: true, options: { ...STACK_OPTIONS, ...options } });
-    } catch (e) {
-        fail(`${(e as Error).message}\n${usage}`);
-    }
+    const args: { values: Record<string, string | boolean | undefined>; positionals: string[] } = parseCliArgs(usage, { ...STACK_OPTIONS, ...options });
     const values = args.values;
-    if (values.help) {
-        process.stdout.write(usage + "\n");
-        process.exit(0);
-    }
     const stackArg = (values.config as string | undefined) ?? args.positionals[0];
     if (!stackArg || args.positionals.length > (values.config ? 0 : 1)) fail(usage);
     const stackFile = stackFilePath(stackArg, PROJECT_DIR, resolveFromCaller("."));

@@ -34,10 +34,10 @@ import { connectsToDatabase, contractOf, parseStackConfig, SERVICE_NAMES } from 
 import { routes } from "../../lib/routes";
 import { PROJECT_DIR, readStackFile, withPlaceholderSecrets } from "../../tools/stackfile";
 import { mergeConfig, SUITE_OVERLAYS } from "../../tools/stacks";
-import { TOOLCHAIN_BIN, TOOLCHAIN_DIR, toolchainVar } from "../../tools/toolchain";
+import { TOOLCHAIN_BIN } from "../../tools/toolchain";
 import { collisions, readInventory } from "../chart-inventory";
 import { portWiringProblems, selects } from "../port-wiring";
-import { createKwokCluster, FAILING_TAG_SUFFIX, INGRESS_CLASS, KwokCluster, SLOW_TAG_SUFFIX, SLOWER_NAMESPACE_SUFFIX } from "./kwok";
+import { createToolchainCluster, FAILING_TAG_SUFFIX, INGRESS_CLASS, KwokCluster, SLOW_TAG_SUFFIX, SLOWER_NAMESPACE_SUFFIX } from "./kwok";
 import { commandOf, descendants, IngressStatusPublisher, ReadinessWatch, releaseObjects } from "./observe";
 import { createStack, nameOf, pulseProgram, StepLog, stackFileWithOverlay, suiteCharts } from "./stack";
 import { previousUrns, renamedSince, withPreviousUrns } from "./layout";
@@ -45,19 +45,8 @@ import { assemblePeerChart, installPeer, peerDeployments, peerValues, uninstallP
 import { RatioSpec, Timings } from "./timings";
 
 const BIN = TOOLCHAIN_BIN;
-const KUBERNETES_VERSION = toolchainVar("KUBERNETES_VERSION");
-const NEEDED = [
-    "pulumi",
-    "pulumi-resource-kubernetes",
-    "etcd",
-    "kube-apiserver",
-    "kube-controller-manager",
-    "kube-scheduler",
-    "kubectl",
-    "kwok",
-    "kwokctl",
-    "helm",
-];
+/** What the stacks need of the toolchain beside the cluster: the CLI, the provider, Helm (the peer). */
+const NEEDED = ["pulumi", "pulumi-resource-kubernetes", "helm"];
 const SLOW_START_MS = 4000;
 /** The stacks to deploy (PULSE_IT_STACKS, comma-separated), dev and prod by default. */
 const STACKS = (process.env.PULSE_IT_STACKS ?? "dev,prod").split(",").filter((s) => s !== "");
@@ -251,12 +240,6 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
     }
 }
 
-function toolchainMissing(): string | undefined {
-    const missing = NEEDED.filter((b) => !fs.existsSync(path.join(BIN, b)));
-    if (!fs.existsSync(path.join(TOOLCHAIN_DIR, "kwok-stages"))) missing.push("kwok-stages/");
-    return missing.length ? `missing ${missing.join(", ")} in ${TOOLCHAIN_DIR}: run scripts/toolchain.sh` : undefined;
-}
-
 describe("integration: Pulse on a simulated cluster (KWOK) with the real engine, provider, Helm and control plane", function () {
     this.timeout(20 * 60_000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulse-it-"));
@@ -267,16 +250,11 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
     const env = () => ({ bin: BIN, kubeconfig: cluster.kubeconfig, dir: path.join(dir, "pulumi") });
 
     before(async function () {
-        const missing = toolchainMissing();
-        if (missing) throw new Error(missing);
         const started = Date.now();
-        cluster = await createKwokCluster({
-            bin: BIN,
-            stagesDir: path.join(TOOLCHAIN_DIR, "kwok-stages"),
+        cluster = await createToolchainCluster({
             dir: path.join(dir, "cluster"),
-            kubernetesVersion: KUBERNETES_VERSION,
+            needs: NEEDED,
             nodes: 4,
-            node: { cpu: "8", memory: "32Gi", ephemeralStorage: "100Gi", pods: 110 },
             // Retained volumes are never reused: dev's, the peer's and prod's claims each bind their own.
             // Each stack's first-install recovery deploys it once more, into a namespace of its own.
             volumes: { count: 44, size: "64Gi" },

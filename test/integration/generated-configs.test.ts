@@ -21,9 +21,9 @@ import { ConfigError, parseStackConfig, RawStackConfig } from "../../config";
 import { ChartsCheck, pinnedHelm, templateRelease } from "../../tools/charts";
 import { ReleaseInput } from "../../tools/render";
 import { PROJECT_DIR } from "../../tools/stackfile";
-import { TOOLCHAIN_BIN, TOOLCHAIN_DIR, toolchainVar } from "../../tools/toolchain";
+import { TOOLCHAIN_BIN, toolchainVar } from "../../tools/toolchain";
 import { describeEdits, generatedConfig, rawConfigOf } from "./generated";
-import { createKwokCluster, KwokCluster } from "./kwok";
+import { createToolchainCluster, KwokCluster } from "./kwok";
 import { suiteCharts } from "./stack";
 
 const BIN = TOOLCHAIN_BIN;
@@ -100,14 +100,10 @@ describe("integration: generated configs, judged by the API server (server-side 
     const renderer = new Renderer();
 
     before(async function () {
-        if (!fs.existsSync(path.join(BIN, "kube-apiserver"))) throw new Error(`missing ${BIN}/kube-apiserver: run scripts/toolchain.sh`);
-        cluster = await createKwokCluster({
-            bin: BIN,
-            stagesDir: path.join(TOOLCHAIN_DIR, "kwok-stages"),
+        cluster = await createToolchainCluster({
             dir: path.join(dir, "cluster"),
-            kubernetesVersion: KUBERNETES_VERSION,
+            needs: ["helm"],
             nodes: 1,
-            node: { cpu: "8", memory: "32Gi", ephemeralStorage: "100Gi", pods: 110 },
             volumes: { count: 0, size: "1Gi" },
             slowStartMs: 0,
         });

@@ -20,6 +20,7 @@ import * as path from "path";
 import { promisify } from "util";
 import * as k8s from "@kubernetes/client-node";
 import * as YAML from "yaml";
+import { TOOLCHAIN_BIN, TOOLCHAIN_DIR, toolchainVar } from "../../tools/toolchain";
 
 const run = promisify(execFile);
 
@@ -124,6 +125,34 @@ function kwokStages(stagesDir: string, slowStartMs: number): Stage[] {
         failing,
         load("pod-delete"),
     ];
+}
+
+/** The control plane's binaries and KWOK's: what every cluster of the suite needs from the toolchain. */
+const CLUSTER_BINARIES = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kwok", "kwokctl"];
+
+/** What the toolchain lacks of `binaries` and the cluster's own (scripts/toolchain.sh builds them), or undefined. */
+function toolchainMissing(binaries: readonly string[] = []): string | undefined {
+    const missing = [...new Set([...CLUSTER_BINARIES, ...binaries])].filter((b) => !fs.existsSync(path.join(TOOLCHAIN_BIN, b)));
+    if (!fs.existsSync(path.join(TOOLCHAIN_DIR, "kwok-stages"))) missing.push("kwok-stages/");
+    return missing.length ? `missing ${missing.join(", ")} in ${TOOLCHAIN_DIR}: run scripts/toolchain.sh` : undefined;
+}
+
+/**
+ * A cluster of the toolchain (its binaries, KWOK's stages, the pinned Kubernetes version) with nodes of 8 CPUs, 32 Gi,
+ * 100 Gi of ephemeral storage and 110 pods; fails first, naming what the toolchain lacks of it and of `needs`.
+ */
+export function createToolchainCluster(
+    o: Pick<KwokOptions, "dir" | "nodes" | "volumes" | "slowStartMs"> & { readonly needs?: readonly string[] },
+): Promise<KwokCluster> {
+    const missing = toolchainMissing(o.needs);
+    if (missing) throw new Error(missing);
+    return createKwokCluster({
+        bin: TOOLCHAIN_BIN,
+        stagesDir: path.join(TOOLCHAIN_DIR, "kwok-stages"),
+        kubernetesVersion: toolchainVar("KUBERNETES_VERSION"),
+        node: { cpu: "8", memory: "32Gi", ephemeralStorage: "100Gi", pods: 110 },
+        ...o,
+    });
 }
 
 export async function createKwokCluster(o: KwokOptions): Promise<KwokCluster> {
