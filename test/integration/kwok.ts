@@ -155,7 +155,7 @@ export function createToolchainCluster(
     });
 }
 
-export async function createKwokCluster(o: KwokOptions): Promise<KwokCluster> {
+async function createKwokCluster(o: KwokOptions): Promise<KwokCluster> {
     const workdir = path.join(o.dir, "kwok");
     const kubeconfig = path.join(o.dir, "kubeconfig");
     fs.mkdirSync(workdir, { recursive: true });
