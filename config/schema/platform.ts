@@ -7,6 +7,7 @@ import { annotationMap, bool, chart, image, intAtLeast, nonEmpty, persistence, p
 import { bytes, cidrs, cronSchedule, hostname, httpUrl, k8sName, natsUrl, optionalHost, parseQuantity } from "./formats";
 import { metricsSwitch, natsMetrics, postgresqlMetrics } from "./metrics";
 import { releaseScheduling } from "./scheduling";
+import { RELEASE_KEYS, RELEASES, ReleaseKey } from "../releases";
 
 /**
  * The database user Pulse's migrations name literally (`GRANT pulse_app TO iot`, policies `TO iot`: 004_enable_rls.sql,
@@ -29,8 +30,8 @@ export const POSTGRES_REPLICATION_USER = "repl_user";
 const NATS_SERVERS_MAX = 1000;
 
 /** The config sections that install a Helm chart, and the chart's name. */
-export const CHART_SECTIONS = { postgresql: "postgresql", emqx: "emqx", nats: "nats" } as const;
-export type ChartSection = keyof typeof CHART_SECTIONS;
+export type ChartSection = ReleaseKey;
+export const CHART_SECTIONS = Object.fromEntries(RELEASE_KEYS.map((k) => [k, RELEASES[k].chart])) as Readonly<Record<ChartSection, string>>;
 
 /**
  * Recovery of a Helm release an interrupted `pulumi up` left pending (pulumi-kubernetes#2054): lib/releaseRecovery.ts.
