@@ -3,6 +3,7 @@
  * downstream: the Secret `pulse-db-secret` (name from config) with keys `url`, `username`, `password` and, in-cluster,
  * `postgres-password`, plus the connection facts as plain outputs.
  */
+import type { JobNetwork } from "../lib/network";
 import * as fs from "fs";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
@@ -223,6 +224,9 @@ function postgresqlChartValues(pg: PulseConfig["postgresql"], global: PulseConfi
 /** The pod-template annotation with the revision of the database password a pod logs in with. */
 export const CREDENTIALS_ANNOTATION = "checksum/db-credentials";
 
+/** The setup Job logs in to the server as its admin, nothing else. */
+export const DB_SETUP_NETWORK: JobNetwork = { component: "db-setup", talksTo: ["postgresql:postgresql"] };
+
 /** The setup script (assets/db-setup.sql): roles, Keycloak's database, the extensions. */
 export const DB_SETUP_SQL = fs.readFileSync(path.join(__dirname, "..", "assets", "db-setup.sql"), "utf8");
 const SETUP_MOUNT = "/etc/db-setup";
@@ -384,7 +388,7 @@ export class Database extends pulumi.ComponentResource {
             `${name}-setup`,
             {
                 namespace: args.globals.namespace,
-                component: "db-setup",
+                component: DB_SETUP_NETWORK.component,
                 image,
                 imagePullSecrets: args.globals.imagePullSecrets,
                 resources: {

@@ -5,6 +5,7 @@
  * served at the root behind the TLS-terminating ingress (X-Forwarded headers, plain HTTP inside), health on the
  * management port (KEYCLOAK_MANAGEMENT_PORT) that is never routed. Deployed only with `keycloak.enabled`.
  */
+import type { Talk } from "../lib/network";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
@@ -28,6 +29,8 @@ import { Globals } from "./globals";
 import { httpProbe, Workload } from "./workload";
 
 export const KEYCLOAK_COMPONENT = "keycloak";
+/** Whom Keycloak talks to: its database, the realm's SMTP server, its replicas (JGroups, when clustered). */
+export const KEYCLOAK_TALKS_TO: readonly Talk[] = ["postgresql:postgresql", "internet:smtp", "keycloak:jgroups"];
 /** The image's user; its primary group is 0, so the group is set explicitly. */
 const KEYCLOAK_UID = 1000;
 

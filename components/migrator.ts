@@ -3,6 +3,7 @@
  * its Secret exist, before any Pulse Deployment (they depend on it), again on every change of the migrator image or
  * of `pulse:appVersion`, and only then.
  */
+import type { JobNetwork } from "../lib/network";
 import * as pulumi from "@pulumi/pulumi";
 import { TYPES } from "../lib/contracts";
 import { PulseConfig } from "../config";
@@ -22,6 +23,9 @@ export interface MigratorArgs {
     readonly after: readonly pulumi.Resource[];
 }
 
+/** The migrations run against Pulse's database only. */
+export const MIGRATOR_NETWORK: JobNetwork = { component: "migrator", talksTo: ["postgresql:postgresql"] };
+
 /** What makes the migrations run again: the image they ship in and the release they belong to. */
 export function migratorTrigger(migrator: PulseConfig["migrator"], globals: Pick<Globals, "imageRegistry" | "appVersion">): string {
     return `${resolveImage(migrator.image, globals, globals.appVersion).ref} appVersion=${globals.appVersion}`;
@@ -37,7 +41,7 @@ export class Migrator extends pulumi.ComponentResource {
             `${name}-job`,
             {
                 namespace: globals.namespace,
-                component: "migrator",
+                component: MIGRATOR_NETWORK.component,
                 image: resolveImage(m.image, globals, globals.appVersion),
                 imagePullSecrets: globals.imagePullSecrets,
                 resources: m.resources,

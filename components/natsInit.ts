@@ -2,6 +2,7 @@
  * The JetStream init Job: creates or updates the streams and durable consumers declared in `pulse:natsInit` with
  * nats-box, once NATS answers. They and the script travel in a ConfigMap; the Job re-runs when any (or the image) changes.
  */
+import type { JobNetwork } from "../lib/network";
 import * as fs from "fs";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
@@ -75,6 +76,9 @@ export interface NatsInitArgs {
     readonly after: readonly pulumi.Resource[];
 }
 
+/** The init creates the streams and consumers over NATS's client port only. */
+export const NATS_INIT_NETWORK: JobNetwork = { component: "nats-init", talksTo: ["nats:client"] };
+
 export class NatsInit extends pulumi.ComponentResource {
     readonly configMap: k8s.core.v1.ConfigMap;
     readonly job: AwaitedJob;
@@ -94,7 +98,7 @@ export class NatsInit extends pulumi.ComponentResource {
             `${name}-job`,
             {
                 namespace: globals.namespace,
-                component: "nats-init",
+                component: NATS_INIT_NETWORK.component,
                 image,
                 imagePullSecrets: globals.imagePullSecrets,
                 resources: n.resources,

@@ -4,6 +4,7 @@
  * config section. The schema builds the service sections from it, the program the workloads, and the tests check
  * both against it: an 8th service is one entry here.
  */
+import type { Talk } from "../lib/network";
 
 /** An HTTP server in the container: its port and the endpoints the probes use. */
 interface HttpContract {
@@ -26,6 +27,13 @@ export interface ServiceContract {
     readonly source: string;
     /** The HTTP server, or none: a worker without one gets no port, no probes and no Service. */
     readonly http?: HttpContract;
+    /**
+     * Whom its code talks to, each as `<party>:<port name>`: a service (config key) or release (config section) and a
+     * port it names, `keycloak` (the identity provider, in-cluster or not), or `internet` (`https`, `webhooks`, `smtp`).
+     * The NetworkPolicies open exactly these (components/networkParties.ts); test/network-policies.test.ts holds them
+     * to what `reads` says the code connects to.
+     */
+    readonly talksTo: readonly Talk[];
     /** Whether others call it by name (health URLs, routes): it gets a ClusterIP Service. */
     readonly service: boolean;
     /** At most one replica, and why; how it rolls (Recreate: never two at once). */
@@ -65,6 +73,7 @@ export const SERVICES = {
         repository: "pulse/ingest-iot",
         source: "services/ingest_iot",
         http: { port: 8080, liveness: "/health", readiness: "/ready", metrics: "/metrics" },
+        talksTo: ["postgresql:postgresql", "nats:client"],
         service: true,
         defaults: {
             replicaCount: 2,
@@ -107,6 +116,13 @@ export const SERVICES = {
         source: "services/ui_iot",
         // No /health: /healthz checks the database (readiness); liveness must not, so a TCP check.
         http: { port: 8080, liveness: "tcp", readiness: "/healthz", metrics: "/metrics" },
+        talksTo: [
+            ...(["postgresql:postgresql", "nats:client", "emqx:mqtt", "keycloak:http", "ingest:http", "evaluator:http", "internet:https"] as const),
+            // The test notification channels (networkPolicy.uiTestChannels): closed unless configured.
+            "test-smtp:smtp",
+            "test-snmp:snmp",
+            "test-mqtt:mqtt",
+        ],
         service: true,
         // Its MQTT client id is fixed; a rolling update overlaps two for seconds (EMQX's session takeover).
         singleton: single("its MQTT client id is fixed", "RollingUpdate"),
@@ -118,6 +134,7 @@ export const SERVICES = {
         repository: "pulse/evaluator-iot",
         source: "services/evaluator_iot",
         http: { port: 8080, liveness: "/health", readiness: "/ready", metrics: "/metrics" },
+        talksTo: ["postgresql:postgresql"],
         service: true,
         singleton: single("it takes no lock: two would evaluate every rule twice"),
         defaults: { replicaCount: 1, resources: "small" },
@@ -140,6 +157,7 @@ export const SERVICES = {
         repository: "pulse/ops-worker",
         source: "services/ops_worker",
         http: { port: 8080, liveness: "/health", readiness: "/ready", metrics: "/metrics" },
+        talksTo: ["postgresql:postgresql", "emqx:mqtt", "emqx:api", "ingest:http", "evaluator:http", "internet:https"],
         service: false,
         singleton: single("its MQTT client id is fixed"),
         defaults: { replicaCount: 1, resources: "small" },
@@ -150,6 +168,7 @@ export const SERVICES = {
         repository: "pulse/route-delivery",
         source: "services/route_delivery",
         http: { port: 8080, liveness: "/health", readiness: "/ready", metrics: "/metrics" },
+        talksTo: ["postgresql:postgresql", "emqx:mqtt", "nats:client", "internet:webhooks"],
         service: false,
         defaults: { replicaCount: 1, resources: "small" },
     },
@@ -158,6 +177,7 @@ export const SERVICES = {
         reads: ["DATABASE_URL", "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS", "SMTP_FROM"],
         repository: "pulse/subscription-worker",
         source: "services/subscription_worker",
+        talksTo: ["postgresql:postgresql", "internet:smtp"],
         service: false,
         singleton: single("it takes no lock: two would send every notification twice"),
         defaults: { replicaCount: 1, resources: "small" },
@@ -168,6 +188,7 @@ export const SERVICES = {
         repository: "pulse/provision-api",
         source: "services/provision_api",
         http: { port: 8081, liveness: "/health", readiness: "/ready" },
+        talksTo: ["postgresql:postgresql"],
         service: true,
         // Its startup (app.py) runs CREATE TABLE IF NOT EXISTS for tables no migration creates: two replicas starting at
         // once on a fresh database race on the catalog and one exits. The Job runs that startup alone first.
@@ -182,6 +203,7 @@ export const SERVICES = {
         reads: [...MQTT_HOST_PORT, ...MQTT_USER, "MQTT_TLS", "NATS_URL"],
         repository: "pulse/mqtt-nats-bridge",
         source: "services/mqtt_nats_bridge",
+        talksTo: ["emqx:mqtt", "nats:client"],
         service: false,
         singleton: single("a plain MQTT subscription: two would publish every message twice"),
         defaults: { replicaCount: 1, resources: "small" },

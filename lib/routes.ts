@@ -8,14 +8,14 @@ import { componentOf } from "./labels";
 
 export type Backend = (typeof INGRESS_BACKENDS)[number];
 
-export interface BackendTarget {
+interface BackendTarget {
     /** Service (and workload) name, objectName(component). */
     readonly service: string;
     readonly port: number;
 }
 
 /** The in-cluster Service behind a backend, with the port it really listens on. */
-export function backendTarget(backend: Backend): BackendTarget {
+function backendTarget(backend: Backend): BackendTarget {
     // Keycloak's and Caddy's ports are lib/contracts'; Pulse's services' come from their contracts (config/services.ts).
     const port = backend === "keycloak" ? KEYCLOAK_HTTP_PORT : backend === "caddy" ? CADDY_PORT : SERVICES[backend].http.port;
     return { service: objectName(componentOf(backend)), port };

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { postgresqlValues } from "../components/database";
 import { POSTGRESQL_BACKUP, POSTGRESQL_RELEASE, postgresqlPrimary } from "../lib/contracts";
 import { build, config, inputs, one, plainRules, releases, stackConfig, stackProblems } from "./helpers";
-import { selects } from "./port-wiring";
+import { reaches } from "./reachability";
 
 const replicated = (pg: Record<string, unknown> = {}) => config({ postgresql: { architecture: "replication", ...pg } });
 const valuesOf = (c: ReturnType<typeof config>) => postgresqlValues(c.postgresql, c.global, [c.postgresql.auth.database]) as Record<string, any>;
@@ -62,25 +62,13 @@ describe("PostgreSQL replication (postgresql.architecture)", () => {
         expect(standalone.resources.map((r) => r.name)).not.to.include("pulse-database-replication-password");
     });
 
-    it("NetworkPolicies let the replicas stream from the primary (5432, both ways); none of that when standalone", () => {
+    it("NetworkPolicies let the replicas stream from the primary (5432, both ways), and nothing else in", () => {
         const rules = plainRules(replicated());
-        const admits = (to: Record<string, string>, from: Record<string, string>) =>
-            rules.some(
-                (r) =>
-                    r.spec.policyTypes?.includes("Ingress") &&
-                    selects(r.spec.podSelector, to) &&
-                    (r.spec.ingress ?? []).some((i) => (i.from ?? []).some((p) => p.podSelector && selects(p.podSelector, from))),
-            );
-        const lets = (from: Record<string, string>, to: Record<string, string>) =>
-            rules.some(
-                (r) =>
-                    r.spec.policyTypes?.includes("Egress") &&
-                    selects(r.spec.podSelector, from) &&
-                    (r.spec.egress ?? []).some((e) => (e.to ?? []).some((p) => p.podSelector && selects(p.podSelector, to))),
-            );
-        expect(admits(pod("primary"), pod("read"))).to.equal(true);
-        expect(lets(pod("read"), pod("primary"))).to.equal(true);
-        expect(plainRules(config()).map((r) => r.name)).not.to.include("pulse-allow-postgresql-replication");
+        expect(reaches(rules, { pod: pod("read") }, { pod: pod("primary") }, 5432)).to.equal(true);
+        expect(reaches(rules, { pod: pod("primary") }, { pod: pod("read") }, 5432)).to.equal(true);
+        expect(reaches(rules, { pod: pod("read") }, { pod: pod("primary") }, 8008)).to.equal(false);
+        const nats = { pod: { "app.kubernetes.io/name": "nats", "app.kubernetes.io/instance": "pulse-nats" } };
+        expect(reaches(rules, nats, { pod: pod("read") }, 5432)).to.equal(false);
     });
 
     it("rejects a bad architecture, too many synchronous replicas, and a replication password it would not use, naming the key", () => {

@@ -6,7 +6,8 @@ import { SECRETS_ANNOTATION } from "../lib/checksum";
 import { EMQX_RELEASE } from "../lib/contracts";
 import { EXPOSURE_ANNOTATION } from "../lib/labels";
 import { isSecretValue, RecordedResource } from "../tools/mocks";
-import { build, config, configProblems, inputs, ofType, one, releases, stackProblems } from "./helpers";
+import { build, config, configProblems, inputs, ofType, one, plainRules, releases, stackProblems } from "./helpers";
+import { reaches } from "./reachability";
 
 const SECRET = "kubernetes:core/v1:Secret";
 const emqxRelease = (rs: RecordedResource[]) => releases(rs, EMQX_RELEASE);
@@ -199,13 +200,11 @@ describe("emqx", () => {
         const c = config({ emqx: { deviceTls: { ...tls, crlCheck: true, crlDistributionPoints: ["http://crl.example.com:8080/ca.crl"] } } });
         const { resources } = await build(c);
         expect(inputs(emqxRelease(resources)[0]).values.emqxConfig).to.include({ EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__ENABLE_CRL_CHECK: "true" });
-        const policy = inputs(one(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "pulse-network-allow-emqx-crl-out"));
-        expect(policy.spec.podSelector).to.deep.equal({ matchLabels: { "app.kubernetes.io/instance": "pulse-emqx" } });
-        expect(policy.spec.egress[0].ports).to.deep.equal([{ protocol: "TCP", port: 8080 }]);
-        // Off (the default): no egress for it.
-        expect(
-            ofType((await build(config({ emqx: { deviceTls: tls } }))).resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => r.name),
-        ).not.to.include("pulse-network-allow-emqx-crl-out");
+        // EMQX reaches the distribution points' port on the internet ranges; off (the default), it does not.
+        const emqxPod = { pod: { "app.kubernetes.io/name": "emqx", "app.kubernetes.io/instance": "pulse-emqx" } };
+        const crlHost = { ip: "198.51.100.7" };
+        expect(reaches(plainRules(c), emqxPod, crlHost, 8080)).to.equal(true);
+        expect(reaches(plainRules(config({ emqx: { deviceTls: tls } })), emqxPod, crlHost, 8080)).to.equal(false);
     });
 
     it("bootstraps ops-worker's REST API key into EMQX; ops-worker calls the base URL with the key and its secret, never the dashboard login", async () => {

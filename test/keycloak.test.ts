@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { UI_USER_ATTRIBUTES } from "../components/keycloak";
-import { networkPolicyRules } from "../components/networkPolicies";
 import { PulseConfigInput } from "../config";
 import { isSecretValue, RecordedResource, resolve } from "../tools/mocks";
-import { build, config, inputs, one, ofType } from "./helpers";
+import { build, config, inputs, one, ofType, plainRules } from "./helpers";
+import { reaches } from "./reachability";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const kcDeployment = (rs: RecordedResource[]) => inputs(one(rs, DEPLOYMENT, "pulse-keycloak-workload-deployment"));
@@ -231,9 +231,7 @@ describe("keycloak.enabled false: an existing identity provider", () => {
             "pulse-keycloak-realm",
             "pulse-keycloak-discovery",
             "pulse-database-keycloak-secret",
-            "pulse-network-keycloak-cluster",
-            "pulse-network-allow-smtp-out",
-            "pulse-network-allow-http-entry",
+            "pulse-network-allow-keycloak",
             "pulse-ingress-ingress",
             "pulse-caddy-caddyfile",
             "pulse-database-setup-run",
@@ -276,20 +274,14 @@ describe("keycloak.enabled false: an existing identity provider", () => {
     });
 
     it("lets the services that read KEYCLOAK_* reach the provider on its ports, through the internet ranges", () => {
-        const idp = (c: ReturnType<typeof config>) => networkPolicyRules(c).find((r) => r.name === "pulse-allow-idp-out");
-        const rule = idp(off({ jwksUri: "https://keys.example.com:8443/certs" }, { networkPolicy: { internet: { cidrs: ["203.0.113.0/24"], except: [] } } }));
-        expect(rule, "pulse-allow-idp-out").not.to.equal(undefined);
-        const spec = JSON.parse(JSON.stringify(rule!.spec));
-        expect(spec.podSelector.matchExpressions[0].values).to.deep.equal(["pulse-ui"]);
-        expect(spec.egress).to.deep.equal([
-            {
-                to: [{ ipBlock: { cidr: "203.0.113.0/24" } }],
-                ports: [
-                    { protocol: "TCP", port: 443 },
-                    { protocol: "TCP", port: 8443 },
-                ],
-            },
-        ]);
-        expect(idp(config())).to.equal(undefined);
+        const c = off({ jwksUri: "https://keys.example.com:8443/certs" }, { networkPolicy: { internet: { cidrs: ["203.0.113.0/24"], except: [] } } });
+        const rules = plainRules(c);
+        const ui = { pod: { "app.kubernetes.io/name": "pulse-ui", "app.kubernetes.io/instance": "pulse" } };
+        const ingest = { pod: { "app.kubernetes.io/name": "pulse-ingest", "app.kubernetes.io/instance": "pulse" } };
+        for (const port of [443, 8443]) expect(reaches(rules, ui, { ip: "203.0.113.9" }, port), String(port)).to.equal(true);
+        expect(reaches(rules, ui, { ip: "198.51.100.7" }, 443), "outside the internet ranges").to.equal(false);
+        expect(reaches(rules, ingest, { ip: "203.0.113.9" }, 8443), "a service that does not read KEYCLOAK_*").to.equal(false);
+        // In-cluster Keycloak: ui reaches its pods, not the provider's ports outside.
+        expect(reaches(plainRules(config()), ui, { ip: "203.0.113.9" }, 8443)).to.equal(false);
     });
 });

@@ -1,186 +1,229 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { networkPolicyRules, NetworkPolicyRule } from "../components/networkPolicies";
-import { build, config, inputs, ofType } from "./helpers";
+import { compilePolicies, networkPolicyRules, resolveFlows } from "../components/networkPolicies";
+import { networkParties } from "../components/networkParties";
+import { componentOf, contractOf, INGRESS_BACKENDS, PulseConfig, SERVICE_NAMES, ServiceName } from "../config";
+import { RELEASE_KEYS, RELEASES, ReleaseKey } from "../config/releases";
+import { selectorLabels } from "../lib/labels";
+import { parseTalk, Party, Talk } from "../lib/network";
+import { build, config, inputs, ofType, PlainRule } from "./helpers";
+import { Endpoint, reaches } from "./reachability";
 
-const rule = (rules: NetworkPolicyRule[], name: string) => {
-    const r = rules.find((x) => x.name === name);
-    if (!r) throw new Error(`no NetworkPolicy ${name}: ${rules.map((x) => x.name).join(", ")}`);
-    return JSON.parse(JSON.stringify(r.spec));
+const plain = (c: PulseConfig): PlainRule[] => JSON.parse(JSON.stringify(networkPolicyRules(c)));
+const pulse = (component: string): Endpoint => ({ pod: { ...selectorLabels(component), "app.kubernetes.io/component": component } });
+const service = (s: ServiceName) => pulse(componentOf(s));
+const release = (key: ReleaseKey, extra: Record<string, string> = {}): Endpoint => ({ pod: { ...RELEASES[key].pods, ...extra } });
+const httpPort = (s: ServiceName) => contractOf(s).http?.port;
+const deviceTls = { serverCertSecret: "pulse-emqx-tls", deviceCaSecret: "pulse-device-ca" };
+
+/** Every party this repository declares, switched on: each talk must resolve to a party and a port it serves. */
+const everything = () =>
+    config({
+        caddy: { enabled: true },
+        smtp: { host: "smtp.example.com", port: 587, security: "starttls" },
+        keycloak: { replicaCount: 2 },
+        emqx: { deviceTls: { ...deviceTls, websocket: true, crlCheck: true, crlDistributionPoints: ["http://crl.example.com/ca.crl"] } },
+        networkPolicy: { mqttClientCidrs: ["10.20.0.0/16"], uiTestChannels: { smtp: ["0.0.0.0/0"], snmp: ["10.50.0.0/16"], mqtt: ["10.60.0.0/16"] } },
+    });
+
+/**
+ * What the code's environment says a service connects to (config/services.ts `reads`), as the talk it must declare;
+ * and the talks no variable names (the address comes from the database or from config).
+ */
+const TALK_OF_READ: Readonly<Record<string, Talk>> = {
+    PG_HOST: "postgresql:postgresql",
+    DATABASE_URL: "postgresql:postgresql",
+    NATS_URL: "nats:client",
+    MQTT_HOST: "emqx:mqtt",
+    MQTT_BROKER_URL: "emqx:mqtt",
+    EMQX_API_URL: "emqx:api",
+    KEYCLOAK_INTERNAL_URL: "keycloak:http",
+    INGEST_HEALTH_URL: "ingest:http",
+    EVALUATOR_HEALTH_URL: "evaluator:http",
+    S3_ENDPOINT: "internet:https",
+    STRIPE_SECRET_KEY: "internet:https",
+    SMTP_HOST: "internet:smtp",
+};
+const TALKS_WITHOUT_VARIABLE: Readonly<Partial<Record<ServiceName, readonly Talk[]>>> = {
+    // Webhook URLs are routes' settings in the database.
+    routeDelivery: ["internet:webhooks"],
+    // The test notification channels' addresses are what the user types in.
+    ui: ["test-smtp:smtp", "test-snmp:snmp", "test-mqtt:mqtt"],
 };
 
 describe("network policies", () => {
     it("deny all ingress and egress in the namespace by default, selecting every pod", () => {
-        const deny = rule(networkPolicyRules(config()), "pulse-default-deny");
-        expect(deny).to.deep.equal({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+        const deny = plain(config()).find((r) => r.name === "pulse-default-deny");
+        expect(deny?.spec).to.deep.equal({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
     });
 
     it("allow DNS to kube-system on 53/UDP and 53/TCP for every pod", () => {
-        const dns = rule(networkPolicyRules(config()), "pulse-allow-dns");
-        expect(dns.podSelector).to.deep.equal({});
-        expect(dns.egress[0].to[0].namespaceSelector.matchLabels).to.deep.equal({ "kubernetes.io/metadata.name": "kube-system" });
-        expect(dns.egress[0].ports).to.deep.equal([
-            { protocol: "UDP", port: 53 },
-            { protocol: "TCP", port: 53 },
-        ]);
+        const rules = plain(config());
+        const dns: Endpoint = { pod: { "k8s-app": "kube-dns" }, namespace: "kube-system" };
+        for (const protocol of ["UDP", "TCP"]) expect(reaches(rules, service("ingest"), dns, 53, protocol), protocol).to.equal(true);
+        expect(reaches(rules, service("ingest"), dns, 80)).to.equal(false);
+    });
+
+    it("each service declares exactly what its code connects to (its `reads`), and nothing else", () => {
+        for (const s of SERVICE_NAMES) {
+            const implied = contractOf(s).reads.flatMap((v) => (TALK_OF_READ[v] ? [TALK_OF_READ[v]] : []));
+            const expected = new Set([...implied, ...(TALKS_WITHOUT_VARIABLE[s] ?? [])]);
+            expect([...new Set(contractOf(s).talksTo)].sort(), s).to.deep.equal([...expected].sort());
+        }
+    });
+
+    it("every declared talk names a party and a port that party serves (all parties on)", () => {
+        const parties = networkParties(everything());
+        const byKey = new Map(parties.map((p) => [p.key, p]));
+        for (const p of parties) {
+            for (const talk of p.talksTo) {
+                const { party, port } = parseTalk(talk);
+                const to = byKey.get(party);
+                expect(to, `${p.key} talks to ${talk}: no party "${party}"`).not.to.equal(undefined);
+                if (port !== "*") expect(Object.keys(to!.ports), `${p.key} talks to ${talk}`).to.include(port);
+            }
+        }
+        // A port the party does not serve is refused by name, not silently closed.
+        const bad = parties.map((p): Party => (p.key === "ui" ? { ...p, talksTo: [...p.talksTo, "ingest:htp"] } : p));
+        expect(() => resolveFlows(bad)).to.throw(/ui talks to ingest:htp, but ingest serves no port "htp" \(it serves http\)/);
+    });
+
+    it("let each service reach exactly the services' and releases' ports it declares", () => {
+        for (const c of [config(), everything()]) {
+            const rules = plain(c);
+            for (const from of SERVICE_NAMES) {
+                const talks = new Set<string>(contractOf(from).talksTo);
+                for (const to of SERVICE_NAMES) {
+                    const port = httpPort(to);
+                    if (port !== undefined)
+                        expect(reaches(rules, service(from), service(to), port), `${from} -> ${to}:${port}`).to.equal(talks.has(`${to}:http`));
+                }
+                for (const key of RELEASE_KEYS) {
+                    for (const [name, port] of Object.entries(RELEASES[key].ports)) {
+                        expect(reaches(rules, service(from), release(key), port), `${from} -> ${key}:${name}`).to.equal(talks.has(`${key}:${name}`));
+                    }
+                }
+            }
+        }
     });
 
     it("let the configured Ingress controller reach only the HTTP entry points, on their ports", () => {
-        const c = config({ networkPolicy: { ingressController: { namespace: "traefik", podLabels: { "app.kubernetes.io/name": "traefik" } } } });
-        const entry = rule(networkPolicyRules(c), "pulse-allow-http-entry");
-        expect(entry.podSelector.matchExpressions[0].values).to.have.members(["pulse-ui", "pulse-provision-api", "pulse-keycloak", "pulse-caddy"]);
-        expect(entry.ingress).to.deep.equal([
-            {
-                from: [
-                    {
-                        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } },
-                        podSelector: { matchLabels: { "app.kubernetes.io/name": "traefik" } },
-                    },
-                ],
-                ports: [
-                    { protocol: "TCP", port: 8080 },
-                    { protocol: "TCP", port: 8081 },
-                ],
-            },
-        ]);
+        const c = config({
+            caddy: { enabled: true },
+            networkPolicy: { ingressController: { namespace: "traefik", podLabels: { "app.kubernetes.io/name": "traefik" } } },
+        });
+        const rules = plain(c);
+        const controller: Endpoint = { pod: { "app.kubernetes.io/name": "traefik" }, namespace: "traefik" };
+        const entry = { ui: service("ui"), provisionApi: service("provisionApi"), keycloak: pulse("keycloak"), caddy: pulse("caddy") };
+        for (const b of INGRESS_BACKENDS) {
+            const port = b === "provisionApi" ? 8081 : 8080;
+            expect(reaches(rules, controller, entry[b], port), b).to.equal(true);
+            expect(reaches(rules, { ...controller, pod: { app: "other" } }, entry[b], port), `${b} from another pod`).to.equal(false);
+            expect(reaches(rules, { ...controller, namespace: "default" }, entry[b], port), `${b} from another namespace`).to.equal(false);
+        }
+        expect(reaches(rules, controller, service("ingest"), 8080)).to.equal(false);
+        expect(reaches(rules, controller, service("ui"), 8081)).to.equal(false);
     });
 
-    it("open the HTTP ports the services' contracts declare, not a fixed 8080 (provision-api listens on 8081)", () => {
-        const rules = networkPolicyRules(config());
-        const entry = rule(rules, "pulse-allow-http-entry");
-        expect(entry.ingress[0].ports).to.deep.equal([
-            { protocol: "TCP", port: 8080 },
-            { protocol: "TCP", port: 8081 },
-        ]);
-        const apps = rule(rules, "pulse-apps");
-        expect(apps.ingress[0].ports.map((p: { port: number }) => p.port)).to.deep.equal([8080, 8081]);
-        expect(apps.egress[0].ports.map((p: { port: number }) => p.port)).to.deep.equal([8080, 8081]);
-    });
-
-    it("let Pulse's pods reach PostgreSQL, NATS and EMQX in-cluster, and those accept only Pulse's pods (and their own)", () => {
-        const rules = networkPolicyRules(config());
-        const apps = rule(rules, "pulse-apps");
-        const targets = apps.egress.map((e: { to: { podSelector?: { matchLabels: Record<string, string> } }[]; ports: { port: number }[] }) => [
-            e.to[0].podSelector?.matchLabels["app.kubernetes.io/instance"],
-            e.ports[0].port,
-        ]);
-        expect(targets).to.deep.include.members([
-            ["pulse-postgresql", 5432],
-            ["pulse-nats", 4222],
-            ["pulse-emqx", 1883],
-            ["pulse", 8080],
-        ]);
-        const pg = rule(rules, "pulse-allow-postgresql");
-        expect(pg.ingress).to.deep.equal([
-            { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "pulse" } } }], ports: [{ protocol: "TCP", port: 5432 }] },
-        ]);
-        expect(rule(rules, "pulse-allow-nats").ingress[1]).to.deep.equal({
-            from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "pulse-nats" } } }],
-        });
-    });
-
-    it("open only the devices' mutual-TLS ports (8883, and wss 8084 with websocket) to the configured client ranges; 1883 and the API to Pulse's pods", () => {
-        const closed = rule(networkPolicyRules(config()), "pulse-allow-emqx");
-        expect(JSON.stringify(closed.ingress)).not.to.include("ipBlock");
-        expect(closed.ingress[0]).to.deep.equal({
-            from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "pulse" } } }],
-            ports: [
-                { protocol: "TCP", port: 1883 },
-                { protocol: "TCP", port: 18083 },
-            ],
-        });
-        const deviceTls = { serverCertSecret: "pulse-emqx-tls", deviceCaSecret: "pulse-device-ca" };
-        const open = rule(networkPolicyRules(config({ emqx: { deviceTls }, networkPolicy: { mqttClientCidrs: ["10.20.0.0/16"] } })), "pulse-allow-emqx");
-        expect(open.ingress).to.deep.include({ from: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ protocol: "TCP", port: 8883 }] });
-        const wss = config({ emqx: { deviceTls: { ...deviceTls, websocket: true } }, networkPolicy: { mqttClientCidrs: ["10.20.0.0/16"] } });
-        expect(rule(networkPolicyRules(wss), "pulse-allow-emqx").ingress).to.deep.include({
-            from: [{ ipBlock: { cidr: "10.20.0.0/16" } }],
-            ports: [
-                { protocol: "TCP", port: 8883 },
-                { protocol: "TCP", port: 8084 },
-            ],
-        });
+    it("open the devices' mutual-TLS ports (8883, and wss 8084 with websocket) to the configured ranges only; 1883 and the API to no device", () => {
+        const device: Endpoint = { ip: "10.20.3.4" };
+        const closed = plain(config({ emqx: { deviceTls } }));
+        expect(reaches(closed, device, release("emqx"), 8883)).to.equal(false);
+        const open = plain(config({ emqx: { deviceTls }, networkPolicy: { mqttClientCidrs: ["10.20.0.0/16"] } }));
+        expect(reaches(open, device, release("emqx"), 8883)).to.equal(true);
+        expect(reaches(open, { ip: "10.30.0.1" }, release("emqx"), 8883)).to.equal(false);
+        for (const port of [1883, 18083, 8084]) expect(reaches(open, device, release("emqx"), port), String(port)).to.equal(false);
+        const wss = plain(config({ emqx: { deviceTls: { ...deviceTls, websocket: true } }, networkPolicy: { mqttClientCidrs: ["10.20.0.0/16"] } }));
+        expect(reaches(wss, device, release("emqx"), 8084)).to.equal(true);
     });
 
     it("let ui test notification channels only where configured: SMTP, SNMP (UDP) and MQTT closed by default", () => {
-        expect(networkPolicyRules(config()).map((r) => r.name)).not.to.include("pulse-allow-ui-test-channels");
-        const c = config({ networkPolicy: { uiTestChannels: { snmp: ["10.50.0.0/16"], smtp: ["0.0.0.0/0"] } } });
-        const r = rule(networkPolicyRules(c), "pulse-allow-ui-test-channels");
-        expect(r.podSelector).to.deep.equal({ matchLabels: { "app.kubernetes.io/name": "pulse-ui", "app.kubernetes.io/instance": "pulse" } });
-        expect(r.egress).to.deep.equal([
-            {
-                to: [{ ipBlock: { cidr: "0.0.0.0/0" } }],
-                ports: [
-                    { protocol: "TCP", port: 25 },
-                    { protocol: "TCP", port: 465 },
-                    { protocol: "TCP", port: 587 },
-                ],
-            },
-            {
-                to: [{ ipBlock: { cidr: "10.50.0.0/16" } }],
-                ports: [
-                    { protocol: "UDP", port: 161 },
-                    { protocol: "UDP", port: 162 },
-                ],
-            },
-        ]);
+        expect(reaches(plain(config()), service("ui"), { ip: "10.50.0.1" }, 161, "UDP")).to.equal(false);
+        const rules = plain(config({ networkPolicy: { uiTestChannels: { snmp: ["10.50.0.0/16"], smtp: ["0.0.0.0/0"] } } }));
+        expect(reaches(rules, service("ui"), { ip: "10.50.0.1" }, 161, "UDP")).to.equal(true);
+        expect(reaches(rules, service("ui"), { ip: "10.50.0.1" }, 161, "TCP")).to.equal(false);
+        expect(reaches(rules, service("ui"), { ip: "10.60.0.1" }, 161, "UDP")).to.equal(false);
+        expect(reaches(rules, service("ui"), { ip: "192.0.2.1" }, 587)).to.equal(true);
+        expect(reaches(rules, service("ui"), { ip: "192.0.2.1" }, 1883)).to.equal(false);
+        expect(reaches(rules, service("ingest"), { ip: "10.50.0.1" }, 161, "UDP")).to.equal(false);
     });
 
-    it("let EMQX call ui's internal auth endpoints, and ui accept it", () => {
-        const rules = networkPolicyRules(config());
-        const ui = { podSelector: { matchLabels: { "app.kubernetes.io/name": "pulse-ui", "app.kubernetes.io/instance": "pulse" } } };
-        expect(rule(rules, "pulse-allow-emqx").egress).to.deep.include({ to: [ui], ports: [{ protocol: "TCP", port: 8080 }] });
-        const accept = rule(rules, "pulse-allow-emqx-to-ui");
-        expect(accept.podSelector).to.deep.equal(ui.podSelector);
-        expect(accept.ingress).to.deep.equal([
-            { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "pulse-emqx" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
-        ]);
+    it("let EMQX call ui's internal auth endpoints, and no other service's port", () => {
+        const rules = plain(config());
+        expect(reaches(rules, release("emqx"), service("ui"), 8080)).to.equal(true);
+        expect(reaches(rules, release("emqx"), service("ingest"), 8080)).to.equal(false);
+        expect(reaches(rules, release("nats"), service("ui"), 8080)).to.equal(false);
     });
 
     it("let only the services that need the internet reach it, never the private ranges: HTTPS (ui, ops-worker), webhooks, SMTP", () => {
-        const rules = networkPolicyRules(
-            config({ smtp: { host: "smtp.example.com", port: 465, security: "tls" }, s3: { endpoint: "https://s3.example.com:9443" } }),
-        );
-        const https = rule(rules, "pulse-allow-https-out");
-        expect(https.podSelector.matchExpressions[0].values).to.deep.equal(["pulse-ui", "pulse-ops-worker"]);
-        expect(https.egress[0].ports.map((p: { port: number }) => p.port)).to.deep.equal([443, 9443]);
-        expect(https.egress[0].to).to.deep.equal([{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] } }]);
-        expect(rule(rules, "pulse-allow-webhooks-out").podSelector.matchExpressions[0].values).to.deep.equal(["pulse-route-delivery"]);
-        const smtp = rule(rules, "pulse-allow-smtp-out");
-        expect(smtp.podSelector.matchExpressions[0].values).to.deep.equal(["pulse-subscription-worker", "pulse-keycloak"]);
-        expect(smtp.egress[0].ports).to.deep.equal([{ protocol: "TCP", port: 465 }]);
-        expect(networkPolicyRules(config()).map((r) => r.name)).not.to.include("pulse-allow-smtp-out");
+        const c = config({ smtp: { host: "smtp.example.com", port: 465, security: "tls" }, s3: { endpoint: "https://s3.example.com:9443" } });
+        const rules = plain(c);
+        const internet = { ip: "198.51.100.7" };
+        for (const s of ["ui", "opsWorker"] as const) {
+            expect(reaches(rules, service(s), internet, 443), s).to.equal(true);
+            expect(reaches(rules, service(s), internet, 9443), s).to.equal(true);
+            expect(reaches(rules, service(s), { ip: "10.1.2.3" }, 443), `${s} to a private range`).to.equal(false);
+        }
+        expect(reaches(rules, service("ingest"), internet, 443)).to.equal(false);
+        expect(reaches(rules, service("routeDelivery"), internet, 443)).to.equal(true);
+        expect(reaches(rules, service("ui"), internet, 80)).to.equal(false);
+        for (const smtp of [service("subscriptionWorker"), pulse("keycloak")]) expect(reaches(rules, smtp, internet, 465)).to.equal(true);
+        expect(reaches(rules, service("ui"), internet, 465)).to.equal(false);
+        expect(reaches(plain(config()), service("subscriptionWorker"), internet, 465)).to.equal(false);
     });
 
     it("keep in each internet ipBlock only the `except` ranges inside it (the API server refuses the others)", () => {
         const c = config({
             networkPolicy: { internet: { cidrs: ["0.0.0.0/0", "203.0.113.0/24", "10.0.0.0/8", "::/0"], except: ["10.0.0.0/8", "10.1.0.0/16", "fd00::/8"] } },
         });
-        expect(rule(networkPolicyRules(c), "pulse-allow-https-out").egress[0].to).to.deep.equal([
-            { ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "10.1.0.0/16"] } },
-            { ipBlock: { cidr: "203.0.113.0/24" } },
-            { ipBlock: { cidr: "10.0.0.0/8", except: ["10.1.0.0/16"] } },
-            { ipBlock: { cidr: "::/0", except: ["fd00::/8"] } },
-        ]);
+        const rules = plain(c);
+        const blocks = JSON.stringify(rules).match(/"ipBlock":\{[^}]*\}/g) ?? [];
+        expect(blocks).to.include('"ipBlock":{"cidr":"0.0.0.0/0","except":["10.0.0.0/8","10.1.0.0/16"]}');
+        expect(blocks).to.include('"ipBlock":{"cidr":"203.0.113.0/24"}');
+        expect(blocks).to.include('"ipBlock":{"cidr":"10.0.0.0/8","except":["10.1.0.0/16"]}');
+        expect(blocks).to.include('"ipBlock":{"cidr":"::/0","except":["fd00::/8"]}');
+        expect(reaches(rules, service("ui"), { ip: "10.2.0.1" }, 443)).to.equal(true);
+        expect(reaches(rules, service("ui"), { ip: "10.1.0.1" }, 443)).to.equal(false);
+        expect(reaches(rules, service("ui"), { ip: "fd00::1" }, 443)).to.equal(false);
+        expect(reaches(rules, service("ui"), { ip: "2001:db8::1" }, 443)).to.equal(true);
     });
 
-    it("with external services: egress to their ports anywhere, no release policies", () => {
+    it("with external services: egress to their ports anywhere for those that declare them, no release policies", () => {
         const c = config({
             postgresql: { enabled: false },
             externalDatabase: { enabled: true, host: "db.example.com", port: 6432 },
             nats: { enabled: false, externalUrl: "tls://nats.example.com:7422" },
             emqx: { enabled: false, externalHost: "mqtt.example.com", externalPort: 8883 },
         });
-        const rules = networkPolicyRules(c);
-        for (const name of ["pulse-allow-postgresql", "pulse-allow-nats", "pulse-allow-emqx"]) expect(rules.map((r) => r.name)).not.to.include(name);
-        const ports = rule(rules, "pulse-apps").egress.map((e: { ports: { port: number }[] }) => e.ports[0].port);
-        expect(ports).to.include.members([6432, 7422, 8883]);
+        const rules = plain(c);
+        for (const key of RELEASE_KEYS) expect(rules.map((r) => r.name)).not.to.include(`pulse-allow-${key}`);
+        const managed = { ip: "10.9.8.7" };
+        expect(reaches(rules, service("ingest"), managed, 6432)).to.equal(true);
+        expect(reaches(rules, service("ingest"), managed, 7422)).to.equal(true);
+        expect(reaches(rules, service("ingest"), managed, 8883)).to.equal(false);
+        expect(reaches(rules, service("mqttNatsBridge"), managed, 8883)).to.equal(true);
+        expect(reaches(rules, service("mqttNatsBridge"), managed, 6432)).to.equal(false);
+        expect(reaches(rules, pulse("keycloak"), managed, 6432)).to.equal(true);
     });
 
-    it("keycloak replicas talk JGroups to each other when clustered", () => {
-        expect(networkPolicyRules(config()).map((r) => r.name)).not.to.include("pulse-keycloak-cluster");
-        const kc = rule(networkPolicyRules(config({ keycloak: { replicaCount: 2 } })), "pulse-keycloak-cluster");
-        expect(kc.ingress[0].ports).to.deep.equal([{ protocol: "TCP", port: 7800 }]);
+    it("let the releases' pods talk among themselves (cluster traffic, replication, backups), and Keycloak's replicas JGroups when clustered", () => {
+        const rules = plain(config({ postgresql: { architecture: "replication", backup: { enabled: true } } }));
+        expect(reaches(rules, release("nats"), release("nats"), 6222)).to.equal(true);
+        expect(reaches(rules, release("emqx"), release("emqx"), 4370)).to.equal(true);
+        const pg = (component: string) => release("postgresql", { "app.kubernetes.io/component": component });
+        expect(reaches(rules, pg("read"), pg("primary"), 5432)).to.equal(true);
+        expect(reaches(rules, pg("pg_dumpall"), pg("primary"), 5432)).to.equal(true);
+        expect(reaches(rules, pg("read"), pg("primary"), 8008)).to.equal(false);
+        expect(reaches(rules, release("nats"), release("emqx"), 4370)).to.equal(false);
+        expect(reaches(plain(config()), pulse("keycloak"), pulse("keycloak"), 7800)).to.equal(false);
+        expect(reaches(plain(config({ keycloak: { replicaCount: 2 } })), pulse("keycloak"), pulse("keycloak"), 7800)).to.equal(true);
+    });
+
+    it("compile one policy per party in the namespace, with the waiver only on the releases' (their pods are not in the render)", () => {
+        const rules = compilePolicies(networkParties(everything()));
+        const inNamespace = networkParties(everything()).filter((p) => "pods" in p.place);
+        expect(rules.map((r) => r.name)).to.deep.equal(inNamespace.map((p) => `pulse-allow-${p.name}`));
+        for (const r of rules) expect(r.annotations !== undefined, r.name).to.equal(RELEASE_KEYS.some((k) => r.name === `pulse-allow-${k}`));
     });
 
     it("each policy's Pulumi name is the component's and its rule's, and it keeps every name it had as an alias", async () => {

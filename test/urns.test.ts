@@ -7,7 +7,8 @@
  *
  * test/fixtures/urns.prod.previous.txt holds the URNs from before the last deliberate rename: each must still be a
  * resource's URN or the URN one of its aliases names, so a renamed resource is the same resource to existing stacks.
- * Copy urns.prod.txt over it before regenerating after a rename; leave it alone for additions.
+ * Copy urns.prod.txt over it before regenerating after a rename; leave it alone for additions. A resource retired on
+ * purpose (deleted on the next up, its job done by others) is listed in RETIRED with the reason.
  */
 import { expect } from "chai";
 import * as fs from "fs";
@@ -17,6 +18,19 @@ import { CI_STACK_FILE, recorded, renderStack } from "./helpers";
 
 const SNAPSHOT = path.join(__dirname, "fixtures", "urns.prod.txt");
 const PREVIOUS = path.join(__dirname, "fixtures", "urns.prod.previous.txt");
+/**
+ * Retired on purpose: the NetworkPolicies by concern ("apps", "allow-http-entry", ...) gave way to one policy per party
+ * compiled from the declared relationships (components/networkPolicies.ts). An up creates the new policies before it
+ * deletes these, so no connection is ever closed in between.
+ */
+const RETIRED = [
+    "pulse-apps",
+    "pulse-allow-emqx-to-ui",
+    "pulse-allow-http-entry",
+    "pulse-allow-https-out",
+    "pulse-allow-webhooks-out",
+    "pulse-keycloak-cluster",
+].map((name) => `urn:pulumi:test::pulse::pulse:platform:Platform$pulse:networkPolicies:NetworkPolicies$kubernetes:networking.k8s.io/v1:NetworkPolicy::${name}`);
 const lines = (file: string) =>
     fs
         .readFileSync(file, "utf8")
@@ -104,7 +118,7 @@ describe("URNs", () => {
         const answered = new Set(resources.flatMap((r) => answeredUrns(r, byUrn)));
         const previous = lines(PREVIOUS);
         const lost = previous.filter((u) => !answered.has(u));
-        expect(lost, `URNs no resource answers for any more (each is a delete on the next up):\n${lost.join("\n")}\n`).to.deep.equal([]);
+        expect(lost, `URNs no resource answers for any more (each is a delete on the next up):\n${lost.join("\n")}\n`).to.have.members(RETIRED);
         // What the last rename renamed: each now answers through an alias, not under its own name.
         const renamed = previous.filter((u) => !current.has(u));
         expect(renamed.length, "urns.prod.previous.txt predates a rename").to.be.greaterThan(0);
