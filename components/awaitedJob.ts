@@ -9,14 +9,15 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PodArgs, podServiceAccount, podMetadata, podSpec } from "../lib/pod";
 import { checksum } from "../lib/checksum";
-import { objectName as objectNameOf, TYPES } from "../lib/contracts";
+import { awaitedJobAliases } from "../lib/aliases";
+import { objectName, TYPES } from "../lib/contracts";
 import { standardLabels } from "../lib/labels";
 
 const REPLACE_UNREADY = "pulumi.com/replaceUnready";
 
 /** objectName(component), then `-<first 10 hex of the trigger's hash>`. */
 export function jobName(component: string, trigger: string): string {
-    return `${objectNameOf(component)}-${checksum(trigger).slice(0, 10)}`;
+    return `${objectName(component)}-${checksum(trigger).slice(0, 10)}`;
 }
 
 /** The Job is named `jobName(component, trigger)`, its ServiceAccount objectName(component). */
@@ -38,13 +39,12 @@ export class AwaitedJob extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwaitedJobArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.awaitedJob, name, {}, opts);
-        const objectName = objectNameOf(args.component);
         const labels = standardLabels({ component: args.component, version: args.image.tag });
 
-        this.serviceAccount = podServiceAccount(name, { name: objectName, namespace: args.namespace, labels }, this);
+        this.serviceAccount = podServiceAccount(name, { name: objectName(args.component), namespace: args.namespace, labels }, this);
 
         const timeout = `${args.timeoutSeconds}s`;
-        // `<name>-run`, like every child after its component; it was named objectName(component) before: an alias.
+        // `<name>-run`, like every child after its component (its former name: lib/aliases.ts).
         this.job = new k8s.batch.v1.Job(
             `${name}-run`,
             {
@@ -69,7 +69,7 @@ export class AwaitedJob extends pulumi.ComponentResource {
             },
             {
                 parent: this,
-                aliases: [{ name: objectName }],
+                aliases: awaitedJobAliases(args.component),
                 dependsOn: [...(args.after ?? [])],
                 customTimeouts: { create: timeout, update: timeout },
             },

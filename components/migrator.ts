@@ -10,12 +10,13 @@ import { resolveImage } from "../lib/images";
 import { AwaitedJob } from "./awaitedJob";
 import { Globals } from "./globals";
 import { ConfigMount } from "../lib/pod";
+import type { SecretRef } from "./credentials";
 
 export interface MigratorArgs {
     readonly globals: Globals;
     readonly migrator: PulseConfig["migrator"];
-    /** Secret with key `url` (pulse-db-secret). */
-    readonly databaseSecretName: pulumi.Input<string>;
+    /** The database URL (pulse-db-secret's `url`). */
+    readonly databaseUrl: SecretRef;
     /** The external database's CA mount, when its URL verifies the server (sslrootcert). */
     readonly databaseCa?: Readonly<Record<string, ConfigMount>>;
     /** The database (release and Secret): migrations start once it is up. */
@@ -29,6 +30,8 @@ export function migratorTrigger(migrator: PulseConfig["migrator"], globals: Pick
 
 export class Migrator extends pulumi.ComponentResource {
     readonly job: AwaitedJob;
+    /** What the Pulse workloads wait for: the Job, which `pulumi up` sees complete only once the migrations succeeded. */
+    readonly ready: pulumi.Resource;
 
     constructor(name: string, args: MigratorArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.migrator, name, {}, opts);
@@ -42,7 +45,7 @@ export class Migrator extends pulumi.ComponentResource {
                 imagePullSecrets: globals.imagePullSecrets,
                 resources: m.resources,
                 scheduling: m,
-                env: [{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: args.databaseSecretName, key: "url" } } }],
+                env: [{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: args.databaseUrl.secretName, key: args.databaseUrl.key } } }],
                 configMounts: args.databaseCa,
                 backoffLimit: m.backoffLimit,
                 activeDeadlineSeconds: m.activeDeadlineSeconds,
@@ -53,6 +56,7 @@ export class Migrator extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.registerOutputs({ job: this.job });
+        this.ready = this.job.job;
+        this.registerOutputs({ job: this.job, ready: this.ready });
     }
 }

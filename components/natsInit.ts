@@ -78,6 +78,8 @@ export interface NatsInitArgs {
 export class NatsInit extends pulumi.ComponentResource {
     readonly configMap: k8s.core.v1.ConfigMap;
     readonly job: AwaitedJob;
+    /** What the Pulse workloads wait for: the Job, which `pulumi up` sees complete only once the streams exist. */
+    readonly ready: pulumi.Resource;
 
     constructor(name: string, args: NatsInitArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.natsInit, name, {}, opts);
@@ -116,6 +118,7 @@ export class NatsInit extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.registerOutputs({ configMap: this.configMap, job: this.job });
+        this.ready = this.job.job;
+        this.registerOutputs({ configMap: this.configMap, job: this.job, ready: this.ready });
     }
 }
