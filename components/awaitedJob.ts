@@ -62,7 +62,7 @@ export class AwaitedJob extends pulumi.ComponentResource {
                     backoffLimit: args.backoffLimit,
                     activeDeadlineSeconds: args.activeDeadlineSeconds,
                     template: {
-                        metadata: podMetadata(labels, args.podAnnotations, args.scheduling),
+                        metadata: podMetadata(labels, args.podAnnotations, args.podSettings),
                         spec: podSpec(args, this.serviceAccount.metadata.name, { restartPolicy: "Never" }),
                     },
                 },

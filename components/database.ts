@@ -13,7 +13,7 @@ import { objectName, POSTGRESQL_PORT, POSTGRESQL_RELEASE, postgresqlPrimary, TYP
 import { chartRelease } from "../lib/helm";
 import { bitnamiImageValues, resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
-import { ConfigMount } from "../lib/pod";
+import { ReadOnlyMount } from "../lib/pod";
 import { postgresqlScheduling, withScheduling } from "../lib/releaseScheduling";
 import { resourceRequirements } from "../lib/resources";
 import { CredentialsSecret, credentialsSecret, passwordOr } from "../lib/secrets";
@@ -102,7 +102,7 @@ export function sslParameters(c: DatabaseConnection): string {
 }
 
 /** The CA's read-only mount for a pod that connects (none without a CA). */
-export const databaseCaMounts = (c: DatabaseConnection): Record<string, ConfigMount> =>
+export const databaseCaMounts = (c: DatabaseConnection): Record<string, ReadOnlyMount> =>
     c.ca ? { "db-ca": { secretName: c.ca.secretName, mountPath: DB_CA_DIR } } : {};
 
 /**
@@ -393,7 +393,7 @@ export class Database extends pulumi.ComponentResource {
                         : []),
                     { name: "HOME", value: "/tmp" },
                 ],
-                configMounts: { script: { configMapName: configMap.metadata.name, mountPath: SETUP_MOUNT } },
+                readOnlyMounts: { script: { configMapName: configMap.metadata.name, mountPath: SETUP_MOUNT } },
                 backoffLimit: 4,
                 activeDeadlineSeconds: 300,
                 timeoutSeconds: 600,

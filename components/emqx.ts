@@ -46,7 +46,8 @@ const BOOTSTRAP_KEY = "users.csv";
 const API_KEYS_KEY = "api-keys.txt";
 const BOOTSTRAP_DIR = "/opt/emqx/etc/pulse-bootstrap";
 const SERVER_CERT_DIR = "/opt/emqx/etc/certs/server";
-const DEVICE_CA_DIR = "/opt/emqx/etc/certs/device-ca";
+/** Where EMQX reads the device CA's certificate: only `tls.crt` is mounted, EMQX never gets the key that signs devices. */
+const DEVICE_CA_CERT_DIR = "/opt/emqx/etc/certs/device-ca";
 
 export interface EmqxArgs {
     readonly globals: Globals;
@@ -99,7 +100,7 @@ function deviceListener(listener: "SSL" | "WSS", emqx: PulseConfig["emqx"]): Emq
         [`${at}MESSAGES_RATE`]: "10/s",
         [`${at}SSL_OPTIONS__CERTFILE`]: `${SERVER_CERT_DIR}/tls.crt`,
         [`${at}SSL_OPTIONS__KEYFILE`]: `${SERVER_CERT_DIR}/tls.key`,
-        [`${at}SSL_OPTIONS__CACERTFILE`]: `${DEVICE_CA_DIR}/tls.crt`,
+        [`${at}SSL_OPTIONS__CACERTFILE`]: `${DEVICE_CA_CERT_DIR}/tls.crt`,
         [`${at}SSL_OPTIONS__VERIFY`]: "verify_peer",
         [`${at}SSL_OPTIONS__FAIL_IF_NO_PEER_CERT`]: "true",
         [`${at}SSL_OPTIONS__VERSIONS`]: ["tlsv1.3", "tlsv1.2"],
@@ -188,7 +189,7 @@ function emqxChartValues(emqx: PulseConfig["emqx"], global: PulseConfig["global"
             ? [
                   { name: "server-cert", secret: serverCertSecretOf(emqx), path: SERVER_CERT_DIR, items: ["tls.crt", "tls.key"] },
                   // Only the CA's certificate: EMQX never gets the key that signs devices.
-                  { name: "device-ca", secret: emqx.deviceTls.deviceCaSecret, path: DEVICE_CA_DIR, items: ["tls.crt"] },
+                  { name: "device-ca", secret: emqx.deviceTls.deviceCaSecret, path: DEVICE_CA_CERT_DIR, items: ["tls.crt"] },
               ]
             : []),
     ];

@@ -283,7 +283,7 @@ export class Keycloak extends pulumi.ComponentResource {
                 awaitReadiness: globals.awaitReadiness,
                 replicas: kc.replicaCount,
                 resources: kc.resources,
-                scheduling: kc,
+                podSettings: kc,
                 args: keycloakArgs(kc),
                 env: keycloakEnv({ ...args, discoveryService: discovery }),
                 ports: {
@@ -300,7 +300,7 @@ export class Keycloak extends pulumi.ComponentResource {
                     liveness: httpProbe("management", "/health/live", { ...management, periodSeconds: 30, failureThreshold: 3 }),
                 },
                 scratch: { "kc-data": "/opt/keycloak/data" },
-                configMounts: {
+                readOnlyMounts: {
                     ...(this.realmConfigMap ? { realm: { configMapName: this.realmConfigMap.metadata.name, mountPath: REALM_DIR } } : {}),
                     ...(givenRealm
                         ? { realm: { configMapName: givenRealm.configMap, mountPath: REALM_DIR, items: [{ key: givenRealm.key, path: REALM_FILE }] } }

@@ -9,7 +9,7 @@ import { PulseConfig } from "../config";
 import { resolveImage } from "../lib/images";
 import { AwaitedJob } from "./awaitedJob";
 import { Globals } from "./globals";
-import { ConfigMount } from "../lib/pod";
+import { ReadOnlyMount } from "../lib/pod";
 import type { SecretRef } from "./credentials";
 
 export interface MigratorArgs {
@@ -18,7 +18,7 @@ export interface MigratorArgs {
     /** The database URL (pulse-db-secret's `url`). */
     readonly databaseUrl: SecretRef;
     /** The external database's CA mount, when its URL verifies the server (sslrootcert). */
-    readonly databaseCa?: Readonly<Record<string, ConfigMount>>;
+    readonly databaseCa?: Readonly<Record<string, ReadOnlyMount>>;
     /** The database (release and Secret): migrations start once it is up. */
     readonly after: readonly pulumi.Resource[];
 }
@@ -44,9 +44,9 @@ export class Migrator extends pulumi.ComponentResource {
                 image: resolveImage(m.image, globals, globals.appVersion),
                 imagePullSecrets: globals.imagePullSecrets,
                 resources: m.resources,
-                scheduling: m,
+                podSettings: m,
                 env: [{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: args.databaseUrl.secretName, key: args.databaseUrl.key } } }],
-                configMounts: args.databaseCa,
+                readOnlyMounts: args.databaseCa,
                 backoffLimit: m.backoffLimit,
                 activeDeadlineSeconds: m.activeDeadlineSeconds,
                 timeoutSeconds: m.timeoutSeconds,

@@ -100,7 +100,7 @@ export class NatsInit extends pulumi.ComponentResource {
                 image,
                 imagePullSecrets: globals.imagePullSecrets,
                 resources: n.resources,
-                scheduling: n,
+                podSettings: n,
                 command: ["sh", `${MOUNT}/init.sh`],
                 env: [
                     { name: "NATS_URL", value: args.natsUrl },
@@ -108,7 +108,7 @@ export class NatsInit extends pulumi.ComponentResource {
                     { name: "WAIT_SECONDS", value: String(n.waitSeconds) },
                     { name: "HOME", value: "/tmp" },
                 ],
-                configMounts: { streams: { configMapName: this.configMap.metadata.name, mountPath: MOUNT } },
+                readOnlyMounts: { streams: { configMapName: this.configMap.metadata.name, mountPath: MOUNT } },
                 backoffLimit: n.backoffLimit,
                 activeDeadlineSeconds: n.activeDeadlineSeconds,
                 timeoutSeconds: n.timeoutSeconds,

@@ -9,7 +9,7 @@ import { objectName, TYPES } from "../lib/contracts";
 import { resolveImage } from "../lib/images";
 import { NO_PROBES_WAIVER } from "../lib/labels";
 import { Globals } from "./globals";
-import { DEVICE_CA_DIR, ServiceEnvContext, serviceEnv, ServiceSections } from "./serviceEnv";
+import { DEVICE_CA_SECRET_DIR, ServiceEnvContext, serviceEnv, ServiceSections } from "./serviceEnv";
 import { httpProbe, tcpProbe, Workload } from "./workload";
 import { databaseCaMounts, databaseTlsEnv } from "./database";
 import { checksum, SECRETS_ANNOTATION, secretsRevision } from "../lib/checksum";
@@ -114,12 +114,12 @@ export class PulseServices extends pulumi.ComponentResource {
                 image,
                 imagePullSecrets: globals.imagePullSecrets,
                 resources: svc.resources,
-                scheduling: svc,
+                podSettings: svc,
                 env: [...serviceEnv(key, ctx), ...(connects ? databaseTlsEnv(args.env.database) : [])],
                 // The device CA, for the services that read it (DEVICE_CA_*).
-                configMounts: {
+                readOnlyMounts: {
                     ...(args.emqx.deviceTls.deviceCaSecret && contract.reads.includes("DEVICE_CA_CERT_PATH")
-                        ? { "device-ca": { secretName: args.emqx.deviceTls.deviceCaSecret, mountPath: DEVICE_CA_DIR } }
+                        ? { "device-ca": { secretName: args.emqx.deviceTls.deviceCaSecret, mountPath: DEVICE_CA_SECRET_DIR } }
                         : {}),
                     // The external database's CA, for the services that connect to it.
                     ...(connects ? databaseCaMounts(args.env.database) : {}),

@@ -118,7 +118,7 @@ export class Workload extends pulumi.ComponentResource {
                     strategy:
                         args.strategy === "Recreate" ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
                     template: {
-                        metadata: podMetadata(labels, args.podAnnotations, args.scheduling),
+                        metadata: podMetadata(labels, args.podAnnotations, args.podSettings),
                         spec: podSpec(
                             args,
                             this.serviceAccount.metadata.name,
