@@ -36,6 +36,8 @@ export interface AwaitedJobArgs extends PodArgs {
 export class AwaitedJob extends pulumi.ComponentResource {
     readonly job: k8s.batch.v1.Job;
     readonly serviceAccount: k8s.core.v1.ServiceAccount;
+    /** What waits for the Job's work: the Job itself, which `pulumi up` sees complete only once it succeeded. */
+    readonly ready: pulumi.Resource;
 
     constructor(name: string, args: AwaitedJobArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.awaitedJob, name, {}, opts);
@@ -74,6 +76,7 @@ export class AwaitedJob extends pulumi.ComponentResource {
                 customTimeouts: { create: timeout, update: timeout },
             },
         );
-        this.registerOutputs({ job: this.job, serviceAccount: this.serviceAccount });
+        this.ready = this.job;
+        this.registerOutputs({ job: this.job, serviceAccount: this.serviceAccount, ready: this.ready });
     }
 }

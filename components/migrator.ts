@@ -56,7 +56,7 @@ export class Migrator extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.ready = this.job.job;
+        this.ready = this.job.ready;
         this.registerOutputs({ job: this.job, ready: this.ready });
     }
 }

@@ -118,7 +118,7 @@ export class NatsInit extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.ready = this.job.job;
+        this.ready = this.job.ready;
         this.registerOutputs({ configMap: this.configMap, job: this.job, ready: this.ready });
     }
 }

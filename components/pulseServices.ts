@@ -165,7 +165,7 @@ export class PulseServices extends pulumi.ComponentResource {
                     annotations: serviceWaivers(contract),
                     // A changed secret rolls the pods that read it (a database password: after the setup Job set it).
                     podAnnotations: secretsAnnotation(key, args.secretValues),
-                    rolloutAfter: [...args.rolloutAfter, ...(initJob ? [initJob.job] : [])],
+                    rolloutAfter: [...args.rolloutAfter, ...(initJob ? [initJob.ready] : [])],
                 },
                 { parent: this },
             );

@@ -5,7 +5,7 @@ import { componentOf, contractOf, SERVICE_NAMES } from "../config";
 import { MOVED_TO_CREDENTIALS } from "../lib/aliases";
 import { SECRETS_ANNOTATION } from "../lib/checksum";
 import { isSecretValue, RecordedResource } from "../tools/mocks";
-import { build, config, inputs, ofType, one } from "./helpers";
+import { build, CI_STACK_FILE, config, inputs, ofType, one, stackConfig } from "./helpers";
 
 const SECRET = "kubernetes:core/v1:Secret";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
@@ -16,6 +16,15 @@ const unwrap = (v: unknown): unknown => (isSecretValue(v) ? v.value : v);
 /** Every value of every Secret the program writes. */
 const secretValues = (rs: RecordedResource[]) =>
     ofType(rs, SECRET).flatMap((s) => Object.values((unwrap(inputs(s).stringData) ?? {}) as Record<string, unknown>).map(unwrap));
+/** The Secrets a pod template reads: by its environment's secretKeyRefs and its Secret volumes. */
+function secretsReadBy(template: {
+    spec: { containers: { env?: { valueFrom?: { secretKeyRef?: { name: string } } }[] }[]; volumes?: { secret?: { secretName: string } }[] };
+}): string[] {
+    const env = template.spec.containers.flatMap((c) => (c.env ?? []).flatMap((e) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name] : [])));
+    const volumes = (template.spec.volumes ?? []).flatMap((v) => (v.secret ? [v.secret.secretName] : []));
+    return [...new Set([...env, ...volumes])];
+}
+
 const revisions = (rs: RecordedResource[]) =>
     Object.fromEntries(ofType(rs, DEPLOYMENT).map((d) => [d.name, inputs(d).spec.template.metadata.annotations?.[SECRETS_ANNOTATION] as string | undefined]));
 
@@ -71,6 +80,25 @@ describe("credentials stage", () => {
             "v-kc-db",
         ]);
     });
+
+    for (const [stack, cfg] of [
+        ["the defaults", () => config()],
+        ["prod", () => stackConfig("prod")],
+        ["the CI fixture", () => stackConfig(CI_STACK_FILE)],
+    ] as const) {
+        it(`${stack}: every pod that reads a Secret the program writes names it by reference, so it waits for the Secret`, async () => {
+            const { resources } = await build(cfg());
+            const written = new Map(ofType(resources, SECRET).map((s) => [inputs(s).metadata.name as string, s.urn]));
+            const pods = [...ofType(resources, DEPLOYMENT), ...ofType(resources, "kubernetes:batch/v1:Job")];
+            const unordered = pods.flatMap((p) =>
+                secretsReadBy(inputs(p).spec.template)
+                    .filter((name) => written.has(name) && !p.dependencies.includes(written.get(name)!))
+                    .map((name) => `${p.name} reads ${name}`),
+            );
+            expect(pods.filter((p) => secretsReadBy(inputs(p).spec.template).some((n) => written.has(n))).length).to.be.greaterThan(5);
+            expect(unordered).to.deep.equal([]);
+        });
+    }
 
     it("the endpoints are the ones the components serve at", async () => {
         const c = config();
