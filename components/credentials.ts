@@ -58,8 +58,12 @@ interface ManagedCredentials {
      * only the revisions of what reads it.
      */
     readonly revisionKey: pulumi.Output<string>;
-    /** The app Secret's values (configured, or generated once): EMQX's Secrets carry three of them. */
-    readonly app: Readonly<Record<AppSecretVariable, pulumi.Output<string>>>;
+    /** The app Secret's values (configured, or generated once) that EMQX's Secrets carry (EmqxArgs.appCredentials). */
+    readonly emqx: {
+        readonly mqttPassword: pulumi.Output<string>;
+        readonly internalAuthSecret: pulumi.Output<string>;
+        readonly apiSecret: pulumi.Output<string>;
+    };
     /** The values of the Secrets written here, by the services' secret source (config/services.ts SECRET_ENV). */
     readonly written: { readonly app: CredentialsSecret["values"]; readonly keycloakAdmin?: CredentialsSecret["values"] };
 }
@@ -77,6 +81,8 @@ export interface PlatformEndpoints {
     readonly uiPublicUrl?: string;
     /** Keycloak's public URL, when it is ours and an Ingress routes to it. */
     readonly keycloakPublicUrl?: string;
+    /** The stack's identity URL: Keycloak's public URL ("" when no Ingress routes to it), or the external issuer's base. */
+    readonly identityUrl: string;
     /** The identity provider the services use: the in-cluster Keycloak, or the external one. */
     readonly identity: IdentityProvider;
 }
@@ -118,6 +124,7 @@ export function platformEndpoints(config: CredentialsConfig): PlatformEndpoints 
         uiInternalUrl: `http://${objectName(componentOf("ui"))}:${SERVICES.ui.http.port}`,
         uiPublicUrl: publicUrl(config, "ui"),
         keycloakPublicUrl: config.keycloak.enabled ? keycloakPublicUrl : undefined,
+        identityUrl: config.keycloak.enabled ? (keycloakPublicUrl ?? "") : externalIdentity(config.keycloak.external).publicUrl,
         identity: config.keycloak.enabled
             ? inClusterIdentity(keycloakInternalUrl(config.keycloak), keycloakPublicUrl)
             : externalIdentity(config.keycloak.external),
@@ -205,7 +212,11 @@ export function platformCredentials(
         appSecretName: appSecret.metadata.name,
         keycloakAdmin: loginRefs(keycloakAdmin ? keycloakAdmin.metadata.name : names.keycloakAdmin),
         keycloakDatabase,
-        managed: { ...managed, app, written: { app: appSecret.values, keycloakAdmin: keycloakAdmin?.values } },
+        managed: {
+            ...managed,
+            emqx: { mqttPassword: app.MQTT_PASSWORD, internalAuthSecret: app.MQTT_INTERNAL_AUTH_SECRET, apiSecret: app.EMQX_API_SECRET },
+            written: { app: appSecret.values, keycloakAdmin: keycloakAdmin?.values },
+        },
         endpoints,
     };
 }

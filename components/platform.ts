@@ -134,11 +134,7 @@ export class Platform extends pulumi.ComponentResource {
                 globals,
                 emqx: config.emqx,
                 secretNames: { env: config.secrets.emqxDashboard, bootstrap: config.secrets.emqxBootstrap },
-                appCredentials: managed && {
-                    mqttPassword: managed.app.MQTT_PASSWORD,
-                    internalAuthSecret: managed.app.MQTT_INTERNAL_AUTH_SECRET,
-                    apiSecret: managed.app.EMQX_API_SECRET,
-                },
+                appCredentials: managed?.emqx,
                 dashboardPassword: secrets.emqxDashboardPassword,
                 revisionKey: managed?.revisionKey,
                 uiUrl: endpoints.uiInternalUrl,
@@ -245,7 +241,7 @@ export class Platform extends pulumi.ComponentResource {
             databaseHost: pulumi.output(endpoints.database.host),
             databaseSecretName: this.database.secretName,
             publicUrl: pulumi.output(endpoints.uiPublicUrl ?? ""),
-            keycloakUrl: pulumi.output(this.keycloak ? (endpoints.keycloakPublicUrl ?? "") : endpoints.identity.publicUrl),
+            keycloakUrl: pulumi.output(endpoints.identityUrl),
             serviceNames: {
                 ...Object.fromEntries(Object.entries(this.services.workloads).map(([key, w]) => [key, w.objectName])),
                 ...(this.keycloak ? { keycloak: this.keycloak.workload.objectName } : {}),
