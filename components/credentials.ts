@@ -3,23 +3,23 @@
  * reads (the app Secret, Keycloak's admin and database Secrets) and the key of the pods' secret revisions, and states
  * every endpoint, as typed references that components take as they are. A reference names the created Secret by its
  * output (so every reader waits for it) or, with `secrets.external`, the configured Secret: that choice is made here
- * and nowhere downstream. Its resources are the platform's children (no component of its own: the app Secret was
- * always the platform's; the Keycloak credentials carry aliases, lib/aliases.ts).
+ * and nowhere downstream. Its resources are the platform's children: no component of its own, so the app Secret keeps
+ * the URN stacks hold, and the Keycloak credentials answer to the URNs their former components gave them
+ * (lib/aliases.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { APP_SECRET_KEYS, componentOf, PlatformSecrets, PulseConfig, SERVICES } from "../config";
-import { movedCredentialAliases } from "../lib/aliases";
+import { MovedCredential, movedCredentialAliases } from "../lib/aliases";
 import { secretsRevision } from "../lib/checksum";
 import { objectName } from "../lib/contracts";
 import { publicUrl } from "../lib/routes";
 import { CredentialsSecret, credentialsSecret, passwordOr } from "../lib/secrets";
 import { DatabaseConnection, databaseConnection, keepsData } from "./database";
-import { mqttEndpoint } from "./emqx";
+import { emqxApi, mqttEndpoint } from "./emqx";
 import { keycloakInternalUrl } from "./keycloak";
 import { natsUrl } from "./nats";
 import { EmqxApi, externalIdentity, IdentityProvider, inClusterIdentity } from "./serviceEnv";
-import { emqxApi } from "./emqx";
 
 /** One key of a Secret a consumer reads: what an env var's `secretKeyRef` (or a chart's existing Secret) names. */
 export interface SecretRef {
@@ -116,6 +116,9 @@ export type CredentialsConfig = Pick<PulseConfig, "secrets" | "keycloak" | "post
 /** The endpoints of a config: pure, so the tests and the components derive the same. */
 export function platformEndpoints(config: CredentialsConfig): PlatformEndpoints {
     const keycloakPublicUrl = publicUrl(config, "keycloak");
+    const identity = config.keycloak.enabled
+        ? inClusterIdentity(keycloakInternalUrl(config.keycloak), keycloakPublicUrl)
+        : externalIdentity(config.keycloak.external);
     return {
         database: databaseConnection(config.postgresql, config.externalDatabase),
         natsUrl: natsUrl(config.nats),
@@ -124,10 +127,8 @@ export function platformEndpoints(config: CredentialsConfig): PlatformEndpoints 
         uiInternalUrl: `http://${objectName(componentOf("ui"))}:${SERVICES.ui.http.port}`,
         uiPublicUrl: publicUrl(config, "ui"),
         keycloakPublicUrl: config.keycloak.enabled ? keycloakPublicUrl : undefined,
-        identityUrl: config.keycloak.enabled ? (keycloakPublicUrl ?? "") : externalIdentity(config.keycloak.external).publicUrl,
-        identity: config.keycloak.enabled
-            ? inClusterIdentity(keycloakInternalUrl(config.keycloak), keycloakPublicUrl)
-            : externalIdentity(config.keycloak.external),
+        identityUrl: config.keycloak.enabled ? (keycloakPublicUrl ?? "") : identity.publicUrl,
+        identity,
     };
 }
 
@@ -156,7 +157,7 @@ export function platformCredentials(
 
     const revisionKey = new random.RandomPassword(`${name}-revision-key`, { length: 32, special: false }, { parent, additionalSecretOutputs: ["result"] });
     const managed = { revisionKey: pulumi.secret(revisionKey.result) };
-    const moved = (role: Parameters<typeof movedCredentialAliases>[2]) => movedCredentialAliases(parent, name, role);
+    const moved = (role: MovedCredential) => movedCredentialAliases(parent, name, role);
 
     const app = Object.fromEntries(
         Object.entries(APP_SECRET_KEYS).map(([variable, key]) => [variable, passwordOr(secrets[key], `${name}-app-secrets-${componentOf(key)}`, { parent })]),
@@ -188,7 +189,7 @@ export function platformCredentials(
     let keycloakDatabase: KeycloakDatabaseCredentials | undefined;
     if (kc.enabled) {
         const keep = keepsData(config.postgresql);
-        const keepOpts = (role: Parameters<typeof moved>[0]): pulumi.CustomResourceOptions => ({
+        const keepOpts = (role: MovedCredential): pulumi.CustomResourceOptions => ({
             parent,
             protect: keep,
             retainOnDelete: keep,
