@@ -9,14 +9,15 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PodArgs, podServiceAccount, podMetadata, podSpec } from "../lib/pod";
 import { checksum } from "../lib/checksum";
-import { objectName as objectNameOf, TYPES } from "../lib/contracts";
+import { awaitedJobAliases } from "../lib/aliases";
+import { objectName, TYPES } from "../lib/contracts";
 import { standardLabels } from "../lib/labels";
 
 const REPLACE_UNREADY = "pulumi.com/replaceUnready";
 
 /** objectName(component), then `-<first 10 hex of the trigger's hash>`. */
 export function jobName(component: string, trigger: string): string {
-    return `${objectNameOf(component)}-${checksum(trigger).slice(0, 10)}`;
+    return `${objectName(component)}-${checksum(trigger).slice(0, 10)}`;
 }
 
 /** The Job is named `jobName(component, trigger)`, its ServiceAccount objectName(component). */
@@ -35,16 +36,17 @@ export interface AwaitedJobArgs extends PodArgs {
 export class AwaitedJob extends pulumi.ComponentResource {
     readonly job: k8s.batch.v1.Job;
     readonly serviceAccount: k8s.core.v1.ServiceAccount;
+    /** What waits for the Job's work: the Job itself, which `pulumi up` sees complete only once it succeeded. */
+    readonly ready: pulumi.Resource;
 
     constructor(name: string, args: AwaitedJobArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.awaitedJob, name, {}, opts);
-        const objectName = objectNameOf(args.component);
         const labels = standardLabels({ component: args.component, version: args.image.tag });
 
-        this.serviceAccount = podServiceAccount(name, { name: objectName, namespace: args.namespace, labels }, this);
+        this.serviceAccount = podServiceAccount(name, { name: objectName(args.component), namespace: args.namespace, labels }, this);
 
         const timeout = `${args.timeoutSeconds}s`;
-        // `<name>-run`, like every child after its component; it was named objectName(component) before: an alias.
+        // `<name>-run`, like every child after its component (its former name: lib/aliases.ts).
         this.job = new k8s.batch.v1.Job(
             `${name}-run`,
             {
@@ -62,18 +64,19 @@ export class AwaitedJob extends pulumi.ComponentResource {
                     backoffLimit: args.backoffLimit,
                     activeDeadlineSeconds: args.activeDeadlineSeconds,
                     template: {
-                        metadata: podMetadata(labels, args.podAnnotations, args.scheduling),
+                        metadata: podMetadata(labels, args.podAnnotations, args.podSettings),
                         spec: podSpec(args, this.serviceAccount.metadata.name, { restartPolicy: "Never" }),
                     },
                 },
             },
             {
                 parent: this,
-                aliases: [{ name: objectName }],
+                aliases: awaitedJobAliases(args.component),
                 dependsOn: [...(args.after ?? [])],
                 customTimeouts: { create: timeout, update: timeout },
             },
         );
-        this.registerOutputs({ job: this.job, serviceAccount: this.serviceAccount });
+        this.ready = this.job;
+        this.registerOutputs({ job: this.job, serviceAccount: this.serviceAccount, ready: this.ready });
     }
 }

@@ -14,10 +14,11 @@ import { objectName, POSTGRESQL_PORT, POSTGRESQL_RELEASE, postgresqlPrimary, TYP
 import { chartRelease } from "../lib/helm";
 import { bitnamiImageValues, resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
-import { ConfigMount } from "../lib/pod";
+import { ReadOnlyMount } from "../lib/pod";
 import { postgresqlScheduling, withScheduling } from "../lib/releaseScheduling";
 import { resourceRequirements } from "../lib/resources";
 import { CredentialsSecret, credentialsSecret, passwordOr } from "../lib/secrets";
+import type { KeycloakDatabaseCredentials, SecretRef } from "./credentials";
 import { AwaitedJob } from "./awaitedJob";
 import { Globals } from "./globals";
 import { postgresqlExporterValues } from "../lib/metrics";
@@ -30,20 +31,19 @@ export interface DatabaseArgs {
     readonly externalDatabase: PulseConfig["externalDatabase"];
     /** `pulse:chartRepositoryPassword`, for a chart from a private repository. */
     readonly chartRepositoryPassword?: pulumi.Output<string>;
-    /** True: the Secret is managed outside Pulumi and only referenced. */
-    readonly secretsExternal: boolean;
+    /**
+     * The key of the password revisions (lib/checksum secretsRevision), when the program writes the Secret
+     * (components/credentials.ts ManagedCredentials); none: the Secret is managed outside Pulumi and only referenced.
+     */
+    readonly revisionKey?: pulumi.Output<string>;
     /** `pulse:dbPassword`; generated when absent (in-cluster only: validation requires it for a managed database). */
     readonly password?: pulumi.Output<string>;
-    /** The key of the password revisions (lib/checksum secretsRevision); none: no revisions. */
-    readonly revisionKey?: pulumi.Output<string>;
     /** `pulse:postgresReplicationPassword`, the replicas' (architecture replication); generated when absent. */
     readonly replicationPassword?: pulumi.Output<string>;
     /** `pulse:postgresPassword`, the in-cluster admin's; generated when absent. */
     readonly adminPassword?: pulumi.Output<string>;
-    /** Keycloak's own database on the same server, and the Secret with its credentials; none without Keycloak. */
-    readonly keycloakDb?: { readonly database: string; readonly username: string; readonly secretName: string };
-    /** `pulse:keycloakDbPassword`; generated when absent (in-cluster only: validation requires it for a managed database). */
-    readonly keycloakDbPassword?: pulumi.Output<string>;
+    /** Keycloak's own database on the same server (the setup Job creates its role; backups dump it); none without Keycloak. */
+    readonly keycloakDb?: KeycloakDatabaseCredentials;
 }
 
 /** Where Pulse connects: pure, so the ConfigMap, Keycloak and the tests derive the same facts. */
@@ -68,7 +68,7 @@ export function keepsData(postgresql: PulseConfig["postgresql"]): boolean {
     return postgresql.enabled && postgresql.protect;
 }
 
-function databaseConnection(postgresql: PulseConfig["postgresql"], external: PulseConfig["externalDatabase"]): DatabaseConnection {
+export function databaseConnection(postgresql: PulseConfig["postgresql"], external: PulseConfig["externalDatabase"]): DatabaseConnection {
     return postgresql.enabled
         ? {
               host: postgresqlPrimary(postgresql.architecture),
@@ -103,7 +103,7 @@ export function sslParameters(c: DatabaseConnection): string {
 }
 
 /** The CA's read-only mount for a pod that connects (none without a CA). */
-export const databaseCaMounts = (c: DatabaseConnection): Record<string, ConfigMount> =>
+export const databaseCaMounts = (c: DatabaseConnection): Record<string, ReadOnlyMount> =>
     c.ca ? { "db-ca": { secretName: c.ca.secretName, mountPath: DB_CA_DIR } } : {};
 
 /**
@@ -237,17 +237,16 @@ export class Database extends pulumi.ComponentResource {
     readonly connection: DatabaseConnection;
     /** The Secret Pulse's workloads read (`url`): created here, or managed outside Pulumi. */
     readonly secretName: pulumi.Output<string>;
+    /** The database URL (the migrator's DATABASE_URL). */
+    readonly urlRef: SecretRef;
     readonly secret?: CredentialsSecret;
-    /** Keycloak's database credentials (username, password): created here, or managed outside Pulumi; none without Keycloak. */
-    readonly keycloakSecretName?: pulumi.Output<string>;
-    readonly keycloakSecret?: k8s.core.v1.Secret;
     readonly release?: k8s.helm.v3.Release;
     /**
-     * In-cluster with the passwords in Pulumi: a revision of the app role's and Keycloak's role's password (annotation
-     * CREDENTIALS_ANNOTATION) on the setup Job, which re-runs when one changes, and on Keycloak, which rolls after it (the
+     * In-cluster with the passwords in Pulumi: a revision of the app role's password (annotation CREDENTIALS_ANNOTATION)
+     * on the setup Job, which re-runs when it (or Keycloak's role's: KeycloakDatabaseCredentials.revision) changes (the
      * services carry their own revision of every secret they read: components/pulseServices.ts).
      */
-    readonly credentialsRevision?: { readonly app: pulumi.Output<string>; readonly keycloak?: pulumi.Output<string> };
+    readonly credentialsRevision?: pulumi.Output<string>;
     /** In-cluster with backups on and no `backup.existingClaim`: the backups' volume (kept on `pulumi destroy`). */
     readonly backupClaim?: k8s.core.v1.PersistentVolumeClaim;
     /** In-cluster: the Job that makes the database what Pulse needs (assets/db-setup.sql), once the release is up. */
@@ -265,7 +264,7 @@ export class Database extends pulumi.ComponentResource {
 
         let secret: CredentialsSecret | undefined;
         const kcDb = args.keycloakDb;
-        if (!args.secretsExternal) {
+        if (args.revisionKey) {
             const password = passwordOr(args.password, `${name}-password`, keepOpts);
             const adminPassword = connection.inCluster ? passwordOr(args.adminPassword, `${name}-admin-password`, keepOpts) : undefined;
             secret = credentialsSecret(
@@ -286,30 +285,13 @@ export class Database extends pulumi.ComponentResource {
                 },
                 keepOpts,
             );
-            const keycloakPassword = kcDb ? passwordOr(args.keycloakDbPassword, `${name}-keycloak-password`, keepOpts) : undefined;
-            if (kcDb && keycloakPassword) {
-                this.keycloakSecret = credentialsSecret(
-                    `${name}-keycloak-secret`,
-                    {
-                        objectName: kcDb.secretName,
-                        namespace: args.globals.namespace,
-                        component: "keycloak",
-                        stringData: { username: kcDb.username, password: keycloakPassword },
-                    },
-                    keepOpts,
-                );
-            }
-            // In-cluster, the setup Job sets the roles' passwords: a revision of each that the setup Job and the pods that
-            // log in carry, so a changed password re-runs the setup before they roll.
-            if (adminPassword && args.revisionKey) {
-                const revisionKey = args.revisionKey;
-                const revision = (p: pulumi.Output<string>) => secretsRevision(revisionKey, [p]);
-                this.credentialsRevision = { app: revision(password), ...(keycloakPassword ? { keycloak: revision(keycloakPassword) } : {}) };
-            }
+            // In-cluster, the setup Job sets the role's password: a revision of it that the setup Job carries, so a changed
+            // password re-runs the setup before the pods that log in with it roll.
+            if (connection.inCluster) this.credentialsRevision = secretsRevision(args.revisionKey, [password]);
         }
         this.secret = secret;
         this.secretName = secret ? secret.metadata.name : pulumi.output(connection.secretName);
-        this.keycloakSecretName = this.keycloakSecret ? this.keycloakSecret.metadata.name : kcDb && pulumi.output(kcDb.secretName);
+        this.urlRef = { secretName: this.secretName, key: "url" };
 
         if (connection.inCluster) {
             // The backups' volume: created before the release (its CronJob names it), kept like the data; nothing mounts
@@ -361,9 +343,8 @@ export class Database extends pulumi.ComponentResource {
         this.registerOutputs({
             connection: this.connection,
             secretName: this.secretName,
+            urlRef: this.urlRef,
             secret: this.secret,
-            keycloakSecretName: this.keycloakSecretName,
-            keycloakSecret: this.keycloakSecret,
             release: this.release,
             setup: this.setup,
             backupClaim: this.backupClaim,
@@ -383,6 +364,7 @@ export class Database extends pulumi.ComponentResource {
         );
         const image = resolveImage(args.postgresql.image, args.globals, "");
         const fromSecret = (name: string, secret: pulumi.Input<string>, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+        const fromRef = (name: string, ref: SecretRef) => fromSecret(name, ref.secretName, ref.key);
         const kc = args.keycloakDb;
         return new AwaitedJob(
             `${name}-setup`,
@@ -406,16 +388,16 @@ export class Database extends pulumi.ComponentResource {
                     { name: "APP_USER", value: db.username },
                     fromSecret("APP_PASSWORD", this.secretName, "password"),
                     // Without them (no Keycloak deployed) the script skips Keycloak's role and database.
-                    ...(kc && this.keycloakSecretName
+                    ...(kc
                         ? [
                               { name: "KEYCLOAK_DB", value: kc.database },
                               { name: "KEYCLOAK_USER", value: kc.username },
-                              fromSecret("KEYCLOAK_PASSWORD", this.keycloakSecretName, "password"),
+                              fromRef("KEYCLOAK_PASSWORD", kc.login.password),
                           ]
                         : []),
                     { name: "HOME", value: "/tmp" },
                 ],
-                configMounts: { script: { configMapName: configMap.metadata.name, mountPath: SETUP_MOUNT } },
+                readOnlyMounts: { script: { configMapName: configMap.metadata.name, mountPath: SETUP_MOUNT } },
                 backoffLimit: 4,
                 activeDeadlineSeconds: 300,
                 timeoutSeconds: 600,
@@ -423,9 +405,9 @@ export class Database extends pulumi.ComponentResource {
                 runAsUser: PSQL_UID,
                 // A changed password re-runs the setup, which sets it (ALTER ROLE), before anything logs in with it.
                 podAnnotations: this.credentialsRevision
-                    ? { [CREDENTIALS_ANNOTATION]: pulumi.interpolate`${this.credentialsRevision.app}-${this.credentialsRevision.keycloak ?? "none"}` }
+                    ? { [CREDENTIALS_ANNOTATION]: pulumi.interpolate`${this.credentialsRevision}-${kc?.revision ?? "none"}` }
                     : undefined,
-                after: [release, ...(this.keycloakSecret ? [this.keycloakSecret] : [])],
+                after: [release],
             },
             { parent: this },
         );

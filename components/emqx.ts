@@ -46,26 +46,42 @@ const BOOTSTRAP_KEY = "users.csv";
 const API_KEYS_KEY = "api-keys.txt";
 const BOOTSTRAP_DIR = "/opt/emqx/etc/pulse-bootstrap";
 const SERVER_CERT_DIR = "/opt/emqx/etc/certs/server";
-const DEVICE_CA_DIR = "/opt/emqx/etc/certs/device-ca";
+/** Where EMQX reads the device CA's certificate: only `tls.crt` is mounted, EMQX never gets the key that signs devices. */
+const DEVICE_CA_CERT_DIR = "/opt/emqx/etc/certs/device-ca";
 
 export interface EmqxArgs {
     readonly globals: Globals;
     readonly emqx: PulseConfig["emqx"];
     /** `pulse:chartRepositoryPassword`, for a chart from a private repository. */
     readonly chartRepositoryPassword?: pulumi.Output<string>;
-    /** Names of the Secrets the chart loads (created here unless secrets are external). */
+    /** Names of the Secrets the chart loads (created here when the program writes the Secrets). */
     readonly secretNames: { readonly env: string; readonly bootstrap: string };
-    readonly secretsExternal: boolean;
+    /**
+     * The app Secret's values the broker's Secrets carry (components/credentials.ts ManagedCredentials): the services'
+     * MQTT password, the internal auth header's secret and ops-worker's API secret. None: the Secrets are managed
+     * outside Pulumi, and only their names are passed to the chart.
+     */
+    readonly appCredentials?: {
+        readonly mqttPassword: pulumi.Output<string>;
+        readonly internalAuthSecret: pulumi.Output<string>;
+        readonly apiSecret: pulumi.Output<string>;
+    };
     /** `pulse:emqxDashboardPassword`; generated when absent. */
     readonly dashboardPassword?: pulumi.Output<string>;
-    /** The key of the broker's secrets revision (lib/checksum secretsRevision); none: Secrets managed outside Pulumi. */
+    /** The key of the broker's secrets revision (lib/checksum secretsRevision); given with appCredentials. */
     readonly revisionKey?: pulumi.Output<string>;
-    /** The services' MQTT password, the internal auth header's secret and ops-worker's API secret (the app Secret's values). */
-    readonly mqttPassword?: pulumi.Output<string>;
-    readonly internalAuthSecret?: pulumi.Output<string>;
-    readonly apiSecret?: pulumi.Output<string>;
     /** ui's in-cluster base URL (http://pulse-ui:8080): EMQX's HTTP authentication and authorization. */
     readonly uiUrl: string;
+}
+
+/** The MQTT endpoint of Pulse's workloads: the release's internal listener, or the external broker. */
+export function mqttEndpoint(emqx: PulseConfig["emqx"]): { readonly host: string; readonly port: number } {
+    return emqx.enabled ? { host: EMQX_RELEASE, port: MQTT_PORT } : { host: emqx.externalHost, port: emqx.externalPort };
+}
+
+/** EMQX's REST API and ops-worker's key, when the broker is ours: the base URL (ops-worker appends /api/v5 itself). */
+export function emqxApi(emqx: PulseConfig["emqx"]): EmqxApi | undefined {
+    return emqx.enabled ? { url: `http://${EMQX_RELEASE}:${EMQX_API_PORT}`, key: emqx.apiKey } : undefined;
 }
 
 /** The Secret holding the broker's server certificate for the TLS listener (cert-manager's, when it issues it). */
@@ -84,7 +100,7 @@ function deviceListener(listener: "SSL" | "WSS", emqx: PulseConfig["emqx"]): Emq
         [`${at}MESSAGES_RATE`]: "10/s",
         [`${at}SSL_OPTIONS__CERTFILE`]: `${SERVER_CERT_DIR}/tls.crt`,
         [`${at}SSL_OPTIONS__KEYFILE`]: `${SERVER_CERT_DIR}/tls.key`,
-        [`${at}SSL_OPTIONS__CACERTFILE`]: `${DEVICE_CA_DIR}/tls.crt`,
+        [`${at}SSL_OPTIONS__CACERTFILE`]: `${DEVICE_CA_CERT_DIR}/tls.crt`,
         [`${at}SSL_OPTIONS__VERIFY`]: "verify_peer",
         [`${at}SSL_OPTIONS__FAIL_IF_NO_PEER_CERT`]: "true",
         [`${at}SSL_OPTIONS__VERSIONS`]: ["tlsv1.3", "tlsv1.2"],
@@ -173,7 +189,7 @@ function emqxChartValues(emqx: PulseConfig["emqx"], global: PulseConfig["global"
             ? [
                   { name: "server-cert", secret: serverCertSecretOf(emqx), path: SERVER_CERT_DIR, items: ["tls.crt", "tls.key"] },
                   // Only the CA's certificate: EMQX never gets the key that signs devices.
-                  { name: "device-ca", secret: emqx.deviceTls.deviceCaSecret, path: DEVICE_CA_DIR, items: ["tls.crt"] },
+                  { name: "device-ca", secret: emqx.deviceTls.deviceCaSecret, path: DEVICE_CA_CERT_DIR, items: ["tls.crt"] },
               ]
             : []),
     ];
@@ -251,17 +267,16 @@ export class Emqx extends pulumi.ComponentResource {
     constructor(name: string, args: EmqxArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.emqx, name, {}, opts);
         const { emqx } = args;
-        this.mqttHost = emqx.enabled ? EMQX_RELEASE : emqx.externalHost;
-        this.mqttPort = emqx.enabled ? MQTT_PORT : emqx.externalPort;
-        // The base URL: ops-worker appends /api/v5 itself.
-        this.api = emqx.enabled ? { url: `http://${EMQX_RELEASE}:${EMQX_API_PORT}`, key: emqx.apiKey } : undefined;
+        const mqtt = mqttEndpoint(emqx);
+        this.mqttHost = mqtt.host;
+        this.mqttPort = mqtt.port;
+        this.api = emqxApi(emqx);
 
         if (emqx.enabled) {
             const dependsOn: pulumi.Resource[] = [];
-            if (!args.secretsExternal) {
-                const mqttPassword = passwordOr(args.mqttPassword, `${name}-mqtt-password`, { parent: this });
-                const internalAuth = passwordOr(args.internalAuthSecret, `${name}-internal-auth`, { parent: this });
-                const auth = internalAuth.apply((secret) => emqxAuthConfig(args.uiUrl, secret));
+            const app = args.appCredentials;
+            if (app) {
+                const auth = app.internalAuthSecret.apply((secret) => emqxAuthConfig(args.uiUrl, secret));
                 this.envSecret = credentialsSecret(
                     `${name}-dashboard`,
                     {
@@ -284,8 +299,8 @@ export class Emqx extends pulumi.ComponentResource {
                         namespace: args.globals.namespace,
                         component: "emqx",
                         stringData: {
-                            [BOOTSTRAP_KEY]: mqttPassword.apply((p) => bootstrapUsers(emqx.serviceUser, p)),
-                            [API_KEYS_KEY]: passwordOr(args.apiSecret, `${name}-api-secret`, { parent: this }).apply((s) => bootstrapApiKeys(emqx.apiKey, s)),
+                            [BOOTSTRAP_KEY]: app.mqttPassword.apply((p) => bootstrapUsers(emqx.serviceUser, p)),
+                            [API_KEYS_KEY]: app.apiSecret.apply((s) => bootstrapApiKeys(emqx.apiKey, s)),
                         },
                     },
                     { parent: this },

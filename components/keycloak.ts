@@ -17,13 +17,13 @@ import {
     KEYCLOAK_JGROUPS_PORT,
     KEYCLOAK_MANAGEMENT_PORT,
     KEYCLOAK_REALM,
-    objectName as objectNameOf,
+    objectName,
     TYPES,
     UI_CLIENT_ID,
 } from "../lib/contracts";
 import { selectorLabels, standardLabels, WRITABLE_ROOT_WAIVER } from "../lib/labels";
-import { CredentialsSecret, credentialsSecret, passwordOr } from "../lib/secrets";
 import { checksum } from "../lib/checksum";
+import type { KeycloakDatabaseCredentials, LoginRefs, SecretRef } from "./credentials";
 import { CREDENTIALS_ANNOTATION, DatabaseConnection, databaseCaMounts, sslParameters } from "./database";
 import { Globals } from "./globals";
 import { httpProbe, Workload } from "./workload";
@@ -44,23 +44,20 @@ export interface KeycloakArgs {
     readonly keycloak: PulseConfig["keycloak"];
     /** The realm's SMTP server (its password: SMTP_PASSWORD from the app Secret). */
     readonly smtp: PulseConfig["smtp"];
-    /** The bootstrap admin's Secret (username, password): created here unless secrets are external. */
-    readonly adminSecretName: string;
-    readonly secretsExternal: boolean;
+    /** The bootstrap admin's login. */
+    readonly admin: LoginRefs;
     readonly database: DatabaseConnection;
     /** Public URL Keycloak is reached at (with its relative path), when an Ingress routes to it. */
     readonly publicUrl?: string;
-    /** `pulse:keycloakAdminPassword`; generated when absent. */
-    readonly adminPassword?: pulumi.Output<string>;
     /**
-     * Keycloak's own database on Pulse's server, the Secret with its credentials (username, password), and the
-     * password's revision (Database.credentialsRevision): a changed password rolls Keycloak once the database has it.
+     * Keycloak's own database on Pulse's server, its login, and the password's revision: a changed password rolls
+     * Keycloak once the database setup has set it.
      */
-    readonly keycloakDatabase: { readonly name: string; readonly secretName: pulumi.Input<string>; readonly revision?: pulumi.Input<string> };
+    readonly keycloakDatabase: KeycloakDatabaseCredentials;
     /** Origins of the UI's public routes: the realm's redirect URIs and web origins. */
     readonly uiOrigins: readonly string[];
-    /** The Secret holding KEYCLOAK_CLIENT_SECRET (pulse-api's secret) and SMTP_PASSWORD, placeholders of the realm file. */
-    readonly appSecretName: pulumi.Input<string>;
+    /** The placeholders of the realm file: KEYCLOAK_CLIENT_SECRET (pulse-api's secret) and SMTP_PASSWORD. */
+    readonly realmSecrets: { readonly KEYCLOAK_CLIENT_SECRET: SecretRef; readonly SMTP_PASSWORD: SecretRef };
     /** The database (and its setup): Keycloak starts once it is up. */
     readonly rolloutAfter: readonly pulumi.Resource[];
 }
@@ -175,27 +172,21 @@ function jdbcUrl(db: DatabaseConnection): string {
 }
 
 /** Keycloak's environment; secrets only by reference. */
-function keycloakEnv(args: {
-    keycloak: PulseConfig["keycloak"];
-    database: DatabaseConnection;
-    keycloakDatabase: KeycloakArgs["keycloakDatabase"];
-    adminSecretName: pulumi.Input<string>;
-    appSecretName: pulumi.Input<string>;
-    publicUrl?: string;
-    discoveryService?: string;
-}): EnvVar[] {
-    const fromSecret = (name: string, secret: pulumi.Input<string>, key: string): EnvVar => ({
+function keycloakEnv(
+    args: Pick<KeycloakArgs, "keycloak" | "admin" | "database" | "keycloakDatabase" | "realmSecrets" | "publicUrl"> & { discoveryService?: string },
+): EnvVar[] {
+    const fromSecret = (name: string, ref: SecretRef): EnvVar => ({
         name,
-        valueFrom: { secretKeyRef: { name: secret, key } },
+        valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } },
     });
     const kc = args.keycloak;
     return [
-        fromSecret("KC_BOOTSTRAP_ADMIN_USERNAME", args.adminSecretName, "username"),
-        fromSecret("KC_BOOTSTRAP_ADMIN_PASSWORD", args.adminSecretName, "password"),
+        fromSecret("KC_BOOTSTRAP_ADMIN_USERNAME", args.admin.username),
+        fromSecret("KC_BOOTSTRAP_ADMIN_PASSWORD", args.admin.password),
         { name: "KC_DB", value: "postgres" },
-        { name: "KC_DB_URL", value: jdbcUrl({ ...args.database, database: args.keycloakDatabase.name }) },
-        fromSecret("KC_DB_USERNAME", args.keycloakDatabase.secretName, "username"),
-        fromSecret("KC_DB_PASSWORD", args.keycloakDatabase.secretName, "password"),
+        { name: "KC_DB_URL", value: jdbcUrl({ ...args.database, database: args.keycloakDatabase.database }) },
+        fromSecret("KC_DB_USERNAME", args.keycloakDatabase.login.username),
+        fromSecret("KC_DB_PASSWORD", args.keycloakDatabase.login.password),
         // Behind the ingress: TLS ends there, Keycloak speaks HTTP and trusts X-Forwarded-* for scheme and host.
         ...(args.publicUrl ? [{ name: "KC_HOSTNAME", value: args.publicUrl }] : [{ name: "KC_HOSTNAME_STRICT", value: "false" }]),
         { name: "KC_HTTP_RELATIVE_PATH", value: kc.httpRelativePath },
@@ -215,10 +206,7 @@ function keycloakEnv(args: {
             : [{ name: "KC_CACHE", value: "local" }]),
         // The realm file's placeholders.
         ...(kc.realmImport
-            ? [
-                  fromSecret("KEYCLOAK_CLIENT_SECRET", args.appSecretName, "KEYCLOAK_CLIENT_SECRET"),
-                  fromSecret("SMTP_PASSWORD", args.appSecretName, "SMTP_PASSWORD"),
-              ]
+            ? [fromSecret("KEYCLOAK_CLIENT_SECRET", args.realmSecrets.KEYCLOAK_CLIENT_SECRET), fromSecret("SMTP_PASSWORD", args.realmSecrets.SMTP_PASSWORD)]
             : []),
     ];
 }
@@ -232,41 +220,25 @@ const REALM_DIR = "/opt/keycloak/data/import";
 /** The realm's file in REALM_DIR (and the generated ConfigMap's key); Keycloak imports every *.json there. */
 const REALM_FILE = "realm-pulse.json";
 
+/** Keycloak's in-cluster base URL, e.g. http://pulse-keycloak:8080/auth. */
+export function keycloakInternalUrl(kc: PulseConfig["keycloak"]): string {
+    return `http://${objectName(KEYCLOAK_COMPONENT)}:${KEYCLOAK_HTTP_PORT}${kc.httpRelativePath === "/" ? "" : kc.httpRelativePath}`;
+}
+
 export class Keycloak extends pulumi.ComponentResource {
     readonly workload: Workload;
     readonly realmConfigMap?: k8s.core.v1.ConfigMap;
-    readonly adminSecret?: CredentialsSecret;
     readonly discoveryService?: k8s.core.v1.Service;
-    /** In-cluster base URL, e.g. http://pulse-keycloak:8080/auth. */
-    readonly internalUrl: string;
 
     constructor(name: string, args: KeycloakArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.keycloak, name, {}, opts);
         const { globals, keycloak: kc } = args;
-        const objectName = objectNameOf(KEYCLOAK_COMPONENT);
-        this.internalUrl = `http://${objectName}:${KEYCLOAK_HTTP_PORT}${kc.httpRelativePath === "/" ? "" : kc.httpRelativePath}`;
-        const adminSecretName = args.adminSecretName;
-
-        if (!args.secretsExternal) {
-            this.adminSecret = credentialsSecret(
-                `${name}-admin`,
-                {
-                    objectName: adminSecretName,
-                    namespace: globals.namespace,
-                    component: KEYCLOAK_COMPONENT,
-                    stringData: {
-                        username: kc.adminUsername,
-                        password: passwordOr(args.adminPassword, `${name}-admin-password`, { parent: this }),
-                    },
-                },
-                { parent: this },
-            );
-        }
+        const workloadName = objectName(KEYCLOAK_COMPONENT);
 
         // More than one replica: an Infinispan cluster found through a headless Service (DNS_PING).
         let discovery: string | undefined;
         if (kc.replicaCount > 1) {
-            const headless = `${objectName}-discovery`;
+            const headless = `${workloadName}-discovery`;
             // JGroups' DNS lookup does not use the resolver's search domains: fully qualified.
             discovery = `${headless}.${globals.namespaceName}.svc.${globals.clusterDomain}`;
             this.discoveryService = new k8s.core.v1.Service(
@@ -297,7 +269,7 @@ export class Keycloak extends pulumi.ComponentResource {
             this.realmConfigMap = new k8s.core.v1.ConfigMap(
                 `${name}-realm`,
                 {
-                    metadata: { name: `${objectName}-realm`, namespace: globals.namespace, labels: standardLabels({ component: KEYCLOAK_COMPONENT }) },
+                    metadata: { name: `${workloadName}-realm`, namespace: globals.namespace, labels: standardLabels({ component: KEYCLOAK_COMPONENT }) },
                     data: { [REALM_FILE]: JSON.stringify(pulseRealm(args.uiOrigins, args.smtp), null, 2) + "\n" },
                 },
                 { parent: this },
@@ -314,17 +286,9 @@ export class Keycloak extends pulumi.ComponentResource {
                 awaitReadiness: globals.awaitReadiness,
                 replicas: kc.replicaCount,
                 resources: kc.resources,
-                scheduling: kc,
+                podSettings: kc,
                 args: keycloakArgs(kc),
-                env: keycloakEnv({
-                    keycloak: kc,
-                    database: args.database,
-                    keycloakDatabase: args.keycloakDatabase,
-                    adminSecretName: this.adminSecret ? this.adminSecret.metadata.name : adminSecretName,
-                    appSecretName: args.appSecretName,
-                    publicUrl: args.publicUrl,
-                    discoveryService: discovery,
-                }),
+                env: keycloakEnv({ ...args, discoveryService: discovery }),
                 ports: {
                     http: KEYCLOAK_HTTP_PORT,
                     management: KEYCLOAK_MANAGEMENT_PORT,
@@ -339,7 +303,7 @@ export class Keycloak extends pulumi.ComponentResource {
                     liveness: httpProbe("management", "/health/live", { ...management, periodSeconds: 30, failureThreshold: 3 }),
                 },
                 scratch: { "kc-data": "/opt/keycloak/data" },
-                configMounts: {
+                readOnlyMounts: {
                     ...(this.realmConfigMap ? { realm: { configMapName: this.realmConfigMap.metadata.name, mountPath: REALM_DIR } } : {}),
                     ...(givenRealm
                         ? { realm: { configMapName: givenRealm.configMap, mountPath: REALM_DIR, items: [{ key: givenRealm.key, path: REALM_FILE }] } }
@@ -366,9 +330,7 @@ export class Keycloak extends pulumi.ComponentResource {
         this.registerOutputs({
             workload: this.workload,
             realmConfigMap: this.realmConfigMap,
-            adminSecret: this.adminSecret,
             discoveryService: this.discoveryService,
-            internalUrl: this.internalUrl,
         });
     }
 }

@@ -10,15 +10,16 @@ import { PulseConfig } from "../config";
 import { resolveImage } from "../lib/images";
 import { AwaitedJob } from "./awaitedJob";
 import { Globals } from "./globals";
-import { ConfigMount } from "../lib/pod";
+import { ReadOnlyMount } from "../lib/pod";
+import type { SecretRef } from "./credentials";
 
 export interface MigratorArgs {
     readonly globals: Globals;
     readonly migrator: PulseConfig["migrator"];
-    /** Secret with key `url` (pulse-db-secret). */
-    readonly databaseSecretName: pulumi.Input<string>;
+    /** The database URL (pulse-db-secret's `url`). */
+    readonly databaseUrl: SecretRef;
     /** The external database's CA mount, when its URL verifies the server (sslrootcert). */
-    readonly databaseCa?: Readonly<Record<string, ConfigMount>>;
+    readonly databaseCa?: Readonly<Record<string, ReadOnlyMount>>;
     /** The database (release and Secret): migrations start once it is up. */
     readonly after: readonly pulumi.Resource[];
 }
@@ -33,6 +34,8 @@ export function migratorTrigger(migrator: PulseConfig["migrator"], globals: Pick
 
 export class Migrator extends pulumi.ComponentResource {
     readonly job: AwaitedJob;
+    /** What the Pulse workloads wait for: the Job, which `pulumi up` sees complete only once the migrations succeeded. */
+    readonly ready: pulumi.Resource;
 
     constructor(name: string, args: MigratorArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.migrator, name, {}, opts);
@@ -45,9 +48,9 @@ export class Migrator extends pulumi.ComponentResource {
                 image: resolveImage(m.image, globals, globals.appVersion),
                 imagePullSecrets: globals.imagePullSecrets,
                 resources: m.resources,
-                scheduling: m,
-                env: [{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: args.databaseSecretName, key: "url" } } }],
-                configMounts: args.databaseCa,
+                podSettings: m,
+                env: [{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: args.databaseUrl.secretName, key: args.databaseUrl.key } } }],
+                readOnlyMounts: args.databaseCa,
                 backoffLimit: m.backoffLimit,
                 activeDeadlineSeconds: m.activeDeadlineSeconds,
                 timeoutSeconds: m.timeoutSeconds,
@@ -57,6 +60,7 @@ export class Migrator extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.registerOutputs({ job: this.job });
+        this.ready = this.job.ready;
+        this.registerOutputs({ job: this.job, ready: this.ready });
     }
 }

@@ -73,6 +73,11 @@ function natsChartValues(nats: PulseConfig["nats"], global: PulseConfig["global"
     };
 }
 
+/** The URL Pulse's workloads connect to: the release's client Service, or the external NATS. */
+export function natsUrl(nats: PulseConfig["nats"]): string {
+    return nats.enabled ? `nats://${NATS_RELEASE}:${NATS_PORT}` : nats.externalUrl;
+}
+
 export class Nats extends pulumi.ComponentResource {
     /** The URL Pulse's workloads connect to. */
     readonly url: string;
@@ -81,7 +86,7 @@ export class Nats extends pulumi.ComponentResource {
     constructor(name: string, args: NatsArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.nats, name, {}, opts);
         const { nats } = args;
-        this.url = nats.enabled ? `nats://${NATS_RELEASE}:${NATS_PORT}` : nats.externalUrl;
+        this.url = natsUrl(nats);
         if (nats.enabled) {
             this.release = chartRelease(
                 `${name}-release`,

@@ -82,6 +82,8 @@ export const NATS_INIT_NETWORK: JobNetwork = { component: "nats-init", talksTo: 
 export class NatsInit extends pulumi.ComponentResource {
     readonly configMap: k8s.core.v1.ConfigMap;
     readonly job: AwaitedJob;
+    /** What the Pulse workloads wait for: the Job, which `pulumi up` sees complete only once the streams exist. */
+    readonly ready: pulumi.Resource;
 
     constructor(name: string, args: NatsInitArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.natsInit, name, {}, opts);
@@ -102,7 +104,7 @@ export class NatsInit extends pulumi.ComponentResource {
                 image,
                 imagePullSecrets: globals.imagePullSecrets,
                 resources: n.resources,
-                scheduling: n,
+                podSettings: n,
                 command: ["sh", `${MOUNT}/init.sh`],
                 env: [
                     { name: "NATS_URL", value: args.natsUrl },
@@ -110,7 +112,7 @@ export class NatsInit extends pulumi.ComponentResource {
                     { name: "WAIT_SECONDS", value: String(n.waitSeconds) },
                     { name: "HOME", value: "/tmp" },
                 ],
-                configMounts: { streams: { configMapName: this.configMap.metadata.name, mountPath: MOUNT } },
+                readOnlyMounts: { streams: { configMapName: this.configMap.metadata.name, mountPath: MOUNT } },
                 backoffLimit: n.backoffLimit,
                 activeDeadlineSeconds: n.activeDeadlineSeconds,
                 timeoutSeconds: n.timeoutSeconds,
@@ -120,6 +122,7 @@ export class NatsInit extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.registerOutputs({ configMap: this.configMap, job: this.job });
+        this.ready = this.job.ready;
+        this.registerOutputs({ configMap: this.configMap, job: this.job, ready: this.ready });
     }
 }

@@ -4,11 +4,11 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformSecrets, PulseConfig, SERVICE_NAMES, SERVICES } from "../config";
+import { PlatformSecrets, PulseConfig, SERVICE_NAMES } from "../config";
 import { PART_OF, TYPES } from "../lib/contracts";
-import { CredentialsSecret } from "../lib/secrets";
-import { Backend, publicUrl, Route, routes, uiOrigins } from "../lib/routes";
+import { Backend, Route, routes, uiOrigins } from "../lib/routes";
 import { Caddy } from "./caddy";
+import { appSecretRef, PlatformCredentials, platformCredentials } from "./credentials";
 import { Database, databaseCaMounts, keepsData } from "./database";
 import { Emqx } from "./emqx";
 import { globalsOf } from "./globals";
@@ -20,8 +20,7 @@ import { Migrator } from "./migrator";
 import { Nats } from "./nats";
 import { NetworkPolicies } from "./networkPolicies";
 import { NatsInit } from "./natsInit";
-import { appSecretValues, createAppSecret, objectNameOf, PulseServices } from "./pulseServices";
-import { externalIdentity, inClusterIdentity } from "./serviceEnv";
+import { PulseServices } from "./pulseServices";
 
 /** Kubernetes minor version whose Pod Security Standards the namespace pins. */
 export const POD_SECURITY_VERSION = "v1.33";
@@ -57,7 +56,8 @@ export class Platform extends pulumi.ComponentResource {
     /** None with `keycloak.enabled` false: the services use an existing provider. */
     readonly keycloak?: Keycloak;
     readonly services: PulseServices;
-    readonly appSecret?: CredentialsSecret;
+    /** The credentials stage's references and the endpoints, which every component below takes as they are. */
+    readonly credentials: PlatformCredentials;
     readonly caddy?: Caddy;
     readonly ingress?: Ingress;
     readonly networkPolicies?: NetworkPolicies;
@@ -96,7 +96,6 @@ export class Platform extends pulumi.ComponentResource {
         /** The named sections of the config, for a component that reads several. */
         const sections = <K extends keyof PulseConfig>(...keys: readonly K[]): Pick<PulseConfig, K> =>
             Object.fromEntries(keys.map((k) => [k, config[k]])) as Pick<PulseConfig, K>;
-        const secretsExternal = config.secrets.external;
         if (config.networkPolicy.enabled) {
             this.networkPolicies = new NetworkPolicies(
                 `${name}-network`,
@@ -109,8 +108,10 @@ export class Platform extends pulumi.ComponentResource {
             );
         }
 
-        // The services' credentials: EMQX (their MQTT user, the auth header) and Keycloak's realm read some of them too.
-        const appValues = secretsExternal ? undefined : appSecretValues(`${name}-app-secrets`, secrets, { parent: this });
+        // The credentials stage: every Secret more than one component reads, the revision key, the endpoints.
+        const credentials = platformCredentials(name, { config, secrets, namespace }, this);
+        this.credentials = credentials;
+        const { endpoints, managed } = credentials;
         // Platform services: the three Helm releases (or external endpoints) and their credentials.
         this.database = new Database(
             `${name}-database`,
@@ -118,35 +119,25 @@ export class Platform extends pulumi.ComponentResource {
                 globals,
                 postgresql: config.postgresql,
                 externalDatabase: config.externalDatabase,
-                secretsExternal,
+                revisionKey: managed?.revisionKey,
                 password: secrets.dbPassword,
                 adminPassword: secrets.postgresPassword,
-                // The key of the pods' secret revisions: a long secret the program always has (ADMIN_KEY, >= 32 characters).
-                revisionKey: appValues?.ADMIN_KEY,
                 replicationPassword: secrets.postgresReplicationPassword,
-                keycloakDb: config.keycloak.enabled
-                    ? { database: config.keycloak.database.name, username: config.keycloak.database.username, secretName: config.secrets.keycloakDb }
-                    : undefined,
-                keycloakDbPassword: secrets.keycloakDbPassword,
+                keycloakDb: credentials.keycloakDatabase,
                 chartRepositoryPassword: secrets.chartRepositoryPassword,
             },
             { parent: this },
         );
-        if (appValues)
-            this.appSecret = createAppSecret(`${name}-app-secrets`, { namespace, secretName: config.secrets.app, values: appValues }, { parent: this });
         this.emqx = new Emqx(
             `${name}-emqx`,
             {
                 globals,
                 emqx: config.emqx,
                 secretNames: { env: config.secrets.emqxDashboard, bootstrap: config.secrets.emqxBootstrap },
-                secretsExternal,
+                appCredentials: managed?.emqx,
                 dashboardPassword: secrets.emqxDashboardPassword,
-                mqttPassword: appValues?.MQTT_PASSWORD,
-                internalAuthSecret: appValues?.MQTT_INTERNAL_AUTH_SECRET,
-                apiSecret: appValues?.EMQX_API_SECRET,
-                revisionKey: appValues?.ADMIN_KEY,
-                uiUrl: `http://${objectNameOf("ui")}:${SERVICES.ui.http.port}`,
+                revisionKey: managed?.revisionKey,
+                uiUrl: endpoints.uiInternalUrl,
                 chartRepositoryPassword: secrets.chartRepositoryPassword,
             },
             { parent: this },
@@ -159,75 +150,65 @@ export class Platform extends pulumi.ComponentResource {
             {
                 globals,
                 migrator: config.migrator,
-                databaseSecretName: this.database.secretName,
-                databaseCa: databaseCaMounts(this.database.connection),
+                databaseUrl: this.database.urlRef,
+                databaseCa: databaseCaMounts(endpoints.database),
                 after: [this.database],
             },
             { parent: this },
         );
-        const appSecretName = this.appSecret ? this.appSecret.metadata.name : pulumi.output(config.secrets.app);
-        this.natsInit = new NatsInit(`${name}-nats-init`, { globals, natsInit: config.natsInit, natsUrl: this.nats.url, after: [this.nats] }, { parent: this });
+        this.natsInit = new NatsInit(
+            `${name}-nats-init`,
+            { globals, natsInit: config.natsInit, natsUrl: endpoints.natsUrl, after: [this.nats] },
+            { parent: this },
+        );
 
         // Pulse's workloads: nothing rolls before the hooks succeeded.
-        const uiUrl = publicUrl(config, "ui");
-        const keycloakUrl = publicUrl(config, "keycloak");
-        const db = this.database.connection;
-        const keycloakDbSecret = this.database.keycloakSecretName;
-        if (config.keycloak.enabled && keycloakDbSecret) {
+        if (credentials.keycloakDatabase) {
             this.keycloak = new Keycloak(
                 `${name}-keycloak`,
                 {
                     globals,
                     keycloak: config.keycloak,
                     smtp: config.smtp,
-                    adminSecretName: config.secrets.keycloakAdmin,
-                    secretsExternal,
-                    database: db,
-                    keycloakDatabase: {
-                        name: config.keycloak.database.name,
-                        secretName: keycloakDbSecret,
-                        revision: this.database.credentialsRevision?.keycloak,
-                    },
+                    admin: credentials.keycloakAdmin,
+                    database: endpoints.database,
+                    keycloakDatabase: credentials.keycloakDatabase,
                     uiOrigins: uiOrigins(config),
-                    appSecretName,
-                    publicUrl: keycloakUrl,
-                    adminPassword: secrets.keycloakAdminPassword,
+                    realmSecrets: {
+                        KEYCLOAK_CLIENT_SECRET: appSecretRef(credentials, "KEYCLOAK_CLIENT_SECRET"),
+                        SMTP_PASSWORD: appSecretRef(credentials, "SMTP_PASSWORD"),
+                    },
+                    publicUrl: endpoints.keycloakPublicUrl,
                     // Keycloak's own database needs only the database (and its setup), not Pulse's migrations.
                     rolloutAfter: [this.database],
                 },
                 { parent: this },
             );
         }
-        const identity = this.keycloak ? inClusterIdentity(this.keycloak.internalUrl, keycloakUrl) : externalIdentity(config.keycloak.external);
         this.services = new PulseServices(
             `${name}-services`,
             {
                 globals,
                 ...sections(...SERVICE_NAMES, "app", "s3", "smtp", "emqx"),
                 // The broker is its release (Helm's wait proves its pods ready), not the devices' Service.
-                rolloutAfter: [this.migrator.job.job, this.natsInit.job.job, ...(this.emqx.release ? [this.emqx.release] : [])],
-                secretValues: appValues && {
-                    key: appValues.ADMIN_KEY,
-                    sources: {
-                        app: this.appSecret?.values,
-                        database: this.database.secret?.values,
-                        keycloakAdmin: this.keycloak?.adminSecret?.values,
-                    },
+                rolloutAfter: [this.migrator.ready, this.natsInit.ready, ...(this.emqx.release ? [this.emqx.release] : [])],
+                secretValues: managed && {
+                    key: managed.revisionKey,
+                    sources: { ...managed.written, database: this.database.secret?.values },
                 },
-                appSecretName,
                 env: {
-                    database: db,
+                    database: endpoints.database,
                     secretNames: {
+                        app: credentials.appSecretName,
                         database: this.database.secretName,
-                        // Without Keycloak (or with external secrets) an existing Secret: ui reads the provider's admin password.
-                        keycloakAdmin: this.keycloak?.adminSecret ? this.keycloak.adminSecret.metadata.name : config.secrets.keycloakAdmin,
+                        keycloakAdmin: credentials.keycloakAdmin.password.secretName,
                     },
-                    natsUrl: this.nats.url,
-                    mqttHost: this.emqx.mqttHost,
-                    mqttPort: this.emqx.mqttPort,
-                    emqxApi: this.emqx.api,
-                    uiUrl,
-                    identity,
+                    natsUrl: endpoints.natsUrl,
+                    mqttHost: endpoints.mqtt.host,
+                    mqttPort: endpoints.mqtt.port,
+                    emqxApi: endpoints.emqxApi,
+                    uiUrl: endpoints.uiPublicUrl,
+                    identity: endpoints.identity,
                 },
             },
             { parent: this },
@@ -254,13 +235,13 @@ export class Platform extends pulumi.ComponentResource {
 
         this.outputs = {
             namespace,
-            natsUrl: pulumi.output(this.nats.url),
-            mqttHost: pulumi.output(this.emqx.mqttHost),
-            mqttPort: pulumi.output(this.emqx.mqttPort),
-            databaseHost: pulumi.output(this.database.connection.host),
+            natsUrl: pulumi.output(endpoints.natsUrl),
+            mqttHost: pulumi.output(endpoints.mqtt.host),
+            mqttPort: pulumi.output(endpoints.mqtt.port),
+            databaseHost: pulumi.output(endpoints.database.host),
             databaseSecretName: this.database.secretName,
-            publicUrl: pulumi.output(uiUrl ?? ""),
-            keycloakUrl: pulumi.output(this.keycloak ? (keycloakUrl ?? "") : identity.publicUrl),
+            publicUrl: pulumi.output(endpoints.uiPublicUrl ?? ""),
+            keycloakUrl: pulumi.output(endpoints.identityUrl),
             serviceNames: {
                 ...Object.fromEntries(Object.entries(this.services.workloads).map(([key, w]) => [key, w.objectName])),
                 ...(this.keycloak ? { keycloak: this.keycloak.workload.objectName } : {}),

@@ -1,27 +1,15 @@
 /**
  * The Pulse services (config/services.ts: ingest, ui, evaluator, ops-worker, route-delivery, subscription-worker,
- * provision-api, mqtt-nats-bridge), each a Workload built from its registry entry and its config section, and the app
- * Secret with their credentials.
+ * provision-api, mqtt-nats-bridge), each a Workload built from its registry entry and its config section; their
+ * credentials come from the platform's credentials stage (components/credentials.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import {
-    APP_SECRET_KEYS,
-    componentOf,
-    connectsToDatabase,
-    contractOf,
-    SECRET_ENV,
-    SecretEnvSource,
-    SecretKey,
-    SERVICE_NAMES,
-    ServiceContract,
-    ServiceName,
-} from "../config";
+import { componentOf, connectsToDatabase, contractOf, SECRET_ENV, SecretEnvSource, SERVICE_NAMES, ServiceContract, ServiceName } from "../config";
 import { objectName, TYPES } from "../lib/contracts";
 import { resolveImage } from "../lib/images";
 import { NO_PROBES_WAIVER } from "../lib/labels";
-import { CredentialsSecret, credentialsSecret, passwordOr } from "../lib/secrets";
 import { Globals } from "./globals";
-import { DEVICE_CA_DIR, ServiceEnvContext, serviceEnv, ServiceSections } from "./serviceEnv";
+import { DEVICE_CA_SECRET_DIR, ServiceEnvContext, serviceEnv, ServiceSections } from "./serviceEnv";
 import { httpProbe, tcpProbe, Workload } from "./workload";
 import { databaseCaMounts, databaseTlsEnv } from "./database";
 import { checksum, SECRETS_ANNOTATION, secretsRevision } from "../lib/checksum";
@@ -67,24 +55,20 @@ function secretsAnnotation(service: ServiceName, secrets: PulseServicesArgs["sec
     return secrets && values.length > 0 ? { [SECRETS_ANNOTATION]: secretsRevision(secrets.key, values) } : undefined;
 }
 
-/** Object (and Service) name of a service: objectName of its component. */
-export const objectNameOf = (service: ServiceName) => objectName(componentOf(service));
+/** The object (and Service) name of a Pulse service: objectName of its component (pulse-provision-api for provisionApi). */
+export const serviceObjectName = (service: ServiceName) => objectName(componentOf(service));
 
 /** http://pulse-<component>:<port>, the base URL of a service with a Service and a health endpoint (callers append /health). */
 function healthUrl(service: ServiceName): string {
     const http = contractOf(service).http;
     if (!http || http.liveness !== "/health" || !contractOf(service).service) throw new Error(`${service} has no Service with a /health endpoint`);
-    return `http://${objectNameOf(service)}:${http.port}`;
+    return `http://${serviceObjectName(service)}:${http.port}`;
 }
 
 export interface PulseServicesArgs extends ServiceSections {
     readonly globals: Globals;
-    /** Everything but the app Secret's name (created here) that the services' environment needs. */
-    readonly env: Omit<ServiceEnvContext, "sections" | "secretNames" | "healthUrl"> & {
-        readonly secretNames: Omit<ServiceEnvContext["secretNames"], "app">;
-    };
-    /** The app Secret (createAppSecret), or its name when it is managed outside Pulumi. */
-    readonly appSecretName: pulumi.Input<string>;
+    /** What the services' environment needs besides their config sections: the endpoints and the Secrets' names. */
+    readonly env: Omit<ServiceEnvContext, "sections" | "healthUrl">;
     /**
      * The values of the Secrets the program manages, by SECRET_ENV's source, and the key of their revision: each service's
      * pods carry the revision of what they read (SECRETS_ANNOTATION), so a changed secret rolls exactly them. None when the
@@ -98,26 +82,6 @@ export interface PulseServicesArgs extends ServiceSections {
     readonly rolloutAfter: readonly pulumi.Resource[];
 }
 
-/** The values of the app Secret's keys: configured, or generated once when unset. EMQX reads two of them too. */
-export function appSecretValues(
-    name: string,
-    secrets: Partial<Record<SecretKey, pulumi.Output<string>>>,
-    opts: pulumi.CustomResourceOptions,
-): Record<keyof typeof APP_SECRET_KEYS, pulumi.Output<string>> {
-    return Object.fromEntries(
-        Object.entries(APP_SECRET_KEYS).map(([variable, key]) => [variable, passwordOr(secrets[key], `${name}-${componentOf(key)}`, opts)]),
-    ) as Record<keyof typeof APP_SECRET_KEYS, pulumi.Output<string>>;
-}
-
-/** The Pulse services' credentials (pulse-app-secrets), one key per variable. */
-export function createAppSecret(
-    name: string,
-    args: { readonly namespace: pulumi.Input<string>; readonly secretName: string; readonly values: Record<string, pulumi.Output<string>> },
-    opts: pulumi.CustomResourceOptions,
-): CredentialsSecret {
-    return credentialsSecret(name, { objectName: args.secretName, namespace: args.namespace, component: "app", stringData: args.values }, opts);
-}
-
 export class PulseServices extends pulumi.ComponentResource {
     readonly workloads: Record<ServiceName, Workload>;
     /** The one-shot startup Jobs of the services whose contract has an `init` (provision-api), by service. */
@@ -129,7 +93,6 @@ export class PulseServices extends pulumi.ComponentResource {
         const ctx: ServiceEnvContext = {
             ...args.env,
             sections: args,
-            secretNames: { ...args.env.secretNames, app: args.appSecretName },
             healthUrl,
         };
 
@@ -151,12 +114,12 @@ export class PulseServices extends pulumi.ComponentResource {
                 image,
                 imagePullSecrets: globals.imagePullSecrets,
                 resources: svc.resources,
-                scheduling: svc,
+                podSettings: svc,
                 env: [...serviceEnv(key, ctx), ...(connects ? databaseTlsEnv(args.env.database) : [])],
                 // The device CA, for the services that read it (DEVICE_CA_*).
-                configMounts: {
+                readOnlyMounts: {
                     ...(args.emqx.deviceTls.deviceCaSecret && contract.reads.includes("DEVICE_CA_CERT_PATH")
-                        ? { "device-ca": { secretName: args.emqx.deviceTls.deviceCaSecret, mountPath: DEVICE_CA_DIR } }
+                        ? { "device-ca": { secretName: args.emqx.deviceTls.deviceCaSecret, mountPath: DEVICE_CA_SECRET_DIR } }
                         : {}),
                     // The external database's CA, for the services that connect to it.
                     ...(connects ? databaseCaMounts(args.env.database) : {}),
@@ -202,7 +165,7 @@ export class PulseServices extends pulumi.ComponentResource {
                     annotations: serviceWaivers(contract),
                     // A changed secret rolls the pods that read it (a database password: after the setup Job set it).
                     podAnnotations: secretsAnnotation(key, args.secretValues),
-                    rolloutAfter: [...args.rolloutAfter, ...(initJob ? [initJob.job] : [])],
+                    rolloutAfter: [...args.rolloutAfter, ...(initJob ? [initJob.ready] : [])],
                 },
                 { parent: this },
             );

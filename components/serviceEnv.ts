@@ -13,8 +13,11 @@ type EnvVar = k8s.types.input.core.v1.EnvVar;
 
 /** Where ops-worker writes the device CRL it regenerates (its writable /tmp). */
 const CRL_OUTPUT_PATH = "/tmp/device-crl.pem";
-/** Where the device CA's Secret is mounted in the services that read it (DEVICE_CA_* variables). */
-export const DEVICE_CA_DIR = "/etc/pulse/device-ca";
+/**
+ * Where the device CA's whole Secret, certificate and signing key, is mounted in the services that read both
+ * (DEVICE_CA_CERT_PATH and DEVICE_CA_KEY_PATH); EMQX gets only the certificate, elsewhere (components/emqx.ts).
+ */
+export const DEVICE_CA_SECRET_DIR = "/etc/pulse/device-ca";
 
 /** Where the services find the identity provider, a Keycloak realm (KEYCLOAK_*): the in-cluster Keycloak or an existing one. */
 export interface IdentityProvider {
@@ -126,8 +129,8 @@ function plainValues(ctx: ServiceEnvContext): Record<string, string | undefined>
         INGEST_HEALTH_URL: ctx.healthUrl("ingest"),
         EVALUATOR_HEALTH_URL: ctx.healthUrl("evaluator"),
         CRL_OUTPUT_PATH,
-        DEVICE_CA_CERT_PATH: c.emqx.deviceTls.deviceCaSecret ? `${DEVICE_CA_DIR}/tls.crt` : undefined,
-        DEVICE_CA_KEY_PATH: c.emqx.deviceTls.deviceCaSecret ? `${DEVICE_CA_DIR}/tls.key` : undefined,
+        DEVICE_CA_CERT_PATH: c.emqx.deviceTls.deviceCaSecret ? `${DEVICE_CA_SECRET_DIR}/tls.crt` : undefined,
+        DEVICE_CA_KEY_PATH: c.emqx.deviceTls.deviceCaSecret ? `${DEVICE_CA_SECRET_DIR}/tls.key` : undefined,
     };
 }
 

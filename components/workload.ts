@@ -9,7 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PodArgs, podMetadata, podServiceAccount, podSpec, Probe } from "../lib/pod";
 import { awaitAnnotations, serviceAwait } from "../lib/awaits";
-import { objectName as objectNameOf, TYPES } from "../lib/contracts";
+import { objectName, TYPES } from "../lib/contracts";
 import { annotationsOrNone, EXPOSURE_ANNOTATION, selectorLabels, standardLabels } from "../lib/labels";
 
 interface AutoscalingSpec {
@@ -91,12 +91,11 @@ export class Workload extends pulumi.ComponentResource {
 
     constructor(name: string, args: WorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.workload, name, {}, opts);
-        const objectName = objectNameOf(args.component);
-        this.objectName = objectName;
+        this.objectName = objectName(args.component);
         const labels = standardLabels({ component: args.component, version: args.image.tag });
         const selector = selectorLabels(args.component);
         const metadata = (extra: Record<string, string> = {}) => ({
-            name: objectName,
+            name: this.objectName,
             namespace: args.namespace,
             labels,
             ...annotationsOrNone(extra),
@@ -119,7 +118,7 @@ export class Workload extends pulumi.ComponentResource {
                     strategy:
                         args.strategy === "Recreate" ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
                     template: {
-                        metadata: podMetadata(labels, args.podAnnotations, args.scheduling),
+                        metadata: podMetadata(labels, args.podAnnotations, args.podSettings),
                         spec: podSpec(
                             args,
                             this.serviceAccount.metadata.name,
@@ -166,7 +165,7 @@ export class Workload extends pulumi.ComponentResource {
                     metadata: metadata(),
                     spec: {
                         // By name, not by output: the HPA need not wait for the rollout.
-                        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: objectName },
+                        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: this.objectName },
                         minReplicas: a.minReplicas,
                         maxReplicas: a.maxReplicas,
                         metrics: [

@@ -249,7 +249,7 @@ export const APP_SECRET_KEYS = {
 } as const;
 
 /** App Secret keys that a service reads under another variable's name (the variable, by key). */
-const RENAMED_APP_KEYS: Readonly<Record<string, string>> = { EMQX_API_SECRET: "EMQX_DASHBOARD_PASSWORD" };
+const APP_KEYS_READ_AS: Readonly<Record<string, string>> = { EMQX_API_SECRET: "EMQX_DASHBOARD_PASSWORD" };
 
 /** The variables that carry secrets: only ever by reference to a Secret, never a literal (nor a section's `env`). */
 export const SECRET_ENV: Readonly<Record<string, SecretEnvSource>> = {
@@ -260,5 +260,5 @@ export const SECRET_ENV: Readonly<Record<string, SecretEnvSource>> = {
     // The admin user Keycloak starts with and its password: one Secret for both.
     KEYCLOAK_ADMIN_USERNAME: { secret: "keycloakAdmin", key: "username" },
     KEYCLOAK_ADMIN_PASSWORD: { secret: "keycloakAdmin", key: "password" },
-    ...Object.fromEntries(Object.keys(APP_SECRET_KEYS).map((k) => [RENAMED_APP_KEYS[k] ?? k, { secret: "app", key: k } as const])),
+    ...Object.fromEntries(Object.keys(APP_SECRET_KEYS).map((k) => [APP_KEYS_READ_AS[k] ?? k, { secret: "app", key: k } as const])),
 };

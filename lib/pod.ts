@@ -1,11 +1,12 @@
 /**
  * The one pod every Pulse workload and Job runs: its token-less ServiceAccount, one container under Pod Security
- * "restricted", image pull secrets, a writable /tmp plus scratch emptyDirs, and ConfigMaps or Secrets mounted read-only.
+ * "restricted", image pull secrets, a writable /tmp plus scratch emptyDirs, ConfigMaps and Secrets mounted read-only, and
+ * the section's pod settings (placement, extra environment and volumes: config/schema/scheduling.ts).
  * components/workload.ts and components/awaitedJob.ts wrap it in a Deployment or a Job.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { EnvSource, ResourcesConfig, Scheduling } from "../config";
+import { EnvSource, ResourcesConfig, PodSettings } from "../config";
 import { ResolvedImage } from "./images";
 import { resourceRequirements } from "./resources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security";
@@ -25,12 +26,11 @@ export interface PodArgs {
     readonly resources: ResourcesConfig;
     readonly command?: readonly string[];
     readonly args?: readonly string[];
-    readonly envFrom?: readonly EnvFromSource[];
     readonly env?: readonly k8s.types.input.core.v1.EnvVar[];
     /** Named container ports (none for a worker without a server). */
     readonly ports?: Readonly<Record<string, number>>;
     readonly probes?: { readonly liveness?: Probe; readonly readiness?: Probe; readonly startup?: Probe };
-    readonly configMounts?: Readonly<Record<string, ConfigMount>>;
+    readonly readOnlyMounts?: Readonly<Record<string, ReadOnlyMount>>;
     /** Writable emptyDirs: volume name -> mount path. `/tmp` is always there. */
     readonly scratch?: Readonly<Record<string, string>>;
     /** Non-root identity. */
@@ -41,13 +41,12 @@ export interface PodArgs {
     readonly readOnlyRootFilesystem?: boolean;
     /** Capabilities added back after dropping ALL (restricted allows only NET_BIND_SERVICE). */
     readonly addCapabilities?: readonly "NET_BIND_SERVICE"[];
-    readonly initContainers?: readonly Container[];
-    /** Where and how the pods run, from the section's scheduling keys (config/schema/scheduling.ts). */
-    readonly scheduling?: Scheduling;
+    /** The section's pod settings: where the pods run, extra labels and annotations, environment and volumes. */
+    readonly podSettings?: PodSettings;
 }
 
-/** A ConfigMap, or a Secret, mounted read-only as a directory; `items`: only these keys, each as the file named `path`. */
-export type ConfigMount =
+/** A ConfigMap or a Secret mounted read-only as a directory; `items` (ConfigMaps): only these keys, each as the file named `path`. */
+export type ReadOnlyMount =
     | { readonly configMapName: pulumi.Input<string>; readonly mountPath: string; readonly items?: readonly { key: string; path: string }[] }
     | { readonly secretName: pulumi.Input<string>; readonly mountPath: string };
 
@@ -55,12 +54,12 @@ export type ConfigMount =
  * Volumes and the matching container mounts. `scratch` maps volume name -> mount path (emptyDirs, so the root file
  * system can stay read-only); `/tmp` is always there.
  */
-function podStorage(scratch: Readonly<Record<string, string>> = {}, configMounts: Readonly<Record<string, ConfigMount>> = {}) {
+function podStorage(scratch: Readonly<Record<string, string>> = {}, readOnlyMounts: Readonly<Record<string, ReadOnlyMount>> = {}) {
     const emptyDirs = { tmp: "/tmp", ...scratch };
     return {
         volumes: [
             ...Object.keys(emptyDirs).map((name) => ({ name, emptyDir: {} })),
-            ...Object.entries(configMounts).map(([name, m]) =>
+            ...Object.entries(readOnlyMounts).map(([name, m]) =>
                 "secretName" in m
                     ? { name, secret: { secretName: m.secretName } }
                     : { name, configMap: { name: m.configMapName, ...(m.items ? { items: [...m.items] } : {}) } },
@@ -68,7 +67,7 @@ function podStorage(scratch: Readonly<Record<string, string>> = {}, configMounts
         ],
         volumeMounts: [
             ...Object.entries(emptyDirs).map(([name, mountPath]) => ({ name, mountPath })),
-            ...Object.entries(configMounts).map(([name, m]) => ({ name, mountPath: m.mountPath, readOnly: true })),
+            ...Object.entries(readOnlyMounts).map(([name, m]) => ({ name, mountPath: m.mountPath, readOnly: true })),
         ],
     };
 }
@@ -80,7 +79,7 @@ export function podServiceAccount(name: string, metadata: k8s.types.input.meta.v
 
 /** Pod spec fields only some wrappers set (a Job's restart policy, a Deployment's spreading). */
 export interface PodSpecExtras {
-    readonly restartPolicy?: "Never" | "OnFailure";
+    readonly restartPolicy?: "Never";
     readonly affinity?: PodSpec["affinity"];
     readonly topologySpreadConstraints?: PodSpec["topologySpreadConstraints"];
 }
@@ -102,7 +101,7 @@ export const extraVolumeName = (name: string): string => `extra-${name}`;
  * The program's (or a chart's) affinity, spreading over hosts, with the configured one added: anti-affinity terms are
  * joined; node and pod affinity are the configured ones.
  */
-export function withConfiguredAffinity(ours: Affinity | undefined, theirs: Scheduling["affinity"]): Affinity | undefined {
+export function withConfiguredAffinity(ours: Affinity | undefined, theirs: PodSettings["affinity"]): Affinity | undefined {
     const oursAnti = (ours as { podAntiAffinity?: AntiAffinityTerms } | undefined)?.podAntiAffinity;
     const join = (key: keyof AntiAffinityTerms) => [...((oursAnti?.[key] as unknown[] | undefined) ?? []), ...(theirs.podAntiAffinity?.[key] ?? [])];
     const required = join("requiredDuringSchedulingIgnoredDuringExecution");
@@ -119,11 +118,11 @@ export function withConfiguredAffinity(ours: Affinity | undefined, theirs: Sched
     return Object.keys(merged).length > 0 ? (merged as Affinity) : undefined;
 }
 
-/** The pod template's extra labels and annotations from the scheduling keys, over the program's own. */
-export function podMetadata(labels: Record<string, string>, annotations: Readonly<Record<string, pulumi.Input<string>>> | undefined, scheduling?: Scheduling) {
-    const allAnnotations = { ...scheduling?.podAnnotations, ...annotations };
+/** The pod template's extra labels and annotations from the section's pod settings, over the program's own. */
+export function podMetadata(labels: Record<string, string>, annotations: Readonly<Record<string, pulumi.Input<string>>> | undefined, settings?: PodSettings) {
+    const allAnnotations = { ...settings?.podAnnotations, ...annotations };
     return {
-        labels: { ...scheduling?.podLabels, ...labels },
+        labels: { ...settings?.podLabels, ...labels },
         ...(Object.keys(allAnnotations).length > 0 ? { annotations: allAnnotations } : {}),
     };
 }
@@ -132,17 +131,17 @@ export function podMetadata(labels: Record<string, string>, annotations: Readonl
 export function podSpec(args: PodArgs, serviceAccountName: pulumi.Input<string>, extras: PodSpecExtras = {}) {
     const uid = args.runAsUser;
     const gid = args.runAsGroup ?? uid;
-    const sched = args.scheduling;
-    const extraMounts: Record<string, ConfigMount> = Object.fromEntries(
-        (sched?.extraVolumes ?? []).map((v) => [
+    const settings = args.podSettings;
+    const extraMounts: Record<string, ReadOnlyMount> = Object.fromEntries(
+        (settings?.extraVolumes ?? []).map((v) => [
             extraVolumeName(v.name),
             v.secret !== undefined ? { secretName: v.secret, mountPath: v.mountPath } : { configMapName: v.configMap!, mountPath: v.mountPath },
         ]),
     );
-    const storage = podStorage(args.scratch, { ...args.configMounts, ...extraMounts });
-    const envFrom: EnvFromSource[] = [...(args.envFrom ?? []), ...envFromSources(sched?.envFrom ?? [])];
-    const affinity = sched ? withConfiguredAffinity(extras.affinity, sched.affinity) : extras.affinity;
-    const topologySpreadConstraints = (sched?.topologySpreadConstraints as PodSpec["topologySpreadConstraints"]) ?? extras.topologySpreadConstraints;
+    const storage = podStorage(args.scratch, { ...args.readOnlyMounts, ...extraMounts });
+    const envFrom = envFromSources(settings?.envFrom ?? []);
+    const affinity = settings ? withConfiguredAffinity(extras.affinity, settings.affinity) : extras.affinity;
+    const topologySpreadConstraints = (settings?.topologySpreadConstraints as PodSpec["topologySpreadConstraints"]) ?? extras.topologySpreadConstraints;
     const ports = args.ports ?? {};
     const probes = args.probes ?? {};
     const container: Container = {
@@ -174,12 +173,11 @@ export function podSpec(args: PodArgs, serviceAccountName: pulumi.Input<string>,
         automountServiceAccountToken: false,
         ...(args.imagePullSecrets.length > 0 ? { imagePullSecrets: args.imagePullSecrets.map((s) => ({ name: s })) } : {}),
         securityContext: restrictedPodSecurityContext(uid, gid),
-        ...(Object.keys(sched?.nodeSelector ?? {}).length > 0 ? { nodeSelector: { ...sched!.nodeSelector } } : {}),
-        ...(sched?.tolerations.length ? { tolerations: sched.tolerations.map((t) => ({ ...t })) } : {}),
-        ...(sched?.priorityClassName ? { priorityClassName: sched.priorityClassName } : {}),
+        ...(Object.keys(settings?.nodeSelector ?? {}).length > 0 ? { nodeSelector: { ...settings!.nodeSelector } } : {}),
+        ...(settings?.tolerations.length ? { tolerations: settings.tolerations.map((t) => ({ ...t })) } : {}),
+        ...(settings?.priorityClassName ? { priorityClassName: settings.priorityClassName } : {}),
         ...(affinity ? { affinity } : {}),
         ...(topologySpreadConstraints ? { topologySpreadConstraints } : {}),
-        ...(args.initContainers?.length ? { initContainers: [...args.initContainers] } : {}),
         containers: [container],
         volumes: storage.volumes,
     };

@@ -35,8 +35,11 @@ function hostMatches(pattern: string, host: string): boolean {
     return pattern === host || (pattern.startsWith("*.") && host.endsWith(pattern.slice(1)) && !host.slice(0, -pattern.length + 1).includes("."));
 }
 
+/** What the routes are made of: the Ingress's hosts and Keycloak's paths. */
+type RoutesConfig = Pick<PulseConfig, "ingress" | "keycloak">;
+
 /** Keycloak's public paths: at the root, the ones Pulse's SPA calls (its URL is the page's origin); else its relative path. */
-function keycloakPaths(config: PulseConfig): string[] {
+function keycloakPaths(config: RoutesConfig): string[] {
     const relative = config.keycloak.httpRelativePath;
     return relative === "/" ? ["/realms", "/resources", "/admin", "/js"] : [relative];
 }
@@ -44,14 +47,14 @@ function keycloakPaths(config: PulseConfig): string[] {
 type PathRule = NonNullable<PulseConfig["ingress"]["hosts"][number]["paths"]>[number];
 
 /** Pulse's own routes (its compose file's Caddy): Keycloak's paths (when it is deployed), then ui for everything else. */
-function pulsePaths(config: PulseConfig): PathRule[] {
+function pulsePaths(config: RoutesConfig): PathRule[] {
     return [
         ...(config.keycloak.enabled ? keycloakPaths(config) : []).map((path) => ({ path, pathType: "Prefix" as const, service: "keycloak" as const })),
         { path: "/", pathType: "Prefix" as const, service: "ui" as const },
     ];
 }
 
-export function routes(config: PulseConfig): Route[] {
+export function routes(config: RoutesConfig): Route[] {
     const { ingress } = config;
     const tlsHosts = ingress.tls.flatMap((t) => t.hosts);
     return ingress.hosts.flatMap((h) =>
@@ -73,7 +76,7 @@ export function routes(config: PulseConfig): Route[] {
  * Public base URL of a backend, when the Ingress is on and routes to it: ui's route, or for Keycloak the origin of its
  * first route plus its relative path (Keycloak builds every URL below it).
  */
-export function publicUrl(config: PulseConfig, backend: Backend): string | undefined {
+export function publicUrl(config: RoutesConfig, backend: Backend): string | undefined {
     if (!config.ingress.enabled) return undefined;
     const route = routes(config).find((r) => r.backend === backend && !r.host.startsWith("*."));
     if (!route || backend !== "keycloak") return route?.url;
@@ -82,7 +85,7 @@ export function publicUrl(config: PulseConfig, backend: Backend): string | undef
 }
 
 /** The public origins ui is served at (the realm's redirect URIs and web origins); none without the Ingress. */
-export function uiOrigins(config: PulseConfig): string[] {
+export function uiOrigins(config: RoutesConfig): string[] {
     if (!config.ingress.enabled) return [];
     return [
         ...new Set(

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { ADDRESS_PUBLISHED, ingressAwaitAnnotations, serviceAwait, SKIP_AWAIT_ANNOTATION, WAIT_FOR_ANNOTATION } from "../lib/awaits";
-import { objectNameOf } from "../components/pulseServices";
+import { serviceObjectName } from "../components/pulseServices";
 import { PulseConfig, SERVICE_NAMES } from "../config";
 import { EMQX_RELEASE, NATS_RELEASE, POSTGRESQL_RELEASE } from "../lib/contracts";
 import { deployGraph, transitiveWaits } from "../tools/graph";
@@ -54,7 +54,7 @@ describe("awaits (lib/awaits.ts): none that repeats another's proof, the order k
     describe("in the stacks", () => {
         const prod = () => build(stackConfig("prod"));
         const servicesOfWorkloads = (c: PulseConfig) => [
-            ...SERVICE_NAMES.filter((s) => ["ingest", "ui", "evaluator", "provisionApi"].includes(s)).map(objectNameOf),
+            ...SERVICE_NAMES.filter((s) => ["ingest", "ui", "evaluator", "provisionApi"].includes(s)).map(serviceObjectName),
             ...(c.keycloak.enabled ? ["pulse-keycloak"] : []),
         ];
 
@@ -98,7 +98,7 @@ describe("awaits (lib/awaits.ts): none that repeats another's proof, the order k
             const g = deployGraph((await prod()).resources);
             const job = (c: string) => Object.keys(g.waitsFor).find((l) => l.startsWith(`Job/pulse-${c}-`))!;
             for (const s of SERVICE_NAMES) {
-                const waits = transitiveWaits(g, `Deployment/${objectNameOf(s)}`);
+                const waits = transitiveWaits(g, `Deployment/${serviceObjectName(s)}`);
                 expect(waits, s).not.to.include("Service/pulse-emqx-devices");
                 expect(waits, s).to.include.members([`HelmRelease/${EMQX_RELEASE}`, job("migrator"), job("nats-init")]);
             }

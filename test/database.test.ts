@@ -250,7 +250,7 @@ describe("database", () => {
             expect(env.filter((n: string) => n.startsWith("KEYCLOAK_"))).to.deep.equal([]);
             expect(ofType(off.resources, SECRET).map((r) => inputs(r).metadata.name)).not.to.include("pulse-keycloak-db");
             expect(ofType((await build(config())).resources, SECRET).map((r) => inputs(r).metadata.name)).to.include("pulse-keycloak-db");
-            expect(off.platform.database.keycloakSecretName).to.equal(undefined);
+            expect(off.platform.credentials.keycloakDatabase).to.equal(undefined);
         });
 
         it("migrations and Keycloak wait for it; an external database gets no setup Job", async () => {
@@ -344,7 +344,7 @@ describe("database", () => {
                 expect(revision).not.to.include(plain(p).slice(0, 16));
                 expect(revision).not.to.include(p);
             }
-            // Keyed by ADMIN_KEY, not by the admin password: changing that (by hand first: docs/operations.md) re-runs nothing.
+            // Keyed by the revision key, not by the admin password: changing that (by hand first: docs/operations.md) re-runs nothing.
             const admin = await buildWith({ ...passwords, postgresPassword: "admin-two" });
             expect(revisionOf(setupJob(admin.resources))).to.equal(revision);
         });

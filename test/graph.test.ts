@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { objectNameOf } from "../components/pulseServices";
+import { serviceObjectName } from "../components/pulseServices";
 import { SERVICE_NAMES } from "../config";
 import { deployGraph, DeployGraph, transitiveWaits } from "../tools/graph";
 import { build, config, stackConfig, CI_STACK_FILE } from "./helpers";
 
-const pulseDeployments = SERVICE_NAMES.map((s) => `Deployment/${objectNameOf(s)}`);
+const pulseDeployments = SERVICE_NAMES.map((s) => `Deployment/${serviceObjectName(s)}`);
 /** The hook Jobs' labels: their names carry their trigger's hash. */
 const jobOf = (g: DeployGraph, component: string) => {
     const label = Object.keys(g.waitsFor).find((l) => l.startsWith(`Job/pulse-${component}-`));

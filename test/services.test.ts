@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { objectNameOf } from "../components/pulseServices";
+import { serviceObjectName } from "../components/pulseServices";
 import { APP_SECRET_KEYS, contractOf, PulseConfigInput, SECRET_ENV, SERVICE_NAMES, ServiceName, SERVICES } from "../config";
 import { isSecretValue, RecordedResource } from "../tools/mocks";
 import { resourceRequirements } from "../lib/resources";
@@ -90,7 +90,7 @@ describe("Pulse services", () => {
         const overrides = Object.fromEntries(SERVICE_NAMES.map((s, i) => [s, { replicaCount: FACTS[s].single ? 1 : i + 2, autoscaling: { enabled: false } }]));
         const { resources } = await build(config(overrides));
         for (const [i, s] of SERVICE_NAMES.entries()) {
-            expect(deployment(resources, objectNameOf(s)).spec.replicas, s).to.equal(FACTS[s].single ? 1 : i + 2);
+            expect(deployment(resources, serviceObjectName(s)).spec.replicas, s).to.equal(FACTS[s].single ? 1 : i + 2);
         }
     });
 
@@ -98,7 +98,7 @@ describe("Pulse services", () => {
         const facts = FACTS[s];
         it(`${s}: port, probes, Service, replicas and every required variable as the Pulse code reads them`, async () => {
             const { resources } = await build(config());
-            const name = objectNameOf(s);
+            const name = serviceObjectName(s);
             const d = deployment(resources, name);
             const c = d.spec.template.spec.containers[0];
             if (facts.port) {
@@ -135,7 +135,7 @@ describe("Pulse services", () => {
     it("points every service at this platform's Services, never the images' compose defaults (iot-*)", async () => {
         const { resources } = await build(config());
         const values = (s: ServiceName) =>
-            Object.fromEntries((container(resources, objectNameOf(s)).env as Env).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+            Object.fromEntries((container(resources, serviceObjectName(s)).env as Env).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
         expect(values("ingest")).to.include({
             NATS_URL: "nats://pulse-nats:4222",
             PG_HOST: "pulse-postgresql",
@@ -172,7 +172,7 @@ describe("Pulse services", () => {
     it("gives health URLs as base URLs (the code appends /health) and CERT_AUTH_ENABLED on when devices use certificates", async () => {
         const env = async (cfg: ReturnType<typeof config>, s: ServiceName) =>
             Object.fromEntries(
-                (container((await build(cfg)).resources, objectNameOf(s)).env as Env).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]),
+                (container((await build(cfg)).resources, serviceObjectName(s)).env as Env).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]),
             );
         for (const s of ["ui", "opsWorker"] as const) {
             expect(await env(config(), s), s).to.include({
@@ -188,7 +188,7 @@ describe("Pulse services", () => {
     it("always sets S3_ENDPOINT (the code's fallback is a compose MinIO): AWS's regional endpoint unless configured; an empty one is refused", async () => {
         const env = async (cfg: ReturnType<typeof config>, s: ServiceName) =>
             Object.fromEntries(
-                (container((await build(cfg)).resources, objectNameOf(s)).env as Env).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]),
+                (container((await build(cfg)).resources, serviceObjectName(s)).env as Env).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]),
             );
         for (const s of ["ui", "opsWorker"] as const) {
             expect(await env(config({ s3: { region: "eu-west-1" } }), s), s).to.include({

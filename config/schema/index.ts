@@ -28,7 +28,7 @@ import { app, caddy, global, keycloak, services } from "./workloads";
 export { APP_SECRET_KEYS, componentOf, connectsToDatabase, contractOf, SECRET_ENV, SERVICE_NAMES, SERVICES } from "../services";
 export type { SecretEnvSource, ServiceContract, ServiceName } from "../services";
 export { parseQuantity } from "./formats";
-export type { EnvSource, ExtraVolume, ReleasePlacement, Scheduling } from "./scheduling";
+export type { EnvSource, ExtraVolume, ReleasePlacement, PodSettings } from "./scheduling";
 export { CHART_SECTIONS, deviceTlsEnabled, PULSE_DATABASE_USER } from "./platform";
 export { s3Endpoint } from "./external";
 export type { ChartSection } from "./platform";

@@ -4,14 +4,14 @@
 import { z } from "zod";
 import { deadlineBelowTimeout, image, intAtLeast, jobSettings, resources, SMALL } from "./blocks";
 import { quantity } from "./formats";
-import { schedulingFields } from "./scheduling";
+import { podSettingsFields } from "./scheduling";
 
 export const migrator = z
     .strictObject({
         image: image({ repository: "pulse/db-migrator" }),
         resources: resources(SMALL),
         ...jobSettings({ backoffLimit: 2, activeDeadlineSeconds: 900, timeoutSeconds: 1200 }),
-        ...schedulingFields(),
+        ...podSettingsFields(),
     })
     .prefault({})
     .superRefine(deadlineBelowTimeout);
@@ -107,7 +107,7 @@ export const natsInit = z
             .describe("Durable pull consumers to create or update (name, stream, ackWait, maxDeliver, maxAckPending); default: Pulse's four"),
         waitSeconds: intAtLeast(10).default(120).describe("How long the Job waits for NATS to answer"),
         ...jobSettings({ backoffLimit: 2, activeDeadlineSeconds: 300, timeoutSeconds: 600 }),
-        ...schedulingFields(),
+        ...podSettingsFields(),
     })
     .prefault({})
     .superRefine((n, ctx) => {

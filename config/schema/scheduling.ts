@@ -1,9 +1,9 @@
 /**
- * Where and how a workload's pods run, the same keys in every workload section (the Pulse services, Keycloak, Caddy,
- * the migrator and nats-init): node selection, tolerations, affinity (added to the program's own spreading, never
- * replacing it), priority, a topology spread of one's own, extra pod labels and annotations, environment from existing
- * Secrets or ConfigMaps, and extra read-only volumes (a CA bundle, say). The Helm releases' sections (postgresql, emqx,
- * nats) take the same keys where their chart can honour them (`releaseScheduling`).
+ * The pod keys of every workload section (the Pulse services, Keycloak, Caddy, the migrator and nats-init): where the
+ * pods run (placement: node selection, tolerations, affinity added to the program's own spreading, never replacing
+ * it, priority, a topology spread of one's own, extra pod labels and annotations) and what they get besides their own
+ * (environment from existing Secrets or ConfigMaps, extra read-only volumes: a CA bundle, say). The Helm releases'
+ * sections (postgresql, emqx, nats) take the same keys where their chart can honour them (`releaseScheduling`).
  */
 import { z } from "zod";
 import { isLabelKey, isLabelValue } from "./apimachinery";
@@ -154,8 +154,8 @@ const placementFields = (says: Wording) => ({
     ),
 });
 
-/** The scheduling keys of a workload section, to spread into its object; each carries its own rules. */
-export const schedulingFields = () => ({
+/** The pod settings of a workload section (placement, extra environment and volumes), to spread into its object; each carries its own rules. */
+export const podSettingsFields = () => ({
     ...placementFields({
         affinity: "Affinity as in the Kubernetes API; its pod anti-affinity terms are added to the program's own (spreading over hosts)",
         topologySpreadConstraints: "Topology spread constraints as in the Kubernetes API; when set, they replace the program's zone spreading",
@@ -165,7 +165,7 @@ export const schedulingFields = () => ({
 });
 
 /** What the pod builder reads of a section; a whole validated section is one (it has every key). */
-export type Scheduling = z.output<z.ZodObject<ReturnType<typeof schedulingFields>>>;
+export type PodSettings = z.output<z.ZodObject<ReturnType<typeof podSettingsFields>>>;
 
 const NO_SPREAD = "Topology spread constraints as in the Kubernetes API (the chart sets none)";
 

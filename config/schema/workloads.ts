@@ -3,7 +3,7 @@
  * registry (config/services.ts), Keycloak and Caddy.
  */
 import { z } from "zod";
-import { schedulingFields } from "./scheduling";
+import { podSettingsFields } from "./scheduling";
 import { componentOf, SECRET_ENV, SERVICE_NAMES, ServiceContract, ServiceName, SERVICES } from "../services";
 import { autoscaling, bool, envMap, httpPath, image, intAtLeast, MEDIUM, NO_AUTOSCALING, nonEmpty, registry, resources, SERVICE_TYPES, SMALL } from "./blocks";
 import { HOSTNAME_RE, k8sName, pgIdentifier } from "./formats";
@@ -77,7 +77,7 @@ function pulseService(name: ServiceName) {
             ),
             autoscaling: autoscaling(d.autoscaling ? { enabled: true, ...d.autoscaling } : NO_AUTOSCALING),
             runAsUser: intAtLeast(1).default(10001).describe("Non-root uid the container runs as (the image must not need root)"),
-            ...schedulingFields(),
+            ...podSettingsFields(),
             ...serviceMetrics(c),
         })
         .prefault({})
@@ -153,7 +153,7 @@ export const keycloak = z
             .describe("Import the `pulse` realm (roles, the pulse-ui and pulse-api clients, redirect URIs from the ingress hosts) when it does not exist yet"),
         realm: keycloakRealm.describe("Where the imported realm comes from: generated from config, or an existing ConfigMap"),
         metrics: metricsSwitch("Keycloak's /metrics on its management port 9000"),
-        ...schedulingFields(),
+        ...podSettingsFields(),
     })
     .prefault({})
     .superRefine(checkIdentity)
@@ -194,6 +194,6 @@ export const caddy = z
             .enum(SERVICE_TYPES, { error: `must be one of ${SERVICE_TYPES.join(", ")}` })
             .default("ClusterIP")
             .describe("Service type; LoadBalancer or NodePort exposes Caddy outside the cluster"),
-        ...schedulingFields(),
+        ...podSettingsFields(),
     })
     .prefault({});

@@ -28,7 +28,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { expect } from "chai";
 import * as YAML from "yaml";
 import { BACKUP_CLAIM, DB_BACKUP_SH } from "../../components/database";
-import { objectNameOf } from "../../components/pulseServices";
+import { serviceObjectName } from "../../components/pulseServices";
 import { POSTGRESQL_BACKUP, POSTGRESQL_PORT } from "../../lib/contracts";
 import { connectsToDatabase, contractOf, parseStackConfig, SERVICE_NAMES } from "../../config";
 import { routes } from "../../lib/routes";
@@ -321,7 +321,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
             before(async () => {
                 stack = await createStack(env(), { stack: stackName, stackFile: stackFile(), program: pulseProgram, secrets: SECRETS });
                 const caddy = (config()["pulse:caddy"]?.enabled as boolean | undefined) ?? false;
-                deployments = [...SERVICE_NAMES.map(objectNameOf), "pulse-keycloak", ...(caddy ? ["pulse-caddy"] : [])].sort();
+                deployments = [...SERVICE_NAMES.map(serviceObjectName), "pulse-keycloak", ...(caddy ? ["pulse-caddy"] : [])].sort();
             });
 
             it("pulumi preview plans to create every resource and nothing else", async () => {
@@ -621,7 +621,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 expect(watch.errors).to.deep.equal([]);
                 expect([...watch.lowest.keys()].sort()).to.include.members(deployments);
                 // Services that must never run twice are recreated (config/services.ts): they alone may dip.
-                const recreated = SERVICE_NAMES.filter((s) => contractOf(s).singleton?.strategy === "Recreate").map(objectNameOf);
+                const recreated = SERVICE_NAMES.filter((s) => contractOf(s).singleton?.strategy === "Recreate").map(serviceObjectName);
                 for (const [name, low] of watch.lowest) {
                     if (!recreated.includes(name)) expect(low.shortfall, `${name} at its lowest (${low.at})`).to.be.at.least(0);
                 }
@@ -662,7 +662,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                     const secret = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ name: "pulse-db-secret", namespace });
                     expect(Buffer.from(secret.data!.password, "base64").toString()).to.equal(rotated);
                     const after = await generations();
-                    const connecting = SERVICE_NAMES.filter(connectsToDatabase).map(objectNameOf);
+                    const connecting = SERVICE_NAMES.filter(connectsToDatabase).map(serviceObjectName);
                     for (const name of Object.keys(after)) {
                         if (connecting.includes(name)) expect(after[name], `${name} rolled`).to.be.greaterThan(before[name]);
                         else expect(after[name], `${name} unchanged`).to.equal(before[name]);

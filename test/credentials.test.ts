@@ -1,0 +1,113 @@
+import * as pulumi from "@pulumi/pulumi";
+import { expect } from "chai";
+import { platformEndpoints } from "../components/credentials";
+import { componentOf, contractOf, SERVICE_NAMES } from "../config";
+import { MOVED_TO_CREDENTIALS } from "../lib/aliases";
+import { SECRETS_ANNOTATION } from "../lib/checksum";
+import { isSecretValue, RecordedResource } from "../tools/mocks";
+import { build, CI_STACK_FILE, config, inputs, ofType, one, stackConfig } from "./helpers";
+
+const SECRET = "kubernetes:core/v1:Secret";
+const PASSWORD = "random:index/randomPassword:RandomPassword";
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const PLATFORM = "urn:pulumi:test::pulse::pulse:platform:Platform";
+
+const unwrap = (v: unknown): unknown => (isSecretValue(v) ? v.value : v);
+/** Every value of every Secret the program writes. */
+const secretValues = (rs: RecordedResource[]) =>
+    ofType(rs, SECRET).flatMap((s) => Object.values((unwrap(inputs(s).stringData) ?? {}) as Record<string, unknown>).map(unwrap));
+/** The Secrets a pod template reads: by its environment's secretKeyRefs and its Secret volumes. */
+function secretsReadBy(template: {
+    spec: { containers: { env?: { valueFrom?: { secretKeyRef?: { name: string } } }[] }[]; volumes?: { secret?: { secretName: string } }[] };
+}): string[] {
+    const env = template.spec.containers.flatMap((c) => (c.env ?? []).flatMap((e) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name] : [])));
+    const volumes = (template.spec.volumes ?? []).flatMap((v) => (v.secret ? [v.secret.secretName] : []));
+    return [...new Set([...env, ...volumes])];
+}
+
+const revisions = (rs: RecordedResource[]) =>
+    Object.fromEntries(ofType(rs, DEPLOYMENT).map((d) => [d.name, inputs(d).spec.template.metadata.annotations?.[SECRETS_ANNOTATION] as string | undefined]));
+
+describe("credentials stage", () => {
+    it("the secret revisions have their own generated key, which no Secret holds", async () => {
+        const { resources } = await build(config());
+        const key = one(resources, PASSWORD, "pulse-revision-key");
+        expect(key.parent, "the platform's").to.match(/::pulse$/);
+        expect(secretValues(resources)).not.to.include("mock-pulse-revision-key");
+        expect(secretValues(resources)).to.include("mock-pulse-app-secrets-admin-key");
+    });
+
+    it("a changed pulse:adminKey rolls exactly the services that read ADMIN_KEY (it is a credential, not the revisions' key)", async () => {
+        const withKey = (k: string) => build(config(), { adminKey: pulumi.secret(k.repeat(32)) });
+        const [was, is] = [revisions((await withKey("a")).resources), revisions((await withKey("b")).resources)];
+        const readers = SERVICE_NAMES.filter((s) => contractOf(s).reads.includes("ADMIN_KEY"));
+        expect(readers.length).to.be.greaterThan(0);
+        expect(
+            Object.keys(is)
+                .filter((d) => is[d] !== was[d])
+                .sort(),
+        ).to.deep.equal(readers.map((s) => `pulse-services-${componentOf(s)}-deployment`).sort());
+    });
+
+    it("Keycloak's admin and database credentials are the platform's, each aliased to the URN its former component gave it", async () => {
+        const { resources } = await build(config());
+        for (const [role, { from, type }] of Object.entries(MOVED_TO_CREDENTIALS)) {
+            const r = one(resources, type, `pulse-${role}`);
+            expect(r.parent, role).to.equal(`${PLATFORM}::pulse`);
+            const component = { database: "pulse:database:Database", keycloak: "pulse:keycloak:Keycloak" }[from];
+            expect(r.aliases, role).to.deep.equal([`${PLATFORM}$${component}$${type}::pulse-${role}`]);
+        }
+    });
+
+    it("Keycloak's database password and Secret keep the data's protection; the admin's are not data", async () => {
+        const kept = await build(config({ postgresql: { protect: true } }));
+        const keycloakDb = [one(kept.resources, PASSWORD, "pulse-database-keycloak-password"), one(kept.resources, SECRET, "pulse-database-keycloak-secret")];
+        for (const r of keycloakDb) expect({ protect: r.protect, retain: r.retainOnDelete }, r.name).to.deep.equal({ protect: true, retain: true });
+        expect(one(kept.resources, SECRET, "pulse-keycloak-admin").protect).to.equal(false);
+        const loose = await build(config({ postgresql: { protect: false } }));
+        expect(one(loose.resources, SECRET, "pulse-database-keycloak-secret").protect).to.equal(false);
+    });
+
+    it("Secrets managed outside Pulumi: every reference names the configured Secret, and there is no revision key", async () => {
+        const names = { external: true, app: "v-app", keycloakAdmin: "v-kc-admin", keycloakDb: "v-kc-db" };
+        const { resources, platform } = await build(config({ secrets: names }));
+        expect(ofType(resources, PASSWORD).map((r) => r.name)).to.deep.equal([]);
+        const c = platform.credentials;
+        expect(c.managed).to.equal(undefined);
+        expect([c.appSecretName, c.keycloakAdmin.password.secretName, c.keycloakDatabase?.login.password.secretName]).to.deep.equal([
+            "v-app",
+            "v-kc-admin",
+            "v-kc-db",
+        ]);
+    });
+
+    for (const [stack, cfg] of [
+        ["the defaults", () => config()],
+        ["prod", () => stackConfig("prod")],
+        ["the CI fixture", () => stackConfig(CI_STACK_FILE)],
+    ] as const) {
+        it(`${stack}: every pod that reads a Secret the program writes names it by reference, so it waits for the Secret`, async () => {
+            const { resources } = await build(cfg());
+            const written = new Map(ofType(resources, SECRET).map((s) => [inputs(s).metadata.name as string, s.urn]));
+            const pods = [...ofType(resources, DEPLOYMENT), ...ofType(resources, "kubernetes:batch/v1:Job")];
+            const unordered = pods.flatMap((p) =>
+                secretsReadBy(inputs(p).spec.template)
+                    .filter((name) => written.has(name) && !p.dependencies.includes(written.get(name)!))
+                    .map((name) => `${p.name} reads ${name}`),
+            );
+            expect(pods.filter((p) => secretsReadBy(inputs(p).spec.template).some((n) => written.has(n))).length).to.be.greaterThan(5);
+            expect(unordered).to.deep.equal([]);
+        });
+    }
+
+    it("the endpoints are the ones the components serve at", async () => {
+        const c = config();
+        const { platform } = await build(c);
+        const e = platformEndpoints(c);
+        expect(e.natsUrl).to.equal(platform.nats.url);
+        expect(e.mqtt).to.deep.equal({ host: platform.emqx.mqttHost, port: platform.emqx.mqttPort });
+        expect(e.emqxApi).to.deep.equal(platform.emqx.api);
+        expect(e.database).to.deep.equal(platform.database.connection);
+        expect(e.identity.internalUrl).to.equal(`http://${platform.keycloak!.workload.objectName}:8080`);
+    });
+});
