@@ -6,6 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { networkPolicyAliases } from "../lib/aliases";
 import { objectName, TYPES } from "../lib/contracts";
 import { metricsTargets, MetricsSections } from "../lib/metrics";
 import { inNamespace, NetPort, parseTalk, Party, Peer } from "../lib/network";
@@ -18,16 +19,6 @@ type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 const DANGLING_WAIVER = {
     "ignore-check.kube-linter.io/dangling-networkpolicy": "selects the pods of a Helm release, which the offline render does not expand into objects",
     "kube-score/ignore": "networkpolicy-targets-pod",
-};
-
-/**
- * The names the release policies had before they were renamed clear of the charts' own NetworkPolicies (which carry the
- * release's name): each stays an alias, so existing stacks keep the object.
- */
-const FORMER_NAMES: Readonly<Record<string, string>> = {
-    [objectName("allow-postgresql")]: "pulse-postgresql",
-    [objectName("allow-nats")]: "pulse-nats",
-    [objectName("allow-emqx")]: "pulse-emqx",
 };
 
 export interface NetworkPolicyRule {
@@ -179,14 +170,6 @@ function policyResourceName(component: string, rule: Pick<NetworkPolicyRule, "na
     return `${component}-${rule.name.slice(prefix.length)}`;
 }
 
-/**
- * The Pulumi names a rule's policy had, newest first, each kept as an alias: its object name (policies were named
- * like their objects before the component's name prefixed them) and the rule's former name, if any.
- */
-function formerPolicyNames(rule: Pick<NetworkPolicyRule, "name">): string[] {
-    return [rule.name, ...(FORMER_NAMES[rule.name] ? [FORMER_NAMES[rule.name]] : [])];
-}
-
 export class NetworkPolicies extends pulumi.ComponentResource {
     readonly policies: k8s.networking.v1.NetworkPolicy[];
 
@@ -205,7 +188,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                         },
                         spec: rule.spec,
                     },
-                    { parent: this, aliases: formerPolicyNames(rule).map((former) => ({ name: former })) },
+                    { parent: this, aliases: networkPolicyAliases(rule.name) },
                 ),
         );
         this.registerOutputs({ policies: this.policies });

@@ -17,6 +17,20 @@ const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 export const awaitedJobAliases = (component: string): pulumi.Alias[] => [{ name: objectName(component) }];
 
 /**
+ * A NetworkPolicy's Pulumi name is `<component>-<object name without pulse->`; stacks created before hold it under its
+ * object name. The release policies were renamed clear of the charts' own NetworkPolicies (which carry the release's
+ * name) before that: their first names stay aliases too.
+ */
+const NETWORK_POLICY_FORMER_NAMES: Readonly<Record<string, readonly string[]>> = {
+    [objectName("allow-postgresql")]: [objectName("postgresql")],
+    [objectName("allow-nats")]: [objectName("nats")],
+    [objectName("allow-emqx")]: [objectName("emqx")],
+};
+
+export const networkPolicyAliases = (policyName: string): pulumi.Alias[] =>
+    [policyName, ...(NETWORK_POLICY_FORMER_NAMES[policyName] ?? [])].map((name) => ({ name }));
+
+/**
  * Credentials the platform's credentials stage (components/credentials.ts) creates, by their role, and the component
  * that created them in stacks deployed before it: each is read by more than its owner (Keycloak's database role by
  * the database setup Job and Keycloak; Keycloak's admin by Keycloak and ui), so none of them builds it. The resource
