@@ -10,7 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
 import { checksum, secretsRevision } from "../lib/checksum";
-import { objectName, POSTGRESQL_PORT, POSTGRESQL_RELEASE, postgresqlPrimary, TYPES } from "../lib/contracts";
+import { objectName, POSTGRESQL_PORT, postgresqlPrimary, TYPES } from "../lib/contracts";
 import { chartRelease } from "../lib/helm";
 import { bitnamiImageValues, resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
@@ -22,8 +22,6 @@ import type { KeycloakDatabaseCredentials, SecretRef } from "./credentials";
 import { AwaitedJob } from "./awaitedJob";
 import { Globals } from "./globals";
 import { postgresqlExporterValues } from "../lib/metrics";
-
-// POSTGRESQL_RELEASE: the chart's fullname (and Service) is the release name because it contains "postgresql".
 
 export interface DatabaseArgs {
     readonly globals: Globals;
@@ -317,16 +315,13 @@ export class Database extends pulumi.ComponentResource {
                 );
             }
             this.release = chartRelease(
+                "postgresql",
                 `${name}-postgresql`,
                 {
-                    releaseName: POSTGRESQL_RELEASE,
-                    chartName: "postgresql",
                     source: args.postgresql.chart,
-                    namespace: args.globals.namespace,
                     values: postgresqlValues(args.postgresql, args.globals, [connection.database, ...(kcDb ? [kcDb.database] : [])]),
-                    awaitReadiness: args.globals.awaitReadiness,
+                    globals: args.globals,
                     repositoryPassword: args.chartRepositoryPassword,
-                    recovery: args.globals.helm,
                 },
                 // The chart's pods read the Secret at start: it must exist before the release installs.
                 {

@@ -85,7 +85,7 @@ export function emqxApi(emqx: PulseConfig["emqx"]): EmqxApi | undefined {
 }
 
 /** The Secret holding the broker's server certificate for the TLS listener (cert-manager's, when it issues it). */
-function serverCertSecretOf(emqx: PulseConfig["emqx"]): string {
+export function serverCertSecretOf(emqx: PulseConfig["emqx"]): string {
     return emqx.deviceTls.serverCertSecret || `${EMQX_RELEASE}-tls`;
 }
 
@@ -329,12 +329,10 @@ export class Emqx extends pulumi.ComponentResource {
                 dependsOn.push(this.certificate);
             }
             this.release = chartRelease(
+                "emqx",
                 `${name}-release`,
                 {
-                    releaseName: EMQX_RELEASE,
-                    chartName: "emqx",
                     source: emqx.chart,
-                    namespace: args.globals.namespace,
                     // A changed credential (the auth header ui checks, above all) restarts the broker, like the services reading it;
                     // the bootstrap files (the services' user, the API key) are read at start too.
                     values: withScheduling(
@@ -347,9 +345,8 @@ export class Emqx extends pulumi.ComponentResource {
                               }
                             : {},
                     ),
-                    awaitReadiness: args.globals.awaitReadiness,
+                    globals: args.globals,
                     repositoryPassword: args.chartRepositoryPassword,
-                    recovery: args.globals.helm,
                 },
                 { parent: this, dependsOn },
             );

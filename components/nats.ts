@@ -89,17 +89,9 @@ export class Nats extends pulumi.ComponentResource {
         this.url = natsUrl(nats);
         if (nats.enabled) {
             this.release = chartRelease(
+                "nats",
                 `${name}-release`,
-                {
-                    releaseName: NATS_RELEASE,
-                    chartName: "nats",
-                    source: nats.chart,
-                    namespace: args.globals.namespace,
-                    values: natsValues(nats, args.globals),
-                    awaitReadiness: args.globals.awaitReadiness,
-                    repositoryPassword: args.chartRepositoryPassword,
-                    recovery: args.globals.helm,
-                },
+                { source: nats.chart, values: natsValues(nats, args.globals), globals: args.globals, repositoryPassword: args.chartRepositoryPassword },
                 { parent: this },
             );
         }

@@ -1,16 +1,33 @@
 /**
  * The Helm releases' registry: one entry per chart the program installs, beside the services' (config/services.ts).
- * Each entry states the facts every consumer shares: the config section that configures it, the chart and its fixed
- * release name (its Services' DNS names), the labels the chart really puts on every pod of the release (what a
- * NetworkPolicy or a Service selects), and the ports its pods listen on, by name.
+ * Each entry states the facts every consumer shares: the config section that configures it (the entry's key), the
+ * chart and its fixed release name (its Services' DNS names), the version the program pins and where the real chart
+ * comes from, the labels the chart really puts on every pod of the release (what a NetworkPolicy or a Service selects),
+ * the ports its pods listen on, by name, and where the chart's values take what every release must get (the image
+ * mirror and pull secrets, the switches of its own NetworkPolicies). Its component builds the chart's values
+ * (tools/releases.ts binds the builders to the keys for the tooling and the tests); lib/helm.ts builds every Release
+ * from its entry.
+ * Adding a release: docs/development.md, "Add a Helm release".
  */
-import { objectName } from "../lib/contracts";
 import type { Talk } from "../lib/network";
+
+/** A chart's folder in a git repository at a tag, and the commit the tag must name (`npm run charts:fetch`). */
+export interface UpstreamSource {
+    /** GitHub owner/name. */
+    readonly repository: string;
+    /** The chart's folder in the repository. */
+    readonly path: string;
+    readonly tag: string;
+    readonly commit: string;
+}
 
 export interface ReleaseEntry {
     /** The chart's name in its repository (and its pods' `app.kubernetes.io/name`). */
     readonly chart: string;
-    /** Helm release name: fixed, so Service DNS names are stable; the chart's pods carry it as `app.kubernetes.io/instance`. */
+    /**
+     * Helm release name: fixed, so Service DNS names are stable; the chart's pods carry it as `app.kubernetes.io/instance`.
+     * It contains the chart's name, so the charts name their objects (and main Service) after the release alone.
+     */
     readonly releaseName: string;
     /** Labels every pod of the release carries, as the pinned chart renders them (test/fixtures/charts model them). */
     readonly pods: Readonly<Record<string, string>>;
@@ -21,21 +38,107 @@ export interface ReleaseEntry {
      * among themselves on every port (a cluster's members). The NetworkPolicies open exactly these.
      */
     readonly talksTo: readonly Talk[];
+    /** The defaults of the section's `chart` block: the repository, the pinned version, Helm's timeout (seconds). */
+    readonly source: { readonly repository: string; readonly version: string; readonly timeoutSeconds: number };
+    /** Where the real chart at `source.version` comes from, with the subcharts its Chart.lock pins. */
+    readonly upstream: UpstreamSource & { readonly dependencies?: readonly (UpstreamSource & { readonly name: string; readonly version: string })[] };
+    /**
+     * Where the chart's values take `global.imageRegistry` and `global.imagePullSecrets` (values paths, dot-separated):
+     * the registry as a value of its own, or as the `<registry>/` prefix of an image repository; the pull secrets as a
+     * list of Secret names. test/releases.test.ts holds each values builder to it.
+     */
+    readonly images: {
+        readonly registry: { readonly path: string; readonly as: "value" | "prefix" };
+        readonly pullSecrets: string;
+    };
+    /**
+     * The values paths that switch the chart's own NetworkPolicies off (each must be false wherever its part is
+     * rendered): the program's policies govern the namespace (components/networkPolicies.ts). None: the chart has none.
+     */
+    readonly chartNetworkPolicies: readonly string[];
+    /**
+     * Each pod template the chart renders, by the values paths of its pod's security context and its containers':
+     * over the chart's defaults, what the program sets there must meet Pod Security "restricted". `when`: a values path
+     * that is true when the chart renders that pod at all.
+     */
+    readonly securityContexts: readonly { readonly pod: string; readonly containers: readonly string[]; readonly when?: string }[];
 }
 
-function entry(chart: string, ports: Record<string, number>, talksTo: readonly Talk[]): ReleaseEntry {
-    const releaseName = objectName(chart);
-    return { chart, releaseName, pods: { "app.kubernetes.io/name": chart, "app.kubernetes.io/instance": releaseName }, ports, talksTo };
-}
-
-/** By config section (each section's `chart` block pins the version). */
+/** By config section. */
 export const RELEASES = {
-    // The read replicas stream from the primary, the backup Job dumps it: the release's pods to each other's server port.
-    postgresql: entry("postgresql", { postgresql: 5432, metrics: 9187 }, ["postgresql:postgresql"]),
-    // Cluster traffic; the Kubernetes API (the chart's k8s discovery); ui's internal authentication and ACL endpoints;
-    // the CRL distribution points (with the CRL check on).
-    emqx: entry("emqx", { mqtt: 1883, mqttssl: 8883, wss: 8084, api: 18083 }, ["emqx:*", "apiserver:https", "ui:http", "internet:crl"]),
-    nats: entry("nats", { client: 4222, metrics: 7777 }, ["nats:*"]),
+    postgresql: {
+        chart: "postgresql",
+        releaseName: "pulse-postgresql",
+        pods: { "app.kubernetes.io/name": "postgresql", "app.kubernetes.io/instance": "pulse-postgresql" },
+        /** The server; the Prometheus exporter sidecar (`metrics.containerPorts.metrics`, container port `http-metrics`). */
+        ports: { postgresql: 5432, metrics: 9187 },
+        // The read replicas stream from the primary, the backup Job dumps it: the release's pods to each other's server port.
+        talksTo: ["postgresql:postgresql"],
+        source: { repository: "oci://registry-1.docker.io/bitnamicharts", version: "15.5.38", timeoutSeconds: 600 },
+        upstream: {
+            repository: "bitnami/charts",
+            path: "bitnami/postgresql",
+            tag: "postgresql/15.5.38",
+            commit: "105fcbb5c090c6f0b10858cdcc33dfc255c0c7e4",
+            dependencies: [
+                {
+                    name: "common",
+                    version: "2.23.0",
+                    repository: "bitnami/charts",
+                    path: "bitnami/common",
+                    tag: "common/2.23.0",
+                    commit: "7e44e64626f5b1fc6d56889cdfdeadc1f62c7cf1",
+                },
+            ],
+        },
+        images: { registry: { path: "global.imageRegistry", as: "value" }, pullSecrets: "global.imagePullSecrets" },
+        chartNetworkPolicies: ["primary.networkPolicy.enabled", "readReplicas.networkPolicy.enabled", "backup.cronjob.networkPolicy.enabled"],
+        // The chart's defaults are restricted: the program leaves them, and turns the root init container off.
+        securityContexts: [
+            { pod: "primary.podSecurityContext", containers: ["primary.containerSecurityContext", "metrics.containerSecurityContext"] },
+            { pod: "readReplicas.podSecurityContext", containers: ["readReplicas.containerSecurityContext", "metrics.containerSecurityContext"] },
+            { pod: "backup.cronjob.podSecurityContext", containers: ["backup.cronjob.containerSecurityContext"], when: "backup.enabled" },
+        ],
+    },
+    emqx: {
+        chart: "emqx",
+        releaseName: "pulse-emqx",
+        pods: { "app.kubernetes.io/name": "emqx", "app.kubernetes.io/instance": "pulse-emqx" },
+        /**
+         * The internal listener (the Pulse services, authenticated); the devices' mutual-TLS listener (the chart's
+         * `mqttssl` container port, same number) and its secure WebSocket one (`wss`), when configured; the dashboard
+         * and REST API.
+         */
+        ports: { mqtt: 1883, mqttssl: 8883, wss: 8084, api: 18083 },
+        // Cluster traffic; the Kubernetes API (the chart's k8s discovery); ui's internal authentication and ACL endpoints;
+        // the CRL distribution points (with the CRL check on).
+        talksTo: ["emqx:*", "apiserver:https", "ui:http", "internet:crl"],
+        source: { repository: "https://repos.emqx.io/charts", version: "5.8.9", timeoutSeconds: 600 },
+        upstream: { repository: "emqx/emqx", path: "deploy/charts/emqx", tag: "v5.8.9", commit: "a8319fe2390169e1f2483e3ec80dd01a6cdb233d" },
+        images: { registry: { path: "image.repository", as: "prefix" }, pullSecrets: "image.pullSecrets" },
+        chartNetworkPolicies: [],
+        securityContexts: [{ pod: "podSecurityContext", containers: ["containerSecurityContext"] }],
+    },
+    nats: {
+        chart: "nats",
+        releaseName: "pulse-nats",
+        pods: { "app.kubernetes.io/name": "nats", "app.kubernetes.io/instance": "pulse-nats" },
+        /** Clients; the chart's Prometheus exporter sidecar (`promExporter.port`, container port `prom-metrics`). */
+        ports: { client: 4222, metrics: 7777 },
+        talksTo: ["nats:*"],
+        source: { repository: "https://nats-io.github.io/k8s/helm/charts/", version: "1.2.11", timeoutSeconds: 600 },
+        upstream: { repository: "nats-io/k8s", path: "helm/charts/nats", tag: "nats-1.2.11", commit: "1876e42b47a317bc24ac11c31c96e5f7306ad743" },
+        images: { registry: { path: "global.image.registry", as: "value" }, pullSecrets: "global.image.pullSecretNames" },
+        chartNetworkPolicies: [],
+        // The chart has no securityContext values: the program's go in through its merge hooks.
+        securityContexts: [
+            {
+                pod: "podTemplate.merge.spec.securityContext",
+                containers: ["container.merge.securityContext", "reloader.merge.securityContext", "promExporter.merge.securityContext"],
+            },
+            { pod: "natsBox.podTemplate.merge.spec.securityContext", containers: ["natsBox.container.merge.securityContext"], when: "natsBox.enabled" },
+        ],
+    },
 } as const satisfies Record<string, ReleaseEntry>;
 
 export type ReleaseKey = keyof typeof RELEASES;

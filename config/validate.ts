@@ -10,7 +10,8 @@ import * as YAML from "yaml";
 import { z } from "zod";
 import { productionProblems } from "./schema/cluster";
 import { withoutUrlCredentials } from "./schema/formats";
-import { CHART_SECTIONS, ChartSection, PRODUCTION_SECRETS, pulseConfigSchema, PulseConfig, SCALAR_KEYS, SECRET_KEYS, SecretKey } from "./schema";
+import { PRODUCTION_SECRETS, pulseConfigSchema, PulseConfig, SCALAR_KEYS, SECRET_KEYS, SecretKey } from "./schema";
+import { RELEASE_KEYS, RELEASES, ReleaseKey } from "./releases";
 
 export const NAMESPACE = "pulse";
 
@@ -231,8 +232,8 @@ function chartPasswordProblems(c: PulseConfig, set: Partial<Record<SecretKey, st
 }
 
 /** The chart sections whose release is installed. */
-function installedCharts(c: PulseConfig): ChartSection[] {
-    return (Object.keys(CHART_SECTIONS) as ChartSection[]).filter((s) => c[s].enabled);
+function installedCharts(c: PulseConfig): ReleaseKey[] {
+    return RELEASE_KEYS.filter((s) => c[s].enabled);
 }
 
 /**
@@ -258,7 +259,7 @@ function chartSourceProblems(c: PulseConfig, cwd = process.cwd()): string[] {
         // Helm installs whatever version a local chart is: it must be the pinned one.
         const meta = stat.isFile() ? chartYamlOfArchive(local) : chartYamlOf(readText(path.join(local, "Chart.yaml")));
         if (meta === undefined) problems.push(`${where("path")}: ${chart.path} holds no readable Chart.yaml`);
-        else if (meta.name !== CHART_SECTIONS[section]) problems.push(`${where("path")}: holds chart "${meta.name}", not "${CHART_SECTIONS[section]}"`);
+        else if (meta.name !== RELEASES[section].chart) problems.push(`${where("path")}: holds chart "${meta.name}", not "${RELEASES[section].chart}"`);
         else if (meta.version !== chart.version) {
             problems.push(`${where("version")}: must match the local chart's version ${meta.version} (${chart.path}), got "${chart.version}"`);
         }

@@ -2,8 +2,10 @@
  * The facts more than one component relies on, each stated once: how Pulse's objects are named, the Helm releases'
  * names (their Services' DNS names), the ports the in-cluster dependencies and Keycloak listen on, and the Keycloak
  * realm and clients the services and the realm file share. Pulse's own services' ports live in their contracts
- * (config/services.ts).
+ * (config/services.ts); the releases' names and ports in their registry (config/releases.ts), which the constants
+ * here name for the many files that use them.
  */
+import { RELEASES } from "../config/releases";
 
 /** `app.kubernetes.io/part-of` and `instance` of every Pulse object, and the prefix of its name. */
 export const PART_OF = "pulse";
@@ -16,13 +18,13 @@ export function objectName(component: string): string {
     return `${PART_OF}-${component}`;
 }
 
-/** Helm release names: fixed, so the releases' Service DNS names are stable; the charts' pods carry them as `instance`. */
-export const POSTGRESQL_RELEASE = objectName("postgresql");
-export const NATS_RELEASE = objectName("nats");
-export const EMQX_RELEASE = objectName("emqx");
+/** Helm release names (config/releases.ts): fixed, so the releases' Service DNS names are stable. */
+export const POSTGRESQL_RELEASE = RELEASES.postgresql.releaseName;
+export const NATS_RELEASE = RELEASES.nats.releaseName;
+export const EMQX_RELEASE = RELEASES.emqx.releaseName;
 
 /** PostgreSQL (the chart's Service and pods). */
-export const POSTGRESQL_PORT = 5432;
+export const POSTGRESQL_PORT = RELEASES.postgresql.ports.postgresql;
 /**
  * The PostgreSQL chart's primary: its StatefulSet and Service, the host Pulse writes to. The release name, or with the
  * replication architecture `<release>-primary` (the chart's postgresql.v1.primary.fullname); replicas: `<release>-read`.
@@ -35,20 +37,20 @@ export const POSTGRESQL_BACKUP = {
     component: "pg_dumpall",
 } as const;
 /** NATS client port (the chart's Service and pods). */
-export const NATS_PORT = 4222;
-/** The NATS chart's Prometheus exporter sidecar (`promExporter.port`, container port `prom-metrics`). */
-export const NATS_EXPORTER_PORT = 7777;
-/** The PostgreSQL chart's Prometheus exporter sidecar (`metrics.containerPorts.metrics`, container port `http-metrics`). */
-export const POSTGRESQL_EXPORTER_PORT = 9187;
+export const NATS_PORT = RELEASES.nats.ports.client;
+/** The NATS chart's Prometheus exporter sidecar. */
+export const NATS_EXPORTER_PORT = RELEASES.nats.ports.metrics;
+/** The PostgreSQL chart's Prometheus exporter sidecar. */
+export const POSTGRESQL_EXPORTER_PORT = RELEASES.postgresql.ports.metrics;
 
 /** EMQX's internal listener: the Pulse services, authenticated. */
-export const MQTT_PORT = 1883;
-/** EMQX's devices' listener: mutual TLS (the chart's `mqttssl` container port, same number). */
-export const MQTT_TLS_PORT = 8883;
-/** EMQX's secure WebSocket listener (the chart's `wss` container port, same number): devices, mutual TLS, when configured. */
-export const MQTT_WSS_PORT = 8084;
+export const MQTT_PORT = RELEASES.emqx.ports.mqtt;
+/** EMQX's devices' listener: mutual TLS. */
+export const MQTT_TLS_PORT = RELEASES.emqx.ports.mqttssl;
+/** EMQX's secure WebSocket listener: devices, mutual TLS, when configured. */
+export const MQTT_WSS_PORT = RELEASES.emqx.ports.wss;
 /** EMQX's dashboard and REST API. */
-export const EMQX_API_PORT = 18083;
+export const EMQX_API_PORT = RELEASES.emqx.ports.api;
 
 /** Keycloak's HTTP port (plain HTTP behind the TLS-terminating ingress). */
 export const KEYCLOAK_HTTP_PORT = 8080;

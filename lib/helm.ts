@@ -1,7 +1,8 @@
-/** The one way Pulse installs a Helm chart: fixed release name, pinned version, bounded history, awaited. */
+/** The one way Pulse installs a Helm chart: its registry entry's fixed release name, pinned version, bounded history, awaited. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
+import { RELEASES, ReleaseKey } from "../config/releases";
 import { recoveredBeforeDeploy } from "./releaseRecovery";
 
 /** Revisions Helm keeps per release (the Helm CLI's default; the provider's default is unlimited). */
@@ -11,19 +12,13 @@ const MAX_HISTORY = 10;
 export type ChartSource = PulseConfig["nats"]["chart"];
 
 export interface ChartReleaseArgs {
-    /** Helm release name: fixed, so Service DNS names are stable (lib/contracts' NATS_RELEASE, not a random suffix). */
-    readonly releaseName: string;
-    /** Chart name in its repository, e.g. "nats". */
-    readonly chartName: string;
+    /** The release's section's `chart` block. */
     readonly source: ChartSource;
-    readonly namespace: pulumi.Input<string>;
     readonly values: pulumi.Input<Record<string, unknown>>;
-    /** `global.awaitReadiness`: false installs without waiting for the release's pods (Release `skipAwait`). */
-    readonly awaitReadiness: boolean;
+    /** The release's namespace, `global.awaitReadiness` (false: no wait for its pods, Release `skipAwait`) and `pulse:helm`. */
+    readonly globals: { readonly namespace: pulumi.Input<string>; readonly awaitReadiness: boolean; readonly helm: PulseConfig["helm"] };
     /** `pulse:chartRepositoryPassword`, used with `source.username`. */
     readonly repositoryPassword?: pulumi.Input<string>;
-    /** `pulse:helm`: whether and when a release left pending by an interrupted `up` is recovered first. */
-    readonly recovery: PulseConfig["helm"];
 }
 
 type ReleaseChart = Pick<k8s.helm.v3.ReleaseArgs, "chart" | "repositoryOpts">;
@@ -50,27 +45,28 @@ export function releaseChart(source: ChartSource, chartName: string, password?: 
 }
 
 /**
- * The release, installed or upgraded only after lib/releaseRecovery.ts checked it (unless `helm.recoverStuckReleases`
- * is off): its `values` wait for the check, so the provider's Create or Update, which gets the values, comes after it.
- * The check passes the values through unchanged: no diff, no replacement, nothing in a preview.
+ * The release of registry entry `key` (config/releases.ts: its release and chart names), installed or upgraded only
+ * after lib/releaseRecovery.ts checked it (unless `helm.recoverStuckReleases` is off): its `values` wait for the check,
+ * so the provider's Create or Update, which gets the values, comes after it. The check passes the values through
+ * unchanged: no diff, no replacement, nothing in a preview.
  */
-export function chartRelease(name: string, args: ChartReleaseArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
-    const checked = args.recovery.recoverStuckReleases
-        ? recoveredBeforeDeploy(args.releaseName, args.namespace, args.recovery.stuckAfterSeconds, opts.parent)
-        : undefined;
+export function chartRelease(key: ReleaseKey, name: string, args: ChartReleaseArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
+    const { releaseName, chart } = RELEASES[key];
+    const { namespace, awaitReadiness, helm } = args.globals;
+    const checked = helm.recoverStuckReleases ? recoveredBeforeDeploy(releaseName, namespace, helm.stuckAfterSeconds, opts.parent) : undefined;
     const values = checked ? pulumi.all([args.values, checked]).apply(([v]) => v) : args.values;
     return new k8s.helm.v3.Release(
         name,
         {
-            name: args.releaseName,
-            ...releaseChart(args.source, args.chartName, args.repositoryPassword),
+            name: releaseName,
+            ...releaseChart(args.source, chart, args.repositoryPassword),
             version: args.source.version,
-            namespace: args.namespace,
+            namespace,
             createNamespace: false,
             maxHistory: MAX_HISTORY,
             timeout: args.source.timeoutSeconds,
             waitForJobs: true,
-            skipAwait: !args.awaitReadiness,
+            skipAwait: !awaitReadiness,
             atomic: false,
             values,
         },

@@ -9,7 +9,7 @@
  * as the program leaves those values empty), and the program's PodMonitors are the ones the offline render, the tests
  * and the policy pack see.
  */
-import { componentOf, contractOf, PulseConfig, SERVICE_NAMES, ServiceName } from "../config";
+import { componentOf, contractOf, PulseConfig, RELEASES, SERVICE_NAMES, ServiceName } from "../config";
 import {
     EMQX_API_PORT,
     EMQX_RELEASE,
@@ -43,11 +43,14 @@ export interface ScrapeTarget {
 /** The config sections the targets depend on. */
 export type MetricsSections = Pick<PulseConfig, "global" | ServiceName | "keycloak" | "emqx" | "nats" | "postgresql">;
 
-/** The charts' pods, by the labels their charts give them (the server pods only, not nats-box's or a Job's). */
+/**
+ * The charts' pods that serve metrics, by the labels their charts give them (config/releases.ts): the server pods only,
+ * not nats-box's or a Job's.
+ */
 const CHART_PODS = {
-    emqx: { "app.kubernetes.io/name": "emqx", "app.kubernetes.io/instance": EMQX_RELEASE },
-    nats: { "app.kubernetes.io/name": "nats", "app.kubernetes.io/instance": NATS_RELEASE, "app.kubernetes.io/component": "nats" },
-    postgresql: { "app.kubernetes.io/name": "postgresql", "app.kubernetes.io/instance": POSTGRESQL_RELEASE, "app.kubernetes.io/component": "primary" },
+    emqx: RELEASES.emqx.pods,
+    nats: { ...RELEASES.nats.pods, "app.kubernetes.io/component": "nats" },
+    postgresql: { ...RELEASES.postgresql.pods, "app.kubernetes.io/component": "primary" },
 } as const;
 
 /** Whether a component's metrics are on: the platform's switch and its own. */

@@ -4,8 +4,7 @@
  * set only when configured, so the defaults add nothing to a release's values. Each *Values function merges its chart's
  * block in with `withScheduling`.
  */
-import { ExtraVolume, PulseConfig, ReleasePlacement } from "../config";
-import { POSTGRESQL_RELEASE } from "./contracts";
+import { ExtraVolume, PulseConfig, ReleaseEntry, ReleasePlacement, RELEASES } from "../config";
 import { Affinity, envFromSources, extraVolumeName, withConfiguredAffinity } from "./pod";
 
 type Values = Record<string, unknown>;
@@ -59,14 +58,18 @@ function extraVolumeValues(volumes: readonly ExtraVolume[]): Values {
  * What Bitnami's default `podAntiAffinityPreset: soft` renders for a component's pods: preferred spreading over hosts.
  * The chart drops its presets as soon as `affinity` is set, so a configured affinity carries this term along.
  */
-function bitnamiSoftAntiAffinity(chart: string, release: string, component: string): Affinity {
+function bitnamiSoftAntiAffinity(release: ReleaseEntry, component: string): Affinity {
     return {
         podAntiAffinity: {
             preferredDuringSchedulingIgnoredDuringExecution: [
                 {
                     podAffinityTerm: {
                         labelSelector: {
-                            matchLabels: { "app.kubernetes.io/instance": release, "app.kubernetes.io/name": chart, "app.kubernetes.io/component": component },
+                            matchLabels: {
+                                "app.kubernetes.io/instance": release.releaseName,
+                                "app.kubernetes.io/name": release.chart,
+                                "app.kubernetes.io/component": component,
+                            },
                         },
                         topologyKey: "kubernetes.io/hostname",
                     },
@@ -83,7 +86,7 @@ function bitnamiSoftAntiAffinity(chart: string, release: string, component: stri
  */
 export function postgresqlScheduling(pg: PulseConfig["postgresql"]): Values {
     const pod = (component: string) => ({
-        ...placementSpec(pg, bitnamiSoftAntiAffinity("postgresql", POSTGRESQL_RELEASE, component)),
+        ...placementSpec(pg, bitnamiSoftAntiAffinity(RELEASES.postgresql, component)),
         ...podMetadataValues(pg),
         ...extraVolumeValues(pg.extraVolumes),
     });

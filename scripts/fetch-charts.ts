@@ -7,7 +7,7 @@
  * Exit codes: 0 extracted, 2 usage, an unreachable repository or a tag that is not the pinned commit.
  */
 import * as path from "path";
-import { ChartSection } from "../config";
+import { ReleaseKey } from "../config";
 import { fail, parseCliArgs, runMain } from "../tools/cli";
 import { PROJECT_DIR } from "../tools/stackfile";
 import { fetchChart, FetchError, UPSTREAM_CHARTS } from "../tools/upstreamCharts";
@@ -23,7 +23,7 @@ runMain(() => {
         remotes[m[1]] = m[2];
     }
     const out = path.resolve(args.values.out ?? path.join(PROJECT_DIR, ".charts"));
-    for (const section of Object.keys(UPSTREAM_CHARTS) as ChartSection[]) {
+    for (const section of Object.keys(UPSTREAM_CHARTS) as ReleaseKey[]) {
         const chart = UPSTREAM_CHARTS[section];
         try {
             const dest = fetchChart(section, out, remotes);

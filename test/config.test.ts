@@ -4,7 +4,7 @@ import * as path from "path";
 import * as zlib from "zlib";
 import { expect } from "chai";
 import { config, stackProblems } from "./helpers";
-import { parseConfig, parseQuantity, parseStackConfig, PulseConfigInput, SECRET_KEYS, SERVICE_NAMES } from "../config";
+import { parseConfig, parseQuantity, parseStackConfig, PulseConfigInput, RELEASE_KEYS, SECRET_KEYS, SERVICE_NAMES } from "../config";
 
 /** The problems a stack config produces (development unless the values say otherwise). */
 const problems = stackProblems;
@@ -94,7 +94,7 @@ describe("config schema", () => {
         });
 
         it("sets CPU and memory requests and a memory limit on every container it configures", () => {
-            const withResources = [...SERVICE_NAMES, "postgresql", "emqx", "nats", "keycloak", "caddy", "migrator", "natsInit"] as const;
+            const withResources = [...SERVICE_NAMES, ...RELEASE_KEYS, "keycloak", "caddy", "migrator", "natsInit"] as const;
             for (const s of withResources) {
                 const r = c[s].resources;
                 expect(parseQuantity(r.requests.cpu), s).to.be.greaterThan(0);

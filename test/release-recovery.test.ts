@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { RELEASE_KEYS, RELEASES } from "../config";
 import { chartRelease } from "../lib/helm";
 import {
     decodeRelease,
@@ -150,9 +151,9 @@ describe("stuck Helm releases: wiring (each Release waits for its check)", () =>
         });
         try {
             const { resources } = await record(() => chartReleases(config()));
-            expect(Object.keys(seen).sort()).to.deep.equal(["pulse-emqx", "pulse-nats", "pulse-postgresql"]);
+            expect(Object.keys(seen).sort()).to.deep.equal(RELEASE_KEYS.map((k) => RELEASES[k].releaseName).sort());
             for (const [release, registered] of Object.entries(seen)) expect(registered, `${release} when its check finished`).not.to.include(release);
-            expect(ofType(resources, HELM_RELEASE_TYPE)).to.have.length(3);
+            expect(ofType(resources, HELM_RELEASE_TYPE)).to.have.length(RELEASE_KEYS.length);
         } finally {
             useRecoverer(previous);
         }
@@ -210,15 +211,10 @@ describe("stuck Helm releases: config (pulse:helm)", () => {
     });
 });
 
-/** Only the three releases: the chart components' Releases built straight from the config, as the platform does. */
+/** Only the releases: the chart components' Releases built straight from the config, as the platform does. */
 function chartReleases(cfg: ReturnType<typeof config>) {
-    const source = (s: "postgresql" | "emqx" | "nats") => cfg[s].chart;
-    for (const [name, chart] of [
-        ["pulse-postgresql", "postgresql"],
-        ["pulse-emqx", "emqx"],
-        ["pulse-nats", "nats"],
-    ] as const) {
-        const args = { releaseName: name, chartName: chart, source: source(chart), namespace: cfg.namespace, values: {}, awaitReadiness: true };
-        chartRelease(name, { ...args, recovery: cfg.helm }, {});
+    for (const key of RELEASE_KEYS) {
+        const globals = { namespace: cfg.namespace, awaitReadiness: true, helm: cfg.helm };
+        chartRelease(key, RELEASES[key].releaseName, { source: cfg[key].chart, values: {}, globals }, {});
     }
 }

@@ -1,13 +1,10 @@
 import { expect } from "chai";
-import { postgresqlValues } from "../components/database";
-import { emqxValues } from "../components/emqx";
-import { natsValues } from "../components/nats";
-import { PulseConfig, PulseConfigInput } from "../config";
+import { RELEASE_BUILDERS } from "../tools/releases";
+import { PulseConfig, PulseConfigInput, RELEASE_KEYS, ReleaseKey } from "../config";
 import { EMQX_RELEASE, NATS_RELEASE, POSTGRESQL_RELEASE } from "../lib/contracts";
 import { build, config, inputs, releases, configProblems } from "./helpers";
 
 type Values = Record<string, any>;
-type ReleaseSection = "postgresql" | "emqx" | "nats";
 
 const NODE_AFFINITY = {
     requiredDuringSchedulingIgnoredDuringExecution: {
@@ -35,11 +32,7 @@ const PLACEMENT = {
 const CA_VOLUME = { name: "corp-ca", configMap: "corp-ca", mountPath: "/etc/ssl/corp" };
 
 /** The values of each release for a config. */
-const VALUES: Record<ReleaseSection, (c: PulseConfig) => Values> = {
-    postgresql: (c) => postgresqlValues(c.postgresql, c.global, [c.postgresql.auth.database]),
-    emqx: (c) => emqxValues(c.emqx, c.global, { env: c.secrets.emqxDashboard, bootstrap: c.secrets.emqxBootstrap }),
-    nats: (c) => natsValues(c.nats, c.global),
-};
+const VALUES = Object.fromEntries(RELEASE_KEYS.map((k) => [k, RELEASE_BUILDERS[k].values])) as Record<ReleaseKey, (c: PulseConfig) => Values>;
 
 /** What Bitnami's default soft anti-affinity preset renders for a component (the chart's own host spreading). */
 const bitnamiPreset = (component: string) => ({
@@ -66,7 +59,7 @@ const problems = configProblems;
 
 describe("scheduling controls of the Helm releases (postgresql, emqx, nats)", () => {
     describe("set nothing by default", () => {
-        for (const section of ["postgresql", "emqx", "nats"] as const) {
+        for (const section of RELEASE_KEYS) {
             it(`${section}: no scheduling key in the values, unless configured (nats-box on too)`, () => {
                 const defaults = VALUES[section](config({ nats: { natsBox: { enabled: true } } }));
                 expect(keysIn(defaults).filter((k) => SCHEDULING_KEYS.includes(k))).to.deep.equal([]);
@@ -192,7 +185,7 @@ describe("scheduling controls of the Helm releases (postgresql, emqx, nats)", ()
     });
 
     describe("refuse bad input, naming the key", () => {
-        for (const section of ["postgresql", "emqx", "nats"] as const) {
+        for (const section of RELEASE_KEYS) {
             it(`${section}: a reserved pod label, an unknown toleration operator, a bad toleration, a bad affinity, a bad PriorityClass name`, () => {
                 expect(problems({ [section]: { podLabels: { "app.kubernetes.io/name": "x" } } })).to.deep.equal([
                     `pulse:${section}.podLabels.app.kubernetes.io/name: is reserved: the program sets app.kubernetes.io/* labels, got "x"`,

@@ -17,11 +17,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { postgresqlValues } from "../components/database";
-import { emqxValues } from "../components/emqx";
-import { natsValues } from "../components/nats";
-import { CHART_SECTIONS, ChartSection, parseStackConfig, PulseConfig } from "../config";
-import { EMQX_RELEASE, NATS_RELEASE, POSTGRESQL_RELEASE } from "../lib/contracts";
+import { RELEASE_BUILDERS } from "./releases";
+import { parseStackConfig, RELEASE_KEYS, RELEASES, ReleaseKey } from "../config";
 import { ChartsCheck, STAND_IN_CHARTS, templateRelease } from "./charts";
 import { checkedStacks } from "./stacks";
 
@@ -34,16 +31,6 @@ type Values = Record<string, unknown>;
 type Outcome = string | readonly [string, string];
 /** Per chart, per values path (segments joined by "."; a segment holding a dot in brackets). */
 export type Behaviour = Record<string, Record<string, Outcome>>;
-
-/** The values the program passes each chart for a config (the release's revision annotations aside). */
-export const CHART_VALUES: Record<ChartSection, { release: string; values: (c: PulseConfig) => Values }> = {
-    postgresql: {
-        release: POSTGRESQL_RELEASE,
-        values: (c) => postgresqlValues(c.postgresql, c.global, [c.postgresql.auth.database, c.keycloak.database.name]),
-    },
-    nats: { release: NATS_RELEASE, values: (c) => natsValues(c.nats, c.global) },
-    emqx: { release: EMQX_RELEASE, values: (c) => emqxValues(c.emqx, c.global, { env: c.secrets.emqxDashboard, bootstrap: c.secrets.emqxBootstrap }) },
-};
 
 const isMap = (v: unknown): v is Values => typeof v === "object" && v !== null && !Array.isArray(v);
 const keyOf = (segments: readonly string[]) => segments.map((s) => (s.includes(".") ? `[${s}]` : s)).join(".");
@@ -83,7 +70,7 @@ function probesFor(value: unknown): unknown[] {
 const strings = (v: unknown): string[] =>
     typeof v === "string" ? [v] : Array.isArray(v) ? v.flatMap(strings) : isMap(v) ? Object.values(v).flatMap(strings) : [];
 
-function classify(check: ChartsCheck, release: string, section: ChartSection, values: Values, probe: unknown, baseline: string): string {
+function classify(check: ChartsCheck, release: string, section: ReleaseKey, values: Values, probe: unknown, baseline: string): string {
     const result = templateRelease(check, { name: release, namespace: "pulse", chart: section, version: "", values });
     if ("error" in result) return "error";
     const marker = strings(probe).find((s) => s === EVALUATE || s === QUOTE);
@@ -103,8 +90,9 @@ export function observeBehaviour(check: ChartsCheck, progress: (line: string) =>
     const order = ["ci", ...stacks.map((s) => s.name).filter((n) => n !== "ci")];
     const configs = order.map((n) => parseStackConfig(stacks.find((s) => s.name === n)!.raw).config);
     const behaviour: Behaviour = {};
-    for (const section of Object.keys(CHART_SECTIONS) as ChartSection[]) {
-        const { release, values: valuesOf } = CHART_VALUES[section];
+    for (const section of RELEASE_KEYS) {
+        const release = RELEASES[section].releaseName;
+        const valuesOf = RELEASE_BUILDERS[section].values;
         const seen = new Map<string, { values: Values; path: string[]; value: unknown }>();
         for (const c of configs) {
             const values = valuesOf(c);
@@ -166,10 +154,10 @@ export function behaviourDifferences(expected: Behaviour, actual: Behaviour): st
 export function programPaths(): Record<string, string[]> {
     const configs = checkedStacks().map((s) => parseStackConfig(s.raw).config);
     const out: Record<string, string[]> = {};
-    for (const section of Object.keys(CHART_SECTIONS) as ChartSection[]) {
+    for (const section of RELEASE_KEYS) {
         const keys = new Set(
             configs.flatMap((c) =>
-                leaves(CHART_VALUES[section].values(c))
+                leaves(RELEASE_BUILDERS[section].values(c))
                     .filter((l) => probesFor(l.value).length > 0)
                     .map((l) => keyOf(l.path)),
             ),

@@ -3,16 +3,17 @@
  * offline render's helm/<release>.yaml), and what must hold of the result: Helm renders it (no template or schema
  * error), every pod meets Pod Security "restricted" (tools/podSecurity.ts), and no object of a chart shares kind,
  * namespace and name with one of the program's or another chart's (Helm refuses to install over an object it does not
- * own), and every object a chart renders is in the charts' inventory. `npm run test:charts -- DIR` runs it over the
- * real charts; the integration suite over the charts it installs.
+ * own), every object a chart renders is in the charts' inventory, no chart renders a NetworkPolicy of its own, and
+ * every pod of a release carries the labels its registry entry (config/releases.ts) and the record of the charts' pod
+ * labels name. `npm run test:charts -- DIR` runs it over the real charts; the integration suite over the charts it
+ * installs.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { CHART_SECTIONS, ChartSection } from "../config";
-import { EMQX_RELEASE, NATS_RELEASE, POSTGRESQL_RELEASE } from "../lib/contracts";
+import { RELEASE_KEYS, RELEASES, ReleaseKey } from "../config";
 import { podsOf, restrictedViolations } from "./podSecurity";
 import { kubernetesManifests, ReleaseInput, releaseInputs, Render } from "./render";
 import { PROJECT_DIR } from "./stackfile";
@@ -28,14 +29,23 @@ export type Inventory = Readonly<Record<string, readonly string[]>>;
 const INVENTORY_FILE = path.join(STAND_IN_CHARTS, "inventory.yaml");
 export const readInventory = (file = INVENTORY_FILE): Inventory => YAML.parse(fs.readFileSync(file, "utf8")) as Inventory;
 
-/** The section (and chart) each release installs. */
-const RELEASE_SECTIONS: Readonly<Record<string, ChartSection>> = { [POSTGRESQL_RELEASE]: "postgresql", [NATS_RELEASE]: "nats", [EMQX_RELEASE]: "emqx" };
+/**
+ * The labels every pod of each release carries (test/fixtures/charts/pod-labels.yaml), by release name: what the
+ * registry's `pods` are held to offline (test/releases.test.ts), and what the charts are held to here.
+ */
+export type PodLabels = Readonly<Record<string, Readonly<Record<string, string>>>>;
+const POD_LABELS_FILE = path.join(STAND_IN_CHARTS, "pod-labels.yaml");
+export const readPodLabels = (file = POD_LABELS_FILE): PodLabels => YAML.parse(fs.readFileSync(file, "utf8")) as PodLabels;
+
+/** The registry key (section and chart) of each release, by release name. */
+const RELEASE_SECTIONS: Readonly<Record<string, ReleaseKey>> = Object.fromEntries(RELEASE_KEYS.map((k) => [RELEASES[k].releaseName, k]));
 
 /** Where each chart is: `<dir>/<chart>` or `<dir>/<chart>-<anything>` (a directory or a .tgz), one per chart. */
-export function chartDirs(dir: string = STAND_IN_CHARTS): Record<ChartSection, string> {
+export function chartDirs(dir: string = STAND_IN_CHARTS): Record<ReleaseKey, string> {
     const entries = fs.readdirSync(dir);
-    const found = {} as Record<ChartSection, string>;
-    for (const [section, chart] of Object.entries(CHART_SECTIONS) as [ChartSection, string][]) {
+    const found = {} as Record<ReleaseKey, string>;
+    for (const section of RELEASE_KEYS) {
+        const { chart } = RELEASES[section];
         const candidates = entries.filter((f) => f === chart || f.startsWith(`${chart}-`));
         if (candidates.length !== 1)
             throw new ChartsError(`${dir}: expected one ${chart} chart (a directory or .tgz named ${chart} or ${chart}-*), found ${candidates.length}`);
@@ -98,7 +108,7 @@ export interface ChartsCheck {
     /** `helm template --kube-version`: the cluster the charts are checked for. */
     readonly kubeVersion: string;
     /** Each chart's directory or archive. */
-    readonly charts: Record<ChartSection, string>;
+    readonly charts: Record<ReleaseKey, string>;
 }
 
 /** The chart's name and version as Helm reads them (`helm show chart`). */
@@ -112,9 +122,9 @@ export function checkChartVersions(check: ChartsCheck, render: Render): void {
         const section = RELEASE_SECTIONS[release.name];
         if (!section) throw new ChartsError(`release ${release.name}: no chart section installs it`);
         const meta = chartMeta(check, check.charts[section]);
-        if (meta.name !== CHART_SECTIONS[section] || meta.version !== release.version) {
+        if (meta.name !== RELEASES[section].chart || meta.version !== release.version) {
             throw new ChartsError(
-                `${check.charts[section]} is chart ${meta.name} ${meta.version}; release ${release.name} pins ${CHART_SECTIONS[section]} ${release.version}`,
+                `${check.charts[section]} is chart ${meta.name} ${meta.version}; release ${release.name} pins ${RELEASES[section].chart} ${release.version}`,
             );
         }
     }
@@ -153,7 +163,12 @@ export interface ReleaseReport {
  * Every release of a render through its chart, then Pod Security over every pod (the program's too), collisions, and
  * chart objects the inventory does not list.
  */
-export function checkRender(check: ChartsCheck, render: Render, inventory: Inventory = readInventory()): { releases: ReleaseReport[]; program: string[] } {
+export function checkRender(
+    check: ChartsCheck,
+    render: Render,
+    inventory: Inventory = readInventory(),
+    podLabels: PodLabels = readPodLabels(),
+): { releases: ReleaseReport[]; program: string[] } {
     const programObjects = kubernetesManifests(render.resources) as unknown as RenderedObject[];
     const programOwned = new Map(programObjects.map((o) => [identity(o), "the program"]));
     const chartOwned = new Map<string, string>();
@@ -171,6 +186,8 @@ export function checkRender(check: ChartsCheck, render: Render, inventory: Inven
             ...result.objects
                 .filter((o) => !(inventory[release.name] ?? []).includes(`${o.kind}/${o.metadata.name}`))
                 .map((o) => `inventory: ${identity(o)} is not listed for ${release.name} in ${path.relative(PROJECT_DIR, INVENTORY_FILE)}`),
+            ...chartNetworkPolicyFindings(RELEASE_SECTIONS[release.name], result.objects),
+            ...podLabelFindings(RELEASE_SECTIONS[release.name], result.objects, podLabels),
         ];
         for (const o of result.objects) chartOwned.set(identity(o), `release ${release.name}`);
         releases.push({ release: release.name, objects: result.objects, findings });
@@ -182,5 +199,37 @@ export function checkRender(check: ChartsCheck, render: Render, inventory: Inven
 export function podSecurityFindings(objects: readonly RenderedObject[]): string[] {
     return objects.flatMap((o) =>
         podsOf(o).flatMap((pod) => restrictedViolations(pod.spec, pod.metadata).map((v) => `pod-security: ${identity(o)} ${pod.where}: ${v}`)),
+    );
+}
+
+/** `network-policy: <NetworkPolicy ns/name>: ...` for each NetworkPolicy a release's chart renders: the program's govern the namespace. */
+export function chartNetworkPolicyFindings(key: ReleaseKey, objects: readonly RenderedObject[]): string[] {
+    return objects
+        .filter((o) => o.kind === "NetworkPolicy")
+        .map(
+            (o) =>
+                `network-policy: ${identity(o)}: the ${key} chart's own; switch it off in its values and list the switch in RELEASES.${key}.chartNetworkPolicies`,
+        );
+}
+
+/**
+ * `pod-labels: <Kind ns/name> <where>: ...` for each pod of a release's chart that lacks a label its registry entry's
+ * `pods` or the recorded pod labels name: a NetworkPolicy or Service selecting by them would miss that pod.
+ */
+export function podLabelFindings(key: ReleaseKey, objects: readonly RenderedObject[], recorded: PodLabels): string[] {
+    const { releaseName, pods } = RELEASES[key];
+    const expected: [string, Readonly<Record<string, string>>][] = [
+        [`RELEASES.${key}.pods`, pods],
+        [`${path.relative(PROJECT_DIR, POD_LABELS_FILE)} (${releaseName})`, recorded[releaseName] ?? {}],
+    ];
+    return objects.flatMap((o) =>
+        podsOf(o).flatMap((pod) => {
+            const labels = (pod.metadata.labels ?? {}) as Readonly<Record<string, string>>;
+            return expected.flatMap(([source, want]) =>
+                Object.entries(want)
+                    .filter(([k, v]) => labels[k] !== v)
+                    .map(([k, v]) => `pod-labels: ${identity(o)} ${pod.where}: lacks ${k}=${v}, which ${source} names`),
+            );
+        }),
     );
 }

@@ -21,7 +21,8 @@ import { browserProblems, egressProblems, namespaceProblems, secretNameProblems 
 import { dnsLabel, formatBytes, parseQuantity } from "./formats";
 import { migrator, natsInit } from "./jobs";
 import { metricsProblems } from "./metrics";
-import { CHART_SECTIONS, emqx, externalDatabase, helm, nats, postgresql, secrets } from "./platform";
+import { emqx, externalDatabase, helm, nats, postgresql, secrets } from "./platform";
+import { RELEASE_KEYS } from "../releases";
 import { s3, smtp } from "./external";
 import { app, caddy, global, keycloak, services } from "./workloads";
 
@@ -29,9 +30,8 @@ export { APP_SECRET_KEYS, componentOf, connectsToDatabase, contractOf, SECRET_EN
 export type { SecretEnvSource, ServiceContract, ServiceName } from "../services";
 export { parseQuantity } from "./formats";
 export type { EnvSource, ExtraVolume, ReleasePlacement, PodSettings } from "./scheduling";
-export { CHART_SECTIONS, deviceTlsEnabled, PULSE_DATABASE_USER } from "./platform";
+export { deviceTlsEnabled, PULSE_DATABASE_USER } from "./platform";
 export { s3Endpoint } from "./external";
-export type { ChartSection } from "./platform";
 export { INGRESS_BACKENDS, ingressControllerNamespace, INTERNAL_API_PATH, UI_TEST_CHANNELS } from "./edge";
 export { issuerParts, urlPort } from "./identity";
 
@@ -351,7 +351,7 @@ type ChartedSection = { enabled?: unknown; chart?: { timeoutSeconds?: unknown } 
 function stuckAgeProblems(c: { helm?: { recoverStuckReleases?: unknown; stuckAfterSeconds?: unknown } } & Record<string, unknown>, ctx: z.RefinementCtx): void {
     const age = c.helm?.stuckAfterSeconds;
     if (c.helm?.recoverStuckReleases !== true || typeof age !== "number") return;
-    for (const section of Object.keys(CHART_SECTIONS)) {
+    for (const section of RELEASE_KEYS) {
         const s = c[section] as ChartedSection;
         const timeout = s?.chart?.timeoutSeconds;
         if (s?.enabled === false || typeof timeout !== "number" || age > timeout) continue;

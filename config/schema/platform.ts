@@ -7,7 +7,7 @@ import { annotationMap, bool, chart, image, intAtLeast, nonEmpty, persistence, p
 import { bytes, cidrs, cronSchedule, hostname, httpUrl, k8sName, natsUrl, optionalHost, parseQuantity } from "./formats";
 import { metricsSwitch, natsMetrics, postgresqlMetrics } from "./metrics";
 import { releaseScheduling } from "./scheduling";
-import { RELEASE_KEYS, RELEASES, ReleaseKey } from "../releases";
+import { RELEASES } from "../releases";
 
 /**
  * The database user Pulse's migrations name literally (`GRANT pulse_app TO iot`, policies `TO iot`: 004_enable_rls.sql,
@@ -28,10 +28,6 @@ export const POSTGRES_REPLICATION_USER = "repl_user";
 
 /** NATS servers at most: the chart lists every server's route in its ConfigMap, which must stay within the API's limits. */
 const NATS_SERVERS_MAX = 1000;
-
-/** The config sections that install a Helm chart, and the chart's name. */
-export type ChartSection = ReleaseKey;
-export const CHART_SECTIONS = Object.fromEntries(RELEASE_KEYS.map((k) => [k, RELEASES[k].chart])) as Readonly<Record<ChartSection, string>>;
 
 /**
  * Recovery of a Helm release an interrupted `pulumi up` left pending (pulumi-kubernetes#2054): lib/releaseRecovery.ts.
@@ -118,7 +114,7 @@ export const postgresql = z
             })
             .prefault({})
             .describe("Backups; their volume (pulse-db-backups) is kept on `pulumi destroy`"),
-        chart: chart({ repository: "oci://registry-1.docker.io/bitnamicharts", version: "15.5.38", timeoutSeconds: 600 }),
+        chart: chart(RELEASES.postgresql.source),
     })
     .prefault({})
     .superRefine((pg, ctx) => {
@@ -307,7 +303,7 @@ export const emqx = z
             ),
         externalHost: optionalHost("MQTT broker host when emqx.enabled is false (required then)"),
         externalPort: port(1883).describe("MQTT broker port when emqx.enabled is false"),
-        chart: chart({ repository: "https://repos.emqx.io/charts", version: "5.8.9", timeoutSeconds: 600 }),
+        chart: chart(RELEASES.emqx.source),
     })
     .prefault({});
 
@@ -348,7 +344,7 @@ export const nats = z
         metrics: natsMetrics,
         natsBox: z.strictObject({ enabled: bool().default(false).describe("Deploy the nats-box toolbox Deployment") }).prefault({}),
         externalUrl: natsUrl(true).default("").describe("NATS URL when nats.enabled is false (required then)"),
-        chart: chart({ repository: "https://nats-io.github.io/k8s/helm/charts/", version: "1.2.11", timeoutSeconds: 600 }),
+        chart: chart(RELEASES.nats.source),
     })
     .prefault({})
     .superRefine((n, ctx) => {

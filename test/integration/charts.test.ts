@@ -18,8 +18,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
-import { ChartSection, parseStackConfig, PulseConfig } from "../../config";
-import { behaviourDifferences, CHART_VALUES, observeBehaviour, readBehaviour } from "../../tools/chartBehaviour";
+import { RELEASE_BUILDERS } from "../../tools/releases";
+import { parseStackConfig, PulseConfig, RELEASES, ReleaseKey } from "../../config";
+import { behaviourDifferences, observeBehaviour, readBehaviour } from "../../tools/chartBehaviour";
 import { chartDirs, ChartsCheck, pinnedHelm, RenderedObject, STAND_IN_CHARTS, templateRelease } from "../../tools/charts";
 import { PROJECT_DIR } from "../../tools/stackfile";
 import { checkedStacks } from "../../tools/stacks";
@@ -39,7 +40,7 @@ const find = (objects: readonly RenderedObject[], kind: string, name: string): V
 };
 
 interface Probe {
-    readonly chart: ChartSection;
+    readonly chart: ReleaseKey;
     /** What the real chart does with the changed value. */
     readonly what: string;
     readonly change: (values: Values) => void;
@@ -190,8 +191,8 @@ describe("the charts through Helm, with the program's values (stand-ins; real on
 
             for (const probe of PROBES) {
                 it(`${probe.chart}: ${probe.what}`, () => {
-                    const { release, values: valuesOf } = CHART_VALUES[probe.chart];
-                    const values = JSON.parse(JSON.stringify(valuesOf(ci()))) as Values;
+                    const release = RELEASES[probe.chart].releaseName;
+                    const values = JSON.parse(JSON.stringify(RELEASE_BUILDERS[probe.chart].values(ci()))) as Values;
                     probe.change(values);
                     const charts = chartDirs(dir);
                     const result = templateRelease({ ...check, charts }, { name: release, namespace: "pulse", chart: probe.chart, version: "", values });

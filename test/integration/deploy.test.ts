@@ -30,7 +30,7 @@ import * as YAML from "yaml";
 import { BACKUP_CLAIM, DB_BACKUP_SH } from "../../components/database";
 import { serviceObjectName } from "../../components/pulseServices";
 import { POSTGRESQL_BACKUP, POSTGRESQL_PORT } from "../../lib/contracts";
-import { connectsToDatabase, contractOf, parseStackConfig, SERVICE_NAMES } from "../../config";
+import { connectsToDatabase, contractOf, parseStackConfig, RELEASE_KEYS, RELEASES, SERVICE_NAMES } from "../../config";
 import { routes } from "../../lib/routes";
 import { PROJECT_DIR, readStackFile, withPlaceholderSecrets } from "../../tools/stackfile";
 import { mergeConfig, SUITE_OVERLAYS } from "../../tools/stacks";
@@ -457,7 +457,7 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
 
             itFull("the releases hold only inventoried objects; the program creates none of them; the chart's NetworkPolicy is off", async () => {
                 const inventory = readInventory();
-                for (const release of ["pulse-postgresql", "pulse-nats", "pulse-emqx"]) {
+                for (const release of RELEASE_KEYS.map((k) => RELEASES[k].releaseName)) {
                     const objects = await releaseObjects(kc, namespace, release);
                     expect(objects.length, release).to.be.greaterThan(3);
                     for (const o of objects) expect(inventory[release], `${release} installed ${o}: add it to the inventory`).to.include(o);

@@ -6,7 +6,7 @@
  *
  * What is simulated: nodes (CPU, memory, ephemeral storage, pods), containers (no image is pulled, nothing runs) and
  * their timing. On top of KWOK's stock stages the suite adds two behaviours a real cluster has:
- *   - slow starts: pods of the charts (PostgreSQL, NATS, EMQX) and Keycloak become ready only after `slowStartMs`,
+ *   - slow starts: pods of the charts (every release of config/releases.ts) and Keycloak become ready only after `slowStartMs`,
  *     and after SLOWER_START_MS in a namespace whose name ends in SLOWER_NAMESPACE_SUFFIX (where the suite kills a
  *     first install: every release is still installing then);
  *   - failing containers: a Job pod whose image tag ends in FAILING_TAG_SUFFIX exits 1 instead of completing;
@@ -20,6 +20,7 @@ import * as path from "path";
 import { promisify } from "util";
 import * as k8s from "@kubernetes/client-node";
 import * as YAML from "yaml";
+import { RELEASE_KEYS, RELEASES } from "../../config";
 import { TOOLCHAIN_BIN, TOOLCHAIN_DIR, toolchainVar } from "../../tools/toolchain";
 
 const run = promisify(execFile);
@@ -37,7 +38,7 @@ const SLOWER_START_MS = 20_000;
  * release names: the peer chart installs the same charts as subcharts of one release (test/fixtures/peer-chart).
  */
 const SLOW_POD_LABELS: Readonly<Record<string, readonly string[]>> = {
-    "app.kubernetes.io/name": ["postgresql", "nats", "emqx", "pulse-keycloak"],
+    "app.kubernetes.io/name": [...RELEASE_KEYS.map((k) => RELEASES[k].chart), "pulse-keycloak"],
 };
 
 export interface KwokOptions {

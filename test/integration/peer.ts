@@ -10,10 +10,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
 import * as YAML from "yaml";
-import { postgresqlValues } from "../../components/database";
-import { emqxValues } from "../../components/emqx";
-import { natsValues } from "../../components/nats";
-import { CHART_SECTIONS, componentOf, contractOf, PulseConfig, SERVICE_NAMES } from "../../config";
+import { RELEASE_BUILDERS } from "../../tools/releases";
+import { componentOf, contractOf, PulseConfig, RELEASE_KEYS, ReleaseKey, SERVICE_NAMES } from "../../config";
 import { resolveImage } from "../../lib/images";
 import { resourceRequirements } from "../../lib/resources";
 import { PROJECT_DIR } from "../../tools/stackfile";
@@ -51,17 +49,13 @@ export function peerValues(config: PulseConfig): Record<string, unknown> {
         }),
     );
     const kc = config.keycloak;
-    const charts = {
-        postgresql: postgresqlValues(config.postgresql, config.global, [config.postgresql.auth.database, ...(kc.enabled ? [kc.database.name] : [])]),
-        nats: natsValues(config.nats, config.global),
-        emqx: emqxValues(config.emqx, config.global, { env: config.secrets.emqxDashboard, bootstrap: config.secrets.emqxBootstrap }),
-    };
+    const charts = Object.fromEntries(RELEASE_KEYS.map((k) => [k, RELEASE_BUILDERS[k].values(config)]));
     // Subcharts share the parent's `global`: the charts' global keys (disjoint) move up.
     const global = Object.assign({}, ...Object.values(charts).map((v) => (v.global as Record<string, unknown> | undefined) ?? {})) as Record<string, unknown>;
     const subcharts = Object.fromEntries(
         Object.entries(charts).map(([section, v]) => {
             const { global: _, ...rest } = v;
-            return [section, { ...rest, enabled: config[section as keyof typeof CHART_SECTIONS].enabled }];
+            return [section, { ...rest, enabled: config[section as ReleaseKey].enabled }];
         }),
     );
     return {

@@ -15,6 +15,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { expect } from "chai";
 import * as YAML from "yaml";
+import { RELEASE_KEYS, RELEASES } from "../../config";
 import { GENERATED } from "../../tools/chartRender";
 import { chartDirs, STAND_IN_CHARTS } from "../../tools/charts";
 import { OUT_MANIFEST } from "../../tools/cli";
@@ -69,7 +70,7 @@ describe("the render with the charts' objects, and the diff of two renders (issu
 
     it("writes every chart object as charts/<release>/<namespace>.<kind>.<name>.yaml and lists them in the render's manifest", () => {
         const files = listed(base);
-        for (const release of ["pulse-postgresql", "pulse-nats", "pulse-emqx"]) {
+        for (const release of RELEASE_KEYS.map((k) => RELEASES[k].releaseName)) {
             expect(files.filter((f) => f.startsWith(`charts/${release}/`)).length, release).to.be.greaterThan(0);
         }
         for (const f of files) expect(fs.existsSync(path.join(base, f)), f).to.equal(true);

@@ -13,7 +13,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { EngineEvent, LocalWorkspace, PulumiCommand, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { createPlatform } from "../../components/platform";
-import { CHART_SECTIONS, loadConfig } from "../../config";
+import { loadConfig, RELEASE_KEYS } from "../../config";
 import { chartDirs, STAND_IN_CHARTS } from "../../tools/charts";
 import { installedVersion, PROJECT_DIR } from "../../tools/stackfile";
 import { mergeConfig } from "../../tools/stacks";
@@ -35,7 +35,7 @@ export function stackFileWithOverlay(stack: string, namespace: string, overlay: 
     const config: Record<string, unknown> = { ...(doc.config ?? {}) };
     const charts = suiteCharts();
     const suite: Record<string, unknown> = { "pulse:namespace": namespace, ...overlay };
-    for (const section of Object.keys(CHART_SECTIONS) as (keyof typeof CHART_SECTIONS)[]) {
+    for (const section of RELEASE_KEYS) {
         suite[`pulse:${section}`] = mergeConfig(suite[`pulse:${section}`] ?? {}, { chart: { path: charts[section] } });
     }
     for (const [k, v] of Object.entries(suite)) config[k] = mergeConfig(config[k], v);

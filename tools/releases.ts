@@ -1,0 +1,45 @@
+/**
+ * Each Helm release's values builder and scheduling mapping, bound to its registry key (config/releases.ts), with the
+ * Secrets its pods read: what the program passes each chart for a whole config, as the platform hands the components
+ * their sections. For the tooling and the tests that cover every release (tools/chartBehaviour.ts,
+ * test/releases.test.ts, the integration suite's peer chart); the components call their builders themselves.
+ */
+import { deviceTlsEnabled, PulseConfig, ReleaseKey } from "../config";
+import { emqxScheduling, natsScheduling, postgresqlScheduling } from "../lib/releaseScheduling";
+import { postgresqlValues } from "../components/database";
+import { emqxValues, serverCertSecretOf } from "../components/emqx";
+import { natsValues } from "../components/nats";
+
+type Values = Record<string, unknown>;
+
+export interface ReleaseBuilders<K extends ReleaseKey> {
+    /** The values the program passes the chart (the release's revision annotations aside). */
+    readonly values: (c: PulseConfig) => Values;
+    /** The section's scheduling keys as the chart's values (lib/releaseScheduling.ts), which `values` merges in. */
+    readonly scheduling: (section: PulseConfig[K]) => Values;
+    /** The Secrets the release's pods read (each named in its values), by name: they must exist before it installs. */
+    readonly secrets: (c: PulseConfig) => string[];
+}
+
+export const RELEASE_BUILDERS: { readonly [K in ReleaseKey]: ReleaseBuilders<K> } = {
+    postgresql: {
+        // A backup dumps Pulse's database and Keycloak's, when Keycloak is deployed (components/platform.ts).
+        values: (c) => postgresqlValues(c.postgresql, c.global, [c.postgresql.auth.database, ...(c.keycloak.enabled ? [c.keycloak.database.name] : [])]),
+        scheduling: postgresqlScheduling,
+        secrets: (c) => [c.postgresql.auth.existingSecret],
+    },
+    emqx: {
+        values: (c) => emqxValues(c.emqx, c.global, { env: c.secrets.emqxDashboard, bootstrap: c.secrets.emqxBootstrap }),
+        scheduling: emqxScheduling,
+        secrets: (c) => [
+            c.secrets.emqxDashboard,
+            c.secrets.emqxBootstrap,
+            ...(deviceTlsEnabled(c.emqx) ? [serverCertSecretOf(c.emqx), c.emqx.deviceTls.deviceCaSecret] : []),
+        ],
+    },
+    nats: {
+        values: (c) => natsValues(c.nats, c.global),
+        scheduling: natsScheduling,
+        secrets: () => [],
+    },
+};
