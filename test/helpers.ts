@@ -1,15 +1,34 @@
 /** Shared test helpers: build the platform from a config object under the mocks and query what it registered. */
 import { networkPolicyRules } from "../components/networkPolicies";
 import { createPlatform, Platform } from "../components/platform";
+import { execFile } from "child_process";
+import * as path from "path";
+import { promisify } from "util";
 import { expect } from "chai";
 import { ConfigError, parseConfig, parseStackConfig, PlatformSecrets, PulseConfig, PulseConfigInput } from "../config";
 import { HELM_RELEASE_TYPE } from "../tools/graph";
 import { record, RecordedResource, setStackConfig, unwrapSecrets } from "../tools/mocks";
 import { Render, renderProgram } from "../tools/render";
-import { readStackFile, stackFilePath, withPlaceholderSecrets } from "../tools/stackfile";
+import { PROJECT_DIR, readStackFile, stackFilePath, withPlaceholderSecrets } from "../tools/stackfile";
 import { selects } from "./port-wiring";
 
 export { CI_STACK_FILE } from "../tools/stacks";
+
+/**
+ * Runs a CLI of scripts/ in the project directory as `npm run` does, through tsx's CommonJS hook in one process (the
+ * tsx command would start two): its exit code, stdout and stderr.
+ */
+export async function runScript(script: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+        const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--require", "tsx/cjs", path.join(PROJECT_DIR, "scripts", script), ...args], {
+            cwd: PROJECT_DIR,
+        });
+        return { code: 0, stdout, stderr };
+    } catch (e) {
+        const err = e as { code: number; stdout: string; stderr: string };
+        return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+    }
+}
 
 /** A validated config: schema defaults overlaid with `overrides` (the way a stack file overlays values.yaml). */
 export function config(overrides: PulseConfigInput = {}): PulseConfig {
