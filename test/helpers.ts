@@ -40,11 +40,22 @@ export function stackConfig(stack: string): PulseConfig {
     return parseStackConfig(withPlaceholderSecrets(readStackFile(stackFilePath(stack)))).config;
 }
 
-/** Renders a stack file ("dev", "prod" or a path) in-process, through the program's own loadConfig path. */
-export async function renderStack(stack: string): Promise<Render> {
-    const raw = withPlaceholderSecrets(readStackFile(stackFilePath(stack)));
-    setStackConfig(raw.values, [...raw.secretKeys]);
-    return renderProgram();
+const renders = new Map<string, Promise<Render>>();
+
+/**
+ * Renders a stack file ("dev", "prod" or a path) in-process, through the program's own loadConfig path, once per file
+ * (tests only read it); `fresh` renders it again.
+ */
+export function renderStack(stack: string, fresh = false): Promise<Render> {
+    const file = stackFilePath(stack);
+    const run = async () => {
+        const raw = withPlaceholderSecrets(readStackFile(file));
+        setStackConfig(raw.values, [...raw.secretKeys]);
+        return renderProgram();
+    };
+    if (fresh) return run();
+    if (!renders.has(file)) renders.set(file, run());
+    return renders.get(file)!;
 }
 
 /** The ConfigError problems of a parse, or none: the `pulse:<path>: reason` lines the user sees. */
