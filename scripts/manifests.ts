@@ -11,12 +11,12 @@
  * provider embeds is required).
  * Exit codes: 0 rendered, 2 invalid config or usage, no Helm, charts missing or of other versions, a chart refusing its values.
  */
+/* eslint-disable @typescript-eslint/no-require-imports -- the SDK and the program load once the arguments are checked;
+   require, not import(): tsx's CommonJS hook (Mocha, `node -r tsx/cjs`) transforms require() only */
 import * as fs from "fs";
 import * as path from "path";
-import { chartFiles } from "../tools/chartRender";
-import { chartDirs, ChartsCheck, ChartsError, pinnedHelm } from "../tools/charts";
+import type { ChartsCheck } from "../tools/charts";
 import { fail, orFail, parseStackArgs, prepareOutDir, renderStackFile, resolveFromCaller, runMain, writeOutDir } from "../tools/cli";
-import { renderFiles, renderStream } from "../tools/render";
 import { PROJECT_DIR } from "../tools/stackfile";
 import { TOOLCHAIN_BIN, toolchainVar } from "../tools/toolchain";
 
@@ -36,6 +36,8 @@ function chartsCheck(chartsDir: string | undefined, helm: string | undefined): C
                 `or name a folder holding them with --charts-dir (test/fixtures/charts holds the stand-ins)`,
         );
     }
+    // Loaded here, not above: usage errors exit before the Pulumi SDK and the program load.
+    const { chartDirs, ChartsError, pinnedHelm } = require("../tools/charts") as typeof import("../tools/charts");
     let charts: ChartsCheck["charts"];
     try {
         charts = chartDirs(dir);
@@ -67,6 +69,9 @@ runMain(async () => {
     const dir = out === undefined ? undefined : orFail(() => prepareOutDir(out));
     const check = charts ? chartsCheck(values["charts-dir"] as string | undefined, values.helm as string | undefined) : undefined;
     const render = await renderStackFile(stackFile, placeholderSecrets);
+    const { renderFiles, renderStream } = require("../tools/render") as typeof import("../tools/render");
+    const { chartFiles } = require("../tools/chartRender") as typeof import("../tools/chartRender");
+    const { ChartsError } = require("../tools/charts") as typeof import("../tools/charts");
     if (dir === undefined) {
         process.stdout.write(renderStream(render));
         return;

@@ -3,29 +3,16 @@
  * the chart generates written `<generated>`; and `npm run manifests -- --charts ...`'s bad input: exit 2 and one line
  * naming the flag, no stack trace. Rendering through Helm is the integration suite's (test/integration/render-diff.test.ts).
  */
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { promisify } from "util";
 import { expect } from "chai";
 import { GENERATED, redactChartSecret, stabilise } from "../tools/chartRender";
 import { RenderedObject } from "../tools/charts";
 import { REDACTED } from "../tools/render";
-import { PROJECT_DIR } from "../tools/stackfile";
+import { runScript } from "./helpers";
 
-const run = promisify(execFile);
-const TSX = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
-
-async function manifestsCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-        const { stdout, stderr } = await run(TSX, [path.join(PROJECT_DIR, "scripts", "manifests.ts"), ...args], { cwd: PROJECT_DIR });
-        return { code: 0, stdout, stderr };
-    } catch (e) {
-        const err = e as { code: number; stdout: string; stderr: string };
-        return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-    }
-}
+const manifestsCli = (...args: string[]) => runScript("manifests.ts", ...args);
 
 describe("the charts' objects in the render (issue 25)", () => {
     describe("the charts' objects, deterministic", () => {

@@ -2,7 +2,6 @@
  * Issue 23, the CLIs' input: stack files the Pulumi CLI would refuse or read otherwise are one clear line each (never a
  * stack trace), and `--out` never deletes what the render did not write.
  */
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -10,6 +9,7 @@ import { expect } from "chai";
 import { ConfigError } from "../config";
 import { configErrorText, prepareOutDir, resolveFromCaller, writeOutDir } from "../tools/cli";
 import { PROJECT_DIR, readStackFile } from "../tools/stackfile";
+import { runScript } from "./helpers";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "pulse-cli-"));
 function writeStack(text: string | Buffer): string {
@@ -104,27 +104,16 @@ describe("CLI input (issue 23)", () => {
         expect(loud).to.deep.equal([]);
     });
 
-    it("6. the CLI exits 2 with one line for a directory as --config and a file as --out", function () {
+    it("6. the CLI exits 2 with one line for a directory as --config and a file as --out", async function () {
         this.timeout(60_000);
-        const run = (args: string[]) => {
-            try {
-                execFileSync(process.execPath, ["--require", "tsx/cjs", path.join(PROJECT_DIR, "scripts", "manifests.ts"), ...args], {
-                    cwd: PROJECT_DIR,
-                    stdio: "pipe",
-                });
-            } catch (e) {
-                return { status: (e as { status: number }).status, stderr: String((e as { stderr: Buffer }).stderr) };
-            }
-            return { status: 0, stderr: "" };
-        };
-        const dir = tmp();
-        for (const [args, reason] of [
-            [["--config", dir], /is a directory/],
+        const cases = [
+            [["--config", tmp()], /is a directory/],
             [["dev", "--out", writeStack("x")], /not a directory/],
-        ] as const) {
-            const r = run([...args]);
-            expect(r.status, r.stderr).to.equal(2);
-            expect(r.stderr).to.match(reason);
+        ] as const;
+        const results = await Promise.all(cases.map(([args]) => runScript("manifests.ts", ...args)));
+        for (const [i, r] of results.entries()) {
+            expect(r.code, r.stderr).to.equal(2);
+            expect(r.stderr).to.match(cases[i][1]);
             expect(r.stderr).to.not.match(/\n\s+at /);
         }
     });

@@ -171,19 +171,16 @@ describe("database", () => {
                 ),
             );
             const names = mounting.map((p) => p.metadata.name.replace(/-[0-9a-f]{10}$/, "")).sort();
-            // Every service that reads PG_* or DATABASE_URL, Keycloak and the migrator; not the bridge (MQTT and NATS only).
-            expect(names).to.deep.equal([
-                "pulse-evaluator",
-                "pulse-ingest",
-                "pulse-keycloak",
-                "pulse-migrator",
-                "pulse-ops-worker",
-                "pulse-provision-api",
-                "pulse-provision-api-init",
-                "pulse-route-delivery",
-                "pulse-subscription-worker",
-                "pulse-ui",
+            // Every service that reads PG_* or DATABASE_URL (and its init Job), Keycloak and the migrator; no other.
+            const connecting = SERVICE_NAMES.filter(connectsToDatabase).flatMap((s) => [
+                componentOf(s),
+                ...(contractOf(s).init ? [`${componentOf(s)}-init`] : []),
             ]);
+            expect(SERVICE_NAMES.filter(connectsToDatabase).length, "the registry has services that connect and services that do not").to.be.within(
+                1,
+                SERVICE_NAMES.length - 1,
+            );
+            expect(names).to.deep.equal(["keycloak", "migrator", ...connecting].map((n) => `pulse-${n}`).sort());
             const keycloak = pods.find((p) => p.metadata.name === "pulse-keycloak")!.spec.template.spec.containers[0];
             expect(keycloak.env.find((e: { name: string }) => e.name === "KC_DB_URL").value).to.equal(
                 `jdbc:postgresql://db.example.com:5432/keycloak?sslmode=verify-full&sslrootcert=${file}`,

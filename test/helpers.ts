@@ -1,15 +1,34 @@
 /** Shared test helpers: build the platform from a config object under the mocks and query what it registered. */
 import { networkPolicyRules } from "../components/networkPolicies";
 import { createPlatform, Platform } from "../components/platform";
+import { execFile } from "child_process";
+import * as path from "path";
+import { promisify } from "util";
 import { expect } from "chai";
 import { ConfigError, parseConfig, parseStackConfig, PlatformSecrets, PulseConfig, PulseConfigInput } from "../config";
 import { HELM_RELEASE_TYPE } from "../tools/graph";
 import { record, RecordedResource, setStackConfig, unwrapSecrets } from "../tools/mocks";
 import { Render, renderProgram } from "../tools/render";
-import { readStackFile, stackFilePath, withPlaceholderSecrets } from "../tools/stackfile";
+import { PROJECT_DIR, readStackFile, stackFilePath, withPlaceholderSecrets } from "../tools/stackfile";
 import { selects } from "./port-wiring";
 
 export { CI_STACK_FILE } from "../tools/stacks";
+
+/**
+ * Runs a CLI of scripts/ in the project directory as `npm run` does, through tsx's CommonJS hook in one process (the
+ * tsx command would start two): its exit code, stdout and stderr.
+ */
+export async function runScript(script: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+        const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--require", "tsx/cjs", path.join(PROJECT_DIR, "scripts", script), ...args], {
+            cwd: PROJECT_DIR,
+        });
+        return { code: 0, stdout, stderr };
+    } catch (e) {
+        const err = e as { code: number; stdout: string; stderr: string };
+        return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+    }
+}
 
 /** A validated config: schema defaults overlaid with `overrides` (the way a stack file overlays values.yaml). */
 export function config(overrides: PulseConfigInput = {}): PulseConfig {
@@ -21,11 +40,22 @@ export function stackConfig(stack: string): PulseConfig {
     return parseStackConfig(withPlaceholderSecrets(readStackFile(stackFilePath(stack)))).config;
 }
 
-/** Renders a stack file ("dev", "prod" or a path) in-process, through the program's own loadConfig path. */
-export async function renderStack(stack: string): Promise<Render> {
-    const raw = withPlaceholderSecrets(readStackFile(stackFilePath(stack)));
-    setStackConfig(raw.values, [...raw.secretKeys]);
-    return renderProgram();
+const renders = new Map<string, Promise<Render>>();
+
+/**
+ * Renders a stack file ("dev", "prod" or a path) in-process, through the program's own loadConfig path, once per file
+ * (tests only read it); `fresh` renders it again.
+ */
+export function renderStack(stack: string, fresh = false): Promise<Render> {
+    const file = stackFilePath(stack);
+    const run = async () => {
+        const raw = withPlaceholderSecrets(readStackFile(file));
+        setStackConfig(raw.values, [...raw.secretKeys]);
+        return renderProgram();
+    };
+    if (fresh) return run();
+    if (!renders.has(file)) renders.set(file, run());
+    return renders.get(file)!;
 }
 
 /** The ConfigError problems of a parse, or none: the `pulse:<path>: reason` lines the user sees. */

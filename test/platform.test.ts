@@ -4,7 +4,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { createPlatform, POD_SECURITY_VERSION } from "../components/platform";
-import { loadConfig } from "../config";
+import { serviceObjectName } from "../components/pulseServices";
+import { componentOf, contractOf, loadConfig, SERVICE_NAMES } from "../config";
 import { record, RecordedResource, resolve, setStackConfig } from "../tools/mocks";
 import { PROJECT_DIR } from "../tools/stackfile";
 import { build, config, inputs, ofType, one, stackConfig } from "./helpers";
@@ -40,17 +41,17 @@ describe("platform", () => {
                     .filter((r) => r.custom && skipsAwait(r))
                     .map((r) => `${inputs(r).kind}/${inputs(r).metadata.name}`)
                     .sort(),
-            ).to.deep.equal([
-                "PersistentVolumeClaim/pulse-db-backups",
-                "Service/pulse-edge-blocked",
-                "Service/pulse-emqx-devices",
-                "Service/pulse-evaluator",
-                "Service/pulse-ingest",
-                "Service/pulse-keycloak",
-                "Service/pulse-keycloak-discovery",
-                "Service/pulse-provision-api",
-                "Service/pulse-ui",
-            ]);
+            ).to.deep.equal(
+                [
+                    "PersistentVolumeClaim/pulse-db-backups",
+                    "Service/pulse-edge-blocked",
+                    "Service/pulse-emqx-devices",
+                    "Service/pulse-keycloak",
+                    "Service/pulse-keycloak-discovery",
+                    // Every Pulse service with a Service (the registry's `service`).
+                    ...SERVICE_NAMES.filter((s) => contractOf(s).service).map((s) => `Service/${serviceObjectName(s)}`),
+                ].sort(),
+            );
             for (const d of ofType(resources, "kubernetes:apps/v1:Deployment")) expect(skipsAwait(d), d.name).to.equal(false);
             expect(releases(resources)).to.have.length(3);
             for (const r of releases(resources)) expect(inputs(r).skipAwait, r.name).to.equal(false);
@@ -63,12 +64,15 @@ describe("platform", () => {
             for (const r of awaited) expect(skipsAwait(r), r.name).to.equal(true);
             for (const r of releases(resources)) expect(inputs(r).skipAwait, r.name).to.equal(true);
             const jobs = ofType(resources, "kubernetes:batch/v1:Job");
-            expect(jobs.map((j) => j.name).sort()).to.deep.equal([
-                "pulse-database-setup-run",
-                "pulse-migrator-job-run",
-                "pulse-nats-init-job-run",
-                "pulse-services-provision-api-init-run",
-            ]);
+            expect(jobs.map((j) => j.name).sort()).to.deep.equal(
+                [
+                    "pulse-database-setup-run",
+                    "pulse-migrator-job-run",
+                    "pulse-nats-init-job-run",
+                    // Every Pulse service's init Job (the registry's `init`).
+                    ...SERVICE_NAMES.filter((s) => contractOf(s).init).map((s) => `pulse-services-${componentOf(s)}-init-run`),
+                ].sort(),
+            );
             for (const j of jobs) expect(skipsAwait(j), j.name).to.equal(false);
         });
 

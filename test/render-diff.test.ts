@@ -2,27 +2,12 @@
  * Issue 25: the diff of two renders as a pull-request comment (tools/renderDiff.ts): grouped by kind, workloads whose
  * pods roll named, bounded in size; and `npm run manifests:diff`'s bad input: exit 2 and one line, no stack trace.
  */
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { promisify } from "util";
 import { expect } from "chai";
 import { COMMENT_MARKER, diffRenders, markdownSummary, ObjectChange, podTemplateChanged } from "../tools/renderDiff";
-import { PROJECT_DIR } from "../tools/stackfile";
-
-const run = promisify(execFile);
-const TSX = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
-
-async function cli(script: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-        const { stdout, stderr } = await run(TSX, [path.join(PROJECT_DIR, "scripts", script), ...args], { cwd: PROJECT_DIR });
-        return { code: 0, stdout, stderr };
-    } catch (e) {
-        const err = e as { code: number; stdout: string; stderr: string };
-        return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-    }
-}
+import { runScript } from "./helpers";
 
 const statefulSet = (cpu: string, replicas = 1) =>
     [
@@ -164,9 +149,9 @@ describe("render diff (issue 25)", () => {
         it("manifests:diff: a folder without a render, a bad --max-chars, one folder", async () => {
             const empty = tmp();
             const [noRender, badMax, oneArg] = await Promise.all([
-                cli("manifests-diff.ts", empty, empty),
-                cli("manifests-diff.ts", empty, empty, "--max-chars", "lots"),
-                cli("manifests-diff.ts", empty),
+                runScript("manifests-diff.ts", empty, empty),
+                runScript("manifests-diff.ts", empty, empty, "--max-chars", "lots"),
+                runScript("manifests-diff.ts", empty),
             ]);
             expectUsage(noRender, /^base .*: no render in it or its subfolders/);
             expectUsage(badMax, /^--max-chars lots: a whole number/);

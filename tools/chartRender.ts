@@ -46,6 +46,7 @@ function template(check: ChartsCheck, release: Parameters<typeof templateRelease
 /**
  * charts/<release>/<namespace>.<kind>.<name>.yaml for every object of every release of the render, in path order.
  * Throws ChartsError when a chart is not the pinned version or Helm refuses the values.
+ * @public scripts/manifests.ts loads it with require() once its arguments are checked, which knip does not follow.
  */
 export function chartFiles(check: ChartsCheck, render: Render): RenderedFile[] {
     checkChartVersions(check, render);

@@ -5,10 +5,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs, ParseArgsConfig } from "util";
-import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseStackConfig, RawStackConfig } from "../config";
-import { installMocks, setStackConfig } from "./mocks";
-import { Render, RenderedFile, renderProgram } from "./render";
+// The Pulumi SDK and the program load only when a render starts (./mocks, ./render): bad input exits without them.
+import { ConfigError, parseStackConfig, RawStackConfig } from "../config/validate";
+import type { Render, RenderedFile } from "./render";
 import { PROJECT_DIR, readStackFile, stackFilePath, stackNameOf, withPlaceholderSecrets } from "./stackfile";
 
 /** Bad input or usage the CLI reports in one message (exit code 2). */
@@ -161,6 +160,11 @@ export async function renderStackFile(stackFile: string, placeholderSecrets: boo
 
 /** Renders the program for a stack config (`label` in messages) under the mocks; bad config exits 2 naming the keys. */
 export async function renderStackConfig(label: string, raw: RawStackConfig, stack = "offline"): Promise<Render> {
+    /* eslint-disable @typescript-eslint/no-require-imports -- not import(): tsx's CommonJS hook (Mocha, `node -r tsx/cjs`) transforms require() only */
+    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    const { installMocks, setStackConfig } = require("./mocks") as typeof import("./mocks");
+    const { renderProgram } = require("./render") as typeof import("./render");
+    /* eslint-enable @typescript-eslint/no-require-imports */
     installMocks(stack);
     setStackConfig(raw.values, [...raw.secretKeys]);
     try {

@@ -6,7 +6,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ConfigError, NAMESPACE, PRODUCTION_SECRETS, RawStackConfig } from "../config";
+// Not "../config": its loader loads the Pulumi SDK, which the CLIs load only once the arguments are checked.
+import { PRODUCTION_SECRETS } from "../config/schema";
+import { ConfigError, NAMESPACE, RawStackConfig } from "../config/validate";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 /** The version of an npm package as installed from the lockfile. */
