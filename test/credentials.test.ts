@@ -1,11 +1,8 @@
-import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { platformEndpoints } from "../components/credentials";
-import { componentOf, contractOf, SERVICE_NAMES } from "../config";
 import { MOVED_TO_CREDENTIALS } from "../lib/aliases";
-import { SECRETS_ANNOTATION } from "../lib/checksum";
 import { isSecretValue, RecordedResource } from "../tools/mocks";
-import { build, CI_STACK_FILE, config, inputs, ofType, one, stackConfig } from "./helpers";
+import { build, CI_STACK_FILE, config, inputs, ofType, one, rolledBy, stackConfig } from "./helpers";
 
 const SECRET = "kubernetes:core/v1:Secret";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
@@ -25,9 +22,6 @@ function secretsReadBy(template: {
     return [...new Set([...env, ...volumes])];
 }
 
-const revisions = (rs: RecordedResource[]) =>
-    Object.fromEntries(ofType(rs, DEPLOYMENT).map((d) => [d.name, inputs(d).spec.template.metadata.annotations?.[SECRETS_ANNOTATION] as string | undefined]));
-
 describe("credentials stage", () => {
     it("the secret revisions have their own generated key, which no Secret holds", async () => {
         const { resources } = await build(config());
@@ -38,15 +32,9 @@ describe("credentials stage", () => {
     });
 
     it("a changed pulse:adminKey rolls exactly the services that read ADMIN_KEY (it is a credential, not the revisions' key)", async () => {
-        const withKey = (k: string) => build(config(), { adminKey: pulumi.secret(k.repeat(32)) });
-        const [was, is] = [revisions((await withKey("a")).resources), revisions((await withKey("b")).resources)];
-        const readers = SERVICE_NAMES.filter((s) => contractOf(s).reads.includes("ADMIN_KEY"));
+        const { rolled, readers } = await rolledBy("adminKey", "ADMIN_KEY", ["a".repeat(32), "b".repeat(32)]);
         expect(readers.length).to.be.greaterThan(0);
-        expect(
-            Object.keys(is)
-                .filter((d) => is[d] !== was[d])
-                .sort(),
-        ).to.deep.equal(readers.map((s) => `pulse-services-${componentOf(s)}-deployment`).sort());
+        expect(rolled).to.deep.equal(readers);
     });
 
     it("Keycloak's admin and database credentials are the platform's, each aliased to the URN its former component gave it", async () => {

@@ -7,7 +7,7 @@ import { SECRETS_ANNOTATION } from "../lib/checksum";
 import { componentOf, connectsToDatabase, contractOf, PULSE_DATABASE_USER, SERVICE_NAMES } from "../config";
 import { POSTGRESQL_RELEASE } from "../lib/contracts";
 import { isSecretValue, RecordedResource } from "../tools/mocks";
-import { build, config, configProblems, inputs, ofType, one, releases } from "./helpers";
+import { build, config, configProblems, inputs, ofType, one, releases, rolledBy } from "./helpers";
 
 const SECRET = "kubernetes:core/v1:Secret";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
@@ -302,15 +302,9 @@ describe("database", () => {
         });
 
         it("any other changed secret rolls exactly the services that read it (the Secrets are updated in place)", async () => {
-            const withAuth = (v: string) => build(config(), { mqttInternalAuthSecret: pulumi.secret(v) });
-            const [was, is] = [deployments((await withAuth("auth-one")).resources), deployments((await withAuth("auth-two")).resources)];
-            const readers = SERVICE_NAMES.filter((s) => contractOf(s).reads.includes("MQTT_INTERNAL_AUTH_SECRET"));
+            const { rolled, readers } = await rolledBy("mqttInternalAuthSecret", "MQTT_INTERNAL_AUTH_SECRET", ["auth-one", "auth-two"]);
             expect(readers.length).to.be.greaterThan(0);
-            expect(
-                Object.keys(is)
-                    .filter((d) => is[d] !== was[d])
-                    .sort(),
-            ).to.deep.equal(readers.map((s) => `pulse-services-${componentOf(s)}-deployment`).sort());
+            expect(rolled).to.deep.equal(readers);
         });
 
         it("a changed pulse:keycloakDbPassword re-runs the setup and rolls Keycloak only", async () => {

@@ -5,7 +5,8 @@ import { execFile } from "child_process";
 import * as path from "path";
 import { promisify } from "util";
 import { expect } from "chai";
-import { ConfigError, parseConfig, parseStackConfig, PlatformSecrets, PulseConfig, PulseConfigInput } from "../config";
+import * as pulumi from "@pulumi/pulumi";
+import { componentOf, ConfigError, contractOf, parseConfig, parseStackConfig, PlatformSecrets, PulseConfig, PulseConfigInput, SERVICE_NAMES } from "../config";
 import { HELM_RELEASE_TYPE } from "../tools/graph";
 import { record, RecordedResource, setStackConfig, unwrapSecrets } from "../tools/mocks";
 import { Render, renderProgram } from "../tools/render";
@@ -158,5 +159,28 @@ export function recorded(fields: Pick<RecordedResource, "type" | "name"> & Parti
         aliases: [],
         inputs: {},
         ...fields,
+    };
+}
+
+/**
+ * What changing one secret rolls: the Deployments whose pod annotations (the secrets' revisions) differ between two
+ * builds with the secret's two values, and the Deployments of the services whose code reads `variable`. A changed
+ * credential must roll exactly its readers.
+ */
+export async function rolledBy(secret: keyof PlatformSecrets, variable: string, values: readonly [string, string]) {
+    const annotations = async (value: string) =>
+        Object.fromEntries(
+            ofType((await build(config(), { [secret]: pulumi.secret(value) })).resources, "kubernetes:apps/v1:Deployment").map((d) => [
+                d.name,
+                JSON.stringify(inputs(d).spec.template.metadata.annotations ?? {}),
+            ]),
+        );
+    const [was, is] = [await annotations(values[0]), await annotations(values[1])];
+    const readers = SERVICE_NAMES.filter((s) => contractOf(s).reads.includes(variable)).map((s) => `pulse-services-${componentOf(s)}-deployment`);
+    return {
+        rolled: Object.keys(is)
+            .filter((d) => is[d] !== was[d])
+            .sort(),
+        readers: readers.sort(),
     };
 }
