@@ -8,7 +8,6 @@
  * (lib/aliases.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { APP_SECRET_KEYS, componentOf, PlatformSecrets, PulseConfig, SERVICES } from "../config";
 import { MovedCredential, movedCredentialAliases } from "../lib/aliases";
 import { secretsRevision } from "../lib/checksum";
@@ -155,8 +154,7 @@ export function platformCredentials(
         };
     }
 
-    const revisionKey = new random.RandomPassword(`${name}-revision-key`, { length: 32, special: false }, { parent, additionalSecretOutputs: ["result"] });
-    const managed = { revisionKey: pulumi.secret(revisionKey.result) };
+    const managed = { revisionKey: passwordOr(secrets.revisionKey, `${name}-revision-key`, { parent }) };
     const moved = (role: MovedCredential) => movedCredentialAliases(parent, name, role);
 
     const app = Object.fromEntries(

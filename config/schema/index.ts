@@ -329,6 +329,7 @@ export const SECRET_KEYS = {
     smtpPassword: "SMTP password (SMTP_PASSWORD); required in production",
     stripeSecretKey: "Stripe API secret key (STRIPE_SECRET_KEY); required in production",
     stripeWebhookSecret: "Stripe webhook signing secret (STRIPE_WEBHOOK_SECRET); required in production",
+    revisionKey: "Key of the pods' secret revisions (checksum/secrets annotations); read by no pod; changing it rolls every pod once",
 } as const;
 
 /** Secret keys that `app.environment: production` requires: generated placeholders would start Pulse but break the feature. */

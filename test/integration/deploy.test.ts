@@ -86,6 +86,7 @@ const SECRETS = {
     mqttInternalAuthSecret: "it-mqtt-internal-auth-91ab",
     emqxApiSecret: "it-emqx-api-secret-7c31",
     adminKey: "it-admin-key-0123456789abcdef0123456789",
+    revisionKey: "it-revision-key-5e8f0c2a",
     keycloakClientSecret: "it-kc-client-secret-6d0e",
     keycloakDbPassword: "it-kc-db-password-e51c",
     s3AccessKey: "it-s3-access-key-13f0",
