@@ -52,9 +52,9 @@ export type AppSecretVariable = keyof typeof APP_SECRET_KEYS;
 /** What exists only when the program writes the Secrets (`secrets.external` false). */
 interface ManagedCredentials {
     /**
-     * The key of every secret revision: generated once and kept in state, never in a Secret a pod reads, so a
-     * revision annotation gives whoever reads it nothing to test guesses against, and rotating a credential changes
-     * only the revisions of what reads it.
+     * The key of every secret revision (`pulse:revisionKey`, or generated once and kept in state), never in a Secret
+     * a pod reads, so a revision annotation gives whoever reads it nothing to test guesses against, and rotating a
+     * credential changes only the revisions of what reads it.
      */
     readonly revisionKey: pulumi.Output<string>;
     /** The app Secret's values (configured, or generated once) that EMQX's Secrets carry (EmqxArgs.appCredentials). */
