@@ -3,6 +3,7 @@
  * workload the program does, with the stack's replicas and the program's own chart values, and its dependencies are
  * the charts the suite installs. And the ratios the suite reports (test/integration/timings.ts).
  */
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
@@ -78,5 +79,21 @@ describe("integration timings: ratios", () => {
             { name: "no-op", ratio: 1.6, goal: 1.3, met: false },
         ]);
         expect(t.table(ratios)).to.include("no-op: 1.60× (goal ≤ 1.3×: not met)");
+    });
+});
+
+describe("integration timings: CPU", () => {
+    it("records the CPU an operation spent in this process and in the child processes it waited for", async () => {
+        const t = new Timings();
+        await t.time("probe", "busy", () => {
+            const until = process.cpuUsage().user + 60_000;
+            while (process.cpuUsage().user < until) Math.sqrt(Math.random());
+            execFileSync(process.execPath, ["-e", "const u = process.cpuUsage().user + 60000; while (process.cpuUsage().user < u) Math.sqrt(Math.random());"]);
+            return Promise.resolve();
+        });
+        const [entry] = t.entries;
+        expect(entry.cpu?.program, "this process").to.be.at.least(50);
+        expect(entry.cpu?.cli, "the child").to.be.at.least(50);
+        expect(t.table()).to.match(/CPU: 0\.\d s this process, 0\.\d s CLI and plugins/);
     });
 });

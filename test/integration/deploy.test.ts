@@ -39,7 +39,7 @@ import { collisions, readInventory } from "../chart-inventory";
 import { portWiringProblems, selects } from "../port-wiring";
 import { createToolchainCluster, FAILING_TAG_SUFFIX, INGRESS_CLASS, KwokCluster, SLOW_TAG_SUFFIX, SLOWER_NAMESPACE_SUFFIX } from "./kwok";
 import { commandOf, descendants, IngressStatusPublisher, ReadinessWatch, releaseObjects } from "./observe";
-import { createStack, nameOf, pulseProgram, StepLog, stackFileWithOverlay, suiteCharts } from "./stack";
+import { createStack, nameOf, pulseProgram, sameSizeProgram, StepLog, stackFileWithOverlay, suiteCharts } from "./stack";
 import { previousUrns, renamedSince, withPreviousUrns } from "./layout";
 import { assemblePeerChart, installPeer, peerDeployments, peerValues, uninstallPeer } from "./peer";
 import { RatioSpec, Timings } from "./timings";
@@ -56,11 +56,26 @@ const itFull = process.env.PULSE_IT_TIMINGS_ONLY === "1" ? it.skip : it;
 const TRACES = path.join(PROJECT_DIR, "out", "integration-traces");
 /** The stack the peer chart mirrors: the goals compare its first up with the peer's install. */
 const PEER_STACK = "prod";
+/** The timings' subject of the program as large as a stack (stack.ts sameSizeProgram). */
+const SAME_SIZE = (stack: string) => `same-size program (${stack})`;
 /** The goals (issue 24), as ratios of operations timed in the same run on the same cluster. */
 const RATIOS: readonly RatioSpec[] = [
     { name: "prod first up / peer chart's helm install --wait", of: ["prod", "up (first): command"], over: ["peer chart", "helm install --wait"], goal: 2 },
     { name: "prod no-op up / empty program's up", of: ["prod", "up (no changes): command"], over: ["empty program", "up: command"], goal: 1.3 },
     { name: "prod no-op preview / empty program's preview", of: ["prod", "preview (no changes)"], over: ["empty program", "preview"], goal: 2 },
+    // What the program adds to the engine's own cost per resource (an empty program pays none of it).
+    {
+        name: "prod no-op up / same-size program's no-op up",
+        of: ["prod", "up (no changes): command"],
+        over: [SAME_SIZE("prod"), "up (no changes): command"],
+        goal: 1.5,
+    },
+    {
+        name: "prod no-op preview / same-size program's no-op preview",
+        of: ["prod", "preview (no changes)"],
+        over: [SAME_SIZE("prod"), "preview (no changes)"],
+        goal: 1.5,
+    },
 ];
 /**
  * Times an up or preview (the Automation API call) and, from the engine's events, the CLI's command alone (up to its
@@ -118,6 +133,7 @@ const RELEASE = "kubernetes:helm.sh/v3:Release";
 interface StateResource {
     type: string;
     urn: string;
+    custom?: boolean;
     protect?: boolean;
 
     outputs?: Record<string, any>;
@@ -575,6 +591,24 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
                 const graph = (await stack.exportStack()).deployment.resources;
                 timings.recordCriticalPath(stackName, "up (no changes)", upLog.steps, graph, TRACES);
                 timings.recordCriticalPath(stackName, "preview (no changes)", previewLog.steps, graph, TRACES);
+            });
+
+            it("a program with as many resources and nothing else (the engine's floor at this size): its no-op up and preview, timed", async () => {
+                const count = (await stack.exportStack()).deployment.resources.filter(
+                    (r: StateResource) => r.custom && !r.type.startsWith("pulumi:providers:"),
+                ).length;
+                const floorNamespace = `${namespace}-floor`;
+                const floor = await createStack(env(), {
+                    stack: `${stackName}-floor`,
+                    stackFile: "config: {}\n",
+                    program: sameSizeProgram(count, floorNamespace),
+                    projectName: "pulse-floor",
+                });
+                expect((await floor.up()).summary.resourceChanges?.create, "the floor's resources (its stack's too)").to.equal(count + 1);
+                const [up] = await timed(timings, SAME_SIZE(stackName), "up (no changes)", (onEvent) => floor.up({ onEvent }));
+                expect(Object.keys(up.summary.resourceChanges ?? {})).to.deep.equal(["same"]);
+                await timed(timings, SAME_SIZE(stackName), "preview (no changes)", (onEvent) => floor.preview({ onEvent }));
+                await floor.destroy();
             });
 
             itFull(

@@ -11,6 +11,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import * as k8s from "@pulumi/kubernetes";
 import { EngineEvent, LocalWorkspace, PulumiCommand, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { createPlatform } from "../../components/platform";
 import { loadConfig, RELEASE_KEYS } from "../../config";
@@ -85,6 +86,21 @@ export const pulseProgram: PulumiFn = () => {
     const { config, secrets } = loadConfig();
     return Promise.resolve(createPlatform(config, secrets).outputs);
 };
+
+/**
+ * The engine's floor for a program of a given size: one Namespace and `count - 1` ConfigMaps in it, no component, no
+ * dependency between them, no code around them. Its no-op up and preview cost what the CLI, the SDK and the provider
+ * spend per resource, which no program of that size can go below (the empty program's floor does not count them).
+ */
+export function sameSizeProgram(count: number, namespace: string): PulumiFn {
+    return () => {
+        const ns = new k8s.core.v1.Namespace("floor", { metadata: { name: namespace } });
+        for (let i = 1; i < count; i++) {
+            new k8s.core.v1.ConfigMap(`floor-${i}`, { metadata: { name: `floor-${i}`, namespace: ns.metadata.name }, data: { index: String(i) } });
+        }
+        return Promise.resolve({});
+    };
+}
 
 /**
  * Creates a stack named `stack` in a scratch copy of the project (Pulumi.yaml + its stack file) running `program`,

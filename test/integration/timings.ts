@@ -11,6 +11,22 @@ export interface Timing {
     readonly subject: string;
     readonly operation: string;
     readonly ms: number;
+    /**
+     * CPU time spent meanwhile, in ms: by this process (the inline program, the SDK, the Automation API) and by the
+     * child processes that ended (the CLI with its provider plugins): which side a slow operation is slow in.
+     */
+    readonly cpu?: { readonly program: number; readonly cli: number };
+}
+
+/** CPU ms of the children this process waited for (Linux: /proc/self/stat cutime + cstime); undefined elsewhere. */
+function childrenCpuMs(): number | undefined {
+    try {
+        const fields = fs.readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+        // Fields 16 and 17 of proc(5) (cutime, cstime), in clock ticks of 10 ms (USER_HZ on Linux).
+        return (Number(fields[13]) + Number(fields[14])) * 10;
+    } catch {
+        return undefined;
+    }
 }
 
 /** An operation's timing over another's (same cluster, same run), against its goal. */
@@ -33,8 +49,8 @@ export class Timings {
     readonly entries: Timing[] = [];
     readonly criticalPaths: { subject: string; operation: string; path: CriticalPath }[] = [];
 
-    record(subject: string, operation: string, ms: number): void {
-        this.entries.push({ subject, operation, ms });
+    record(subject: string, operation: string, ms: number, cpu?: Timing["cpu"]): void {
+        this.entries.push({ subject, operation, ms, ...(cpu ? { cpu } : {}) });
     }
 
     /** The operation's critical path; its step events and graph go to `traces` (JSON) too, to look at them again. */
@@ -46,13 +62,19 @@ export class Timings {
         fs.writeFileSync(file, JSON.stringify({ subject, operation, steps, graph }) + "\n");
     }
 
-    /** Runs `op` and records how long it took (also when it fails). */
+    /** Runs `op` and records how long it took (also when it fails), and the CPU time spent meanwhile. */
     async time<T>(subject: string, operation: string, op: () => Promise<T>): Promise<T> {
         const start = process.hrtime.bigint();
+        const own = process.cpuUsage();
+        const children = childrenCpuMs();
         try {
             return await op();
         } finally {
-            this.record(subject, operation, Number((process.hrtime.bigint() - start) / 1_000_000n));
+            const ms = Number((process.hrtime.bigint() - start) / 1_000_000n);
+            const used = process.cpuUsage(own);
+            const childrenNow = childrenCpuMs();
+            const cli = children === undefined || childrenNow === undefined ? undefined : childrenNow - children;
+            this.record(subject, operation, ms, cli === undefined ? undefined : { program: Math.round((used.user + used.system) / 1000), cli });
         }
     }
 
@@ -83,10 +105,16 @@ export class Timings {
     }
 
     table(ratios: readonly Ratio[] = []): string {
-        const rows = this.entries.map((e) => [e.subject, e.operation, `${(e.ms / 1000).toFixed(1)} s`]);
+        const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+        const rows = this.entries.map((e) => [
+            e.subject,
+            e.operation,
+            seconds(e.ms),
+            e.cpu ? `CPU: ${seconds(e.cpu.program)} this process, ${seconds(e.cpu.cli)} CLI and plugins` : "",
+        ]);
         const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length), 4));
         return [
-            ...rows.map((r) => "    " + r.map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ")),
+            ...rows.map((r) => ("    " + r.map((c, i) => (i === 2 ? c.padStart(widths[i]) : i === 3 ? c : c.padEnd(widths[i]))).join("  ")).trimEnd()),
             ...ratios.map((r) => `    ${r.name}: ${r.ratio.toFixed(2)}× (goal ≤ ${r.goal}×: ${r.met ? "met" : "not met"})`),
             ...this.criticalPaths.flatMap((c) => [`    critical path of ${c.subject} ${c.operation}:`, formatCriticalPath(c.path, "      ")]),
         ].join("\n");
