@@ -20,7 +20,7 @@ export interface MigratorArgs {
     readonly databaseUrl: SecretRef;
     /** The external database's CA mount, when its URL verifies the server (sslrootcert). */
     readonly databaseCa?: Readonly<Record<string, ReadOnlyMount>>;
-    /** The database (release and Secret): migrations start once it is up. */
+    /** The database (its release and setup): migrations start once it is up (and its Secret exists: databaseUrl names it). */
     readonly after: readonly pulumi.Resource[];
 }
 
