@@ -11,6 +11,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
 import { checksum } from "../lib/checksum";
+import { secretKeyEnv } from "../lib/secrets";
 import { objectName, POSTGRESQL_PORT, postgresqlPrimary, TYPES } from "../lib/contracts";
 import { chartRelease } from "../lib/helm";
 import { bitnamiImageValues, resolveImage } from "../lib/images";
@@ -18,7 +19,7 @@ import { standardLabels } from "../lib/labels";
 import { ReadOnlyMount } from "../lib/pod";
 import { postgresqlScheduling, withScheduling } from "../lib/releaseScheduling";
 import { resourceRequirements } from "../lib/resources";
-import type { DatabaseCredentials, KeycloakDatabaseCredentials, SecretRef } from "./credentials";
+import type { DatabaseCredentials, KeycloakDatabaseCredentials } from "./credentials";
 import { AwaitedJob } from "./awaitedJob";
 import { Globals } from "./globals";
 import { postgresqlExporterValues } from "../lib/metrics";
@@ -314,7 +315,6 @@ export class Database extends pulumi.ComponentResource {
             { parent: this },
         );
         const image = resolveImage(args.postgresql.image, args.globals, "");
-        const fromRef = (name: string, ref: SecretRef) => ({ name, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } });
         const creds = args.credentials;
         if (!creds.adminPassword)
             throw new pulumi.ResourceError("the setup Job logs in as the admin: DatabaseCredentials.adminPassword is required in-cluster", this);
@@ -336,16 +336,16 @@ export class Database extends pulumi.ComponentResource {
                     { name: "PGPORT", value: String(db.port) },
                     { name: "PGDATABASE", value: "postgres" },
                     { name: "PGUSER", value: "postgres" },
-                    fromRef("PGPASSWORD", creds.adminPassword),
+                    secretKeyEnv("PGPASSWORD", creds.adminPassword),
                     { name: "APP_DB", value: db.database },
                     { name: "APP_USER", value: db.username },
-                    fromRef("APP_PASSWORD", creds.password),
+                    secretKeyEnv("APP_PASSWORD", creds.password),
                     // Without them (no Keycloak deployed) the script skips Keycloak's role and database.
                     ...(kc
                         ? [
                               { name: "KEYCLOAK_DB", value: kc.database },
                               { name: "KEYCLOAK_USER", value: kc.username },
-                              fromRef("KEYCLOAK_PASSWORD", kc.login.password),
+                              secretKeyEnv("KEYCLOAK_PASSWORD", kc.login.password),
                           ]
                         : []),
                     { name: "HOME", value: "/tmp" },
