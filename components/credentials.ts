@@ -1,11 +1,11 @@
 /**
  * The platform's credentials stage: run once, before any component, it creates the Secrets more than one component
- * reads (the app Secret, Keycloak's admin and database Secrets) and the key of the pods' secret revisions, and states
- * every endpoint, as typed references that components take as they are. A reference names the created Secret by its
- * output (so every reader waits for it) or, with `secrets.external`, the configured Secret: that choice is made here
- * and nowhere downstream. Its resources are the platform's children: no component of its own, so the app Secret keeps
- * the URN stacks hold, and the Keycloak credentials answer to the URNs their former components gave them
- * (lib/aliases.ts).
+ * reads (the database Secret `pulse-db-secret`, the app Secret, Keycloak's admin and database Secrets), their generated
+ * passwords and the key of the pods' secret revisions, and states every endpoint, as typed references that components
+ * take as they are. A reference names the created Secret by its output (so every reader waits for it) or, with
+ * `secrets.external`, the configured Secret: that choice is made here and nowhere downstream. Its resources are the
+ * platform's children: no component of its own, so the app Secret keeps the URN stacks hold, and the database's and
+ * Keycloak's credentials answer to the URNs their former components gave them (lib/aliases.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { APP_SECRET_KEYS, componentOf, PlatformSecrets, PulseConfig, SERVICES } from "../config";
@@ -14,7 +14,7 @@ import { secretsRevision } from "../lib/checksum";
 import { objectName } from "../lib/contracts";
 import { publicUrl } from "../lib/routes";
 import { CredentialsSecret, credentialsSecret, passwordOr } from "../lib/secrets";
-import { DatabaseConnection, databaseConnection, keepsData } from "./database";
+import { DatabaseConnection, databaseConnection, databaseUrl, keepsData } from "./database";
 import { emqxApi, mqttEndpoint } from "./emqx";
 import { keycloakInternalUrl } from "./keycloak";
 import { natsUrl } from "./nats";
@@ -31,6 +31,28 @@ export interface SecretRef {
 export interface LoginRefs {
     readonly username: SecretRef;
     readonly password: SecretRef;
+}
+
+/**
+ * Pulse's database login, the Secret `pulse-db-secret` (DatabaseConnection.secretName): the migrator and the services
+ * read `url` and `password`, the setup Job `password` and `postgres-password`, the in-cluster chart the Secret by name
+ * (`password`, `postgres-password` and, with replication, `replication-password`: the chart's default keys).
+ */
+export interface DatabaseCredentials {
+    /** The Secret's name: the chart's existingSecret, the services' `database` source (config/services.ts SECRET_ENV). */
+    readonly secretName: pulumi.Input<string>;
+    /** postgresql://user:password@host:port/database[?...] (components/database.ts databaseUrl). */
+    readonly url: SecretRef;
+    /** Pulse's role's. */
+    readonly password: SecretRef;
+    /** In-cluster: the server's admin (`postgres`), whom the setup Job logs in as. */
+    readonly adminPassword?: SecretRef;
+    /**
+     * In-cluster with the password in Pulumi: its revision (lib/checksum secretsRevision), on the setup Job that sets it
+     * (ALTER ROLE), so a changed password re-runs the setup before the services that log in with it roll (they carry
+     * their own revision of every secret they read: components/pulseServices.ts).
+     */
+    readonly revision?: pulumi.Output<string>;
 }
 
 /** Keycloak's own database on Pulse's server: the database setup Job creates the role, Keycloak logs in with it. */
@@ -64,7 +86,11 @@ interface ManagedCredentials {
         readonly apiSecret: pulumi.Output<string>;
     };
     /** The values of the Secrets written here, by the services' secret source (config/services.ts SECRET_ENV). */
-    readonly written: { readonly app: CredentialsSecret["values"]; readonly keycloakAdmin?: CredentialsSecret["values"] };
+    readonly written: {
+        readonly database: CredentialsSecret["values"];
+        readonly app: CredentialsSecret["values"];
+        readonly keycloakAdmin?: CredentialsSecret["values"];
+    };
 }
 
 /** Where everything is reached: plain values from config, the same ones the components serve at. */
@@ -87,6 +113,7 @@ export interface PlatformEndpoints {
 }
 
 export interface PlatformCredentials {
+    readonly database: DatabaseCredentials;
     /** The app Secret (pulse-app-secrets): the Pulse services' credentials; Keycloak's realm reads two. */
     readonly appSecretName: pulumi.Input<string>;
     /** The identity provider's admin, which ui reads (and the in-cluster Keycloak starts with). */
@@ -107,6 +134,14 @@ export const appSecretRef = (c: Pick<PlatformCredentials, "appSecretName">, vari
 const loginRefs = (secretName: pulumi.Input<string>): LoginRefs => ({
     username: { secretName, key: "username" },
     password: { secretName, key: "password" },
+});
+
+/** The database Secret's keys its readers name: the admin's only in-cluster, where the server is ours. */
+const databaseRefs = (secretName: pulumi.Input<string>, db: DatabaseConnection): Omit<DatabaseCredentials, "revision"> => ({
+    secretName,
+    url: { secretName, key: "url" },
+    password: { secretName, key: "password" },
+    ...(db.inCluster ? { adminPassword: { secretName, key: "postgres-password" } } : {}),
 });
 
 /** The config sections the stage reads. */
@@ -147,6 +182,7 @@ export function platformCredentials(
     const kcDatabase = { database: kc.database.name, username: kc.database.username };
     if (names.external) {
         return {
+            database: databaseRefs(endpoints.database.secretName, endpoints.database),
             appSecretName: names.app,
             keycloakAdmin: loginRefs(names.keycloakAdmin),
             keycloakDatabase: kc.enabled ? { ...kcDatabase, login: loginRefs(names.keycloakDb) } : undefined,
@@ -156,6 +192,42 @@ export function platformCredentials(
 
     const managed = { revisionKey: passwordOr(secrets.revisionKey, `${name}-revision-key`, { parent }) };
     const moved = (role: MovedCredential) => movedCredentialAliases(parent, name, role);
+    // With in-cluster data, losing a generated database password locks its role out of the database: the passwords and
+    // the Secrets of the database's roles share the data's protection.
+    const keep = keepsData(config.postgresql);
+    const keepOpts = (role: MovedCredential): pulumi.CustomResourceOptions => ({ parent, protect: keep, retainOnDelete: keep, aliases: moved(role) });
+    const db = endpoints.database;
+    // In-cluster, the setup Job sets the roles' passwords: their revision re-runs it before the pods that log in roll.
+    const setupRevision = (password: pulumi.Output<string>) => (db.inCluster ? { revision: secretsRevision(managed.revisionKey, [password]) } : {});
+
+    // Pulse's database login: the migrator, the services, the setup Job and the chart read it.
+    const dbPassword = passwordOr(secrets.dbPassword, `${name}-database-password`, keepOpts("database-password"));
+    const dbSecret = credentialsSecret(
+        `${name}-database-secret`,
+        {
+            objectName: db.secretName,
+            namespace,
+            component: "database",
+            stringData: {
+                username: db.username,
+                password: dbPassword,
+                url: dbPassword.apply((p) => databaseUrl(db, p)),
+                ...(db.inCluster
+                    ? { "postgres-password": passwordOr(secrets.postgresPassword, `${name}-database-admin-password`, keepOpts("database-admin-password")) }
+                    : {}),
+                ...(db.inCluster && config.postgresql.architecture === "replication"
+                    ? {
+                          "replication-password": passwordOr(
+                              secrets.postgresReplicationPassword,
+                              `${name}-database-replication-password`,
+                              keepOpts("database-replication-password"),
+                          ),
+                      }
+                    : {}),
+            },
+        },
+        keepOpts("database-secret"),
+    );
 
     const app = Object.fromEntries(
         Object.entries(APP_SECRET_KEYS).map(([variable, key]) => [variable, passwordOr(secrets[key], `${name}-app-secrets-${componentOf(key)}`, { parent })]),
@@ -182,39 +254,27 @@ export function platformCredentials(
           )
         : undefined;
 
-    // Keycloak's database role: the database setup Job creates it, Keycloak logs in with it. With in-cluster data,
-    // losing a generated password locks Keycloak out of its database: they share the data's protection.
+    // Keycloak's database role: the database setup Job creates it, Keycloak logs in with it.
     let keycloakDatabase: KeycloakDatabaseCredentials | undefined;
     if (kc.enabled) {
-        const keep = keepsData(config.postgresql);
-        const keepOpts = (role: MovedCredential): pulumi.CustomResourceOptions => ({
-            parent,
-            protect: keep,
-            retainOnDelete: keep,
-            aliases: moved(role),
-        });
         const password = passwordOr(secrets.keycloakDbPassword, `${name}-database-keycloak-password`, keepOpts("database-keycloak-password"));
         const secret = credentialsSecret(
             `${name}-database-keycloak-secret`,
             { objectName: names.keycloakDb, namespace, component: "keycloak", stringData: { username: kc.database.username, password } },
             keepOpts("database-keycloak-secret"),
         );
-        keycloakDatabase = {
-            ...kcDatabase,
-            login: loginRefs(secret.metadata.name),
-            // In-cluster, the setup Job sets the role's password: a changed one re-runs it before Keycloak rolls.
-            ...(endpoints.database.inCluster ? { revision: secretsRevision(managed.revisionKey, [password]) } : {}),
-        };
+        keycloakDatabase = { ...kcDatabase, login: loginRefs(secret.metadata.name), ...setupRevision(password) };
     }
 
     return {
+        database: { ...databaseRefs(dbSecret.metadata.name, db), ...setupRevision(dbPassword) },
         appSecretName: appSecret.metadata.name,
         keycloakAdmin: loginRefs(keycloakAdmin ? keycloakAdmin.metadata.name : names.keycloakAdmin),
         keycloakDatabase,
         managed: {
             ...managed,
             emqx: { mqttPassword: app.MQTT_PASSWORD, internalAuthSecret: app.MQTT_INTERNAL_AUTH_SECRET, apiSecret: app.EMQX_API_SECRET },
-            written: { app: appSecret.values, keycloakAdmin: keycloakAdmin?.values },
+            written: { database: dbSecret.values, app: appSecret.values, keycloakAdmin: keycloakAdmin?.values },
         },
         endpoints,
     };

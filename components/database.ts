@@ -1,7 +1,8 @@
 /**
- * Pulse's PostgreSQL: the in-cluster Bitnami release or a managed database, behind one contract for everything
- * downstream: the Secret `pulse-db-secret` (name from config) with keys `url`, `username`, `password` and, in-cluster,
- * `postgres-password`, plus the connection facts as plain outputs.
+ * Pulse's PostgreSQL: the in-cluster Bitnami release and its setup Job, or a managed database, behind one contract for
+ * everything downstream: the connection facts as plain values, and the Secret `pulse-db-secret` (name from config) with
+ * keys `url`, `username`, `password` and, in-cluster, `postgres-password`, which the credentials stage
+ * (components/credentials.ts) writes and hands this component, like every reader, as references.
  */
 import type { JobNetwork } from "../lib/network";
 import * as fs from "fs";
@@ -9,7 +10,8 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
-import { checksum, secretsRevision } from "../lib/checksum";
+import { checksum } from "../lib/checksum";
+import { secretKeyEnv } from "../lib/secrets";
 import { objectName, POSTGRESQL_PORT, postgresqlPrimary, TYPES } from "../lib/contracts";
 import { chartRelease } from "../lib/helm";
 import { bitnamiImageValues, resolveImage } from "../lib/images";
@@ -17,8 +19,7 @@ import { standardLabels } from "../lib/labels";
 import { ReadOnlyMount } from "../lib/pod";
 import { postgresqlScheduling, withScheduling } from "../lib/releaseScheduling";
 import { resourceRequirements } from "../lib/resources";
-import { CredentialsSecret, credentialsSecret, passwordOr } from "../lib/secrets";
-import type { KeycloakDatabaseCredentials, SecretRef } from "./credentials";
+import type { DatabaseCredentials, KeycloakDatabaseCredentials } from "./credentials";
 import { AwaitedJob } from "./awaitedJob";
 import { Globals } from "./globals";
 import { postgresqlExporterValues } from "../lib/metrics";
@@ -29,17 +30,8 @@ export interface DatabaseArgs {
     readonly externalDatabase: PulseConfig["externalDatabase"];
     /** `pulse:chartRepositoryPassword`, for a chart from a private repository. */
     readonly chartRepositoryPassword?: pulumi.Output<string>;
-    /**
-     * The key of the password revisions (lib/checksum secretsRevision), when the program writes the Secret
-     * (components/credentials.ts ManagedCredentials); none: the Secret is managed outside Pulumi and only referenced.
-     */
-    readonly revisionKey?: pulumi.Output<string>;
-    /** `pulse:dbPassword`; generated when absent (in-cluster only: validation requires it for a managed database). */
-    readonly password?: pulumi.Output<string>;
-    /** `pulse:postgresReplicationPassword`, the replicas' (architecture replication); generated when absent. */
-    readonly replicationPassword?: pulumi.Output<string>;
-    /** `pulse:postgresPassword`, the in-cluster admin's; generated when absent. */
-    readonly adminPassword?: pulumi.Output<string>;
+    /** Pulse's login (components/credentials.ts): the chart's existing Secret, the setup Job's passwords and revision. */
+    readonly credentials: DatabaseCredentials;
     /** Keycloak's own database on the same server (the setup Job creates its role; backups dump it); none without Keycloak. */
     readonly keycloakDb?: KeycloakDatabaseCredentials;
 }
@@ -53,7 +45,7 @@ export interface DatabaseConnection {
     readonly sslmode?: string;
     /** The server's CA, from an existing Secret, mounted at DB_CA_DIR (sslmode verify-ca / verify-full). */
     readonly ca?: { readonly secretName: string; readonly key: string };
-    /** Secret holding url/username/password. */
+    /** The configured name of the Secret holding url/username/password (components/credentials.ts writes or references it). */
     readonly secretName: string;
     readonly inCluster: boolean;
 }
@@ -180,14 +172,25 @@ function replicationValues(pg: PulseConfig["postgresql"]): Record<string, unknow
 
 /**
  * Values for bitnami/postgresql 15.5.38: the chart's settings, then the section's scheduling keys (lib/releaseScheduling.ts).
- * `databases`: what a backup dumps (Pulse's and Keycloak's).
+ * `databases`: what a backup dumps (Pulse's and Keycloak's). `existingSecret`: the database Secret's name
+ * (DatabaseCredentials.secretName: an output of the written Secret makes the release wait for it).
  */
-export function postgresqlValues(pg: PulseConfig["postgresql"], global: PulseConfig["global"], databases: readonly string[]): Record<string, unknown> {
-    return withScheduling(postgresqlChartValues(pg, global, databases), postgresqlScheduling(pg));
+export function postgresqlValues(
+    pg: PulseConfig["postgresql"],
+    global: PulseConfig["global"],
+    databases: readonly string[],
+    existingSecret: pulumi.Input<string>,
+): Record<string, unknown> {
+    return withScheduling(postgresqlChartValues(pg, global, databases, existingSecret), postgresqlScheduling(pg));
 }
 
 /** The chart's settings. Credentials come from the existing Secret, never from values. */
-function postgresqlChartValues(pg: PulseConfig["postgresql"], global: PulseConfig["global"], databases: readonly string[]): Record<string, unknown> {
+function postgresqlChartValues(
+    pg: PulseConfig["postgresql"],
+    global: PulseConfig["global"],
+    databases: readonly string[],
+    existingSecret: pulumi.Input<string>,
+): Record<string, unknown> {
     const image = pg.image;
     return {
         global: {
@@ -202,7 +205,7 @@ function postgresqlChartValues(pg: PulseConfig["postgresql"], global: PulseConfi
             enablePostgresUser: true,
             database: pg.auth.database,
             username: pg.auth.username,
-            existingSecret: pg.auth.existingSecret,
+            existingSecret,
             // With replication, the replicas log in as the chart's repl_user with the Secret's `replication-password`.
         },
         primary: {
@@ -233,18 +236,7 @@ const PSQL_UID = 10001;
 
 export class Database extends pulumi.ComponentResource {
     readonly connection: DatabaseConnection;
-    /** The Secret Pulse's workloads read (`url`): created here, or managed outside Pulumi. */
-    readonly secretName: pulumi.Output<string>;
-    /** The database URL (the migrator's DATABASE_URL). */
-    readonly urlRef: SecretRef;
-    readonly secret?: CredentialsSecret;
     readonly release?: k8s.helm.v3.Release;
-    /**
-     * In-cluster with the passwords in Pulumi: a revision of the app role's password (annotation CREDENTIALS_ANNOTATION)
-     * on the setup Job, which re-runs when it (or Keycloak's role's: KeycloakDatabaseCredentials.revision) changes (the
-     * services carry their own revision of every secret they read: components/pulseServices.ts).
-     */
-    readonly credentialsRevision?: pulumi.Output<string>;
     /** In-cluster with backups on and no `backup.existingClaim`: the backups' volume (kept on `pulumi destroy`). */
     readonly backupClaim?: k8s.core.v1.PersistentVolumeClaim;
     /** In-cluster: the Job that makes the database what Pulse needs (assets/db-setup.sql), once the release is up. */
@@ -255,41 +247,8 @@ export class Database extends pulumi.ComponentResource {
         const connection = databaseConnection(args.postgresql, args.externalDatabase);
         this.connection = connection;
 
-        // With in-cluster data, losing a generated password locks Pulse out of its own database: the passwords and
-        // the Secret share the release's protection.
         const keep = keepsData(args.postgresql);
-        const keepOpts: pulumi.CustomResourceOptions = { parent: this, protect: keep, retainOnDelete: keep };
-
-        let secret: CredentialsSecret | undefined;
         const kcDb = args.keycloakDb;
-        if (args.revisionKey) {
-            const password = passwordOr(args.password, `${name}-password`, keepOpts);
-            const adminPassword = connection.inCluster ? passwordOr(args.adminPassword, `${name}-admin-password`, keepOpts) : undefined;
-            secret = credentialsSecret(
-                `${name}-secret`,
-                {
-                    objectName: connection.secretName,
-                    namespace: args.globals.namespace,
-                    component: "database",
-                    stringData: {
-                        username: connection.username,
-                        password,
-                        url: password.apply((p) => databaseUrl(connection, p)),
-                        ...(adminPassword ? { "postgres-password": adminPassword } : {}),
-                        ...(connection.inCluster && args.postgresql.architecture === "replication"
-                            ? { "replication-password": passwordOr(args.replicationPassword, `${name}-replication-password`, keepOpts) }
-                            : {}),
-                    },
-                },
-                keepOpts,
-            );
-            // In-cluster, the setup Job sets the role's password: a revision of it that the setup Job carries, so a changed
-            // password re-runs the setup before the pods that log in with it roll.
-            if (connection.inCluster) this.credentialsRevision = secretsRevision(args.revisionKey, [password]);
-        }
-        this.secret = secret;
-        this.secretName = secret ? secret.metadata.name : pulumi.output(connection.secretName);
-        this.urlRef = { secretName: this.secretName, key: "url" };
 
         if (connection.inCluster) {
             // The backups' volume: created before the release (its CronJob names it), kept like the data; nothing mounts
@@ -319,14 +278,21 @@ export class Database extends pulumi.ComponentResource {
                 `${name}-postgresql`,
                 {
                     source: args.postgresql.chart,
-                    values: postgresqlValues(args.postgresql, args.globals, [connection.database, ...(kcDb ? [kcDb.database] : [])]),
+                    values: postgresqlValues(
+                        args.postgresql,
+                        args.globals,
+                        [connection.database, ...(kcDb ? [kcDb.database] : [])],
+                        // The chart's pods read the Secret at start: named by the stage's reference, the release waits for it.
+                        args.credentials.secretName,
+                    ),
                     globals: args.globals,
                     repositoryPassword: args.chartRepositoryPassword,
                 },
-                // The chart's pods read the Secret at start: it must exist before the release installs.
                 {
-                    ...keepOpts,
-                    dependsOn: [...(secret ? [secret] : []), ...(this.backupClaim ? [this.backupClaim] : [])],
+                    parent: this,
+                    protect: keep,
+                    retainOnDelete: keep,
+                    dependsOn: this.backupClaim ? [this.backupClaim] : [],
                     // Another architecture is another primary (an empty one beside the old volume): a replacement, which
                     // a protected release refuses, instead of an upgrade that points Pulse at it.
                     replaceOnChanges: ["values.architecture"],
@@ -335,16 +301,7 @@ export class Database extends pulumi.ComponentResource {
             this.setup = this.setupJob(name, args, connection, this.release);
         }
 
-        this.registerOutputs({
-            connection: this.connection,
-            secretName: this.secretName,
-            urlRef: this.urlRef,
-            secret: this.secret,
-            release: this.release,
-            setup: this.setup,
-            backupClaim: this.backupClaim,
-            credentialsRevision: this.credentialsRevision,
-        });
+        this.registerOutputs({ connection: this.connection, release: this.release, setup: this.setup, backupClaim: this.backupClaim });
     }
 
     /** The admin's setup run: psql over the mounted script, every value from the environment or a Secret. */
@@ -358,8 +315,9 @@ export class Database extends pulumi.ComponentResource {
             { parent: this },
         );
         const image = resolveImage(args.postgresql.image, args.globals, "");
-        const fromSecret = (name: string, secret: pulumi.Input<string>, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
-        const fromRef = (name: string, ref: SecretRef) => fromSecret(name, ref.secretName, ref.key);
+        const creds = args.credentials;
+        if (!creds.adminPassword)
+            throw new pulumi.ResourceError("the setup Job logs in as the admin: DatabaseCredentials.adminPassword is required in-cluster", this);
         const kc = args.keycloakDb;
         return new AwaitedJob(
             `${name}-setup`,
@@ -378,16 +336,16 @@ export class Database extends pulumi.ComponentResource {
                     { name: "PGPORT", value: String(db.port) },
                     { name: "PGDATABASE", value: "postgres" },
                     { name: "PGUSER", value: "postgres" },
-                    fromSecret("PGPASSWORD", this.secretName, "postgres-password"),
+                    secretKeyEnv("PGPASSWORD", creds.adminPassword),
                     { name: "APP_DB", value: db.database },
                     { name: "APP_USER", value: db.username },
-                    fromSecret("APP_PASSWORD", this.secretName, "password"),
+                    secretKeyEnv("APP_PASSWORD", creds.password),
                     // Without them (no Keycloak deployed) the script skips Keycloak's role and database.
                     ...(kc
                         ? [
                               { name: "KEYCLOAK_DB", value: kc.database },
                               { name: "KEYCLOAK_USER", value: kc.username },
-                              fromRef("KEYCLOAK_PASSWORD", kc.login.password),
+                              secretKeyEnv("KEYCLOAK_PASSWORD", kc.login.password),
                           ]
                         : []),
                     { name: "HOME", value: "/tmp" },
@@ -399,9 +357,7 @@ export class Database extends pulumi.ComponentResource {
                 trigger: `${image.ref} ${checksum(DB_SETUP_SQL)} ${db.database}/${db.username} keycloak=${kc ? `${kc.database}/${kc.username}` : "none"}`,
                 runAsUser: PSQL_UID,
                 // A changed password re-runs the setup, which sets it (ALTER ROLE), before anything logs in with it.
-                podAnnotations: this.credentialsRevision
-                    ? { [CREDENTIALS_ANNOTATION]: pulumi.interpolate`${this.credentialsRevision}-${kc?.revision ?? "none"}` }
-                    : undefined,
+                podAnnotations: creds.revision ? { [CREDENTIALS_ANNOTATION]: pulumi.interpolate`${creds.revision}-${kc?.revision ?? "none"}` } : undefined,
                 after: [release],
             },
             { parent: this },

@@ -23,6 +23,7 @@ import {
 } from "../lib/contracts";
 import { selectorLabels, standardLabels, WRITABLE_ROOT_WAIVER } from "../lib/labels";
 import { checksum } from "../lib/checksum";
+import { secretKeyEnv } from "../lib/secrets";
 import type { KeycloakDatabaseCredentials, LoginRefs, SecretRef } from "./credentials";
 import { CREDENTIALS_ANNOTATION, DatabaseConnection, databaseCaMounts, sslParameters } from "./database";
 import { Globals } from "./globals";
@@ -175,18 +176,14 @@ function jdbcUrl(db: DatabaseConnection): string {
 function keycloakEnv(
     args: Pick<KeycloakArgs, "keycloak" | "admin" | "database" | "keycloakDatabase" | "realmSecrets" | "publicUrl"> & { discoveryService?: string },
 ): EnvVar[] {
-    const fromSecret = (name: string, ref: SecretRef): EnvVar => ({
-        name,
-        valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } },
-    });
     const kc = args.keycloak;
     return [
-        fromSecret("KC_BOOTSTRAP_ADMIN_USERNAME", args.admin.username),
-        fromSecret("KC_BOOTSTRAP_ADMIN_PASSWORD", args.admin.password),
+        secretKeyEnv("KC_BOOTSTRAP_ADMIN_USERNAME", args.admin.username),
+        secretKeyEnv("KC_BOOTSTRAP_ADMIN_PASSWORD", args.admin.password),
         { name: "KC_DB", value: "postgres" },
         { name: "KC_DB_URL", value: jdbcUrl({ ...args.database, database: args.keycloakDatabase.database }) },
-        fromSecret("KC_DB_USERNAME", args.keycloakDatabase.login.username),
-        fromSecret("KC_DB_PASSWORD", args.keycloakDatabase.login.password),
+        secretKeyEnv("KC_DB_USERNAME", args.keycloakDatabase.login.username),
+        secretKeyEnv("KC_DB_PASSWORD", args.keycloakDatabase.login.password),
         // Behind the ingress: TLS ends there, Keycloak speaks HTTP and trusts X-Forwarded-* for scheme and host.
         ...(args.publicUrl ? [{ name: "KC_HOSTNAME", value: args.publicUrl }] : [{ name: "KC_HOSTNAME_STRICT", value: "false" }]),
         { name: "KC_HTTP_RELATIVE_PATH", value: kc.httpRelativePath },
@@ -206,7 +203,7 @@ function keycloakEnv(
             : [{ name: "KC_CACHE", value: "local" }]),
         // The realm file's placeholders.
         ...(kc.realmImport
-            ? [fromSecret("KEYCLOAK_CLIENT_SECRET", args.realmSecrets.KEYCLOAK_CLIENT_SECRET), fromSecret("SMTP_PASSWORD", args.realmSecrets.SMTP_PASSWORD)]
+            ? [secretKeyEnv("KEYCLOAK_CLIENT_SECRET", args.realmSecrets.KEYCLOAK_CLIENT_SECRET), secretKeyEnv("SMTP_PASSWORD", args.realmSecrets.SMTP_PASSWORD)]
             : []),
     ];
 }

@@ -11,6 +11,7 @@ import { resolveImage } from "../lib/images";
 import { AwaitedJob } from "./awaitedJob";
 import { Globals } from "./globals";
 import { ReadOnlyMount } from "../lib/pod";
+import { secretKeyEnv } from "../lib/secrets";
 import type { SecretRef } from "./credentials";
 
 export interface MigratorArgs {
@@ -20,7 +21,7 @@ export interface MigratorArgs {
     readonly databaseUrl: SecretRef;
     /** The external database's CA mount, when its URL verifies the server (sslrootcert). */
     readonly databaseCa?: Readonly<Record<string, ReadOnlyMount>>;
-    /** The database (release and Secret): migrations start once it is up. */
+    /** The database (its release and setup): migrations start once it is up (and its Secret exists: databaseUrl names it). */
     readonly after: readonly pulumi.Resource[];
 }
 
@@ -49,7 +50,7 @@ export class Migrator extends pulumi.ComponentResource {
                 imagePullSecrets: globals.imagePullSecrets,
                 resources: m.resources,
                 podSettings: m,
-                env: [{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: args.databaseUrl.secretName, key: args.databaseUrl.key } } }],
+                env: [secretKeyEnv("DATABASE_URL", args.databaseUrl)],
                 readOnlyMounts: args.databaseCa,
                 backoffLimit: m.backoffLimit,
                 activeDeadlineSeconds: m.activeDeadlineSeconds,

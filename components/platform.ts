@@ -108,21 +108,18 @@ export class Platform extends pulumi.ComponentResource {
             );
         }
 
-        // The credentials stage: every Secret more than one component reads, the revision key, the endpoints.
+        // The credentials stage: every Secret more than one component reads (the database's too), the revision key, the endpoints.
         const credentials = platformCredentials(name, { config, secrets, namespace }, this);
         this.credentials = credentials;
         const { endpoints, managed } = credentials;
-        // Platform services: the three Helm releases (or external endpoints) and their credentials.
+        // Platform services: the three Helm releases (or external endpoints), with EMQX's own credentials.
         this.database = new Database(
             `${name}-database`,
             {
                 globals,
                 postgresql: config.postgresql,
                 externalDatabase: config.externalDatabase,
-                revisionKey: managed?.revisionKey,
-                password: secrets.dbPassword,
-                adminPassword: secrets.postgresPassword,
-                replicationPassword: secrets.postgresReplicationPassword,
+                credentials: credentials.database,
                 keycloakDb: credentials.keycloakDatabase,
                 chartRepositoryPassword: secrets.chartRepositoryPassword,
             },
@@ -150,7 +147,7 @@ export class Platform extends pulumi.ComponentResource {
             {
                 globals,
                 migrator: config.migrator,
-                databaseUrl: this.database.urlRef,
+                databaseUrl: credentials.database.url,
                 databaseCa: databaseCaMounts(endpoints.database),
                 after: [this.database],
             },
@@ -192,15 +189,12 @@ export class Platform extends pulumi.ComponentResource {
                 ...sections(...SERVICE_NAMES, "app", "s3", "smtp", "emqx"),
                 // The broker is its release (Helm's wait proves its pods ready), not the devices' Service.
                 rolloutAfter: [this.migrator.ready, this.natsInit.ready, ...(this.emqx.release ? [this.emqx.release] : [])],
-                secretValues: managed && {
-                    key: managed.revisionKey,
-                    sources: { ...managed.written, database: this.database.secret?.values },
-                },
+                secretValues: managed && { key: managed.revisionKey, sources: managed.written },
                 env: {
                     database: endpoints.database,
                     secretNames: {
                         app: credentials.appSecretName,
-                        database: this.database.secretName,
+                        database: credentials.database.secretName,
                         keycloakAdmin: credentials.keycloakAdmin.password.secretName,
                     },
                     natsUrl: endpoints.natsUrl,
@@ -239,7 +233,7 @@ export class Platform extends pulumi.ComponentResource {
             mqttHost: pulumi.output(endpoints.mqtt.host),
             mqttPort: pulumi.output(endpoints.mqtt.port),
             databaseHost: pulumi.output(endpoints.database.host),
-            databaseSecretName: this.database.secretName,
+            databaseSecretName: pulumi.output(credentials.database.secretName),
             publicUrl: pulumi.output(endpoints.uiPublicUrl ?? ""),
             keycloakUrl: pulumi.output(endpoints.identityUrl),
             serviceNames: {

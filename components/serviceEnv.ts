@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { deviceTlsEnabled, issuerParts, PulseConfig, s3Endpoint, SECRET_ENV, SecretEnvSource, ServiceName, SERVICES } from "../config";
 import { KEYCLOAK_REALM, UI_CLIENT_ID } from "../lib/contracts";
+import { secretKeyEnv } from "../lib/secrets";
 import { DatabaseConnection } from "./database";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
@@ -146,7 +147,7 @@ export function serviceEnv(name: ServiceName, ctx: ServiceEnvContext): EnvVar[] 
         if (secret) {
             const needs = SECRET_NEEDS[variable];
             if (needs === undefined || ctx[needs] !== undefined) {
-                env.set(variable, { name: variable, valueFrom: { secretKeyRef: { name: ctx.secretNames[secret.secret], key: secret.key } } });
+                env.set(variable, secretKeyEnv(variable, { secretName: ctx.secretNames[secret.secret], key: secret.key }));
             }
         } else if (!(variable in plain)) {
             throw new Error(`${name} reads ${variable}, for which the platform has no source (components/serviceEnv.ts)`);

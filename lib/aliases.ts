@@ -32,11 +32,16 @@ export const networkPolicyAliases = (policyName: string): pulumi.Alias[] =>
 
 /**
  * Credentials the platform's credentials stage (components/credentials.ts) creates, by their role, and the component
- * that created them in stacks deployed before it: each is read by more than its owner (Keycloak's database role by
- * the database setup Job and Keycloak; Keycloak's admin by Keycloak and ui), so none of them builds it. The resource
- * keeps its name (`<platform>-<role>`): only its parent changed.
+ * that created them in stacks deployed before it: each is read by more than its owner (Pulse's database login by the
+ * migrator, the services, the setup Job and the chart; Keycloak's database role by the database setup Job and
+ * Keycloak; Keycloak's admin by Keycloak and ui), so none of them builds it. The resource keeps its name
+ * (`<platform>-<role>`): only its parent changed.
  */
 export const MOVED_TO_CREDENTIALS = {
+    "database-secret": { from: "database", type: SECRET },
+    "database-password": { from: "database", type: RANDOM_PASSWORD },
+    "database-admin-password": { from: "database", type: RANDOM_PASSWORD },
+    "database-replication-password": { from: "database", type: RANDOM_PASSWORD },
     "keycloak-admin": { from: "keycloak", type: SECRET },
     "keycloak-admin-password": { from: "keycloak", type: RANDOM_PASSWORD },
     "database-keycloak-secret": { from: "database", type: SECRET },

@@ -43,6 +43,12 @@ export function credentialsSecret(name: string, args: CredentialsSecretArgs, opt
     return Object.assign(secret, { values: args.stringData });
 }
 
+/** An environment variable from one key of a Secret (a components/credentials.ts SecretRef): secrets only by reference. */
+export const secretKeyEnv = (name: string, ref: { readonly secretName: pulumi.Input<string>; readonly key: string }): k8s.types.input.core.v1.EnvVar => ({
+    name,
+    valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } },
+});
+
 /** A written Secret's values in key order, for a revision of them (lib/checksum secretsRevision). */
 export const valuesOf = (secret: CredentialsSecret): pulumi.Input<string>[] =>
     Object.keys(secret.values)

@@ -115,7 +115,7 @@ const configs: Record<string, PulseConfig> = {
 };
 
 const builders: Record<string, (c: PulseConfig) => Values> = {
-    postgresql: (c) => postgresqlValues(c.postgresql, c.global, [c.postgresql.auth.database, c.keycloak.database.name]),
+    postgresql: (c) => postgresqlValues(c.postgresql, c.global, [c.postgresql.auth.database, c.keycloak.database.name], c.postgresql.auth.existingSecret),
     emqx: (c) => emqxValues(c.emqx, c.global, { env: c.secrets.emqxDashboard, bootstrap: c.secrets.emqxBootstrap }),
     nats: (c) => natsValues(c.nats, c.global),
 };

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { platformEndpoints } from "../components/credentials";
-import { MOVED_TO_CREDENTIALS } from "../lib/aliases";
+import { MOVED_TO_CREDENTIALS, MovedCredential } from "../lib/aliases";
 import { isSecretValue, RecordedResource } from "../tools/mocks";
 import { build, CI_STACK_FILE, config, inputs, ofType, one, rolledBy, stackConfig } from "./helpers";
 
@@ -32,13 +32,15 @@ describe("credentials stage", () => {
     });
 
     it("a changed pulse:adminKey rolls exactly the services that read ADMIN_KEY (it is a credential, not the revisions' key)", async () => {
-        const { rolled, readers } = await rolledBy("adminKey", "ADMIN_KEY", ["a".repeat(32), "b".repeat(32)]);
+        const { rolled, readers, rerun } = await rolledBy("adminKey", "ADMIN_KEY", ["a".repeat(32), "b".repeat(32)]);
         expect(readers.length).to.be.greaterThan(0);
         expect(rolled).to.deep.equal(readers);
+        expect(rerun).to.deep.equal([]);
     });
 
-    it("Keycloak's admin and database credentials are the platform's, each aliased to the URN its former component gave it", async () => {
-        const { resources } = await build(config());
+    it("the database's and Keycloak's credentials are the platform's, each aliased to the URN its former component gave it", async () => {
+        // With replication, so that every moved credential exists (the replicas' password only with them).
+        const { resources } = await build(config({ postgresql: { architecture: "replication" } }));
         for (const [role, { from, type }] of Object.entries(MOVED_TO_CREDENTIALS)) {
             const r = one(resources, type, `pulse-${role}`);
             expect(r.parent, role).to.equal(`${PLATFORM}::pulse`);
@@ -47,25 +49,37 @@ describe("credentials stage", () => {
         }
     });
 
-    it("Keycloak's database password and Secret keep the data's protection; the admin's are not data", async () => {
-        const kept = await build(config({ postgresql: { protect: true } }));
-        const keycloakDb = [one(kept.resources, PASSWORD, "pulse-database-keycloak-password"), one(kept.resources, SECRET, "pulse-database-keycloak-secret")];
-        for (const r of keycloakDb) expect({ protect: r.protect, retain: r.retainOnDelete }, r.name).to.deep.equal({ protect: true, retain: true });
+    it("the database roles' passwords and Secrets keep the data's protection; Keycloak's admin is not data", async () => {
+        const roles = (Object.keys(MOVED_TO_CREDENTIALS) as MovedCredential[]).filter((role) => role.startsWith("database-"));
+        expect(roles).to.have.length(6);
+        const moved = (rs: RecordedResource[]) => roles.map((role) => one(rs, MOVED_TO_CREDENTIALS[role].type, `pulse-${role}`));
+        const kept = await build(config({ postgresql: { protect: true, architecture: "replication" } }));
+        for (const r of moved(kept.resources)) expect({ protect: r.protect, retain: r.retainOnDelete }, r.name).to.deep.equal({ protect: true, retain: true });
         expect(one(kept.resources, SECRET, "pulse-keycloak-admin").protect).to.equal(false);
-        const loose = await build(config({ postgresql: { protect: false } }));
-        expect(one(loose.resources, SECRET, "pulse-database-keycloak-secret").protect).to.equal(false);
+        const loose = await build(config({ postgresql: { protect: false, architecture: "replication" } }));
+        for (const r of moved(loose.resources))
+            expect({ protect: r.protect, retain: r.retainOnDelete }, r.name).to.deep.equal({ protect: false, retain: false });
     });
 
     it("Secrets managed outside Pulumi: every reference names the configured Secret, and there is no revision key", async () => {
         const names = { external: true, app: "v-app", keycloakAdmin: "v-kc-admin", keycloakDb: "v-kc-db" };
-        const { resources, platform } = await build(config({ secrets: names }));
+        const { resources, platform } = await build(config({ secrets: names, postgresql: { auth: { existingSecret: "v-db" } } }));
         expect(ofType(resources, PASSWORD).map((r) => r.name)).to.deep.equal([]);
+        expect(ofType(resources, SECRET).map((r) => r.name)).to.deep.equal([]);
         const c = platform.credentials;
         expect(c.managed).to.equal(undefined);
         expect([c.appSecretName, c.keycloakAdmin.password.secretName, c.keycloakDatabase?.login.password.secretName]).to.deep.equal([
             "v-app",
             "v-kc-admin",
             "v-kc-db",
+        ]);
+        const db = c.database;
+        expect([db.secretName, db.url, db.password, db.adminPassword, db.revision]).to.deep.equal([
+            "v-db",
+            { secretName: "v-db", key: "url" },
+            { secretName: "v-db", key: "password" },
+            { secretName: "v-db", key: "postgres-password" },
+            undefined,
         ]);
     });
 

@@ -13,7 +13,10 @@ import { reaches } from "./reachability";
 const run = promisify(execFile);
 const withBackup = (backup: Record<string, unknown> = {}) => config({ postgresql: { backup: { enabled: true, ...backup } } });
 const backupOf = (c: ReturnType<typeof config>) =>
-    postgresqlValues(c.postgresql, c.global, [c.postgresql.auth.database, c.keycloak.database.name]).backup as Record<string, any>;
+    postgresqlValues(c.postgresql, c.global, [c.postgresql.auth.database, c.keycloak.database.name], c.postgresql.auth.existingSecret).backup as Record<
+        string,
+        any
+    >;
 /** The labels the chart gives its backup pods (templates/backup/cronjob.yaml: the standard labels, component pg_dumpall). */
 const BACKUP_POD = {
     "app.kubernetes.io/instance": POSTGRESQL_RELEASE,

@@ -6,7 +6,8 @@ import { build, config, inputs, one, plainRules, releases, stackConfig, stackPro
 import { reaches } from "./reachability";
 
 const replicated = (pg: Record<string, unknown> = {}) => config({ postgresql: { architecture: "replication", ...pg } });
-const valuesOf = (c: ReturnType<typeof config>) => postgresqlValues(c.postgresql, c.global, [c.postgresql.auth.database]) as Record<string, any>;
+const valuesOf = (c: ReturnType<typeof config>) =>
+    postgresqlValues(c.postgresql, c.global, [c.postgresql.auth.database], c.postgresql.auth.existingSecret) as Record<string, any>;
 /** The chart's server pods: the primary's and the replicas' labels (templates/primary, templates/read). */
 const pod = (component: string) => ({
     "app.kubernetes.io/instance": POSTGRESQL_RELEASE,

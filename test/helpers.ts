@@ -164,23 +164,23 @@ export function recorded(fields: Pick<RecordedResource, "type" | "name"> & Parti
 
 /**
  * What changing one secret rolls: the Deployments whose pod annotations (the secrets' revisions) differ between two
- * builds with the secret's two values, and the Deployments of the services whose code reads `variable`. A changed
- * credential must roll exactly its readers.
+ * builds with the secret's two values, and the Deployments of the services whose code reads any of `variables`; and
+ * the Jobs whose pod annotations differ (re-run: the database setup Job, which sets a database role's password). A
+ * changed credential must roll exactly its readers.
  */
-export async function rolledBy(secret: keyof PlatformSecrets, variable: string, values: readonly [string, string]) {
-    const annotations = async (value: string) =>
-        Object.fromEntries(
-            ofType((await build(config(), { [secret]: pulumi.secret(value) })).resources, "kubernetes:apps/v1:Deployment").map((d) => [
-                d.name,
-                JSON.stringify(inputs(d).spec.template.metadata.annotations ?? {}),
-            ]),
-        );
-    const [was, is] = [await annotations(values[0]), await annotations(values[1])];
-    const readers = SERVICE_NAMES.filter((s) => contractOf(s).reads.includes(variable)).map((s) => `pulse-services-${componentOf(s)}-deployment`);
-    return {
-        rolled: Object.keys(is)
-            .filter((d) => is[d] !== was[d])
-            .sort(),
-        readers: readers.sort(),
+export async function rolledBy(secret: keyof PlatformSecrets, variables: string | readonly string[], values: readonly [string, string]) {
+    const annotations = async (value: string) => {
+        const { resources } = await build(config(), { [secret]: pulumi.secret(value) });
+        const byName = (type: string) =>
+            Object.fromEntries(ofType(resources, type).map((r) => [r.name, JSON.stringify(inputs(r).spec.template.metadata.annotations ?? {})]));
+        return { deployments: byName("kubernetes:apps/v1:Deployment"), jobs: byName("kubernetes:batch/v1:Job") };
     };
+    const [was, is] = [await annotations(values[0]), await annotations(values[1])];
+    const changed = (kind: keyof typeof was) =>
+        Object.keys(is[kind])
+            .filter((name) => is[kind][name] !== was[kind][name])
+            .sort();
+    const read = typeof variables === "string" ? [variables] : variables;
+    const readers = SERVICE_NAMES.filter((s) => contractOf(s).reads.some((v) => read.includes(v))).map((s) => `pulse-services-${componentOf(s)}-deployment`);
+    return { rolled: changed("deployments"), readers: readers.sort(), rerun: changed("jobs") };
 }

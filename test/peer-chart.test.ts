@@ -54,7 +54,7 @@ describe("the peer chart (integration suite)", () => {
         expect(values.keycloak.replicaCount).to.equal(prod.keycloak.replicaCount);
         const { global: natsGlobal, ...nats } = natsValues(prod.nats, prod.global);
         expect(values.nats).to.deep.equal({ ...nats, enabled: true });
-        const { global: pgGlobal, ...pg } = postgresqlValues(prod.postgresql, prod.global, ["iotcloud", "keycloak"]);
+        const { global: pgGlobal, ...pg } = postgresqlValues(prod.postgresql, prod.global, ["iotcloud", "keycloak"], prod.postgresql.auth.existingSecret);
         expect(values.postgresql).to.deep.equal({ ...pg, enabled: true });
         expect(values.global).to.deep.equal({ ...(natsGlobal as object), ...(pgGlobal as object) });
         expect(values.emqx.replicaCount).to.equal(3);

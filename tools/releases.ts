@@ -24,7 +24,13 @@ export interface ReleaseBuilders<K extends ReleaseKey> {
 export const RELEASE_BUILDERS: { readonly [K in ReleaseKey]: ReleaseBuilders<K> } = {
     postgresql: {
         // A backup dumps Pulse's database and Keycloak's, when Keycloak is deployed (components/platform.ts).
-        values: (c) => postgresqlValues(c.postgresql, c.global, [c.postgresql.auth.database, ...(c.keycloak.enabled ? [c.keycloak.database.name] : [])]),
+        values: (c) =>
+            postgresqlValues(
+                c.postgresql,
+                c.global,
+                [c.postgresql.auth.database, ...(c.keycloak.enabled ? [c.keycloak.database.name] : [])],
+                c.postgresql.auth.existingSecret,
+            ),
         scheduling: postgresqlScheduling,
         secrets: (c) => [c.postgresql.auth.existingSecret],
     },
