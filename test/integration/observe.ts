@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as zlib from "zlib";
 import * as k8s from "@kubernetes/client-node";
 import { objectsOf } from "../chart-inventory";
+import { procStat } from "./proc";
 
 /** Watches Deployments and records, per Deployment, the lowest `readyReplicas - spec.replicas` seen. */
 export class ReadinessWatch {
@@ -95,9 +96,7 @@ export function descendants(pid: number): number[] {
     for (const entry of fs.readdirSync("/proc")) {
         if (!/^\d+$/.test(entry)) continue;
         try {
-            // Fields after the command (which is in parentheses and may hold spaces): state, ppid, ...
-            const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-            const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+            const ppid = Number(procStat(Number(entry))[1]);
             children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
         } catch {
             // exited meanwhile

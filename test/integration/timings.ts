@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { procStat } from "./proc";
 import { CriticalPath, criticalPath, formatCriticalPath, GraphResource, StepEvent } from "../../tools/criticalPath";
 
 export interface Timing {
@@ -21,8 +22,8 @@ export interface Timing {
 /** CPU ms of the children this process waited for (Linux: /proc/self/stat cutime + cstime); undefined elsewhere. */
 function childrenCpuMs(): number | undefined {
     try {
-        const fields = fs.readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
-        // Fields 16 and 17 of proc(5) (cutime, cstime), in clock ticks of 10 ms (USER_HZ on Linux).
+        const fields = procStat("self");
+        // cutime and cstime, in clock ticks of 10 ms (USER_HZ on Linux).
         return (Number(fields[13]) + Number(fields[14])) * 10;
     } catch {
         return undefined;
