@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformSecrets, PulseConfig, SERVICE_NAMES } from "../config";
 import { PART_OF, TYPES } from "../lib/contracts";
+import { withoutPromiseStacks } from "../lib/promiseStacks";
 import { Backend, Route, routes, uiOrigins } from "../lib/routes";
 import { Caddy } from "./caddy";
 import { appSecretRef, PlatformCredentials, platformCredentials } from "./credentials";
@@ -249,7 +250,9 @@ export class Platform extends pulumi.ComponentResource {
 /**
  * The platform under its one name, "pulse". `opts` go to the Platform component and so to every resource below it:
  * a Kubernetes provider (`providers`), `aliases`, `protect`, ...; index.ts passes none (the stack's default provider).
+ * Before anything, the SDK's promises stop capturing stacks nothing reads (lib/promiseStacks.ts).
  */
 export function createPlatform(config: PulseConfig, secrets: PlatformSecrets = {}, opts?: pulumi.ComponentResourceOptions): Platform {
+    withoutPromiseStacks();
     return new Platform("pulse", { config, secrets }, opts);
 }

@@ -1,6 +1,6 @@
 /**
  * A failing test points at its own TypeScript line: stacks are mapped through the source maps, while the SDK's
- * per-resource stack captures stay cheap (tools/mocks.ts, cheapSdkStacks).
+ * per-resource stack captures stay cheap (tools/mocks.ts, cheapSdkStacks; lib/promiseStacks.ts).
  */
 import * as fs from "fs";
 import { AssertionError, expect } from "chai";
@@ -40,5 +40,19 @@ describe("stack traces name the TypeScript line", () => {
         const tracked = Promise.resolve(1) as Promise<number> & { _debugStackTrace?: string };
         await debuggablePromise(tracked, "a test");
         expect(tracked._debugStackTrace).to.equal("Error");
+    });
+
+    it("the SDK's promise tracking captures no frames (unless PULUMI_DEBUG_PROMISE_LEAKS asks for them)", async () => {
+        const { debuggablePromise } = debuggable as unknown as { debuggablePromise: (p: Promise<unknown>, ctx: string) => Promise<unknown> };
+        // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was; V8 calls it unbound too
+        const format = Error.prepareStackTrace;
+        const captured: number[] = [];
+        Error.prepareStackTrace = (error, frames) => (captured.push(frames.length), format ? format(error, frames) : String(error));
+        try {
+            await debuggablePromise(Promise.resolve(1), "a test");
+        } finally {
+            Error.prepareStackTrace = format;
+        }
+        expect(captured, "frames of each stack the tracking captured").to.deep.equal([0]);
     });
 });

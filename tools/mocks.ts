@@ -5,6 +5,7 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { withoutPromiseStacks } from "../lib/promiseStacks";
 import { RecoveryTarget, useRecoverer } from "../lib/releaseRecovery";
 
 const PROJECT = "pulse";
@@ -103,9 +104,15 @@ export function installMocks(stack = "test"): void {
         return;
     }
     cheapSdkStacks();
+    // The mock monitor deserializes a request's inputs and hands them to `newResource` before its first await, so
+    // within `register` below: the recorder takes them from there instead of deserializing the request again.
+    let received: Record<string, unknown> | undefined;
     void pulumi.runtime.setMocks(
         {
-            newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs as Record<string, unknown>) }),
+            newResource: (args) => {
+                received = args.inputs as Record<string, unknown>;
+                return { id: `${args.name}-id`, state: mockState(args.type, args.name, received) };
+            },
             call: (args) => args.inputs as Record<string, unknown>,
         },
         PROJECT,
@@ -115,6 +122,9 @@ export function installMocks(stack = "test"): void {
     const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) => {
+        received = undefined;
+        // eslint-disable-next-line prefer-const -- set once `register` returns, read when it calls back
+        let inputs: Record<string, unknown> | undefined;
         register(req, (err, res) => {
             if (!err && res) {
                 recorder.resources.push({
@@ -122,7 +132,7 @@ export function installMocks(stack = "test"): void {
                     name: req.getName(),
                     urn: res.getUrn(),
                     custom: req.getCustom(),
-                    inputs: pulumi.runtime.deserializeProperties(req.getObject() as never),
+                    inputs: inputs ?? pulumi.runtime.deserializeProperties(req.getObject() as never),
                     parent: req.getParent(),
                     dependencies: [...req.getDependenciesList()].sort(),
                     provider: req.getProvider(),
@@ -139,6 +149,7 @@ export function installMocks(stack = "test"): void {
             }
             cb(err, res);
         });
+        inputs = received;
     };
     // No cluster under the mocks: the releases' stuck-release check records what it was asked and changes nothing.
     useRecoverer((target) => {
@@ -156,12 +167,14 @@ const SDK_DIR = `${path.sep}node_modules${path.sep}@pulumi${path.sep}pulumi${pat
  * under the mocks; formatting each, through the TypeScript source maps, cost a third of an evaluation. Those captures
  * get their first line only; every other error's stack is formatted as usual, mapped to the TypeScript lines (a
  * failing assertion names the test's line: test/stack-traces.test.ts).
+ * Most are `debuggablePromise`'s, which take no frames at all (lib/promiseStacks.ts).
  */
 function cheapSdkStacks(): void {
     const format = Error.prepareStackTrace?.bind(Error);
     if (format === undefined) return;
     Error.prepareStackTrace = (error: Error, frames: NodeJS.CallSite[]): unknown =>
-        error.message === "" && frames[0]?.getFileName()?.includes(SDK_DIR) ? "Error" : (format(error, frames) as unknown);
+        error.message === "" && (frames.length === 0 || frames[0].getFileName()?.includes(SDK_DIR)) ? "Error" : (format(error, frames) as unknown);
+    withoutPromiseStacks();
 }
 
 /** The registrations of the recording under way, so far (a test's stand-in recoverer looks at them). */
