@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { serviceObjectName } from "../components/pulseServices";
+import { unsourcedReads } from "../components/serviceEnv";
 import { APP_SECRET_KEYS, contractOf, PulseConfigInput, SECRET_ENV, SERVICE_NAMES, ServiceName, SERVICES } from "../config";
 import { isSecretValue, RecordedResource } from "../tools/mocks";
 import { resourceRequirements } from "../lib/resources";
@@ -85,6 +86,10 @@ export function missing(env: Env, required: readonly string[]): string[] {
 }
 
 describe("Pulse services", () => {
+    it("has a source for every variable a service reads: a plain value (components/serviceEnv.ts) or a Secret's key (SECRET_ENV)", () => {
+        expect(unsourcedReads(SERVICES)).to.deep.equal([]);
+    });
+
     it("deploys every service of the registry as pulse-<name>, each from its own config section", async () => {
         const noFacts = SERVICE_NAMES.filter((s) => !(s in FACTS));
         expect(noFacts, `services of config/services.ts without their facts in test/services.test.ts (FACTS): ${noFacts.join(", ")}`).to.deep.equal([]);
