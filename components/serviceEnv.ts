@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { deviceTlsEnabled, issuerParts, PulseConfig, s3Endpoint, SECRET_ENV, SecretEnvSource, ServiceName, SERVICES } from "../config";
+import { deviceTlsEnabled, issuerParts, PulseConfig, s3Endpoint, SECRET_ENV, SecretEnvSource, ServiceContract, ServiceName, SERVICES } from "../config";
 import { KEYCLOAK_REALM, UI_CLIENT_ID } from "../lib/contracts";
 import { secretKeyEnv } from "../lib/secrets";
 import { DatabaseConnection } from "./database";
@@ -82,57 +82,67 @@ export interface ServiceEnvContext {
 /** Secret variables that exist only with a part of the platform (the part, by context field): unset without it. */
 const SECRET_NEEDS: Readonly<Record<string, keyof ServiceEnvContext>> = { EMQX_DASHBOARD_PASSWORD: "emqxApi" };
 
-/** The plain value of each variable the platform supplies; undefined: not configured, so left to the image's default. */
-function plainValues(ctx: ServiceEnvContext): Record<string, string | undefined> {
-    const { sections: c, database: db } = ctx;
-    const production = c.app.environment === "production";
-    const stage = production ? "PROD" : "DEV";
-    const origin = (url?: string) => (url ? new URL(url).origin : undefined);
-    const corsOrigins = c.app.corsOrigins.length > 0 ? c.app.corsOrigins.join(",") : origin(ctx.uiUrl);
-    const s3 = s3Endpoint(c.s3);
-    return {
-        PG_HOST: db.host,
-        PG_PORT: String(db.port),
-        PG_DB: db.database,
-        PG_USER: db.username,
-        NATS_URL: ctx.natsUrl,
-        MQTT_HOST: ctx.mqttHost,
-        MQTT_PORT: String(ctx.mqttPort),
-        MQTT_BROKER_URL: `mqtt://${ctx.mqttHost}:${ctx.mqttPort}`,
-        MQTT_USERNAME: c.emqx.serviceUser,
-        // The internal listener is plain MQTT inside the namespace (the images default to TLS).
-        MQTT_TLS: "false",
-        // Devices that present a certificate the device CA signed are authenticated by it (compose sets 1).
-        CERT_AUTH_ENABLED: deviceTlsEnabled(c.emqx) ? "1" : "0",
-        EMQX_API_URL: ctx.emqxApi?.url,
-        EMQX_API_USER: ctx.emqxApi?.key,
-        UI_BASE_URL: ctx.uiUrl,
-        KEYCLOAK_URL: ctx.identity.publicUrl,
-        KEYCLOAK_PUBLIC_URL: ctx.identity.publicUrl,
-        KEYCLOAK_INTERNAL_URL: ctx.identity.internalUrl,
-        KEYCLOAK_REALM: ctx.identity.realm,
-        KEYCLOAK_JWKS_URI: ctx.identity.jwksUri,
-        JWT_AUDIENCE: UI_CLIENT_ID,
-        MODE: stage,
-        ENV: stage,
-        SECURE_COOKIES: String(production),
-        CORS_ORIGINS: corsOrigins,
-        S3_ENDPOINT: s3,
-        S3_PUBLIC_ENDPOINT: c.s3.publicEndpoint || s3,
-        S3_BUCKET: c.s3.bucket,
-        S3_REGION: c.s3.region,
-        SMTP_HOST: c.smtp.host || undefined,
-        SMTP_PORT: String(c.smtp.port),
-        SMTP_USER: c.smtp.user || undefined,
-        // subscription-worker's switch is implicit TLS (TLS from the first byte); false lets it STARTTLS.
-        SMTP_TLS: String(c.smtp.security === "tls"),
-        SMTP_FROM: c.smtp.from || undefined,
-        INGEST_HEALTH_URL: ctx.healthUrl("ingest"),
-        EVALUATOR_HEALTH_URL: ctx.healthUrl("evaluator"),
-        CRL_OUTPUT_PATH,
-        DEVICE_CA_CERT_PATH: c.emqx.deviceTls.deviceCaSecret ? `${DEVICE_CA_SECRET_DIR}/tls.crt` : undefined,
-        DEVICE_CA_KEY_PATH: c.emqx.deviceTls.deviceCaSecret ? `${DEVICE_CA_SECRET_DIR}/tls.key` : undefined,
-    };
+const stageOf = (c: ServiceSections) => (c.app.environment === "production" ? "PROD" : "DEV");
+const originOf = (url?: string) => (url ? new URL(url).origin : undefined);
+
+/**
+ * The variables the platform has a plain value for, each with how the value is made; undefined: not configured, so
+ * left to the image's default. Its names are known without a context: what `unsourcedReads` checks a registry against.
+ */
+const PLAIN: Readonly<Record<string, (ctx: ServiceEnvContext) => string | undefined>> = {
+    PG_HOST: (ctx) => ctx.database.host,
+    PG_PORT: (ctx) => String(ctx.database.port),
+    PG_DB: (ctx) => ctx.database.database,
+    PG_USER: (ctx) => ctx.database.username,
+    NATS_URL: (ctx) => ctx.natsUrl,
+    MQTT_HOST: (ctx) => ctx.mqttHost,
+    MQTT_PORT: (ctx) => String(ctx.mqttPort),
+    MQTT_BROKER_URL: (ctx) => `mqtt://${ctx.mqttHost}:${ctx.mqttPort}`,
+    MQTT_USERNAME: (ctx) => ctx.sections.emqx.serviceUser,
+    // The internal listener is plain MQTT inside the namespace (the images default to TLS).
+    MQTT_TLS: () => "false",
+    // Devices that present a certificate the device CA signed are authenticated by it (compose sets 1).
+    CERT_AUTH_ENABLED: (ctx) => (deviceTlsEnabled(ctx.sections.emqx) ? "1" : "0"),
+    EMQX_API_URL: (ctx) => ctx.emqxApi?.url,
+    EMQX_API_USER: (ctx) => ctx.emqxApi?.key,
+    UI_BASE_URL: (ctx) => ctx.uiUrl,
+    KEYCLOAK_URL: (ctx) => ctx.identity.publicUrl,
+    KEYCLOAK_PUBLIC_URL: (ctx) => ctx.identity.publicUrl,
+    KEYCLOAK_INTERNAL_URL: (ctx) => ctx.identity.internalUrl,
+    KEYCLOAK_REALM: (ctx) => ctx.identity.realm,
+    KEYCLOAK_JWKS_URI: (ctx) => ctx.identity.jwksUri,
+    JWT_AUDIENCE: () => UI_CLIENT_ID,
+    MODE: (ctx) => stageOf(ctx.sections),
+    ENV: (ctx) => stageOf(ctx.sections),
+    SECURE_COOKIES: (ctx) => String(ctx.sections.app.environment === "production"),
+    CORS_ORIGINS: ({ sections: c, uiUrl }) => (c.app.corsOrigins.length > 0 ? c.app.corsOrigins.join(",") : originOf(uiUrl)),
+    S3_ENDPOINT: (ctx) => s3Endpoint(ctx.sections.s3),
+    S3_PUBLIC_ENDPOINT: (ctx) => ctx.sections.s3.publicEndpoint || s3Endpoint(ctx.sections.s3),
+    S3_BUCKET: (ctx) => ctx.sections.s3.bucket,
+    S3_REGION: (ctx) => ctx.sections.s3.region,
+    SMTP_HOST: (ctx) => ctx.sections.smtp.host || undefined,
+    SMTP_PORT: (ctx) => String(ctx.sections.smtp.port),
+    SMTP_USER: (ctx) => ctx.sections.smtp.user || undefined,
+    // subscription-worker's switch is implicit TLS (TLS from the first byte); false lets it STARTTLS.
+    SMTP_TLS: (ctx) => String(ctx.sections.smtp.security === "tls"),
+    SMTP_FROM: (ctx) => ctx.sections.smtp.from || undefined,
+    INGEST_HEALTH_URL: (ctx) => ctx.healthUrl("ingest"),
+    EVALUATOR_HEALTH_URL: (ctx) => ctx.healthUrl("evaluator"),
+    CRL_OUTPUT_PATH: () => CRL_OUTPUT_PATH,
+    DEVICE_CA_CERT_PATH: (ctx) => (ctx.sections.emqx.deviceTls.deviceCaSecret ? `${DEVICE_CA_SECRET_DIR}/tls.crt` : undefined),
+    DEVICE_CA_KEY_PATH: (ctx) => (ctx.sections.emqx.deviceTls.deviceCaSecret ? `${DEVICE_CA_SECRET_DIR}/tls.key` : undefined),
+};
+
+/**
+ * The variables of each service's `reads` that the platform has no source for (neither a plain value here nor a
+ * Secret's key in SECRET_ENV), one message per variable naming the service: every build fails with them.
+ */
+export function unsourcedReads(services: Readonly<Record<string, Pick<ServiceContract, "reads">>>): string[] {
+    return Object.entries(services).flatMap(([name, { reads }]) =>
+        reads
+            .filter((v) => !Object.hasOwn(SECRET_ENV, v) && !Object.hasOwn(PLAIN, v))
+            .map((v) => `${name} reads ${v}, for which the platform has no source (components/serviceEnv.ts, or SECRET_ENV in config/services.ts)`),
+    );
 }
 
 /**
@@ -140,19 +150,19 @@ function plainValues(ctx: ServiceEnvContext): Record<string, string | undefined>
  * section's `env` (which overrides a plain value of the same name; secrets cannot be overridden, the schema refuses).
  */
 export function serviceEnv(name: ServiceName, ctx: ServiceEnvContext): EnvVar[] {
-    const plain = plainValues(ctx);
+    const unsourced = unsourcedReads({ [name]: SERVICES[name] });
+    if (unsourced.length > 0) throw new Error(unsourced.join("; "));
     const env = new Map<string, EnvVar>();
     for (const variable of SERVICES[name].reads) {
-        const secret = SECRET_ENV[variable];
+        const secret = Object.hasOwn(SECRET_ENV, variable) ? SECRET_ENV[variable] : undefined;
         if (secret) {
             const needs = SECRET_NEEDS[variable];
             if (needs === undefined || ctx[needs] !== undefined) {
                 env.set(variable, secretKeyEnv(variable, { secretName: ctx.secretNames[secret.secret], key: secret.key }));
             }
-        } else if (!(variable in plain)) {
-            throw new Error(`${name} reads ${variable}, for which the platform has no source (components/serviceEnv.ts)`);
-        } else if (plain[variable] !== undefined) {
-            env.set(variable, { name: variable, value: plain[variable] });
+        } else {
+            const value = PLAIN[variable](ctx);
+            if (value !== undefined) env.set(variable, { name: variable, value });
         }
     }
     for (const [k, v] of Object.entries(ctx.sections[name].env)) env.set(k, { name: k, value: v });

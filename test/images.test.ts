@@ -7,113 +7,32 @@
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
-import { Copy, DockerfileParser, Dockerfile, From, Instruction } from "dockerfile-ast";
-import { validate } from "dockerfile-utils";
-import { parseConfig, SERVICE_NAMES, SERVICES } from "../config";
+import { DockerfileParser } from "dockerfile-ast";
+import { parseConfig, SERVICES } from "../config";
 import { PROJECT_DIR } from "../tools/stackfile";
-
-const DOCKERFILE = path.join(PROJECT_DIR, "images", "Dockerfile");
-const BAKE_FILE = path.join(PROJECT_DIR, "images", "docker-bake.json");
-/** The uid the pods run as (each service's `runAsUser` default), which the images' files must serve. */
-const POD_UID = parseConfig({}).ingest.runAsUser;
-/** The migrator's image, beside the services'. */
-const MIGRATOR_REPOSITORY = parseConfig({}).migrator.image.repository;
-
-interface Stage {
-    readonly name: string;
-    readonly base: string;
-    readonly instructions: Instruction[];
-}
-
-/** The Dockerfile's stages, each with the instructions after its FROM; base images with their ARG defaults applied. */
-function stagesOf(dockerfile: Dockerfile): Stage[] {
-    const defaults = new Map(dockerfile.getInitialARGs().map((a) => [a.getProperty()?.getName() ?? "", a.getProperty()?.getValue() ?? ""]));
-    const resolve = (image: string) => image.replace(/\$\{(\w+)\}/g, (_, name: string) => defaults.get(name) ?? `\${${name}}`);
-    const stages: Stage[] = [];
-    for (const i of dockerfile.getInstructions()) {
-        if (i instanceof From) stages.push({ name: i.getBuildStage() ?? "", base: resolve(i.getImage() ?? ""), instructions: [] });
-        else stages[stages.length - 1]?.instructions.push(i);
-    }
-    return stages;
-}
-
-/** `--from=<source> <paths...> <destination>` of each COPY of a stage. */
-function copiesOf(stage: Stage): { from?: string; sources: string[]; destination: string }[] {
-    return stage.instructions
-        .filter((i): i is Copy => i instanceof Copy)
-        .map((c) => {
-            const args = c.getArguments().map((a) => a.getValue());
-            const from = c.getFromFlag()?.getValue() ?? undefined;
-            return { from, sources: args.slice(0, -1), destination: args[args.length - 1] };
-        });
-}
-
-/** The stage and the stages it is built on, nearest first. */
-function chainOf(stage: Stage, byName: ReadonlyMap<string, Stage>): Stage[] {
-    const chain = [stage];
-    for (let base = byName.get(stage.base); base; base = byName.get(base.base)) chain.push(base);
-    return chain;
-}
-
-/** The last instruction of a kind in effect for a stage (its own, else its bases'). */
-const inEffect = (chain: readonly Stage[], keyword: string) => chain.flatMap((st) => [...st.instructions].reverse()).find((i) => i.getKeyword() === keyword);
-
-/** The problems of a Dockerfile's text: the linter's errors, then each registry image's stage that is missing or wrong. */
-function imageProblems(text: string): string[] {
-    const errors = validate(text).filter((d) => d.severity === 1);
-    if (errors.length > 0) return errors.map((d) => `line ${d.range.start.line + 1}: ${typeof d.message === "string" ? d.message : d.message.value}`);
-    const stages = stagesOf(DockerfileParser.parse(text));
-    const byName = new Map(stages.map((s) => [s.name, s]));
-    const problems: string[] = [];
-    for (const s of stages.filter((s) => !byName.has(s.base))) {
-        const tag = /:([^:@/]+)$/.exec(s.base)?.[1];
-        if (!tag || !/^\d+\.\d+\.\d+-/.test(tag)) problems.push(`stage ${s.name}: base image ${s.base} is not pinned to a patch release`);
-    }
-    const images = [...SERVICE_NAMES.map((n) => ({ repository: SERVICES[n].repository, service: true })), { repository: MIGRATOR_REPOSITORY, service: false }];
-    for (const { repository, service } of images) {
-        const name = imageName(repository);
-        const stage = byName.get(name);
-        if (!stage) {
-            problems.push(`${repository}: no stage ${name}`);
-            continue;
-        }
-        const chain = chainOf(stage, byName);
-        const fromPulse = chain.flatMap((st) =>
-            copiesOf(st)
-                .filter((c) => c.from === "pulse")
-                .flatMap((c) => c.sources),
-        );
-        // Every service imports the shared package; upstream's Dockerfiles leave it out of some. Its own folder is SOURCE.
-        if (service && !(fromPulse.includes("${SOURCE}/") && fromPulse.includes("services/shared/"))) {
-            problems.push(`${name}: does not copy its folder (\${SOURCE}/) and services/shared/`);
-        }
-        if (inEffect(chain, "USER")?.getArgumentsContent() !== `${POD_UID}:${POD_UID}`) problems.push(`${name}: does not run as USER ${POD_UID}:${POD_UID}`);
-        if (!stage.instructions.some((i) => i.getKeyword() === "CMD")) problems.push(`${name}: has no CMD of its own`);
-    }
-    return problems;
-}
-
-/** An image's stage and bake target: its repository's last segment (pulse/ingest-iot: ingest-iot). */
-const imageName = (repository: string) => repository.slice(repository.lastIndexOf("/") + 1);
+import { Bake, BAKE_FILE, bakeProblems, copiesOf, DOCKERFILE, imageProblems, stagesOf } from "./images";
 
 const text = fs.readFileSync(DOCKERFILE, "utf8");
+const bake: Bake = JSON.parse(fs.readFileSync(BAKE_FILE, "utf8"));
 
 describe("images (images/Dockerfile, images/docker-bake.json)", () => {
     it("builds every image the stacks run: a stage per registry service and the migrator, with the shared package, as the pods' uid", () => {
-        expect(imageProblems(text)).to.deep.equal([]);
+        expect(imageProblems(text, SERVICES)).to.deep.equal([]);
     });
 
     it("the check catches a syntax error, an unpinned base, a missing stage, a service without services/shared, a root image", () => {
-        expect(imageProblems("FROM\n")).to.have.length.above(0);
-        expect(imageProblems(text.replace("python:3.12.8-slim-bookworm", "python:3-slim"))).to.include(
+        const problems = (dockerfile: string) => imageProblems(dockerfile, SERVICES);
+        expect(problems("FROM\n")).to.have.length.above(0);
+        expect(problems(text.replace("python:3.12.8-slim-bookworm", "python:3-slim"))).to.include(
             "stage python: base image python:3-slim is not pinned to a patch release",
         );
-        expect(imageProblems(text.replace("AS ops-worker", "AS ops"))).to.include("pulse/ops-worker: no stage ops-worker");
+        expect(problems(text.replace("AS ops-worker", "AS ops"))).to.include("opsWorker (pulse/ops-worker): no stage ops-worker in images/Dockerfile");
+        expect(problems(text.replace("AS db-migrator", "AS migrate"))).to.include("migrator (pulse/db-migrator): no stage db-migrator in images/Dockerfile");
         const withoutShared = text.replace("COPY --from=pulse services/shared/ /app/shared/\n", "");
-        expect(imageProblems(withoutShared)).to.include("route-delivery: does not copy its folder (${SOURCE}/) and services/shared/");
+        expect(problems(withoutShared)).to.include("route-delivery: does not copy its folder (${SOURCE}/) and services/shared/");
         const root = text.replace(/(FROM service AS ui-iot\n)/, "$1USER root\n");
-        expect(imageProblems(root)).to.deep.equal(["ui-iot: does not run as USER 10001:10001"]);
-        expect(imageProblems(text.replace('CMD ["python", "/app/bridge.py"]', ""))).to.deep.equal(["mqtt-nats-bridge: has no CMD of its own"]);
+        expect(problems(root)).to.deep.equal(["ui-iot: does not run as USER 10001:10001"]);
+        expect(problems(text.replace('CMD ["python", "/app/bridge.py"]', ""))).to.deep.equal(["mqtt-nats-bridge: has no CMD of its own"]);
     });
 
     it("puts ui's single-page app, built from frontend/, at /app/spa", () => {
@@ -151,19 +70,31 @@ describe("images (images/Dockerfile, images/docker-bake.json)", () => {
     });
 
     it("bakes every image under the repository and tag the stacks expect (appVersion), from the checkout in PULSE_SRC", () => {
-        const bake = JSON.parse(fs.readFileSync(BAKE_FILE, "utf8"));
-        const stageNames = new Set(stagesOf(DockerfileParser.parse(text)).map((s) => s.name));
-        const repositories = [...SERVICE_NAMES.map((n) => SERVICES[n].repository as string), MIGRATOR_REPOSITORY];
-        const targets = repositories.map(imageName);
-        expect(bake.group.default.targets).to.have.members(targets);
-        for (const [i, name] of targets.entries()) {
-            const t = bake.target[name];
-            expect(t, name).to.deep.include({ inherits: ["_pulse"], target: name, tags: [`\${REGISTRY}${repositories[i]}:\${VERSION}`] });
-            expect(stageNames.has(t.target), `stage ${t.target}`).to.equal(true);
-        }
-        // Each service's image is built from its own folder of the Pulse source.
-        for (const n of SERVICE_NAMES) expect(bake.target[imageName(SERVICES[n].repository)].args, n).to.deep.equal({ SOURCE: SERVICES[n].source });
+        expect(bakeProblems(bake, SERVICES)).to.deep.equal([]);
         expect(bake.target._pulse).to.deep.equal({ context: "images", dockerfile: "Dockerfile", contexts: { pulse: "${PULSE_SRC}" } });
         expect(bake.variable.VERSION.default).to.equal(parseConfig({}).appVersion);
+    });
+
+    it("the bake check catches a missing target, one outside the default group, a wrong tag or source folder, a target of no image", () => {
+        type Editable = Bake & { group: { default: { targets: string[] } }; target: Record<string, Record<string, unknown>> };
+        const edited = (edit: (b: Editable) => void): Bake => {
+            const copy: Editable = JSON.parse(JSON.stringify(bake));
+            edit(copy);
+            return copy;
+        };
+        const problems = (b: Bake) => bakeProblems(b, SERVICES);
+        expect(problems(edited((b) => delete b.target["ops-worker"]))).to.deep.equal([
+            "opsWorker (pulse/ops-worker): no target ops-worker in images/docker-bake.json",
+        ]);
+        expect(problems(edited((b) => (b.group.default.targets = b.group.default.targets.filter((t) => t !== "ui-iot"))))).to.deep.equal([
+            "ui (pulse/ui-iot): target ui-iot is not in the default group",
+        ]);
+        expect(problems(edited((b) => (b.target["db-migrator"].tags = ["pulse/db-migrator:latest"])))).to.deep.equal([
+            'migrator (pulse/db-migrator): target db-migrator\'s tags is ["pulse/db-migrator:latest"], not ["${REGISTRY}pulse/db-migrator:${VERSION}"]',
+        ]);
+        expect(problems(edited((b) => delete b.target["evaluator-iot"].args))).to.deep.equal([
+            'evaluator (pulse/evaluator-iot): target evaluator-iot\'s args is unset, not {"SOURCE":"services/evaluator_iot"}',
+        ]);
+        expect(problems(edited((b) => b.group.default.targets.push("old-iot")))).to.deep.equal(["group default: old-iot is no image of the registry"]);
     });
 });

@@ -2,8 +2,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
 import { BEGIN_MARKER, configReference, END_MARKER, REFERENCE_DOC, withReference } from "../tools/reference";
-import { pulseConfigSchema, SECRET_KEYS, SERVICE_NAMES } from "../config";
+import { pulseConfigSchema, SECRET_KEYS, SERVICE_NAMES, SERVICES } from "../config";
 import { PROJECT_DIR } from "../tools/stackfile";
+import { generatedProblems, projectInputs } from "./service-recipe";
 
 describe(`config reference (${REFERENCE_DOC})`, () => {
     const doc = fs.readFileSync(path.join(PROJECT_DIR, REFERENCE_DOC), "utf8");
@@ -11,6 +12,11 @@ describe(`config reference (${REFERENCE_DOC})`, () => {
 
     it("is the one generated from the schema (run `npm run docs:config` after changing config/schema/)", () => {
         expect(doc === withReference(doc), `${REFERENCE_DOC} config reference is stale: run npm run docs:config`).to.equal(true);
+    });
+
+    it("has every registry service's section, in the reference and in the stack schema", () => {
+        const { reference, stackSchema } = projectInputs();
+        expect(generatedProblems(SERVICES, reference, stackSchema)).to.deep.equal([]);
     });
 
     it("documents every top-level key under its own heading, and every secret key", () => {

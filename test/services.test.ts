@@ -1,83 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { serviceObjectName } from "../components/pulseServices";
+import { unsourcedReads } from "../components/serviceEnv";
 import { APP_SECRET_KEYS, contractOf, PulseConfigInput, SECRET_ENV, SERVICE_NAMES, ServiceName, SERVICES } from "../config";
 import { isSecretValue, RecordedResource } from "../tools/mocks";
 import { resourceRequirements } from "../lib/resources";
 import { build, config, configProblems, inputs, ofType, one } from "./helpers";
+import { FACTS, factsProblems } from "./service-facts";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const deployment = (rs: RecordedResource[], name: string) => inputs(ofType(rs, DEPLOYMENT).find((r) => inputs(r).metadata.name === name)!);
 const container = (rs: RecordedResource[], name: string) => deployment(rs, name).spec.template.spec.containers[0];
 type Env = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
-
-/**
- * What the real Pulse services need, from the Pulse project's own source (design notes, pulse-services.md): written out
- * here on purpose, apart from the registry, so a registry entry that drifts from the facts fails.
- */
-const FACTS: Record<ServiceName, { port?: number; liveness?: string; readiness?: string; service: boolean; single: boolean; required: string[] }> = {
-    ingest: { port: 8080, liveness: "/health", readiness: "/ready", service: true, single: false, required: ["PG_PASS", "NATS_URL", "CERT_AUTH_ENABLED"] },
-    ui: {
-        port: 8080,
-        liveness: "tcp",
-        readiness: "/healthz",
-        service: true,
-        single: true,
-        required: [
-            "PG_PASS",
-            "MQTT_PASSWORD",
-            "MQTT_INTERNAL_AUTH_SECRET",
-            "S3_ACCESS_KEY",
-            "S3_SECRET_KEY",
-            "KEYCLOAK_ADMIN_USERNAME",
-            "KEYCLOAK_ADMIN_PASSWORD",
-            "S3_ENDPOINT",
-            "STRIPE_SECRET_KEY",
-            "STRIPE_WEBHOOK_SECRET",
-            "UI_BASE_URL",
-            "KEYCLOAK_JWKS_URI",
-            "INGEST_HEALTH_URL",
-            "EVALUATOR_HEALTH_URL",
-        ],
-    },
-    evaluator: {
-        port: 8080,
-        liveness: "/health",
-        readiness: "/ready",
-        service: true,
-        single: true,
-        required: ["PG_PASS", "DATABASE_URL", "NOTIFY_DATABASE_URL"],
-    },
-    opsWorker: {
-        port: 8080,
-        liveness: "/health",
-        readiness: "/ready",
-        service: false,
-        single: true,
-        required: [
-            "PG_PASS",
-            "S3_ACCESS_KEY",
-            "S3_SECRET_KEY",
-            "S3_ENDPOINT",
-            "MQTT_PASSWORD",
-            "EMQX_DASHBOARD_PASSWORD",
-            "EMQX_API_URL",
-            "EMQX_API_USER",
-            "MQTT_BROKER_URL",
-        ],
-    },
-    routeDelivery: {
-        port: 8080,
-        liveness: "/health",
-        readiness: "/ready",
-        service: false,
-        single: false,
-        required: ["PG_PASS", "MQTT_PASSWORD", "NATS_URL", "MQTT_TLS"],
-    },
-    subscriptionWorker: { service: false, single: true, required: ["SMTP_PASSWORD", "DATABASE_URL"] },
-    provisionApi: { port: 8081, liveness: "/health", readiness: "/ready", service: true, single: false, required: ["PG_PASS", "ADMIN_KEY"] },
-    mqttNatsBridge: { service: false, single: true, required: ["MQTT_PASSWORD", "NATS_URL", "MQTT_HOST", "MQTT_PORT", "MQTT_TLS"] },
-};
 
 /** The required variables an environment lacks. */
 export function missing(env: Env, required: readonly string[]): string[] {
@@ -85,13 +19,15 @@ export function missing(env: Env, required: readonly string[]): string[] {
 }
 
 describe("Pulse services", () => {
+    it("has the facts of every service of the registry, and every entry agrees with its facts (test/service-facts.ts)", () => {
+        expect(factsProblems(SERVICES, FACTS)).to.deep.equal([]);
+    });
+
+    it("has a source for every variable a service reads: a plain value (components/serviceEnv.ts) or a Secret's key (SECRET_ENV)", () => {
+        expect(unsourcedReads(SERVICES)).to.deep.equal([]);
+    });
+
     it("deploys every service of the registry as pulse-<name>, each from its own config section", async () => {
-        const noFacts = SERVICE_NAMES.filter((s) => !(s in FACTS));
-        expect(noFacts, `services of config/services.ts without their facts in test/services.test.ts (FACTS): ${noFacts.join(", ")}`).to.deep.equal([]);
-        expect(
-            Object.keys(FACTS).filter((s) => !(SERVICE_NAMES as string[]).includes(s)),
-            "facts of services the registry lacks",
-        ).to.deep.equal([]);
         const overrides = Object.fromEntries(SERVICE_NAMES.map((s, i) => [s, { replicaCount: FACTS[s].single ? 1 : i + 2, autoscaling: { enabled: false } }]));
         const { resources } = await build(config(overrides));
         for (const [i, s] of SERVICE_NAMES.entries()) {
