@@ -26,6 +26,7 @@ import { PROJECT_DIR } from "../../tools/stackfile";
 import { checkedStacks } from "../../tools/stacks";
 import { TOOLCHAIN_BIN, toolchainVar } from "../../tools/toolchain";
 import { objectsOf, readInventory } from "../chart-inventory";
+import { realChartsDir } from "./stack";
 
 type Values = Record<string, any>;
 const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
@@ -126,10 +127,8 @@ const PROBES: Probe[] = [
 
 describe("the charts through Helm, with the program's values (stand-ins; real ones with PULSE_IT_CHARTS)", function () {
     let check: Omit<ChartsCheck, "charts">;
-    const sets: [string, string][] = [
-        ["stand-in", STAND_IN_CHARTS],
-        ...(process.env.PULSE_IT_CHARTS ? [["real", process.env.PULSE_IT_CHARTS] as [string, string]] : []),
-    ];
+    const real = realChartsDir();
+    const sets: [string, string][] = [["stand-in", STAND_IN_CHARTS], ...(real ? [["real", real] as [string, string]] : [])];
 
     before(() => {
         check = { helm: pinnedHelm(path.join(TOOLCHAIN_BIN, "helm"), toolchainVar("HELM_VERSION")), kubeVersion: toolchainVar("KUBERNETES_VERSION") };

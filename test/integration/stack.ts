@@ -27,8 +27,17 @@ export interface PulumiEnv {
     readonly dir: string;
 }
 
+/**
+ * The folder of real charts PULSE_IT_CHARTS names, absolute (relative to where `npm run` was called: the stacks run in
+ * scratch directories, where a relative path names nothing); undefined: none.
+ */
+export function realChartsDir(): string | undefined {
+    const dir = process.env.PULSE_IT_CHARTS;
+    return dir ? path.resolve(process.env.INIT_CWD ?? process.cwd(), dir) : undefined;
+}
+
 /** The charts the suite installs: the stand-ins (test/fixtures/charts), or the real ones in PULSE_IT_CHARTS. */
-export const suiteCharts = () => chartDirs(process.env.PULSE_IT_CHARTS || STAND_IN_CHARTS);
+export const suiteCharts = () => chartDirs(realChartsDir() ?? STAND_IN_CHARTS);
 
 /** The project's stack file with the suite's overlay. */
 export function stackFileWithOverlay(stack: string, namespace: string, overlay: Record<string, unknown> = {}): string {
