@@ -159,6 +159,28 @@ describe("stuck Helm releases: wiring (each Release waits for its check)", () =>
         }
     });
 
+    it("the check is prepared as the program is evaluated, before the namespace it waits for exists", async () => {
+        const events: string[] = [];
+        const check = Object.assign(
+            (t: RecoveryTarget) => {
+                events.push(`check ${t.release}`);
+                return Promise.resolve<RecoveryPlan>({ action: "none" });
+            },
+            { prepare: () => events.push("prepare") },
+        );
+        const previous = useRecoverer(check);
+        try {
+            let namespace!: (ns: string) => void;
+            const checked = recoveredBeforeDeploy("pulse-nats", new Promise<string>((r) => (namespace = r)), 900);
+            expect(events, "before the namespace resolves").to.deep.equal(["prepare"]);
+            namespace("pulse");
+            expect(await resolve(checked)).to.equal("not pending");
+            expect(events).to.deep.equal(["prepare", "check pulse-nats"]);
+        } finally {
+            useRecoverer(previous);
+        }
+    });
+
     it("a pending revision that is not recovered (an error fails the up), or a check that cannot run (a warning), is reported, never thrown", async () => {
         const refused = "Helm release pulse/pulse-nats: revision 2 is pending-upgrade since ..., younger than helm.stuckAfterSeconds";
         for (const [recoverer, outcome] of [
