@@ -27,7 +27,7 @@ import {
 } from "../tools/charts";
 import { PodSpec, restrictedViolations } from "../tools/podSecurity";
 import { PROJECT_DIR } from "../tools/stackfile";
-import { config, stackConfig, CI_STACK_FILE } from "./helpers";
+import { config, configProblems, stackConfig, CI_STACK_FILE } from "./helpers";
 
 type Values = Record<string, unknown>;
 
@@ -239,6 +239,14 @@ describe("every Helm release (config/releases.ts, tools/releases.ts)", () => {
             });
             it("has a stand-in chart at its pinned version and an inventory entry", () => {
                 expect([...standInProblems(s), ...inventoryProblems(s, inventory)]).to.deep.equal([]);
+            });
+            it("its section has `enabled` and the `chart` block, whose defaults are the entry's source; a bad value names the key", () => {
+                const section = config()[key];
+                expect(section.enabled).to.equal(true);
+                expect(section.chart).to.deep.include(RELEASES[key].source);
+                expect(configProblems({ [key]: { chart: { timeoutSeconds: 1 } } })).to.deep.equal([
+                    `pulse:${key}.chart.timeoutSeconds: must be an integer >= 60, got 1`,
+                ]);
             });
         });
     }
