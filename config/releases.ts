@@ -5,7 +5,7 @@
  * comes from, the labels the chart really puts on every pod of the release (what a NetworkPolicy or a Service selects),
  * the ports its pods listen on, by name, and where the chart's values take what every release must get (the image
  * mirror and pull secrets, the switches of its own NetworkPolicies). Its component builds the chart's values
- * (tools/releases.ts binds the builders to the keys for the tooling and the tests); lib/helm.ts builds every Release
+ * (components/releases.ts binds the builders to the keys for the tooling and the tests); lib/helm.ts builds every Release
  * from its entry.
  * Adding a release: docs/development.md, "Add a Helm release".
  */

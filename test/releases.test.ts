@@ -1,6 +1,6 @@
 /**
  * What every Helm release must have, checked for every entry of the releases' registry (config/releases.ts) with its
- * values builder (tools/releases.ts), over the CI fixture (a mirror, pull secrets, every option on): the image mirror
+ * values builder (components/releases.ts), over the CI fixture (a mirror, pull secrets, every option on): the image mirror
  * and pull secrets in its values where the entry says the chart takes them, the chart's own NetworkPolicies off, pods
  * that meet Pod Security "restricted", the section's scheduling keys merged in, the Secrets it reads named in its
  * values, pod labels that the chart really puts on every pod, a stand-in chart and an inventory entry. Each problem
@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { isDeepStrictEqual } from "util";
 import * as YAML from "yaml";
-import { RELEASE_BUILDERS } from "../tools/releases";
+import { RELEASE_BUILDERS } from "../components/releases";
 import { PulseConfig, RELEASE_KEYS, ReleaseEntry, RELEASES, ReleaseKey } from "../config";
 import {
     chartNetworkPolicyFindings,
@@ -202,7 +202,7 @@ const PLACEMENT = {
     podAnnotations: { "example.com/owner": "iot" },
 };
 
-describe("every Helm release (config/releases.ts, tools/releases.ts)", () => {
+describe("every Helm release (config/releases.ts, components/releases.ts)", () => {
     // The CI fixture: a mirror, pull secrets and every option on (replication, backups, device TLS, nats-box, metrics).
     const ci = stackConfig(CI_STACK_FILE);
     const inventory = readInventory();

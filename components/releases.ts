@@ -1,14 +1,14 @@
 /**
- * Each Helm release's values builder and scheduling mapping, bound to its registry key (config/releases.ts), with the
- * Secrets its pods read: what the program passes each chart for a whole config, as the platform hands the components
- * their sections. For the tooling and the tests that cover every release (tools/chartBehaviour.ts,
+ * Each Helm release's values builder and scheduling mapping, bound once to its registry key (config/releases.ts), with
+ * the Secrets its pods read: what the program passes each chart for a whole config, as the platform hands the
+ * components their sections. For the tooling and the tests that cover every release (tools/chartBehaviour.ts,
  * test/releases.test.ts, the integration suite's peer chart); the components call their builders themselves.
  */
 import { deviceTlsEnabled, PulseConfig, ReleaseKey } from "../config";
 import { emqxScheduling, natsScheduling, postgresqlScheduling } from "../lib/releaseScheduling";
-import { postgresqlValues } from "../components/database";
-import { emqxValues, serverCertSecretOf } from "../components/emqx";
-import { natsValues } from "../components/nats";
+import { postgresqlValues } from "./database";
+import { emqxValues, serverCertSecretOf } from "./emqx";
+import { natsValues } from "./nats";
 
 type Values = Record<string, unknown>;
 
