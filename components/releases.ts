@@ -1,8 +1,9 @@
 /**
  * Each Helm release's values builder and scheduling mapping, bound once to its registry key (config/releases.ts), with
- * the Secrets its pods read: what the program passes each chart for a whole config, as the platform hands the
- * components their sections. For the tooling and the tests that cover every release (tools/chartBehaviour.ts,
- * test/releases.test.ts, the integration suite's peer chart); the components call their builders themselves.
+ * the Secrets its pods read: what the program passes each chart for a whole config. The platform passes a generic
+ * release (components/release.ts) the values built here; the tooling and the tests that cover every release
+ * (tools/chartBehaviour.ts, test/releases.test.ts, the integration suite's peer chart) read the same table. The
+ * components with a release of their own (components/database.ts, components/emqx.ts) call their builders themselves.
  */
 import { deviceTlsEnabled, PulseConfig, ReleaseKey } from "../config";
 import { emqxScheduling, natsScheduling, postgresqlScheduling } from "../lib/releaseScheduling";

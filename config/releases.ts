@@ -4,9 +4,10 @@
  * chart and its fixed release name (its Services' DNS names), the version the program pins and where the real chart
  * comes from, the labels the chart really puts on every pod of the release (what a NetworkPolicy or a Service selects),
  * the ports its pods listen on, by name, and where the chart's values take what every release must get (the image
- * mirror and pull secrets, the switches of its own NetworkPolicies). Its component builds the chart's values
- * (components/releases.ts binds the builders to the keys for the tooling and the tests); lib/helm.ts builds every Release
- * from its entry.
+ * mirror and pull secrets, the switches of its own NetworkPolicies). components/releases.ts binds each entry's
+ * values builder (for the components, the tooling and the tests alike); lib/helm.ts builds every Release from its
+ * entry; an entry with a `type` needs no component of its own: the platform installs it with the generic one
+ * (components/release.ts).
  * Adding a release: docs/development.md, "Add a Helm release".
  */
 import type { Talk } from "../lib/network";
@@ -22,6 +23,12 @@ export interface UpstreamSource {
 }
 
 export interface ReleaseEntry {
+    /**
+     * The type token of the generic release component (components/release.ts) that installs it: part of the URN of its
+     * Release in every stack, so never changed once deployed. None: a component of its own installs it (postgresql:
+     * components/database.ts, emqx: components/emqx.ts), its token in lib/contracts.ts `TYPES`.
+     */
+    readonly type?: string;
     /** The chart's name in its repository (and its pods' `app.kubernetes.io/name`). */
     readonly chart: string;
     /**
@@ -120,6 +127,7 @@ export const RELEASES = {
         securityContexts: [{ pod: "podSecurityContext", containers: ["containerSecurityContext"] }],
     },
     nats: {
+        type: "pulse:nats:Nats",
         chart: "nats",
         releaseName: "pulse-nats",
         pods: { "app.kubernetes.io/name": "nats", "app.kubernetes.io/instance": "pulse-nats" },
@@ -143,3 +151,7 @@ export const RELEASES = {
 
 export type ReleaseKey = keyof typeof RELEASES;
 export const RELEASE_KEYS = Object.keys(RELEASES) as ReleaseKey[];
+
+/** The releases the generic component installs: the entries with a `type`. */
+export type GenericReleaseKey = { [K in ReleaseKey]: (typeof RELEASES)[K] extends { readonly type: string } ? K : never }[ReleaseKey];
+export const GENERIC_RELEASE_KEYS = RELEASE_KEYS.filter((k): k is GenericReleaseKey => "type" in RELEASES[k]);

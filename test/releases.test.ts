@@ -14,7 +14,8 @@ import * as path from "path";
 import { isDeepStrictEqual } from "util";
 import * as YAML from "yaml";
 import { RELEASE_BUILDERS } from "../components/releases";
-import { PulseConfig, RELEASE_KEYS, ReleaseEntry, RELEASES, ReleaseKey } from "../config";
+import { GENERIC_RELEASE_KEYS, PulseConfig, RELEASE_KEYS, ReleaseEntry, RELEASES, ReleaseKey } from "../config";
+import { TYPES } from "../lib/contracts";
 import {
     chartNetworkPolicyFindings,
     Inventory,
@@ -27,7 +28,7 @@ import {
 } from "../tools/charts";
 import { PodSpec, restrictedViolations } from "../tools/podSecurity";
 import { PROJECT_DIR } from "../tools/stackfile";
-import { config, configProblems, stackConfig, CI_STACK_FILE } from "./helpers";
+import { build, config, configProblems, inputs, stackConfig, CI_STACK_FILE } from "./helpers";
 
 type Values = Record<string, unknown>;
 
@@ -250,6 +251,26 @@ describe("every Helm release (config/releases.ts, components/releases.ts)", () =
             });
         });
     }
+
+    describe("the releases the generic component installs (components/release.ts): the entries with a `type`", () => {
+        it("each has a type token of its own: no other entry's, no component's in TYPES", () => {
+            const tokens = GENERIC_RELEASE_KEYS.map((k) => RELEASES[k].type);
+            expect(tokens).to.include("pulse:nats:Nats");
+            expect(new Set(tokens).size).to.equal(tokens.length);
+            expect(tokens.filter((t) => (Object.values(TYPES) as string[]).includes(t))).to.deep.equal([]);
+        });
+        for (const key of GENERIC_RELEASE_KEYS) {
+            it(`${key}: the platform creates pulse-${key} (${RELEASES[key].type}) and its Release from the entry and the section`, async () => {
+                const { resources } = await build(config());
+                const components = resources.filter((r) => r.type === RELEASES[key].type);
+                expect(components.map((r) => r.name)).to.deep.equal([`pulse-${key}`]);
+                const children = resources.filter((r) => r.parent === components[0].urn);
+                expect(children.map((r) => [r.type, r.name, inputs(r).name, inputs(r).version])).to.deep.equal([
+                    ["kubernetes:helm.sh/v3:Release", `pulse-${key}-release`, RELEASES[key].releaseName, RELEASES[key].source.version],
+                ]);
+            });
+        }
+    });
 
     describe("each check names the release and the missing part (the checks can fail)", () => {
         // A fourth release with nothing but its registry entry: no values, no stand-in chart, no records.
