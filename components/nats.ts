@@ -6,7 +6,7 @@
  */
 import { PulseConfig } from "../config";
 import { NATS_PORT, NATS_RELEASE } from "../lib/contracts";
-import { natsScheduling, withScheduling } from "../lib/releaseScheduling";
+import { schedulingValues, withScheduling } from "../lib/releaseScheduling";
 import { resourceRequirements } from "../lib/resources";
 import { natsExporterValues } from "../lib/metrics";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
@@ -20,7 +20,7 @@ const SIDECAR_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { 
 
 /** Values for nats 1.2.11: the chart's settings, then the section's scheduling keys (lib/releaseScheduling.ts). */
 export function natsValues(nats: PulseConfig["nats"], global: PulseConfig["global"]): Record<string, unknown> {
-    return withScheduling(natsChartValues(nats, global), natsScheduling(nats));
+    return withScheduling(natsChartValues(nats, global), schedulingValues("nats", nats));
 }
 
 function natsChartValues(nats: PulseConfig["nats"], global: PulseConfig["global"]): Record<string, unknown> {

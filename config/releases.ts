@@ -22,6 +22,23 @@ export interface UpstreamSource {
     readonly commit: string;
 }
 
+/** The scheduling keys of a release's section (config/schema/scheduling.ts), as Bitnami's and EMQX's charts name them. */
+export type SchedulingKey =
+    "nodeSelector" | "tolerations" | "affinity" | "priorityClassName" | "topologySpreadConstraints" | "podLabels" | "podAnnotations" | "extraVolumes";
+
+/** A block of a chart's values that takes the section's scheduling keys for the pods it renders. */
+export interface SchedulingBlock {
+    /** Its values path, dot-separated ("": the top level). */
+    readonly at: string;
+    /** The keys it takes; all when unset (`extraVolumes` with `extraVolumeMounts`). */
+    readonly keys?: readonly SchedulingKey[];
+    /**
+     * Bitnami's `podAntiAffinityPreset: soft` spreads the block's pods over hosts by this component label; the chart drops
+     * the preset once `affinity` is set, so a configured affinity carries its term along.
+     */
+    readonly bitnamiComponent?: string;
+}
+
 export interface ReleaseEntry {
     /**
      * The type token of the generic release component (components/release.ts) that installs it: part of the URN of its
@@ -69,6 +86,11 @@ export interface ReleaseEntry {
      * that is true when the chart renders that pod at all.
      */
     readonly securityContexts: readonly { readonly pod: string; readonly containers: readonly string[]; readonly when?: string }[];
+    /**
+     * Where the chart's values take the section's scheduling keys (lib/releaseScheduling.ts), each set only when
+     * configured. None: the chart's layout needs a mapping of its own (`OWN_MAPPINGS` there: NATS's merge hooks).
+     */
+    readonly scheduling?: readonly SchedulingBlock[];
 }
 
 /** By config section. */
@@ -106,6 +128,12 @@ export const RELEASES = {
             { pod: "readReplicas.podSecurityContext", containers: ["readReplicas.containerSecurityContext", "metrics.containerSecurityContext"] },
             { pod: "backup.cronjob.podSecurityContext", containers: ["backup.cronjob.containerSecurityContext"], when: "backup.enabled" },
         ],
+        // The read replicas (component `read`) are the replication architecture's; the backup CronJob has only these two keys.
+        scheduling: [
+            { at: "primary", bitnamiComponent: "primary" },
+            { at: "readReplicas", bitnamiComponent: "read" },
+            { at: "backup.cronjob", keys: ["nodeSelector", "tolerations"] },
+        ],
     },
     emqx: {
         chart: "emqx",
@@ -125,6 +153,8 @@ export const RELEASES = {
         images: { registry: { path: "image.repository", as: "prefix" }, pullSecrets: "image.pullSecrets" },
         chartNetworkPolicies: [],
         securityContexts: [{ pod: "podSecurityContext", containers: ["containerSecurityContext"] }],
+        // Every key at the top level; the chart spreads nothing itself.
+        scheduling: [{ at: "" }],
     },
     nats: {
         type: "pulse:nats:Nats",

@@ -16,6 +16,7 @@ import * as YAML from "yaml";
 import { RELEASE_BUILDERS } from "../components/releases";
 import { GENERIC_RELEASE_KEYS, PulseConfig, RELEASE_KEYS, ReleaseEntry, RELEASES, ReleaseKey } from "../config";
 import { TYPES } from "../lib/contracts";
+import { schedulingValues } from "../lib/releaseScheduling";
 import {
     chartNetworkPolicyFindings,
     Inventory,
@@ -46,7 +47,7 @@ const subjectOf = (key: ReleaseKey): Subject => ({
     key,
     entry: RELEASES[key],
     values: RELEASE_BUILDERS[key].values,
-    scheduling: (c) => (RELEASE_BUILDERS[key].scheduling as (section: unknown) => Values)(c[key]),
+    scheduling: (c) => schedulingValues(key, c[key]),
     secrets: RELEASE_BUILDERS[key].secrets,
 });
 
@@ -113,7 +114,7 @@ function schedulingProblems(s: Subject, c: PulseConfig): string[] {
     const missing = lacking(s.values(c), s.scheduling(c));
     return missing.length === 0
         ? []
-        : [`${s.key}: the values lack the section's scheduling keys (RELEASE_BUILDERS.${s.key}.scheduling) at ${missing.join(", ")}`];
+        : [`${s.key}: the values lack the section's scheduling keys (schedulingValues, merged in with withScheduling) at ${missing.join(", ")}`];
 }
 
 function secretProblems(s: Subject, c: PulseConfig): string[] {
@@ -339,7 +340,7 @@ describe("every Helm release (config/releases.ts, components/releases.ts)", () =
 
         it("the scheduling keys not merged in, a Secret it reads not in the values", () => {
             expect(schedulingProblems(bare, ci)).to.deep.equal([
-                "redis: the values lack the section's scheduling keys (RELEASE_BUILDERS.redis.scheduling) at nodeSelector",
+                "redis: the values lack the section's scheduling keys (schedulingValues, merged in with withScheduling) at nodeSelector",
             ]);
             expect(secretProblems(bare, ci)).to.deep.equal([
                 "redis: the Secret pulse-redis-auth it reads (RELEASE_BUILDERS.redis.secrets) is named nowhere in its values",
