@@ -4,7 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GENERIC_RELEASE_KEYS, GenericReleaseKey, PlatformSecrets, PulseConfig, SERVICE_NAMES } from "../config";
+import { GENERIC_RELEASE_KEYS, GenericReleaseKey, PlatformSecrets, PulseConfig, RELEASE_KEYS, SERVICE_NAMES } from "../config";
 import { PART_OF, TYPES } from "../lib/contracts";
 import { withoutPromiseStacks } from "../lib/promiseStacks";
 import { Backend, Route, routes, uiOrigins } from "../lib/routes";
@@ -104,7 +104,7 @@ export class Platform extends pulumi.ComponentResource {
                 `${name}-network`,
                 {
                     globals,
-                    ...sections("networkPolicy", "ingress", "postgresql", "externalDatabase", "nats", "emqx", "caddy", "keycloak", "s3", "smtp", "global"),
+                    ...sections("networkPolicy", "ingress", "externalDatabase", "caddy", "keycloak", "s3", "smtp", "global", ...RELEASE_KEYS),
                     ...sections(...SERVICE_NAMES),
                 },
                 { parent: this },
