@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { createPlatform, POD_SECURITY_VERSION } from "../components/platform";
 import { serviceObjectName } from "../components/pulseServices";
-import { componentOf, contractOf, GENERIC_RELEASE_KEYS, loadConfig, RELEASES, SERVICE_NAMES } from "../config";
+import { componentOf, contractOf, GENERIC_RELEASE_KEYS, loadConfig, RELEASE_KEYS, RELEASES, SERVICE_NAMES } from "../config";
 import { record, RecordedResource, resolve, setStackConfig } from "../tools/mocks";
 import { PROJECT_DIR } from "../tools/stackfile";
 import { build, config, inputs, ofType, one, stackConfig } from "./helpers";
@@ -53,7 +53,7 @@ describe("platform", () => {
                 ].sort(),
             );
             for (const d of ofType(resources, "kubernetes:apps/v1:Deployment")) expect(skipsAwait(d), d.name).to.equal(false);
-            expect(releases(resources)).to.have.length(3);
+            expect(releases(resources)).to.have.length(RELEASE_KEYS.length);
             for (const r of releases(resources)) expect(inputs(r).skipAwait, r.name).to.equal(false);
         });
 
@@ -153,6 +153,7 @@ describe("platform", () => {
 
     it("with every dependency switched off, installs no Helm release and wires the external endpoints", async () => {
         const c = config({
+            ...Object.fromEntries(RELEASE_KEYS.map((k) => [k, { enabled: false }])),
             postgresql: { enabled: false },
             externalDatabase: { enabled: true, host: "db.example.com" },
             emqx: { enabled: false, externalHost: "mqtt.example.com" },
