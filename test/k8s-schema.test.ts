@@ -74,7 +74,8 @@ const natsPods = (v: Values): ChartPod[] => [
 function releasePods(release: string, v: Values): ChartPod[] {
     const key = RELEASE_KEYS.find((k) => RELEASES[k].releaseName === release);
     if (key === "nats") return natsPods(v);
-    const blocks: ReleaseEntry["scheduling"] = key && RELEASES[key].scheduling;
+    const entry: ReleaseEntry | undefined = key && RELEASES[key];
+    const blocks = entry?.scheduling;
     if (!blocks) throw new Error(`${release}: no pods known for its values (its entry has no scheduling blocks): extend releasePods`);
     return blocks.flatMap((b) => chartPodValues(b.at === "" ? v : b.at.split(".").reduce<Values | undefined>((x, k) => x?.[k], v)));
 }
