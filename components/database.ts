@@ -17,7 +17,7 @@ import { chartRelease } from "../lib/helm";
 import { bitnamiImageValues, resolveImage } from "../lib/images";
 import { standardLabels } from "../lib/labels";
 import { ReadOnlyMount } from "../lib/pod";
-import { postgresqlScheduling, withScheduling } from "../lib/releaseScheduling";
+import { schedulingValues, withScheduling } from "../lib/releaseScheduling";
 import { resourceRequirements } from "../lib/resources";
 import type { DatabaseCredentials, KeycloakDatabaseCredentials } from "./credentials";
 import { AwaitedJob } from "./awaitedJob";
@@ -181,7 +181,7 @@ export function postgresqlValues(
     databases: readonly string[],
     existingSecret: pulumi.Input<string>,
 ): Record<string, unknown> {
-    return withScheduling(postgresqlChartValues(pg, global, databases, existingSecret), postgresqlScheduling(pg));
+    return withScheduling(postgresqlChartValues(pg, global, databases, existingSecret), schedulingValues("postgresql", pg));
 }
 
 /** The chart's settings. Credentials come from the existing Secret, never from values. */

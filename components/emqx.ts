@@ -25,7 +25,7 @@ import { checkedEmqxConfig, EmqxConfig } from "../lib/emqxConfig";
 import { chartRelease } from "../lib/helm";
 import { resolveImage } from "../lib/images";
 import { EXPOSURE_ANNOTATION, standardLabels } from "../lib/labels";
-import { emqxScheduling, withScheduling } from "../lib/releaseScheduling";
+import { schedulingValues, withScheduling } from "../lib/releaseScheduling";
 import { resourceRequirements } from "../lib/resources";
 import { CredentialsSecret, credentialsSecret, passwordOr, valuesOf } from "../lib/secrets";
 import { SECRETS_ANNOTATION, secretsRevision } from "../lib/checksum";
@@ -175,7 +175,7 @@ export function deviceListenerPorts(emqx: PulseConfig["emqx"]): number[] {
 
 /** Values for emqx 5.8.9: the chart's settings, then the section's scheduling keys (lib/releaseScheduling.ts). */
 export function emqxValues(emqx: PulseConfig["emqx"], global: PulseConfig["global"], secretNames: EmqxArgs["secretNames"]): Record<string, unknown> {
-    return withScheduling(emqxChartValues(emqx, global, secretNames), emqxScheduling(emqx));
+    return withScheduling(emqxChartValues(emqx, global, secretNames), schedulingValues("emqx", emqx));
 }
 
 /** The chart's settings. `podSecurityContext` / `containerSecurityContext` are passed through verbatim (minus `enabled`). */

@@ -1,16 +1,13 @@
 /**
  * NATS with JetStream (chart nats 1.2.11) or an external NATS. Values use the chart's 1.x layout
  * (`config.jetstream.*`): the spec's 0.x keys are silently ignored by this chart. The chart has no securityContext
- * values; the restricted settings go in through its `merge` hooks.
+ * values; the restricted settings go in through its `merge` hooks. The generic release component installs it
+ * (components/release.ts), with these values (components/releases.ts).
  */
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import { PulseConfig } from "../config";
-import { NATS_PORT, NATS_RELEASE, TYPES } from "../lib/contracts";
-import { chartRelease } from "../lib/helm";
-import { natsScheduling, withScheduling } from "../lib/releaseScheduling";
+import { NATS_PORT, NATS_RELEASE } from "../lib/contracts";
+import { schedulingValues, withScheduling } from "../lib/releaseScheduling";
 import { resourceRequirements } from "../lib/resources";
-import { Globals } from "./globals";
 import { natsExporterValues } from "../lib/metrics";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
@@ -21,16 +18,9 @@ const NATS_UID = 1000;
 /** The config reloader (and nats-box, when on) are tiny and not configurable. */
 const SIDECAR_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } };
 
-export interface NatsArgs {
-    readonly globals: Globals;
-    readonly nats: PulseConfig["nats"];
-    /** `pulse:chartRepositoryPassword`, for a chart from a private repository. */
-    readonly chartRepositoryPassword?: pulumi.Output<string>;
-}
-
 /** Values for nats 1.2.11: the chart's settings, then the section's scheduling keys (lib/releaseScheduling.ts). */
 export function natsValues(nats: PulseConfig["nats"], global: PulseConfig["global"]): Record<string, unknown> {
-    return withScheduling(natsChartValues(nats, global), natsScheduling(nats));
+    return withScheduling(natsChartValues(nats, global), schedulingValues("nats", nats));
 }
 
 function natsChartValues(nats: PulseConfig["nats"], global: PulseConfig["global"]): Record<string, unknown> {
@@ -76,25 +66,4 @@ function natsChartValues(nats: PulseConfig["nats"], global: PulseConfig["global"
 /** The URL Pulse's workloads connect to: the release's client Service, or the external NATS. */
 export function natsUrl(nats: PulseConfig["nats"]): string {
     return nats.enabled ? `nats://${NATS_RELEASE}:${NATS_PORT}` : nats.externalUrl;
-}
-
-export class Nats extends pulumi.ComponentResource {
-    /** The URL Pulse's workloads connect to. */
-    readonly url: string;
-    readonly release?: k8s.helm.v3.Release;
-
-    constructor(name: string, args: NatsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super(TYPES.nats, name, {}, opts);
-        const { nats } = args;
-        this.url = natsUrl(nats);
-        if (nats.enabled) {
-            this.release = chartRelease(
-                "nats",
-                `${name}-release`,
-                { source: nats.chart, values: natsValues(nats, args.globals), globals: args.globals, repositoryPassword: args.chartRepositoryPassword },
-                { parent: this },
-            );
-        }
-        this.registerOutputs({ url: this.url, release: this.release });
-    }
 }

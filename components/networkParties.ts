@@ -25,7 +25,7 @@ import { NATS_INIT_NETWORK } from "./natsInit";
  */
 export type NetworkSections = Pick<
     PulseConfig,
-    "networkPolicy" | "ingress" | "postgresql" | "externalDatabase" | "nats" | "emqx" | "caddy" | "keycloak" | "s3" | "smtp" | "global"
+    "networkPolicy" | "ingress" | "externalDatabase" | "caddy" | "keycloak" | "s3" | "smtp" | "global" | ReleaseKey
 >;
 
 const unique = (ports: readonly number[]) => [...new Set(ports)].sort((a, b) => a - b);
@@ -49,8 +49,11 @@ function serviceParties(): Party[] {
     });
 }
 
-/** Where an external dependency is: its port anywhere (managed services live in private ranges too), by port name. */
-const EXTERNAL_PORTS: Readonly<Record<ReleaseKey, (c: NetworkSections) => Record<string, readonly number[]>>> = {
+/**
+ * Where an external dependency is: its port anywhere (managed services live in private ranges too), by port name. A
+ * release with none here has nothing in its place when it is off.
+ */
+const EXTERNAL_PORTS: Readonly<Partial<Record<ReleaseKey, (c: NetworkSections) => Record<string, readonly number[]>>>> = {
     postgresql: (c) => ({ postgresql: [c.externalDatabase.port] }),
     nats: (c) => ({ client: [Number(/:(\d+)$/.exec(c.nats.externalUrl)?.[1] ?? RELEASES.nats.ports.client)] }),
     emqx: (c) => ({ mqtt: [c.emqx.externalPort] }),
@@ -65,14 +68,16 @@ function releasePorts(key: ReleaseKey, c: NetworkSections): Record<string, reado
     return Object.fromEntries(Object.entries(RELEASES[key].ports).map(([name, port]) => [name, tcp(...(on(name, port) ? [port] : []))]));
 }
 
-/** Each release: its pods (by the labels its chart gives them) when installed, else its external endpoint. */
+/** Each release: its pods (by the labels its chart gives them) when installed, else its external endpoint, if any. */
 function releaseParties(c: NetworkSections): Party[] {
-    return RELEASE_KEYS.map((key) => {
+    return RELEASE_KEYS.flatMap((key): Party[] => {
         const r = RELEASES[key];
         if (c[key].enabled)
-            return { key, name: key, place: { pods: { matchLabels: { ...r.pods } }, release: true }, ports: releasePorts(key, c), talksTo: r.talksTo };
-        const ports = Object.fromEntries(Object.entries(EXTERNAL_PORTS[key](c)).map(([name, p]) => [name, tcp(...p)]));
-        return { key, name: key, place: { outside: anywhere }, ports, talksTo: [] };
+            return [{ key, name: key, place: { pods: { matchLabels: { ...r.pods } }, release: true }, ports: releasePorts(key, c), talksTo: r.talksTo }];
+        const external = EXTERNAL_PORTS[key]?.(c);
+        if (external === undefined) return [];
+        const ports = Object.fromEntries(Object.entries(external).map(([name, p]) => [name, tcp(...p)]));
+        return [{ key, name: key, place: { outside: anywhere }, ports, talksTo: [] }];
     });
 }
 

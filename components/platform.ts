@@ -4,7 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformSecrets, PulseConfig, SERVICE_NAMES } from "../config";
+import { GENERIC_RELEASE_KEYS, GenericReleaseKey, PlatformSecrets, PulseConfig, RELEASE_KEYS, SERVICE_NAMES } from "../config";
 import { PART_OF, TYPES } from "../lib/contracts";
 import { withoutPromiseStacks } from "../lib/promiseStacks";
 import { Backend, Route, routes, uiOrigins } from "../lib/routes";
@@ -18,10 +18,11 @@ import { Keycloak } from "./keycloak";
 import { metricsTargets } from "../lib/metrics";
 import { Metrics } from "./metrics";
 import { Migrator } from "./migrator";
-import { Nats } from "./nats";
 import { NetworkPolicies } from "./networkPolicies";
 import { NatsInit } from "./natsInit";
 import { PulseServices } from "./pulseServices";
+import { Release } from "./release";
+import { RELEASE_BUILDERS } from "./releases";
 
 /** Kubernetes minor version whose Pod Security Standards the namespace pins. */
 export const POD_SECURITY_VERSION = "v1.33";
@@ -51,7 +52,8 @@ export class Platform extends pulumi.ComponentResource {
     readonly namespace: k8s.core.v1.Namespace;
     readonly database: Database;
     readonly emqx: Emqx;
-    readonly nats: Nats;
+    /** The releases the registry's entries alone describe (config/releases.ts `type`), by key: NATS. */
+    readonly releases: { readonly [K in GenericReleaseKey]: Release<K> };
     readonly migrator: Migrator;
     readonly natsInit: NatsInit;
     /** None with `keycloak.enabled` false: the services use an existing provider. */
@@ -102,7 +104,7 @@ export class Platform extends pulumi.ComponentResource {
                 `${name}-network`,
                 {
                     globals,
-                    ...sections("networkPolicy", "ingress", "postgresql", "externalDatabase", "nats", "emqx", "caddy", "keycloak", "s3", "smtp", "global"),
+                    ...sections("networkPolicy", "ingress", "externalDatabase", "caddy", "keycloak", "s3", "smtp", "global", ...RELEASE_KEYS),
                     ...sections(...SERVICE_NAMES),
                 },
                 { parent: this },
@@ -113,7 +115,7 @@ export class Platform extends pulumi.ComponentResource {
         const credentials = platformCredentials(name, { config, secrets, namespace }, this);
         this.credentials = credentials;
         const { endpoints, managed } = credentials;
-        // Platform services: the three Helm releases (or external endpoints), with EMQX's own credentials.
+        // Platform services: the Helm releases (or external endpoints), with EMQX's own credentials.
         this.database = new Database(
             `${name}-database`,
             {
@@ -140,7 +142,13 @@ export class Platform extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.nats = new Nats(`${name}-nats`, { globals, nats: config.nats, chartRepositoryPassword: secrets.chartRepositoryPassword }, { parent: this });
+        const release = <K extends GenericReleaseKey>(key: K): Release<K> =>
+            new Release(
+                `${name}-${key}`,
+                { key, globals, section: config[key], values: RELEASE_BUILDERS[key].values(config), chartRepositoryPassword: secrets.chartRepositoryPassword },
+                { parent: this },
+            );
+        this.releases = Object.fromEntries(GENERIC_RELEASE_KEYS.map((key) => [key, release(key)])) as Platform["releases"];
 
         // The hooks: migrations and JetStream streams, once their dependencies are up (the database set up); in parallel.
         this.migrator = new Migrator(
@@ -156,7 +164,7 @@ export class Platform extends pulumi.ComponentResource {
         );
         this.natsInit = new NatsInit(
             `${name}-nats-init`,
-            { globals, natsInit: config.natsInit, natsUrl: endpoints.natsUrl, after: [this.nats] },
+            { globals, natsInit: config.natsInit, natsUrl: endpoints.natsUrl, after: [this.releases.nats] },
             { parent: this },
         );
 

@@ -4,9 +4,10 @@
  * chart and its fixed release name (its Services' DNS names), the version the program pins and where the real chart
  * comes from, the labels the chart really puts on every pod of the release (what a NetworkPolicy or a Service selects),
  * the ports its pods listen on, by name, and where the chart's values take what every release must get (the image
- * mirror and pull secrets, the switches of its own NetworkPolicies). Its component builds the chart's values
- * (tools/releases.ts binds the builders to the keys for the tooling and the tests); lib/helm.ts builds every Release
- * from its entry.
+ * mirror and pull secrets, the switches of its own NetworkPolicies). components/releases.ts binds each entry's
+ * values builder (for the components, the tooling and the tests alike); lib/helm.ts builds every Release from its
+ * entry; an entry with a `type` needs no component of its own: the platform installs it with the generic one
+ * (components/release.ts).
  * Adding a release: docs/development.md, "Add a Helm release".
  */
 import type { Talk } from "../lib/network";
@@ -21,7 +22,30 @@ export interface UpstreamSource {
     readonly commit: string;
 }
 
+/** The scheduling keys of a release's section (config/schema/scheduling.ts), as Bitnami's and EMQX's charts name them. */
+export type SchedulingKey =
+    "nodeSelector" | "tolerations" | "affinity" | "priorityClassName" | "topologySpreadConstraints" | "podLabels" | "podAnnotations" | "extraVolumes";
+
+/** A block of a chart's values that takes the section's scheduling keys for the pods it renders. */
+export interface SchedulingBlock {
+    /** Its values path, dot-separated ("": the top level). */
+    readonly at: string;
+    /** The keys it takes; all when unset (`extraVolumes` with `extraVolumeMounts`). */
+    readonly keys?: readonly SchedulingKey[];
+    /**
+     * Bitnami's `podAntiAffinityPreset: soft` spreads the block's pods over hosts by this component label; the chart drops
+     * the preset once `affinity` is set, so a configured affinity carries its term along.
+     */
+    readonly bitnamiComponent?: string;
+}
+
 export interface ReleaseEntry {
+    /**
+     * The type token of the generic release component (components/release.ts) that installs it: part of the URN of its
+     * Release in every stack, so never changed once deployed. None: a component of its own installs it (postgresql:
+     * components/database.ts, emqx: components/emqx.ts), its token in lib/contracts.ts `TYPES`.
+     */
+    readonly type?: string;
     /** The chart's name in its repository (and its pods' `app.kubernetes.io/name`). */
     readonly chart: string;
     /**
@@ -62,6 +86,11 @@ export interface ReleaseEntry {
      * that is true when the chart renders that pod at all.
      */
     readonly securityContexts: readonly { readonly pod: string; readonly containers: readonly string[]; readonly when?: string }[];
+    /**
+     * Where the chart's values take the section's scheduling keys (lib/releaseScheduling.ts), each set only when
+     * configured. None: the chart's layout needs a mapping of its own (`OWN_MAPPINGS` there: NATS's merge hooks).
+     */
+    readonly scheduling?: readonly SchedulingBlock[];
 }
 
 /** By config section. */
@@ -99,6 +128,12 @@ export const RELEASES = {
             { pod: "readReplicas.podSecurityContext", containers: ["readReplicas.containerSecurityContext", "metrics.containerSecurityContext"] },
             { pod: "backup.cronjob.podSecurityContext", containers: ["backup.cronjob.containerSecurityContext"], when: "backup.enabled" },
         ],
+        // The read replicas (component `read`) are the replication architecture's; the backup CronJob has only these two keys.
+        scheduling: [
+            { at: "primary", bitnamiComponent: "primary" },
+            { at: "readReplicas", bitnamiComponent: "read" },
+            { at: "backup.cronjob", keys: ["nodeSelector", "tolerations"] },
+        ],
     },
     emqx: {
         chart: "emqx",
@@ -118,8 +153,11 @@ export const RELEASES = {
         images: { registry: { path: "image.repository", as: "prefix" }, pullSecrets: "image.pullSecrets" },
         chartNetworkPolicies: [],
         securityContexts: [{ pod: "podSecurityContext", containers: ["containerSecurityContext"] }],
+        // Every key at the top level; the chart spreads nothing itself.
+        scheduling: [{ at: "" }],
     },
     nats: {
+        type: "pulse:nats:Nats",
         chart: "nats",
         releaseName: "pulse-nats",
         pods: { "app.kubernetes.io/name": "nats", "app.kubernetes.io/instance": "pulse-nats" },
@@ -143,3 +181,7 @@ export const RELEASES = {
 
 export type ReleaseKey = keyof typeof RELEASES;
 export const RELEASE_KEYS = Object.keys(RELEASES) as ReleaseKey[];
+
+/** The releases the generic component installs: the entries with a `type`. */
+export type GenericReleaseKey = { [K in ReleaseKey]: (typeof RELEASES)[K] extends { readonly type: string } ? K : never }[ReleaseKey];
+export const GENERIC_RELEASE_KEYS = RELEASE_KEYS.filter((k): k is GenericReleaseKey => "type" in RELEASES[k]);

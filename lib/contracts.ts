@@ -71,7 +71,8 @@ export const API_CLIENT_ID = "pulse-api";
 /**
  * The type token of every ComponentResource, verbatim: each is part of the URN of everything the component holds in
  * every existing stack, so a file move or a class rename must never change one (that would need `aliases`).
- * test/urns.test.ts snapshots the URNs they produce.
+ * test/urns.test.ts snapshots the URNs they produce. A release the generic component installs has its token in its
+ * registry entry (config/releases.ts `type`).
  */
 export const TYPES = {
     platform: "pulse:platform:Platform",
@@ -84,7 +85,6 @@ export const TYPES = {
     keycloak: "pulse:keycloak:Keycloak",
     metrics: "pulse:metrics:Metrics",
     migrator: "pulse:migrator:Migrator",
-    nats: "pulse:nats:Nats",
     natsInit: "pulse:natsInit:NatsInit",
     networkPolicies: "pulse:networkPolicies:NetworkPolicies",
     pulseServices: "pulse:pulseServices:PulseServices",

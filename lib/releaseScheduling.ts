@@ -1,10 +1,11 @@
 /**
  * The scheduling keys of the Helm releases' sections (config/schema/scheduling.ts, `releaseScheduling`) as each pinned
- * chart's values: the same names and meaning as in the workload sections, at the paths the chart reads. Every value is
- * set only when configured, so the defaults add nothing to a release's values. Each *Values function merges its chart's
- * block in with `withScheduling`.
+ * chart's values: the same names and meaning as in the workload sections, at the paths the chart reads: where its
+ * registry entry's `scheduling` says (config/releases.ts), or by a mapping of its own for a layout the entry cannot say.
+ * Every value is set only when configured, so the defaults add nothing to a release's values. Each values builder
+ * merges `schedulingValues` in with `withScheduling`.
  */
-import { ExtraVolume, PulseConfig, ReleaseEntry, ReleasePlacement, RELEASES } from "../config";
+import { ExtraVolume, PulseConfig, ReleaseEntry, ReleaseKey, ReleasePlacement, RELEASES, SchedulingBlock, SchedulingKey } from "../config";
 import { Affinity, envFromSources, extraVolumeName, withConfiguredAffinity } from "./pod";
 
 type Values = Record<string, unknown>;
@@ -81,32 +82,11 @@ function bitnamiSoftAntiAffinity(release: ReleaseEntry, component: string): Affi
 }
 
 /**
- * bitnami/postgresql 15.5.38: `primary.*` and `readReplicas.*` (component `read`, in the replication architecture) take
- * every key; the backup CronJob (`backup.cronjob`) has only nodeSelector and tolerations.
- */
-export function postgresqlScheduling(pg: PulseConfig["postgresql"]): Values {
-    const pod = (component: string) => ({
-        ...placementSpec(pg, bitnamiSoftAntiAffinity(RELEASES.postgresql, component)),
-        ...podMetadataValues(pg),
-        ...extraVolumeValues(pg.extraVolumes),
-    });
-    const { nodeSelector, tolerations } = placementSpec(pg);
-    const cronjob = { ...(nodeSelector ? { nodeSelector } : {}), ...(tolerations ? { tolerations } : {}) };
-    const primary = pod("primary");
-    return { ...(some(primary) ? { primary, readReplicas: pod("read") } : {}), ...(some(cronjob) ? { backup: { cronjob } } : {}) };
-}
-
-/** emqx 5.8.9: every key at the top level of the values; the chart spreads nothing itself. Extra volumes follow the program's. */
-export function emqxScheduling(emqx: PulseConfig["emqx"]): Values {
-    return { ...placementSpec(emqx), ...podMetadataValues(emqx), ...extraVolumeValues(emqx.extraVolumes) };
-}
-
-/**
  * nats 1.2.11: the chart's pod template merge hook (`podTemplate.merge`, a Pod's metadata and spec) and the nats-server
  * container's (`container.merge`, for envFrom); nats-box, when on, gets the pod's through its own hook, without the
  * servers' topology spread.
  */
-export function natsScheduling(nats: PulseConfig["nats"]): Values {
+function natsScheduling(nats: PulseConfig["nats"]): Values {
     const metadata = {
         ...(Object.keys(nats.podLabels).length > 0 ? { labels: { ...nats.podLabels } } : {}),
         ...(Object.keys(nats.podAnnotations).length > 0 ? { annotations: { ...nats.podAnnotations } } : {}),
@@ -123,4 +103,36 @@ export function natsScheduling(nats: PulseConfig["nats"]): Values {
         ...(nats.envFrom.length > 0 ? { container: { merge: { envFrom: envFromSources(nats.envFrom) } } } : {}),
         ...(some(box) ? { natsBox: box } : {}),
     };
+}
+
+/** The section's key a values key comes from, where their names differ. */
+const KEY_OF: Readonly<Record<string, SchedulingKey>> = { extraVolumeMounts: "extraVolumes" };
+
+/** `values` at the dot-separated `path` ("": `values` itself). */
+const nested = (path: string, values: Values): Values =>
+    path === "" ? values : path.split(".").reduceRight<Values>((inner, key) => ({ [key]: inner }), values);
+
+/** The entry's blocks, each with its keys (`extraVolumes` only where the section has them). */
+function blockValues(
+    entry: ReleaseEntry,
+    blocks: readonly SchedulingBlock[],
+    section: ReleasePlacement & { readonly extraVolumes?: readonly ExtraVolume[] },
+): Values {
+    return blocks.reduce<Values>((out, block) => {
+        const preset = block.bitnamiComponent === undefined ? undefined : bitnamiSoftAntiAffinity(entry, block.bitnamiComponent);
+        const all = { ...placementSpec(section, preset), ...podMetadataValues(section), ...extraVolumeValues(section.extraVolumes ?? []) };
+        const taken = Object.entries(all).filter(([key]) => block.keys === undefined || block.keys.includes(KEY_OF[key] ?? (key as SchedulingKey)));
+        return taken.length > 0 ? withScheduling(out, nested(block.at, Object.fromEntries(taken))) : out;
+    }, {});
+}
+
+/** The releases whose entry has no `scheduling`, each with a mapping of its chart's own: tsc names one without. */
+type OwnMappingKey = { [K in ReleaseKey]: (typeof RELEASES)[K] extends { readonly scheduling: readonly SchedulingBlock[] } ? never : K }[ReleaseKey];
+const OWN_MAPPINGS: { readonly [K in OwnMappingKey]: (section: PulseConfig[K]) => Values } = { nats: natsScheduling };
+
+/** The scheduling keys of release `key`'s section as its chart's values. */
+export function schedulingValues<K extends ReleaseKey>(key: K, section: PulseConfig[K]): Values {
+    const entry: ReleaseEntry = RELEASES[key];
+    if (entry.scheduling) return blockValues(entry, entry.scheduling, section);
+    return (OWN_MAPPINGS as Readonly<Record<string, (section: PulseConfig[K]) => Values>>)[key](section);
 }

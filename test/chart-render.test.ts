@@ -38,7 +38,8 @@ describe("the charts' objects in the render (issue 25)", () => {
         const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "pulse-charts-cli-"));
         const expectUsage = (r: { code: number; stderr: string }, message: RegExp) => {
             expect(r.code, r.stderr).to.equal(2);
-            expect(r.stderr.split("\n")[0]).to.match(message);
+            // The whole first line as the message: chai would cut it short (a stand-in chart missing shows here first).
+            expect(r.stderr.split("\n")[0], r.stderr.split("\n")[0]).to.match(message);
             expect(r.stderr).not.to.match(/\n\s+at /);
         };
         it("manifests: --charts without --out, --helm without --charts, a missing chart folder, a missing Helm", async () => {

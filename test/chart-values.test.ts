@@ -2,10 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { expect } from "chai";
-import { postgresqlValues } from "../components/database";
-import { emqxValues } from "../components/emqx";
-import { natsValues } from "../components/nats";
-import { PulseConfig } from "../config";
+import { RELEASE_BUILDERS } from "../components/releases";
+import { PulseConfig, RELEASE_KEYS, RELEASES } from "../config";
 import { config, stackConfig, CI_STACK_FILE } from "./helpers";
 
 const CHARTS = path.join(__dirname, "fixtures", "charts");
@@ -17,7 +15,7 @@ type Values = Record<string, unknown>;
  * else must exist in the chart's default values (or sit under an empty map/list there, which the chart renders verbatim,
  * such as `resources: {}` or NATS's `merge: {}` hooks).
  */
-const FREE_FORM: Record<string, { prefix: string; why: string; commentedIn?: string }[]> = {
+const FREE_FORM: Partial<Record<string, { prefix: string; why: string; commentedIn?: string }[]>> = {
     emqx: [
         { prefix: "podSecurityContext.", why: "rendered verbatim minus `enabled` (upstream-charts.md)" },
         { prefix: "containerSecurityContext.", why: "rendered verbatim minus `enabled` (upstream-charts.md)" },
@@ -61,7 +59,7 @@ function unknownPaths(chart: string, values: Values, defaults: { values: Values;
     return leafPaths(values)
         .map((p) => p.join("."))
         .filter((p) => !existsIn(defaults.values, p.split(".")))
-        .filter((p) => !FREE_FORM[chart].some((f) => p.startsWith(f.prefix)));
+        .filter((p) => !(FREE_FORM[chart] ?? []).some((f) => p.startsWith(f.prefix)));
 }
 
 /** Every scheduling key a release section has (config/schema/scheduling.ts, releaseScheduling). */
@@ -114,25 +112,21 @@ const configs: Record<string, PulseConfig> = {
     everything,
 };
 
-const builders: Record<string, (c: PulseConfig) => Values> = {
-    postgresql: (c) => postgresqlValues(c.postgresql, c.global, [c.postgresql.auth.database, c.keycloak.database.name], c.postgresql.auth.existingSecret),
-    emqx: (c) => emqxValues(c.emqx, c.global, { env: c.secrets.emqxDashboard, bootstrap: c.secrets.emqxBootstrap }),
-    nats: (c) => natsValues(c.nats, c.global),
-};
+const builders = Object.fromEntries(RELEASE_KEYS.map((k) => [k, RELEASE_BUILDERS[k].values])) as Record<string, (c: PulseConfig) => Values>;
 
 describe("Helm values exist in the pinned charts' default values", () => {
-    for (const [chart, build] of Object.entries(builders)) {
-        describe(chart, () => {
-            const version = config()[chart as "nats"].chart.version;
-            const defaults = chartDefaults(chart, version);
+    for (const key of RELEASE_KEYS) {
+        const { chart, source } = RELEASES[key];
+        describe(key, () => {
+            const defaults = () => chartDefaults(chart, source.version);
             for (const [name, c] of Object.entries(configs)) {
-                it(`every path set for ${name} is a key of ${chart} ${version}`, () => {
-                    expect(unknownPaths(chart, build(c), defaults)).to.deep.equal([]);
+                it(`every path set for ${name} is a key of ${chart} ${source.version}`, () => {
+                    expect(unknownPaths(chart, builders[key](c), defaults())).to.deep.equal([]);
                 });
             }
             it("documented free-form keys are really documented where the exception says", () => {
-                for (const f of FREE_FORM[chart].filter((x) => x.commentedIn)) {
-                    expect(defaults.text, f.prefix).to.include(f.commentedIn!);
+                for (const f of (FREE_FORM[chart] ?? []).filter((x) => x.commentedIn)) {
+                    expect(defaults().text, f.prefix).to.include(f.commentedIn!);
                 }
             });
         });

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { platformEndpoints } from "../components/credentials";
 import { MOVED_TO_CREDENTIALS, MovedCredential } from "../lib/aliases";
-import { isSecretValue, RecordedResource } from "../tools/mocks";
+import { NATS_PORT } from "../lib/contracts";
+import { isSecretValue, RecordedResource, resolve } from "../tools/mocks";
 import { build, CI_STACK_FILE, config, inputs, ofType, one, rolledBy, stackConfig } from "./helpers";
 
 const SECRET = "kubernetes:core/v1:Secret";
@@ -106,7 +107,8 @@ describe("credentials stage", () => {
         const c = config();
         const { platform } = await build(c);
         const e = platformEndpoints(c);
-        expect(e.natsUrl).to.equal(platform.nats.url);
+        // NATS is a generic release: its client Service is the Helm release's name.
+        expect(e.natsUrl).to.equal(`nats://${await resolve(platform.releases.nats.release!.name)}:${NATS_PORT}`);
         expect(e.mqtt).to.deep.equal({ host: platform.emqx.mqttHost, port: platform.emqx.mqttPort });
         expect(e.emqxApi).to.deep.equal(platform.emqx.api);
         expect(e.database).to.deep.equal(platform.database.connection);

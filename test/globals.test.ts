@@ -29,7 +29,8 @@ describe("globals (what every component shares)", () => {
         const wholeConfig = /:\s*PulseConfig\s*[;,)=]/;
         const offenders = fs
             .readdirSync(COMPONENTS)
-            .filter((f) => f.endsWith(".ts") && f !== "platform.ts" && f !== "globals.ts")
+            // releases.ts is no component: the releases' values builders, each over a whole config, as the platform calls them.
+            .filter((f) => f.endsWith(".ts") && !["platform.ts", "globals.ts", "releases.ts"].includes(f))
             .filter((f) => wholeConfig.test(fs.readFileSync(path.join(COMPONENTS, f), "utf8")));
         expect(offenders).to.deep.equal([]);
         expect(wholeConfig.test("readonly config: PulseConfig;"), "the check can fail").to.equal(true);

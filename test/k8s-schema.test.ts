@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { RELEASE_KEYS, ReleaseEntry, RELEASES } from "../config";
 import { kubernetesManifests } from "../tools/render";
 import { CI_STACK_FILE, inputs, renderStack } from "./helpers";
 
@@ -60,16 +61,24 @@ function chartPodValues(v: Values | undefined): ChartPod[] {
     ];
 }
 
-/** The pods each release's values shape (lib/releaseScheduling.ts): what the chart copies from its values into pod specs. */
-const RELEASE_PODS: Record<string, (values: Values) => ChartPod[]> = {
-    "pulse-postgresql": (v) => [...chartPodValues(v.primary), ...chartPodValues(v.readReplicas), ...chartPodValues(v.backup?.cronjob)],
-    "pulse-emqx": (v) => chartPodValues(v),
-    // The merge hooks hold a Pod's metadata and spec, and the nats-server container's fields.
-    "pulse-nats": (v) => [
-        ...(v.podTemplate?.merge ? [asPod(v.podTemplate.merge, v.container?.merge)] : []),
-        ...(v.natsBox?.podTemplate?.merge ? [asPod(v.natsBox.podTemplate.merge, v.natsBox.container?.merge)] : []),
-    ],
-};
+/** NATS's pods, where its merge hooks hold a Pod's metadata and spec, and the nats-server container's fields. */
+const natsPods = (v: Values): ChartPod[] => [
+    ...(v.podTemplate?.merge ? [asPod(v.podTemplate.merge, v.container?.merge)] : []),
+    ...(v.natsBox?.podTemplate?.merge ? [asPod(v.natsBox.podTemplate.merge, v.natsBox.container?.merge)] : []),
+];
+
+/**
+ * The pods a release's values shape (lib/releaseScheduling.ts): what the chart copies from its values into pod specs,
+ * from each block its registry entry's `scheduling` names; NATS's from its merge hooks.
+ */
+function releasePods(release: string, v: Values): ChartPod[] {
+    const key = RELEASE_KEYS.find((k) => RELEASES[k].releaseName === release);
+    if (key === "nats") return natsPods(v);
+    const entry: ReleaseEntry | undefined = key && RELEASES[key];
+    const blocks = entry?.scheduling;
+    if (!blocks) throw new Error(`${release}: no pods known for its values (its entry has no scheduling blocks): extend releasePods`);
+    return blocks.flatMap((b) => chartPodValues(b.at === "" ? v : b.at.split(".").reduce<Values | undefined>((x, k) => x?.[k], v)));
+}
 
 describe("rendered objects pass the Kubernetes OpenAPI schema (kubernetes-models)", () => {
     const stacks: Record<string, string> = { dev: "dev", prod: "prod", ci: CI_STACK_FILE };
@@ -85,7 +94,7 @@ describe("rendered objects pass the Kubernetes OpenAPI schema (kubernetes-models
 
     it("the Helm releases' pod values of the ci stack (scheduling keys set) make valid pods", async () => {
         const rs = (await renderStack(CI_STACK_FILE)).resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
-        const pods = rs.flatMap((r) => RELEASE_PODS[inputs(r).name](inputs(r).values).map((pod) => ({ release: inputs(r).name as string, pod })));
+        const pods = rs.flatMap((r) => releasePods(inputs(r).name, inputs(r).values).map((pod) => ({ release: inputs(r).name as string, pod })));
         // The fixture sets the scheduling keys of two releases: the check is not empty.
         expect(pods.filter((p) => p.pod.spec.tolerations).map((p) => p.release)).to.include.members(["pulse-postgresql", "pulse-nats"]);
         for (const { release, pod } of pods) {
@@ -95,7 +104,7 @@ describe("rendered objects pass the Kubernetes OpenAPI schema (kubernetes-models
 
     it("rejects an invalid object (the check can fail)", () => {
         expect(() => validateObject(chartPodValues({ tolerations: [{ key: "k", effect: 42 }] })[0])).to.throw(/effect/);
-        const natsPod = (affinity: unknown) => RELEASE_PODS["pulse-nats"]({ podTemplate: { merge: { spec: { affinity } } } })[0];
+        const natsPod = (affinity: unknown) => natsPods({ podTemplate: { merge: { spec: { affinity } } } })[0];
         expect(() => validateObject(natsPod({ nodeAffinity: {} }))).not.to.throw();
         expect(() => validateObject(natsPod({ nodeAffinity: [] }))).to.throw(/nodeAffinity/);
         expect(() => validateObject({ apiVersion: "v1", kind: "Namespace", metadata: { name: 42 } } as never)).to.throw();

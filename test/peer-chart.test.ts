@@ -37,8 +37,9 @@ describe("the peer chart (integration suite)", () => {
         expect(chart.dependencies.map((d) => d.name).sort()).to.deep.equal(RELEASE_KEYS.map((k) => RELEASES[k].chart).sort());
         const standIns = fs.readdirSync(path.join(__dirname, "fixtures", "charts"));
         for (const d of chart.dependencies) {
-            const dir = standIns.find((f) => f.startsWith(`${d.name}-`))!;
-            expect(satisfies(dir.slice(d.name.length + 1), d.version), `${dir} satisfies ${d.version}`).to.equal(true);
+            const dir = standIns.find((f) => f.startsWith(`${d.name}-`));
+            expect(dir, `${d.name}: no stand-in chart test/fixtures/charts/${d.name}-<version> for the peer chart's dependency`).not.to.equal(undefined);
+            expect(satisfies(dir!.slice(d.name.length + 1), d.version), `${dir} satisfies ${d.version}`).to.equal(true);
         }
         expect(satisfies("5.9.0", "5.8.*")).to.equal(false);
     });

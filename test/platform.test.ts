@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { createPlatform, POD_SECURITY_VERSION } from "../components/platform";
 import { serviceObjectName } from "../components/pulseServices";
-import { componentOf, contractOf, loadConfig, SERVICE_NAMES } from "../config";
+import { componentOf, contractOf, GENERIC_RELEASE_KEYS, loadConfig, RELEASE_KEYS, RELEASES, SERVICE_NAMES } from "../config";
 import { record, RecordedResource, resolve, setStackConfig } from "../tools/mocks";
 import { PROJECT_DIR } from "../tools/stackfile";
 import { build, config, inputs, ofType, one, stackConfig } from "./helpers";
@@ -53,7 +53,7 @@ describe("platform", () => {
                 ].sort(),
             );
             for (const d of ofType(resources, "kubernetes:apps/v1:Deployment")) expect(skipsAwait(d), d.name).to.equal(false);
-            expect(releases(resources)).to.have.length(3);
+            expect(releases(resources)).to.have.length(RELEASE_KEYS.length);
             for (const r of releases(resources)) expect(inputs(r).skipAwait, r.name).to.equal(false);
         });
 
@@ -88,16 +88,18 @@ describe("platform", () => {
         });
     });
 
-    it("parents every resource to a pulse:<module>:<Class> component defined in components/<module>.ts", async () => {
+    it("parents every resource to a pulse:<module>:<Class> component defined in components/<module>.ts, or the generic release's (a registry entry's type)", async () => {
         const { resources } = await build(config());
         const components = resources.filter((r) => !r.custom);
         expect(components.map((c) => c.type)).to.include("pulse:platform:Platform");
+        const generic = new Set<string>(GENERIC_RELEASE_KEYS.map((k) => RELEASES[k].type));
         for (const c of components) {
             const m = /^pulse:([a-z][A-Za-z]*):([A-Z][A-Za-z]*)$/.exec(c.type);
             expect(m, c.type).not.to.equal(null);
-            const file = path.join(PROJECT_DIR, "components", `${m![1]}.ts`);
+            const [module, cls] = generic.has(c.type) ? ["release", "Release"] : [m![1], m![2]];
+            const file = path.join(PROJECT_DIR, "components", `${module}.ts`);
             expect(fs.existsSync(file), file).to.equal(true);
-            expect(fs.readFileSync(file, "utf8")).to.match(new RegExp(`class ${m![2]} extends pulumi.ComponentResource`));
+            expect(fs.readFileSync(file, "utf8")).to.match(new RegExp(`class ${cls}\\b.* extends pulumi.ComponentResource`));
         }
         const componentUrns = new Set(components.map((c) => c.urn));
         for (const r of resources.filter((x) => x.custom)) expect(componentUrns.has(r.parent), r.name).to.equal(true);
@@ -151,6 +153,7 @@ describe("platform", () => {
 
     it("with every dependency switched off, installs no Helm release and wires the external endpoints", async () => {
         const c = config({
+            ...Object.fromEntries(RELEASE_KEYS.map((k) => [k, { enabled: false }])),
             postgresql: { enabled: false },
             externalDatabase: { enabled: true, host: "db.example.com" },
             emqx: { enabled: false, externalHost: "mqtt.example.com" },

@@ -125,11 +125,12 @@ describe("stuck Helm releases: wiring (each Release waits for its check)", () =>
     it("the platform checks every release with its name, namespace and helm.stuckAfterSeconds; the values reach the Release unchanged", async () => {
         const cfg = config({ namespace: "iot", helm: { stuckAfterSeconds: 1800 } });
         const { recoveryChecks } = await record(() => createPlatform(cfg, {}));
-        expect(recoveryChecks.map((c) => c.release).sort()).to.deep.equal(["pulse-emqx", "pulse-nats", "pulse-postgresql"]);
+        const names = RELEASE_KEYS.map((k) => RELEASES[k].releaseName);
+        expect(recoveryChecks.map((c) => c.release).sort()).to.deep.equal([...names].sort());
         for (const c of recoveryChecks) expect(c).to.include({ namespace: "iot", stuckAfterSeconds: 1800 });
         const on = await build(cfg);
         const off = await build(config({ namespace: "iot", helm: { recoverStuckReleases: false } }));
-        for (const name of ["pulse-emqx", "pulse-nats", "pulse-postgresql"]) {
+        for (const name of names) {
             const values = (rs: RecordedResource[]) => inputs(ofType(rs, HELM_RELEASE_TYPE).find((r) => inputs(r).name === name)!).values;
             expect(values(on.resources), name).to.deep.equal(values(off.resources));
         }
@@ -206,12 +207,11 @@ describe("stuck Helm releases: config (pulse:helm)", () => {
 
     it("refuses an age at or below a chart's timeout, naming both keys; not when recovery is off", () => {
         const problems = configProblems({ helm: { stuckAfterSeconds: 600 } });
-        expect(problems).to.have.length(3);
+        expect(problems).to.have.length(RELEASE_KEYS.length);
         expect(problems.join("\n")).to.match(/helm\.stuckAfterSeconds.*must exceed postgresql\.chart\.timeoutSeconds \(600\)/);
         const timeouts = (postgresql: number) => ({
+            ...Object.fromEntries(RELEASE_KEYS.map((k) => [k, { chart: { timeoutSeconds: 60 } }])),
             postgresql: { chart: { timeoutSeconds: postgresql } },
-            emqx: { chart: { timeoutSeconds: 60 } },
-            nats: { chart: { timeoutSeconds: 60 } },
         });
         expect(configProblems({ helm: { stuckAfterSeconds: 120 }, ...timeouts(120) }).join("\n")).to.match(
             /helm\.stuckAfterSeconds.*must exceed postgresql\.chart\.timeoutSeconds \(120\)/,

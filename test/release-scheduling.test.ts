@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { RELEASE_BUILDERS } from "../tools/releases";
+import { RELEASE_BUILDERS } from "../components/releases";
 import { PulseConfig, PulseConfigInput, RELEASE_KEYS, ReleaseKey } from "../config";
 import { EMQX_RELEASE, NATS_RELEASE, POSTGRESQL_RELEASE } from "../lib/contracts";
 import { build, config, inputs, releases, configProblems } from "./helpers";

@@ -1,6 +1,6 @@
 /**
  * What every Helm release must have, checked for every entry of the releases' registry (config/releases.ts) with its
- * values builder (tools/releases.ts), over the CI fixture (a mirror, pull secrets, every option on): the image mirror
+ * values builder (components/releases.ts), over the CI fixture (a mirror, pull secrets, every option on): the image mirror
  * and pull secrets in its values where the entry says the chart takes them, the chart's own NetworkPolicies off, pods
  * that meet Pod Security "restricted", the section's scheduling keys merged in, the Secrets it reads named in its
  * values, pod labels that the chart really puts on every pod, a stand-in chart and an inventory entry. Each problem
@@ -13,8 +13,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { isDeepStrictEqual } from "util";
 import * as YAML from "yaml";
-import { RELEASE_BUILDERS } from "../tools/releases";
-import { PulseConfig, RELEASE_KEYS, ReleaseEntry, RELEASES, ReleaseKey } from "../config";
+import { RELEASE_BUILDERS } from "../components/releases";
+import { GENERIC_RELEASE_KEYS, PulseConfig, RELEASE_KEYS, ReleaseEntry, RELEASES, ReleaseKey } from "../config";
+import { TYPES } from "../lib/contracts";
+import { schedulingValues } from "../lib/releaseScheduling";
 import {
     chartNetworkPolicyFindings,
     Inventory,
@@ -27,7 +29,7 @@ import {
 } from "../tools/charts";
 import { PodSpec, restrictedViolations } from "../tools/podSecurity";
 import { PROJECT_DIR } from "../tools/stackfile";
-import { config, stackConfig, CI_STACK_FILE } from "./helpers";
+import { build, config, configProblems, inputs, stackConfig, CI_STACK_FILE } from "./helpers";
 
 type Values = Record<string, unknown>;
 
@@ -45,7 +47,7 @@ const subjectOf = (key: ReleaseKey): Subject => ({
     key,
     entry: RELEASES[key],
     values: RELEASE_BUILDERS[key].values,
-    scheduling: (c) => (RELEASE_BUILDERS[key].scheduling as (section: unknown) => Values)(c[key]),
+    scheduling: (c) => schedulingValues(key, c[key]),
     secrets: RELEASE_BUILDERS[key].secrets,
 });
 
@@ -112,7 +114,7 @@ function schedulingProblems(s: Subject, c: PulseConfig): string[] {
     const missing = lacking(s.values(c), s.scheduling(c));
     return missing.length === 0
         ? []
-        : [`${s.key}: the values lack the section's scheduling keys (RELEASE_BUILDERS.${s.key}.scheduling) at ${missing.join(", ")}`];
+        : [`${s.key}: the values lack the section's scheduling keys (schedulingValues, merged in with withScheduling) at ${missing.join(", ")}`];
 }
 
 function secretProblems(s: Subject, c: PulseConfig): string[] {
@@ -202,7 +204,7 @@ const PLACEMENT = {
     podAnnotations: { "example.com/owner": "iot" },
 };
 
-describe("every Helm release (config/releases.ts, tools/releases.ts)", () => {
+describe("every Helm release (config/releases.ts, components/releases.ts)", () => {
     // The CI fixture: a mirror, pull secrets and every option on (replication, backups, device TLS, nats-box, metrics).
     const ci = stackConfig(CI_STACK_FILE);
     const inventory = readInventory();
@@ -240,8 +242,36 @@ describe("every Helm release (config/releases.ts, tools/releases.ts)", () => {
             it("has a stand-in chart at its pinned version and an inventory entry", () => {
                 expect([...standInProblems(s), ...inventoryProblems(s, inventory)]).to.deep.equal([]);
             });
+            it("its section has `enabled` and the `chart` block, whose defaults are the entry's source; a bad value names the key", () => {
+                const section = config()[key];
+                expect(section.enabled).to.equal(true);
+                expect(section.chart).to.deep.include(RELEASES[key].source);
+                expect(configProblems({ [key]: { chart: { timeoutSeconds: 1 } } })).to.deep.equal([
+                    `pulse:${key}.chart.timeoutSeconds: must be an integer >= 60, got 1`,
+                ]);
+            });
         });
     }
+
+    describe("the releases the generic component installs (components/release.ts): the entries with a `type`", () => {
+        it("each has a type token of its own: no other entry's, no component's in TYPES", () => {
+            const tokens = GENERIC_RELEASE_KEYS.map((k) => RELEASES[k].type);
+            expect(tokens).to.include("pulse:nats:Nats");
+            expect(new Set(tokens).size).to.equal(tokens.length);
+            expect(tokens.filter((t) => (Object.values(TYPES) as string[]).includes(t))).to.deep.equal([]);
+        });
+        for (const key of GENERIC_RELEASE_KEYS) {
+            it(`${key}: the platform creates pulse-${key} (${RELEASES[key].type}) and its Release from the entry and the section`, async () => {
+                const { resources } = await build(config());
+                const components = resources.filter((r) => r.type === RELEASES[key].type);
+                expect(components.map((r) => r.name)).to.deep.equal([`pulse-${key}`]);
+                const children = resources.filter((r) => r.parent === components[0].urn);
+                expect(children.map((r) => [r.type, r.name, inputs(r).name, inputs(r).version])).to.deep.equal([
+                    ["kubernetes:helm.sh/v3:Release", `pulse-${key}-release`, RELEASES[key].releaseName, RELEASES[key].source.version],
+                ]);
+            });
+        }
+    });
 
     describe("each check names the release and the missing part (the checks can fail)", () => {
         // A fourth release with nothing but its registry entry: no values, no stand-in chart, no records.
@@ -310,7 +340,7 @@ describe("every Helm release (config/releases.ts, tools/releases.ts)", () => {
 
         it("the scheduling keys not merged in, a Secret it reads not in the values", () => {
             expect(schedulingProblems(bare, ci)).to.deep.equal([
-                "redis: the values lack the section's scheduling keys (RELEASE_BUILDERS.redis.scheduling) at nodeSelector",
+                "redis: the values lack the section's scheduling keys (schedulingValues, merged in with withScheduling) at nodeSelector",
             ]);
             expect(secretProblems(bare, ci)).to.deep.equal([
                 "redis: the Secret pulse-redis-auth it reads (RELEASE_BUILDERS.redis.secrets) is named nowhere in its values",

@@ -17,7 +17,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { RELEASE_BUILDERS } from "./releases";
+import { RELEASE_BUILDERS } from "../components/releases";
 import { parseStackConfig, RELEASE_KEYS, RELEASES, ReleaseKey } from "../config";
 import { ChartsCheck, STAND_IN_CHARTS, templateRelease } from "./charts";
 import { checkedStacks } from "./stacks";

@@ -3,11 +3,10 @@
  * and where its Kubernetes Secrets come from.
  */
 import { z } from "zod";
-import { annotationMap, bool, chart, image, intAtLeast, nonEmpty, persistence, port, resources, SERVICE_TYPES, storageClass } from "./blocks";
+import { annotationMap, bool, image, intAtLeast, nonEmpty, persistence, port, resources, SERVICE_TYPES, storageClass } from "./blocks";
 import { bytes, cidrs, cronSchedule, hostname, httpUrl, k8sName, natsUrl, optionalHost, parseQuantity } from "./formats";
 import { metricsSwitch, natsMetrics, postgresqlMetrics } from "./metrics";
-import { releaseScheduling } from "./scheduling";
-import { RELEASES } from "../releases";
+import { releaseSection } from "./releases";
 
 /**
  * The database user Pulse's migrations name literally (`GRANT pulse_app TO iot`, policies `TO iot`: 004_enable_rls.sql,
@@ -48,9 +47,10 @@ export const helm = z
     })
     .prefault({});
 
-export const postgresql = z
-    .strictObject({
-        enabled: bool().default(true).describe("Install PostgreSQL in-cluster (Bitnami chart); false for a managed database"),
+export const postgresql = releaseSection(
+    "postgresql",
+    "Install PostgreSQL in-cluster (Bitnami chart); false for a managed database",
+    {
         auth: z
             .strictObject({
                 database: nonEmpty("a database name").default("iotcloud").describe("Database Pulse uses"),
@@ -66,7 +66,8 @@ export const postgresql = z
             .extend({ storageClass: storageClass("bitnami") })
             .prefault({}),
         resources: resources({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } }),
-        ...releaseScheduling.postgresql(),
+    },
+    {
         metrics: postgresqlMetrics,
         protect: bool()
             .default(true)
@@ -114,8 +115,8 @@ export const postgresql = z
             })
             .prefault({})
             .describe("Backups; their volume (pulse-db-backups) is kept on `pulumi destroy`"),
-        chart: chart(RELEASES.postgresql.source),
-    })
+    },
+)
     .prefault({})
     .superRefine((pg, ctx) => {
         // What only an in-cluster PostgreSQL does, asked of a managed one: say so rather than do nothing.
@@ -198,14 +199,16 @@ export const externalDatabase = z
         }
     });
 
-export const emqx = z
-    .strictObject({
-        enabled: bool().default(true).describe("Install the EMQX MQTT broker in-cluster"),
+export const emqx = releaseSection(
+    "emqx",
+    "Install the EMQX MQTT broker in-cluster",
+    {
         replicaCount: intAtLeast(1).default(1).describe("EMQX nodes (3 for HA)"),
         image: image({ registry: "docker.io", repository: "emqx/emqx", tag: "5.8.9" }),
         persistence: persistence("1Gi").extend({ storageClassName: storageClass() }).prefault({}),
         resources: resources({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } }),
-        ...releaseScheduling.emqx(),
+    },
+    {
         metrics: metricsSwitch("EMQX's /api/v5/prometheus/stats on its dashboard port 18083"),
         dashboard: z
             .strictObject({
@@ -303,9 +306,8 @@ export const emqx = z
             ),
         externalHost: optionalHost("MQTT broker host when emqx.enabled is false (required then)"),
         externalPort: port(1883).describe("MQTT broker port when emqx.enabled is false"),
-        chart: chart(RELEASES.emqx.source),
-    })
-    .prefault({});
+    },
+).prefault({});
 
 /** Whether the devices' mutual-TLS listener is on: the in-cluster broker, a server certificate and the device CA. */
 export function deviceTlsEnabled(emqx: {
@@ -316,9 +318,10 @@ export function deviceTlsEnabled(emqx: {
     return emqx.enabled && (t.serverCertSecret !== "" || t.certManager.issuer !== "") && t.deviceCaSecret !== "";
 }
 
-export const nats = z
-    .strictObject({
-        enabled: bool().default(true).describe("Install NATS JetStream in-cluster"),
+export const nats = releaseSection(
+    "nats",
+    "Install NATS JetStream in-cluster",
+    {
         // The chart writes every server's route (nats://<release>-<i>.<release>-headless:6222, ~50 bytes) into one ConfigMap,
         // which the API server caps at 1 MiB of data (and 3 MiB a request): far fewer servers than that, with headroom.
         replicaCount: intAtLeast(1, NATS_SERVERS_MAX).default(1).describe("NATS servers; more than one forms a cluster (3 for JetStream replicated streams)"),
@@ -340,12 +343,13 @@ export const nats = z
             })
             .prefault({}),
         resources: resources({ requests: { cpu: "100m", memory: "512Mi" }, limits: { memory: "512Mi" } }),
-        ...releaseScheduling.nats(),
+    },
+    {
         metrics: natsMetrics,
         natsBox: z.strictObject({ enabled: bool().default(false).describe("Deploy the nats-box toolbox Deployment") }).prefault({}),
         externalUrl: natsUrl(true).default("").describe("NATS URL when nats.enabled is false (required then)"),
-        chart: chart(RELEASES.nats.source),
-    })
+    },
+)
     .prefault({})
     .superRefine((n, ctx) => {
         if (n.enabled && !n.jetstream.memoryStore.enabled && !n.jetstream.fileStore.enabled) {

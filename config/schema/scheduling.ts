@@ -9,6 +9,7 @@ import { z } from "zod";
 import { isLabelKey, isLabelValue } from "./apimachinery";
 import { annotationMap, intAtLeast, labelMap } from "./blocks";
 import { k8sName } from "./formats";
+import type { ReleaseKey } from "../releases";
 
 /** A Kubernetes object given as is (affinity terms, spread constraints); the API server validates its shape. */
 const k8sObject = () => z.record(z.string(), z.unknown(), { error: "must be an object (as in the Kubernetes API)" });
@@ -201,7 +202,7 @@ export const releaseScheduling = {
         }),
         envFrom: z.array(envSource).default([]).describe("Extra environment of the nats-server container from existing Secrets or ConfigMaps (every key)"),
     }),
-};
+} satisfies Record<ReleaseKey, () => z.ZodRawShape>;
 
 /** The keys every release section has, which its chart's values are built from (lib/releaseScheduling.ts). */
 export type ReleasePlacement = z.output<z.ZodObject<ReturnType<typeof placementFields>>>;

@@ -18,7 +18,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
-import { RELEASE_BUILDERS } from "../../tools/releases";
+import { RELEASE_BUILDERS } from "../../components/releases";
 import { parseStackConfig, PulseConfig, RELEASES, ReleaseKey } from "../../config";
 import { behaviourDifferences, observeBehaviour, readBehaviour } from "../../tools/chartBehaviour";
 import { chartDirs, ChartsCheck, pinnedHelm, RenderedObject, STAND_IN_CHARTS, templateRelease } from "../../tools/charts";

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
 import * as YAML from "yaml";
-import { RELEASE_BUILDERS } from "../../tools/releases";
+import { RELEASE_BUILDERS } from "../../components/releases";
 import { componentOf, contractOf, PulseConfig, RELEASE_KEYS, ReleaseKey, SERVICE_NAMES } from "../../config";
 import { resolveImage } from "../../lib/images";
 import { resourceRequirements } from "../../lib/resources";

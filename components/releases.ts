@@ -1,27 +1,25 @@
 /**
- * Each Helm release's values builder and scheduling mapping, bound to its registry key (config/releases.ts), with the
- * Secrets its pods read: what the program passes each chart for a whole config, as the platform hands the components
- * their sections. For the tooling and the tests that cover every release (tools/chartBehaviour.ts,
- * test/releases.test.ts, the integration suite's peer chart); the components call their builders themselves.
+ * Each Helm release's values builder, bound once to its registry key (config/releases.ts), with the Secrets its pods
+ * read: what the program passes each chart for a whole config. The platform passes a generic
+ * release (components/release.ts) the values built here; the tooling and the tests that cover every release
+ * (tools/chartBehaviour.ts, test/releases.test.ts, the integration suite's peer chart) read the same table. The
+ * components with a release of their own (components/database.ts, components/emqx.ts) call their builders themselves.
  */
 import { deviceTlsEnabled, PulseConfig, ReleaseKey } from "../config";
-import { emqxScheduling, natsScheduling, postgresqlScheduling } from "../lib/releaseScheduling";
-import { postgresqlValues } from "../components/database";
-import { emqxValues, serverCertSecretOf } from "../components/emqx";
-import { natsValues } from "../components/nats";
+import { postgresqlValues } from "./database";
+import { emqxValues, serverCertSecretOf } from "./emqx";
+import { natsValues } from "./nats";
 
 type Values = Record<string, unknown>;
 
-export interface ReleaseBuilders<K extends ReleaseKey> {
-    /** The values the program passes the chart (the release's revision annotations aside). */
+export interface ReleaseBuilders {
+    /** The values the program passes the chart (the release's revision annotations aside), with its scheduling keys merged in. */
     readonly values: (c: PulseConfig) => Values;
-    /** The section's scheduling keys as the chart's values (lib/releaseScheduling.ts), which `values` merges in. */
-    readonly scheduling: (section: PulseConfig[K]) => Values;
     /** The Secrets the release's pods read (each named in its values), by name: they must exist before it installs. */
     readonly secrets: (c: PulseConfig) => string[];
 }
 
-export const RELEASE_BUILDERS: { readonly [K in ReleaseKey]: ReleaseBuilders<K> } = {
+export const RELEASE_BUILDERS: { readonly [K in ReleaseKey]: ReleaseBuilders } = {
     postgresql: {
         // A backup dumps Pulse's database and Keycloak's, when Keycloak is deployed (components/platform.ts).
         values: (c) =>
@@ -31,12 +29,10 @@ export const RELEASE_BUILDERS: { readonly [K in ReleaseKey]: ReleaseBuilders<K> 
                 [c.postgresql.auth.database, ...(c.keycloak.enabled ? [c.keycloak.database.name] : [])],
                 c.postgresql.auth.existingSecret,
             ),
-        scheduling: postgresqlScheduling,
         secrets: (c) => [c.postgresql.auth.existingSecret],
     },
     emqx: {
         values: (c) => emqxValues(c.emqx, c.global, { env: c.secrets.emqxDashboard, bootstrap: c.secrets.emqxBootstrap }),
-        scheduling: emqxScheduling,
         secrets: (c) => [
             c.secrets.emqxDashboard,
             c.secrets.emqxBootstrap,
@@ -45,7 +41,6 @@ export const RELEASE_BUILDERS: { readonly [K in ReleaseKey]: ReleaseBuilders<K> 
     },
     nats: {
         values: (c) => natsValues(c.nats, c.global),
-        scheduling: natsScheduling,
         secrets: () => [],
     },
 };
