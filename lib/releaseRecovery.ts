@@ -167,23 +167,29 @@ export function markedFailed(release: Record<string, unknown>, description: stri
  */
 export type Recoverer = ((target: RecoveryTarget) => Promise<RecoveryPlan>) & { readonly prepare?: () => void };
 
-let coreApi: Promise<CoreV1Api> | undefined;
+/** By kubeconfig and context: one process may run several stacks (the Automation API), each its own cluster's. */
+const coreApis = new Map<string, Promise<CoreV1Api>>();
 
 /**
  * The cluster's API, with the same credentials as the stack's Kubernetes provider (config/load.ts's
  * providerKubeconfig): built once for every check of the run. Loading the client library alone takes ~0.9 s of CPU.
  */
 function clusterApi(): Promise<CoreV1Api> {
-    coreApi ??= import("@kubernetes/client-node").then((k8s) => {
-        const source = providerKubeconfig();
-        const kc = new k8s.KubeConfig();
-        if (source.kubeconfig === undefined) kc.loadFromDefault();
-        else if (source.kubeconfig.trimStart().startsWith("apiVersion") || source.kubeconfig.includes("\n")) kc.loadFromString(source.kubeconfig);
-        else kc.loadFromFile(source.kubeconfig);
-        if (source.context !== undefined) kc.setCurrentContext(source.context);
-        return kc.makeApiClient(k8s.CoreV1Api);
-    });
-    return coreApi;
+    const source = providerKubeconfig();
+    const key = JSON.stringify([source.kubeconfig, source.context]);
+    let api = coreApis.get(key);
+    if (api === undefined) {
+        api = import("@kubernetes/client-node").then((k8s) => {
+            const kc = new k8s.KubeConfig();
+            if (source.kubeconfig === undefined) kc.loadFromDefault();
+            else if (source.kubeconfig.trimStart().startsWith("apiVersion") || source.kubeconfig.includes("\n")) kc.loadFromString(source.kubeconfig);
+            else kc.loadFromFile(source.kubeconfig);
+            if (source.context !== undefined) kc.setCurrentContext(source.context);
+            return kc.makeApiClient(k8s.CoreV1Api);
+        });
+        coreApis.set(key, api);
+    }
+    return api;
 }
 
 /** The cluster side; prepared by loading the client while the engine creates the namespace (a failure surfaces in the check). */
