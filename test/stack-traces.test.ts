@@ -7,6 +7,9 @@ import { AssertionError, expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import * as debuggable from "@pulumi/pulumi/runtime/debuggable";
 
+/** The SDK's wrapper of every promise it tracks (left out of its typings): it stores a stack on the promise. */
+const { debuggablePromise } = debuggable as unknown as { debuggablePromise: (p: Promise<unknown>, ctx: string) => Promise<unknown> };
+
 /** The 1-based line of this file that holds `marker`. */
 const lineOf = (marker: string): number =>
     fs
@@ -35,15 +38,12 @@ describe("stack traces name the TypeScript line", () => {
     });
 
     it("the SDK's own captures (no message, from inside the SDK) are one line, not a formatted stack", async () => {
-        // The SDK's wrapper of every promise it tracks (left out of its typings): it stores a stack on the promise.
-        const { debuggablePromise } = debuggable as unknown as { debuggablePromise: (p: Promise<unknown>, ctx: string) => Promise<unknown> };
         const tracked = Promise.resolve(1) as Promise<number> & { _debugStackTrace?: string };
         await debuggablePromise(tracked, "a test");
         expect(tracked._debugStackTrace).to.equal("Error");
     });
 
     it("the SDK's promise tracking captures no frames (unless PULUMI_DEBUG_PROMISE_LEAKS asks for them)", async () => {
-        const { debuggablePromise } = debuggable as unknown as { debuggablePromise: (p: Promise<unknown>, ctx: string) => Promise<unknown> };
         // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was; V8 calls it unbound too
         const format = Error.prepareStackTrace;
         const captured: number[] = [];
