@@ -55,6 +55,14 @@ export interface ReleaseEntry {
     readonly releaseName: string;
     /** Labels every pod of the release carries, as the pinned chart renders them (test/fixtures/charts model them). */
     readonly pods: Readonly<Record<string, string>>;
+    /**
+     * The objects the chart renders for the release (`Kind/name`, in the release's namespace), with its default values
+     * and with every option the program sets: the objects Helm owns. Helm refuses to install over an object it does not
+     * own ("exists and cannot be imported into the current release"), so the program must create none of these
+     * (test/chart-inventory.test.ts); `npm run test:charts` and the integration suite report any object a chart renders
+     * or a release holds that is not listed here.
+     */
+    readonly renders: readonly `${string}/${string}`[];
     /** The ports the release's pods listen on, by the name the flows use. */
     readonly ports: Readonly<Record<string, number>>;
     /**
@@ -99,6 +107,37 @@ export const RELEASES = {
         chart: "postgresql",
         releaseName: "pulse-postgresql",
         pods: { "app.kubernetes.io/name": "postgresql", "app.kubernetes.io/instance": "pulse-postgresql" },
+        // Architecture standalone unless noted.
+        renders: [
+            "NetworkPolicy/pulse-postgresql", // primary.networkPolicy.enabled, default true; the program turns it off
+            "PodDisruptionBudget/pulse-postgresql",
+            "Secret/pulse-postgresql", // only without auth.existingSecret; the program always sets it
+            "Service/pulse-postgresql",
+            "Service/pulse-postgresql-hl",
+            "Service/pulse-postgresql-metrics", // metrics.enabled (global.metrics.enabled and postgresql.metrics.enabled)
+            "Service/pulse-postgresql-primary-metrics", // the same, architecture replication
+            "ServiceAccount/pulse-postgresql",
+            "StatefulSet/pulse-postgresql",
+            "CronJob/pulse-postgresql-pgdumpall", // backup.enabled (pulse:postgresql.backup)
+            "NetworkPolicy/pulse-postgresql-pgdumpall", // backup.cronjob.networkPolicy.enabled, default true; the program turns it off
+            "PersistentVolumeClaim/pulse-postgresql-pgdumpall", // backup, without backup.cronjob.storage.existingClaim; kept on uninstall
+            // Architecture replication (pulse:postgresql.architecture): the primary's objects are <release>-primary, the
+            // replicas' <release>-read; the backup's follow the primary.
+            "StatefulSet/pulse-postgresql-primary",
+            "Service/pulse-postgresql-primary",
+            "Service/pulse-postgresql-primary-hl",
+            "PodDisruptionBudget/pulse-postgresql-primary",
+            "NetworkPolicy/pulse-postgresql-primary", // off, like the standalone one
+            "StatefulSet/pulse-postgresql-read",
+            "Service/pulse-postgresql-read",
+            "Service/pulse-postgresql-read-hl",
+            "PodDisruptionBudget/pulse-postgresql-read",
+            "NetworkPolicy/pulse-postgresql-read", // readReplicas.networkPolicy.enabled; the program turns it off
+            "Service/pulse-postgresql-read-metrics", // metrics.enabled, architecture replication
+            "CronJob/pulse-postgresql-primary-pgdumpall",
+            "NetworkPolicy/pulse-postgresql-primary-pgdumpall",
+            "PersistentVolumeClaim/pulse-postgresql-primary-pgdumpall",
+        ],
         /** The server; the Prometheus exporter sidecar (`metrics.containerPorts.metrics`, container port `http-metrics`). */
         ports: { postgresql: 5432, metrics: 9187 },
         // The read replicas stream from the primary, the backup Job dumps it: the release's pods to each other's server port.
@@ -139,6 +178,16 @@ export const RELEASES = {
         chart: "emqx",
         releaseName: "pulse-emqx",
         pods: { "app.kubernetes.io/name": "emqx", "app.kubernetes.io/instance": "pulse-emqx" },
+        renders: [
+            "ConfigMap/pulse-emqx-env",
+            "PodDisruptionBudget/pulse-emqx-pdb", // pdb.enabled; the program enables it with more than one node
+            "Role/pulse-emqx",
+            "RoleBinding/pulse-emqx",
+            "Service/pulse-emqx",
+            "Service/pulse-emqx-headless",
+            "ServiceAccount/pulse-emqx",
+            "StatefulSet/pulse-emqx",
+        ],
         /**
          * The internal listener (the Pulse services, authenticated); the devices' mutual-TLS listener (the chart's
          * `mqttssl` container port, same number) and its secure WebSocket one (`wss`), when configured; the dashboard
@@ -161,6 +210,15 @@ export const RELEASES = {
         chart: "nats",
         releaseName: "pulse-nats",
         pods: { "app.kubernetes.io/name": "nats", "app.kubernetes.io/instance": "pulse-nats" },
+        renders: [
+            "ConfigMap/pulse-nats-config",
+            "Deployment/pulse-nats-box", // natsBox.enabled, default true; the program turns it off unless nats.natsBox.enabled
+            "PodDisruptionBudget/pulse-nats",
+            "Secret/pulse-nats-box-contexts", // with nats-box
+            "Service/pulse-nats",
+            "Service/pulse-nats-headless",
+            "StatefulSet/pulse-nats",
+        ],
         /** Clients; the chart's Prometheus exporter sidecar (`promExporter.port`, container port `prom-metrics`). */
         ports: { client: 4222, metrics: 7777 },
         talksTo: ["nats:*"],

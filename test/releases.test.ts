@@ -3,10 +3,10 @@
  * values builder (components/releases.ts), over the CI fixture (a mirror, pull secrets, every option on): the image mirror
  * and pull secrets in its values where the entry says the chart takes them, the chart's own NetworkPolicies off, pods
  * that meet Pod Security "restricted", the section's scheduling keys merged in, the Secrets it reads named in its
- * values, pod labels that the chart really puts on every pod, a stand-in chart and an inventory entry. Each problem
- * names the release's key and the missing part; the last tests show each check failing on a bad entry. Pod Security
- * and the pod labels are checked on the rendered charts too (tools/charts.ts: `npm run test:charts`, the integration
- * suite).
+ * values, pod labels that the chart really puts on every pod, a stand-in chart and the objects its chart renders.
+ * Each problem names the release's key and the missing part; the last tests show each check failing on a bad entry.
+ * Pod Security, the pod labels and the rendered objects are checked on the rendered charts too (tools/charts.ts:
+ * `npm run test:charts`, the integration suite).
  */
 import { expect } from "chai";
 import * as fs from "fs";
@@ -17,16 +17,7 @@ import { RELEASE_BUILDERS } from "../components/releases";
 import { GENERIC_RELEASE_KEYS, PulseConfig, RELEASE_KEYS, ReleaseEntry, RELEASES, ReleaseKey } from "../config";
 import { TYPES } from "../lib/contracts";
 import { schedulingValues } from "../lib/releaseScheduling";
-import {
-    chartNetworkPolicyFindings,
-    Inventory,
-    manifestObjects,
-    podLabelFindings,
-    PodLabels,
-    readInventory,
-    readPodLabels,
-    STAND_IN_CHARTS,
-} from "../tools/charts";
+import { chartNetworkPolicyFindings, manifestObjects, podLabelFindings, PodLabels, readPodLabels, STAND_IN_CHARTS } from "../tools/charts";
 import { PodSpec, restrictedViolations } from "../tools/podSecurity";
 import { PROJECT_DIR } from "../tools/stackfile";
 import { build, config, configProblems, inputs, stackConfig, CI_STACK_FILE } from "./helpers";
@@ -187,10 +178,8 @@ function standInProblems(s: Subject, standIns = STAND_IN_CHARTS): string[] {
         : [`${s.key}: the stand-in chart ${rel(file)} is ${meta.name} ${meta.version}, not ${chart} ${source.version}`];
 }
 
-function inventoryProblems(s: Subject, inventory: Inventory): string[] {
-    return (inventory[s.entry.releaseName] ?? []).length > 0
-        ? []
-        : [`${s.key}: test/fixtures/charts/inventory.yaml lists no objects for ${s.entry.releaseName} (what its chart renders by default)`];
+function rendersProblems(s: Subject): string[] {
+    return s.entry.renders.length > 0 ? [] : [`${s.key}: RELEASES.${s.key}.renders lists no objects (what its chart renders by default)`];
 }
 
 /** Every placement key the release sections share (config/schema/scheduling.ts). */
@@ -207,7 +196,6 @@ const PLACEMENT = {
 describe("every Helm release (config/releases.ts, components/releases.ts)", () => {
     // The CI fixture: a mirror, pull secrets and every option on (replication, backups, device TLS, nats-box, metrics).
     const ci = stackConfig(CI_STACK_FILE);
-    const inventory = readInventory();
     const podLabels = readPodLabels();
 
     it("the CI fixture sets what these checks need", () => {
@@ -239,8 +227,8 @@ describe("every Helm release (config/releases.ts, components/releases.ts)", () =
             it("its pod labels are on every pod its chart renders (the recorded labels)", () => {
                 expect(podLabelProblems(s, podLabels)).to.deep.equal([]);
             });
-            it("has a stand-in chart at its pinned version and an inventory entry", () => {
-                expect([...standInProblems(s), ...inventoryProblems(s, inventory)]).to.deep.equal([]);
+            it("has a stand-in chart at its pinned version and lists the objects its chart renders", () => {
+                expect([...standInProblems(s), ...rendersProblems(s)]).to.deep.equal([]);
             });
             it("its section has `enabled` and the `chart` block, whose defaults are the entry's source; a bad value names the key", () => {
                 const section = config()[key];
@@ -274,7 +262,7 @@ describe("every Helm release (config/releases.ts, components/releases.ts)", () =
     });
 
     describe("each check names the release and the missing part (the checks can fail)", () => {
-        // A fourth release with nothing but its registry entry: no values, no stand-in chart, no records.
+        // A fourth release with a bare registry entry and nothing else: no values, no stand-in chart, no records.
         const bare: Subject = {
             key: "redis",
             entry: {
@@ -282,6 +270,7 @@ describe("every Helm release (config/releases.ts, components/releases.ts)", () =
                 chart: "redis",
                 releaseName: "pulse-cache",
                 pods: { "app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": "pulse-cache" },
+                renders: [],
                 source: { ...RELEASES.nats.source, version: "20.1.0" },
             },
             values: () => ({}),
@@ -360,14 +349,12 @@ describe("every Helm release (config/releases.ts, components/releases.ts)", () =
             ]);
         });
 
-        it("no stand-in chart, or one of another version; no inventory entry", () => {
+        it("no stand-in chart, or one of another version; no objects listed", () => {
             expect(standInProblems(bare)).to.deep.equal(["redis: no stand-in chart test/fixtures/charts/redis-20.1.0/Chart.yaml (chart redis 20.1.0)"]);
             const nats = subjectOf("nats");
             const bumped: Subject = { ...nats, entry: { ...nats.entry, source: { ...nats.entry.source, version: "1.3.0" } } };
             expect(standInProblems(bumped)).to.deep.equal(["nats: no stand-in chart test/fixtures/charts/nats-1.3.0/Chart.yaml (chart nats 1.3.0)"]);
-            expect(inventoryProblems(bare, inventory)).to.deep.equal([
-                "redis: test/fixtures/charts/inventory.yaml lists no objects for pulse-cache (what its chart renders by default)",
-            ]);
+            expect(rendersProblems(bare)).to.deep.equal(["redis: RELEASES.redis.renders lists no objects (what its chart renders by default)"]);
         });
 
         it("on the rendered charts (tools/charts.ts): a chart's own NetworkPolicy, a pod without the registry's or the recorded labels", () => {

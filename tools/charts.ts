@@ -3,10 +3,10 @@
  * offline render's helm/<release>.yaml), and what must hold of the result: Helm renders it (no template or schema
  * error), every pod meets Pod Security "restricted" (tools/podSecurity.ts), and no object of a chart shares kind,
  * namespace and name with one of the program's or another chart's (Helm refuses to install over an object it does not
- * own), every object a chart renders is in the charts' inventory, no chart renders a NetworkPolicy of its own, and
- * every pod of a release carries the labels its registry entry (config/releases.ts) and the record of the charts' pod
- * labels name. `npm run test:charts -- DIR` runs it over the real charts; the integration suite over the charts it
- * installs.
+ * own), every object a chart renders is one its registry entry (config/releases.ts) lists in `renders`, no chart
+ * renders a NetworkPolicy of its own, and every pod of a release carries the labels its entry and the record of the
+ * charts' pod labels name. `npm run test:charts -- DIR` runs it over the real charts; the integration suite over the
+ * charts it installs.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -20,14 +20,6 @@ import { PROJECT_DIR } from "./stackfile";
 
 /** The stand-in charts CI installs (test/fixtures/charts), one folder `<chart>-<version>` each. */
 export const STAND_IN_CHARTS = path.join(PROJECT_DIR, "test", "fixtures", "charts");
-
-/**
- * What each release may render, by `Kind/name` (test/fixtures/charts/inventory.yaml): the program's objects are held
- * to it offline (test/chart-inventory.test.ts), so a chart object missing from it is a finding.
- */
-export type Inventory = Readonly<Record<string, readonly string[]>>;
-const INVENTORY_FILE = path.join(STAND_IN_CHARTS, "inventory.yaml");
-export const readInventory = (file = INVENTORY_FILE): Inventory => YAML.parse(fs.readFileSync(file, "utf8")) as Inventory;
 
 /**
  * The labels every pod of each release carries (test/fixtures/charts/pod-labels.yaml), by release name: what the
@@ -161,14 +153,10 @@ export interface ReleaseReport {
 
 /**
  * Every release of a render through its chart, then Pod Security over every pod (the program's too), collisions, and
- * chart objects the inventory does not list.
+ * chart objects its entry's `renders` does not list: the program's objects are held to them offline
+ * (test/chart-inventory.test.ts), so a chart object missing from them is a finding.
  */
-export function checkRender(
-    check: ChartsCheck,
-    render: Render,
-    inventory: Inventory = readInventory(),
-    podLabels: PodLabels = readPodLabels(),
-): { releases: ReleaseReport[]; program: string[] } {
+export function checkRender(check: ChartsCheck, render: Render, podLabels: PodLabels = readPodLabels()): { releases: ReleaseReport[]; program: string[] } {
     const programObjects = kubernetesManifests(render.resources) as unknown as RenderedObject[];
     const programOwned = new Map(programObjects.map((o) => [identity(o), "the program"]));
     const chartOwned = new Map<string, string>();
@@ -180,14 +168,16 @@ export function checkRender(
             continue;
         }
         const by = `release ${release.name}`;
+        const section = RELEASE_SECTIONS[release.name];
+        const renders: readonly string[] = RELEASES[section].renders;
         const findings = [
             ...podSecurityFindings(result.objects),
             ...[...collisions(programOwned, result.objects, by), ...collisions(chartOwned, result.objects, by)].map((c) => `collision: ${c}`),
             ...result.objects
-                .filter((o) => !(inventory[release.name] ?? []).includes(`${o.kind}/${o.metadata.name}`))
-                .map((o) => `inventory: ${identity(o)} is not listed for ${release.name} in ${path.relative(PROJECT_DIR, INVENTORY_FILE)}`),
-            ...chartNetworkPolicyFindings(RELEASE_SECTIONS[release.name], result.objects),
-            ...podLabelFindings(RELEASE_SECTIONS[release.name], result.objects, podLabels),
+                .filter((o) => !renders.includes(`${o.kind}/${o.metadata.name}`))
+                .map((o) => `inventory: ${identity(o)} is not listed for ${release.name} in RELEASES.${section}.renders`),
+            ...chartNetworkPolicyFindings(section, result.objects),
+            ...podLabelFindings(section, result.objects, podLabels),
         ];
         for (const o of result.objects) chartOwned.set(identity(o), `release ${release.name}`);
         releases.push({ release: release.name, objects: result.objects, findings });

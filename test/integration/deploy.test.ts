@@ -35,7 +35,7 @@ import { routes } from "../../lib/routes";
 import { PROJECT_DIR, readStackFile, withPlaceholderSecrets } from "../../tools/stackfile";
 import { mergeConfig, SUITE_OVERLAYS } from "../../tools/stacks";
 import { TOOLCHAIN_BIN } from "../../tools/toolchain";
-import { collisions, readInventory } from "../chart-inventory";
+import { collisions } from "../chart-inventory";
 import { portWiringProblems, selects } from "../port-wiring";
 import { createToolchainCluster, FAILING_TAG_SUFFIX, INGRESS_CLASS, KwokCluster, SLOW_TAG_SUFFIX, SLOWER_NAMESPACE_SUFFIX } from "./kwok";
 import { commandOf, descendants, IngressStatusPublisher, ReadinessWatch, releaseObjects } from "./observe";
@@ -473,15 +473,15 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
             });
 
             itFull("the releases hold only inventoried objects; the program creates none of them; the chart's NetworkPolicy is off", async () => {
-                const inventory = readInventory();
-                for (const release of RELEASE_KEYS.map((k) => RELEASES[k].releaseName)) {
+                for (const key of RELEASE_KEYS) {
+                    const { releaseName: release, renders } = RELEASES[key];
                     const objects = await releaseObjects(kc, namespace, release);
                     expect(objects.length, release).to.be.greaterThan(3);
-                    for (const o of objects) expect(inventory[release], `${release} installed ${o}: add it to the inventory`).to.include(o);
+                    for (const o of objects) expect(renders, `${release} installed ${o}: add it to RELEASES.${key}.renders`).to.include(o);
                 }
                 expect(await releaseObjects(kc, namespace, "pulse-postgresql")).not.to.include("NetworkPolicy/pulse-postgresql");
                 const programObjects = (await k8sResources(stack)).map((r) => r.outputs as { kind: string; metadata: { name: string; namespace?: string } });
-                expect(collisions(inventory, namespace, programObjects)).to.deep.equal([]);
+                expect(collisions(namespace, programObjects)).to.deep.equal([]);
             });
 
             itFull(
