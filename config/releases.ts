@@ -53,7 +53,11 @@ export interface ReleaseEntry {
      * It contains the chart's name, so the charts name their objects (and main Service) after the release alone.
      */
     readonly releaseName: string;
-    /** Labels every pod of the release carries, as the pinned chart renders them (test/fixtures/charts model them). */
+    /**
+     * Labels every pod of the release carries, as the pinned chart renders them: what its NetworkPolicies, Services and
+     * PodMonitors select. tools/charts.ts holds every pod the charts render to them (`npm run test:charts`, the
+     * integration suite), so a label here is one Helm really puts on each of the release's pods.
+     */
     readonly pods: Readonly<Record<string, string>>;
     /**
      * The objects the chart renders for the release (`Kind/name`, in the release's namespace), with its default values

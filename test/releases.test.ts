@@ -3,10 +3,10 @@
  * values builder (components/releases.ts), over the CI fixture (a mirror, pull secrets, every option on): the image mirror
  * and pull secrets in its values where the entry says the chart takes them, the chart's own NetworkPolicies off, pods
  * that meet Pod Security "restricted", the section's scheduling keys merged in, the Secrets it reads named in its
- * values, pod labels that the chart really puts on every pod, a stand-in chart and the objects its chart renders.
- * Each problem names the release's key and the missing part; the last tests show each check failing on a bad entry.
- * Pod Security, the pod labels and the rendered objects are checked on the rendered charts too (tools/charts.ts:
- * `npm run test:charts`, the integration suite).
+ * values, pod labels that name its chart and release, a stand-in chart and the objects its chart renders. Each problem
+ * names the release's key and the missing part; the last tests show each check failing on a bad entry. Pod Security,
+ * the pod labels and the rendered objects are checked on the rendered charts (tools/charts.ts: `npm run test:charts`,
+ * the integration suite).
  */
 import { expect } from "chai";
 import * as fs from "fs";
@@ -17,7 +17,7 @@ import { RELEASE_BUILDERS } from "../components/releases";
 import { GENERIC_RELEASE_KEYS, PulseConfig, RELEASE_KEYS, ReleaseEntry, RELEASES, ReleaseKey } from "../config";
 import { TYPES } from "../lib/contracts";
 import { schedulingValues } from "../lib/releaseScheduling";
-import { chartNetworkPolicyFindings, manifestObjects, podLabelFindings, PodLabels, readPodLabels, STAND_IN_CHARTS } from "../tools/charts";
+import { chartNetworkPolicyFindings, manifestObjects, podLabelFindings, STAND_IN_CHARTS } from "../tools/charts";
 import { PodSpec, restrictedViolations } from "../tools/podSecurity";
 import { PROJECT_DIR } from "../tools/stackfile";
 import { build, config, configProblems, inputs, stackConfig, CI_STACK_FILE } from "./helpers";
@@ -156,16 +156,17 @@ function securityProblems(s: Subject, c: PulseConfig, standIns = STAND_IN_CHARTS
         });
 }
 
-function podLabelProblems(s: Subject, recorded: PodLabels): string[] {
-    const { releaseName, pods } = s.entry;
-    const record = recorded[releaseName];
-    if (!record) return [`${s.key}: test/fixtures/charts/pod-labels.yaml records no pod labels for ${releaseName}`];
-    return Object.entries(pods)
-        .filter(([k, v]) => record[k] !== v)
-        .map(
-            ([k, v]) =>
-                `${s.key}: RELEASES.${s.key}.pods names ${k}=${v}, which test/fixtures/charts/pod-labels.yaml does not record on every pod of ${releaseName}`,
-        );
+/**
+ * The entry's `pods` name its chart and release as the charts label every pod (a copied entry's labels would select
+ * another release's pods). Whether the chart really puts them on every pod is for the rendered charts to tell
+ * (podLabelFindings).
+ */
+function podLabelProblems(s: Subject): string[] {
+    const { chart, releaseName, pods } = s.entry;
+    const want = { "app.kubernetes.io/name": chart, "app.kubernetes.io/instance": releaseName };
+    return Object.entries(want)
+        .filter(([k, v]) => pods[k] !== v)
+        .map(([k, v]) => `${s.key}: RELEASES.${s.key}.pods has ${k}=${pods[k]}, not ${v}: the label every pod of ${releaseName} carries`);
 }
 
 function standInProblems(s: Subject, standIns = STAND_IN_CHARTS): string[] {
@@ -196,7 +197,6 @@ const PLACEMENT = {
 describe("every Helm release (config/releases.ts, components/releases.ts)", () => {
     // The CI fixture: a mirror, pull secrets and every option on (replication, backups, device TLS, nats-box, metrics).
     const ci = stackConfig(CI_STACK_FILE);
-    const podLabels = readPodLabels();
 
     it("the CI fixture sets what these checks need", () => {
         expect(ci.global.imageRegistry).not.to.equal("");
@@ -224,8 +224,8 @@ describe("every Helm release (config/releases.ts, components/releases.ts)", () =
             it("its release name makes the chart name its objects after the release", () => {
                 expect(releaseNameProblems(s)).to.deep.equal([]);
             });
-            it("its pod labels are on every pod its chart renders (the recorded labels)", () => {
-                expect(podLabelProblems(s, podLabels)).to.deep.equal([]);
+            it("its pod labels name its chart and release", () => {
+                expect(podLabelProblems(s)).to.deep.equal([]);
             });
             it("has a stand-in chart at its pinned version and lists the objects its chart renders", () => {
                 expect([...standInProblems(s), ...rendersProblems(s)]).to.deep.equal([]);
@@ -262,7 +262,7 @@ describe("every Helm release (config/releases.ts, components/releases.ts)", () =
     });
 
     describe("each check names the release and the missing part (the checks can fail)", () => {
-        // A fourth release with a bare registry entry and nothing else: no values, no stand-in chart, no records.
+        // A fourth release with a bare registry entry and nothing else: no values, no stand-in chart.
         const bare: Subject = {
             key: "redis",
             entry: {
@@ -336,16 +336,16 @@ describe("every Helm release (config/releases.ts, components/releases.ts)", () =
             ]);
         });
 
-        it("a release name without the chart's, pod labels not recorded or not the chart's", () => {
+        it("a release name without the chart's, pod labels of another chart or release", () => {
             expect(releaseNameProblems(bare)).to.deep.equal([
                 "redis: release name pulse-cache does not contain the chart's name redis: the chart would name its objects pulse-cache-redis",
             ]);
-            expect(podLabelProblems(bare, podLabels)).to.deep.equal(["redis: test/fixtures/charts/pod-labels.yaml records no pod labels for pulse-cache"]);
-            // NATS's server pods carry a component label, nats-box's another: it is no label of every pod.
-            const nats = subjectOf("nats");
-            const component: Subject = { ...nats, entry: { ...nats.entry, pods: { ...nats.entry.pods, "app.kubernetes.io/component": "nats" } } };
-            expect(podLabelProblems(component, podLabels)).to.deep.equal([
-                "nats: RELEASES.nats.pods names app.kubernetes.io/component=nats, which test/fixtures/charts/pod-labels.yaml does not record on every pod of pulse-nats",
+            expect(podLabelProblems(bare)).to.deep.equal([]);
+            // An entry copied from NATS's, its pods' labels left as they were.
+            const copied: Subject = { ...bare, entry: { ...bare.entry, pods: RELEASES.nats.pods } };
+            expect(podLabelProblems(copied)).to.deep.equal([
+                "redis: RELEASES.redis.pods has app.kubernetes.io/name=nats, not redis: the label every pod of pulse-cache carries",
+                "redis: RELEASES.redis.pods has app.kubernetes.io/instance=pulse-nats, not pulse-cache: the label every pod of pulse-cache carries",
             ]);
         });
 
@@ -357,7 +357,7 @@ describe("every Helm release (config/releases.ts, components/releases.ts)", () =
             expect(rendersProblems(bare)).to.deep.equal(["redis: RELEASES.redis.renders lists no objects (what its chart renders by default)"]);
         });
 
-        it("on the rendered charts (tools/charts.ts): a chart's own NetworkPolicy, a pod without the registry's or the recorded labels", () => {
+        it("on the rendered charts (tools/charts.ts): a chart's own NetworkPolicy, a pod without the entry's labels", () => {
             const objects = manifestObjects(
                 [
                     "kind: NetworkPolicy\nmetadata: {name: pulse-nats}",
@@ -368,9 +368,8 @@ describe("every Helm release (config/releases.ts, components/releases.ts)", () =
             expect(chartNetworkPolicyFindings("nats", objects)).to.deep.equal([
                 "network-policy: NetworkPolicy pulse/pulse-nats: the nats chart's own; switch it off in its values and list the switch in RELEASES.nats.chartNetworkPolicies",
             ]);
-            expect(podLabelFindings("nats", objects, podLabels)).to.deep.equal([
+            expect(podLabelFindings("nats", objects)).to.deep.equal([
                 "pod-labels: Deployment pulse/pulse-nats-box spec.template: lacks app.kubernetes.io/instance=pulse-nats, which RELEASES.nats.pods names",
-                "pod-labels: Deployment pulse/pulse-nats-box spec.template: lacks app.kubernetes.io/instance=pulse-nats, which test/fixtures/charts/pod-labels.yaml (pulse-nats) names",
             ]);
         });
     });

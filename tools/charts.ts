@@ -4,9 +4,8 @@
  * error), every pod meets Pod Security "restricted" (tools/podSecurity.ts), and no object of a chart shares kind,
  * namespace and name with one of the program's or another chart's (Helm refuses to install over an object it does not
  * own), every object a chart renders is one its registry entry (config/releases.ts) lists in `renders`, no chart
- * renders a NetworkPolicy of its own, and every pod of a release carries the labels its entry and the record of the
- * charts' pod labels name. `npm run test:charts -- DIR` runs it over the real charts; the integration suite over the
- * charts it installs.
+ * renders a NetworkPolicy of its own, and every pod of a release carries the labels its entry's `pods` name.
+ * `npm run test:charts -- DIR` runs it over the real charts; the integration suite over the charts it installs.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -20,14 +19,6 @@ import { PROJECT_DIR } from "./stackfile";
 
 /** The stand-in charts CI installs (test/fixtures/charts), one folder `<chart>-<version>` each. */
 export const STAND_IN_CHARTS = path.join(PROJECT_DIR, "test", "fixtures", "charts");
-
-/**
- * The labels every pod of each release carries (test/fixtures/charts/pod-labels.yaml), by release name: what the
- * registry's `pods` are held to offline (test/releases.test.ts), and what the charts are held to here.
- */
-export type PodLabels = Readonly<Record<string, Readonly<Record<string, string>>>>;
-const POD_LABELS_FILE = path.join(STAND_IN_CHARTS, "pod-labels.yaml");
-export const readPodLabels = (file = POD_LABELS_FILE): PodLabels => YAML.parse(fs.readFileSync(file, "utf8")) as PodLabels;
 
 /** The registry key (section and chart) of each release, by release name. */
 const RELEASE_SECTIONS: Readonly<Record<string, ReleaseKey>> = Object.fromEntries(RELEASE_KEYS.map((k) => [RELEASES[k].releaseName, k]));
@@ -152,11 +143,12 @@ export interface ReleaseReport {
 }
 
 /**
- * Every release of a render through its chart, then Pod Security over every pod (the program's too), collisions, and
- * chart objects its entry's `renders` does not list: the program's objects are held to them offline
- * (test/chart-inventory.test.ts), so a chart object missing from them is a finding.
+ * Every release of a render through its chart, then Pod Security over every pod (the program's too), collisions, chart
+ * objects its entry's `renders` does not list, the chart's own NetworkPolicies and pods without the entry's `pods` labels.
+ * The entry's `renders` are what the program's objects are held to offline (test/chart-inventory.test.ts), so a chart
+ * object missing from them is a finding.
  */
-export function checkRender(check: ChartsCheck, render: Render, podLabels: PodLabels = readPodLabels()): { releases: ReleaseReport[]; program: string[] } {
+export function checkRender(check: ChartsCheck, render: Render): { releases: ReleaseReport[]; program: string[] } {
     const programObjects = kubernetesManifests(render.resources) as unknown as RenderedObject[];
     const programOwned = new Map(programObjects.map((o) => [identity(o), "the program"]));
     const chartOwned = new Map<string, string>();
@@ -177,7 +169,7 @@ export function checkRender(check: ChartsCheck, render: Render, podLabels: PodLa
                 .filter((o) => !renders.includes(`${o.kind}/${o.metadata.name}`))
                 .map((o) => `inventory: ${identity(o)} is not listed for ${release.name} in RELEASES.${section}.renders`),
             ...chartNetworkPolicyFindings(section, result.objects),
-            ...podLabelFindings(section, result.objects, podLabels),
+            ...podLabelFindings(section, result.objects),
         ];
         for (const o of result.objects) chartOwned.set(identity(o), `release ${release.name}`);
         releases.push({ release: release.name, objects: result.objects, findings });
@@ -204,22 +196,16 @@ export function chartNetworkPolicyFindings(key: ReleaseKey, objects: readonly Re
 
 /**
  * `pod-labels: <Kind ns/name> <where>: ...` for each pod of a release's chart that lacks a label its registry entry's
- * `pods` or the recorded pod labels name: a NetworkPolicy or Service selecting by them would miss that pod.
+ * `pods` name: a NetworkPolicy or Service selecting by them would miss that pod.
  */
-export function podLabelFindings(key: ReleaseKey, objects: readonly RenderedObject[], recorded: PodLabels): string[] {
-    const { releaseName, pods } = RELEASES[key];
-    const expected: [string, Readonly<Record<string, string>>][] = [
-        [`RELEASES.${key}.pods`, pods],
-        [`${path.relative(PROJECT_DIR, POD_LABELS_FILE)} (${releaseName})`, recorded[releaseName] ?? {}],
-    ];
+export function podLabelFindings(key: ReleaseKey, objects: readonly RenderedObject[]): string[] {
+    const pods: Readonly<Record<string, string>> = RELEASES[key].pods;
     return objects.flatMap((o) =>
         podsOf(o).flatMap((pod) => {
             const labels = (pod.metadata.labels ?? {}) as Readonly<Record<string, string>>;
-            return expected.flatMap(([source, want]) =>
-                Object.entries(want)
-                    .filter(([k, v]) => labels[k] !== v)
-                    .map(([k, v]) => `pod-labels: ${identity(o)} ${pod.where}: lacks ${k}=${v}, which ${source} names`),
-            );
+            return Object.entries(pods)
+                .filter(([k, v]) => labels[k] !== v)
+                .map(([k, v]) => `pod-labels: ${identity(o)} ${pod.where}: lacks ${k}=${v}, which RELEASES.${key}.pods names`);
         }),
     );
 }
