@@ -1,5 +1,5 @@
 /**
- * The suite's peer: the spec's chart (test/fixtures/peer-chart: the Pulse workloads as plain templates, the three
+ * The suite's peer: the spec's chart (test/fixtures/peer-chart: the Pulse workloads as plain templates, the releases'
  * charts as dependencies) installed with the toolchain's `helm install --wait --wait-for-jobs` on the same cluster in
  * the same run as the program, so the ratio of `pulumi up` to it is measured every run. Its values mirror a stack: each
  * workload's replicas, autoscaling and requests as the stack sets them, and the program's own values of the three
@@ -11,7 +11,7 @@ import * as path from "path";
 import { promisify } from "util";
 import * as YAML from "yaml";
 import { RELEASE_BUILDERS } from "../../components/releases";
-import { componentOf, contractOf, PulseConfig, RELEASE_KEYS, ReleaseKey, SERVICE_NAMES } from "../../config";
+import { componentOf, contractOf, PulseConfig, RELEASE_KEYS, ReleaseKey, RELEASES, SERVICE_NAMES } from "../../config";
 import { resolveImage } from "../../lib/images";
 import { resourceRequirements } from "../../lib/resources";
 import { PROJECT_DIR } from "../../tools/stackfile";
@@ -49,13 +49,14 @@ export function peerValues(config: PulseConfig): Record<string, unknown> {
         }),
     );
     const kc = config.keycloak;
-    const charts = Object.fromEntries(RELEASE_KEYS.map((k) => [k, RELEASE_BUILDERS[k].values(config)]));
+    const charts = RELEASE_KEYS.map((k) => [k, RELEASE_BUILDERS[k].values(config)] as const);
     // Subcharts share the parent's `global`: the charts' global keys (disjoint) move up.
-    const global = Object.assign({}, ...Object.values(charts).map((v) => (v.global as Record<string, unknown> | undefined) ?? {})) as Record<string, unknown>;
+    const global = Object.assign({}, ...charts.map(([, v]) => (v.global as Record<string, unknown> | undefined) ?? {})) as Record<string, unknown>;
+    // Helm gives each subchart the values under its name (peerDependencies).
     const subcharts = Object.fromEntries(
-        Object.entries(charts).map(([section, v]) => {
+        charts.map(([section, v]) => {
             const { global: _, ...rest } = v;
-            return [section, { ...rest, enabled: config[section as ReleaseKey].enabled }];
+            return [RELEASES[section].chart, { ...rest, enabled: config[section].enabled }];
         }),
     );
     return {
@@ -76,13 +77,28 @@ export function peerDeployments(config: PulseConfig): string[] {
 }
 
 /**
- * A copy of the peer chart in `dir` with the charts (directories or .tgz, as chartDirs() finds them) in its charts/.
- * Helm keeps one namespace of named templates for a chart and its subcharts; the stand-ins all name their helpers
- * `standin.*` (the real charts name theirs after the chart), so each copied stand-in gets its own prefix.
+ * The peer chart's dependencies: each release's chart at the version its registry entry pins, switched by its values'
+ * `enabled` (peerValues). The suite copies the charts into charts/, so Helm never asks the repositories.
  */
-export function assemblePeerChart(dir: string, charts: Readonly<Record<string, string>>): string {
+function peerDependencies(): { name: string; version: string; repository: string; condition: string }[] {
+    return RELEASE_KEYS.map((k) => {
+        const { chart, source } = RELEASES[k];
+        return { name: chart, version: source.version, repository: source.repository, condition: `${chart}.enabled` };
+    });
+}
+
+/**
+ * A copy of the peer chart in `dir` with the charts (directories or .tgz, as chartDirs() finds them) in its charts/,
+ * and its Chart.yaml's dependencies on them (peerDependencies). Helm keeps one namespace of named templates for a chart
+ * and its subcharts; the stand-ins all name their helpers `standin.*` (the real charts name theirs after the chart), so
+ * each copied stand-in gets its own prefix.
+ */
+export function assemblePeerChart(dir: string, charts: Readonly<Record<ReleaseKey, string>>): string {
     const chart = path.join(dir, "pulse");
     fs.cpSync(PEER_CHART, chart, { recursive: true });
+    const meta = YAML.parseDocument(fs.readFileSync(path.join(chart, "Chart.yaml"), "utf8"));
+    meta.set("dependencies", peerDependencies());
+    fs.writeFileSync(path.join(chart, "Chart.yaml"), meta.toString({ lineWidth: 0 }));
     fs.mkdirSync(path.join(chart, "charts"), { recursive: true });
     for (const [section, source] of Object.entries(charts)) {
         const target = path.join(chart, "charts", path.basename(source));
