@@ -144,9 +144,9 @@ export interface ReleaseReport {
 
 /**
  * Every release of a render through its chart, then Pod Security over every pod (the program's too), collisions, chart
- * objects its entry's `renders` does not list, the chart's own NetworkPolicies and pods without the entry's `pods` labels.
- * The entry's `renders` are what the program's objects are held to offline (test/chart-inventory.test.ts), so a chart
- * object missing from them is a finding.
+ * objects its entry's `renders` does not list, the chart's own NetworkPolicies and pods without the entry's `pods`
+ * labels. The entry's `renders` are what the program's objects are held to offline (test/chart-inventory.test.ts), so
+ * a chart object missing from them is a finding.
  */
 export function checkRender(check: ChartsCheck, render: Render): { releases: ReleaseReport[]; program: string[] } {
     const programObjects = kubernetesManifests(render.resources) as unknown as RenderedObject[];

@@ -2,8 +2,8 @@
  * The suite's peer: the spec's chart (test/fixtures/peer-chart: the Pulse workloads as plain templates, the releases'
  * charts as dependencies) installed with the toolchain's `helm install --wait --wait-for-jobs` on the same cluster in
  * the same run as the program, so the ratio of `pulumi up` to it is measured every run. Its values mirror a stack: each
- * workload's replicas, autoscaling and requests as the stack sets them, and the program's own values of the three
- * charts (components/database.ts, emqx.ts, nats.ts) for the subcharts.
+ * workload's replicas, autoscaling and requests as the stack sets them, and the program's own values of each release's
+ * chart (RELEASE_BUILDERS, components/releases.ts) for the subcharts.
  */
 import { execFile } from "child_process";
 import * as fs from "fs";
