@@ -135,3 +135,12 @@ export function schedulingValues<K extends ReleaseKey>(key: K, section: PulseCon
     if (entry.scheduling) return blockValues(entry, entry.scheduling, section);
     return (OWN_MAPPINGS as Readonly<Record<string, (section: PulseConfig[K]) => Values>>)[key](section);
 }
+
+/**
+ * The scheduling keys of a section as the values of an entry with `scheduling` blocks that is not (yet) in the registry:
+ * what `schedulingValues` gives it once it is (test/add-a-release.test.ts).
+ */
+export function entrySchedulingValues(entry: ReleaseEntry, section: ReleasePlacement & { readonly extraVolumes?: readonly ExtraVolume[] }): Values {
+    if (!entry.scheduling) throw new Error(`the entry of ${entry.releaseName} has no scheduling blocks`);
+    return blockValues(entry, entry.scheduling, section);
+}

@@ -223,7 +223,7 @@ export function sectionProblems(s: Subject): string[] {
 }
 
 /** The records beside the registry that the checks read: the CI fixture's config, the stand-in charts, the inventory and the pod labels. */
-interface Records {
+export interface Records {
     /** The CI fixture (a mirror, pull secrets, every option on), the release's section included. */
     readonly ci: PulseConfig;
     readonly standIns: string;

@@ -37,6 +37,7 @@ export { deviceTlsEnabled, PULSE_DATABASE_USER } from "./platform";
 export { s3Endpoint } from "./external";
 export { INGRESS_BACKENDS, ingressControllerNamespace, INTERNAL_API_PATH, UI_TEST_CHANNELS } from "./edge";
 export { issuerParts, urlPort } from "./identity";
+export { entrySection } from "./releases";
 
 /** Every Helm release's section, from its registry entry (config/releases.ts) and its keys of its own, if any. */
 const { postgresql, ...releases } = releaseSections(RELEASE_OWN_KEYS);

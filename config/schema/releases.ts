@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { ReleaseEntry, RELEASE_KEYS, ReleaseKey, RELEASES } from "../releases";
 import { bool, chart } from "./blocks";
-import { releaseScheduling, SchedulingShape } from "./scheduling";
+import { releaseScheduling, releaseSchedulingFields, SchedulingShape } from "./scheduling";
 
 /** A release without keys of its own. */
 type NoKeys = Record<never, never>;
@@ -70,6 +70,13 @@ const releaseSection = <K extends ReleaseKey, Keys extends z.ZodRawShape = NoKey
     key: K,
     own?: OwnKeys<Keys, MoreKeys>,
 ): ReleaseSection<K, Keys, MoreKeys> => sectionSchema(RELEASES[key], own ?? (NO_KEYS as OwnKeys<Keys, MoreKeys>), releaseScheduling(key));
+
+/**
+ * The section of an entry that is not (yet) in the registry: what `releaseSection` builds for it once it is. The recipe
+ * test (test/add-a-release.test.ts) builds a new release's section with it.
+ */
+export const entrySection = (key: string, entry: ReleaseEntry, own: OwnKeys<z.ZodRawShape, z.ZodRawShape> = NO_KEYS) =>
+    sectionSchema(entry, own, releaseSchedulingFields(key, entry));
 
 type OwnKeysTable = { readonly [K in ReleaseKey]?: OwnKeys<z.ZodRawShape, z.ZodRawShape> };
 type SectionWith<K extends ReleaseKey, O> = O extends OwnKeys<infer Keys, infer MoreKeys> ? ReleaseSection<K, Keys, MoreKeys> : ReleaseSection<K>;

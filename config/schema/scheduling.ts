@@ -200,7 +200,7 @@ export type SchedulingShape<K extends ReleaseKey> = K extends OwnMappingKey
  * and one extra Secret, EMQX's one Secret (which holds the program's credentials). An entry without blocks has its own
  * mapping's keys (OWN_MAPPING_KEYS).
  */
-function releaseSchedulingFields(key: string, entry: ReleaseEntry): z.ZodRawShape {
+export function releaseSchedulingFields(key: string, entry: ReleaseEntry): z.ZodRawShape {
     if (entry.scheduling === undefined) {
         const own = (OWN_MAPPING_KEYS as Readonly<Record<string, () => z.ZodRawShape>>)[key];
         if (own === undefined) throw new Error(`${key}: RELEASES.${key} has no scheduling blocks, and config/schema/scheduling.ts no keys of its own mapping`);
