@@ -91,6 +91,11 @@ interface ManagedCredentials {
         readonly app: CredentialsSecret["values"];
         readonly keycloakAdmin?: CredentialsSecret["values"];
     };
+    /**
+     * The Secrets written here, by object name: a reader that names one only by its configured name (a chart's values)
+     * waits for it this way.
+     */
+    readonly secrets: Readonly<Record<string, CredentialsSecret>>;
 }
 
 /** Where everything is reached: plain values from config, the same ones the components serve at. */
@@ -197,12 +202,15 @@ export function platformCredentials(
     const keep = keepsData(config.postgresql);
     const keepOpts = (role: MovedCredential): pulumi.CustomResourceOptions => ({ parent, protect: keep, retainOnDelete: keep, aliases: moved(role) });
     const db = endpoints.database;
+    // Every Secret of the stage goes through `write`, so `managed.secrets` lists them all.
+    const written: Record<string, CredentialsSecret> = {};
+    const write = (...a: Parameters<typeof credentialsSecret>): CredentialsSecret => (written[a[1].objectName] = credentialsSecret(...a));
     // In-cluster, the setup Job sets the roles' passwords: their revision re-runs it before the pods that log in roll.
     const setupRevision = (password: pulumi.Output<string>) => (db.inCluster ? { revision: secretsRevision(managed.revisionKey, [password]) } : {});
 
     // Pulse's database login: the migrator, the services, the setup Job and the chart read it.
     const dbPassword = passwordOr(secrets.dbPassword, `${name}-database-password`, keepOpts("database-password"));
-    const dbSecret = credentialsSecret(
+    const dbSecret = write(
         `${name}-database-secret`,
         {
             objectName: db.secretName,
@@ -232,11 +240,11 @@ export function platformCredentials(
     const app = Object.fromEntries(
         Object.entries(APP_SECRET_KEYS).map(([variable, key]) => [variable, passwordOr(secrets[key], `${name}-app-secrets-${componentOf(key)}`, { parent })]),
     ) as Record<AppSecretVariable, pulumi.Output<string>>;
-    const appSecret = credentialsSecret(`${name}-app-secrets`, { objectName: names.app, namespace, component: "app", stringData: app }, { parent });
+    const appSecret = write(`${name}-app-secrets`, { objectName: names.app, namespace, component: "app", stringData: app }, { parent });
 
     // Keycloak's admin: ui reads it too (with an external provider, the provider's existing Secret).
     const keycloakAdmin = kc.enabled
-        ? credentialsSecret(
+        ? write(
               `${name}-keycloak-admin`,
               {
                   objectName: names.keycloakAdmin,
@@ -258,7 +266,7 @@ export function platformCredentials(
     let keycloakDatabase: KeycloakDatabaseCredentials | undefined;
     if (kc.enabled) {
         const password = passwordOr(secrets.keycloakDbPassword, `${name}-database-keycloak-password`, keepOpts("database-keycloak-password"));
-        const secret = credentialsSecret(
+        const secret = write(
             `${name}-database-keycloak-secret`,
             { objectName: names.keycloakDb, namespace, component: "keycloak", stringData: { username: kc.database.username, password } },
             keepOpts("database-keycloak-secret"),
@@ -275,6 +283,7 @@ export function platformCredentials(
             ...managed,
             emqx: { mqttPassword: app.MQTT_PASSWORD, internalAuthSecret: app.MQTT_INTERNAL_AUTH_SECRET, apiSecret: app.EMQX_API_SECRET },
             written: { database: dbSecret.values, app: appSecret.values, keycloakAdmin: keycloakAdmin?.values },
+            secrets: written,
         },
         endpoints,
     };

@@ -142,12 +142,15 @@ export class Platform extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const release = <K extends GenericReleaseKey>(key: K): Release<K> =>
-            new Release(
+        const release = <K extends GenericReleaseKey>(key: K): Release<K> => {
+            const { values, secrets: reads } = RELEASE_BUILDERS[key];
+            const after = reads(config).flatMap((secretName) => managed?.secrets[secretName] ?? []);
+            return new Release(
                 `${name}-${key}`,
-                { key, globals, section: config[key], values: RELEASE_BUILDERS[key].values(config), chartRepositoryPassword: secrets.chartRepositoryPassword },
+                { key, globals, section: config[key], values: values(config), chartRepositoryPassword: secrets.chartRepositoryPassword, after },
                 { parent: this },
             );
+        };
         this.releases = Object.fromEntries(GENERIC_RELEASE_KEYS.map((key) => [key, release(key)])) as Platform["releases"];
 
         // The hooks: migrations and JetStream streams, once their dependencies are up (the database set up); in parallel.

@@ -18,6 +18,8 @@ export interface ReleaseArgs<K extends GenericReleaseKey> {
     readonly values: pulumi.Input<Record<string, unknown>>;
     /** `pulse:chartRepositoryPassword`, for a chart from a private repository. */
     readonly chartRepositoryPassword?: pulumi.Output<string>;
+    /** What the release installs after: the Secrets its values name that the program writes (its pods read them at start). */
+    readonly after?: readonly pulumi.Resource[];
 }
 
 export class Release<K extends GenericReleaseKey = GenericReleaseKey> extends pulumi.ComponentResource {
@@ -32,7 +34,7 @@ export class Release<K extends GenericReleaseKey = GenericReleaseKey> extends pu
                 key,
                 `${name}-release`,
                 { source: section.chart, values: args.values, globals, repositoryPassword: args.chartRepositoryPassword },
-                { parent: this },
+                { parent: this, dependsOn: args.after ? [...args.after] : undefined },
             );
         }
         this.registerOutputs({ release: this.release });

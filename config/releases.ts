@@ -103,6 +103,26 @@ export interface ReleaseEntry {
      * configured. None: the chart's layout needs a mapping of its own (`OWN_MAPPINGS` there: NATS's merge hooks).
      */
     readonly scheduling?: readonly SchedulingBlock[];
+    /**
+     * The paths its container mounts itself where the section's `extraVolumes` go (the chart's volumes, and any the
+     * program adds): an extra volume there would clash, so the section refuses it. Needed when a `scheduling` block
+     * takes `extraVolumes`, which is what gives the section that key.
+     */
+    readonly ownMounts?: readonly string[];
+    /** Labels the chart puts on its pods besides app.kubernetes.io/*: the section's `podLabels` may not set them. */
+    readonly chartPodLabels?: readonly string[];
+    /**
+     * The words of its config section (config/schema/releases.ts builds the section from the entry; the config
+     * reference and the stack schema show them): the section's description, what `enabled` installs, the name of what
+     * the release runs (its container, a cluster's nodes, in the scheduling keys' wording: config/schema/scheduling.ts)
+     * and, when the scheduling keys reach only some of its pods, which ones.
+     */
+    readonly section: {
+        readonly description: string;
+        readonly install: string;
+        readonly product: string;
+        readonly scheduledPods?: string;
+    };
 }
 
 /** By config section. */
@@ -177,6 +197,15 @@ export const RELEASES = {
             { at: "readReplicas", bitnamiComponent: "read" },
             { at: "backup.cronjob", keys: ["nodeSelector", "tolerations"] },
         ],
+        // bitnami/postgresql 15.5.38: its emptyDirs, /dev/shm and the data volume.
+        ownMounts: ["/tmp", "/opt/bitnami/postgresql/conf", "/opt/bitnami/postgresql/tmp", "/opt/bitnami/postgresql/logs", "/dev/shm", "/bitnami/postgresql"],
+        section: {
+            description:
+                "In-cluster PostgreSQL (Bitnami chart 15.5.38, PostgreSQL 16.4). The workloads' scheduling keys apply to the primary and the read replicas (nodeSelector and tolerations also to the backup CronJob), and `affinity` keeps the chart's spreading over hosts; no `envFrom`: the chart takes one extra ConfigMap and one extra Secret, not a list of sources",
+            install: "Install PostgreSQL in-cluster (Bitnami chart); false for a managed database",
+            product: "PostgreSQL",
+            scheduledPods: "the primary (and read replicas)",
+        },
     },
     emqx: {
         chart: "emqx",
@@ -208,6 +237,15 @@ export const RELEASES = {
         securityContexts: [{ pod: "podSecurityContext", containers: ["containerSecurityContext"] }],
         // Every key at the top level; the chart spreads nothing itself.
         scheduling: [{ at: "" }],
+        // The chart's data volume and the program's Secrets (components/emqx.ts).
+        ownMounts: ["/opt/emqx/data", "/opt/emqx/etc/pulse-bootstrap", "/opt/emqx/etc/certs/server", "/opt/emqx/etc/certs/device-ca"],
+        chartPodLabels: ["app", "version"],
+        section: {
+            description:
+                "EMQX MQTT broker (chart 5.8.9). The workloads' scheduling keys apply to its nodes (the chart spreads nothing by itself); no `envFrom`: the chart takes one Secret of environment, which holds the program's credentials",
+            install: "Install the EMQX MQTT broker in-cluster",
+            product: "EMQX",
+        },
     },
     nats: {
         type: "pulse:nats:Nats",
@@ -238,6 +276,12 @@ export const RELEASES = {
             },
             { pod: "natsBox.podTemplate.merge.spec.securityContext", containers: ["natsBox.container.merge.securityContext"], when: "natsBox.enabled" },
         ],
+        section: {
+            description:
+                "NATS with JetStream (chart 1.2.11; the original Helm chart's 0.x `nats.nats.jetstream` keys moved here). The workloads' scheduling keys apply to the NATS servers and nats-box (the chart spreads nothing by itself); `envFrom` reaches the nats-server container; no `extraVolumes`: the chart's merge hook would replace the pod's volumes, not add to them",
+            install: "Install NATS JetStream in-cluster",
+            product: "NATS",
+        },
     },
 } as const satisfies Record<string, ReleaseEntry>;
 

@@ -5,7 +5,7 @@
  * Every value is set only when configured, so the defaults add nothing to a release's values. Each values builder
  * merges `schedulingValues` in with `withScheduling`.
  */
-import { ExtraVolume, PulseConfig, ReleaseEntry, ReleaseKey, ReleasePlacement, RELEASES, SchedulingBlock, SchedulingKey } from "../config";
+import { ExtraVolume, OwnMappingKey, PulseConfig, ReleaseEntry, ReleaseKey, ReleasePlacement, RELEASES, SchedulingBlock, SchedulingKey } from "../config";
 import { Affinity, envFromSources, extraVolumeName, withConfiguredAffinity } from "./pod";
 
 type Values = Record<string, unknown>;
@@ -127,7 +127,6 @@ function blockValues(
 }
 
 /** The releases whose entry has no `scheduling`, each with a mapping of its chart's own: tsc names one without. */
-type OwnMappingKey = { [K in ReleaseKey]: (typeof RELEASES)[K] extends { readonly scheduling: readonly SchedulingBlock[] } ? never : K }[ReleaseKey];
 const OWN_MAPPINGS: { readonly [K in OwnMappingKey]: (section: PulseConfig[K]) => Values } = { nats: natsScheduling };
 
 /** The scheduling keys of release `key`'s section as its chart's values. */
@@ -135,4 +134,13 @@ export function schedulingValues<K extends ReleaseKey>(key: K, section: PulseCon
     const entry: ReleaseEntry = RELEASES[key];
     if (entry.scheduling) return blockValues(entry, entry.scheduling, section);
     return (OWN_MAPPINGS as Readonly<Record<string, (section: PulseConfig[K]) => Values>>)[key](section);
+}
+
+/**
+ * The scheduling keys of a section as the values of an entry with `scheduling` blocks that is not (yet) in the registry:
+ * what `schedulingValues` gives it once it is (test/add-a-release.test.ts).
+ */
+export function entrySchedulingValues(entry: ReleaseEntry, section: ReleasePlacement & { readonly extraVolumes?: readonly ExtraVolume[] }): Values {
+    if (!entry.scheduling) throw new Error(`the entry of ${entry.releaseName} has no scheduling blocks`);
+    return blockValues(entry, entry.scheduling, section);
 }

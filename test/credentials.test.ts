@@ -3,7 +3,9 @@ import { platformEndpoints } from "../components/credentials";
 import { MOVED_TO_CREDENTIALS, MovedCredential } from "../lib/aliases";
 import { NATS_PORT } from "../lib/contracts";
 import { isSecretValue, RecordedResource, resolve } from "../tools/mocks";
-import { build, CI_STACK_FILE, config, inputs, ofType, one, rolledBy, stackConfig } from "./helpers";
+import { RELEASE_BUILDERS } from "../components/releases";
+import { PulseConfig, RELEASE_KEYS, RELEASES } from "../config";
+import { build, CI_STACK_FILE, config, inputs, ofType, one, releases, rolledBy, stackConfig } from "./helpers";
 
 const SECRET = "kubernetes:core/v1:Secret";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
@@ -102,6 +104,41 @@ describe("credentials stage", () => {
             expect(unordered).to.deep.equal([]);
         });
     }
+
+    /** `<release> reads <Secret>` for each Secret the program writes that a release's builder lists and the release does not wait for. */
+    const unorderedReleases = (resources: RecordedResource[], c: PulseConfig): string[] => {
+        const written = new Map(ofType(resources, SECRET).map((s) => [inputs(s).metadata.name as string, s.urn]));
+        return RELEASE_KEYS.flatMap((key) =>
+            releases(resources, RELEASES[key].releaseName).flatMap((r) =>
+                RELEASE_BUILDERS[key]
+                    .secrets(c)
+                    .filter((name) => written.has(name) && !r.dependencies.includes(written.get(name)!))
+                    .map((name) => `${key} reads ${name}`),
+            ),
+        );
+    };
+
+    it("every Helm release installs after the Secrets its builder lists that the program writes (its pods read them at start)", async () => {
+        for (const c of [config(), stackConfig("prod"), stackConfig(CI_STACK_FILE)]) {
+            const { resources } = await build(c);
+            expect(unorderedReleases(resources, c)).to.deep.equal([]);
+        }
+    });
+
+    it("a generic release waits for a Secret of the credentials stage its builder lists", async () => {
+        const nats = RELEASE_BUILDERS.nats;
+        const c = config();
+        const reads = nats.secrets;
+        // NATS reads no Secret today: the app Secret stands in for one a new release would read.
+        (nats as { secrets: typeof reads }).secrets = (cfg) => [cfg.secrets.app];
+        try {
+            const { resources } = await build(c, {});
+            expect(releases(resources, RELEASES.nats.releaseName)).to.have.length(1);
+            expect(unorderedReleases(resources, c)).to.deep.equal([]);
+        } finally {
+            (nats as { secrets: typeof reads }).secrets = reads;
+        }
+    });
 
     it("the endpoints are the ones the components serve at", async () => {
         const c = config();

@@ -9,9 +9,11 @@
  * keeps it in sync, so every `.describe()` text here is user-facing documentation.
  *
  * This module assembles the root object and its cross-section checks; the sections and what they are built of live
- * beside it: formats.ts (string grammars, quantities), blocks.ts (building blocks), platform.ts (databases, brokers,
- * Secrets), external.ts (S3, SMTP), workloads.ts (global, app, the Pulse services, Keycloak, Caddy), identity.ts (Keycloak's
- * external provider and realm source), edge.ts (Ingress, NetworkPolicies) and jobs.ts (migrator, natsInit).
+ * beside it: formats.ts (string grammars, quantities), blocks.ts (building blocks), releases.ts (every Helm release's
+ * section, from its registry entry), scheduling.ts (the pod keys), platform.ts (databases, brokers and their keys of
+ * their own, Secrets), external.ts (S3, SMTP), workloads.ts (global, app, the Pulse services, Keycloak, Caddy),
+ * identity.ts (Keycloak's external provider and realm source), edge.ts (Ingress, NetworkPolicies) and jobs.ts
+ * (migrator, natsInit).
  */
 import { z } from "zod";
 import { RELEASE_TAG_RE, RELEASE_TAG_RULE } from "../../lib/images";
@@ -21,19 +23,24 @@ import { browserProblems, egressProblems, namespaceProblems, secretNameProblems 
 import { dnsLabel, formatBytes, parseQuantity } from "./formats";
 import { migrator, natsInit } from "./jobs";
 import { metricsProblems } from "./metrics";
-import { emqx, externalDatabase, helm, nats, postgresql, secrets } from "./platform";
+import { externalDatabase, helm, RELEASE_OWN_KEYS, secrets } from "./platform";
 import { RELEASE_KEYS } from "../releases";
+import { releaseSections } from "./releases";
 import { s3, smtp } from "./external";
 import { app, caddy, global, keycloak, services } from "./workloads";
 
 export { APP_SECRET_KEYS, componentOf, connectsToDatabase, contractOf, SECRET_ENV, SERVICE_NAMES, SERVICES } from "../services";
 export type { SecretEnvSource, ServiceContract, ServiceName } from "../services";
 export { parseQuantity } from "./formats";
-export type { EnvSource, ExtraVolume, ReleasePlacement, PodSettings } from "./scheduling";
+export type { EnvSource, ExtraVolume, OwnMappingKey, ReleasePlacement, PodSettings } from "./scheduling";
 export { deviceTlsEnabled, PULSE_DATABASE_USER } from "./platform";
 export { s3Endpoint } from "./external";
 export { INGRESS_BACKENDS, ingressControllerNamespace, INTERNAL_API_PATH, UI_TEST_CHANNELS } from "./edge";
 export { issuerParts, urlPort } from "./identity";
+export { entrySection } from "./releases";
+
+/** Every Helm release's section, from its registry entry (config/releases.ts) and its keys of its own, if any. */
+const { postgresql, ...releases } = releaseSections(RELEASE_OWN_KEYS);
 
 /** Cross-section checks run even when the root has other problems (e.g. unknown keys), so one run lists them all. */
 const ALWAYS = { when: () => true };
@@ -52,16 +59,10 @@ export const pulseConfigSchema = z
         app: app.describe("What every Pulse service is told about its environment (MODE, ENV, cookies, CORS)"),
         s3: s3.describe("S3-compatible object storage for exports and reports (external; credentials are secrets)"),
         smtp: smtp.describe("SMTP for notification e-mail (password: secret pulse:smtpPassword)"),
-        postgresql: postgresql.describe(
-            "In-cluster PostgreSQL (Bitnami chart 15.5.38, PostgreSQL 16.4). The workloads' scheduling keys apply to the primary and the read replicas (nodeSelector and tolerations also to the backup CronJob), and `affinity` keeps the chart's spreading over hosts; no `envFrom`: the chart takes one extra ConfigMap and one extra Secret, not a list of sources",
-        ),
+        postgresql,
+        // The managed alternative to the in-cluster PostgreSQL, beside it.
         externalDatabase: externalDatabase.describe("Managed PostgreSQL instead of the in-cluster one"),
-        emqx: emqx.describe(
-            "EMQX MQTT broker (chart 5.8.9). The workloads' scheduling keys apply to its nodes (the chart spreads nothing by itself); no `envFrom`: the chart takes one Secret of environment, which holds the program's credentials",
-        ),
-        nats: nats.describe(
-            "NATS with JetStream (chart 1.2.11; the original Helm chart's 0.x `nats.nats.jetstream` keys moved here). The workloads' scheduling keys apply to the NATS servers and nats-box (the chart spreads nothing by itself); `envFrom` reaches the nats-server container; no `extraVolumes`: the chart's merge hook would replace the pod's volumes, not add to them",
-        ),
+        ...releases,
         ...services,
         keycloak: keycloak.describe("Keycloak 26 identity provider, or an existing one (`enabled: false`, `external`)"),
         caddy: caddy.describe("Optional Caddy reverse proxy (alternative to an Ingress controller)"),

@@ -6,7 +6,8 @@ import { z } from "zod";
 import { annotationMap, bool, image, intAtLeast, nonEmpty, persistence, port, resources, SERVICE_TYPES, storageClass } from "./blocks";
 import { bytes, cidrs, cronSchedule, hostname, httpUrl, k8sName, natsUrl, optionalHost, parseQuantity } from "./formats";
 import { metricsSwitch, natsMetrics, postgresqlMetrics } from "./metrics";
-import { releaseSection } from "./releases";
+import type { ReleaseKey } from "../releases";
+import { OwnKeys, ownKeys } from "./releases";
 
 /**
  * The database user Pulse's migrations name literally (`GRANT pulse_app TO iot`, policies `TO iot`: 004_enable_rls.sql,
@@ -47,10 +48,8 @@ export const helm = z
     })
     .prefault({});
 
-export const postgresql = releaseSection(
-    "postgresql",
-    "Install PostgreSQL in-cluster (Bitnami chart); false for a managed database",
-    {
+const postgresql = ownKeys({
+    keys: {
         auth: z
             .strictObject({
                 database: nonEmpty("a database name").default("iotcloud").describe("Database Pulse uses"),
@@ -67,7 +66,7 @@ export const postgresql = releaseSection(
             .prefault({}),
         resources: resources({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } }),
     },
-    {
+    moreKeys: {
         metrics: postgresqlMetrics,
         protect: bool()
             .default(true)
@@ -116,9 +115,7 @@ export const postgresql = releaseSection(
             .prefault({})
             .describe("Backups; their volume (pulse-db-backups) is kept on `pulumi destroy`"),
     },
-)
-    .prefault({})
-    .superRefine((pg, ctx) => {
+    refine(pg, ctx) {
         // What only an in-cluster PostgreSQL does, asked of a managed one: say so rather than do nothing.
         const inClusterOnly = [
             {
@@ -162,7 +159,8 @@ export const postgresql = releaseSection(
                 message: `must be at most readReplicas.replicaCount (${pg.readReplicas.replicaCount}): a commit cannot wait for replicas that do not exist`,
             });
         }
-    });
+    },
+});
 
 const SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] as const;
 
@@ -199,16 +197,14 @@ export const externalDatabase = z
         }
     });
 
-export const emqx = releaseSection(
-    "emqx",
-    "Install the EMQX MQTT broker in-cluster",
-    {
+const emqx = ownKeys({
+    keys: {
         replicaCount: intAtLeast(1).default(1).describe("EMQX nodes (3 for HA)"),
         image: image({ registry: "docker.io", repository: "emqx/emqx", tag: "5.8.9" }),
         persistence: persistence("1Gi").extend({ storageClassName: storageClass() }).prefault({}),
         resources: resources({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } }),
     },
-    {
+    moreKeys: {
         metrics: metricsSwitch("EMQX's /api/v5/prometheus/stats on its dashboard port 18083"),
         dashboard: z
             .strictObject({
@@ -307,7 +303,7 @@ export const emqx = releaseSection(
         externalHost: optionalHost("MQTT broker host when emqx.enabled is false (required then)"),
         externalPort: port(1883).describe("MQTT broker port when emqx.enabled is false"),
     },
-).prefault({});
+});
 
 /** Whether the devices' mutual-TLS listener is on: the in-cluster broker, a server certificate and the device CA. */
 export function deviceTlsEnabled(emqx: {
@@ -318,10 +314,8 @@ export function deviceTlsEnabled(emqx: {
     return emqx.enabled && (t.serverCertSecret !== "" || t.certManager.issuer !== "") && t.deviceCaSecret !== "";
 }
 
-export const nats = releaseSection(
-    "nats",
-    "Install NATS JetStream in-cluster",
-    {
+const nats = ownKeys({
+    keys: {
         // The chart writes every server's route (nats://<release>-<i>.<release>-headless:6222, ~50 bytes) into one ConfigMap,
         // which the API server caps at 1 MiB of data (and 3 MiB a request): far fewer servers than that, with headroom.
         replicaCount: intAtLeast(1, NATS_SERVERS_MAX).default(1).describe("NATS servers; more than one forms a cluster (3 for JetStream replicated streams)"),
@@ -344,14 +338,12 @@ export const nats = releaseSection(
             .prefault({}),
         resources: resources({ requests: { cpu: "100m", memory: "512Mi" }, limits: { memory: "512Mi" } }),
     },
-    {
+    moreKeys: {
         metrics: natsMetrics,
         natsBox: z.strictObject({ enabled: bool().default(false).describe("Deploy the nats-box toolbox Deployment") }).prefault({}),
         externalUrl: natsUrl(true).default("").describe("NATS URL when nats.enabled is false (required then)"),
     },
-)
-    .prefault({})
-    .superRefine((n, ctx) => {
+    refine(n, ctx) {
         if (n.enabled && !n.jetstream.memoryStore.enabled && !n.jetstream.fileStore.enabled) {
             ctx.addIssue({
                 code: "custom",
@@ -372,7 +364,14 @@ export const nats = releaseSection(
                 message: `must exceed jetstream.memoryStore.maxSize (${store.maxSize})`,
             });
         }
-    });
+    },
+});
+
+/**
+ * The keys of their own of the releases that have any: the chart's settings beyond what every release section has
+ * (config/schema/releases.ts builds each section around them). A release without an entry here has none.
+ */
+export const RELEASE_OWN_KEYS = { postgresql, emqx, nats } satisfies { readonly [K in ReleaseKey]?: OwnKeys<z.ZodRawShape, z.ZodRawShape> };
 
 export const secrets = z
     .strictObject({

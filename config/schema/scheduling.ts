@@ -3,13 +3,13 @@
  * pods run (placement: node selection, tolerations, affinity added to the program's own spreading, never replacing
  * it, priority, a topology spread of one's own, extra pod labels and annotations) and what they get besides their own
  * (environment from existing Secrets or ConfigMaps, extra read-only volumes: a CA bundle, say). The Helm releases'
- * sections (postgresql, emqx, nats) take the same keys where their chart can honour them (`releaseScheduling`).
+ * sections take the same keys where their chart can honour them, worded from their registry entry (`releaseScheduling`).
  */
 import { z } from "zod";
 import { isLabelKey, isLabelValue } from "./apimachinery";
 import { annotationMap, intAtLeast, labelMap } from "./blocks";
 import { k8sName } from "./formats";
-import type { ReleaseKey } from "../releases";
+import { ReleaseEntry, ReleaseKey, RELEASES, SchedulingBlock } from "../releases";
 
 /** A Kubernetes object given as is (affinity terms, spread constraints); the API server validates its shape. */
 const k8sObject = () => z.record(z.string(), z.unknown(), { error: "must be an object (as in the Kubernetes API)" });
@@ -58,17 +58,6 @@ const extraVolume = z
 
 /** Mount paths the pod builder uses itself (its writable /tmp). */
 const RESERVED_MOUNTS = ["/tmp"];
-/** The PostgreSQL container's own mounts (bitnami/postgresql 15.5.38: its emptyDirs, /dev/shm and the data volume). */
-const POSTGRESQL_MOUNTS = [
-    "/tmp",
-    "/opt/bitnami/postgresql/conf",
-    "/opt/bitnami/postgresql/tmp",
-    "/opt/bitnami/postgresql/logs",
-    "/dev/shm",
-    "/bitnami/postgresql",
-];
-/** The EMQX container's own mounts: the chart's data volume and the program's Secrets (components/emqx.ts). */
-const EMQX_MOUNTS = ["/opt/emqx/data", "/opt/emqx/etc/pulse-bootstrap", "/opt/emqx/etc/certs/server", "/opt/emqx/etc/certs/device-ca"];
 const RESERVED_LABEL_PREFIX = "app.kubernetes.io/";
 
 /** Extra pod labels: never the program's own, which the selectors use, nor `chartLabels` (which a chart sets itself). */
@@ -171,30 +160,11 @@ export type PodSettings = z.output<z.ZodObject<ReturnType<typeof podSettingsFiel
 const NO_SPREAD = "Topology spread constraints as in the Kubernetes API (the chart sets none)";
 
 /**
- * The scheduling keys of the Helm releases' sections: the workloads' names and rules where the chart can honour them.
- * `envFrom` only for NATS (its container merge hook): Bitnami PostgreSQL takes one extra ConfigMap and one extra Secret,
- * EMQX one Secret (which holds the program's credentials). `extraVolumes` not for NATS: its chart's merge hooks replace
- * the pod's volume list instead of adding to it.
+ * The releases whose chart's layout needs a mapping of its own (no `scheduling` blocks in their entry:
+ * lib/releaseScheduling.ts), each with the keys that mapping takes. NATS: `envFrom` through its container merge hook,
+ * and no `extraVolumes`: its chart's merge hooks replace the pod's volume list instead of adding to it.
  */
-export const releaseScheduling = {
-    postgresql: () => ({
-        ...placementFields({
-            affinity:
-                "Affinity as in the Kubernetes API for the primary (and read replicas); its pod anti-affinity terms are added to the chart's own (its soft spreading over hosts, which a plain `affinity` value would drop)",
-            topologySpreadConstraints: NO_SPREAD,
-        }),
-        extraVolumes: extraVolumes(POSTGRESQL_MOUNTS).describe(
-            "Existing Secrets or ConfigMaps mounted read-only into the PostgreSQL container (e.g. a CA bundle)",
-        ),
-    }),
-    emqx: () => ({
-        ...placementFields({
-            affinity: "Affinity as in the Kubernetes API (the chart sets none: EMQX nodes are not spread unless you spread them)",
-            topologySpreadConstraints: NO_SPREAD,
-            chartLabels: ["app", "version"],
-        }),
-        extraVolumes: extraVolumes(EMQX_MOUNTS).describe("Existing Secrets or ConfigMaps mounted read-only into the EMQX container (e.g. a CA bundle)"),
-    }),
+const OWN_MAPPING_KEYS = {
     nats: () => ({
         ...placementFields({
             affinity: "Affinity as in the Kubernetes API, for the NATS servers and nats-box (the chart sets none)",
@@ -202,7 +172,64 @@ export const releaseScheduling = {
         }),
         envFrom: z.array(envSource).default([]).describe("Extra environment of the nats-server container from existing Secrets or ConfigMaps (every key)"),
     }),
-} satisfies Record<ReleaseKey, () => z.ZodRawShape>;
+} satisfies { readonly [K in OwnMappingKey]: () => z.ZodRawShape };
+
+/** The releases whose entry has no `scheduling` blocks: each needs its keys in OWN_MAPPING_KEYS (tsc names one without). */
+export type OwnMappingKey = { [K in ReleaseKey]: (typeof RELEASES)[K] extends { readonly scheduling: readonly SchedulingBlock[] } ? never : K }[ReleaseKey];
+
+/** Whether a block takes the section's `extraVolumes` (all keys when it names none). */
+type TakesVolumes<B> = B extends { readonly keys: readonly (infer T)[] } ? ("extraVolumes" extends T ? true : false) : true;
+const takesVolumes = (b: SchedulingBlock): boolean => b.keys === undefined || b.keys.includes("extraVolumes");
+
+type Placement = ReturnType<typeof placementFields>;
+type Volumes = { extraVolumes: ReturnType<typeof extraVolumes> };
+
+/** The scheduling keys of release K's section: its own mapping's, or the placement keys and, when a block takes them, `extraVolumes`. */
+export type SchedulingShape<K extends ReleaseKey> = K extends OwnMappingKey
+    ? ReturnType<(typeof OWN_MAPPING_KEYS)[K]>
+    : (typeof RELEASES)[K] extends { readonly scheduling: readonly (infer B)[] }
+      ? Placement & (true extends TakesVolumes<B> ? Volumes : unknown)
+      : never;
+
+/**
+ * The scheduling keys of a Helm release's section, worded from its registry entry (config/releases.ts): the workloads'
+ * names and rules where the chart can honour them. `affinity` joins Bitnami's soft spreading over hosts when a block
+ * keeps that preset (`bitnamiComponent`), otherwise the chart sets none (a cluster's nodes, `talksTo` its own `*`, are
+ * then not spread at all); `podLabels` refuses the chart's own labels (`chartPodLabels`); `extraVolumes`, where a block
+ * takes them, refuses the container's own mounts (`ownMounts`). No `envFrom`: Bitnami's charts take one extra ConfigMap
+ * and one extra Secret, EMQX's one Secret (which holds the program's credentials). An entry without blocks has its own
+ * mapping's keys (OWN_MAPPING_KEYS).
+ */
+export function releaseSchedulingFields(key: string, entry: ReleaseEntry): z.ZodRawShape {
+    if (entry.scheduling === undefined) {
+        const own = (OWN_MAPPING_KEYS as Readonly<Record<string, () => z.ZodRawShape>>)[key];
+        if (own === undefined) throw new Error(`${key}: RELEASES.${key} has no scheduling blocks, and config/schema/scheduling.ts no keys of its own mapping`);
+        return own();
+    }
+    const { product, scheduledPods } = entry.section;
+    const where = scheduledPods === undefined ? "" : ` for ${scheduledPods}`;
+    const preset = entry.scheduling.some((b) => b.bitnamiComponent !== undefined);
+    const cluster = entry.talksTo.some((t) => t === `${key}:*`);
+    return {
+        ...placementFields({
+            affinity: preset
+                ? `Affinity as in the Kubernetes API${where}; its pod anti-affinity terms are added to the chart's own (its soft spreading over hosts, which a plain \`affinity\` value would drop)`
+                : `Affinity as in the Kubernetes API${where} (the chart sets none${cluster ? `: ${product} nodes are not spread unless you spread them` : ""})`,
+            topologySpreadConstraints: NO_SPREAD,
+            chartLabels: entry.chartPodLabels,
+        }),
+        ...(entry.scheduling.some(takesVolumes)
+            ? {
+                  extraVolumes: extraVolumes(entry.ownMounts ?? []).describe(
+                      `Existing Secrets or ConfigMaps mounted read-only into the ${product} container (e.g. a CA bundle)`,
+                  ),
+              }
+            : {}),
+    };
+}
+
+/** The scheduling keys of release `key`'s section (releaseSchedulingFields over its registry entry). */
+export const releaseScheduling = <K extends ReleaseKey>(key: K): SchedulingShape<K> => releaseSchedulingFields(key, RELEASES[key]) as SchedulingShape<K>;
 
 /** The keys every release section has, which its chart's values are built from (lib/releaseScheduling.ts). */
 export type ReleasePlacement = z.output<z.ZodObject<ReturnType<typeof placementFields>>>;

@@ -3,6 +3,7 @@
  * (docs/integration-testing.md), written as JSON and printed as a table.
  */
 import * as fs from "fs";
+import * as inspector from "inspector";
 import * as os from "os";
 import * as path from "path";
 import { procStat } from "./proc";
@@ -28,6 +29,24 @@ function childrenCpuMs(): number | undefined {
     } catch {
         return undefined;
     }
+}
+
+/** A subject and operation as a file name. */
+const fileNameOf = (name: string) => name.replace(/[^A-Za-z0-9.-]+/g, "-");
+
+/** Starts V8's CPU profiler in this process; the function returned stops it and writes the profile to a file. */
+async function startProfile(): Promise<(file: string) => Promise<void>> {
+    const session = new inspector.Session();
+    session.connect();
+    const post = (method: string) => new Promise<unknown>((resolve, reject) => session.post(method, (err, result) => (err ? reject(err) : resolve(result))));
+    await post("Profiler.enable");
+    await post("Profiler.start");
+    return async (file) => {
+        const { profile } = (await post("Profiler.stop")) as { profile: object };
+        session.disconnect();
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, JSON.stringify(profile));
+    };
 }
 
 /** An operation's timing over another's (same cluster, same run), against its goal. */
@@ -59,18 +78,24 @@ export class Timings {
         this.criticalPaths.push({ subject, operation, path: criticalPath(steps, graph) });
         if (!traces) return;
         fs.mkdirSync(traces, { recursive: true });
-        const file = path.join(traces, `${subject} ${operation}.json`.replace(/[^A-Za-z0-9.-]+/g, "-"));
+        const file = path.join(traces, fileNameOf(`${subject} ${operation}.json`));
         fs.writeFileSync(file, JSON.stringify({ subject, operation, steps, graph }) + "\n");
     }
 
-    /** Runs `op` and records how long it took (also when it fails), and the CPU time spent meanwhile. */
+    /**
+     * Runs `op` and records how long it took (also when it fails), and the CPU time spent meanwhile. With
+     * `PULSE_IT_CPU_PROFILE=<dir>`, this process's CPU profile of the operation goes to `<dir>/<subject> <operation>.cpuprofile`
+     * (Chrome DevTools, or any V8 profile reader): where the program's side of an operation goes.
+     */
     async time<T>(subject: string, operation: string, op: () => Promise<T>): Promise<T> {
+        const profile = process.env.PULSE_IT_CPU_PROFILE ? await startProfile() : undefined;
         const start = process.hrtime.bigint();
         const own = process.cpuUsage();
         const children = childrenCpuMs();
         try {
             return await op();
         } finally {
+            if (profile) await profile(path.join(process.env.PULSE_IT_CPU_PROFILE!, fileNameOf(`${subject} ${operation}.cpuprofile`)));
             const ms = Number((process.hrtime.bigint() - start) / 1_000_000n);
             const used = process.cpuUsage(own);
             const childrenNow = childrenCpuMs();
