@@ -1,12 +1,18 @@
-/** Shared test helpers: build the platform from a config object under the mocks and query what it registered. */
+/**
+ * Shared test helpers: build the platform, or one of its components, from a config object under the mocks and query
+ * what it registered.
+ */
+import type { PlatformCredentials } from "../components/credentials";
+import { globalsOf } from "../components/globals";
 import { networkPolicyRules } from "../components/networkPolicies";
-import { createPlatform, Platform } from "../components/platform";
+import { createPlatform, Platform, PLATFORM_COMPONENTS, PLATFORM_NAME, platformNamespace, platformStage, PlatformStage } from "../components/platform";
 import { execFile } from "child_process";
 import * as path from "path";
 import { promisify } from "util";
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { componentOf, ConfigError, contractOf, parseConfig, parseStackConfig, PlatformSecrets, PulseConfig, PulseConfigInput, SERVICE_NAMES } from "../config";
+import { TYPES } from "../lib/contracts";
 import { HELM_RELEASE_TYPE } from "../tools/graph";
 import { record, RecordedResource, setStackConfig, unwrapSecrets } from "../tools/mocks";
 import { Render, renderProgram } from "../tools/render";
@@ -118,6 +124,61 @@ export function build(cfg: PulseConfig, secrets?: PlatformSecrets): Promise<Buil
     const key = JSON.stringify(cfg);
     if (!builds.has(key)) builds.set(key, run());
     return builds.get(key)!;
+}
+
+/**
+ * The components `buildComponent` builds, each as the platform builds it (PLATFORM_COMPONENTS) with nothing to wait
+ * for: the other components do not exist in such a build. `credentials`: none, the stage alone.
+ */
+const ALONE = {
+    database: (s: PlatformStage) => PLATFORM_COMPONENTS.database(s),
+    emqx: (s: PlatformStage) => PLATFORM_COMPONENTS.emqx(s),
+    nats: (s: PlatformStage) => PLATFORM_COMPONENTS.release(s, "nats"),
+    migrator: (s: PlatformStage) => PLATFORM_COMPONENTS.migrator(s, []),
+    natsInit: (s: PlatformStage) => PLATFORM_COMPONENTS.natsInit(s, []),
+    keycloak: (s: PlatformStage) => PLATFORM_COMPONENTS.keycloak(s, []),
+    services: (s: PlatformStage) => PLATFORM_COMPONENTS.services(s, []),
+    caddy: (s: PlatformStage) => PLATFORM_COMPONENTS.caddy(s, []),
+    ingress: (s: PlatformStage) => PLATFORM_COMPONENTS.ingress(s, []),
+    metrics: (s: PlatformStage) => PLATFORM_COMPONENTS.metrics(s),
+    credentials: () => undefined,
+};
+export type ComponentKey = keyof typeof ALONE;
+export const COMPONENT_KEYS = Object.keys(ALONE) as ComponentKey[];
+
+export interface ComponentBuilt<K extends ComponentKey> {
+    /** What PLATFORM_COMPONENTS built: undefined where the config leaves the component out. */
+    readonly component: ReturnType<(typeof ALONE)[K]>;
+    readonly credentials: PlatformCredentials;
+    /** The component's registrations and the ones it stands on: the platform, its Namespace and the credentials stage. */
+    readonly resources: RecordedResource[];
+}
+
+/** By component and config; each entry is that key's ComponentBuilt. */
+const componentBuilds = new Map<string, Promise<unknown>>();
+
+/**
+ * Builds one component under the mocks, with the args, names and URNs the platform gives it, on what it stands on:
+ * a stand-in platform (its type and name), the Namespace and the credentials stage. What it waits for from other
+ * components (migrations, releases, Services) is left out: its dependencies on them, and what they register, are
+ * the whole build's (`build`), which is what a test about wiring between components takes. A test about the
+ * component's own resources takes this: a fraction of the whole build's cost. test/component-build.test.ts proves
+ * every component's registrations equal the platform's. Memoized like `build`.
+ */
+export function buildComponent<K extends ComponentKey>(key: K, cfg: PulseConfig, secrets?: PlatformSecrets): Promise<ComponentBuilt<K>> {
+    const run = async (): Promise<ComponentBuilt<K>> => {
+        const { result, resources } = await record(() => {
+            const parent = new pulumi.ComponentResource(TYPES.platform, PLATFORM_NAME);
+            const namespace = platformNamespace(PLATFORM_NAME, cfg, parent);
+            const stage = platformStage(PLATFORM_NAME, parent, { config: cfg, secrets: secrets ?? {}, globals: globalsOf(cfg, namespace.metadata.name) });
+            return { component: ALONE[key](stage) as ComponentBuilt<K>["component"], credentials: stage.credentials };
+        });
+        return { ...result, resources };
+    };
+    if (secrets !== undefined) return run();
+    const memo = `${key} ${JSON.stringify(cfg)}`;
+    if (!componentBuilds.has(memo)) componentBuilds.set(memo, run());
+    return componentBuilds.get(memo) as Promise<ComponentBuilt<K>>;
 }
 
 /** Resources of a type token, e.g. "kubernetes:core/v1:Namespace". */
