@@ -7,7 +7,7 @@ import { expect } from "chai";
 import * as YAML from "yaml";
 import { BACKUP_CLAIM, BACKUP_DIR, DB_BACKUP_SH, postgresqlValues } from "../components/database";
 import { POSTGRESQL_BACKUP, POSTGRESQL_PORT, POSTGRESQL_RELEASE } from "../lib/contracts";
-import { build, config, inputs, ofType, one, plainRules, releases, stackConfig, stackProblems } from "./helpers";
+import { build, buildComponent, config, inputs, ofType, one, plainRules, releases, stackConfig, stackProblems } from "./helpers";
 import { reaches } from "./reachability";
 
 const run = promisify(execFile);
@@ -49,7 +49,7 @@ describe("PostgreSQL backups (postgresql.backup)", () => {
     });
 
     it("the program creates the backups' claim, unawaited, before the release, kept on destroy; none with an existing claim", async () => {
-        const { resources } = await build(withBackup({ size: "40Gi", storageClass: "fast" }));
+        const { resources } = await buildComponent("database", withBackup({ size: "40Gi", storageClass: "fast" }));
         const claim = one(resources, "kubernetes:core/v1:PersistentVolumeClaim");
         const c = inputs(claim);
         expect(c.metadata.name).to.equal(BACKUP_CLAIM);

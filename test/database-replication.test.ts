@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { postgresqlValues } from "../components/database";
 import { POSTGRESQL_BACKUP, POSTGRESQL_RELEASE, postgresqlPrimary } from "../lib/contracts";
-import { build, config, inputs, one, plainRules, releases, stackConfig, stackProblems } from "./helpers";
+import { buildComponent, config, inputs, one, plainRules, releases, stackConfig, stackProblems } from "./helpers";
 import { reaches } from "./reachability";
 
 const replicated = (pg: Record<string, unknown> = {}) => config({ postgresql: { architecture: "replication", ...pg } });
@@ -36,8 +36,8 @@ describe("PostgreSQL replication (postgresql.architecture)", () => {
 
     it("Pulse, Keycloak, the setup Job and the backups use the primary's Service, pulse-postgresql-primary", async () => {
         const c = replicated({ backup: { enabled: true } });
-        const { platform, resources } = await build(c);
-        expect(platform.database.connection.host).to.equal(`${POSTGRESQL_RELEASE}-primary`);
+        const { component, resources } = await buildComponent("database", c);
+        expect(component.connection.host).to.equal(`${POSTGRESQL_RELEASE}-primary`);
         const secret = inputs(one(resources, "kubernetes:core/v1:Secret", "pulse-database-secret"));
         expect(secret.stringData.url).to.include(`@${POSTGRESQL_RELEASE}-primary:5432/`);
         const setup = inputs(one(resources, "kubernetes:batch/v1:Job", "pulse-database-setup-run")).spec.template.spec.containers[0];
@@ -46,7 +46,7 @@ describe("PostgreSQL replication (postgresql.architecture)", () => {
     });
 
     it("a change of architecture replaces the release, so a protected database refuses it instead of moving Pulse to an empty primary", async () => {
-        const { resources } = await build(config());
+        const { resources } = await buildComponent("database", config());
         const [release] = releases(resources, POSTGRESQL_RELEASE);
         expect(release.replaceOnChanges).to.deep.equal(["values.architecture"]);
         expect(release.protect).to.equal(true);
@@ -54,11 +54,11 @@ describe("PostgreSQL replication (postgresql.architecture)", () => {
     });
 
     it("the database Secret carries the replicas' password (configured, or generated once), and only with replication", async () => {
-        const configured = await build(replicated(), { postgresReplicationPassword: pulumi.secret("repl-pw") });
+        const configured = await buildComponent("database", replicated(), { postgresReplicationPassword: pulumi.secret("repl-pw") });
         expect(inputs(one(configured.resources, "kubernetes:core/v1:Secret", "pulse-database-secret")).stringData["replication-password"]).to.equal("repl-pw");
-        const generated = await build(replicated());
+        const generated = await buildComponent("database", replicated());
         expect(generated.resources.map((r) => r.name)).to.include("pulse-database-replication-password");
-        const standalone = await build(config());
+        const standalone = await buildComponent("database", config());
         expect(inputs(one(standalone.resources, "kubernetes:core/v1:Secret", "pulse-database-secret")).stringData).not.to.have.property("replication-password");
         expect(standalone.resources.map((r) => r.name)).not.to.include("pulse-database-replication-password");
     });

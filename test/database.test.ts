@@ -4,10 +4,10 @@ import { expect } from "chai";
 import { createHash } from "crypto";
 import { CREDENTIALS_ANNOTATION, DB_SETUP_SQL, databaseUrl } from "../components/database";
 import { SECRETS_ANNOTATION } from "../lib/checksum";
-import { componentOf, connectsToDatabase, contractOf, PULSE_DATABASE_USER, SECRET_ENV, SERVICE_NAMES } from "../config";
+import { componentOf, connectsToDatabase, contractOf, PlatformSecrets, PULSE_DATABASE_USER, PulseConfig, SECRET_ENV, SERVICE_NAMES } from "../config";
 import { POSTGRESQL_RELEASE } from "../lib/contracts";
 import { isSecretValue, RecordedResource } from "../tools/mocks";
-import { build, config, configProblems, inputs, ofType, one, releases, rolledBy } from "./helpers";
+import { build, buildComponent, config, configProblems, inputs, ofType, one, releases, rolledBy } from "./helpers";
 
 const SECRET = "kubernetes:core/v1:Secret";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
@@ -18,11 +18,13 @@ const external = { postgresql: { enabled: false }, externalDatabase: { enabled: 
 const dbPasswords = (rs: RecordedResource[]) => ofType(rs, PASSWORD).filter((r) => r.name.startsWith("pulse-database-"));
 const dbSecret = (rs: RecordedResource[]) => one(rs, SECRET, "pulse-database-secret");
 const pgRelease = (rs: RecordedResource[]) => releases(rs, POSTGRESQL_RELEASE);
+/** The database alone, on the credentials stage (pulse-db-secret, the generated passwords) and the Namespace. */
+const database = (c: PulseConfig, secrets?: PlatformSecrets) => buildComponent("database", c, secrets);
 
 describe("database", () => {
     describe("in-cluster PostgreSQL", () => {
         it("installs bitnami/postgresql 15.5.38 from the OCI registry as release pulse-postgresql", async () => {
-            const { resources } = await build(config({ namespace: "pulse-x" }));
+            const { resources } = await database(config({ namespace: "pulse-x" }));
             const [release] = pgRelease(resources);
             const r = inputs(release);
             expect(r).to.include({
@@ -39,7 +41,7 @@ describe("database", () => {
 
         it("points the chart at pulse-db-secret and sets database, user, volume, resources and TimescaleDB's Bitnami image", async () => {
             const c = config({ postgresql: { persistence: { size: "20Gi", storageClass: "ssd" } } });
-            const { values } = inputs(pgRelease((await build(c)).resources)[0]);
+            const { values } = inputs(pgRelease((await database(c)).resources)[0]);
             expect(values.auth).to.deep.include({ database: "iotcloud", username: "iot", existingSecret: "pulse-db-secret" });
             expect(values.primary.persistence).to.deep.equal({ enabled: true, size: "20Gi", storageClass: "ssd" });
             expect(values.primary.resources).to.deep.equal(resourceRequirements(c.postgresql.resources));
@@ -54,13 +56,13 @@ describe("database", () => {
                 global: { imageRegistry: "mirror.example.com", imagePullSecrets: ["regcred"] },
                 postgresql: { image: { registry: "quay.io", repository: "acme/postgresql", tag: "16.4.1" } },
             });
-            const { values } = inputs(pgRelease((await build(c)).resources)[0]);
+            const { values } = inputs(pgRelease((await database(c)).resources)[0]);
             expect(values.image).to.deep.include({ registry: "quay.io", repository: "acme/postgresql", tag: "16.4.1" });
             expect(values.global).to.deep.equal({ imageRegistry: "mirror.example.com", imagePullSecrets: ["regcred"] });
         });
 
         it("creates pulse-db-secret with url, username, password and postgres-password, all secret", async () => {
-            const { resources } = await build(config());
+            const { resources } = await database(config());
             const secret = dbSecret(resources);
             expect(isSecretValue(secret.inputs.stringData)).to.equal(true);
             const s = inputs(secret);
@@ -70,7 +72,7 @@ describe("database", () => {
         });
 
         it("keeps url consistent with the generated password, the user, the database and the Service", async () => {
-            const { resources } = await build(config());
+            const { resources } = await database(config());
             const s = inputs(dbSecret(resources)).stringData;
             expect(s.password).to.match(/^mock-/);
             expect(s.url).to.equal(`postgresql://iot:${s.password}@pulse-postgresql:5432/iotcloud`);
@@ -82,7 +84,7 @@ describe("database", () => {
         });
 
         it("uses the configured secrets instead of generating them, URL-encoding the password", async () => {
-            const { resources } = await build(config(), {
+            const { resources } = await database(config(), {
                 dbPassword: pulumi.secret("p@ss/w:rd"),
                 postgresPassword: pulumi.secret("admin-pw"),
                 keycloakDbPassword: pulumi.secret("kc-pw"),
@@ -95,17 +97,17 @@ describe("database", () => {
         });
 
         it("installs the release only after the Secret it reads exists", async () => {
-            const { resources } = await build(config());
+            const { resources } = await database(config());
             expect(pgRelease(resources)[0].dependencies).to.include(dbSecret(resources).urn);
         });
 
         it("protects the release, its Secret and generated passwords unless postgresql.protect is false", async () => {
-            const kept = (await build(config())).resources;
+            const kept = (await database(config())).resources;
             // The namespace too: deleting it would delete the database's volume claims.
             for (const r of [pgRelease(kept)[0], dbSecret(kept), ...dbPasswords(kept), one(kept, NAMESPACE)]) {
                 expect(r.protect && r.retainOnDelete, r.name).to.equal(true);
             }
-            const loose = (await build(config({ postgresql: { protect: false } }))).resources;
+            const loose = (await database(config({ postgresql: { protect: false } }))).resources;
             for (const r of [pgRelease(loose)[0], dbSecret(loose), ...dbPasswords(loose), one(loose, NAMESPACE)]) {
                 expect(r.protect || r.retainOnDelete, r.name).to.equal(false);
             }
@@ -114,7 +116,7 @@ describe("database", () => {
 
     describe("external database", () => {
         it("installs no PostgreSQL and keeps the pulse-db-secret contract with the configured password", async () => {
-            const { resources, platform } = await build(config(external), {
+            const { resources, component } = await database(config(external), {
                 dbPassword: pulumi.secret("managed-pw"),
                 keycloakDbPassword: pulumi.secret("kc-pw"),
             });
@@ -126,7 +128,7 @@ describe("database", () => {
             expect(s.url).to.equal("postgresql://iot:managed-pw@pulse.abc.eu-west-1.rds.amazonaws.com:5432/iotcloud?sslmode=require");
             expect(secret.protect).to.equal(false);
             expect(one(resources, NAMESPACE).retainOnDelete, "no in-cluster data: the namespace is not retained").to.equal(false);
-            expect(platform.database.connection).to.include({ host: "pulse.abc.eu-west-1.rds.amazonaws.com", port: 5432, inCluster: false });
+            expect(component.connection).to.include({ host: "pulse.abc.eu-west-1.rds.amazonaws.com", port: 5432, inCluster: false });
         });
 
         it("refuses a database user other than iot, in-cluster or external: the migrations grant to that role by name", () => {
@@ -145,9 +147,12 @@ describe("database", () => {
                 postgresql: { enabled: false },
                 externalDatabase: { enabled: true, host: "db.example.com", port: 6432, database: "pulse", sslmode: "require" },
             });
-            const { resources } = await build(c, { dbPassword: pulumi.secret("x") });
-            expect(inputs(dbSecret(resources)).stringData.url).to.equal("postgresql://iot:x@db.example.com:6432/pulse?sslmode=require");
+            const secrets = { dbPassword: pulumi.secret("x") };
+            expect(inputs(dbSecret((await database(c, secrets)).resources)).stringData.url).to.equal(
+                "postgresql://iot:x@db.example.com:6432/pulse?sslmode=require",
+            );
             // No CA: nothing mounted, no libpq TLS environment.
+            const { resources } = await buildComponent("services", c, secrets);
             const ingest = inputs(ofType(resources, "kubernetes:apps/v1:Deployment").find((r) => inputs(r).metadata.name === "pulse-ingest")!).spec.template
                 .spec;
             expect(ingest.volumes.map((v: { name: string }) => v.name)).not.to.include("db-ca");
@@ -197,7 +202,7 @@ describe("database", () => {
         const setupJob = (rs: RecordedResource[]) => ofType(rs, "kubernetes:batch/v1:Job").find((r) => r.name === "pulse-database-setup-run")!;
 
         it("runs the setup script as the admin once the release is up, with every value from the environment or a Secret", async () => {
-            const { resources } = await build(config());
+            const { resources } = await database(config());
             const job = setupJob(resources);
             expect(job.dependencies).to.include(pgRelease(resources)[0].urn);
             const c = inputs(job).spec.template.spec.containers[0];
@@ -241,13 +246,13 @@ describe("database", () => {
             expect(lines.filter((l, i) => usesKeycloak(l) && (i < open || i > close))).to.deep.equal([]);
             expect(lines.slice(open, close).filter(usesKeycloak)).to.have.length(3);
             // The Job sets them only with Keycloak; without it there is no Keycloak database Secret either.
-            const off = await build(config({ keycloak: { enabled: false, external: { issuerUrl: "https://id.example.com/realms/pulse" } } }));
+            const off = await database(config({ keycloak: { enabled: false, external: { issuerUrl: "https://id.example.com/realms/pulse" } } }));
             const env = inputs(setupJob(off.resources)).spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
             expect(env).to.include("APP_USER");
             expect(env.filter((n: string) => n.startsWith("KEYCLOAK_"))).to.deep.equal([]);
             expect(ofType(off.resources, SECRET).map((r) => inputs(r).metadata.name)).not.to.include("pulse-keycloak-db");
-            expect(ofType((await build(config())).resources, SECRET).map((r) => inputs(r).metadata.name)).to.include("pulse-keycloak-db");
-            expect(off.platform.credentials.keycloakDatabase).to.equal(undefined);
+            expect(ofType((await database(config())).resources, SECRET).map((r) => inputs(r).metadata.name)).to.include("pulse-keycloak-db");
+            expect(off.credentials.keycloakDatabase).to.equal(undefined);
         });
 
         it("migrations and Keycloak wait for it; an external database gets no setup Job", async () => {
@@ -257,7 +262,7 @@ describe("database", () => {
             expect(migrator.dependencies).to.include(job.urn);
             const keycloak = one(resources, "kubernetes:apps/v1:Deployment", "pulse-keycloak-workload-deployment");
             expect(keycloak.dependencies).to.include(job.urn);
-            const ext = await build(config(external), { dbPassword: pulumi.secret("x"), keycloakDbPassword: pulumi.secret("y") });
+            const ext = await database(config(external), { dbPassword: pulumi.secret("x"), keycloakDbPassword: pulumi.secret("y") });
             expect(setupJob(ext.resources)).to.equal(undefined);
         });
     });
@@ -271,17 +276,18 @@ describe("database", () => {
         };
         const deployments = (rs: RecordedResource[]) => Object.fromEntries(ofType(rs, DEPLOYMENT).map((d) => [d.name, revisionOf(d)]));
         const passwords = { postgresPassword: "admin-one", dbPassword: "app-one", keycloakDbPassword: "kc-one" };
-        const buildWith = (p: typeof passwords, overrides = {}) =>
-            build(config(overrides), {
-                postgresPassword: pulumi.secret(p.postgresPassword),
-                dbPassword: pulumi.secret(p.dbPassword),
-                keycloakDbPassword: pulumi.secret(p.keycloakDbPassword),
-            });
+        const secretsOf = (p: typeof passwords) => ({
+            postgresPassword: pulumi.secret(p.postgresPassword),
+            dbPassword: pulumi.secret(p.dbPassword),
+            keycloakDbPassword: pulumi.secret(p.keycloakDbPassword),
+        });
+        /** The setup Job is the database's: the database alone. */
+        const setupWith = (p: typeof passwords) => database(config(), secretsOf(p));
 
         it("the setup sets the app role's password from the Secret, like Keycloak's", async () => {
             expect(DB_SETUP_SQL).to.match(/ALTER ROLE :"app_user" WITH LOGIN PASSWORD :'app_password';/);
             expect(DB_SETUP_SQL).to.match(/ALTER ROLE :"kc_user" WITH LOGIN PASSWORD :'kc_password';/);
-            const { resources } = await buildWith(passwords);
+            const { resources } = await setupWith(passwords);
             const env = inputs(setupJob(resources)).spec.template.spec.containers[0].env as { name: string; valueFrom?: unknown }[];
             expect(env.find((e) => e.name === "APP_PASSWORD")?.valueFrom).to.deep.equal({ secretKeyRef: { name: "pulse-db-secret", key: "password" } });
         });
@@ -294,8 +300,8 @@ describe("database", () => {
             expect(rolled).to.deep.equal(readers);
             expect(rerun).to.deep.equal(["pulse-database-setup-run"]);
             // Same Job name (the trigger is the script and the roles): the changed pod template replaces it, re-running it.
-            const before = await buildWith(passwords);
-            const after = await buildWith({ ...passwords, dbPassword: "app-two" });
+            const before = await setupWith(passwords);
+            const after = await setupWith({ ...passwords, dbPassword: "app-two" });
             expect(inputs(setupJob(after.resources)).metadata.name).to.equal(inputs(setupJob(before.resources)).metadata.name);
         });
 
@@ -312,7 +318,7 @@ describe("database", () => {
         });
 
         it("the pods roll only after the setup ran: every revised Deployment waits for the setup Job", async () => {
-            const { resources } = await buildWith(passwords);
+            const { resources } = await build(config(), secretsOf(passwords));
             const job = setupJob(resources);
             const byUrn = new Map(resources.map((r) => [r.urn, r]));
             const reaches = (from: RecordedResource, to: string, seen = new Set<string>()): boolean =>
@@ -324,7 +330,7 @@ describe("database", () => {
         });
 
         it("the revision is keyed: it holds neither a password nor its plain hash", async () => {
-            const { resources } = await buildWith(passwords);
+            const { resources } = await setupWith(passwords);
             const revision = revisionOf(setupJob(resources))!;
             const plain = (v: string) => createHash("sha256").update(JSON.stringify(v)).digest("hex");
             for (const p of Object.values(passwords)) {
@@ -332,7 +338,7 @@ describe("database", () => {
                 expect(revision).not.to.include(p);
             }
             // Keyed by the revision key, not by the admin password: changing that (by hand first: docs/operations.md) re-runs nothing.
-            const admin = await buildWith({ ...passwords, postgresPassword: "admin-two" });
+            const admin = await setupWith({ ...passwords, postgresPassword: "admin-two" });
             expect(revisionOf(setupJob(admin.resources))).to.equal(revision);
         });
 

@@ -5,18 +5,23 @@ import { DASHBOARD_PASSWORD_KEY, DASHBOARD_USERNAME_KEY } from "../components/em
 import { SECRETS_ANNOTATION } from "../lib/checksum";
 import { EMQX_RELEASE } from "../lib/contracts";
 import { EXPOSURE_ANNOTATION } from "../lib/labels";
+import { PlatformSecrets, PulseConfig } from "../config";
 import { isSecretValue, RecordedResource } from "../tools/mocks";
-import { build, config, configProblems, inputs, ofType, one, plainRules, releases, stackProblems } from "./helpers";
+import { buildComponent, config, configProblems, inputs, ofType, one, plainRules, releases, stackProblems } from "./helpers";
 import { reaches } from "./reachability";
 
 const SECRET = "kubernetes:core/v1:Secret";
 const emqxRelease = (rs: RecordedResource[]) => releases(rs, EMQX_RELEASE);
 const dashboardSecret = (rs: RecordedResource[]) => one(rs, SECRET, "pulse-emqx-dashboard");
+/** EMQX alone, on the credentials stage (the app Secret it shares values with). */
+const emqx = (c: PulseConfig, secrets?: PlatformSecrets) => buildComponent("emqx", c, secrets);
+/** The services alone: ui's and ops-worker's side of the broker. */
+const services = (c: PulseConfig) => buildComponent("services", c);
 
 describe("emqx", () => {
     it("restarts the broker when a credential in its environment changes (the auth header above all); nothing to revise with Secrets managed outside", async () => {
         const revision = async (internalAuth: string, dashboard = "dash-one") => {
-            const { resources } = await build(config(), {
+            const { resources } = await emqx(config(), {
                 mqttInternalAuthSecret: pulumi.secret(internalAuth),
                 emqxDashboardPassword: pulumi.secret(dashboard),
             });
@@ -27,12 +32,12 @@ describe("emqx", () => {
         expect(await revision("auth-one")).to.equal(one);
         expect(await revision("auth-two")).not.to.equal(one);
         expect(await revision("auth-one", "dash-two")).not.to.equal(one);
-        const outside = await build(config({ secrets: { external: true } }));
+        const outside = await emqx(config({ secrets: { external: true } }));
         expect(inputs(emqxRelease(outside.resources)[0]).values.podAnnotations).to.equal(undefined);
     });
 
     it("installs emqx 5.8.9 from repos.emqx.io as release pulse-emqx", async () => {
-        const [release] = emqxRelease((await build(config())).resources);
+        const [release] = emqxRelease((await emqx(config())).resources);
         const r = inputs(release);
         expect(r).to.include({ name: "pulse-emqx", chart: "emqx", version: "5.8.9", namespace: "pulse", maxHistory: 10, waitForJobs: true });
         expect(r.repositoryOpts).to.deep.equal({ repo: "https://repos.emqx.io/charts" });
@@ -40,7 +45,7 @@ describe("emqx", () => {
 
     it("maps replicas, persistence, resources and the pinned image", async () => {
         const c = config({ emqx: { replicaCount: 3, persistence: { size: "5Gi", storageClassName: "ssd" } } });
-        const { values } = inputs(emqxRelease((await build(c)).resources)[0]);
+        const { values } = inputs(emqxRelease((await emqx(c)).resources)[0]);
         expect(values.replicaCount).to.equal(3);
         expect(values.persistence).to.deep.equal({ enabled: true, size: "5Gi", storageClassName: "ssd" });
         expect(values.resources).to.deep.equal(resourceRequirements(c.emqx.resources));
@@ -50,12 +55,12 @@ describe("emqx", () => {
 
     it("applies the registry mirror and pull secrets to the EMQX image", async () => {
         const c = config({ global: { imageRegistry: "mirror.example.com", imagePullSecrets: ["regcred"] } });
-        const { values } = inputs(emqxRelease((await build(c)).resources)[0]);
+        const { values } = inputs(emqxRelease((await emqx(c)).resources)[0]);
         expect(values.image).to.deep.include({ repository: "mirror.example.com/emqx/emqx", pullSecrets: ["regcred"] });
     });
 
     it("replaces the admin/public dashboard login with a generated secret the chart loads via envFromSecret", async () => {
-        const { resources } = await build(config());
+        const { resources } = await emqx(config());
         const { values } = inputs(emqxRelease(resources)[0]);
         expect(values.envFromSecret).to.equal("pulse-emqx-dashboard");
         expect(values.emqxConfig[DASHBOARD_PASSWORD_KEY]).to.equal("");
@@ -70,12 +75,12 @@ describe("emqx", () => {
     });
 
     it("uses pulse:emqxDashboardPassword when set", async () => {
-        const { resources } = await build(config(), { emqxDashboardPassword: pulumi.secret("s3cret-dash") });
+        const { resources } = await emqx(config(), { emqxDashboardPassword: pulumi.secret("s3cret-dash") });
         expect(inputs(dashboardSecret(resources)).stringData[DASHBOARD_PASSWORD_KEY]).to.equal("s3cret-dash");
     });
 
     it("runs EMQX under Pod Security 'restricted'", async () => {
-        const { values } = inputs(emqxRelease((await build(config())).resources)[0]);
+        const { values } = inputs(emqxRelease((await emqx(config())).resources)[0]);
         for (const ctx of [values.podSecurityContext, values.containerSecurityContext]) {
             expect(ctx).to.deep.include({ enabled: true, runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } });
         }
@@ -83,20 +88,20 @@ describe("emqx", () => {
     });
 
     it("with secrets managed outside Pulumi, creates no dashboard Secret but still references it", async () => {
-        const { resources } = await build(config({ secrets: { external: true, emqxDashboard: "vault-emqx" } }));
+        const { resources } = await emqx(config({ secrets: { external: true, emqxDashboard: "vault-emqx" } }));
         expect(ofType(resources, SECRET).filter((r) => inputs(r).metadata.name === "vault-emqx")).to.have.length(0);
         expect(inputs(emqxRelease(resources)[0]).values.envFromSecret).to.equal("vault-emqx");
     });
 
     it("off: no release, no Secret, and the MQTT endpoint comes from config", async () => {
-        const { resources, platform } = await build(config({ emqx: { enabled: false, externalHost: "mqtt.example.com", externalPort: 8883 } }));
+        const { resources, component } = await emqx(config({ emqx: { enabled: false, externalHost: "mqtt.example.com", externalPort: 8883 } }));
         expect(emqxRelease(resources)).to.have.length(0);
         expect(ofType(resources, SECRET).map((r) => r.name)).not.to.include("pulse-emqx-dashboard");
-        expect(platform.emqx).to.include({ mqttHost: "mqtt.example.com", mqttPort: 8883 });
+        expect(component).to.include({ mqttHost: "mqtt.example.com", mqttPort: 8883 });
     });
 
     it("authenticates from its built-in database (the services' user, bootstrapped) then at ui, and authorizes at ui; denies the rest", async () => {
-        const { resources } = await build(config(), { mqttPassword: pulumi.secret("mq-pw"), mqttInternalAuthSecret: pulumi.secret('in"ternal') });
+        const { resources } = await emqx(config(), { mqttPassword: pulumi.secret("mq-pw"), mqttInternalAuthSecret: pulumi.secret('in"ternal') });
         const env = inputs(dashboardSecret(resources)).stringData;
         expect(env.EMQX_AUTHENTICATION).to.include("backend = built_in_database").and.include('bootstrap_file = "/opt/emqx/etc/pulse-bootstrap/users.csv"');
         expect(env.EMQX_AUTHENTICATION).to.include('url = "http://pulse-ui:8080/api/v1/internal/mqtt-auth"');
@@ -125,7 +130,7 @@ describe("emqx", () => {
     });
 
     it("shares one generated MQTT password between the services and EMQX's bootstrap", async () => {
-        const { resources } = await build(config());
+        const { resources } = await emqx(config());
         const app = inputs(one(resources, SECRET, "pulse-app-secrets")).stringData;
         const bootstrap = inputs(one(resources, SECRET, "pulse-emqx-bootstrap")).stringData["users.csv"];
         expect(bootstrap).to.include(`,${app.MQTT_PASSWORD},`);
@@ -133,7 +138,7 @@ describe("emqx", () => {
     });
 
     it("offers devices only mutual TLS: 8883 once a server certificate and the device CA are configured, never plain WebSocket", async () => {
-        const plain = inputs(emqxRelease((await build(config())).resources)[0]).values;
+        const plain = inputs(emqxRelease((await emqx(config())).resources)[0]).values;
         // Pulse's authentication takes a bare <tenant>/<device> username on a listener without client certificates.
         expect(plain.emqxConfig).to.include({
             EMQX_LISTENERS__WS__DEFAULT__ENABLE: "false",
@@ -141,7 +146,7 @@ describe("emqx", () => {
             EMQX_LISTENERS__SSL__DEFAULT__ENABLE: "false",
         });
         const c = config({ emqx: { deviceTls: { certManager: { issuer: "pulse-ca", dnsNames: ["mqtt.example.com"] }, deviceCaSecret: "pulse-device-ca" } } });
-        const { resources } = await build(c);
+        const { resources } = await emqx(c);
         const tls = inputs(emqxRelease(resources)[0]).values;
         expect(tls.emqxConfig).to.include({
             EMQX_LISTENERS__SSL__DEFAULT__ENABLE: "true",
@@ -168,8 +173,9 @@ describe("emqx", () => {
         expect(cert.spec).to.deep.include({ secretName: "pulse-emqx-tls", issuerRef: { name: "pulse-ca", kind: "ClusterIssuer", group: "cert-manager.io" } });
         expect(cert.spec.dnsNames).to.include.members(["mqtt.example.com", "pulse-emqx", "pulse-emqx-devices"]);
         // ui (signs device certificates) and ops-worker (the CRL) get the whole CA, mounted from its Secret.
+        const pods = (await services(c)).resources;
         for (const name of ["pulse-ui", "pulse-ops-worker"]) {
-            const d = inputs(ofType(resources, "kubernetes:apps/v1:Deployment").find((r) => inputs(r).metadata.name === name)!);
+            const d = inputs(ofType(pods, "kubernetes:apps/v1:Deployment").find((r) => inputs(r).metadata.name === name)!);
             expect(d.spec.template.spec.volumes).to.deep.include({ name: "device-ca", secret: { secretName: "pulse-device-ca" } });
             expect(d.spec.template.spec.containers[0].env).to.deep.include({ name: "DEVICE_CA_KEY_PATH", value: "/etc/pulse/device-ca/tls.key" });
         }
@@ -177,7 +183,7 @@ describe("emqx", () => {
 
     it("MQTT over WebSocket only as wss with the same mutual TLS (deviceTls.websocket), and only with device TLS", async () => {
         const c = config({ emqx: { deviceTls: { serverCertSecret: "pulse-emqx-tls", deviceCaSecret: "pulse-device-ca", websocket: true } } });
-        const { emqxConfig } = inputs(emqxRelease((await build(c)).resources)[0]).values;
+        const { emqxConfig } = inputs(emqxRelease((await emqx(c)).resources)[0]).values;
         expect(emqxConfig).to.include({
             EMQX_LISTENERS__WS__DEFAULT__ENABLE: "false",
             EMQX_LISTENERS__WSS__DEFAULT__ENABLE: "true",
@@ -198,7 +204,7 @@ describe("emqx", () => {
             /pulse:emqx.deviceTls.crlDistributionPoints: is used only with crlCheck: true/,
         );
         const c = config({ emqx: { deviceTls: { ...tls, crlCheck: true, crlDistributionPoints: ["http://crl.example.com:8080/ca.crl"] } } });
-        const { resources } = await build(c);
+        const { resources } = await emqx(c);
         expect(inputs(emqxRelease(resources)[0]).values.emqxConfig).to.include({ EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__ENABLE_CRL_CHECK: "true" });
         // EMQX reaches the distribution points' port on the internet ranges; off (the default), it does not.
         const emqxPod = { pod: { "app.kubernetes.io/name": "emqx", "app.kubernetes.io/instance": "pulse-emqx" } };
@@ -208,12 +214,15 @@ describe("emqx", () => {
     });
 
     it("bootstraps ops-worker's REST API key into EMQX; ops-worker calls the base URL with the key and its secret, never the dashboard login", async () => {
-        const { resources } = await build(config(), { emqxApiSecret: pulumi.secret("api-s3cret") });
+        const { resources } = await emqx(config(), { emqxApiSecret: pulumi.secret("api-s3cret") });
         const bootstrap = inputs(one(resources, SECRET, "pulse-emqx-bootstrap")).stringData;
         expect(bootstrap["api-keys.txt"]).to.equal("pulse-ops-worker:api-s3cret\n");
         const { values } = inputs(emqxRelease(resources)[0]);
         expect(values.emqxConfig).to.include({ EMQX_API_KEY__BOOTSTRAP_FILE: "/opt/emqx/etc/pulse-bootstrap/api-keys.txt" });
-        const ops = inputs(ofType(resources, "kubernetes:apps/v1:Deployment").find((r) => inputs(r).metadata.name === "pulse-ops-worker")!);
+        // ops-worker's environment names the Secret, whatever its value: the services with the defaults.
+        const ops = inputs(
+            ofType((await services(config())).resources, "kubernetes:apps/v1:Deployment").find((r) => inputs(r).metadata.name === "pulse-ops-worker")!,
+        );
         const env = ops.spec.template.spec.containers[0].env as { name: string; value?: string; valueFrom?: unknown }[];
         // The code appends /api/v5 itself.
         expect(env).to.deep.include({ name: "EMQX_API_URL", value: "http://pulse-emqx:18083" });
@@ -223,10 +232,10 @@ describe("emqx", () => {
         expect(JSON.stringify(values)).not.to.include("api-s3cret");
         // A rotated API secret restarts EMQX, which loads the bootstrap file at start.
         const revision = async (secret: string) =>
-            inputs(emqxRelease((await build(config(), { emqxApiSecret: pulumi.secret(secret) })).resources)[0]).values.podAnnotations[SECRETS_ANNOTATION];
+            inputs(emqxRelease((await emqx(config(), { emqxApiSecret: pulumi.secret(secret) })).resources)[0]).values.podAnnotations[SECRETS_ANNOTATION];
         expect(await revision("api-one")).not.to.equal(await revision("api-two"));
         // Without the in-cluster broker there is no API to call: none of it.
-        const external = await build(config({ emqx: { enabled: false, externalHost: "mqtt.example.com" } }));
+        const external = await services(config({ emqx: { enabled: false, externalHost: "mqtt.example.com" } }));
         const names = (
             inputs(ofType(external.resources, "kubernetes:apps/v1:Deployment").find((r) => inputs(r).metadata.name === "pulse-ops-worker")!).spec.template.spec
                 .containers[0].env as { name: string }[]
@@ -258,11 +267,9 @@ describe("emqx", () => {
 
     it("gives devices their own Service only with device TLS: 8883 (and wss 8084 with websocket); exposed only as configured", async () => {
         const service = (rs: RecordedResource[]) => inputs(one(rs, "kubernetes:core/v1:Service", "pulse-emqx-devices"));
-        expect(ofType((await build(config())).resources, "kubernetes:core/v1:Service").map((r) => inputs(r).metadata.name)).not.to.include(
-            "pulse-emqx-devices",
-        );
+        expect(ofType((await emqx(config())).resources, "kubernetes:core/v1:Service").map((r) => inputs(r).metadata.name)).not.to.include("pulse-emqx-devices");
         const tls = { serverCertSecret: "pulse-emqx-tls", deviceCaSecret: "pulse-device-ca" };
-        const internal = await build(config({ emqx: { deviceTls: tls } }));
+        const internal = await emqx(config({ emqx: { deviceTls: tls } }));
         expect(service(internal.resources).spec).to.deep.equal({
             type: "ClusterIP",
             selector: { "app.kubernetes.io/name": "emqx", "app.kubernetes.io/instance": "pulse-emqx" },
@@ -282,7 +289,7 @@ describe("emqx", () => {
             },
             networkPolicy: { mqttClientCidrs: ["0.0.0.0/0"] },
         });
-        const exposed = service((await build(c)).resources);
+        const exposed = service((await emqx(c)).resources);
         expect(exposed.spec).to.deep.include({ type: "LoadBalancer", externalTrafficPolicy: "Local", loadBalancerSourceRanges: ["203.0.113.0/24"] });
         expect(exposed.spec.ports.map((p: { name: string; port: number; targetPort: string }) => [p.name, p.port, p.targetPort])).to.deep.equal([
             ["mqtts", 8883, "mqttssl"],

@@ -1,12 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { UI_USER_ATTRIBUTES } from "../components/keycloak";
-import { PulseConfigInput } from "../config";
+import { PlatformSecrets, PulseConfig, PulseConfigInput } from "../config";
 import { isSecretValue, RecordedResource, resolve } from "../tools/mocks";
-import { build, config, inputs, one, ofType, plainRules } from "./helpers";
+import { build, buildComponent, config, inputs, one, ofType, plainRules } from "./helpers";
 import { reaches } from "./reachability";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+/** Keycloak alone, on the credentials stage (its admin and database Secrets). */
+const keycloak = (c: PulseConfig, secrets?: PlatformSecrets) => buildComponent("keycloak", c, secrets);
 const kcDeployment = (rs: RecordedResource[]) => inputs(one(rs, DEPLOYMENT, "pulse-keycloak-workload-deployment"));
 interface Env {
     name: string;
@@ -24,15 +26,15 @@ const withKeycloakRoute = {
 
 describe("keycloak", () => {
     it("runs quay.io/keycloak/keycloak:26.0.8 (a patch release) with `start`, the organization feature and the realm import", async () => {
-        const c = inputs(one((await build(config())).resources, DEPLOYMENT, "pulse-keycloak-workload-deployment")).spec.template.spec.containers[0];
+        const c = inputs(one((await keycloak(config())).resources, DEPLOYMENT, "pulse-keycloak-workload-deployment")).spec.template.spec.containers[0];
         expect(c.image).to.equal("quay.io/keycloak/keycloak:26.0.8");
         expect(c.args).to.deep.equal(["start", "--features=organization", "--import-realm"]);
-        const dev = kcDeployment((await build(config({ keycloak: { startMode: "start-dev", realmImport: false } }))).resources);
+        const dev = kcDeployment((await keycloak(config({ keycloak: { startMode: "start-dev", realmImport: false } }))).resources);
         expect(dev.spec.template.spec.containers[0].args).to.deep.equal(["start-dev", "--features=organization"]);
     });
 
     it("uses its own database and role on Pulse's server (pulse-keycloak-db), and the bootstrap admin from its Secret", async () => {
-        const env = envOf(kcDeployment((await build(config())).resources).spec.template.spec.containers[0]);
+        const env = envOf(kcDeployment((await keycloak(config())).resources).spec.template.spec.containers[0]);
         expect(env.KC_DB.value).to.equal("postgres");
         expect(env.KC_DB_URL.value).to.equal("jdbc:postgresql://pulse-postgresql:5432/keycloak");
         expect(env).not.to.have.property("KC_DB_SCHEMA");
@@ -50,7 +52,7 @@ describe("keycloak", () => {
         const c = config({
             ingress: { hosts: [{ host: "pulse.example.com" }, { host: "app.example.org" }], tls: [{ secretName: "t", hosts: ["pulse.example.com"] }] },
         });
-        const { resources } = await build(c);
+        const { resources } = await keycloak(c);
         const realm = JSON.parse(inputs(one(resources, "kubernetes:core/v1:ConfigMap", "pulse-keycloak-realm")).data["realm-pulse.json"]);
         expect(realm).to.deep.include({ realm: "pulse", enabled: true });
         expect(realm.roles.realm.map((r: { name: string }) => r.name)).to.deep.equal(["customer", "tenant-admin", "operator", "operator-admin"]);
@@ -77,7 +79,7 @@ describe("keycloak", () => {
         const smtp = JSON.parse(
             inputs(
                 one(
-                    (await build(config({ smtp: { host: "smtp.example.com", user: "pulse", from: "pulse@example.com" } }))).resources,
+                    (await keycloak(config({ smtp: { host: "smtp.example.com", user: "pulse", from: "pulse@example.com" } }))).resources,
                     "kubernetes:core/v1:ConfigMap",
                     "pulse-keycloak-realm",
                 ),
@@ -87,7 +89,7 @@ describe("keycloak", () => {
     });
 
     it("declares every attribute ui writes (tenant_id) in the realm's user profile, so Keycloak keeps it; only administrators edit it", async () => {
-        const { resources } = await build(config());
+        const { resources } = await keycloak(config());
         const realm = JSON.parse(inputs(one(resources, "kubernetes:core/v1:ConfigMap", "pulse-keycloak-realm")).data["realm-pulse.json"]);
         const [component] = realm.components["org.keycloak.userprofile.UserProfileProvider"];
         expect(component.providerId).to.equal("declarative-user-profile");
@@ -105,28 +107,30 @@ describe("keycloak", () => {
     });
 
     it("tells ui the admin user Keycloak starts with: one Secret key for both", async () => {
-        const { resources } = await build(config({ keycloak: { adminUsername: "ops-admin" } }));
+        const c = config({ keycloak: { adminUsername: "ops-admin" } });
+        const { resources } = await keycloak(c);
         const kc = envOf(kcDeployment(resources).spec.template.spec.containers[0]);
-        const ui = envOf(inputs(ofType(resources, DEPLOYMENT).find((r) => inputs(r).metadata.name === "pulse-ui")!).spec.template.spec.containers[0]);
+        const pods = (await buildComponent("services", c)).resources;
+        const ui = envOf(inputs(ofType(pods, DEPLOYMENT).find((r) => inputs(r).metadata.name === "pulse-ui")!).spec.template.spec.containers[0]);
         expect(ui.KEYCLOAK_ADMIN_USERNAME.valueFrom).to.deep.equal(kc.KC_BOOTSTRAP_ADMIN_USERNAME.valueFrom);
         expect(ui.KEYCLOAK_ADMIN_PASSWORD.valueFrom).to.deep.equal(kc.KC_BOOTSTRAP_ADMIN_PASSWORD.valueFrom);
         expect(inputs(one(resources, "kubernetes:core/v1:Secret", "pulse-keycloak-admin")).stringData.username).to.equal("ops-admin");
     });
 
     it("creates the admin Secret with a generated or configured password, as a secret", async () => {
-        const gen = (await build(config())).resources;
+        const gen = (await buildComponent("credentials", config())).resources;
         const secret = one(gen, "kubernetes:core/v1:Secret", "pulse-keycloak-admin");
         expect(isSecretValue(secret.inputs.stringData)).to.equal(true);
         expect(inputs(secret).stringData).to.deep.include({ username: "pulse-admin" });
         expect(inputs(secret).stringData.password).to.match(/^mock-/);
-        const set = (await build(config(), { keycloakAdminPassword: pulumi.secret("kc-pw") })).resources;
+        const set = (await buildComponent("credentials", config(), { keycloakAdminPassword: pulumi.secret("kc-pw") })).resources;
         expect(inputs(one(set, "kubernetes:core/v1:Secret", "pulse-keycloak-admin")).stringData.password).to.equal("kc-pw");
         const ext = (await build(config({ secrets: { external: true } }))).resources;
         expect(ofType(ext, "kubernetes:core/v1:Secret")).to.have.length(0);
     });
 
     it("runs behind the ingress: public hostname URL, X-Forwarded headers, HTTP inside, relative path", async () => {
-        const env = envOf(kcDeployment((await build(config(withKeycloakRoute))).resources).spec.template.spec.containers[0]);
+        const env = envOf(kcDeployment((await keycloak(config(withKeycloakRoute))).resources).spec.template.spec.containers[0]);
         expect(env.KC_HOSTNAME.value).to.equal("https://pulse.example.com/auth");
         expect(env.KC_PROXY_HEADERS.value).to.equal("xforwarded");
         expect(env.KC_HTTP_ENABLED.value).to.equal("true");
@@ -134,16 +138,16 @@ describe("keycloak", () => {
         expect(env.KC_HEALTH_ENABLED.value).to.equal("true");
         expect(env.KC_METRICS_ENABLED.value).to.equal("true");
         // By default Keycloak is routed at the root (Pulse's SPA builds its URL from the page's origin).
-        const root = envOf(kcDeployment((await build(config())).resources).spec.template.spec.containers[0]);
+        const root = envOf(kcDeployment((await keycloak(config())).resources).spec.template.spec.containers[0]);
         expect(root.KC_HOSTNAME.value).to.equal("http://pulse.example.com");
         expect(root.KC_HTTP_RELATIVE_PATH.value).to.equal("/");
-        const noRoute = envOf(kcDeployment((await build(config({ ingress: { enabled: false } }))).resources).spec.template.spec.containers[0]);
+        const noRoute = envOf(kcDeployment((await keycloak(config({ ingress: { enabled: false } }))).resources).spec.template.spec.containers[0]);
         expect(noRoute).not.to.have.property("KC_HOSTNAME");
         expect(noRoute.KC_HOSTNAME_STRICT.value).to.equal("false");
     });
 
     it("probes started/ready/live on management port 9000, which its Service does not expose", async () => {
-        const { resources } = await build(config());
+        const { resources } = await keycloak(config());
         const c = kcDeployment(resources).spec.template.spec.containers[0];
         expect(c.ports).to.deep.include({ name: "management", containerPort: 9000, protocol: "TCP" });
         expect(c.startupProbe.httpGet).to.deep.equal({ path: "/health/started", port: "management" });
@@ -155,33 +159,33 @@ describe("keycloak", () => {
     });
 
     it("runs as uid/gid 1000, not root group 0, with no init container (its database is set up by the db-setup Job)", async () => {
-        const pod = kcDeployment((await build(config())).resources).spec.template.spec;
+        const pod = kcDeployment((await keycloak(config())).resources).spec.template.spec;
         expect(pod.securityContext).to.deep.include({ runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true });
         expect(pod).not.to.have.property("initContainers");
     });
 
     it("with more than one replica: an Infinispan cluster over a headless discovery Service", async () => {
-        const { resources } = await build(config({ keycloak: { replicaCount: 2 } }));
+        const { resources } = await keycloak(config({ keycloak: { replicaCount: 2 } }));
         const env = envOf(kcDeployment(resources).spec.template.spec.containers[0]);
         expect(env.KC_CACHE.value).to.equal("ispn");
         expect(env.KC_CACHE_STACK.value).to.equal("kubernetes");
         expect(env.JAVA_OPTS_APPEND.value).to.equal("-Djgroups.dns.query=pulse-keycloak-discovery.pulse.svc.cluster.local");
         const headless = inputs(one(resources, "kubernetes:core/v1:Service", "pulse-keycloak-discovery"));
         expect(headless.spec).to.deep.include({ clusterIP: "None", publishNotReadyAddresses: true });
-        const single = envOf(kcDeployment((await build(config())).resources).spec.template.spec.containers[0]);
+        const single = envOf(kcDeployment((await keycloak(config())).resources).spec.template.spec.containers[0]);
         expect(single.KC_CACHE.value).to.equal("local");
     });
 
     it("connects to an external database with its sslmode", async () => {
         const c = config({ postgresql: { enabled: false }, externalDatabase: { enabled: true, host: "db.example.com", sslmode: "require" } });
-        const pod = kcDeployment((await build(c, { dbPassword: pulumi.secret("x"), keycloakDbPassword: pulumi.secret("y") })).resources).spec.template.spec;
+        const pod = kcDeployment((await keycloak(c, { dbPassword: pulumi.secret("x"), keycloakDbPassword: pulumi.secret("y") })).resources).spec.template.spec;
         expect(envOf(pod.containers[0]).KC_DB_URL.value).to.equal("jdbc:postgresql://db.example.com:5432/keycloak?sslmode=require");
     });
 });
 
 describe("keycloak.realm.configMap: the realm from an existing ConfigMap", () => {
     it("mounts the given key as the realm file for --import-realm, and generates no realm ConfigMap", async () => {
-        const { resources } = await build(config({ keycloak: { realm: { configMap: "acme-realm", key: "acme.json" } } }));
+        const { resources } = await keycloak(config({ keycloak: { realm: { configMap: "acme-realm", key: "acme.json" } } }));
         expect(ofType(resources, "kubernetes:core/v1:ConfigMap").map((r) => r.name)).not.to.include("pulse-keycloak-realm");
         const pod = kcDeployment(resources).spec.template.spec;
         expect(pod.containers[0].args).to.include("--import-realm");
@@ -190,7 +194,7 @@ describe("keycloak.realm.configMap: the realm from an existing ConfigMap", () =>
         // The realm file's placeholders are still filled from the app Secret.
         expect(envOf(pod.containers[0])).to.have.property("KEYCLOAK_CLIENT_SECRET");
         // Without it: the generated ConfigMap, mounted whole.
-        const generated = await build(config());
+        const generated = await keycloak(config());
         expect(ofType(generated.resources, "kubernetes:core/v1:ConfigMap").map((r) => r.name)).to.include("pulse-keycloak-realm");
         expect(kcDeployment(generated.resources).spec.template.spec.volumes).to.deep.include({ name: "realm", configMap: { name: "pulse-keycloak-realm" } });
     });
@@ -262,13 +266,14 @@ describe("keycloak.enabled false: an existing identity provider", () => {
         expect(platform.keycloak).to.equal(undefined);
         // Configured: the JWKS URI and the in-cluster URL (a trailing slash dropped).
         const set = uiEnv(
-            (await build(off({ jwksUri: "https://keys.example.com/certs", internalUrl: "http://keycloak.idp.svc.cluster.local:8080/" }))).resources,
+            (await buildComponent("services", off({ jwksUri: "https://keys.example.com/certs", internalUrl: "http://keycloak.idp.svc.cluster.local:8080/" })))
+                .resources,
         );
         expect(set.KEYCLOAK_JWKS_URI.value).to.equal("https://keys.example.com/certs");
         expect(set.KEYCLOAK_INTERNAL_URL.value).to.equal("http://keycloak.idp.svc.cluster.local:8080");
         expect(set.KEYCLOAK_URL.value).to.equal("https://id.example.com");
         // With Keycloak on, they point at the in-cluster one.
-        const inCluster = uiEnv((await build(config())).resources);
+        const inCluster = uiEnv((await buildComponent("services", config())).resources);
         expect(inCluster.KEYCLOAK_INTERNAL_URL.value).to.equal("http://pulse-keycloak:8080");
         expect(inCluster.KEYCLOAK_REALM.value).to.equal("pulse");
     });

@@ -2,15 +2,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { serviceObjectName } from "../components/pulseServices";
 import { unsourcedReads } from "../components/serviceEnv";
-import { APP_SECRET_KEYS, contractOf, PulseConfigInput, SECRET_ENV, SERVICE_NAMES, ServiceName, SERVICES } from "../config";
+import { APP_SECRET_KEYS, contractOf, PulseConfig, PulseConfigInput, SECRET_ENV, SERVICE_NAMES, ServiceName, SERVICES } from "../config";
 import { isSecretValue, RecordedResource } from "../tools/mocks";
 import { resourceRequirements } from "../lib/resources";
-import { build, config, configProblems, inputs, ofType, one } from "./helpers";
+import { build, buildComponent, config, configProblems, inputs, ofType, one } from "./helpers";
 import { FACTS, factsProblems } from "./service-facts";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const deployment = (rs: RecordedResource[], name: string) => inputs(ofType(rs, DEPLOYMENT).find((r) => inputs(r).metadata.name === name)!);
 const container = (rs: RecordedResource[], name: string) => deployment(rs, name).spec.template.spec.containers[0];
+/** The services alone, on the credentials stage: a test of their Deployments and Services. */
+const pulseServices = (c: PulseConfig) => buildComponent("services", c);
 type Env = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
 
 /** The required variables an environment lacks. */
@@ -29,7 +31,7 @@ describe("Pulse services", () => {
 
     it("deploys every service of the registry as pulse-<name>, each from its own config section", async () => {
         const overrides = Object.fromEntries(SERVICE_NAMES.map((s, i) => [s, { replicaCount: FACTS[s].single ? 1 : i + 2, autoscaling: { enabled: false } }]));
-        const { resources } = await build(config(overrides));
+        const { resources } = await pulseServices(config(overrides));
         for (const [i, s] of SERVICE_NAMES.entries()) {
             expect(deployment(resources, serviceObjectName(s)).spec.replicas, s).to.equal(FACTS[s].single ? 1 : i + 2);
         }
@@ -38,7 +40,7 @@ describe("Pulse services", () => {
     for (const s of Object.keys(FACTS) as ServiceName[]) {
         const facts = FACTS[s];
         it(`${s}: port, probes, Service, replicas and every required variable as the Pulse code reads them`, async () => {
-            const { resources } = await build(config());
+            const { resources } = await pulseServices(config());
             const name = serviceObjectName(s);
             const d = deployment(resources, name);
             const c = d.spec.template.spec.containers[0];
@@ -113,7 +115,9 @@ describe("Pulse services", () => {
     it("gives health URLs as base URLs (the code appends /health) and CERT_AUTH_ENABLED on when devices use certificates", async () => {
         const env = async (cfg: ReturnType<typeof config>, s: ServiceName) =>
             Object.fromEntries(
-                (container((await build(cfg)).resources, serviceObjectName(s)).env as Env).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]),
+                (container((await pulseServices(cfg)).resources, serviceObjectName(s)).env as Env)
+                    .filter((e) => e.value !== undefined)
+                    .map((e) => [e.name, e.value]),
             );
         for (const s of ["ui", "opsWorker"] as const) {
             expect(await env(config(), s), s).to.include({
@@ -129,7 +133,9 @@ describe("Pulse services", () => {
     it("always sets S3_ENDPOINT (the code's fallback is a compose MinIO): AWS's regional endpoint unless configured; an empty one is refused", async () => {
         const env = async (cfg: ReturnType<typeof config>, s: ServiceName) =>
             Object.fromEntries(
-                (container((await build(cfg)).resources, serviceObjectName(s)).env as Env).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]),
+                (container((await pulseServices(cfg)).resources, serviceObjectName(s)).env as Env)
+                    .filter((e) => e.value !== undefined)
+                    .map((e) => [e.name, e.value]),
             );
         for (const s of ["ui", "opsWorker"] as const) {
             expect(await env(config({ s3: { region: "eu-west-1" } }), s), s).to.include({
@@ -151,14 +157,14 @@ describe("Pulse services", () => {
             JSON.parse(
                 inputs(
                     one(
-                        (await build(config({ smtp: { host: "smtp.example.com", ...smtp } }))).resources,
+                        (await buildComponent("keycloak", config({ smtp: { host: "smtp.example.com", ...smtp } }))).resources,
                         "kubernetes:core/v1:ConfigMap",
                         "pulse-keycloak-realm",
                     ),
                 ).data["realm-pulse.json"],
             ).smtpServer;
         const smtpTls = async (smtp: Record<string, unknown>) =>
-            (container((await build(config({ smtp: { host: "smtp.example.com", ...smtp } }))).resources, "pulse-subscription-worker").env as Env).find(
+            (container((await pulseServices(config({ smtp: { host: "smtp.example.com", ...smtp } }))).resources, "pulse-subscription-worker").env as Env).find(
                 (e) => e.name === "SMTP_TLS",
             )!.value;
         for (const [smtp, tls, realm] of [
@@ -179,7 +185,7 @@ describe("Pulse services", () => {
     });
 
     it("runs provision-api's racy startup (its own tables) once in a Job, with its image, environment and mounts, before any replica starts", async () => {
-        const { resources } = await build(config({ provisionApi: { replicaCount: 3 } }));
+        const { resources } = await pulseServices(config({ provisionApi: { replicaCount: 3 } }));
         const jobs = ofType(resources, "kubernetes:batch/v1:Job").filter((r) => inputs(r).metadata.name.startsWith("pulse-provision-api-init-"));
         expect(jobs).to.have.length(1);
         const job = inputs(jobs[0]).spec.template.spec;
@@ -216,20 +222,23 @@ describe("Pulse services", () => {
     });
 
     it("keeps the services' credentials in one Secret, each value a Pulumi secret: configured, or generated when unset", async () => {
-        const { resources } = await build(config(), { adminKey: pulumi.secret("a".repeat(40)), stripeSecretKey: pulumi.secret("sk_live_x") });
+        const { resources } = await buildComponent("credentials", config(), {
+            adminKey: pulumi.secret("a".repeat(40)),
+            stripeSecretKey: pulumi.secret("sk_live_x"),
+        });
         const secret = ofType(resources, "kubernetes:core/v1:Secret").find((r) => inputs(r).metadata.name === "pulse-app-secrets")!;
         expect(Object.keys(inputs(secret).stringData).sort()).to.deep.equal(Object.keys(APP_SECRET_KEYS).sort());
         expect(isSecretValue(secret.inputs.stringData)).to.equal(true);
         expect(inputs(secret).stringData).to.include({ ADMIN_KEY: "a".repeat(40), STRIPE_SECRET_KEY: "sk_live_x" });
         // Unset ones come from RandomPassword (the mocks' result is its name).
         expect(inputs(secret).stringData.MQTT_PASSWORD).to.match(/^mock-.*mqtt-password$/);
-        const external = await build(config({ secrets: { external: true } }), {});
+        const external = await buildComponent("credentials", config({ secrets: { external: true } }));
         expect(ofType(external.resources, "kubernetes:core/v1:Secret").map((r) => inputs(r).metadata.name)).not.to.include("pulse-app-secrets");
     });
 
     it("tells the services their environment: production (default) or development, and the API's CORS origins", async () => {
         const value = async (cfg: ReturnType<typeof config>, name: string) =>
-            ((container((await build(cfg)).resources, "pulse-ui").env as Env).find((e) => e.name === name) ?? {}).value;
+            ((container((await pulseServices(cfg)).resources, "pulse-ui").env as Env).find((e) => e.name === name) ?? {}).value;
         expect(await value(config(), "ENV")).to.equal("PROD");
         expect(await value(config(), "SECURE_COOKIES")).to.equal("true");
         expect(await value(config(), "CORS_ORIGINS")).to.equal("http://pulse.example.com");
@@ -240,20 +249,20 @@ describe("Pulse services", () => {
     });
 
     it("a section's env adds variables and overrides the platform's plain ones", async () => {
-        const { resources } = await build(config({ ingest: { env: { BATCH_SIZE: "5", NATS_URL: "nats://other:4222" } } }));
+        const { resources } = await pulseServices(config({ ingest: { env: { BATCH_SIZE: "5", NATS_URL: "nats://other:4222" } } }));
         const env = container(resources, "pulse-ingest").env as Env;
         expect(env).to.deep.include({ name: "BATCH_SIZE", value: "5" });
         expect(env.filter((e) => e.name === "NATS_URL")).to.deep.equal([{ name: "NATS_URL", value: "nats://other:4222" }]);
     });
 
     it("composes each image from repository and tag (appVersion by default), with and without the registry override", async () => {
-        const plain = (await build(config({ appVersion: "2.4.0", ui: { image: { tag: "2.4.1" } } }))).resources;
+        const plain = (await pulseServices(config({ appVersion: "2.4.0", ui: { image: { tag: "2.4.1" } } }))).resources;
         expect(container(plain, "pulse-ingest").image).to.equal("pulse/ingest-iot:2.4.0");
         expect(container(plain, "pulse-ui").image).to.equal("pulse/ui-iot:2.4.1");
         expect(container(plain, "pulse-mqtt-nats-bridge").image).to.equal("pulse/mqtt-nats-bridge:2.4.0");
-        const mirrored = (await build(config({ global: { imageRegistry: "registry.example.com:5000" } }))).resources;
+        const mirrored = (await pulseServices(config({ global: { imageRegistry: "registry.example.com:5000" } }))).resources;
         expect(container(mirrored, "pulse-evaluator").image).to.equal("registry.example.com:5000/pulse/evaluator-iot:1.0.0");
-        const pinned = (await build(config({ opsWorker: { image: { digest: `sha256:${"b".repeat(64)}` } } }))).resources;
+        const pinned = (await pulseServices(config({ opsWorker: { image: { digest: `sha256:${"b".repeat(64)}` } } }))).resources;
         expect(container(pinned, "pulse-ops-worker").image).to.equal(`pulse/ops-worker:1.0.0@sha256:${"b".repeat(64)}`);
     });
 
@@ -266,7 +275,7 @@ describe("Pulse services", () => {
 
     it("sets each section's resources, and the spec's probe timing", async () => {
         const c = config();
-        const { resources } = await build(c);
+        const { resources } = await pulseServices(c);
         const ingest = container(resources, "pulse-ingest");
         expect(ingest.resources).to.deep.equal(resourceRequirements(c.ingest.resources));
         expect(ingest.livenessProbe).to.deep.include({ initialDelaySeconds: 10, periodSeconds: 30, failureThreshold: 3 });
@@ -274,7 +283,7 @@ describe("Pulse services", () => {
     });
 
     it("autoscales ingest with the spec's HPA and sets no static replicas; the others keep replicas", async () => {
-        const { resources } = await build(config());
+        const { resources } = await pulseServices(config());
         expect(deployment(resources, "pulse-ingest").spec).not.to.have.property("replicas");
         const hpa = inputs(ofType(resources, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")[0]);
         expect(hpa.spec).to.deep.include({ minReplicas: 2, maxReplicas: 10 });
