@@ -11,7 +11,7 @@ import { contractOf, PulseConfig, SERVICE_NAMES } from "../config";
 import { EMQX_RELEASE, NATS_RELEASE, POSTGRESQL_RELEASE } from "../lib/contracts";
 import { deployGraph, transitiveWaits } from "../tools/graph";
 import { RecordedResource } from "../tools/mocks";
-import { build, config, inputs, ofType, one, releases, stackConfig } from "./helpers";
+import { build, buildComponent, config, inputs, ofType, one, releases, stackConfig } from "./helpers";
 
 const SERVICE = "kubernetes:core/v1:Service";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -72,7 +72,7 @@ describe("awaits (lib/awaits.ts): none that repeats another's proof, the order k
         });
 
         it("an exposed workload Service (Caddy as a LoadBalancer) waits for its address only, after its Deployment", async () => {
-            const { resources } = await build(config({ caddy: { enabled: true, serviceType: "LoadBalancer" } }));
+            const { resources } = await buildComponent("caddy", config({ caddy: { enabled: true, serviceType: "LoadBalancer" } }));
             const svc = byObjectName(resources, SERVICE, "pulse-caddy");
             expect(awaitsOf(svc)).to.deep.equal(ADDRESS);
             expect(svc.dependencies).to.include(byObjectName(resources, DEPLOYMENT, "pulse-caddy").urn);
@@ -90,7 +90,7 @@ describe("awaits (lib/awaits.ts): none that repeats another's proof, the order k
                 emqx: { deviceTls: { serverCertSecret: "pulse-emqx-tls", deviceCaSecret: "pulse-device-ca" }, deviceService: { type: "LoadBalancer" } },
                 networkPolicy: { mqttClientCidrs: ["0.0.0.0/0"] },
             });
-            const lb = byObjectName((await build(exposed)).resources, SERVICE, "pulse-emqx-devices");
+            const lb = byObjectName((await buildComponent("emqx", exposed)).resources, SERVICE, "pulse-emqx-devices");
             expect(awaitsOf(lb)).to.deep.equal(ADDRESS);
         });
 

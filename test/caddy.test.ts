@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { caddyfile } from "../components/caddy";
 import { routes } from "../lib/routes";
-import { build, config, inputs, one, ofType } from "./helpers";
+import { buildComponent, config, inputs, one, ofType } from "./helpers";
 
 const withCaddy = (extra = {}) =>
     config({
@@ -16,7 +16,7 @@ const withCaddy = (extra = {}) =>
 
 describe("caddy", () => {
     it("is off by default, as in the spec", async () => {
-        const { resources } = await build(config());
+        const { resources } = await buildComponent("caddy", config());
         expect(ofType(resources, "pulse:caddy:Caddy")).to.have.length(0);
     });
 
@@ -41,7 +41,7 @@ describe("caddy", () => {
     });
 
     it("mounts the generated Caddyfile, rolls on change, runs non-root on 8080 with NET_BIND_SERVICE only", async () => {
-        const { resources } = await build(withCaddy());
+        const { resources } = await buildComponent("caddy", withCaddy());
         const cm = inputs(one(resources, "kubernetes:core/v1:ConfigMap", "pulse-caddy-caddyfile"));
         expect(cm.data.Caddyfile).to.equal(caddyfile(routes(withCaddy())));
         const d = inputs(one(resources, "kubernetes:apps/v1:Deployment", "pulse-caddy-workload-deployment"));
@@ -59,7 +59,7 @@ describe("caddy", () => {
         ]);
         expect(c.readinessProbe.httpGet).to.deep.equal({ path: "/healthz", port: "http" });
         const hash = d.spec.template.metadata.annotations["checksum/caddyfile"];
-        const other = await build(withCaddy({ ingress: { hosts: [{ host: "pulse.example.com", paths: [{ path: "/" }] }] } }));
+        const other = await buildComponent("caddy", withCaddy({ ingress: { hosts: [{ host: "pulse.example.com", paths: [{ path: "/" }] }] } }));
         const hash2 = inputs(one(other.resources, "kubernetes:apps/v1:Deployment", "pulse-caddy-workload-deployment")).spec.template.metadata.annotations[
             "checksum/caddyfile"
         ];
@@ -70,7 +70,7 @@ describe("caddy", () => {
 
     it("has a ClusterIP Service unless another type is configured", async () => {
         const svc = (c: ReturnType<typeof config>) =>
-            build(c).then(({ resources }) => inputs(one(resources, "kubernetes:core/v1:Service", "pulse-caddy-workload-service")));
+            buildComponent("caddy", c).then(({ resources }) => inputs(one(resources, "kubernetes:core/v1:Service", "pulse-caddy-workload-service")));
         expect((await svc(withCaddy())).spec.type).to.equal("ClusterIP");
         expect((await svc(withCaddy({ caddy: { enabled: true, serviceType: "LoadBalancer" } }))).spec.type).to.equal("LoadBalancer");
     });

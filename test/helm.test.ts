@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { releaseChart } from "../lib/helm";
 import { isSecretValue } from "../tools/mocks";
-import { build, config, inputs, releases } from "./helpers";
+import { buildComponent, config, inputs, releases } from "./helpers";
 
 describe("chart sources (lib/helm)", () => {
     const source = (over: Partial<ReturnType<typeof config>["nats"]["chart"]>) => ({ ...config().nats.chart, ...over });
@@ -35,10 +35,12 @@ describe("chart sources (lib/helm)", () => {
 
     it("the repository password reaches the Releases as a Pulumi secret, never in plain text", async () => {
         const cfg = config({ nats: { chart: { repository: "oci://registry.example.com/charts", username: "robot" } } });
-        const { resources } = await build(cfg, { chartRepositoryPassword: pulumi.secret("s3cret") });
-        const nats = releases(resources, "pulse-nats")[0];
+        const secrets = { chartRepositoryPassword: pulumi.secret("s3cret") };
+        const nats = releases((await buildComponent("nats", cfg, secrets)).resources, "pulse-nats")[0];
         expect(isSecretValue(nats.inputs.repositoryOpts), "repositoryOpts is secret").to.equal(true);
         expect(inputs(nats).repositoryOpts).to.deep.equal({ username: "robot", password: "s3cret" });
-        expect(inputs(releases(resources, "pulse-emqx")[0]).repositoryOpts).to.deep.equal({ repo: "https://repos.emqx.io/charts" });
+        expect(inputs(releases((await buildComponent("emqx", cfg, secrets)).resources, "pulse-emqx")[0]).repositoryOpts).to.deep.equal({
+            repo: "https://repos.emqx.io/charts",
+        });
     });
 });

@@ -5,7 +5,7 @@ import { migratorTrigger } from "../components/migrator";
 import { PulseConfig } from "../config";
 import { natsInitFiles, streamConfig } from "../components/natsInit";
 import { RecordedResource } from "../tools/mocks";
-import { build, config, inputs, ofType, releases } from "./helpers";
+import { build, buildComponent, config, inputs, ofType, releases } from "./helpers";
 
 const JOB = "kubernetes:batch/v1:Job";
 const job = (rs: RecordedResource[], name: string) => ofType(rs, JOB).find((r) => r.name === name)!;
@@ -15,7 +15,7 @@ const migratorTriggerOf = (c: PulseConfig) => migratorTrigger(c.migrator, global
 describe("hook Jobs", () => {
     describe("migrator", () => {
         it("runs the migrator image with DATABASE_URL from pulse-db-secret, restricted, bounded, token-less", async () => {
-            const { resources } = await build(config({ appVersion: "1.4.0" }));
+            const { resources } = await buildComponent("migrator", config({ appVersion: "1.4.0" }));
             const j = inputs(job(resources, "pulse-migrator-job-run"));
             // Named after its trigger: an interrupted up adopts the running Job instead of starting a second one.
             expect(j.metadata.name).to.equal(jobName("migrator", migratorTriggerOf(config({ appVersion: "1.4.0" }))));
@@ -32,7 +32,10 @@ describe("hook Jobs", () => {
         });
 
         it("is retried on the next up after a failure, and awaited longer than its deadline", async () => {
-            const { resources } = await build(config({ migrator: { activeDeadlineSeconds: 1800, timeoutSeconds: 2400, backoffLimit: 1 } }));
+            const { resources } = await buildComponent(
+                "migrator",
+                config({ migrator: { activeDeadlineSeconds: 1800, timeoutSeconds: 2400, backoffLimit: 1 } }),
+            );
             const r = job(resources, "pulse-migrator-job-run");
             expect(inputs(r).metadata.annotations).to.include({ "pulumi.com/replaceUnready": "true" });
             expect(inputs(r).spec).to.deep.include({ backoffLimit: 1, activeDeadlineSeconds: 1800 });
@@ -41,7 +44,8 @@ describe("hook Jobs", () => {
 
         it("re-runs when the migrator image or the app version changes, and only then", async () => {
             // A new name is a new Job: Pulumi replaces it, creating the new one before deleting the old.
-            const trigger = async (c: ReturnType<typeof config>) => inputs(job((await build(c)).resources, "pulse-migrator-job-run")).metadata.name;
+            const trigger = async (c: ReturnType<typeof config>) =>
+                inputs(job((await buildComponent("migrator", c)).resources, "pulse-migrator-job-run")).metadata.name;
             const base = await trigger(config());
             expect(base).to.equal(jobName("migrator", migratorTriggerOf(config())));
             expect(await trigger(config({ appVersion: "1.0.1" }))).not.to.equal(base);
@@ -62,7 +66,7 @@ describe("hook Jobs", () => {
 
     describe("nats-init", () => {
         it("runs nats-box over the streams ConfigMap against the platform's NATS URL", async () => {
-            const { resources } = await build(config());
+            const { resources } = await buildComponent("natsInit", config());
             const j = inputs(job(resources, "pulse-nats-init-job-run"));
             const c = j.spec.template.spec.containers[0];
             expect(c.image).to.equal("docker.io/natsio/nats-box:0.16.0");
@@ -114,7 +118,8 @@ describe("hook Jobs", () => {
         });
 
         it("re-runs when a stream changes, and not otherwise", async () => {
-            const trigger = async (c: ReturnType<typeof config>) => inputs(job((await build(c)).resources, "pulse-nats-init-job-run")).metadata.name;
+            const trigger = async (c: ReturnType<typeof config>) =>
+                inputs(job((await buildComponent("natsInit", c)).resources, "pulse-nats-init-job-run")).metadata.name;
             const base = await trigger(config());
             const changed = config({ natsInit: { streams: [{ name: "TELEMETRY", subjects: ["telemetry.>"], maxAge: "24h" }], consumers: [] } });
             expect(natsInitFiles(changed.natsInit.streams)).not.to.deep.equal(natsInitFiles(config().natsInit.streams));

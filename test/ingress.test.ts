@@ -1,15 +1,18 @@
 import { expect } from "chai";
-import { build, config, inputs, one, ofType } from "./helpers";
+import { PulseConfig } from "../config";
+import { build, buildComponent, config, inputs, one, ofType } from "./helpers";
 import { ADDRESS_PUBLISHED, WAIT_FOR_ANNOTATION } from "../lib/awaits";
 
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+/** The Ingress alone (the Services it routes to are other components'). */
+const ingress = (c: PulseConfig) => buildComponent("ingress", c);
 
 describe("ingress", () => {
     const paths = (ing: { spec: { rules: { host: string; http: { paths: { path: string; backend: { service: { name: string; port: unknown } } }[] } }[] } }) =>
         ing.spec.rules.flatMap((r) => r.http.paths.map((p) => [r.host, p.path, p.backend.service.name, p.backend.service.port]));
 
     it("routes as Pulse does by default: Keycloak's root paths, ui at /; class nginx, no TLS", async () => {
-        const ing = inputs(one((await build(config())).resources, INGRESS));
+        const ing = inputs(one((await ingress(config())).resources, INGRESS));
         expect(ing.metadata.name).to.equal("pulse");
         expect(ing.spec.ingressClassName).to.equal("nginx");
         const http = { name: "http" };
@@ -28,7 +31,7 @@ describe("ingress", () => {
         const c = config({
             ingress: { hosts: [{ host: "a.example.com", paths: [{ path: "/" }, { path: "/api", service: "ui" }] }, { host: "b.example.com" }] },
         });
-        const { resources } = await build(c);
+        const { resources } = await ingress(c);
         const ing = inputs(one(resources, INGRESS));
         for (const rule of ing.spec.rules as { host: string; http: { paths: { path: string; backend: { service: { name: string } } }[] } }[]) {
             const match = rule.http.paths.filter((p) => "/api/v1/internal/mqtt-auth".startsWith(p.path)).sort((x, y) => y.path.length - x.path.length)[0];
@@ -55,7 +58,7 @@ describe("ingress", () => {
             },
             networkPolicy: { ingressController: { namespace: "traefik" } },
         });
-        const ing = inputs(one((await build(c)).resources, INGRESS));
+        const ing = inputs(one((await ingress(c)).resources, INGRESS));
         expect(ing.spec.ingressClassName).to.equal("traefik");
         // The configured annotations, and the await for the controller's address (test/awaits.test.ts).
         expect(ing.metadata.annotations).to.deep.equal({ "cert-manager.io/cluster-issuer": "letsencrypt", [WAIT_FOR_ANNOTATION]: ADDRESS_PUBLISHED });
@@ -73,7 +76,7 @@ describe("ingress", () => {
 
     it("never routes Keycloak's management port: every backend port is the Service's `http`", async () => {
         const c = config({ ingress: { hosts: [{ host: "a.example.com", paths: [{ path: "/auth", service: "keycloak" }] }] } });
-        const ing = inputs(one((await build(c)).resources, INGRESS));
+        const ing = inputs(one((await ingress(c)).resources, INGRESS));
         expect(JSON.stringify(ing)).not.to.include("9000");
         expect(JSON.stringify(ing)).not.to.include("management");
     });

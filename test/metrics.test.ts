@@ -16,7 +16,7 @@ import {
 import { metricsTargets, ScrapeTarget } from "../lib/metrics";
 import { RecordedResource } from "../tools/mocks";
 import { restrictedViolations as podRestrictedViolations } from "../tools/podSecurity";
-import { build, config, inputs, ofType, releases, configProblems } from "./helpers";
+import { build, buildComponent, config, inputs, ofType, releases, configProblems } from "./helpers";
 
 const POD_MONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -227,7 +227,7 @@ describe("metrics (Prometheus scrape targets)", () => {
 
         it("one per target, labelled for the Prometheus's selector", async () => {
             const c = withMetrics({}, { podMonitors: true, monitorLabels: { release: "kube-prometheus-stack" } });
-            const monitors = podMonitors((await build(c)).resources);
+            const monitors = podMonitors((await buildComponent("metrics", c)).resources);
             expect(monitors.map((m) => m.metadata.name)).to.deep.equal(metricsTargets(c).map((t) => `pulse-${t.component}`));
             for (const m of monitors) {
                 expect(m).to.deep.include({ apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor" });
@@ -270,7 +270,7 @@ describe("metrics (Prometheus scrape targets)", () => {
     describe("the charts' exporters", () => {
         it("PostgreSQL: the chart's exporter, its pinned image, explicit resources, under Pod Security 'restricted'", async () => {
             const c = withMetrics();
-            const { metrics } = releaseValues((await build(c)).resources, POSTGRESQL_RELEASE);
+            const { metrics } = releaseValues((await buildComponent("database", c)).resources, POSTGRESQL_RELEASE);
             expect(metrics).to.deep.include({ enabled: true });
             expect(metrics.image).to.include({ registry: "docker.io", repository: "bitnamilegacy/postgres-exporter", tag: "0.15.0-debian-12-r43" });
             expect(metrics.resources.requests).to.have.keys("cpu", "memory", "ephemeral-storage");
@@ -278,12 +278,15 @@ describe("metrics (Prometheus scrape targets)", () => {
             expect(metrics.containerSecurityContext.enabled).to.equal(true);
             expect(restrictedViolations(metrics.containerSecurityContext)).to.deep.equal([]);
             expect(metrics.containerSecurityContext).to.include({ readOnlyRootFilesystem: true, runAsUser: 1001 });
-            const off = releaseValues((await build(withMetrics({ postgresql: { metrics: { enabled: false } } }))).resources, POSTGRESQL_RELEASE);
+            const off = releaseValues(
+                (await buildComponent("database", withMetrics({ postgresql: { metrics: { enabled: false } } }))).resources,
+                POSTGRESQL_RELEASE,
+            );
             expect(off).not.to.have.property("metrics");
         });
 
         it("NATS: the chart's promExporter sidecar, its resources and the restricted securityContext the chart does not give it", async () => {
-            const values = releaseValues((await build(withMetrics())).resources, NATS_RELEASE);
+            const values = releaseValues((await buildComponent("nats", withMetrics())).resources, NATS_RELEASE);
             expect(values.promExporter.enabled).to.equal(true);
             // The chart's own PodMonitor stays off: the program's is the one the render shows.
             expect(values.promExporter).not.to.have.property("podMonitor");
@@ -294,12 +297,12 @@ describe("metrics (Prometheus scrape targets)", () => {
             // The check can fail: the sidecar as the chart ships it (no securityContext) meets none of it but the pod's.
             expect(restrictedViolations({}, pod)).to.deep.equal(["allowPrivilegeEscalation", "capabilities"]);
             expect(restrictedViolations({})).to.have.length(4);
-            const off = releaseValues((await build(withMetrics({ nats: { metrics: { enabled: false } } }))).resources, NATS_RELEASE);
+            const off = releaseValues((await buildComponent("nats", withMetrics({ nats: { metrics: { enabled: false } } }))).resources, NATS_RELEASE);
             expect(off).not.to.have.property("promExporter");
         });
 
         it("EMQX: nothing to switch on (the stats API is part of the broker), and the chart's own monitor stays off", async () => {
-            const values = releaseValues((await build(withMetrics())).resources, EMQX_RELEASE);
+            const values = releaseValues((await buildComponent("emqx", withMetrics())).resources, EMQX_RELEASE);
             expect(values).not.to.have.property("metrics");
         });
     });

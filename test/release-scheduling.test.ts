@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { RELEASE_BUILDERS } from "../components/releases";
 import { PulseConfig, PulseConfigInput, RELEASE_KEYS, ReleaseKey } from "../config";
 import { EMQX_RELEASE, NATS_RELEASE, POSTGRESQL_RELEASE } from "../lib/contracts";
-import { build, config, inputs, releases, configProblems } from "./helpers";
+import { RecordedResource } from "../tools/mocks";
+import { buildComponent, config, inputs, releases, configProblems } from "./helpers";
 
 type Values = Record<string, any>;
 
@@ -177,7 +178,10 @@ describe("scheduling controls of the Helm releases (postgresql, emqx, nats)", ()
     });
 
     it("reach the Helm releases the program installs", async () => {
-        const { resources } = await build(config({ postgresql: PLACEMENT, emqx: PLACEMENT, nats: PLACEMENT }));
+        const c = config({ postgresql: PLACEMENT, emqx: PLACEMENT, nats: PLACEMENT });
+        // Each release is its component's.
+        const resources: RecordedResource[] = [];
+        for (const key of ["database", "emqx", "nats"] as const) resources.push(...(await buildComponent(key, c)).resources);
         const values = (release: string) => inputs(releases(resources, release)[0]).values;
         expect(values(POSTGRESQL_RELEASE).primary.nodeSelector).to.deep.equal(PLACEMENT.nodeSelector);
         expect(values(EMQX_RELEASE).tolerations).to.deep.equal(PLACEMENT.tolerations);

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { PulseConfigInput } from "../config";
 import { RecordedResource } from "../tools/mocks";
-import { build, config, inputs, ofType, configProblems } from "./helpers";
+import { build, buildComponent, config, inputs, ofType, configProblems } from "./helpers";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const JOB = "kubernetes:batch/v1:Job";
@@ -47,7 +47,7 @@ describe("scheduling controls (the same keys in every workload section)", () => 
     });
 
     it("reach a Pulse service's pods, its affinity added to the program's spreading (not replacing it)", async () => {
-        const { resources } = await build(config({ ingest: { replicaCount: 2, autoscaling: { enabled: false }, ...SCHEDULING } }));
+        const { resources } = await buildComponent("services", config({ ingest: { replicaCount: 2, autoscaling: { enabled: false }, ...SCHEDULING } }));
         const pod = podOf(resources, DEPLOYMENT, "pulse-ingest");
         expect(pod.metadata.labels).to.include({ team: "iot", "app.kubernetes.io/name": "pulse-ingest" });
         expect(pod.metadata.annotations).to.include({ "example.com/owner": "iot" });
@@ -77,14 +77,18 @@ describe("scheduling controls (the same keys in every workload section)", () => 
         const own = [
             { maxSkew: 2, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { team: "iot" } } },
         ];
-        const { resources } = await build(config({ ingest: { replicaCount: 2, autoscaling: { enabled: false }, topologySpreadConstraints: own } }));
+        const { resources } = await buildComponent(
+            "services",
+            config({ ingest: { replicaCount: 2, autoscaling: { enabled: false }, topologySpreadConstraints: own } }),
+        );
         expect(podOf(resources, DEPLOYMENT, "pulse-ingest").spec.topologySpreadConstraints).to.deep.equal(own);
     });
 
     it("reach Keycloak, Caddy and the migrator and nats-init Jobs with the same keys", async () => {
-        const { resources } = await build(
-            config({ keycloak: SCHEDULING, caddy: { enabled: true, ...SCHEDULING }, migrator: SCHEDULING, natsInit: SCHEDULING }),
-        );
+        const c = config({ keycloak: SCHEDULING, caddy: { enabled: true, ...SCHEDULING }, migrator: SCHEDULING, natsInit: SCHEDULING });
+        // Each pod's own component: four builds, each a fraction of the whole.
+        const resources: RecordedResource[] = [];
+        for (const key of ["keycloak", "caddy", "migrator", "natsInit"] as const) resources.push(...(await buildComponent(key, c)).resources);
         for (const [type, prefix] of [
             [DEPLOYMENT, "pulse-keycloak"],
             [DEPLOYMENT, "pulse-caddy"],
