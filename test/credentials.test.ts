@@ -5,7 +5,7 @@ import { NATS_PORT } from "../lib/contracts";
 import { isSecretValue, RecordedResource, resolve } from "../tools/mocks";
 import { RELEASE_BUILDERS } from "../components/releases";
 import { PulseConfig, RELEASE_KEYS, RELEASES } from "../config";
-import { build, CI_STACK_FILE, config, inputs, ofType, one, releases, rolledBy, stackConfig } from "./helpers";
+import { build, buildComponent, CI_STACK_FILE, config, inputs, ofType, one, releases, rolledBy, stackConfig } from "./helpers";
 
 const SECRET = "kubernetes:core/v1:Secret";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
@@ -43,7 +43,7 @@ describe("credentials stage", () => {
 
     it("the database's and Keycloak's credentials are the platform's, each aliased to the URN its former component gave it", async () => {
         // With replication, so that every moved credential exists (the replicas' password only with them).
-        const { resources } = await build(config({ postgresql: { architecture: "replication" } }));
+        const { resources } = await buildComponent("credentials", config({ postgresql: { architecture: "replication" } }));
         for (const [role, { from, type }] of Object.entries(MOVED_TO_CREDENTIALS)) {
             const r = one(resources, type, `pulse-${role}`);
             expect(r.parent, role).to.equal(`${PLATFORM}::pulse`);
@@ -56,10 +56,10 @@ describe("credentials stage", () => {
         const roles = (Object.keys(MOVED_TO_CREDENTIALS) as MovedCredential[]).filter((role) => role.startsWith("database-"));
         expect(roles).to.have.length(6);
         const moved = (rs: RecordedResource[]) => roles.map((role) => one(rs, MOVED_TO_CREDENTIALS[role].type, `pulse-${role}`));
-        const kept = await build(config({ postgresql: { protect: true, architecture: "replication" } }));
+        const kept = await buildComponent("credentials", config({ postgresql: { protect: true, architecture: "replication" } }));
         for (const r of moved(kept.resources)) expect({ protect: r.protect, retain: r.retainOnDelete }, r.name).to.deep.equal({ protect: true, retain: true });
         expect(one(kept.resources, SECRET, "pulse-keycloak-admin").protect).to.equal(false);
-        const loose = await build(config({ postgresql: { protect: false, architecture: "replication" } }));
+        const loose = await buildComponent("credentials", config({ postgresql: { protect: false, architecture: "replication" } }));
         for (const r of moved(loose.resources))
             expect({ protect: r.protect, retain: r.retainOnDelete }, r.name).to.deep.equal({ protect: false, retain: false });
     });
