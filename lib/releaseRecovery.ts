@@ -31,8 +31,6 @@
  * (`planProblems`): never a PersistentVolumeClaim, never an object Helm keeps (`helm.sh/resource-policy: keep`),
  * never a deployed revision. A pending-rollback, or a pending install with earlier history, is left to an operator.
  */
-import { pathToFileURL } from "url";
-import { Worker } from "worker_threads";
 import * as zlib from "zlib";
 import * as pulumi from "@pulumi/pulumi";
 import type { CoreV1Api } from "@kubernetes/client-node";
@@ -169,94 +167,41 @@ export function markedFailed(release: Record<string, unknown>, description: stri
  */
 export type Recoverer = ((target: RecoveryTarget) => Promise<RecoveryPlan>) & { readonly prepare?: () => void };
 
-/** The calls the check makes on the cluster's API (client-node's CoreV1Api methods, by name). */
-type ClusterCalls = Pick<CoreV1Api, "listNamespacedSecret" | "replaceNamespacedSecret" | "deleteNamespacedSecret">;
-type ClusterCall = keyof ClusterCalls;
+/** By kubeconfig and context: one process may run several stacks (the Automation API), each its own cluster's. */
+const coreApis = new Map<string, Promise<CoreV1Api>>();
 
 /**
- * The client's side, run in a worker thread: loading @kubernetes/client-node takes ~1 s of CPU, which on the program's
- * thread competes with its evaluation and, in a first `up`, delayed every release's check (and so the releases) by
- * over a second. The worker loads it beside the evaluation, with the same credentials as the stack's Kubernetes
- * provider (config/load.ts providerKubeconfig), and answers each call with its result or its error's message.
+ * The cluster's API, with the same credentials as the stack's Kubernetes provider (config/load.ts's
+ * providerKubeconfig): built once for every check of the run. Loading the client library alone takes ~0.9 s of CPU.
  */
-const CLIENT_WORKER = `
-const { parentPort, workerData } = require("worker_threads");
-const { client, kubeconfig, context } = workerData;
-const api = import(client).then((k8s) => {
-    const kc = new k8s.KubeConfig();
-    if (kubeconfig === undefined) kc.loadFromDefault();
-    else if (kubeconfig.trimStart().startsWith("apiVersion") || kubeconfig.includes("\\n")) kc.loadFromString(kubeconfig);
-    else kc.loadFromFile(kubeconfig);
-    if (context !== undefined) kc.setCurrentContext(context);
-    return kc.makeApiClient(k8s.CoreV1Api);
-});
-parentPort.on("message", ({ id, call, request }) => {
-    api.then((core) => core[call](request)).then(
-        // Structured clone keeps the Dates (creationTimestamp) the client's serializer expects back in a replace.
-        (result) => parentPort.postMessage({ id, result }),
-        (error) => parentPort.postMessage({ id, error: String((error && error.message) || error) }),
-    );
-});
-`;
-
-/** By kubeconfig and context: one process may run several stacks (the Automation API), each its own cluster's. */
-const clusters = new Map<string, ClusterCalls>();
-
-/** The cluster's API for every check of the run, its client loading in a worker thread from the first call. */
-function clusterApi(): ClusterCalls {
+function clusterApi(): Promise<CoreV1Api> {
     const source = providerKubeconfig();
     const key = JSON.stringify([source.kubeconfig, source.context]);
-    const known = clusters.get(key);
-    if (known) return known;
-    // Unreferenced: the worker never keeps a finished program's process alive.
-    const worker = new Worker(CLIENT_WORKER, {
-        eval: true,
-        workerData: { client: pathToFileURL(require.resolve("@kubernetes/client-node")).href, ...source },
-    });
-    worker.unref();
-    const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-    worker.on("message", ({ id, result, error }: { id: number; result?: unknown; error?: string }) => {
-        const p = pending.get(id)!;
-        pending.delete(id);
-        if (error === undefined) p.resolve(result);
-        else p.reject(new Error(error));
-    });
-    // A worker that failed or ended answers nothing more: its calls fail (a warning), none waits forever.
-    let ended: Error | undefined;
-    const end = (e: Error) => {
-        ended ??= e;
-        for (const p of pending.values()) p.reject(ended);
-        pending.clear();
-    };
-    worker.on("error", end);
-    worker.on("exit", (code) => end(new Error(`the Kubernetes client's worker thread ended (exit code ${code})`)));
-    let next = 0;
-    const call =
-        (name: ClusterCall) =>
-        (request: unknown): Promise<never> =>
-            new Promise((resolve, reject) => {
-                if (ended) return reject(ended);
-                pending.set(++next, { resolve: resolve as (v: unknown) => void, reject });
-                worker.postMessage({ id: next, call: name, request });
-            });
-    const calls = {
-        listNamespacedSecret: call("listNamespacedSecret"),
-        replaceNamespacedSecret: call("replaceNamespacedSecret"),
-        deleteNamespacedSecret: call("deleteNamespacedSecret"),
-    } as ClusterCalls;
-    clusters.set(key, calls);
-    return calls;
+    let api = coreApis.get(key);
+    if (api === undefined) {
+        api = import("@kubernetes/client-node").then((k8s) => {
+            const kc = new k8s.KubeConfig();
+            if (source.kubeconfig === undefined) kc.loadFromDefault();
+            else if (source.kubeconfig.trimStart().startsWith("apiVersion") || source.kubeconfig.includes("\n")) kc.loadFromString(source.kubeconfig);
+            else kc.loadFromFile(source.kubeconfig);
+            if (source.context !== undefined) kc.setCurrentContext(source.context);
+            return kc.makeApiClient(k8s.CoreV1Api);
+        });
+        coreApis.set(key, api);
+    }
+    return api;
 }
 
-/**
- * The cluster side (exported for its test); prepared by starting the client's worker while the engine creates the
- * namespace (a failure surfaces in the check).
- */
-export const recoverOnCluster: Recoverer = Object.assign((target: RecoveryTarget): Promise<RecoveryPlan> => recoverWith(clusterApi(), target), {
-    prepare: () => void clusterApi(),
-});
+/** The cluster side; prepared by loading the client while the engine creates the namespace (a failure surfaces in the check). */
+const recoverOnCluster: Recoverer = Object.assign(
+    async (target: RecoveryTarget): Promise<RecoveryPlan> => {
+        const core = await clusterApi();
+        return recoverWith(core, target);
+    },
+    { prepare: () => void clusterApi().catch(() => undefined) },
+);
 
-async function recoverWith(core: ClusterCalls, target: RecoveryTarget): Promise<RecoveryPlan> {
+async function recoverWith(core: CoreV1Api, target: RecoveryTarget): Promise<RecoveryPlan> {
     const { namespace } = target;
     const secrets = (await core.listNamespacedSecret({ namespace, labelSelector: `owner=helm,name=${target.release}` })).items;
     const revisions: StoredRevision[] = secrets.map((s) => ({

@@ -1,7 +1,4 @@
-import * as http from "http";
-import { AddressInfo } from "net";
 import { expect } from "chai";
-import * as pulumi from "@pulumi/pulumi";
 import { RELEASE_KEYS, RELEASES } from "../config";
 import { chartRelease } from "../lib/helm";
 import {
@@ -10,7 +7,6 @@ import {
     markedFailed,
     planProblems,
     planRecovery,
-    recoverOnCluster,
     recoveredBeforeDeploy,
     RecoveryPlan,
     RecoveryTarget,
@@ -244,86 +240,3 @@ function chartReleases(cfg: ReturnType<typeof config>) {
         chartRelease(key, RELEASES[key].releaseName, { source: cfg[key].chart, values: {}, globals }, {});
     }
 }
-
-describe("stuck Helm releases: the cluster side (a fake API server)", function () {
-    // Each test's worker thread loads the Kubernetes client (~1 s of CPU; more on a busy machine).
-    this.timeout(30_000);
-    const RELEASE = "pulse-nats";
-    /** Helm's storage Secret of a first install an interrupted up left pending, an hour ago. */
-    const pendingInstall = {
-        metadata: {
-            name: storageSecretName(RELEASE, 1),
-            namespace: "pulse",
-            uid: "uid-1",
-            resourceVersion: "101",
-            creationTimestamp: new Date(Date.now() - 3600_000).toISOString(),
-            labels: { owner: "helm", name: RELEASE, status: "pending-install", version: "1" },
-        },
-        type: STORAGE_SECRET_TYPE,
-        data: {},
-    };
-
-    /** Runs `check` with the stack's kubeconfig pointing at a fake API server; returns what it answered and the calls it got. */
-    async function withFakeApi<T>(check: () => Promise<T>): Promise<{ result: T; calls: string[] }> {
-        const calls: string[] = [];
-        const server = http.createServer((req, res) => {
-            let body = "";
-            req.on("data", (c) => (body += c));
-            req.on("end", () => {
-                calls.push(`${req.method} ${decodeURIComponent(req.url ?? "")}${body ? ` ${body}` : ""}`);
-                res.setHeader("Content-Type", "application/json");
-                res.end(
-                    JSON.stringify(req.method === "GET" ? { kind: "SecretList", apiVersion: "v1", metadata: {}, items: [pendingInstall] } : pendingInstall),
-                );
-            });
-        });
-        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-        const { port } = server.address() as AddressInfo;
-        const kubeconfig = [
-            "apiVersion: v1",
-            "kind: Config",
-            `clusters: [{name: fake, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]`,
-            "users: [{name: fake, user: {token: fake-token}}]",
-            "contexts: [{name: fake, context: {cluster: fake, user: fake}}]",
-            "current-context: fake",
-        ].join("\n");
-        const saved = { ...process.env };
-        pulumi.runtime.setConfig("kubernetes:kubeconfig", kubeconfig);
-        try {
-            return { result: await check(), calls };
-        } finally {
-            for (const k of ["PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS"]) {
-                if (saved[k] === undefined) delete process.env[k];
-                else process.env[k] = saved[k];
-            }
-            server.close();
-        }
-    }
-
-    it("reads the release's records and removes a first install's pending one, through the client's worker thread", async () => {
-        const { result, calls } = await withFakeApi(() => recoverOnCluster({ release: RELEASE, namespace: "pulse", stuckAfterSeconds: 900 }));
-        expect(result.action).to.equal("remove-record");
-        expect(calls).to.have.length(2);
-        expect(calls[0]).to.equal(`GET /api/v1/namespaces/pulse/secrets?labelSelector=owner=helm,name=${RELEASE}`);
-        // The delete names the record and holds it to the uid and version read, so nothing changed since is removed.
-        expect(calls[1]).to.match(new RegExp(`^DELETE /api/v1/namespaces/pulse/secrets/${storageSecretName(RELEASE, 1).replace(/\./g, "\\.")} `));
-        expect(JSON.parse(calls[1].split(" ").slice(2).join(" "))).to.deep.include({ preconditions: { uid: "uid-1", resourceVersion: "101" } });
-    });
-
-    it("a kubeconfig the client cannot load fails the check with its message, instead of waiting forever", async () => {
-        const saved = { ...process.env };
-        pulumi.runtime.setConfig("kubernetes:kubeconfig", "/nonexistent/kubeconfig");
-        try {
-            const failure = await recoverOnCluster({ release: RELEASE, namespace: "pulse", stuckAfterSeconds: 900 }).then(
-                () => undefined,
-                (e: Error) => e.message,
-            );
-            expect(failure).to.match(/nonexistent\/kubeconfig/);
-        } finally {
-            for (const k of ["PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS"]) {
-                if (saved[k] === undefined) delete process.env[k];
-                else process.env[k] = saved[k];
-            }
-        }
-    });
-});
