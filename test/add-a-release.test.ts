@@ -1,6 +1,7 @@
 /**
  * docs/development.md's "Add a Helm release", proven: a fourth release built in memory (the registry file is untouched:
- * bitnami/valkey, a cache) passes every check test/releases.test.ts runs over the registry's releases
+ * "keycache", a made-up cache chart modelled on Bitnami's valkey, named so that no real release added later collides
+ * with it) passes every check test/releases.test.ts runs over the registry's releases
  * (test/release-recipe.ts) when complete, and lacking exactly one part, exactly that part's check names it. Its section
  * comes from its entry alone, as the root schema builds every release's (config/schema/releases.ts).
  */
@@ -21,27 +22,27 @@ type Values = Record<string, unknown>;
 type Check = keyof typeof RELEASE_CHECKS;
 const CHECKS = Object.keys(RELEASE_CHECKS) as Check[];
 
-const KEY = "valkey";
-const SECRET = "pulse-valkey-auth";
+const KEY = "keycache";
+const SECRET = "pulse-keycache-auth";
 const ENTRY: ReleaseEntry = {
-    type: "pulse:valkey:Valkey",
-    chart: "valkey",
-    releaseName: "pulse-valkey",
-    pods: { "app.kubernetes.io/name": "valkey", "app.kubernetes.io/instance": "pulse-valkey" },
-    renders: ["ConfigMap/pulse-valkey-configuration", "Service/pulse-valkey-primary", "StatefulSet/pulse-valkey-primary"],
-    ports: { valkey: 6379 },
+    type: "pulse:keycache:Keycache",
+    chart: "keycache",
+    releaseName: "pulse-keycache",
+    pods: { "app.kubernetes.io/name": "keycache", "app.kubernetes.io/instance": "pulse-keycache" },
+    renders: ["ConfigMap/pulse-keycache-configuration", "Service/pulse-keycache-primary", "StatefulSet/pulse-keycache-primary"],
+    ports: { keycache: 6379 },
     talksTo: [],
     source: { repository: "oci://registry-1.docker.io/bitnamicharts", version: "3.0.9", timeoutSeconds: 600 },
-    upstream: { repository: "bitnami/charts", path: "bitnami/valkey", tag: "valkey/3.0.9", commit: "02562b353d4ad5631f992d2e78e4f0cb1a46d4a9" },
+    upstream: { repository: "example/charts", path: "charts/keycache", tag: "keycache/3.0.9", commit: "0000000000000000000000000000000000000000" },
     images: { registry: { path: "global.imageRegistry", as: "value" }, pullSecrets: "global.imagePullSecrets" },
     chartNetworkPolicies: ["networkPolicy.enabled"],
     securityContexts: [{ pod: "primary.podSecurityContext", containers: ["primary.containerSecurityContext"] }],
     scheduling: [{ at: "primary", bitnamiComponent: "primary" }],
-    ownMounts: ["/tmp", "/data", "/opt/bitnami/valkey/etc", "/opt/bitnami/valkey/tmp", "/opt/bitnami/valkey/logs"],
+    ownMounts: ["/tmp", "/data", "/opt/bitnami/keycache/etc", "/opt/bitnami/keycache/tmp", "/opt/bitnami/keycache/logs"],
     section: {
-        description: "Valkey (Bitnami chart 3.0.9), standalone. The workloads' scheduling keys apply to its primary; no `envFrom`",
-        install: "Install Valkey in-cluster (Bitnami chart): a cache for the Pulse services",
-        product: "Valkey",
+        description: "Keycache (Bitnami chart 3.0.9), standalone. The workloads' scheduling keys apply to its primary; no `envFrom`",
+        install: "Install Keycache in-cluster (Bitnami chart): a cache for the Pulse services",
+        product: "Keycache",
         scheduledPods: "the primary",
     },
 };
@@ -53,14 +54,17 @@ const RESTRICTED_CONTAINER = {
     seccompProfile: { type: "RuntimeDefault" },
 };
 
-/** A stand-in chart for it, beside (links to) the project's, as test/fixtures/charts/valkey-3.0.9 would hold it. */
-function standIns(withValkey: boolean): string {
+/** A stand-in chart for it, beside (links to) the project's, as test/fixtures/charts/keycache-3.0.9 would hold it. */
+function standIns(withKeycache: boolean): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulse-add-a-release-"));
     for (const chart of fs.readdirSync(STAND_IN_CHARTS)) fs.symlinkSync(path.join(STAND_IN_CHARTS, chart), path.join(dir, chart));
-    if (withValkey) {
-        const chart = path.join(dir, "valkey-3.0.9");
-        fs.mkdirSync(path.join(chart, "templates"), { recursive: true });
-        fs.writeFileSync(path.join(chart, "Chart.yaml"), "apiVersion: v2\nname: valkey\nversion: 3.0.9\nappVersion: 8.1.1\n");
+    if (withKeycache) {
+        const chart = path.join(dir, "keycache-3.0.9");
+        // Not recursive: a chart of that name among the links (a real release added since) fails here instead of
+        // being written through its link into the project's stand-ins.
+        fs.mkdirSync(chart);
+        fs.mkdirSync(path.join(chart, "templates"));
+        fs.writeFileSync(path.join(chart, "Chart.yaml"), "apiVersion: v2\nname: keycache\nversion: 3.0.9\nappVersion: 8.1.1\n");
         fs.writeFileSync(
             path.join(chart, "values.yaml"),
             "networkPolicy: {enabled: true}\nprimary:\n  podSecurityContext: {enabled: true, fsGroup: 1001}\n  containerSecurityContext: {enabled: true, runAsUser: 1001}\n",
@@ -140,7 +144,7 @@ describe("Add a Helm release recipe (docs/development.md)", () => {
             ...ENTRY,
             releaseName,
             pods: { ...ENTRY.pods, "app.kubernetes.io/instance": releaseName },
-            renders: ENTRY.renders.map((r) => r.replace("pulse-valkey", releaseName) as `${string}/${string}`),
+            renders: ENTRY.renders.map((r) => r.replace("pulse-keycache", releaseName) as `${string}/${string}`),
         },
     });
 
@@ -182,7 +186,7 @@ describe("Add a Helm release recipe (docs/development.md)", () => {
         releaseName: {
             what: "a release name containing the chart's",
             parts: renamed("pulse-cache"),
-            problems: [`${KEY}: release name pulse-cache does not contain the chart's name valkey: the chart would name its objects pulse-cache-valkey`],
+            problems: [`${KEY}: release name pulse-cache does not contain the chart's name keycache: the chart would name its objects pulse-cache-keycache`],
         },
         ownMounts: {
             what: "its container's own mounts",
@@ -195,14 +199,16 @@ describe("Add a Helm release recipe (docs/development.md)", () => {
             what: "pod labels naming its own chart and release (`pods` copied from NATS's entry)",
             parts: { ...complete, entry: { ...ENTRY, pods: RELEASES.nats.pods } },
             problems: [
-                `${KEY}: RELEASES.${KEY}.pods has app.kubernetes.io/name=nats, not valkey: the label every pod of pulse-valkey carries`,
-                `${KEY}: RELEASES.${KEY}.pods has app.kubernetes.io/instance=pulse-nats, not pulse-valkey: the label every pod of pulse-valkey carries`,
+                `${KEY}: RELEASES.${KEY}.pods has app.kubernetes.io/name=nats, not keycache: the label every pod of pulse-keycache carries`,
+                `${KEY}: RELEASES.${KEY}.pods has app.kubernetes.io/instance=pulse-nats, not pulse-keycache: the label every pod of pulse-keycache carries`,
             ],
         },
         standIn: {
             what: "its stand-in chart",
             parts: { ...complete, standIns: withoutChart },
-            problems: [`${KEY}: no stand-in chart ${path.relative(PROJECT_DIR, path.join(withoutChart, "valkey-3.0.9", "Chart.yaml"))} (chart valkey 3.0.9)`],
+            problems: [
+                `${KEY}: no stand-in chart ${path.relative(PROJECT_DIR, path.join(withoutChart, "keycache-3.0.9", "Chart.yaml"))} (chart keycache 3.0.9)`,
+            ],
         },
         // Was its entry in test/fixtures/charts/inventory.yaml; the objects its chart renders are the entry's own now.
         renders: {
@@ -268,7 +274,7 @@ describe("Add a Helm release recipe (docs/development.md)", () => {
                 "Affinity as in the Kubernetes API for the primary; its pod anti-affinity terms are added to the chart's own (its soft spreading over hosts, which a plain `affinity` value would drop)",
             );
             expect(json.properties.extraVolumes.description).to.equal(
-                "Existing Secrets or ConfigMaps mounted read-only into the Valkey container (e.g. a CA bundle)",
+                "Existing Secrets or ConfigMaps mounted read-only into the Keycache container (e.g. a CA bundle)",
             );
         });
 
