@@ -33,8 +33,8 @@
  */
 import * as zlib from "zlib";
 import * as pulumi from "@pulumi/pulumi";
-import type { CoreV1Api } from "@kubernetes/client-node";
 import { providerKubeconfig } from "../config/load";
+import { ClusterAccess, clusterAccess, KubeconfigSource, kubeRequest, Unsupported } from "./kubeAccess";
 
 /** Helm's storage Secret of one revision: type, labels and name (helm pkg/storage/driver/secrets.go). */
 export const STORAGE_SECRET_TYPE = "helm.sh/release.v1";
@@ -167,43 +167,89 @@ export function markedFailed(release: Record<string, unknown>, description: stri
  */
 export type Recoverer = ((target: RecoveryTarget) => Promise<RecoveryPlan>) & { readonly prepare?: () => void };
 
-/** By kubeconfig and context: one process may run several stacks (the Automation API), each its own cluster's. */
-const coreApis = new Map<string, Promise<CoreV1Api>>();
-
-/**
- * The cluster's API, with the same credentials as the stack's Kubernetes provider (config/load.ts's
- * providerKubeconfig): built once for every check of the run. Loading the client library alone takes ~0.9 s of CPU.
- */
-function clusterApi(): Promise<CoreV1Api> {
-    const source = providerKubeconfig();
-    const key = JSON.stringify([source.kubeconfig, source.context]);
-    let api = coreApis.get(key);
-    if (api === undefined) {
-        api = import("@kubernetes/client-node").then((k8s) => {
-            const kc = new k8s.KubeConfig();
-            if (source.kubeconfig === undefined) kc.loadFromDefault();
-            else if (source.kubeconfig.trimStart().startsWith("apiVersion") || source.kubeconfig.includes("\n")) kc.loadFromString(source.kubeconfig);
-            else kc.loadFromFile(source.kubeconfig);
-            if (source.context !== undefined) kc.setCurrentContext(source.context);
-            return kc.makeApiClient(k8s.CoreV1Api);
-        });
-        coreApis.set(key, api);
-    }
-    return api;
+/** A storage Secret as the API server returns it (the fields the check reads and writes back). */
+interface StorageSecret {
+    readonly metadata?: {
+        readonly name?: string;
+        readonly uid?: string;
+        readonly resourceVersion?: string;
+        readonly labels?: Record<string, string>;
+        readonly annotations?: Record<string, string>;
+        readonly creationTimestamp?: string | Date;
+    };
+    readonly type?: string;
+    readonly data?: Record<string, string>;
 }
 
-/** The cluster side; prepared by loading the client while the engine creates the namespace (a failure surfaces in the check). */
-const recoverOnCluster: Recoverer = Object.assign(
-    async (target: RecoveryTarget): Promise<RecoveryPlan> => {
-        const core = await clusterApi();
-        return recoverWith(core, target);
-    },
-    { prepare: () => void clusterApi().catch(() => undefined) },
-);
+/** Helm's storage in one namespace: the only reads and writes the check makes. */
+interface HelmStorage {
+    list(namespace: string, labelSelector: string): Promise<StorageSecret[]>;
+    /** Writes `body` over the Secret; its resourceVersion makes the API server refuse it if the Secret changed since. */
+    replace(namespace: string, name: string, body: StorageSecret): Promise<void>;
+    /** Deletes the Secret only if it still has this uid and resourceVersion. */
+    remove(namespace: string, name: string, preconditions: { uid: string; resourceVersion: string }): Promise<void>;
+}
 
-async function recoverWith(core: CoreV1Api, target: RecoveryTarget): Promise<RecoveryPlan> {
+/** By kubeconfig and context: one process may run several stacks (the Automation API), each its own cluster's. */
+const storages = new Map<string, Promise<HelmStorage>>();
+
+/**
+ * Helm's storage on the cluster, with the same credentials as the stack's Kubernetes provider (config/load.ts's
+ * providerKubeconfig): built once for every check of the run. Requests are made by lib/kubeAccess.ts; a kubeconfig it
+ * does not handle is read by the client library instead, whose loading alone takes ~0.8 s of CPU.
+ */
+function clusterStorage(): Promise<HelmStorage> {
+    const source = providerKubeconfig();
+    const key = JSON.stringify([source.kubeconfig, source.context]);
+    let storage = storages.get(key);
+    if (storage === undefined) {
+        storage = clusterAccess(source).then(
+            (access) => storageByRequests(access),
+            (e: Error) => (e instanceof Unsupported ? storageByClientLibrary(source) : Promise.reject(e)),
+        );
+        storages.set(key, storage);
+    }
+    return storage;
+}
+
+const secretsPath = (namespace: string, name?: string) =>
+    `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets${name === undefined ? "" : `/${encodeURIComponent(name)}`}`;
+
+export function storageByRequests(access: ClusterAccess): HelmStorage {
+    return {
+        list: async (namespace, labelSelector) =>
+            ((await kubeRequest(access, "GET", `${secretsPath(namespace)}?labelSelector=${encodeURIComponent(labelSelector)}`)) as { items?: StorageSecret[] })
+                .items ?? [],
+        replace: async (namespace, name, body) =>
+            void (await kubeRequest(access, "PUT", secretsPath(namespace, name), { apiVersion: "v1", kind: "Secret", ...body })),
+        remove: async (namespace, name, preconditions) =>
+            void (await kubeRequest(access, "DELETE", secretsPath(namespace, name), { apiVersion: "v1", kind: "DeleteOptions", preconditions })),
+    };
+}
+
+async function storageByClientLibrary(source: KubeconfigSource): Promise<HelmStorage> {
+    const k8s = await import("@kubernetes/client-node");
+    const kc = new k8s.KubeConfig();
+    if (source.kubeconfig === undefined) kc.loadFromDefault();
+    else if (source.kubeconfig.trimStart().startsWith("apiVersion") || source.kubeconfig.includes("\n")) kc.loadFromString(source.kubeconfig);
+    else kc.loadFromFile(source.kubeconfig);
+    if (source.context !== undefined) kc.setCurrentContext(source.context);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    return {
+        list: async (namespace, labelSelector) => (await core.listNamespacedSecret({ namespace, labelSelector })).items,
+        replace: async (namespace, name, body) => void (await core.replaceNamespacedSecret({ name, namespace, body: body as never })),
+        remove: async (namespace, name, preconditions) => void (await core.deleteNamespacedSecret({ name, namespace, body: { preconditions } })),
+    };
+}
+
+/** The cluster side; prepared by reading the kubeconfig (and running its credential plugin) while the program is evaluated. */
+const recoverOnCluster: Recoverer = Object.assign(async (target: RecoveryTarget): Promise<RecoveryPlan> => recoverWith(await clusterStorage(), target), {
+    prepare: () => void clusterStorage().catch(() => undefined),
+});
+
+export async function recoverWith(storage: HelmStorage, target: RecoveryTarget): Promise<RecoveryPlan> {
     const { namespace } = target;
-    const secrets = (await core.listNamespacedSecret({ namespace, labelSelector: `owner=helm,name=${target.release}` })).items;
+    const secrets = await storage.list(namespace, `owner=helm,name=${target.release}`);
     const revisions: StoredRevision[] = secrets.map((s) => ({
         kind: "Secret",
         name: s.metadata?.name ?? "",
@@ -227,13 +273,9 @@ async function recoverWith(core: CoreV1Api, target: RecoveryTarget): Promise<Rec
             data: { ...secret.data, release: Buffer.from(encodeRelease(record), "utf8").toString("base64") },
         };
         // resourceVersion in the body: the API server refuses the write if anything changed the record since the read.
-        await core.replaceNamespacedSecret({ name: plan.revision.name, namespace, body });
+        await storage.replace(namespace, plan.revision.name, body);
     } else if (plan.action === "remove-record") {
-        await core.deleteNamespacedSecret({
-            name: plan.revision.name,
-            namespace,
-            body: { preconditions: { uid: plan.revision.uid, resourceVersion: plan.revision.resourceVersion } },
-        });
+        await storage.remove(namespace, plan.revision.name, { uid: plan.revision.uid, resourceVersion: plan.revision.resourceVersion });
     }
     return plan;
 }

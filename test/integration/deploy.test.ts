@@ -30,6 +30,7 @@ import * as YAML from "yaml";
 import { BACKUP_CLAIM, DB_BACKUP_SH } from "../../components/database";
 import { serviceObjectName } from "../../components/pulseServices";
 import { POSTGRESQL_BACKUP, POSTGRESQL_PORT } from "../../lib/contracts";
+import { clusterAccess } from "../../lib/kubeAccess";
 import { connectsToDatabase, contractOf, parseStackConfig, RELEASE_KEYS, RELEASES, SERVICE_NAMES } from "../../config";
 import { routes } from "../../lib/routes";
 import { PROJECT_DIR, readStackFile, withPlaceholderSecrets } from "../../tools/stackfile";
@@ -758,6 +759,8 @@ describe("integration: Pulse on a simulated cluster (KWOK) with the real engine,
             itFull(
                 "stuck release: an up killed while PostgreSQL's release upgrades is recovered by the next up after the age, the database untouched",
                 async () => {
+                    // The check reads this cluster's kubeconfig (KUBECONFIG) itself, not through the client library's fallback.
+                    expect((await clusterAccess({})).server.protocol, "the check's own access to the cluster").to.equal("https:");
                     const core = kc.makeApiClient(k8s.CoreV1Api);
                     const before = await databaseUids(kc, namespace);
                     const last = (await helmRevisions(kc, namespace, "pulse-postgresql")).pop()!;
