@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GENERIC_RELEASE_KEYS, GenericReleaseKey, PlatformSecrets, PulseConfig, RELEASE_KEYS, SERVICE_NAMES } from "../config";
 import { PART_OF, TYPES } from "../lib/contracts";
 import { withoutPromiseStacks } from "../lib/promiseStacks";
+import { withoutSdkDebugLogs } from "../lib/sdkDebugLogs";
 import { Backend, Route, routes, uiOrigins } from "../lib/routes";
 import { Caddy } from "./caddy";
 import { appSecretRef, PlatformCredentials, platformCredentials } from "./credentials";
@@ -325,9 +326,11 @@ export class Platform extends pulumi.ComponentResource {
 /**
  * The platform under its one name, PLATFORM_NAME ("pulse"). `opts` go to the Platform component and so to every resource below it:
  * a Kubernetes provider (`providers`), `aliases`, `protect`, ...; index.ts passes none (the stack's default provider).
- * Before anything, the SDK's promises stop capturing stacks nothing reads (lib/promiseStacks.ts).
+ * Before anything, the SDK's promises stop capturing stacks nothing reads (lib/promiseStacks.ts), and its debug lines,
+ * which only `pulumi up --debug` shows, stop going to the engine (lib/sdkDebugLogs.ts).
  */
 export function createPlatform(config: PulseConfig, secrets: PlatformSecrets = {}, opts?: pulumi.ComponentResourceOptions): Platform {
     withoutPromiseStacks();
+    withoutSdkDebugLogs();
     return new Platform(PLATFORM_NAME, { config, secrets }, opts);
 }

@@ -1,0 +1,20 @@
+/**
+ * The Pulumi Node SDK sends every `log.debug` to the engine as a gRPC call of its own, in series: three for each
+ * resource it registers ("Registering resource", "RPC prepared", "RPC finished" with the whole response as text),
+ * some 360 calls per `up` of prod. The engine shows them only under `pulumi up --debug`, and nothing tells the program
+ * whether that flag is on. Unless `PULSE_SDK_DEBUG_LOGS` is set, they are dropped here; the SDK calls the function
+ * through its module's exports object (`log.debug(...)`), so replacing it there is seen everywhere.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- its exports object itself, which the SDK calls through
+import sdkLog = require("@pulumi/pulumi/log");
+
+type Debug = ((...args: unknown[]) => Promise<void>) & { dropped?: true };
+const exportsOf = sdkLog as unknown as { debug?: Debug };
+
+export function withoutSdkDebugLogs(): void {
+    const debug = exportsOf.debug;
+    if (process.env.PULSE_SDK_DEBUG_LOGS || typeof debug !== "function" || debug.dropped) return;
+    const dropped: Debug = () => Promise.resolve();
+    dropped.dropped = true;
+    exportsOf.debug = dropped;
+}
