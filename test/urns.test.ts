@@ -2,7 +2,7 @@
  * Every resource's URN (its type, its parents' types and its name) is its identity in every existing stack: a changed
  * URN is a delete and a create on the next `pulumi up`, unless the change carries an alias. The prod stack's URNs are
  * snapshotted in test/fixtures/urns.prod.txt; a refactoring (file moves, renamed classes or children) must leave them
- * as they are. After a deliberate change (with its aliases), regenerate: UPDATE_URN_SNAPSHOT=1 npx mocha test/urns.test.ts
+ * as they are. After a deliberate change (with its aliases), regenerate: npm run test:update-urns
  * (.mocharc.json runs every spec with it; only this one writes).
  *
  * test/fixtures/urns.prod.previous.txt holds the URNs from before the last deliberate rename: each must still be a
@@ -89,7 +89,10 @@ describe("URNs", () => {
             if (process.env.UPDATE_URN_SNAPSHOT === "1") fs.writeFileSync(snapshot, urns.join("\n") + "\n");
             const want = lines(snapshot);
             const diff = urnDiff(want, urns);
-            expect(diff, `URNs changed (every change replaces the resource in existing stacks unless aliased):\n${diff.join("\n")}\n`).to.deep.equal([]);
+            expect(
+                diff,
+                `URNs changed (every change replaces the resource in existing stacks unless aliased; after a deliberate change with its aliases: npm run test:update-urns):\n${diff.join("\n")}\n`,
+            ).to.deep.equal([]);
         });
     }
 
