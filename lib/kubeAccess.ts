@@ -39,6 +39,9 @@ export interface KubeconfigSource {
     readonly context?: string;
 }
 
+/** `kubernetes:kubeconfig` holds the kubeconfig itself, not a path to it (the provider's rule). */
+export const isInlineKubeconfig = (kubeconfig: string): boolean => kubeconfig.trimStart().startsWith("apiVersion") || kubeconfig.includes("\n");
+
 /** What access depends on outside the source: the environment and the files it names (tests pass their own). */
 export interface AccessEnvironment {
     readonly env: NodeJS.ProcessEnv;
@@ -97,8 +100,7 @@ function loadMerged(source: KubeconfigSource, e: AccessEnvironment): Merged | un
     const merged: Merged = { clusters: new Map(), users: new Map(), contexts: new Map() };
     const fromFile = (file: string) => mergeDocument(merged, e.readFile(file).toString("utf8"), path.dirname(path.resolve(file)), file);
     if (source.kubeconfig !== undefined) {
-        const inline = source.kubeconfig.trimStart().startsWith("apiVersion") || source.kubeconfig.includes("\n");
-        if (inline) mergeDocument(merged, source.kubeconfig, process.cwd(), "kubernetes:kubeconfig");
+        if (isInlineKubeconfig(source.kubeconfig)) mergeDocument(merged, source.kubeconfig, process.cwd(), "kubernetes:kubeconfig");
         else fromFile(source.kubeconfig);
         return merged;
     }

@@ -34,7 +34,7 @@
 import * as zlib from "zlib";
 import * as pulumi from "@pulumi/pulumi";
 import { providerKubeconfig } from "../config/load";
-import { ClusterAccess, clusterAccess, KubeconfigSource, kubeRequest, Unsupported } from "./kubeAccess";
+import { ClusterAccess, clusterAccess, isInlineKubeconfig, KubeconfigSource, kubeRequest, Unsupported } from "./kubeAccess";
 
 /** Helm's storage Secret of one revision: type, labels and name (helm pkg/storage/driver/secrets.go). */
 export const STORAGE_SECRET_TYPE = "helm.sh/release.v1";
@@ -231,7 +231,7 @@ async function storageByClientLibrary(source: KubeconfigSource): Promise<HelmSto
     const k8s = await import("@kubernetes/client-node");
     const kc = new k8s.KubeConfig();
     if (source.kubeconfig === undefined) kc.loadFromDefault();
-    else if (source.kubeconfig.trimStart().startsWith("apiVersion") || source.kubeconfig.includes("\n")) kc.loadFromString(source.kubeconfig);
+    else if (isInlineKubeconfig(source.kubeconfig)) kc.loadFromString(source.kubeconfig);
     else kc.loadFromFile(source.kubeconfig);
     if (source.context !== undefined) kc.setCurrentContext(source.context);
     const core = kc.makeApiClient(k8s.CoreV1Api);
