@@ -39,10 +39,11 @@ export function loadConfig(): LoadedConfig {
 
 /**
  * How the stack's Kubernetes provider reaches the cluster (the default provider: the program creates no other): its
- * `kubernetes:kubeconfig` (a path or the file's content) and `kubernetes:context` config, else, like the provider, the
- * KUBECONFIG environment variable or ~/.kube/config and its current context. lib/releaseRecovery.ts connects with it.
+ * `kubernetes:kubeconfig` (a path or the file's content), `kubernetes:context` and `kubernetes:cluster` config, else,
+ * like the provider, the KUBECONFIG environment variable or ~/.kube/config and its current context.
+ * lib/releaseRecovery.ts connects with it (lib/kubeAccess.ts).
  */
-export function providerKubeconfig(): { readonly kubeconfig?: string; readonly context?: string } {
+export function providerKubeconfig(): { readonly kubeconfig?: string; readonly context?: string; readonly cluster?: string } {
     const k8s = new pulumi.Config("kubernetes");
-    return { kubeconfig: k8s.get("kubeconfig"), context: k8s.get("context") };
+    return { kubeconfig: k8s.get("kubeconfig"), context: k8s.get("context"), cluster: k8s.get("cluster") };
 }

@@ -34,7 +34,7 @@
 import * as zlib from "zlib";
 import * as pulumi from "@pulumi/pulumi";
 import { providerKubeconfig } from "../config/load";
-import { ClusterAccess, clusterAccess, isInlineKubeconfig, KubeconfigSource, kubeRequest, Unsupported } from "./kubeAccess";
+import { ClusterAccess, clusterAccess, KubeconfigSource, kubeRequest, providerKubeconfigText, Unsupported } from "./kubeAccess";
 
 /** Helm's storage Secret of one revision: type, labels and name (helm pkg/storage/driver/secrets.go). */
 export const STORAGE_SECRET_TYPE = "helm.sh/release.v1";
@@ -190,7 +190,7 @@ interface HelmStorage {
     remove(namespace: string, name: string, preconditions: { uid: string; resourceVersion: string }): Promise<void>;
 }
 
-/** By kubeconfig and context: one process may run several stacks (the Automation API), each its own cluster's. */
+/** By kubeconfig, context and cluster: one process may run several stacks (the Automation API), each its own cluster's. */
 const storages = new Map<string, Promise<HelmStorage>>();
 
 /**
@@ -200,7 +200,7 @@ const storages = new Map<string, Promise<HelmStorage>>();
  */
 function clusterStorage(): Promise<HelmStorage> {
     const source = providerKubeconfig();
-    const key = JSON.stringify([source.kubeconfig, source.context]);
+    const key = JSON.stringify([source.kubeconfig, source.context, source.cluster]);
     let storage = storages.get(key);
     if (storage === undefined) {
         storage = clusterAccess(source).then(
@@ -230,10 +230,18 @@ export function storageByRequests(access: ClusterAccess): HelmStorage {
 async function storageByClientLibrary(source: KubeconfigSource): Promise<HelmStorage> {
     const k8s = await import("@kubernetes/client-node");
     const kc = new k8s.KubeConfig();
-    if (source.kubeconfig === undefined) kc.loadFromDefault();
-    else if (isInlineKubeconfig(source.kubeconfig)) kc.loadFromString(source.kubeconfig);
-    else kc.loadFromFile(source.kubeconfig);
+    if (source.kubeconfig) kc.loadFromString(providerKubeconfigText(source.kubeconfig).text);
+    else kc.loadFromDefault();
     if (source.context !== undefined) kc.setCurrentContext(source.context);
+    if (source.cluster !== undefined) {
+        const { cluster } = source;
+        kc.loadFromOptions({
+            clusters: kc.clusters,
+            users: kc.users,
+            contexts: kc.contexts.map((c) => (c.name === kc.currentContext ? { ...c, cluster } : c)),
+            currentContext: kc.currentContext,
+        });
+    }
     const core = kc.makeApiClient(k8s.CoreV1Api);
     return {
         list: async (namespace, labelSelector) => (await core.listNamespacedSecret({ namespace, labelSelector })).items,

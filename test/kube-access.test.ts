@@ -1,6 +1,9 @@
 import { expect } from "chai";
+import * as fs from "fs";
 import * as http from "http";
+import * as https from "https";
 import { AddressInfo } from "net";
+import { TLSSocket } from "tls";
 import * as path from "path";
 import { stringify } from "yaml";
 import { AccessEnvironment, ClusterAccess, clusterAccess, KubeRequestError, kubeRequest, PROCESS_ENVIRONMENT, Unsupported } from "../lib/kubeAccess";
@@ -67,24 +70,64 @@ describe("cluster access without the client library (lib/kubeAccess)", () => {
         expect(access.tls).to.not.have.property("cert");
     });
 
-    it("files are relative to their kubeconfig's folder: client certificates, the CA, a token file; insecure and tls-server-name", async () => {
-        const { e } = environment({
-            "/etc/kube/config": kubeconfig(
-                { server: "https://10.0.0.1", "certificate-authority": "pki/ca.crt", "insecure-skip-tls-verify": true, "tls-server-name": "kube" },
-                { "client-certificate": "pki/admin.crt", "client-key": "/abs/admin.key" },
-            ),
-            "/etc/kube/pki/ca.crt": "CA",
-            "/etc/kube/pki/admin.crt": "CERT",
-            "/abs/admin.key": "KEY",
-        });
-        const access = await clusterAccess({ kubeconfig: "/etc/kube/config" }, e);
+    it("KUBECONFIG's files: paths relative to their folder (client certificates, the CA, a token file); tls-server-name", async () => {
+        const { e } = environment(
+            {
+                "/etc/kube/config": kubeconfig(
+                    { server: "https://10.0.0.1", "certificate-authority": "pki/ca.crt", "tls-server-name": "kube" },
+                    { "client-certificate": "pki/admin.crt", "client-key": "/abs/admin.key" },
+                ),
+                "/etc/kube/pki/ca.crt": "CA",
+                "/etc/kube/pki/admin.crt": "CERT",
+                "/abs/admin.key": "KEY",
+            },
+            { KUBECONFIG: "/etc/kube/config" },
+        );
+        const access = await clusterAccess({}, e);
         expect([access.tls.ca, access.tls.cert, access.tls.key].map(String)).to.deep.equal(["CA", "CERT", "KEY"]);
-        expect(access.tls.rejectUnauthorized).to.equal(false);
+        expect(access.tls.rejectUnauthorized).to.equal(true);
         expect(access.tls.servername).to.equal("kube");
         expect(access.headers).to.deep.equal({});
 
-        const withTokenFile = environment({ "/k/config": kubeconfig({ server: "http://h" }, { tokenFile: "tok" }), "/k/tok": "from-file\n" }).e;
-        expect((await clusterAccess({ kubeconfig: "/k/config" }, withTokenFile)).headers.Authorization).to.equal("Bearer from-file");
+        const withTokenFile = environment(
+            { "/k/config": kubeconfig({ server: "http://h" }, { tokenFile: "tok" }), "/k/tok": "from-file\n" },
+            { KUBECONFIG: "/k/config" },
+        ).e;
+        expect((await clusterAccess({}, withTokenFile)).headers.Authorization).to.equal("Bearer from-file");
+    });
+
+    it("kubernetes:kubeconfig as the provider reads it: a path (~ expanded) if a file is there, else the contents, paths in it from the working directory", async () => {
+        const cfg = kubeconfig({ server: "https://k", "certificate-authority": "ca.crt" }, { token: "t" });
+        const files = { "/home/me/kube.yaml": cfg, [path.resolve("ca.crt")]: "CWD-CA" };
+        const byPath = await clusterAccess({ kubeconfig: "~/kube.yaml" }, environment(files).e);
+        expect(String(byPath.tls.ca), "relative to the working directory").to.equal("CWD-CA");
+        const oneLineJson = JSON.stringify({
+            "current-context": "x",
+            clusters: [{ name: "c", cluster: { server: "https://json" } }],
+            users: [{ name: "u", user: { token: "SECRET-TOKEN" } }],
+            contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
+        });
+        expect((await clusterAccess({ kubeconfig: oneLineJson }, environment({}).e)).server.host, "one line of JSON is contents").to.equal("json");
+        const bad = await failure(clusterAccess({ kubeconfig: "{ token: SECRET-TOKEN, [" }, environment({}).e));
+        expect(bad.message).to.contain("kubernetes:kubeconfig is not a kubeconfig").and.not.contain("SECRET-TOKEN");
+        const unset = environment({ "/home/me/.kube/config": kubeconfig({ server: "https://home" }, {}) }).e;
+        expect((await clusterAccess({ kubeconfig: "" }, unset)).server.host, "an empty value is unset").to.equal("home");
+    });
+
+    it("kubernetes:cluster replaces the context's cluster; insecure-skip-tls-verify alone turns verification off, with a CA it is refused", async () => {
+        const two = stringify({
+            "current-context": "x",
+            clusters: [
+                { name: "a", cluster: { server: "https://a" } },
+                { name: "b", cluster: { server: "https://b", "insecure-skip-tls-verify": true } },
+                { name: "both", cluster: { server: "https://c", "insecure-skip-tls-verify": true, "certificate-authority-data": b64("CA") } },
+            ],
+            users: [{ name: "u", user: {} }],
+            contexts: [{ name: "x", context: { cluster: "a", user: "u" } }],
+        });
+        const b = await clusterAccess({ kubeconfig: two, cluster: "b" }, environment({}).e);
+        expect([b.server.host, b.tls.rejectUnauthorized]).to.deep.equal(["b", false]);
+        expect((await failure(clusterAccess({ kubeconfig: two, cluster: "both" }, environment({}).e))).message).to.contain("which client-go refuses");
     });
 
     it("KUBECONFIG's files are merged, the first to name a thing wins; kubernetes:context picks another context; ~/.kube/config otherwise", async () => {
@@ -116,10 +159,10 @@ describe("cluster access without the client library (lib/kubeAccess)", () => {
         };
         const { e, ran } = environment(
             { "/k/config": kubeconfig({ server: "https://eks", "certificate-authority-data": b64("CA") }, { exec }) },
-            { PATH: "/usr/bin" },
+            { PATH: "/usr/bin", KUBECONFIG: "/k/config" },
             JSON.stringify({ status: { token: "exec-token" } }),
         );
-        const access = await clusterAccess({ kubeconfig: "/k/config" }, e);
+        const access = await clusterAccess({}, e);
         expect(access.headers.Authorization).to.equal("Bearer exec-token");
         expect(ran).to.have.length(1);
         expect(ran[0].command).to.equal(path.resolve("/k", "bin/get-token"));
@@ -132,7 +175,7 @@ describe("cluster access without the client library (lib/kubeAccess)", () => {
         });
 
         const certs = environment(
-            { "/k/config": kubeconfig({ server: "https://aks" }, { exec: { command: "kubelogin" } }) },
+            { "/k/config": kubeconfig({ server: "https://aks" }, { exec: { apiVersion: "client.authentication.k8s.io/v1", command: "kubelogin" } }) },
             {},
             JSON.stringify({ status: { clientCertificateData: "PEM-CERT", clientKeyData: "PEM-KEY" } }),
         );
@@ -140,11 +183,39 @@ describe("cluster access without the client library (lib/kubeAccess)", () => {
         expect([certs.ran[0].command, byCert.tls.cert, byCert.tls.key]).to.deep.equal(["kubelogin", "PEM-CERT", "PEM-KEY"]);
     });
 
-    it("the real plugin runner: a process's standard output, its failure with its standard error", async () => {
+    it("an exec plugin runs only for a user without credentials of its own; one without apiVersion, needing a terminal or answering nothing is an error", async () => {
+        const plugin = (exec: object, user: object = {}, answer = JSON.stringify({ status: { token: "exec" } })) =>
+            environment({ "/k": kubeconfig({ server: "https://k" }, { exec, ...user }) }, { KUBECONFIG: "/k" }, answer);
+        const v1 = { apiVersion: "client.authentication.k8s.io/v1", command: "get-token", installHint: "install get-token" };
+        const withToken = plugin(v1, { token: "static" });
+        expect((await clusterAccess({}, withToken.e)).headers.Authorization).to.equal("Bearer static");
+        expect(withToken.ran, "the plugin is not run").to.deep.equal([]);
+        const messages = await Promise.all(
+            [
+                plugin({ command: "get-token" }),
+                plugin({ ...v1, interactiveMode: "Always" }),
+                plugin(v1, {}, JSON.stringify({ status: {} })),
+                plugin(v1, {}, "eyJhbGciOi-not-json"),
+            ].map(async ({ e }) => (await failure(clusterAccess({}, e))).message),
+        );
+        expect(messages[0]).to.contain("has no apiVersion");
+        expect(messages[1]).to.contain("needs a terminal");
+        expect(messages[2]).to.contain("printed no ExecCredential");
+        expect(messages[3]).to.contain("printed no ExecCredential").and.not.contain("eyJhbGciOi");
+        const failing = environment({ "/k": kubeconfig({ server: "https://k" }, { exec: v1 }) }, { KUBECONFIG: "/k" });
+        const e = { ...failing.e, run: () => Promise.reject(new Error("the exec credential plugin get-token was not found")) };
+        expect((await failure(clusterAccess({}, e))).message).to.equal("the exec credential plugin get-token was not found (install get-token)");
+    });
+
+    it("the real plugin runner: a process's standard output with its input closed; a failure with its standard error, never its arguments", async () => {
+        const readAll = `process.stdin.resume(); process.stdin.on("end", () => process.stdout.write("read to the end"))`;
+        expect(await PROCESS_ENVIRONMENT.run(process.execPath, ["-e", readAll], {})).to.equal("read to the end");
         const print = `process.stdout.write(JSON.stringify({ status: { token: process.env.KUBERNETES_EXEC_INFO.length > 0 ? "ran" : "" } }))`;
         expect(JSON.parse(await PROCESS_ENVIRONMENT.run(process.execPath, ["-e", print], { KUBERNETES_EXEC_INFO: "{}" }))).to.deep.equal({
             status: { token: "ran" },
         });
+        const silent = await failure(PROCESS_ENVIRONMENT.run(process.execPath, ["-e", "process.exit(3)", "--", "--client-secret", "S3CRET"], {}));
+        expect(silent.message).to.equal(`the exec credential plugin ${path.basename(process.execPath)} failed (exit 3)`);
         const failed = await failure(PROCESS_ENVIRONMENT.run(process.execPath, ["-e", "console.error('not logged in'); process.exit(1)"], {}));
         expect(failed.message).to.contain("not logged in");
     });
@@ -161,12 +232,12 @@ describe("cluster access without the client library (lib/kubeAccess)", () => {
         expect(none.message).to.contain("no kubeconfig").and.not.be.instanceOf(Unsupported);
     });
 
-    it("what it does not handle is refused as Unsupported, naming it (the client library reads those); a wrong context is an error", async () => {
+    it("what it does not handle is refused as Unsupported, naming it (the client library reads those); a wrong context is an error; a proxy variable is not used", async () => {
         const cfg = (cluster: object, user: object) => ({ kubeconfig: kubeconfig({ server: "https://x", ...cluster }, user) });
         expect(await unsupported(clusterAccess(cfg({}, { "auth-provider": { name: "gcp" } }), environment({}).e))).to.contain("auth-provider");
         expect(await unsupported(clusterAccess(cfg({ "proxy-url": "http://proxy:3128" }, {}), environment({}).e))).to.contain("proxy-url");
         expect(await unsupported(clusterAccess(cfg({}, { as: "admin" }), environment({}).e))).to.contain("impersonates (as)");
-        expect(await unsupported(clusterAccess(cfg({}, {}), environment({}, { HTTPS_PROXY: "http://p" }).e))).to.contain("HTTPS_PROXY");
+        expect((await clusterAccess(cfg({}, {}), environment({}, { HTTPS_PROXY: "http://p" }).e)).server.host, "nor by the library").to.equal("x");
         const wrong = await failure(clusterAccess({ ...cfg({}, {}), context: "nope" }, environment({}).e));
         expect(wrong).to.not.be.instanceOf(Unsupported);
         expect(wrong.message).to.contain('no context "nope"');
@@ -184,7 +255,7 @@ async function apiServer(answer: (req: { method: string; url: string; body: unkn
             const request = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: text ? JSON.parse(text) : undefined };
             seen.push(request);
             const [status, body] = answer(request);
-            res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
+            res.writeHead(status, { "Content-Type": "application/json" }).end(typeof body === "string" ? body : JSON.stringify(body));
         });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -196,7 +267,59 @@ async function apiServer(answer: (req: { method: string; url: string; body: unkn
     return { seen, access, close: () => new Promise((r) => server.close(r)) };
 }
 
+const TLS = (name: string) => fs.readFileSync(path.join(__dirname, "fixtures", "tls", name));
+
+/** An https stand-in of the API server (test/fixtures/tls: its certificate names only kube.test) asking for a client certificate. */
+async function tlsServer(): Promise<{ port: number; clients: string[]; close: () => Promise<unknown> }> {
+    const clients: string[] = [];
+    const server = https.createServer(
+        { key: TLS("server.key"), cert: TLS("server.crt"), ca: TLS("ca.crt"), requestCert: true, rejectUnauthorized: false },
+        (req, res) => {
+            const cn = (req.socket as TLSSocket).getPeerCertificate()?.subject?.CN;
+            clients.push(Array.isArray(cn) ? cn.join(",") : (cn ?? ""));
+            res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ items: [] }));
+        },
+    );
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    return { port: (server.address() as AddressInfo).port, clients, close: () => new Promise((r) => server.close(r)) };
+}
+
 describe("requests and the stuck-release check over them (lib/kubeAccess, lib/releaseRecovery)", () => {
+    it("over https: the server is verified against the kubeconfig's CA under tls-server-name, and the client certificate is presented", async () => {
+        const api = await tlsServer();
+        try {
+            const access = (ca: string, servername?: string): ClusterAccess => ({
+                server: new URL(`https://127.0.0.1:${api.port}`),
+                tls: { ca: TLS(ca), cert: TLS("client.crt"), key: TLS("client.key"), rejectUnauthorized: true, ...(servername ? { servername } : {}) },
+                headers: {},
+            });
+            expect(await kubeRequest(access("ca.crt", "kube.test"), "GET", "/api/v1/namespaces")).to.deep.equal({ items: [] });
+            expect(api.clients, "the client certificate's CN").to.deep.equal(["pulse-admin"]);
+            expect((await failure(kubeRequest(access("other-ca.crt", "kube.test"), "GET", "/api"))).message, "another CA").to.match(/certificate/i);
+            expect((await failure(kubeRequest(access("ca.crt"), "GET", "/api"))).message, "without the server name").to.match(/altnames|IP/i);
+            expect(api.clients).to.have.length(1);
+        } finally {
+            await api.close();
+        }
+    });
+
+    it("a server address with a path keeps it; a server that does not answer, or answers without JSON, fails the request", async () => {
+        const api = await apiServer(({ url }) => (url.includes("not-json") ? [200, "<html>a login page</html>"] : [200, { ok: true }]));
+        const stalled = http.createServer(() => undefined);
+        await new Promise<void>((r) => stalled.listen(0, "127.0.0.1", r));
+        try {
+            const prefixed = { ...api.access, server: new URL(`${api.access.server.origin}/k8s/clusters/c-1/`) };
+            await kubeRequest(prefixed, "GET", "/api/v1/namespaces/pulse/secrets");
+            expect(api.seen[0].url).to.equal("/k8s/clusters/c-1/api/v1/namespaces/pulse/secrets");
+            expect((await failure(kubeRequest(api.access, "GET", "/not-json"))).message).to.contain("/not-json: 200");
+            const silent = { ...api.access, server: new URL(`http://127.0.0.1:${(stalled.address() as AddressInfo).port}`) };
+            expect((await failure(kubeRequest(silent, "GET", "/api", undefined, 200))).message).to.contain("no answer in 0.2 s");
+        } finally {
+            stalled.closeAllConnections();
+            await Promise.all([api.close(), new Promise((r) => stalled.close(r))]);
+        }
+    });
+
     it("a request carries the credentials and JSON; a refusal fails with the API server's code and message", async () => {
         const api = await apiServer(({ method }) =>
             method === "GET" ? [200, { items: [] }] : [409, { kind: "Status", message: "the object has been modified" }],
