@@ -9,14 +9,12 @@
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- its exports object itself, which the SDK calls through
 import debuggable = require("@pulumi/pulumi/runtime/debuggable");
+import { replaceSdkFunction } from "./sdkExports";
 
 type Track = (p: Promise<unknown>, ctx: unknown) => Promise<unknown>;
-const exportsOf = debuggable as unknown as { debuggablePromise?: Track & { frameless?: true } };
 
 export function withoutPromiseStacks(): void {
-    const track = exportsOf.debuggablePromise;
-    if (process.env.PULUMI_DEBUG_PROMISE_LEAKS || typeof track !== "function" || track.frameless) return;
-    const frameless: Track & { frameless?: true } = (p, ctx) => {
+    replaceSdkFunction<Track>(debuggable, "debuggablePromise", "PULUMI_DEBUG_PROMISE_LEAKS", (track) => (p, ctx) => {
         const limit = Error.stackTraceLimit;
         Error.stackTraceLimit = 0;
         try {
@@ -24,7 +22,5 @@ export function withoutPromiseStacks(): void {
         } finally {
             Error.stackTraceLimit = limit;
         }
-    };
-    frameless.frameless = true;
-    exportsOf.debuggablePromise = frameless;
+    });
 }

@@ -8,14 +8,8 @@
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- its exports object itself, which the SDK calls through
 import sdkLog = require("@pulumi/pulumi/log");
-
-type Debug = ((...args: unknown[]) => Promise<void>) & { dropped?: true };
-const exportsOf = sdkLog as unknown as { debug?: Debug };
+import { replaceSdkFunction } from "./sdkExports";
 
 export function withoutSdkDebugLogs(): void {
-    const debug = exportsOf.debug;
-    if (process.env.PULSE_SDK_DEBUG_LOGS || typeof debug !== "function" || debug.dropped) return;
-    const dropped: Debug = () => Promise.resolve();
-    dropped.dropped = true;
-    exportsOf.debug = dropped;
+    replaceSdkFunction<() => Promise<void>>(sdkLog, "debug", "PULSE_SDK_DEBUG_LOGS", () => () => Promise.resolve());
 }
