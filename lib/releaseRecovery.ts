@@ -251,7 +251,7 @@ async function storageByClientLibrary(source: KubeconfigSource): Promise<HelmSto
 }
 
 /** The cluster side; prepared by reading the kubeconfig (and running its credential plugin) while the program is evaluated. */
-const recoverOnCluster: Recoverer = Object.assign(async (target: RecoveryTarget): Promise<RecoveryPlan> => recoverWith(await clusterStorage(), target), {
+export const recoverOnCluster: Recoverer = Object.assign(async (target: RecoveryTarget): Promise<RecoveryPlan> => recoverWith(await clusterStorage(), target), {
     prepare: () => void clusterStorage().catch(() => undefined),
 });
 

@@ -7,7 +7,8 @@ import { TLSSocket } from "tls";
 import * as path from "path";
 import { stringify } from "yaml";
 import { AccessEnvironment, ClusterAccess, clusterAccess, KubeRequestError, kubeRequest, PROCESS_ENVIRONMENT, Unsupported } from "../lib/kubeAccess";
-import { encodeRelease, recoverWith, STORAGE_SECRET_TYPE, storageByRequests, storageSecretName } from "../lib/releaseRecovery";
+import * as pulumi from "@pulumi/pulumi";
+import { encodeRelease, recoverOnCluster, recoverWith, STORAGE_SECRET_TYPE, storageByRequests, storageSecretName } from "../lib/releaseRecovery";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
@@ -404,5 +405,60 @@ describe("requests and the stuck-release check over them (lib/kubeAccess, lib/re
         } finally {
             await api.close();
         }
+    });
+
+    describe("from the stack's kubernetes:kubeconfig (the recoverer the program uses)", () => {
+        const release = "pulse-emqx";
+        const pending = {
+            metadata: {
+                name: storageSecretName(release, 1),
+                uid: "u9",
+                resourceVersion: "9",
+                labels: { owner: "helm", name: release, status: "pending-install", version: "1" },
+                creationTimestamp: "2020-01-01T00:00:00Z",
+            },
+            type: STORAGE_SECRET_TYPE,
+            data: {},
+        };
+
+        /** Runs the cluster recoverer with `kubernetes:kubeconfig` set to `user` on a stand-in server; its requests. */
+        async function recoverThrough(user: object, cluster: object = {}) {
+            const api = await apiServer(({ method }) =>
+                method === "GET" ? [200, { kind: "SecretList", apiVersion: "v1", items: [pending] }] : [200, pending],
+            );
+            const saved = { ...process.env };
+            pulumi.runtime.setConfig("kubernetes:kubeconfig", kubeconfig({ server: api.access.server.origin, ...cluster }, user));
+            try {
+                const plan = await recoverOnCluster({ release, namespace: "pulse", stuckAfterSeconds: 900 });
+                return { plan, seen: api.seen };
+            } finally {
+                for (const k of ["PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS"]) {
+                    if (saved[k] === undefined) delete process.env[k];
+                    else process.env[k] = saved[k];
+                }
+                await api.close();
+            }
+        }
+
+        it("a kubeconfig it handles: its requests, signed as the kubeconfig's user", async () => {
+            const { plan, seen } = await recoverThrough({ token: "cfg-token" });
+            expect(plan.action).to.equal("remove-record");
+            expect(seen.map((r) => [r.method, r.headers.authorization])).to.deep.equal([
+                ["GET", "Bearer cfg-token"],
+                ["DELETE", "Bearer cfg-token"],
+            ]);
+        });
+
+        it("one it does not handle (impersonation): the client library's requests, to the same server, with the same plan", async function () {
+            this.timeout(20_000); // loading the library
+            // The library refuses plain http unless told not to verify.
+            const { plan, seen } = await recoverThrough({ token: "cfg-token", as: "pulse-admin" }, { "insecure-skip-tls-verify": true });
+            expect(plan.action).to.equal("remove-record");
+            expect(seen.map((r) => [r.method, decodeURIComponent(r.url)])).to.deep.equal([
+                ["GET", `/api/v1/namespaces/pulse/secrets?labelSelector=owner=helm,name=${release}`],
+                ["DELETE", `/api/v1/namespaces/pulse/secrets/${storageSecretName(release, 1)}`],
+            ]);
+            expect(seen[1].body).to.deep.include({ preconditions: { uid: "u9", resourceVersion: "9" } });
+        });
     });
 });
