@@ -285,6 +285,19 @@ async function tlsServer(): Promise<{ port: number; clients: string[]; close: ()
     return { port: (server.address() as AddressInfo).port, clients, close: () => new Promise((r) => server.close(r)) };
 }
 
+/** Helm's storage Secret of `release`'s revision `version` as the API server returns it, created long ago. */
+const storedRevision = (release: string, version: number, status: string, uid: string, resourceVersion: string) => ({
+    metadata: {
+        name: storageSecretName(release, version),
+        uid,
+        resourceVersion,
+        labels: { owner: "helm", name: release, status, version: String(version) },
+        creationTimestamp: "2020-01-01T00:00:00Z",
+    },
+    type: STORAGE_SECRET_TYPE,
+    data: { release: b64(encodeRelease({ info: { status } })) },
+});
+
 describe("requests and the stuck-release check over them (lib/kubeAccess, lib/releaseRecovery)", () => {
     it("over https: the server is verified against the kubeconfig's CA under tls-server-name, and the client certificate is presented", async () => {
         const api = await tlsServer();
@@ -342,17 +355,7 @@ describe("requests and the stuck-release check over them (lib/kubeAccess, lib/re
 
     it("an interrupted first install: listed by its labels, its record deleted with the uid and resourceVersion as preconditions", async () => {
         const release = "pulse-postgresql";
-        const pending = {
-            metadata: {
-                name: storageSecretName(release, 1),
-                uid: "u1",
-                resourceVersion: "7",
-                labels: { owner: "helm", name: release, status: "pending-install", version: "1" },
-                creationTimestamp: "2020-01-01T00:00:00Z",
-            },
-            type: STORAGE_SECRET_TYPE,
-            data: { release: b64(encodeRelease({ info: { status: "pending-install" } })) },
-        };
+        const pending = storedRevision(release, 1, "pending-install", "u1", "7");
         const api = await apiServer(({ method }) => (method === "GET" ? [200, { items: [pending] }] : [200, {}]));
         try {
             const plan = await recoverWith(storageByRequests(api.access), { release, namespace: "pulse", stuckAfterSeconds: 900 });
@@ -372,17 +375,7 @@ describe("requests and the stuck-release check over them (lib/kubeAccess, lib/re
 
     it("an interrupted upgrade: the pending revision written back as a Secret, failed, with the resourceVersion it was read at", async () => {
         const release = "pulse-nats";
-        const revision = (version: number, status: string, uid: string) => ({
-            metadata: {
-                name: storageSecretName(release, version),
-                uid,
-                resourceVersion: `${10 + version}`,
-                labels: { owner: "helm", name: release, status, version: String(version) },
-                creationTimestamp: "2020-01-01T00:00:00Z",
-            },
-            type: STORAGE_SECRET_TYPE,
-            data: { release: b64(encodeRelease({ info: { status } })) },
-        });
+        const revision = (version: number, status: string, uid: string) => storedRevision(release, version, status, uid, `${10 + version}`);
         const api = await apiServer(({ method }) =>
             method === "GET" ? [200, { items: [revision(1, "deployed", "u1"), revision(2, "pending-upgrade", "u2")] }] : [200, {}],
         );
@@ -409,17 +402,7 @@ describe("requests and the stuck-release check over them (lib/kubeAccess, lib/re
 
     describe("from the stack's kubernetes:kubeconfig (the recoverer the program uses)", () => {
         const release = "pulse-emqx";
-        const pending = {
-            metadata: {
-                name: storageSecretName(release, 1),
-                uid: "u9",
-                resourceVersion: "9",
-                labels: { owner: "helm", name: release, status: "pending-install", version: "1" },
-                creationTimestamp: "2020-01-01T00:00:00Z",
-            },
-            type: STORAGE_SECRET_TYPE,
-            data: {},
-        };
+        const pending = storedRevision(release, 1, "pending-install", "u9", "9");
 
         /** Runs the cluster recoverer with `kubernetes:kubeconfig` set to `user` on a stand-in server; its requests. */
         async function recoverThrough(user: object, cluster: object = {}) {
